@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { idSchema, timestampSchema } from './common.js';
+import { jobSubmissionSchema } from './job.js';
+
+export const claimRequestSchema = z.object({
+  /** How long the server may hold the request open when nothing is Ready. */
+  waitMs: z.number().int().min(0).max(60_000).default(25_000),
+  /** Attempts this runner is working on now; with its capacity, decides whether it may take more. */
+  activeAttemptIds: z.array(idSchema).max(64).default([]),
+});
+export type ClaimRequest = z.input<typeof claimRequestSchema>;
+
+/** Credentials the server mints for one attempt, valid while its lease is held. Never logged. */
+export const forgeCredentialsSchema = z.object({
+  /** GitHub-compatible REST API base URL for pull requests. */
+  apiBaseUrl: z.string().url(),
+  token: z.string().min(1),
+});
+export type ForgeCredentials = z.infer<typeof forgeCredentialsSchema>;
+
+export const attemptInfoSchema = z.object({
+  id: idSchema,
+  jobId: idSchema,
+  workspaceId: idSchema,
+  number: z.number().int().positive(),
+  leaseExpiresAt: timestampSchema,
+  /** The agent session of the previous attempt, so this one can resume it. */
+  previousSessionId: z.string().nullable(),
+  /** The branch earlier attempts pushed to (revisions push to the same branch and PR). */
+  branch: z.string().nullable(),
+});
+export type AttemptInfo = z.infer<typeof attemptInfoSchema>;
+
+/**
+ * What the runner parses first: the attempt it now holds. The job is parsed separately so that a
+ * job the runner cannot understand still lets it report that attempt as failed.
+ */
+export const assignmentEnvelopeSchema = z.object({
+  attempt: attemptInfoSchema,
+  job: z.unknown(),
+  forge: forgeCredentialsSchema.nullable(),
+});
+export type AssignmentEnvelope = z.infer<typeof assignmentEnvelopeSchema>;
+
+export const assignmentSchema = assignmentEnvelopeSchema.extend({
+  job: z.object({ id: idSchema, spec: jobSubmissionSchema }),
+});
+export type Assignment = z.infer<typeof assignmentSchema>;
+
+/** `assignment` is null when the wait ran out with nothing to do. */
+export const claimResponseSchema = z.object({ assignment: assignmentEnvelopeSchema.nullable() });
+export type ClaimResponse = z.infer<typeof claimResponseSchema>;

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * Stable dotted error codes. Messages may change; codes are a contract.
+ * 4xx answers are never retried by clients; 5xx and network errors are.
+ */
+export const errorCodes = [
+  'request.invalid', // body or query failed validation (details name the field)
+  'request.not_found',
+  'protocol.unsupported_version',
+  'auth.missing_token',
+  'auth.invalid_token',
+  'auth.forbidden',
+  'runner.not_found',
+  'job.not_found',
+  'job.invalid_state',
+  'attempt.not_found',
+  'lease.lost',
+  'interaction.not_found',
+  'interaction.already_answered',
+  'interaction.conflict',
+  'events.gap',
+  'artifact.too_large',
+  'forge.repo_not_found',
+  'forge.repo_exists',
+  'forge.pull_exists',
+  'forge.pull_not_found',
+  'server.internal',
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
+export const errorIssueSchema = z.object({
+  path: z.string(),
+  message: z.string(),
+});
+export type ErrorIssue = z.infer<typeof errorIssueSchema>;
+
+/** Every non-2xx answer has this body. */
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    issues: z.array(errorIssueSchema).optional(),
+    /** For `interaction.already_answered`: the answer that won. */
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** Turns a zod error into field-named issues for an error body. */
+export function toErrorIssues(error: z.ZodError): ErrorIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)',
+    message: issue.message,
+  }));
+}
+
+/** One line naming every bad field, e.g. `title: Too small; context.type: Invalid input`. */
+export function describeIssues(issues: readonly ErrorIssue[]): string {
+  return issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { idSchema, timestampSchema } from './common.js';
+
+export const approvalDecisionSchema = z.enum(['allow_once', 'allow_session', 'deny']);
+export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;
+
+export const interactionRequestSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('approval'),
+    toolName: z.string().min(1).max(200),
+    /** A one-line description a person can judge (the command, the file path). */
+    summary: z.string().max(10_000),
+    input: z.unknown(),
+  }),
+  z.object({
+    kind: z.literal('question'),
+    questions: z
+      .array(
+        z.object({
+          id: z.string().min(1).max(100),
+          text: z.string().min(1).max(10_000),
+          options: z.array(z.object({ label: z.string().max(500), description: z.string().max(2000).optional() })).max(20),
+          multiSelect: z.boolean().default(false),
+          allowFreeText: z.boolean().default(true),
+        }),
+      )
+      .min(1)
+      .max(10),
+  }),
+]);
+export type InteractionRequest = z.input<typeof interactionRequestSchema>;
+
+export const interactionAnswerSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('approval'), decision: approvalDecisionSchema, message: z.string().max(2000).optional() }),
+  z.object({ kind: z.literal('question'), answers: z.record(z.string(), z.array(z.string().max(10_000))) }),
+  /** Nobody answered in time: the safe default applies (deny / no answer). */
+  z.object({ kind: z.literal('timeout') }),
+]);
+export type InteractionAnswer = z.infer<typeof interactionAnswerSchema>;
+
+export const answerRequestSchema = z.object({
+  answer: interactionAnswerSchema,
+  /** Who answered: `runner` (its own UI) or `web` (the Coord web app). */
+  by: z.enum(['runner', 'web']),
+});
+export type AnswerRequest = z.infer<typeof answerRequestSchema>;
+
+export const interactionViewSchema = z.object({
+  id: idSchema,
+  attemptId: idSchema,
+  jobId: idSchema,
+  request: interactionRequestSchema,
+  createdAt: timestampSchema,
+  answer: interactionAnswerSchema.nullable(),
+  answeredBy: z.enum(['runner', 'web']).nullable(),
+  answeredAt: timestampSchema.nullable(),
+});
+export type InteractionView = z.infer<typeof interactionViewSchema>;
+
+export const interactionResponseSchema = z.object({ interaction: interactionViewSchema });
+export type InteractionResponse = z.infer<typeof interactionResponseSchema>;

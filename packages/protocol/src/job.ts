@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { agentIdSchema, idSchema, timestampSchema, usageSchema } from './common.js';
+
+export const jobStatusSchema = z.enum([
+  'backlog',
+  'ready',
+  'in_progress',
+  'awaiting_review',
+  'done',
+  'failed',
+  'cancelled',
+]);
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+
+/** Statuses a job never leaves on its own. */
+export const terminalJobStatuses: readonly JobStatus[] = ['awaiting_review', 'done', 'failed', 'cancelled'];
+
+/** Who may run a job: the submitter's runners (default), the team's, anyone's, or one runner by name. */
+export const routingSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('mine') }),
+  z.object({ mode: z.literal('team') }),
+  z.object({ mode: z.literal('any') }),
+  z.object({ mode: z.literal('runner'), runnerName: z.string().min(1).max(100) }),
+]);
+export type Routing = z.infer<typeof routingSchema>;
+
+/** A clone URL a runner will accept: https, ssh, http only on loopback (the local forge). */
+export const cloneUrlSchema = z
+  .string()
+  .max(2048)
+  .refine((value) => {
+    if (/^(ssh:\/\/|git@[^:]+:)/.test(value)) return true;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return false;
+    }
+    if (url.username || url.password) return false; // credentials never travel in URLs
+    if (url.protocol === 'https:') return true;
+    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  }, 'must be an https or ssh URL without credentials (http only on loopback)');
+
+const gitRefNameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]+(?<![./])$/, 'is not a safe git branch name');
+
+export const repositorySchema = z.object({
+  /** Where to clone from. */
+  cloneUrl: cloneUrlSchema,
+  /** `owner/name` on the forge, for the pulls API. */
+  owner: z.string().min(1).max(100).regex(/^[A-Za-z0-9_.-]+$/, 'is not a valid owner'),
+  name: z.string().min(1).max(100).regex(/^[A-Za-z0-9_.-]+$/, 'is not a valid repository name'),
+  /** Branch the pull request targets; the forge's default branch when absent. */
+  baseBranch: gitRefNameSchema.optional(),
+});
+export type Repository = z.infer<typeof repositorySchema>;
+
+export const jobContextSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('repository'), repository: repositorySchema }),
+  z.object({ type: z.literal('local') }),
+]);
+export type JobContext = z.infer<typeof jobContextSchema>;
+
+/** Relative path inside the work directory: no absolute paths, no `..` segments. */
+export const relativePathSchema = z
+  .string()
+  .min(1)
+  .max(512)
+  .refine(
+    (p) => !p.startsWith('/') && !/^[A-Za-z]:/.test(p) && !p.includes('\\') && !p.split('/').includes('..'),
+    'must be a relative path inside the work directory',
+  );
+
+/** One step of the demo agent's plan. */
+export const demoStepSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('say'), text: z.string().max(10_000) }),
+  z.object({ type: z.literal('write'), path: relativePathSchema, content: z.string().max(1_000_000) }),
+  z.object({
+    type: z.literal('run'),
+    /** argv, never a shell string: the first element is the program. */
+    command: z.array(z.string().max(4096)).min(1).max(64),
+  }),
+]);
+export type DemoStep = z.infer<typeof demoStepSchema>;
+
+export const agentSpecSchema = z
+  .object({
+    id: agentIdSchema,
+    model: z.string().min(1).max(200).optional(),
+    /** The demo agent's script; required for `demo`, ignored by real agents. */
+    plan: z.array(demoStepSchema).max(100).optional(),
+  })
+  .refine((a) => a.id !== 'demo' || (a.plan !== undefined && a.plan.length > 0), {
+    message: 'the demo agent needs a non-empty plan',
+    path: ['plan'],
+  });
+export type AgentSpec = z.infer<typeof agentSpecSchema>;
+
+/** What a person (or tool) submits to create a job. */
+export const jobSubmissionSchema = z.object({
+  title: z.string().trim().min(1).max(200),
+  instructions: z.string().min(1).max(200_000),
+  context: jobContextSchema,
+  agent: agentSpecSchema,
+  routing: routingSchema.default({ mode: 'mine' }),
+  /** Submitted straight to Ready unless `backlog`. */
+  status: z.enum(['ready', 'backlog']).default('ready'),
+  /** Attempts allowed before the job fails for good (transient failures requeue). */
+  maxAttempts: z.number().int().min(1).max(10).default(3),
+});
+export type JobSubmission = z.input<typeof jobSubmissionSchema>;
+export type JobSpec = z.output<typeof jobSubmissionSchema>;
+
+export const outcomeSchema = z.enum(['succeeded', 'no_changes', 'failed', 'cancelled', 'stopped']);
+export type Outcome = z.infer<typeof outcomeSchema>;
+
+export const failureSchema = z.object({
+  code: z.string().min(1).max(100),
+  message: z.string().max(10_000),
+  retryable: z.boolean(),
+});
+export type Failure = z.infer<typeof failureSchema>;
+
+export const pullRequestRefSchema = z.object({
+  url: z.string().url(),
+  number: z.number().int().positive(),
+  branch: gitRefNameSchema,
+});
+export type PullRequestRef = z.infer<typeof pullRequestRefSchema>;
+
+export const attemptStatusSchema = z.enum(['active', 'succeeded', 'no_changes', 'failed', 'cancelled', 'stopped', 'lost']);
+export type AttemptStatus = z.infer<typeof attemptStatusSchema>;
+
+export const attemptViewSchema = z.object({
+  id: idSchema,
+  number: z.number().int().positive(),
+  runnerId: idSchema,
+  runnerName: z.string(),
+  status: attemptStatusSchema,
+  startedAt: timestampSchema,
+  endedAt: timestampSchema.nullable(),
+  summary: z.string().nullable(),
+  pullRequest: pullRequestRefSchema.nullable(),
+  outputs: z.array(z.string()).nullable(),
+  error: failureSchema.nullable(),
+  usage: usageSchema.nullable(),
+  sessionId: z.string().nullable(),
+  /** Highest contiguous event seq the server holds. */
+  eventsAcked: z.number().int().nonnegative(),
+});
+export type AttemptView = z.infer<typeof attemptViewSchema>;
+
+export const jobViewSchema = z.object({
+  id: idSchema,
+  workspaceId: idSchema,
+  status: jobStatusSchema,
+  spec: jobSubmissionSchema,
+  submittedBy: idSchema,
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+  /** When the job last became Ready (claim latency is measured from here). */
+  readyAt: timestampSchema.nullable(),
+  attempts: z.array(attemptViewSchema),
+});
+export type JobView = z.infer<typeof jobViewSchema>;
+
+export const jobListSchema = z.object({ jobs: z.array(jobViewSchema) });
+export type JobList = z.infer<typeof jobListSchema>;
+export const jobResponseSchema = z.object({ job: jobViewSchema });
+export type JobResponse = z.infer<typeof jobResponseSchema>;

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { agentIdSchema, agentStateSchema, idSchema, platformSchema } from './common.js';
+
+export const detectedAgentSchema = z.object({
+  id: agentIdSchema,
+  state: agentStateSchema,
+  version: z.string().max(100).nullable(),
+  enabled: z.boolean(),
+});
+export type DetectedAgent = z.infer<typeof detectedAgentSchema>;
+
+export const registerRunnerRequestSchema = z.object({
+  /** Stable per machine and state dir; re-registering with it returns the same runner id. */
+  machineId: z.string().min(8).max(128),
+  name: z.string().min(1).max(100),
+  platform: platformSchema,
+  arch: z.string().min(1).max(32),
+  version: z.string().min(1).max(64),
+  agents: z.array(detectedAgentSchema).max(32),
+  capacity: z.number().int().min(1).max(64),
+  labels: z.array(z.string().min(1).max(64)).max(32).default([]),
+});
+export type RegisterRunnerRequest = z.input<typeof registerRunnerRequestSchema>;
+
+export const timingsSchema = z.object({
+  leaseRenewMs: z.number().int().positive(),
+  leaseTtlMs: z.number().int().positive(),
+  claimWaitMs: z.number().int().positive(),
+});
+export type Timings = z.infer<typeof timingsSchema>;
+
+export const registerRunnerResponseSchema = z.object({
+  runner: z.object({ id: idSchema, name: z.string(), accountId: idSchema }),
+  workspaces: z.array(z.object({ id: idSchema, name: z.string() })),
+  timings: timingsSchema,
+});
+export type RegisterRunnerResponse = z.infer<typeof registerRunnerResponseSchema>;

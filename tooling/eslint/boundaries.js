@@ -1,0 +1,81 @@
+// The layer rules of DESIGN.md section 2, enforced rather than hoped for.
+const sideEffectLibs = [
+  { name: 'electron', message: 'core is runtime-neutral: electron belongs to apps/desktop.' },
+  { name: 'execa', message: 'core reaches processes through ports; execa belongs to @coord/runner-agents.' },
+  { name: 'simple-git', message: 'core reaches git through ports; simple-git belongs to @coord/runner-git.' },
+  { name: 'node:child_process', message: 'core never spawns processes; implement a port instead.' },
+  { name: 'child_process', message: 'core never spawns processes; implement a port instead.' },
+];
+const apps = [
+  { name: '@coord/runner-cli', message: 'Nothing imports an app: apps are composition roots.' },
+  { name: '@coord/runner-desktop', message: 'Nothing imports an app: apps are composition roots.' },
+];
+
+/** @type {import('eslint').Linter.Config[]} */
+export const boundaries = [
+  {
+    files: ['packages/protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', '@coord/*'], message: 'protocol is pure schemas: no I/O, no other package.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['packages/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...sideEffectLibs, ...apps],
+          patterns: [
+            { group: ['@octokit/*'], message: 'core reaches GitHub through ports; octokit belongs to @coord/runner-git.' },
+            {
+              group: ['@coord/runner-agents', '@coord/runner-git', '@coord/local-server'],
+              message: 'core is the bottom layer above protocol: agents and git implement its ports.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['packages/local-server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@coord/runner-core', '@coord/runner-agents', '@coord/runner-git', '@coord/runner-cli'],
+              message: 'local-server is the other side of the wire: it depends on protocol only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['packages/agents/**/*.ts', 'packages/git/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: apps,
+          patterns: [
+            { group: ['@coord/local-server'], message: 'Only tests may talk to the local server directly.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.test.ts', '**/test/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+];
