@@ -1,1 +1,35 @@
-export {};
+export {
+  CoordError,
+  isCoordError,
+  toErrorPayload,
+  redactSecrets,
+  registerSecret,
+  type ErrorCode,
+  type ErrorPayload,
+} from './errors.js';
+export type { AgentEvent, AgentEventType, ToolKind } from './agents/agent-event.js';
+export type {
+  AttemptState,
+  JobEvent,
+  RunnerEvent,
+  RunnerEventOf,
+  RunnerEventType,
+  RunnerStatus,
+} from './events/runner-event.js';
+export { isJobEvent } from './events/runner-event.js';
+export { forJob, ofType, untilFinished } from './events/operators.js';
+export {
+  systemClock,
+  type AgentPort,
+  type AgentResult,
+  type AgentRun,
+  type AgentRunInput,
+  type Clock,
+  type LocalOutputFile,
+  type LocalWorkspacePort,
+  type PreparedWorkspace,
+  type PrepareInput,
+  type PublishInput,
+  type PublishResult,
+  type RepositoryWorkspacePort,
+} from './runner/ports.js';

@@ -1,0 +1,65 @@
+import type { AgentId, InteractionAnswer, InteractionRequest, Outcome, PullRequestRef } from '@coord/runner-protocol';
+import type { AgentEvent } from '../agents/agent-event.js';
+import type { ErrorPayload } from '../errors.js';
+
+/** Where one attempt is in its lifecycle on this runner (DESIGN.md section 5). */
+export type AttemptState =
+  | 'claimed'
+  | 'preparing'
+  | 'running'
+  | 'awaiting_input'
+  | 'stopping'
+  | 'publishing'
+  | 'reporting'
+  | 'done'
+  | 'lease_lost';
+
+export type RunnerStatus = 'starting' | 'idle' | 'busy' | 'offline' | 'stopping' | 'stopped';
+
+interface JobScoped {
+  /** Epoch milliseconds. */
+  at: number;
+  jobId: string;
+  attemptId: string;
+}
+
+/**
+ * Everything the runner does, as plain JSON (it crosses IPC and is written as NDJSON).
+ * A failed job is a `job.finished` event, never a stream error.
+ */
+export type RunnerEvent =
+  | { type: 'runner.status'; at: number; status: RunnerStatus; runnerId?: string; message?: string }
+  | { type: 'runner.error'; at: number; error: ErrorPayload }
+  | (JobScoped & {
+      type: 'job.claimed';
+      attemptNumber: number;
+      workspaceId: string;
+      title: string;
+      agent: AgentId | null;
+    })
+  | (JobScoped & { type: 'job.state'; state: AttemptState })
+  | (JobScoped & { type: 'job.log'; level: 'info' | 'warn' | 'error'; message: string })
+  | (JobScoped & { type: 'job.agent'; event: AgentEvent })
+  | (JobScoped & { type: 'interaction.requested'; interactionId: string; request: InteractionRequest })
+  | (JobScoped & {
+      type: 'interaction.resolved';
+      interactionId: string;
+      answer: InteractionAnswer;
+      by: 'runner' | 'web' | 'timeout';
+    })
+  | (JobScoped & {
+      type: 'job.finished';
+      outcome: Outcome;
+      summary: string;
+      pullRequest: PullRequestRef | null;
+      outputs: string[] | null;
+      error: ErrorPayload | null;
+    });
+
+export type RunnerEventType = RunnerEvent['type'];
+export type RunnerEventOf<T extends RunnerEventType> = Extract<RunnerEvent, { type: T }>;
+export type JobEvent = Extract<RunnerEvent, { jobId: string }>;
+
+export function isJobEvent(event: RunnerEvent): event is JobEvent {
+  return 'jobId' in event;
+}

@@ -1,0 +1,140 @@
+import type {
+  AgentId,
+  AgentSpec,
+  AttemptInfo,
+  DetectedAgent,
+  ForgeCredentials,
+  InteractionAnswer,
+  PullRequestRef,
+  Repository,
+  Usage,
+} from '@coord/runner-protocol';
+import type { Observable } from 'rxjs';
+import type { AgentEvent } from '../agents/agent-event.js';
+import type { ErrorPayload } from '../errors.js';
+
+/**
+ * Ports: everything with side effects reaches core through these interfaces. They are declared
+ * here and implemented by @coord/runner-agents, @coord/runner-git and the apps.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Agents
+
+export interface AgentRunInput {
+  jobId: string;
+  attemptId: string;
+  attemptNumber: number;
+  title: string;
+  instructions: string;
+  /** The attempt's work directory (a clone for repository jobs, a scratch dir for local ones). */
+  workDir: string;
+  agent: AgentSpec;
+  /** Session of an earlier attempt to resume, when the agent supports it. */
+  resumeSessionId: string | null;
+  /** Extra environment for the agent process (never secrets of the runner's own). */
+  env: Readonly<Record<string, string>>;
+}
+
+export interface AgentResult {
+  /** `completed`: the agent finished its turn; `interrupted`: stopped on request. */
+  status: 'completed' | 'interrupted' | 'failed';
+  sessionId: string | null;
+  /** The agent's final words, used as the work summary. */
+  summary: string;
+  usage: Usage | null;
+  /** Set when status is `failed`; `retryable` says whether a new attempt may help. */
+  error: ErrorPayload | null;
+}
+
+/** One running agent process. */
+export interface AgentRun {
+  /** Normalized output, in order. Completes when the process has exited; never errors. */
+  readonly events$: Observable<AgentEvent>;
+  /** Settles once the process has exited; never rejects (failures are in the result). */
+  readonly result: Promise<AgentResult>;
+  /** Delivers a person's answer to an `approval.requested` / `question.requested`. */
+  respond(requestId: string, answer: InteractionAnswer): void;
+  /** Graceful stop: let the agent finish its current operation and exit, saving its session. */
+  interrupt(graceMs: number): Promise<void>;
+  /** Hard stop: terminate the process tree now. */
+  kill(): void;
+}
+
+export interface AgentPort {
+  readonly id: AgentId;
+  /** Shown to people; the demo agent says it is a demo here. */
+  readonly displayName: string;
+  detect(): Promise<DetectedAgent>;
+  start(input: AgentRunInput): AgentRun;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workspaces (where the agent works, and how its work is delivered)
+
+export interface PrepareInput {
+  job: { id: string; title: string };
+  attempt: AttemptInfo;
+  repository: Repository;
+  forge: ForgeCredentials | null;
+  signal: AbortSignal;
+  log: (message: string) => void;
+}
+
+export interface PreparedWorkspace {
+  workDir: string;
+  branch: string;
+  baseBranch: string;
+  /** The commit the branch started from. */
+  baseCommit: string;
+}
+
+export interface PublishInput {
+  workspace: PreparedWorkspace;
+  job: { id: string; title: string; instructions: string };
+  attempt: AttemptInfo;
+  repository: Repository;
+  forge: ForgeCredentials | null;
+  summary: string;
+  agentDisplayName: string;
+  signal: AbortSignal;
+  log: (message: string) => void;
+}
+
+export type PublishResult =
+  | { kind: 'pull_request'; pullRequest: PullRequestRef; commit: string; filesChanged: number }
+  | { kind: 'no_changes' };
+
+/** Repository jobs: clone, branch, commit, push, open or update the pull request. */
+export interface RepositoryWorkspacePort {
+  prepare(input: PrepareInput): Promise<PreparedWorkspace>;
+  publish(input: PublishInput): Promise<PublishResult>;
+}
+
+export interface LocalOutputFile {
+  /** Relative to the work directory, `/`-separated. */
+  path: string;
+  size: number;
+  read(): Promise<Uint8Array>;
+}
+
+/** Local jobs: a scratch directory whose files are the deliverable. */
+export interface LocalWorkspacePort {
+  prepare(input: { job: { id: string }; attempt: AttemptInfo }): Promise<{ workDir: string }>;
+  collectOutputs(workDir: string): Promise<LocalOutputFile[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time (injected so that tests can control it)
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
