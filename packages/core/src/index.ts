@@ -33,3 +33,19 @@ export {
   type PublishResult,
   type RepositoryWorkspacePort,
 } from './runner/ports.js';
+export {
+  createCoordClient,
+  type AnswerOutcome,
+  type CoordClient,
+  type CoordClientOptions,
+} from './client/coord-client.js';
+export { ApiError, isApiError } from './client/api-error.js';
+export { createFileEventSpool, createMemoryEventSpool, type EventSpool } from './store/event-spool.js';
+export { createLocalWorkspaces } from './workspace/local-workspaces.js';
+export {
+  createRunner,
+  type ActiveAttemptView,
+  type Runner,
+  type RunnerIdentity,
+  type RunnerOptions,
+} from './runner/runner.js';

@@ -1,0 +1,284 @@
+import {
+  answerRequestSchema,
+  artifactResponseSchema,
+  completeRequestSchema,
+  completeResponseSchema,
+  describeIssues,
+  errorBodySchema,
+  eventAckSchema,
+  eventPageSchema,
+  interactionResponseSchema,
+  jobListSchema,
+  jobResponseSchema,
+  leaseRenewResponseSchema,
+  meResponseSchema,
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  registerRunnerResponseSchema,
+  routes,
+  RUNNER_ID_HEADER,
+  type AnswerRequest,
+  type ArtifactView,
+  type AttemptEvent,
+  type ClaimRequest,
+  type CompleteRequest,
+  type CompleteResponse,
+  type EventPage,
+  type InteractionAnswer,
+  type InteractionRequest,
+  type InteractionView,
+  type JobStatus,
+  type JobSubmission,
+  type JobView,
+  type LeaseRenewRequest,
+  type LeaseRenewResponse,
+  type MeResponse,
+  type RegisterRunnerRequest,
+  type RegisterRunnerResponse,
+} from '@coord/runner-protocol';
+import pRetry, { AbortError } from 'p-retry';
+import { z } from 'zod';
+import { registerSecret } from '../errors.js';
+import { ApiError, runnerCodeFor } from './api-error.js';
+
+export interface CoordClientOptions {
+  /** e.g. `http://127.0.0.1:7420`; paths under `/v1` are appended. */
+  baseUrl: string;
+  token: string;
+  /** Injected in tests; the global fetch otherwise. */
+  fetch?: typeof fetch;
+  /** Retries after the first try for network errors and 5xx (never 4xx). Default 4. */
+  retries?: number;
+  /** First backoff delay in ms; doubles with jitter, capped at `maxRetryDelayMs`. Default 250. */
+  minRetryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  userAgent?: string;
+}
+
+/** The raw claim answer: the runner parses the assignment itself so it can report a bad one. */
+const rawClaimResponseSchema = z.object({ assignment: z.unknown().nullable() });
+
+interface RequestOptions<T> {
+  body?: unknown;
+  raw?: Uint8Array;
+  schema: z.ZodType<T>;
+  runnerId?: string;
+  signal?: AbortSignal;
+  query?: Record<string, string | number | undefined>;
+  /** Long polls get no retries of their own: the caller's loop retries. */
+  retries?: number;
+}
+
+export interface AnswerOutcome {
+  won: boolean;
+  answer: InteractionAnswer;
+  by: 'runner' | 'web';
+}
+
+export interface CoordClient {
+  readonly baseUrl: string;
+  me(): Promise<MeResponse>;
+  register(request: RegisterRunnerRequest): Promise<RegisterRunnerResponse>;
+  /** Long poll. Resolves with the raw assignment (validated by the runner) or null. */
+  claim(runnerId: string, request: ClaimRequest, signal?: AbortSignal): Promise<unknown>;
+  renewLease(runnerId: string, attemptId: string, request: LeaseRenewRequest): Promise<LeaseRenewResponse>;
+  /** Uploads a batch; resolves with the server's ack (highest contiguous seq it holds). */
+  uploadEvents(runnerId: string, attemptId: string, events: AttemptEvent[]): Promise<number>;
+  getEvents(attemptId: string, after?: number, limit?: number): Promise<EventPage>;
+  putInteraction(
+    runnerId: string,
+    attemptId: string,
+    interactionId: string,
+    request: InteractionRequest,
+  ): Promise<InteractionView>;
+  getInteraction(attemptId: string, interactionId: string): Promise<InteractionView>;
+  /** `won` is false when someone answered first; `answer` is then the winning answer. */
+  answerInteraction(interactionId: string, request: AnswerRequest): Promise<AnswerOutcome>;
+  complete(runnerId: string, attemptId: string, request: CompleteRequest): Promise<CompleteResponse>;
+  uploadArtifact(runnerId: string, attemptId: string, path: string, bytes: Uint8Array): Promise<ArtifactView>;
+  submitJob(workspaceId: string, submission: JobSubmission): Promise<JobView>;
+  getJob(jobId: string): Promise<JobView>;
+  listJobs(filter?: { workspace?: string; status?: JobStatus }): Promise<JobView[]>;
+  cancelJob(jobId: string): Promise<JobView>;
+}
+
+/** Creates the typed Coord API client: validated responses, jittered retries, redacted errors. */
+export function createCoordClient(options: CoordClientOptions): CoordClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const defaultRetries = options.retries ?? 4;
+  registerSecret(options.token);
+
+  async function once<T>(method: string, path: string, opts: RequestOptions<T>): Promise<T> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${options.token}`,
+      [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
+      accept: 'application/json',
+    };
+    if (options.userAgent) headers['user-agent'] = options.userAgent;
+    if (opts.runnerId) headers[RUNNER_ID_HEADER] = opts.runnerId;
+    let body: string | Uint8Array | undefined;
+    if (opts.raw) {
+      headers['content-type'] = 'application/octet-stream';
+      body = opts.raw;
+    } else if (opts.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(opts.body);
+    }
+    const query = opts.query
+      ? Object.entries(opts.query)
+          .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
+          .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+          .join('&')
+      : '';
+    const url = `${baseUrl}${path}${query ? `?${query}` : ''}`;
+
+    let response: Response;
+    try {
+      response = await doFetch(url, { method, headers, body, signal: opts.signal });
+    } catch (cause) {
+      const aborted = opts.signal?.aborted ?? false;
+      throw new ApiError(
+        { code: 'api.network', status: 0, method, path },
+        aborted
+          ? `${method} ${path} was aborted`
+          : `Cannot reach the Coord server at ${baseUrl} (${method} ${path}): ${describeCause(cause)}`,
+        { cause, retryable: !aborted },
+      );
+    }
+
+    const text = await response.text().catch(() => '');
+    let json: unknown = undefined;
+    if (text.length > 0) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+    }
+
+    if (!response.ok) {
+      const parsed = errorBodySchema.safeParse(json);
+      const serverCode = parsed.success ? parsed.data.error.code : null;
+      const serverMessage = parsed.success
+        ? parsed.data.error.message +
+          (parsed.data.error.issues?.length ? ` (${describeIssues(parsed.data.error.issues)})` : '')
+        : text.slice(0, 200) || response.statusText;
+      const status = response.status;
+      throw new ApiError(
+        { code: runnerCodeFor(status, serverCode), status, method, path, serverCode },
+        `${method} ${path} failed with ${status}${serverCode ? ` ${serverCode}` : ''}: ${serverMessage}`,
+        {
+          retryable: status >= 500 || status === 429,
+          ...(parsed.success && parsed.data.error.details ? { details: parsed.data.error.details } : {}),
+        },
+      );
+    }
+
+    const result = opts.schema.safeParse(json);
+    if (!result.success) {
+      throw new ApiError(
+        { code: 'api.invalid_response', status: response.status, method, path },
+        `${method} ${path} returned a response the runner does not understand: ${describeIssues(
+          result.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
+        )}`,
+        { retryable: false },
+      );
+    }
+    return result.data;
+  }
+
+  function call<T>(method: string, path: string, opts: RequestOptions<T>): Promise<T> {
+    return pRetry(
+      async () => {
+        try {
+          return await once(method, path, opts);
+        } catch (error) {
+          if (error instanceof ApiError && !error.retryable) throw new AbortError(error);
+          throw error;
+        }
+      },
+      {
+        retries: opts.retries ?? defaultRetries,
+        minTimeout: options.minRetryDelayMs ?? 250,
+        maxTimeout: options.maxRetryDelayMs ?? 5_000,
+        factor: 2,
+        randomize: true,
+        signal: opts.signal,
+      },
+    ).catch((error: unknown) => {
+      // p-retry wraps AbortError's payload; surface the ApiError itself.
+      if (error instanceof AbortError) throw error.originalError;
+      throw error;
+    });
+  }
+
+  return {
+    baseUrl,
+    me: () => call('GET', routes.whoami(), { schema: meResponseSchema }),
+    register: (request) => call('POST', routes.register(), { body: request, schema: registerRunnerResponseSchema }),
+    claim: async (runnerId, request, signal) => {
+      const res = await call('POST', routes.claim(runnerId), {
+        body: request,
+        schema: rawClaimResponseSchema,
+        runnerId,
+        signal,
+        retries: 0,
+      });
+      return res.assignment;
+    },
+    renewLease: (runnerId, attemptId, request) =>
+      call('POST', routes.lease(attemptId), { body: request, schema: leaseRenewResponseSchema, runnerId, retries: 1 }),
+    uploadEvents: async (runnerId, attemptId, events) =>
+      (await call('POST', routes.events(attemptId), { body: { events }, schema: eventAckSchema, runnerId })).ack,
+    getEvents: (attemptId, after = 0, limit = 1000) =>
+      call('GET', routes.events(attemptId), { schema: eventPageSchema, query: { after, limit } }),
+    putInteraction: async (runnerId, attemptId, interactionId, request) =>
+      (
+        await call('PUT', routes.interaction(attemptId, interactionId), {
+          body: request,
+          schema: interactionResponseSchema,
+          runnerId,
+        })
+      ).interaction,
+    getInteraction: async (attemptId, interactionId) =>
+      (await call('GET', routes.interaction(attemptId, interactionId), { schema: interactionResponseSchema }))
+        .interaction,
+    answerInteraction: async (interactionId, request) => {
+      try {
+        await call('POST', routes.answer(interactionId), { body: request, schema: interactionResponseSchema });
+        return { won: true, answer: request.answer, by: request.by };
+      } catch (error) {
+        if (error instanceof ApiError && error.serverCode === 'interaction.already_answered') {
+          const winner = answerRequestSchema.safeParse(error.details);
+          if (winner.success) return { won: false, answer: winner.data.answer, by: winner.data.by };
+        }
+        throw error;
+      }
+    },
+    complete: (runnerId, attemptId, request) =>
+      call('POST', routes.complete(attemptId), {
+        body: completeRequestSchema.parse(request),
+        schema: completeResponseSchema,
+        runnerId,
+      }),
+    uploadArtifact: async (runnerId, attemptId, path, bytes) =>
+      (await call('PUT', routes.artifact(attemptId, path), { raw: bytes, schema: artifactResponseSchema, runnerId }))
+        .artifact,
+    submitJob: async (workspaceId, submission) =>
+      (await call('POST', routes.submitJob(workspaceId), { body: submission, schema: jobResponseSchema })).job,
+    getJob: async (jobId) => (await call('GET', routes.job(jobId), { schema: jobResponseSchema })).job,
+    listJobs: async (filter = {}) =>
+      (await call('GET', routes.jobs(), { schema: jobListSchema, query: { ...filter } })).jobs,
+    cancelJob: async (jobId) => (await call('POST', routes.cancelJob(jobId), { body: {}, schema: jobResponseSchema })).job,
+  };
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const inner = (cause as Error & { cause?: unknown }).cause;
+    const code = inner && typeof inner === 'object' && 'code' in inner ? String((inner as { code: unknown }).code) : '';
+    return code ? `${cause.message} (${code})` : cause.message;
+  }
+  return String(cause);
+}

@@ -1,0 +1,205 @@
+import type { Outcome, PullRequestRef } from '@coord/runner-protocol';
+import { assign, fromPromise, setup } from 'xstate';
+import { toErrorPayload, type ErrorPayload } from '../errors.js';
+import type { AgentResult } from '../runner/ports.js';
+
+/**
+ * The lifecycle of one attempt on the runner (DESIGN.md section 5), as pure configuration: the
+ * actors are named here and provided by the runner (`attemptMachine.provide({ actors })`), so tests
+ * swap them. This first form covers the happy path, failure, cancel, graceful stop and lease loss;
+ * retries with session resume happen across attempts on the server for now.
+ */
+
+export interface Publication {
+  pullRequest: PullRequestRef | null;
+  outputs: string[] | null;
+  /** `no_changes` when the agent decided nothing needed changing. */
+  outcome: Extract<Outcome, 'succeeded' | 'no_changes'>;
+}
+
+export interface Finish {
+  outcome: Outcome;
+  error: ErrorPayload | null;
+}
+
+export interface AttemptMachineContext {
+  jobId: string;
+  attemptId: string;
+  workDir: string | null;
+  agentResult: AgentResult | null;
+  publication: Publication | null;
+  finish: Finish | null;
+  stopRequested: boolean;
+  cancelReason: string | null;
+}
+
+export type AttemptMachineEvent =
+  | { type: 'CANCEL'; reason?: string }
+  | { type: 'STOP' }
+  | { type: 'LEASE_LOST' }
+  | { type: 'INPUT_REQUESTED' }
+  | { type: 'INPUT_RESOLVED' };
+
+export interface AttemptMachineInput {
+  jobId: string;
+  attemptId: string;
+  /** Set when the assignment could not be used at all (bad payload, missing agent): report it. */
+  rejection: ErrorPayload | null;
+}
+
+export interface ReportInput {
+  finish: Finish;
+  agentResult: AgentResult | null;
+  publication: Publication | null;
+}
+
+const notProvided = (name: string) =>
+  fromPromise<never, unknown>(() => Promise.reject(new Error(`actor ${name} was not provided`)));
+
+const failed = (error: unknown): Finish => ({ outcome: 'failed', error: toErrorPayload(error) });
+
+export const attemptMachine = setup({
+  types: {
+    context: {} as AttemptMachineContext,
+    events: {} as AttemptMachineEvent,
+    input: {} as AttemptMachineInput,
+  },
+  actors: {
+    prepare: notProvided('prepare') as unknown as ReturnType<typeof fromPromise<{ workDir: string }, void>>,
+    runAgent: notProvided('runAgent') as unknown as ReturnType<typeof fromPromise<AgentResult, { workDir: string }>>,
+    interruptAgent: notProvided('interruptAgent') as unknown as ReturnType<typeof fromPromise<void, void>>,
+    publish: notProvided('publish') as unknown as ReturnType<
+      typeof fromPromise<Publication, { workDir: string; agentResult: AgentResult }>
+    >,
+    report: notProvided('report') as unknown as ReturnType<typeof fromPromise<void, ReportInput>>,
+  },
+  actions: {
+    recordCancel: assign({
+      finish: ({ event }) => ({
+        outcome: 'cancelled' as const,
+        error: {
+          code: 'job.cancelled',
+          message: (event.type === 'CANCEL' ? event.reason : undefined) ?? 'Cancelled by request',
+          retryable: false,
+        },
+      }),
+    }),
+  },
+  guards: {
+    rejected: ({ context }) => context.finish !== null,
+    agentCompleted: ({ event }) => (event as unknown as { output: AgentResult }).output.status === 'completed',
+  },
+}).createMachine({
+  id: 'attempt',
+  initial: 'claimed',
+  context: ({ input }) => ({
+    jobId: input.jobId,
+    attemptId: input.attemptId,
+    workDir: null,
+    agentResult: null,
+    publication: null,
+    finish: input.rejection ? { outcome: 'failed', error: input.rejection } : null,
+    stopRequested: false,
+    cancelReason: null,
+  }),
+  on: {
+    // The server gave the attempt away: stop at once and report nothing more.
+    LEASE_LOST: '.lease_lost',
+  },
+  states: {
+    claimed: {
+      always: [{ guard: 'rejected', target: 'reporting' }, { target: 'preparing' }],
+    },
+    preparing: {
+      invoke: {
+        src: 'prepare',
+        onDone: { target: 'running', actions: assign({ workDir: ({ event }) => event.output.workDir }) },
+        onError: { target: 'reporting', actions: assign({ finish: ({ event }) => failed(event.error) }) },
+      },
+      on: {
+        CANCEL: { target: 'reporting', actions: 'recordCancel' },
+        STOP: { target: 'reporting', actions: assign({ finish: () => ({ outcome: 'stopped' as const, error: null }) }) },
+      },
+    },
+    running: {
+      invoke: {
+        src: 'runAgent',
+        input: ({ context }) => ({ workDir: context.workDir ?? '' }),
+        onDone: [
+          {
+            guard: 'agentCompleted',
+            target: 'publishing',
+            actions: assign({ agentResult: ({ event }) => event.output }),
+          },
+          {
+            target: 'reporting',
+            actions: assign({
+              agentResult: ({ event }) => event.output,
+              finish: ({ context, event }) =>
+                context.finish ??
+                (event.output.status === 'interrupted' || context.stopRequested
+                  ? { outcome: 'stopped', error: null }
+                  : { outcome: 'failed', error: event.output.error ?? toErrorPayload(new Error('The agent failed')) }),
+            }),
+          },
+        ],
+        onError: { target: 'reporting', actions: assign({ finish: ({ event }) => failed(event.error) }) },
+      },
+      initial: 'working',
+      states: {
+        working: {
+          on: {
+            INPUT_REQUESTED: 'awaiting_input',
+            STOP: 'stopping',
+          },
+        },
+        awaiting_input: {
+          on: {
+            INPUT_RESOLVED: 'working',
+            STOP: 'stopping',
+          },
+        },
+        stopping: {
+          entry: assign({ stopRequested: true }),
+          // Graceful: interrupt, let the agent exit on its own; the runAgent actor then settles.
+          invoke: { src: 'interruptAgent' },
+        },
+      },
+      on: {
+        // Cancel is immediate: leaving `running` stops the runAgent actor, whose abort kills the agent.
+        CANCEL: { target: 'reporting', actions: 'recordCancel' },
+      },
+    },
+    publishing: {
+      invoke: {
+        src: 'publish',
+        input: ({ context }) => ({ workDir: context.workDir ?? '', agentResult: context.agentResult! }),
+        onDone: {
+          target: 'reporting',
+          actions: assign({
+            publication: ({ event }) => event.output,
+            finish: ({ event }) => ({ outcome: event.output.outcome, error: null }),
+          }),
+        },
+        onError: { target: 'reporting', actions: assign({ finish: ({ event }) => failed(event.error) }) },
+      },
+      on: { CANCEL: { target: 'reporting', actions: 'recordCancel' } },
+    },
+    reporting: {
+      invoke: {
+        src: 'report',
+        input: ({ context }) => ({
+          finish: context.finish ?? failed(new Error('The attempt ended without an outcome')),
+          agentResult: context.agentResult,
+          publication: context.publication,
+        }),
+        onDone: 'done',
+        onError: 'done',
+      },
+    },
+    done: { type: 'final' },
+    lease_lost: { type: 'final' },
+  },
+});
+
+export type AttemptMachine = typeof attemptMachine;

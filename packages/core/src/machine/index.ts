@@ -1,0 +1,10 @@
+export {
+  attemptMachine,
+  type AttemptMachine,
+  type AttemptMachineContext,
+  type AttemptMachineEvent,
+  type AttemptMachineInput,
+  type Finish,
+  type Publication,
+  type ReportInput,
+} from './attempt-machine.js';

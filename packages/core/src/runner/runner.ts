@@ -1,0 +1,601 @@
+import type {
+  AgentId,
+  Assignment,
+  AssignmentEnvelope,
+  InteractionAnswer,
+  InteractionRequest,
+  Platform,
+  RegisterRunnerResponse,
+  Timings,
+} from '@coord/runner-protocol';
+import { Subject, type Observable } from 'rxjs';
+import { createActor, fromPromise, type Actor, type SnapshotFrom } from 'xstate';
+import type { AgentEvent } from '../agents/agent-event.js';
+import type { AnswerOutcome, CoordClient } from '../client/coord-client.js';
+import { CoordError, isCoordError, toErrorPayload, type ErrorPayload } from '../errors.js';
+import type { AttemptState, JobEvent, RunnerEvent, RunnerStatus } from '../events/runner-event.js';
+import { attemptMachine, type Publication } from '../machine/attempt-machine.js';
+import type { EventSpool } from '../store/event-spool.js';
+import { parseAssignment } from './assignment.js';
+import { createEventUploader, type EventUploader } from './event-uploader.js';
+import {
+  systemClock,
+  type AgentPort,
+  type AgentRun,
+  type Clock,
+  type LocalWorkspacePort,
+  type PreparedWorkspace,
+  type RepositoryWorkspacePort,
+} from './ports.js';
+
+export interface RunnerIdentity {
+  /** Stable per machine and state dir: re-registering with it keeps the runner id. */
+  machineId: string;
+  name: string;
+  platform: Platform;
+  arch: string;
+  version: string;
+  labels?: string[];
+}
+
+export interface RunnerOptions {
+  client: CoordClient;
+  identity: RunnerIdentity;
+  agents: AgentPort[];
+  /** Agents detected but switched off by the user. */
+  disabledAgents?: AgentId[];
+  repositories?: RepositoryWorkspacePort;
+  local?: LocalWorkspacePort;
+  spool: EventSpool;
+  /** Jobs run at once (default 1). */
+  capacity?: number;
+  clock?: Clock;
+  /** Overrides of the server's timings (tests, benchmarks). */
+  timings?: Partial<Timings>;
+  eventBatch?: { intervalMs?: number; maxEvents?: number };
+  /** Graceful stop: how long the agent may take to finish before it is terminated (default 10 s). */
+  stopGraceMs?: number;
+  /** Unanswered questions and approvals fall back to deny after this long (default 30 min). */
+  interactionTimeoutMs?: number;
+}
+
+export interface ActiveAttemptView {
+  jobId: string;
+  attemptId: string;
+  attemptNumber: number;
+  title: string;
+  state: AttemptState;
+}
+
+export interface Runner {
+  /** Everything the runner does. Hot: subscribe before `start()` to see registration. */
+  readonly events$: Observable<RunnerEvent>;
+  readonly runnerId: string | null;
+  /** Registers and starts claiming; resolves once registered, rejects if registration fails. */
+  start(): Promise<RegisterRunnerResponse>;
+  /**
+   * Stops claiming. `drain` (default) lets active attempts finish; `graceful` asks their agents to
+   * stop (they save their session and the job is requeued). Resolves when nothing is active;
+   * then `events$` completes.
+   */
+  stop(options?: { mode?: 'drain' | 'graceful' }): Promise<void>;
+  /** Answers a pending question or approval from this runner's own UI; the first answer wins. */
+  answer(interactionId: string, answer: InteractionAnswer): Promise<AnswerOutcome>;
+  activeAttempts(): ActiveAttemptView[];
+  /** How many attempts have finished since start. */
+  finishedCount(): number;
+}
+
+interface PendingInteraction {
+  requestId: string;
+  timer: unknown;
+}
+
+interface AttemptRecord {
+  jobId: string;
+  attemptId: string;
+  attemptNumber: number;
+  title: string;
+  envelope: AssignmentEnvelope;
+  assignment: Assignment | null;
+  agent: AgentPort | null;
+  actor: Actor<typeof attemptMachine> | null;
+  uploader: EventUploader;
+  state: AttemptState;
+  prepared: PreparedWorkspace | null;
+  agentRun: AgentRun | null;
+  leaseTimer: unknown;
+  leaseLost: boolean;
+  pending: Map<string, PendingInteraction>;
+  done: Promise<void>;
+  markDone: () => void;
+}
+
+const DEFAULT_TIMINGS: Timings = { leaseRenewMs: 15_000, leaseTtlMs: 60_000, claimWaitMs: 25_000 };
+
+/** Creates a runner: register, claim, run attempts through their machines, report. */
+export function createRunner(options: RunnerOptions): Runner {
+  const { client, spool } = options;
+  const clock = options.clock ?? systemClock;
+  const capacity = options.capacity ?? 1;
+  const stopGraceMs = options.stopGraceMs ?? 10_000;
+  const interactionTimeoutMs = options.interactionTimeoutMs ?? 30 * 60_000;
+  const batchInterval = options.eventBatch?.intervalMs ?? 250;
+  const batchMax = options.eventBatch?.maxEvents ?? 500;
+  const disabled = new Set(options.disabledAgents ?? []);
+
+  const subject = new Subject<RunnerEvent>();
+  const active = new Map<string, AttemptRecord>();
+  let runnerId: string | null = null;
+  let timings: Timings = { ...DEFAULT_TIMINGS, ...options.timings };
+  let status: RunnerStatus | null = null;
+  let stopping = false;
+  let claimAbort: AbortController | null = null;
+  let loop: Promise<void> | null = null;
+  let slotWaiter: (() => void) | null = null;
+  let finished = 0;
+
+  const emit = (event: RunnerEvent) => subject.next(event);
+  const setStatus = (next: RunnerStatus, message?: string) => {
+    if (next === status && message === undefined) return;
+    status = next;
+    emit({
+      type: 'runner.status',
+      at: clock.now(),
+      status: next,
+      ...(runnerId ? { runnerId } : {}),
+      ...(message ? { message } : {}),
+    });
+  };
+  const reportError = (error: unknown) => emit({ type: 'runner.error', at: clock.now(), error: toErrorPayload(error) });
+  const settledStatus = (): RunnerStatus => (active.size > 0 ? 'busy' : 'idle');
+
+  /** Spools a job event (so it reaches the server), then shows it to subscribers. */
+  function emitJob(record: AttemptRecord, event: DistributiveOmit<JobEvent, 'at' | 'jobId' | 'attemptId'>): void {
+    const full = { ...event, at: clock.now(), jobId: record.jobId, attemptId: record.attemptId } as JobEvent;
+    if (!record.leaseLost) {
+      const { type, at, jobId: _j, attemptId: _a, ...data } = full;
+      try {
+        spool.append(record.attemptId, { type, at: new Date(at).toISOString(), data });
+        record.uploader.notify();
+      } catch (error) {
+        reportError(error);
+      }
+    }
+    emit(full);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Claiming
+
+  async function claimLoop(): Promise<void> {
+    let failures = 0;
+    while (!stopping) {
+      if (active.size >= capacity) {
+        await new Promise<void>((resolve) => (slotWaiter = resolve));
+        continue;
+      }
+      claimAbort = new AbortController();
+      try {
+        const raw = await client.claim(
+          runnerId!,
+          { waitMs: timings.claimWaitMs, activeAttemptIds: [...active.keys()] },
+          claimAbort.signal,
+        );
+        if (failures > 0) {
+          failures = 0;
+          setStatus(settledStatus(), 'Connected to the Coord server again');
+        }
+        if (raw !== null && raw !== undefined) acceptAssignment(raw);
+      } catch (error) {
+        if (stopping) break;
+        if (isCoordError(error) && (error.code === 'auth.invalid_token' || error.code === 'api.unsupported_version')) {
+          reportError(error);
+          stopping = true;
+          setStatus('stopped', error.message);
+          break;
+        }
+        failures += 1;
+        reportError(error);
+        if (failures === 1) setStatus('offline', 'Cannot reach the Coord server; retrying');
+        await sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2));
+      } finally {
+        claimAbort = null;
+      }
+    }
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => clock.setTimeout(resolve, ms));
+  }
+
+  function acceptAssignment(raw: unknown): void {
+    const parsed = parseAssignment(raw);
+    if (parsed.kind === 'unreadable') {
+      reportError(new CoordError('api.invalid_response', parsed.error.message));
+      return;
+    }
+    const envelope = parsed.kind === 'ok' ? parsed.assignment : parsed.envelope;
+    const assignment = parsed.kind === 'ok' ? parsed.assignment : null;
+    let rejection: ErrorPayload | null = parsed.kind === 'rejected' ? parsed.error : null;
+    let agent: AgentPort | null = null;
+    if (assignment) {
+      const spec = assignment.job.spec;
+      agent = options.agents.find((a) => a.id === spec.agent.id && !disabled.has(a.id)) ?? null;
+      if (!agent) {
+        rejection = {
+          code: 'agent.not_found',
+          message: `This runner has no enabled agent "${spec.agent.id}" (it has: ${
+            options.agents.map((a) => a.id).join(', ') || 'none'
+          })`,
+          retryable: false,
+        };
+      } else if (spec.context.type === 'repository' ? !options.repositories : !options.local) {
+        rejection = {
+          code: 'job.unsupported_context',
+          message: `This runner is not set up for ${spec.context.type} jobs`,
+          retryable: false,
+        };
+      }
+    }
+    startAttempt(envelope, assignment, agent, rejection);
+  }
+
+  function startAttempt(
+    envelope: AssignmentEnvelope,
+    assignment: Assignment | null,
+    agent: AgentPort | null,
+    rejection: ErrorPayload | null,
+  ): void {
+    const { attempt } = envelope;
+    let markDone!: () => void;
+    const done = new Promise<void>((resolve) => (markDone = resolve));
+    const record: AttemptRecord = {
+      jobId: attempt.jobId,
+      attemptId: attempt.id,
+      attemptNumber: attempt.number,
+      title: assignment?.job.spec.title ?? '(unreadable job)',
+      envelope,
+      assignment,
+      agent,
+      actor: null,
+      state: 'claimed',
+      prepared: null,
+      agentRun: null,
+      leaseTimer: null,
+      leaseLost: false,
+      pending: new Map(),
+      done,
+      markDone,
+      uploader: createEventUploader({
+        client,
+        spool,
+        runnerId: runnerId!,
+        attemptId: attempt.id,
+        clock,
+        intervalMs: batchInterval,
+        maxBatch: batchMax,
+        onError: (error) => reportError(error),
+        onLeaseLost: () => onLeaseLost(record),
+      }),
+    };
+    active.set(attempt.id, record);
+    setStatus('busy');
+    emitJob(record, {
+      type: 'job.claimed',
+      attemptNumber: attempt.number,
+      workspaceId: attempt.workspaceId,
+      title: record.title,
+      agent: assignment?.job.spec.agent.id ?? null,
+    });
+    scheduleLeaseRenewal(record);
+
+    const actor = createActor(provideActors(record), {
+      input: { jobId: record.jobId, attemptId: record.attemptId, rejection },
+    });
+    record.actor = actor;
+    actor.subscribe({
+      next: (snapshot) => onSnapshot(record, snapshot),
+      error: (error) => {
+        reportError(error);
+        finishRecord(record);
+      },
+    });
+    actor.start();
+  }
+
+  function stateOf(snapshot: SnapshotFrom<typeof attemptMachine>): AttemptState {
+    const value = snapshot.value;
+    if (typeof value === 'string') return value as AttemptState;
+    const running = (value as { running?: string }).running;
+    if (running === 'awaiting_input' || running === 'stopping') return running;
+    return 'running';
+  }
+
+  function onSnapshot(record: AttemptRecord, snapshot: SnapshotFrom<typeof attemptMachine>): void {
+    const state = stateOf(snapshot);
+    if (state !== record.state) {
+      record.state = state;
+      emitJob(record, { type: 'job.state', state });
+    }
+    if (snapshot.status === 'done') finishRecord(record);
+  }
+
+  function finishRecord(record: AttemptRecord): void {
+    if (!active.has(record.attemptId)) return;
+    clock.clearTimeout(record.leaseTimer);
+    for (const pending of record.pending.values()) clock.clearTimeout(pending.timer);
+    record.uploader.stop();
+    active.delete(record.attemptId);
+    finished += 1;
+    record.markDone();
+    if (!stopping) setStatus(settledStatus());
+    const wake = slotWaiter;
+    slotWaiter = null;
+    wake?.();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Actors of the attempt machine, bound to this runner's ports
+
+  function provideActors(record: AttemptRecord) {
+    const log = (message: string) => emitJob(record, { type: 'job.log', level: 'info', message });
+    const spec = () => record.assignment!.job.spec;
+
+    return attemptMachine.provide({
+      actors: {
+        prepare: fromPromise(async ({ signal }) => {
+          const s = spec();
+          if (s.context.type === 'repository') {
+            record.prepared = await options.repositories!.prepare({
+              job: { id: record.jobId, title: s.title },
+              attempt: record.envelope.attempt,
+              repository: s.context.repository,
+              forge: record.envelope.forge,
+              signal,
+              log,
+            });
+            return { workDir: record.prepared.workDir };
+          }
+          return options.local!.prepare({ job: { id: record.jobId }, attempt: record.envelope.attempt });
+        }),
+
+        runAgent: fromPromise(async ({ input, signal }) => {
+          const s = spec();
+          const run = record.agent!.start({
+            jobId: record.jobId,
+            attemptId: record.attemptId,
+            attemptNumber: record.attemptNumber,
+            title: s.title,
+            instructions: s.instructions,
+            workDir: input.workDir,
+            agent: s.agent,
+            resumeSessionId: record.envelope.attempt.previousSessionId,
+            env: {},
+          });
+          record.agentRun = run;
+          const onAbort = () => run.kill();
+          signal.addEventListener('abort', onAbort, { once: true });
+          const subscription = run.events$.subscribe((event) => onAgentEvent(record, event));
+          try {
+            return await run.result;
+          } finally {
+            signal.removeEventListener('abort', onAbort);
+            subscription.unsubscribe();
+          }
+        }),
+
+        interruptAgent: fromPromise(async () => {
+          await record.agentRun?.interrupt(stopGraceMs);
+        }),
+
+        publish: fromPromise(async ({ input, signal }): Promise<Publication> => {
+          const s = spec();
+          if (s.context.type === 'repository') {
+            const result = await options.repositories!.publish({
+              workspace: record.prepared!,
+              job: { id: record.jobId, title: s.title, instructions: s.instructions },
+              attempt: record.envelope.attempt,
+              repository: s.context.repository,
+              forge: record.envelope.forge,
+              summary: input.agentResult.summary,
+              agentDisplayName: record.agent!.displayName,
+              signal,
+              log,
+            });
+            return result.kind === 'pull_request'
+              ? { outcome: 'succeeded', pullRequest: result.pullRequest, outputs: null }
+              : { outcome: 'no_changes', pullRequest: null, outputs: null };
+          }
+          const files = await options.local!.collectOutputs(input.workDir);
+          for (const file of files) {
+            try {
+              await client.uploadArtifact(runnerId!, record.attemptId, file.path, await file.read());
+            } catch (cause) {
+              throw new CoordError('artifact.upload_failed', `Cannot upload output file ${file.path}`, {
+                cause,
+                retryable: isCoordError(cause) && cause.retryable,
+              });
+            }
+            log(`Uploaded ${file.path} (${file.size} bytes)`);
+          }
+          return { outcome: files.length > 0 ? 'succeeded' : 'no_changes', pullRequest: null, outputs: files.map((f) => f.path) };
+        }),
+
+        report: fromPromise(async ({ input }) => {
+          const { finish, agentResult, publication } = input;
+          const summary = agentResult?.summary ?? '';
+          emitJob(record, {
+            type: 'job.finished',
+            outcome: finish.outcome,
+            summary,
+            pullRequest: publication?.pullRequest ?? null,
+            outputs: publication?.outputs ?? null,
+            error: finish.error,
+          });
+          try {
+            await record.uploader.drain();
+            await client.complete(runnerId!, record.attemptId, {
+              outcome: finish.outcome,
+              summary,
+              pullRequest: publication?.pullRequest ?? null,
+              outputs: publication?.outputs ?? null,
+              usage: agentResult?.usage ?? null,
+              sessionId: agentResult?.sessionId ?? null,
+              lastSeq: spool.lastSeq(record.attemptId),
+              error: finish.error
+                ? { code: finish.error.code, message: finish.error.message, retryable: finish.error.retryable }
+                : null,
+            });
+          } catch (error) {
+            if (isCoordError(error) && error.code === 'lease.lost') return;
+            reportError(error);
+            throw error;
+          }
+        }),
+      },
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Agent output and interactions
+
+  function onAgentEvent(record: AttemptRecord, event: AgentEvent): void {
+    emitJob(record, { type: 'job.agent', event });
+    if (event.type === 'approval.requested') {
+      openInteraction(record, event.requestId, {
+        kind: 'approval',
+        toolName: event.toolName,
+        summary: event.summary,
+        input: event.input,
+      });
+    } else if (event.type === 'question.requested') {
+      openInteraction(record, event.requestId, { kind: 'question', questions: event.questions });
+    }
+  }
+
+  function openInteraction(record: AttemptRecord, requestId: string, request: InteractionRequest): void {
+    const interactionId = `int-${globalThis.crypto.randomUUID()}`;
+    const timer = clock.setTimeout(
+      () => void answerLocally(interactionId, { kind: 'timeout' }).catch(reportError),
+      interactionTimeoutMs,
+    );
+    record.pending.set(interactionId, { requestId, timer });
+    emitJob(record, { type: 'interaction.requested', interactionId, request });
+    record.actor?.send({ type: 'INPUT_REQUESTED' });
+    client.putInteraction(runnerId!, record.attemptId, interactionId, request).catch(reportError);
+  }
+
+  function resolveInteraction(interactionId: string, answer: InteractionAnswer, by: 'runner' | 'web' | 'timeout'): void {
+    for (const record of active.values()) {
+      const pending = record.pending.get(interactionId);
+      if (!pending) continue;
+      record.pending.delete(interactionId);
+      clock.clearTimeout(pending.timer);
+      record.agentRun?.respond(pending.requestId, answer);
+      emitJob(record, { type: 'interaction.resolved', interactionId, answer, by });
+      if (record.pending.size === 0) record.actor?.send({ type: 'INPUT_RESOLVED' });
+      return;
+    }
+  }
+
+  async function answerLocally(interactionId: string, answer: InteractionAnswer): Promise<AnswerOutcome> {
+    const outcome = await client.answerInteraction(interactionId, { answer, by: 'runner' });
+    resolveInteraction(interactionId, outcome.answer, answer.kind === 'timeout' && outcome.won ? 'timeout' : outcome.by);
+    return outcome;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Leases
+
+  function scheduleLeaseRenewal(record: AttemptRecord): void {
+    record.leaseTimer = clock.setTimeout(() => void renewLease(record), timings.leaseRenewMs);
+  }
+
+  async function renewLease(record: AttemptRecord): Promise<void> {
+    if (!active.has(record.attemptId)) return;
+    try {
+      const { controls } = await client.renewLease(runnerId!, record.attemptId, { state: record.state });
+      for (const control of controls) {
+        if (control.type === 'cancel') record.actor?.send({ type: 'CANCEL', reason: control.reason });
+        else if (control.type === 'stop') record.actor?.send({ type: 'STOP' });
+        else resolveInteraction(control.interactionId, control.answer, 'web');
+      }
+    } catch (error) {
+      if (isCoordError(error) && error.code === 'lease.lost') {
+        onLeaseLost(record);
+        return;
+      }
+      reportError(error);
+    }
+    if (active.has(record.attemptId)) scheduleLeaseRenewal(record);
+  }
+
+  function onLeaseLost(record: AttemptRecord): void {
+    if (record.leaseLost) return;
+    emitJob(record, {
+      type: 'job.log',
+      level: 'warn',
+      message: 'The server gave this attempt to someone else (lease lost); stopping it without reporting.',
+    });
+    record.leaseLost = true;
+    record.agentRun?.kill();
+    record.actor?.send({ type: 'LEASE_LOST' });
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  return {
+    events$: subject.asObservable(),
+    get runnerId() {
+      return runnerId;
+    },
+    async start() {
+      setStatus('starting');
+      const agents = await Promise.all(
+        options.agents.map(async (agent) => {
+          const detected = await agent.detect();
+          return { ...detected, enabled: detected.enabled && !disabled.has(agent.id) };
+        }),
+      );
+      let registration: RegisterRunnerResponse;
+      try {
+        registration = await client.register({ ...options.identity, agents, capacity, labels: options.identity.labels ?? [] });
+      } catch (error) {
+        reportError(error);
+        setStatus('stopped', 'Registration failed');
+        throw error;
+      }
+      runnerId = registration.runner.id;
+      timings = { ...registration.timings, ...options.timings };
+      setStatus('idle');
+      loop = claimLoop().catch(reportError);
+      return registration;
+    },
+    async stop({ mode = 'drain' } = {}) {
+      stopping = true;
+      setStatus('stopping');
+      claimAbort?.abort();
+      const wake = slotWaiter;
+      slotWaiter = null;
+      wake?.();
+      if (mode === 'graceful') for (const record of active.values()) record.actor?.send({ type: 'STOP' });
+      await Promise.all([...active.values()].map((r) => r.done));
+      await loop;
+      setStatus('stopped');
+      subject.complete();
+    },
+    answer: (interactionId, answer) => answerLocally(interactionId, answer),
+    activeAttempts: () =>
+      [...active.values()].map((r) => ({
+        jobId: r.jobId,
+        attemptId: r.attemptId,
+        attemptNumber: r.attemptNumber,
+        title: r.title,
+        state: r.state,
+      })),
+    finishedCount: () => finished,
+  };
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
