@@ -190,9 +190,9 @@ export function createRunner(options: RunnerOptions): Runner {
       } catch (error) {
         if (stopping) break;
         if (isCoordError(error) && (error.code === 'auth.invalid_token' || error.code === 'api.unsupported_version')) {
+          // Retrying cannot help: stop claiming, let active attempts finish, then end the stream.
           reportError(error);
-          stopping = true;
-          setStatus('stopped', error.message);
+          void shutdown('drain', error.message);
           break;
         }
         failures += 1;
@@ -545,6 +545,25 @@ export function createRunner(options: RunnerOptions): Runner {
 
   // -------------------------------------------------------------------------------------------
 
+  let shutdownPromise: Promise<void> | null = null;
+  function shutdown(mode: 'drain' | 'graceful', reason?: string): Promise<void> {
+    if (mode === 'graceful') for (const record of active.values()) record.actor?.send({ type: 'STOP' });
+    if (shutdownPromise) return shutdownPromise;
+    stopping = true;
+    setStatus('stopping', reason);
+    claimAbort?.abort();
+    const wake = slotWaiter;
+    slotWaiter = null;
+    wake?.();
+    shutdownPromise = (async () => {
+      await Promise.all([...active.values()].map((r) => r.done));
+      if (loop) await loop;
+      setStatus('stopped', reason);
+      subject.complete();
+    })();
+    return shutdownPromise;
+  }
+
   return {
     events$: subject.asObservable(),
     get runnerId() {
@@ -572,19 +591,7 @@ export function createRunner(options: RunnerOptions): Runner {
       loop = claimLoop().catch(reportError);
       return registration;
     },
-    async stop({ mode = 'drain' } = {}) {
-      stopping = true;
-      setStatus('stopping');
-      claimAbort?.abort();
-      const wake = slotWaiter;
-      slotWaiter = null;
-      wake?.();
-      if (mode === 'graceful') for (const record of active.values()) record.actor?.send({ type: 'STOP' });
-      await Promise.all([...active.values()].map((r) => r.done));
-      await loop;
-      setStatus('stopped');
-      subject.complete();
-    },
+    stop: ({ mode = 'drain' } = {}) => shutdown(mode),
     answer: (interactionId, answer) => answerLocally(interactionId, answer),
     activeAttempts: () =>
       [...active.values()].map((r) => ({

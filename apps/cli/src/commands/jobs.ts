@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from '@commander-js/extra-typings';
+import { createCoordClient } from '@coord/runner-core';
+import { jobSubmissionSchema, describeIssues, toErrorIssues } from '@coord/runner-protocol';
+import { loadToken, resolveStateDir } from '../state-dir.js';
+
+export function registerJobs(program: Command): void {
+  const jobs = program.command('jobs').description('Work with jobs on a Coord server');
+
+  jobs
+    .command('submit')
+    .description('Submit a job from a JSON file (or - for stdin); see docs/protocol.md for the fields')
+    .argument('<file>', 'job JSON file, or - to read stdin')
+    .requiredOption('--server <url>', 'Coord server URL', process.env['COORD_SERVER'])
+    .option('--workspace <id>', 'workspace to submit to', 'local')
+    .option('--token-file <file>', 'file holding the Coord token (or set COORD_TOKEN)')
+    .option('--state-dir <dir>', 'state directory (or set COORD_RUNNER_STATE_DIR)')
+    .action(async (file, opts) => {
+      const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (error) {
+        throw new Error(`${file === '-' ? 'stdin' : file} is not valid JSON: ${(error as Error).message}`);
+      }
+      // Validate here too, so a mistake is named before anything is sent.
+      const parsed = jobSubmissionSchema.safeParse(json);
+      if (!parsed.success) throw new Error(`The job is invalid: ${describeIssues(toErrorIssues(parsed.error))}`);
+      const client = createCoordClient({
+        baseUrl: opts.server,
+        token: loadToken({ tokenFile: opts.tokenFile, stateDir: resolveStateDir(opts.stateDir) }),
+      });
+      const job = await client.submitJob(opts.workspace, json as never);
+      process.stdout.write(`${JSON.stringify({ id: job.id, status: job.status })}\n`);
+    });
+
+  jobs
+    .command('show')
+    .description('Show a job with its attempts, as JSON')
+    .argument('<id>', 'job id')
+    .requiredOption('--server <url>', 'Coord server URL', process.env['COORD_SERVER'])
+    .option('--token-file <file>', 'file holding the Coord token (or set COORD_TOKEN)')
+    .option('--state-dir <dir>', 'state directory (or set COORD_RUNNER_STATE_DIR)')
+    .action(async (id, opts) => {
+      const client = createCoordClient({
+        baseUrl: opts.server,
+        token: loadToken({ tokenFile: opts.tokenFile, stateDir: resolveStateDir(opts.stateDir) }),
+      });
+      process.stdout.write(`${JSON.stringify(await client.getJob(id), null, 2)}\n`);
+    });
+}

@@ -1,0 +1,38 @@
+import type { Command } from '@commander-js/extra-typings';
+import { loadToken, resolveStateDir } from '../state-dir.js';
+import { composeRunner } from '../compose.js';
+import { followRunner } from '../follow.js';
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('Run a runner: register with the Coord server, claim Ready jobs and run them')
+    .requiredOption('--server <url>', 'Coord server URL', process.env['COORD_SERVER'])
+    .option('--token-file <file>', 'file holding the Coord token (or set COORD_TOKEN)')
+    .option('--state-dir <dir>', 'state directory (or set COORD_RUNNER_STATE_DIR)')
+    .option('--workspace-dir <dir>', 'where work trees of attempts live')
+    .option('--name <name>', 'runner name shown in Coord (default: host name)')
+    .option('--capacity <n>', 'jobs to run at once', (v) => parsePositiveInt(v, '--capacity'), 1)
+    .option('--once', 'exit after one job has finished (one-job mode for clean environments)')
+    .option('--json', 'print events as NDJSON instead of text')
+    .action(async (opts) => {
+      const stateDir = resolveStateDir(opts.stateDir);
+      const token = loadToken({ tokenFile: opts.tokenFile, stateDir });
+      const runner = composeRunner({
+        server: opts.server,
+        token,
+        stateDir,
+        ...(opts.workspaceDir ? { workspaceDir: opts.workspaceDir } : {}),
+        ...(opts.name ? { name: opts.name } : {}),
+        capacity: opts.capacity,
+      });
+      const exitCode = await followRunner(runner, { json: opts.json ?? false, once: opts.once ?? false });
+      process.exitCode = exitCode;
+    });
+}
+
+export function parsePositiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive whole number, got "${value}"`);
+  return n;
+}

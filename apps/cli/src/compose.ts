@@ -1,0 +1,54 @@
+import { arch, hostname } from 'node:os';
+import { join } from 'node:path';
+import { createDemoAgent } from '@coord/runner-agents';
+import {
+  createCoordClient,
+  createFileEventSpool,
+  createLocalWorkspaces,
+  createRunner,
+  type AgentPort,
+  type Runner,
+} from '@coord/runner-core';
+import { createRepositoryWorkspaces } from '@coord/runner-git';
+import type { Platform } from '@coord/runner-protocol';
+import { loadMachineId } from './state-dir.js';
+import { CLI_VERSION } from './version.js';
+
+export interface ComposeOptions {
+  server: string;
+  token: string;
+  stateDir: string;
+  /** Where attempts' work trees live (a setting; defaults inside the state dir). */
+  workspaceDir?: string;
+  name?: string;
+  capacity?: number;
+  labels?: string[];
+  timings?: { leaseRenewMs?: number; claimWaitMs?: number };
+}
+
+/** Wires core, agents and git into a runner: the composition root for terminals and servers. */
+export function composeRunner(options: ComposeOptions): Runner {
+  const workspaceDir = options.workspaceDir ?? join(options.stateDir, 'workspace');
+  // The real CLI adapters (Claude Code, Codex, Gemini) join this list in their own issue.
+  const agents: AgentPort[] = [createDemoAgent()];
+  return createRunner({
+    client: createCoordClient({ baseUrl: options.server, token: options.token, userAgent: `coord-runner/${CLI_VERSION}` }),
+    identity: {
+      machineId: loadMachineId(options.stateDir),
+      name: options.name ?? hostname(),
+      platform: process.platform as Platform,
+      arch: arch(),
+      version: CLI_VERSION,
+      labels: options.labels ?? [],
+    },
+    agents,
+    capacity: options.capacity ?? 1,
+    repositories: createRepositoryWorkspaces({
+      workspaceDir: join(workspaceDir, 'repositories'),
+      mirrorsDir: join(options.stateDir, 'mirrors'),
+    }),
+    local: createLocalWorkspaces({ root: join(workspaceDir, 'local') }),
+    spool: createFileEventSpool(join(options.stateDir, 'attempts')),
+    ...(options.timings ? { timings: options.timings } : {}),
+  });
+}

@@ -1,0 +1,59 @@
+import type { Runner, RunnerEvent } from '@coord/runner-core';
+import { renderEvent } from './render.js';
+
+/**
+ * Starts a runner, prints its events until it stops, and maps the end to an exit code:
+ * 0 after a clean stop, 1 when registration failed or (in one-job mode) the job failed.
+ * SIGINT/SIGTERM stop gracefully: agents finish their current operation and jobs are requeued;
+ * a second signal exits at once.
+ */
+export async function followRunner(runner: Runner, options: { json: boolean; once: boolean }): Promise<number> {
+  const color = !options.json && process.stdout.isTTY === true;
+  let exitCode = 0;
+  let stopRequested = false;
+  const print = (event: RunnerEvent) => {
+    if (options.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+    else {
+      const line = renderEvent(event, { color });
+      if (line !== null) process.stdout.write(`${line}\n`);
+    }
+  };
+
+  const stopped = new Promise<void>((resolve) => {
+    runner.events$.subscribe({
+      next: (event) => {
+        print(event);
+        if (event.type === 'runner.status' && event.status === 'stopped' && !stopRequested) exitCode = 1;
+        if (event.type === 'job.finished' && options.once && !stopRequested) {
+          if (event.outcome === 'failed') exitCode = 1;
+          stopRequested = true;
+          void runner.stop();
+        }
+      },
+      complete: resolve,
+    });
+  });
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopRequested) {
+      process.stderr.write(`Received ${signal} again: exiting now.\n`);
+      process.exit(130);
+    }
+    stopRequested = true;
+    process.stderr.write(`Received ${signal}: stopping gracefully (send it again to exit at once).\n`);
+    void runner.stop({ mode: 'graceful' });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    await runner.start();
+  } catch {
+    // The error was printed as a runner.error event.
+    return 1;
+  }
+  await stopped;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  return exitCode;
+}

@@ -1,0 +1,20 @@
+import { Command } from '@commander-js/extra-typings';
+import { registerDemo } from './commands/demo.js';
+import { registerJobs } from './commands/jobs.js';
+import { registerLocal } from './commands/local.js';
+import { registerStart } from './commands/start.js';
+import { CLI_VERSION } from './version.js';
+
+/** Builds the command tree; tests call `.exitOverride()` and `configureOutput()` on it. */
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('coord-runner')
+    .description('Runs Coord agentic jobs on this machine')
+    .version(CLI_VERSION)
+    .showHelpAfterError();
+  registerStart(program);
+  registerLocal(program);
+  registerJobs(program);
+  registerDemo(program);
+  return program;
+}

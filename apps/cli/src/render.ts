@@ -1,0 +1,72 @@
+import { styleText } from 'node:util';
+import type { AgentEvent, RunnerEvent } from '@coord/runner-core';
+
+type Style = Parameters<typeof styleText>[0];
+
+/** Turns runner events into terminal lines. Returns null for events not worth a line. */
+export function renderEvent(event: RunnerEvent, options: { color: boolean }): string | null {
+  const paint = (style: Style, text: string) => (options.color ? styleText(style, text) : text);
+  switch (event.type) {
+    case 'runner.status':
+      return paint('dim', `runner ${event.status}${event.runnerId ? ` (${event.runnerId})` : ''}${event.message ? `: ${event.message}` : ''}`);
+    case 'runner.error':
+      return paint('yellow', `runner: ${event.error.message}`);
+    case 'job.claimed':
+      return paint('bold', `▶ job ${event.jobId} "${event.title}" (attempt ${event.attemptNumber}, agent ${event.agent ?? 'unknown'})`);
+    case 'job.state':
+      return paint('dim', `  [${event.state}]`);
+    case 'job.log':
+      return paint(event.level === 'info' ? 'cyan' : 'yellow', `  · ${event.message}`);
+    case 'job.agent':
+      return renderAgent(event.event, paint);
+    case 'interaction.requested':
+      return paint(
+        'magenta',
+        `  ? ${event.request.kind === 'approval' ? `approve ${event.request.toolName}: ${event.request.summary}` : event.request.questions.map((q) => q.text).join(' / ')} (id ${event.interactionId})`,
+      );
+    case 'interaction.resolved':
+      return paint('magenta', `  ✓ answered by ${event.by}`);
+    case 'job.finished': {
+      const head = `■ job ${event.jobId} ${event.outcome}`;
+      const pr = event.pullRequest ? `: pull request #${event.pullRequest.number} ${event.pullRequest.url}` : '';
+      const outputs = event.outputs?.length ? `: ${event.outputs.length} output file(s)` : '';
+      const error = event.error ? `: ${event.error.code}: ${event.error.message}` : '';
+      return paint(event.outcome === 'failed' ? 'red' : event.outcome === 'succeeded' ? 'green' : 'yellow', head + pr + outputs + error);
+    }
+  }
+}
+
+function renderAgent(event: AgentEvent, paint: (style: Style, text: string) => string): string | null {
+  switch (event.type) {
+    case 'session.started':
+      return paint('dim', `  agent session ${event.sessionId}${event.resumed ? ' (resumed)' : ''}${event.demo ? ' [demo agent: scripted, no AI]' : ''}`);
+    case 'message.completed':
+      return indent(`agent: ${event.text}`);
+    case 'tool.started':
+      return paint('blue', `  ▸ ${event.name}${event.title ? ` ${event.title}` : ''}`);
+    case 'tool.output':
+      return paint('dim', indent(event.chunk.replace(/\n$/, ''), '    │ '));
+    case 'tool.completed':
+      return paint(event.status === 'ok' ? 'dim' : 'red', `    ${event.status}${event.exitCode !== undefined ? ` (exit ${event.exitCode})` : ''}`);
+    case 'approval.requested':
+    case 'question.requested':
+    case 'message.delta':
+    case 'usage':
+      return null;
+    case 'warning':
+      return paint('yellow', `  ! ${event.message}`);
+    case 'stderr':
+      return paint('dim', `  stderr: ${event.line}`);
+    case 'turn.completed':
+      return paint('dim', `  agent turn ${event.status}${event.error ? `: ${event.error}` : ''}`);
+    case 'process.exited':
+      return null;
+  }
+}
+
+function indent(text: string, prefix = '  '): string {
+  return text
+    .split('\n')
+    .map((line) => prefix + line)
+    .join('\n');
+}
