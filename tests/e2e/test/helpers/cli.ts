@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
+
+/** The built CLI, started exactly as a user would start it. */
+export const CLI_BIN = fileURLToPath(new URL('../../../../apps/cli/bin/coord-runner.js', import.meta.url));
+
+export function tempDir(prefix: string): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), `coord-e2e-${prefix}-`));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A clean environment: no inherited tokens, a private HOME, git that never prompts. */
+export function cliEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env['PATH'] ?? '',
+    HOME: home,
+    LANG: 'C.UTF-8',
+    GIT_TERMINAL_PROMPT: '0',
+    ...extra,
+  };
+}
+
+export function runCli(args: string[], options: { env: Record<string, string>; cwd?: string }): ResultPromise {
+  return execa(process.execPath, [CLI_BIN, ...args], {
+    env: options.env,
+    extendEnv: false,
+    cwd: options.cwd,
+    reject: false,
+    all: true,
+  }) as unknown as ResultPromise;
+}
+
+/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
