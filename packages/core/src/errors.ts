@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'git.push_rejected'
   | 'git.push_failed'
   | 'git.pr_failed'
+  | 'git.secret_detected'
   | 'workspace.failed'
   | 'artifact.upload_failed'
   | 'store.failed'
