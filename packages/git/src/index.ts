@@ -1,1 +1,9 @@
-export {};
+export {
+  createRepositoryWorkspaces,
+  defaultAuthor,
+  type RepositoryWorkspacesOptions,
+} from './repository-workspaces.js';
+export { assertBranchName, branchNameProblem, deriveBranchName, isValidBranchName } from './branch-name.js';
+export { parseCloneUrl, type CloneRemote, type RemoteProtocol } from './remote-url.js';
+export { scanDiffForSecrets, type SecretFinding } from './secret-scan.js';
+export type { GitIdentity } from './git-env.js';

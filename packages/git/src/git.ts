@@ -1,0 +1,89 @@
+import { CoordError, type ErrorCode } from '@coord/runner-core';
+import { GitError, GitPluginError, simpleGit, type SimpleGit } from 'simple-git';
+
+export interface GitOptions {
+  baseDir: string;
+  env: Record<string, string>;
+  signal: AbortSignal;
+  binary?: string | undefined;
+}
+
+/**
+ * A simple-git instance for one directory with an explicit environment. The environment guard and
+ * the unsafe-operation checks stay on; only the guarded keys we set ourselves are allowed, and
+ * `GIT_CONFIG_COUNT` only when it carries the auth header.
+ */
+export function createGit(options: GitOptions): SimpleGit {
+  const guarded = Object.keys(options.env).filter((key) => key.startsWith('GIT_'));
+  return simpleGit({
+    baseDir: options.baseDir,
+    ...(options.binary ? { binary: options.binary } : {}),
+    abort: options.signal,
+    allowEnvironment: guarded,
+    unsafe: { allowUnsafeConfigEnvCount: 'GIT_CONFIG_COUNT' in options.env },
+  }).env(options.env);
+}
+
+// Wording git and curl use for failures that may pass on a retry.
+const transientPatterns = [
+  /could not resolve host/i,
+  /could not resolve proxy/i,
+  /connection (?:refused|reset|timed out)/i,
+  /operation timed out/i,
+  /timed out/i,
+  /failed to connect/i,
+  /early eof/i,
+  /rpc failed/i,
+  /the remote end hung up unexpectedly/i,
+  /unexpected disconnect/i,
+  /http 5\d\d|error: 5\d\d|returned error: 5\d\d/i,
+  /ssl_(?:read|write|connect)|gnutls_handshake|tls connection/i,
+  /network is unreachable/i,
+  /temporary failure/i,
+];
+
+export function isTransientGitFailure(message: string): boolean {
+  return transientPatterns.some((pattern) => pattern.test(message));
+}
+
+export function throwIfAborted(signal: AbortSignal, what: string): void {
+  if (signal.aborted) throw new CoordError('job.cancelled', `${what} was cancelled.`);
+}
+
+/** git's own words, trimmed to what helps a person: the `fatal:`/`error:` lines, at most a few. */
+export function gitMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const important = lines.filter((line) => /^(fatal|error|remote|!|\s*\[)/i.test(line));
+  return (important.length > 0 ? important : lines).slice(0, 6).join(' | ').slice(0, 1000);
+}
+
+/**
+ * Runs one git step and turns its failure into a CoordError with `code`. Aborts become
+ * `job.cancelled`; the transient ones are retryable unless `retryable` decides otherwise.
+ */
+export async function gitStep<T>(
+  signal: AbortSignal,
+  code: ErrorCode,
+  what: string,
+  run: () => Promise<T>,
+  retryable: (message: string) => boolean = isTransientGitFailure,
+): Promise<T> {
+  throwIfAborted(signal, what);
+  try {
+    return await run();
+  } catch (error) {
+    if (signal.aborted || (error instanceof GitPluginError && error.plugin === 'abort')) {
+      throw new CoordError('job.cancelled', `${what} was cancelled.`, { cause: error });
+    }
+    if (error instanceof CoordError) throw error;
+    const message = gitMessage(error);
+    throw new CoordError(code, `${what} failed: ${message}`, {
+      cause: error,
+      retryable: error instanceof GitError ? retryable(message) : false,
+    });
+  }
+}

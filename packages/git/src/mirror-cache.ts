@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CoordError } from '@coord/runner-core';
+import { withLock } from './file-lock.js';
+import { createGit, gitStep } from './git.js';
+import { gitEnvironment } from './git-env.js';
+import { allowedProtocolsFor, mirrorDirectoryName, remoteDisplayName, type CloneRemote } from './remote-url.js';
+
+export interface MirrorCacheOptions {
+  mirrorsDir: string;
+  ambient: Readonly<Record<string, string | undefined>>;
+  binary?: string | undefined;
+}
+
+export interface MirrorRequest {
+  remote: CloneRemote;
+  token: string | null;
+  /** Refresh the mirror's HEAD from the remote (needed when the job names no base branch). */
+  refreshDefaultBranch: boolean;
+  signal: AbortSignal;
+  log: (message: string) => void;
+}
+
+/**
+ * One bare mirror per repository. A mirror is created with `git init --bare` plus the same fetch
+ * that updates it (only branches and tags: `clone --mirror` would also copy every `refs/pull/*`).
+ * Creation happens in a temporary directory renamed into place, so a crash never leaves a
+ * half-made mirror that later looks valid.
+ */
+export class MirrorCache {
+  constructor(private readonly options: MirrorCacheOptions) {}
+
+  mirrorPath(remote: CloneRemote): string {
+    return join(this.options.mirrorsDir, mirrorDirectoryName(remote));
+  }
+
+  /** Brings the mirror up to date and runs `use` while still holding its lock. */
+  async withMirror<T>(request: MirrorRequest, use: (mirrorPath: string) => Promise<T>): Promise<T> {
+    const path = this.mirrorPath(request.remote);
+    const name = remoteDisplayName(request.remote);
+    await mkdir(this.options.mirrorsDir, { recursive: true });
+    const lockOptions = {
+      signal: request.signal,
+      onWait: () => request.log(`Waiting for another runner to finish updating the mirror of ${name}`),
+    };
+    return withLock(`${path}.lock`, lockOptions, async () => {
+      const started = Date.now();
+      if (await exists(join(path, 'HEAD'))) {
+        request.log(`Updating mirror of ${name}`);
+        await this.fetch(path, request);
+        if (request.refreshDefaultBranch) await this.refreshHead(path, request);
+      } else {
+        request.log(`Creating mirror of ${name}`);
+        await this.create(path, request);
+      }
+      request.log(`Mirror of ${name} up to date in ${Date.now() - started} ms`);
+      return use(path);
+    }).catch((error: unknown) => {
+      if (error instanceof CoordError) throw error;
+      if (request.signal.aborted) throw new CoordError('job.cancelled', 'Updating the mirror was cancelled.', { cause: error });
+      throw new CoordError('workspace.failed', `Mirror of ${name}: ${String(error)}`, {
+        cause: error,
+        retryable: true,
+      });
+    });
+  }
+
+  private async create(path: string, request: MirrorRequest): Promise<void> {
+    const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      await mkdir(temporary, { recursive: true });
+      const git = this.git(temporary, request, false);
+      await gitStep(request.signal, 'git.clone_failed', 'Creating the mirror', async () => {
+        await git.raw(['init', '--quiet', '--bare']);
+        await git.raw(['config', 'remote.origin.url', request.remote.url]);
+        await git.raw(['config', 'remote.origin.fetch', '+refs/heads/*:refs/heads/*']);
+        await git.raw(['config', '--add', 'remote.origin.fetch', '+refs/tags/*:refs/tags/*']);
+        await git.raw(['config', 'remote.origin.mirror', 'true']);
+        // gc in the foreground, under our lock, never racing a clone from this mirror.
+        await git.raw(['config', 'gc.autoDetach', 'false']);
+      });
+      await this.fetch(temporary, request);
+      await this.refreshHead(temporary, request);
+      await rename(temporary, path);
+    } finally {
+      await rm(temporary, { recursive: true, force: true });
+    }
+  }
+
+  private async fetch(path: string, request: MirrorRequest): Promise<void> {
+    const git = this.git(path, request, true);
+    await gitStep(request.signal, 'git.clone_failed', `Fetching ${remoteDisplayName(request.remote)}`, () =>
+      git.raw(['fetch', '--quiet', '--prune', '--no-recurse-submodules', 'origin']),
+    );
+  }
+
+  /** Points the mirror's HEAD at the remote's default branch, as `clone --mirror` would. */
+  private async refreshHead(path: string, request: MirrorRequest): Promise<void> {
+    const git = this.git(path, request, true);
+    const output = await gitStep(request.signal, 'git.clone_failed', 'Reading the default branch', () =>
+      git.raw(['ls-remote', '--symref', 'origin', 'HEAD']),
+    );
+    const match = /^ref: (refs\/heads\/[^\s]+)\tHEAD$/m.exec(output);
+    if (!match?.[1]) return; // An empty repository, or a server that does not advertise it.
+    const target = match[1];
+    await gitStep(request.signal, 'git.clone_failed', 'Recording the default branch', () =>
+      git.raw(['symbolic-ref', 'HEAD', target]),
+    );
+  }
+
+  private git(path: string, request: MirrorRequest, network: boolean): ReturnType<typeof createGit> {
+    const env = gitEnvironment({
+      ambient: this.options.ambient,
+      allowedProtocols: allowedProtocolsFor(request.remote),
+      token: network ? request.token : null,
+    });
+    return createGit({ baseDir: path, env, signal: request.signal, binary: this.options.binary });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

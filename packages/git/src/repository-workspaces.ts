@@ -1,0 +1,322 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import {
+  CoordError,
+  registerSecret,
+  type PreparedWorkspace,
+  type PrepareInput,
+  type PublishInput,
+  type PublishResult,
+  type RepositoryWorkspacePort,
+} from '@coord/runner-core';
+import type { ForgeCredentials } from '@coord/runner-protocol';
+import type { SimpleGit } from 'simple-git';
+import { assertBranchName, deriveBranchName } from './branch-name.js';
+import { createGit, gitMessage, gitStep, isTransientGitFailure, throwIfAborted } from './git.js';
+import { authorizationHeaderValue, gitEnvironment, type GitIdentity } from './git-env.js';
+import { commitMessage, pullRequestBody, singleLine } from './messages.js';
+import { MirrorCache } from './mirror-cache.js';
+import { upsertPullRequest } from './pull-requests.js';
+import { allowedProtocolsFor, parseCloneUrl, remoteDisplayName, type CloneRemote } from './remote-url.js';
+import { scanDiffForSecrets } from './secret-scan.js';
+import { resetWorkTreeConfig } from './work-tree-config.js';
+
+export interface RepositoryWorkspacesOptions {
+  /** Root of the attempts' work trees: `<workspaceDir>/<jobId>/attempt-<n>`. */
+  workspaceDir: string;
+  /** Cache of bare mirrors, one per repository. */
+  mirrorsDir: string;
+  /** Author and committer of the runner's commits. */
+  author?: GitIdentity;
+  /** Accept `file:` clone URLs. Only for the local server and tests. */
+  allowFileRemotes?: boolean;
+  /** The git executable (default `git` on PATH). */
+  gitBinary?: string;
+  /** The fetch octokit uses (tests). */
+  octokitFetch?: typeof fetch;
+  /** The environment the minimal git environment is picked from (default `process.env`). */
+  environment?: Readonly<Record<string, string | undefined>>;
+}
+
+export const defaultAuthor: GitIdentity = { name: 'Coord Runner', email: 'runner@coord.invalid' };
+
+/** Repository jobs on this machine: mirrors, work trees, commits, pushes and pull requests. */
+export function createRepositoryWorkspaces(options: RepositoryWorkspacesOptions): RepositoryWorkspacePort {
+  return new RepositoryWorkspaces(options);
+}
+
+class RepositoryWorkspaces implements RepositoryWorkspacePort {
+  private readonly workspaceDir: string;
+  private readonly mirrors: MirrorCache;
+  private readonly author: GitIdentity;
+  private readonly ambient: Readonly<Record<string, string | undefined>>;
+  private readonly emptyHooksDir: string;
+
+  constructor(private readonly options: RepositoryWorkspacesOptions) {
+    this.workspaceDir = resolve(options.workspaceDir);
+    this.ambient = options.environment ?? process.env;
+    this.author = options.author ?? defaultAuthor;
+    this.emptyHooksDir = join(this.workspaceDir, '.coord-no-hooks');
+    this.mirrors = new MirrorCache({
+      mirrorsDir: resolve(options.mirrorsDir),
+      ambient: this.ambient,
+      binary: options.gitBinary,
+    });
+  }
+
+  async prepare(input: PrepareInput): Promise<PreparedWorkspace> {
+    const { job, attempt, repository, signal, log } = input;
+    const started = Date.now();
+    throwIfAborted(signal, 'Preparing the work tree');
+    const remote = this.parseRemote(repository.cloneUrl);
+    const requestedBase = repository.baseBranch ? assertBranchName(repository.baseBranch, 'Base branch') : null;
+    const branch = attempt.branch ? assertBranchName(attempt.branch, 'Attempt branch') : deriveBranchName(job);
+    const token = forgeToken(input.forge);
+    const workDir = this.workDirFor(job.id, attempt.number);
+
+    // A work tree left by an earlier try of this attempt is replaced: reusing one is core's decision, made before prepare.
+    await rm(workDir, { recursive: true, force: true });
+    await mkdir(dirname(workDir), { recursive: true });
+    try {
+      await this.mirrors.withMirror(
+        { remote, token, refreshDefaultBranch: requestedBase === null, signal, log },
+        async (mirrorPath) => {
+          const cloneStarted = Date.now();
+          const git = this.git(dirname(workDir), signal, ['file']);
+          await gitStep(signal, 'git.clone_failed', 'Cloning from the mirror', () =>
+            git.raw(['clone', '--quiet', '--no-checkout', '--', mirrorPath, workDir]),
+          );
+          log(`Cloned ${remoteDisplayName(remote)} from the mirror in ${Date.now() - cloneStarted} ms`);
+        },
+      );
+      await resetWorkTreeConfig(workDir, remote.url, this.emptyHooksDir);
+
+      const git = this.git(workDir, signal);
+      const baseBranch = requestedBase ?? (await defaultBranch(git, signal));
+      const baseTip = await remoteBranchTip(git, signal, baseBranch);
+      if (!baseTip) {
+        throw new CoordError('git.invalid_branch', `Base branch ${baseBranch} does not exist on ${remoteDisplayName(remote)}.`);
+      }
+      // A revision continues the branch earlier attempts pushed; a first attempt starts from the base.
+      const branchTip = attempt.branch ? await remoteBranchTip(git, signal, branch) : null;
+      const start = branchTip ?? baseTip;
+      await gitStep(signal, 'workspace.failed', `Checking out ${branch}`, () =>
+        git.raw(['checkout', '--quiet', '--no-track', '-B', branch, start]),
+      );
+      log(
+        branchTip
+          ? `Continuing branch ${branch} at ${start.slice(0, 8)}`
+          : `Created branch ${branch} from ${baseBranch} at ${start.slice(0, 8)}`,
+      );
+      log(`Work tree ready in ${Date.now() - started} ms`);
+      return { workDir, branch, baseBranch, baseCommit: start };
+    } catch (error) {
+      await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async publish(input: PublishInput): Promise<PublishResult> {
+    const { workspace, job, attempt, repository, signal, log } = input;
+    throwIfAborted(signal, 'Publishing the work');
+    const remote = this.parseRemote(repository.cloneUrl);
+    const branch = assertBranchName(workspace.branch, 'Job branch');
+    const baseBranch = assertBranchName(workspace.baseBranch, 'Base branch');
+    const baseCommit = assertCommitId(workspace.baseCommit);
+    const token = forgeToken(input.forge);
+    const { workDir } = workspace;
+
+    await resetWorkTreeConfig(workDir, remote.url, this.emptyHooksDir);
+    const git = this.git(workDir, signal, [], null, this.author);
+    await gitStep(signal, 'git.commit_failed', 'Staging the changes', () => git.raw(['add', '--all']));
+    const staged = (await gitStep(signal, 'git.commit_failed', 'Listing the changes', () =>
+      git.raw(['diff', '--cached', '--name-only', '-z']),
+    )) !== '';
+    const agentCommits = Number(
+      (
+        await gitStep(signal, 'git.commit_failed', 'Counting commits', () =>
+          git.raw(['rev-list', '--count', `${baseCommit}..HEAD`]),
+        )
+      ).trim(),
+    );
+    if (!staged && agentCommits === 0) {
+      log('No changes to publish');
+      return { kind: 'no_changes' };
+    }
+    const forge = requireForge(input.forge, remote);
+
+    if (staged) {
+      const messageFile = join(workDir, '.git', 'COORD_COMMIT_MSG');
+      await writeFile(
+        messageFile,
+        commitMessage({ title: job.title, summary: input.summary, jobId: job.id, attemptNumber: attempt.number }),
+      );
+      // The message goes through a file: agent-written text is never an argument to git.
+      await gitStep(signal, 'git.commit_failed', 'Committing', () =>
+        git.raw(['commit', '--quiet', '--no-verify', '--no-gpg-sign', '--cleanup=whitespace', '--file', messageFile]),
+      );
+      await rm(messageFile, { force: true });
+    }
+    const commit = (await gitStep(signal, 'git.commit_failed', 'Reading HEAD', () => git.raw(['rev-parse', '--verify', 'HEAD']))).trim();
+
+    await this.refuseSecrets(git, signal, baseCommit, commit, branch, token);
+    const filesChanged = (
+      await gitStep(signal, 'git.commit_failed', 'Counting changed files', () =>
+        git.raw(['diff', '--name-only', '-z', '--no-renames', baseCommit, commit]),
+      )
+    )
+      .split('\0')
+      .filter(Boolean).length;
+
+    await this.push(workDir, signal, remote, token, commit, branch);
+    log(`Pushed branch ${branch} (${commit.slice(0, 8)}, ${filesChanged} file${filesChanged === 1 ? '' : 's'} changed)`);
+
+    const pull = await upsertPullRequest({
+      forge,
+      owner: repository.owner,
+      repo: repository.name,
+      branch,
+      base: baseBranch,
+      title: singleLine(job.title) || `Coord job ${job.id}`,
+      body: pullRequestBody({
+        summary: input.summary,
+        jobId: job.id,
+        attemptNumber: attempt.number,
+        agentDisplayName: input.agentDisplayName,
+      }),
+      fetch: this.options.octokitFetch,
+    });
+    log(`${pull.created ? 'Opened' : 'Updated'} pull request #${pull.number}`);
+    return { kind: 'pull_request', pullRequest: { url: pull.url, number: pull.number, branch }, commit, filesChanged };
+  }
+
+  private async refuseSecrets(
+    git: SimpleGit,
+    signal: AbortSignal,
+    baseCommit: string,
+    commit: string,
+    branch: string,
+    token: string | null,
+  ): Promise<void> {
+    const diff = await gitStep(signal, 'git.commit_failed', 'Reading the diff', () =>
+      git.raw(['diff', '--no-color', '--no-ext-diff', '--no-textconv', '--unified=0', baseCommit, commit]),
+    );
+    const findings = scanDiffForSecrets(diff, token ? [token] : []);
+    if (findings.length === 0) return;
+    const listed = findings
+      .slice(0, 5)
+      .map((finding) => `${finding.kind} in ${finding.file} line ${finding.line}`)
+      .join('; ');
+    const more = findings.length > 5 ? ` and ${findings.length - 5} more` : '';
+    throw new CoordError(
+      'git.secret_detected',
+      `Refusing to push ${branch}: the changes add what looks like a secret (${listed}${more}). ` +
+        'Remove it, and revoke it if it is real, then run the job again.',
+      { details: { findings: findings.slice(0, 20) } },
+    );
+  }
+
+  private async push(
+    workDir: string,
+    signal: AbortSignal,
+    remote: CloneRemote,
+    token: string | null,
+    commit: string,
+    branch: string,
+  ): Promise<void> {
+    const git = this.git(workDir, signal, allowedProtocolsFor(remote), token);
+    throwIfAborted(signal, 'Pushing');
+    try {
+      await git.raw(['push', '--no-verify', '--porcelain', 'origin', `${commit}:refs/heads/${branch}`]);
+    } catch (error) {
+      if (signal.aborted) throw new CoordError('job.cancelled', 'Pushing was cancelled.', { cause: error });
+      const message = gitMessage(error);
+      if (/\[rejected\]|\[remote rejected\]|non-fast-forward|fetch first|stale info|!\s+\S+:\S+\s+\[/i.test(message)) {
+        throw new CoordError(
+          'git.push_rejected',
+          `Push of ${branch} to ${remoteDisplayName(remote)} was rejected: ${message}`,
+          { cause: error, retryable: false },
+        );
+      }
+      throw new CoordError('git.push_failed', `Push of ${branch} to ${remoteDisplayName(remote)} failed: ${message}`, {
+        cause: error,
+        retryable: isTransientGitFailure(message),
+      });
+    }
+  }
+
+  private parseRemote(cloneUrl: string): CloneRemote {
+    return parseCloneUrl(cloneUrl, { allowFileRemotes: this.options.allowFileRemotes ?? false });
+  }
+
+  private workDirFor(jobId: string, attemptNumber: number): string {
+    if (!Number.isInteger(attemptNumber) || attemptNumber < 1) {
+      throw new CoordError('job.invalid_payload', `Attempt number ${attemptNumber} is not a positive integer.`);
+    }
+    // Ids are validated by the protocol; this keeps even a hostile one a single, portable path segment.
+    const segment = jobId.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_').slice(0, 128);
+    if (!segment) throw new CoordError('job.invalid_payload', 'The job id is empty.');
+    return join(this.workspaceDir, segment, `attempt-${attemptNumber}`);
+  }
+
+  private git(
+    baseDir: string,
+    signal: AbortSignal,
+    allowedProtocols: readonly string[] = [],
+    token: string | null = null,
+    identity?: GitIdentity,
+  ): SimpleGit {
+    const env = gitEnvironment({ ambient: this.ambient, allowedProtocols, token, identity });
+    return createGit({ baseDir, env, signal, binary: this.options.gitBinary });
+  }
+}
+
+/** The forge token, registered for redaction (and its Basic header form) before anything can print it. */
+function forgeToken(forge: ForgeCredentials | null): string | null {
+  if (!forge) return null;
+  registerSecret(forge.token);
+  registerSecret(authorizationHeaderValue(forge.token).replace(/^Basic /, ''));
+  return forge.token;
+}
+
+function requireForge(forge: ForgeCredentials | null, remote: CloneRemote): ForgeCredentials {
+  if (forge) return forge;
+  throw new CoordError(
+    'git.pr_failed',
+    `No forge credentials came with this job, so no pull request can be opened on ${remoteDisplayName(remote)}; nothing was pushed.`,
+    { retryable: false },
+  );
+}
+
+function assertCommitId(value: string): string {
+  if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(value)) {
+    throw new CoordError('workspace.failed', `Base commit ${JSON.stringify(value.slice(0, 80))} is not a commit id.`);
+  }
+  return value;
+}
+
+async function defaultBranch(git: SimpleGit, signal: AbortSignal): Promise<string> {
+  const ref = (
+    await gitStep(signal, 'git.clone_failed', 'Reading the default branch', () =>
+      git.raw(['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']),
+    )
+  ).trim();
+  const prefix = 'refs/remotes/origin/';
+  if (!ref.startsWith(prefix)) {
+    throw new CoordError(
+      'git.invalid_branch',
+      'The repository has no default branch (is it empty?); give the job a base branch.',
+    );
+  }
+  return assertBranchName(ref.slice(prefix.length), 'Default branch');
+}
+
+/** The commit at the tip of `branch` on origin (as of the mirror's fetch), or null. */
+async function remoteBranchTip(git: SimpleGit, signal: AbortSignal, branch: string): Promise<string | null> {
+  const sha = (
+    await gitStep(signal, 'workspace.failed', `Looking up ${branch}`, () =>
+      git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `refs/remotes/origin/${branch}^{commit}`]),
+    )
+  ).trim();
+  return sha || null;
+}
