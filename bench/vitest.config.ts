@@ -1,3 +1,3 @@
 import { coordProject } from '@coord/vitest-config';
 
-export default coordProject('bench');
+export default coordProject('bench', { include: ['test/**/*.test.ts'] });

@@ -1,0 +1,12 @@
+// `pnpm bench <name>`: runs one benchmark; each prints a JSON object as its last line.
+const benches: Record<string, () => Promise<void>> = {
+  pickup: async () => (await import('./pickup.js')).main(process.argv.slice(3)),
+};
+
+const name = process.argv[2];
+const bench = name ? benches[name] : undefined;
+if (!bench) {
+  process.stderr.write(`usage: pnpm bench <${Object.keys(benches).join('|')}>\n`);
+  process.exit(2);
+}
+await bench();
