@@ -1,9 +1,10 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  // The demo agent is a program of its own, started with process.execPath: a separate entry.
+  entry: { index: 'src/index.ts', 'demo-agent-process': 'src/demo/demo-agent-process.ts' },
   format: ['esm'],
-  dts: true,
+  dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,
   clean: true,
   target: 'node20',

@@ -1,1 +1,15 @@
-export {};
+export { createDemoAgent, type DemoAgentOptions } from './demo/create-demo-agent.js';
+export { demoDisplayName } from './demo/demo-task.js';
+export { detectCli, parseVersion, type CliDetectorSpec, type DetectOptions } from './detect.js';
+export { claudeCodeCli, codexCli, geminiCli, detectClaudeCode, detectCodex, detectGemini } from './detectors.js';
+export { runAgentProcess, runShortCommand, type ShortCommandResult } from './process/run-agent-process.js';
+export { buildAgentEnv } from './process/agent-env.js';
+export { findExecutable } from './process/find-executable.js';
+export { isAgentEvent, parseAgentEventLine } from './events/parse-agent-event.js';
+export type {
+  AgentLineParser,
+  AgentProcessControl,
+  AgentProcessOptions,
+  AgentProcessSpec,
+  AgentRunState,
+} from './process/types.js';

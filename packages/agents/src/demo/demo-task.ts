@@ -1,0 +1,19 @@
+import type { DemoStep } from '@coord/runner-protocol';
+
+/** The first stdin line the demo agent reads: its whole job (never argv, which `ps` shows). */
+export interface DemoTask {
+  type: 'task';
+  title: string;
+  instructions: string;
+  plan: DemoStep[];
+  resumeSessionId: string | null;
+}
+
+/** Later stdin lines: a graceful stop request (works on Windows too, unlike SIGINT). */
+export interface DemoInterrupt {
+  type: 'interrupt';
+}
+
+export type DemoInput = DemoTask | DemoInterrupt;
+
+export const demoDisplayName = 'Demo agent (scripted, no AI)';
