@@ -1,0 +1,85 @@
+import type { AssignmentEnvelope } from '@coord/runner-protocol';
+import type { RunnerRow } from '../db/runners.js';
+import type { Store } from '../db/store.js';
+import type { JobRow } from '../db/views.js';
+import { forgeApiBase, isForgeCloneUrl } from '../forge/urls.js';
+import { hashToken, iso, newId, newToken, parseJson } from '../util/ids.js';
+
+/**
+ * The oldest Ready job this runner may take. Membership of the job's workspace is required except
+ * for `any` routing (any runner at all); `mine` also needs the submitter to be the runner's
+ * account, `runner` a matching name. The agent must be detected and enabled on the runner.
+ */
+const PICK = `
+  SELECT j.* FROM jobs j
+  WHERE j.status = 'ready'
+    AND j.agent_id IN (SELECT value FROM json_each(@agents))
+    AND (
+      j.routing_mode = 'any'
+      OR (EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = j.workspace_id AND m.account_id = @account)
+          AND (j.routing_mode = 'team'
+               OR (j.routing_mode = 'mine' AND j.submitted_by = @account)
+               OR (j.routing_mode = 'runner' AND j.routing_runner = @name)))
+    )
+  ORDER BY j.ready_at, j.seq
+  LIMIT 1`;
+
+/**
+ * One atomic transition: Ready -> In Progress, a new attempt with a lease, the runner recorded.
+ * Runs in an IMMEDIATE transaction, so two claims (even from two processes) cannot pick the same job.
+ */
+export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | null {
+  const result = store.tx(() => {
+    const active = (
+      store.db.prepare("SELECT count(*) AS n FROM attempts WHERE runner_id = ? AND status = 'active'").get(runner.id) as {
+        n: number;
+      }
+    ).n;
+    if (active >= runner.capacity) return null;
+    const job = store.db
+      .prepare(PICK)
+      .get({ agents: runner.eligible_agents, account: runner.account_id, name: runner.name }) as JobRow | undefined;
+    if (!job) return null;
+
+    const now = Date.now();
+    const leaseExpiresAt = now + store.timings.leaseTtlMs;
+    const previous = store.db
+      .prepare('SELECT number, session_id, pull_request FROM attempts WHERE job_id = ? ORDER BY number DESC')
+      .all(job.id) as { number: number; session_id: string | null; pull_request: string | null }[];
+    const number = (previous[0]?.number ?? 0) + 1;
+    const previousSessionId = previous.find((a) => a.session_id !== null)?.session_id ?? null;
+    const pr = previous.find((a) => a.pull_request !== null);
+    const branch = pr ? (parseJson<{ branch: string }>(pr.pull_request)?.branch ?? null) : null;
+
+    let forgeToken: string | null = null;
+    if (job.repo_owner && job.repo_name && job.clone_url && isForgeCloneUrl(store, job.clone_url)) {
+      const exists = store.db.prepare('SELECT 1 FROM repos WHERE owner = ? AND name = ?').get(job.repo_owner, job.repo_name);
+      if (exists) forgeToken = newToken('coordfa');
+    }
+
+    const attemptId = newId('att');
+    store.db
+      .prepare(
+        `INSERT INTO attempts (id, job_id, number, runner_id, status, started_at, lease_expires_at, forge_token_hash)
+         VALUES (?, ?, ?, ?, 'active', ?, ?, ?)`,
+      )
+      .run(attemptId, job.id, number, runner.id, now, leaseExpiresAt, forgeToken ? hashToken(forgeToken) : null);
+    store.db.prepare("UPDATE jobs SET status = 'in_progress', updated_at = ? WHERE id = ?").run(now, job.id);
+
+    const envelope: AssignmentEnvelope = {
+      attempt: {
+        id: attemptId,
+        jobId: job.id,
+        workspaceId: job.workspace_id,
+        number,
+        leaseExpiresAt: iso(leaseExpiresAt),
+        previousSessionId,
+        branch,
+      },
+      job: { id: job.id, spec: JSON.parse(job.spec) as unknown },
+      forge: forgeToken ? { apiBaseUrl: forgeApiBase(store), token: forgeToken } : null,
+    };
+    return envelope;
+  });
+  return result;
+}

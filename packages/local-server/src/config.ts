@@ -1,0 +1,26 @@
+import type { Timings } from '@coord/runner-protocol';
+
+export interface ServerTimings extends Timings {
+  /** How often expired leases are looked for. */
+  sweepIntervalMs: number;
+}
+
+/** DESIGN.md section 10. */
+export const defaultTimings: ServerTimings = {
+  leaseRenewMs: 15_000,
+  leaseTtlMs: 60_000,
+  claimWaitMs: 25_000,
+  sweepIntervalMs: 1_000,
+};
+
+export function resolveTimings(overrides: Partial<ServerTimings> = {}): ServerTimings {
+  const merged = { ...defaultTimings };
+  for (const key of Object.keys(defaultTimings) as (keyof ServerTimings)[]) {
+    const value = overrides[key];
+    if (value !== undefined) {
+      if (!Number.isInteger(value) || value <= 0) throw new TypeError(`timings.${key} must be a positive integer`);
+      merged[key] = value;
+    }
+  }
+  return merged;
+}

@@ -1,0 +1,168 @@
+import type {
+  CompleteResponse,
+  ControlRequest,
+  JobStatus,
+  LeaseRenewResponse,
+  completeRequestSchema,
+} from '@coord/runner-protocol';
+import type { z } from 'zod';
+import { ApiError } from '../errors.js';
+import { iso } from '../util/ids.js';
+import { requeueOrFail } from './jobs.js';
+import { getRunner } from './runners.js';
+import type { Store } from './store.js';
+import { attemptRow, jobRow, type AttemptRow } from './views.js';
+
+type Completion = z.output<typeof completeRequestSchema>;
+
+function lost(attemptId: string, why: string): ApiError {
+  return new ApiError(409, 'lease.lost', `This runner no longer holds attempt ${attemptId}: ${why}`);
+}
+
+/** The attempt, which must exist and have been given to `runnerId` (of the calling account). */
+export function ownAttempt(store: Store, accountId: string, runnerId: string, attemptId: string): AttemptRow {
+  getRunner(store, runnerId, accountId);
+  const attempt = attemptRow(store, attemptId);
+  if (!attempt) throw new ApiError(404, 'attempt.not_found', `No attempt ${attemptId}`);
+  if (attempt.runner_id !== runnerId) throw lost(attemptId, 'it belongs to another runner');
+  return attempt;
+}
+
+/**
+ * Extends the lease of an active attempt and hands back what people asked for since: cancel and
+ * stop requests, and answered interactions. Everything pending is repeated on every renewal until
+ * the attempt ends (the runner ignores what it has seen), so a lost response loses nothing.
+ * A lease that expired but was not yet given away by the sweeper is still this runner's.
+ */
+export function renewLease(
+  store: Store,
+  accountId: string,
+  runnerId: string,
+  attemptId: string,
+  state: string,
+): LeaseRenewResponse {
+  return store.tx(() => {
+    const attempt = ownAttempt(store, accountId, runnerId, attemptId);
+    if (attempt.status !== 'active') throw lost(attemptId, `the attempt is ${attempt.status}`);
+    const leaseExpiresAt = Date.now() + store.timings.leaseTtlMs;
+    store.db
+      .prepare('UPDATE attempts SET lease_expires_at = ?, runner_state = ? WHERE id = ?')
+      .run(leaseExpiresAt, state, attemptId);
+    return { leaseExpiresAt: iso(leaseExpiresAt), controls: pendingControls(store, attemptId) };
+  });
+}
+
+function pendingControls(store: Store, attemptId: string): ControlRequest[] {
+  const controls = (
+    store.db.prepare('SELECT payload FROM controls WHERE attempt_id = ? ORDER BY id').all(attemptId) as {
+      payload: string;
+    }[]
+  ).map((r) => JSON.parse(r.payload) as ControlRequest);
+  const answered = store.db
+    .prepare(
+      'SELECT id, answer FROM interactions WHERE attempt_id = ? AND answer IS NOT NULL ORDER BY answered_at, id',
+    )
+    .all(attemptId) as { id: string; answer: string }[];
+  for (const row of answered) {
+    controls.push({ type: 'interaction.answered', interactionId: row.id, answer: JSON.parse(row.answer) });
+  }
+  return controls;
+}
+
+/**
+ * Ends an attempt with the runner's outcome and moves the job on. Idempotent: the identical
+ * request again gets the first answer; anything else on an ended attempt is `lease.lost`.
+ */
+export function completeAttempt(
+  store: Store,
+  accountId: string,
+  runnerId: string,
+  attemptId: string,
+  req: Completion,
+): CompleteResponse {
+  const canonical = JSON.stringify(req);
+  let requeued = false;
+  const answer = store.tx((): CompleteResponse => {
+    const attempt = ownAttempt(store, accountId, runnerId, attemptId);
+    if (attempt.completion !== null) {
+      if (attempt.completion === canonical && attempt.completion_answer) {
+        return JSON.parse(attempt.completion_answer) as CompleteResponse;
+      }
+      throw lost(attemptId, 'it was already completed with a different request');
+    }
+    if (attempt.status !== 'active') throw lost(attemptId, `the attempt is ${attempt.status}`);
+    if (req.lastSeq > attempt.events_acked) {
+      throw new ApiError(
+        409,
+        'events.gap',
+        `The server holds events up to seq ${attempt.events_acked} of this attempt, not ${req.lastSeq}: upload the rest first`,
+        { details: { ack: attempt.events_acked } },
+      );
+    }
+    const job = jobRow(store, attempt.job_id)!;
+    const now = Date.now();
+    store.db
+      .prepare(
+        `UPDATE attempts SET status = @status, ended_at = @now, summary = @summary, pull_request = @pr, outputs = @outputs,
+           usage = @usage, error = @error, session_id = coalesce(@session, session_id), last_seq = @lastSeq,
+           completion = @completion
+         WHERE id = @id`,
+      )
+      .run({
+        id: attemptId,
+        status: req.outcome,
+        now,
+        summary: req.summary,
+        pr: req.pullRequest ? JSON.stringify(req.pullRequest) : null,
+        outputs: req.outputs ? JSON.stringify(req.outputs) : null,
+        usage: req.usage ? JSON.stringify(req.usage) : null,
+        error: req.error ? JSON.stringify(req.error) : null,
+        session: req.sessionId,
+        lastSeq: req.lastSeq,
+        completion: canonical,
+      });
+
+    let status: JobStatus;
+    switch (req.outcome) {
+      case 'succeeded':
+        status = job.context_type === 'repository' ? 'awaiting_review' : 'done';
+        break;
+      case 'no_changes':
+        status = 'awaiting_review';
+        break;
+      case 'cancelled':
+        status = 'cancelled';
+        break;
+      case 'failed':
+        status = req.error?.retryable ? requeueOrFail(store, job.id, now, true) : 'failed';
+        break;
+      case 'stopped':
+        status = requeueOrFail(store, job.id, now, false);
+        break;
+    }
+    store.db.prepare('UPDATE jobs SET status = ?, updated_at = ? WHERE id = ?').run(status, now, job.id);
+    requeued = status === 'ready';
+    const response: CompleteResponse = { job: { id: job.id, status } };
+    store.db.prepare('UPDATE attempts SET completion_answer = ? WHERE id = ?').run(JSON.stringify(response), attemptId);
+    return response;
+  });
+  if (requeued) store.notifyReady();
+  return answer;
+}
+
+/** Marks attempts whose lease ran out as lost and requeues (or fails) their jobs. */
+export function sweepExpiredLeases(store: Store, now = Date.now()): number {
+  let requeued = false;
+  const count = store.tx(() => {
+    const expired = store.db
+      .prepare("SELECT id, job_id FROM attempts WHERE status = 'active' AND lease_expires_at < ?")
+      .all(now) as { id: string; job_id: string }[];
+    for (const attempt of expired) {
+      store.db.prepare("UPDATE attempts SET status = 'lost', ended_at = ? WHERE id = ?").run(now, attempt.id);
+      if (requeueOrFail(store, attempt.job_id, now, true) === 'ready') requeued = true;
+    }
+    return expired.length;
+  });
+  if (requeued) store.notifyReady();
+  return count;
+}

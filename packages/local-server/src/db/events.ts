@@ -1,0 +1,69 @@
+import { MAX_EVENT_BYTES, type AttemptEvent, type EventPage } from '@coord/runner-protocol';
+import { ApiError } from '../errors.js';
+import { ownAttempt } from './attempts.js';
+import type { Store } from './store.js';
+import { visibleAttempt } from './views.js';
+
+/**
+ * Stores a batch idempotently (a seq already held is ignored) and answers the highest seq held
+ * with no gap below it. The ack lives on the attempt row and only moves forward, so each batch
+ * costs the new rows plus a short walk, not a scan of the whole log.
+ */
+export function appendEvents(
+  store: Store,
+  accountId: string,
+  runnerId: string,
+  attemptId: string,
+  events: AttemptEvent[],
+): number {
+  const encoded = events.map((e, i) => {
+    const data = JSON.stringify(e.data);
+    if (Buffer.byteLength(data) > MAX_EVENT_BYTES) {
+      throw new ApiError(400, 'request.invalid', `Event seq ${e.seq} is larger than ${MAX_EVENT_BYTES} bytes`, {
+        issues: [{ path: `events.${i}.data`, message: `larger than ${MAX_EVENT_BYTES} bytes` }],
+      });
+    }
+    return { ...e, data };
+  });
+  return store.tx(() => {
+    const attempt = ownAttempt(store, accountId, runnerId, attemptId);
+    // Late events after completion are welcome (the spool may lag); after a lost lease they are not.
+    if (attempt.status === 'lost') {
+      throw new ApiError(409, 'lease.lost', `This runner no longer holds attempt ${attemptId}: its lease expired`);
+    }
+    const insert = store.db.prepare(
+      'INSERT OR IGNORE INTO events (attempt_id, seq, at, type, data) VALUES (?, ?, ?, ?, ?)',
+    );
+    let sessionId: string | null = null;
+    for (const [i, e] of encoded.entries()) {
+      const inserted = insert.run(attemptId, e.seq, e.at, e.type, e.data).changes > 0;
+      const candidate = (events[i]!.data as { sessionId?: unknown }).sessionId;
+      if (inserted && typeof candidate === 'string' && candidate.length <= 200) sessionId = candidate;
+    }
+    // The agent's session id usually arrives as an event: keep it so a requeued attempt can resume.
+    if (sessionId !== null && attempt.completion === null) {
+      store.db.prepare('UPDATE attempts SET session_id = ? WHERE id = ?').run(sessionId, attemptId);
+    }
+    let ack = attempt.events_acked;
+    const next = store.db.prepare('SELECT seq FROM events WHERE attempt_id = ? AND seq > ? ORDER BY seq');
+    for (const row of next.iterate(attemptId, ack) as Iterable<{ seq: number }>) {
+      if (row.seq !== ack + 1) break;
+      ack = row.seq;
+    }
+    if (ack !== attempt.events_acked) {
+      store.db.prepare('UPDATE attempts SET events_acked = ? WHERE id = ?').run(ack, attemptId);
+    }
+    return ack;
+  });
+}
+
+export function listEvents(store: Store, accountId: string, attemptId: string, after: number, limit: number): EventPage {
+  const attempt = visibleAttempt(store, accountId, attemptId);
+  const rows = store.db
+    .prepare('SELECT seq, at, type, data FROM events WHERE attempt_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+    .all(attemptId, after, limit) as { seq: number; at: string; type: string; data: string }[];
+  return {
+    events: rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type, data: JSON.parse(r.data) as Record<string, unknown> })),
+    ack: attempt.events_acked,
+  };
+}

@@ -1,0 +1,160 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Migrations, applied in order; `user_version` records how many ran. Times are integer epoch
+ * milliseconds (cheap to compare in the claim and sweep queries); JSON columns hold protocol shapes.
+ */
+const migrations: string[] = [
+  `
+  CREATE TABLE accounts (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE tokens (
+    hash TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE workspaces (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE memberships (
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    PRIMARY KEY (workspace_id, account_id)
+  );
+  CREATE TABLE runners (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    machine_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    arch TEXT NOT NULL,
+    version TEXT NOT NULL,
+    agents TEXT NOT NULL,
+    eligible_agents TEXT NOT NULL,
+    capacity INTEGER NOT NULL,
+    labels TEXT NOT NULL,
+    registered_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    UNIQUE (account_id, machine_id)
+  );
+  CREATE TABLE jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    submitted_by TEXT NOT NULL REFERENCES accounts(id),
+    status TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    routing_mode TEXT NOT NULL,
+    routing_runner TEXT,
+    context_type TEXT NOT NULL,
+    repo_owner TEXT,
+    repo_name TEXT,
+    clone_url TEXT,
+    max_attempts INTEGER NOT NULL,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    ready_at INTEGER
+  );
+  CREATE INDEX jobs_by_status ON jobs (status, ready_at, seq);
+  CREATE TABLE attempts (
+    id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL REFERENCES jobs(id),
+    number INTEGER NOT NULL,
+    runner_id TEXT NOT NULL REFERENCES runners(id),
+    status TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    lease_expires_at INTEGER NOT NULL,
+    runner_state TEXT,
+    summary TEXT,
+    pull_request TEXT,
+    outputs TEXT,
+    error TEXT,
+    usage TEXT,
+    session_id TEXT,
+    last_seq INTEGER,
+    events_acked INTEGER NOT NULL DEFAULT 0,
+    forge_token_hash TEXT UNIQUE,
+    completion TEXT,
+    completion_answer TEXT,
+    UNIQUE (job_id, number)
+  );
+  CREATE INDEX attempts_by_status ON attempts (status, lease_expires_at);
+  CREATE INDEX attempts_by_runner ON attempts (runner_id, status);
+  CREATE TABLE events (
+    attempt_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (attempt_id, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE interactions (
+    id TEXT PRIMARY KEY,
+    attempt_id TEXT NOT NULL REFERENCES attempts(id),
+    job_id TEXT NOT NULL,
+    request TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    answer TEXT,
+    answered_by TEXT,
+    answered_at INTEGER
+  );
+  CREATE INDEX interactions_by_attempt ON interactions (attempt_id);
+  CREATE TABLE controls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    attempt_id TEXT NOT NULL REFERENCES attempts(id),
+    payload TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX controls_by_attempt ON controls (attempt_id);
+  CREATE TABLE artifacts (
+    attempt_id TEXT NOT NULL REFERENCES attempts(id),
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (attempt_id, path)
+  );
+  CREATE TABLE repos (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner TEXT NOT NULL,
+    name TEXT NOT NULL,
+    default_branch TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (owner, name)
+  );
+  CREATE TABLE pulls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    repo_id INTEGER NOT NULL REFERENCES repos(id),
+    number INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT,
+    head_ref TEXT NOT NULL,
+    base_ref TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    closed_at INTEGER,
+    UNIQUE (repo_id, number)
+  );
+  `,
+];
+
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let i = current; i < migrations.length; i++) {
+    db.transaction(() => {
+      db.exec(migrations[i]!);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  }
+}

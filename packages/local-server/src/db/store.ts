@@ -1,0 +1,47 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import type { ServerTimings } from '../config.js';
+import { openDatabase } from './open.js';
+
+/** The server's durable state and the few in-memory hooks around it. One per data dir. */
+export class Store {
+  readonly db: Database;
+  readonly artifactsDir: string;
+  readonly forgeDir: string;
+  /** Set once the HTTP server listens; the forge needs it for clone and API URLs. */
+  baseUrl = '';
+  private readonly readyListeners = new Set<() => void>();
+
+  constructor(
+    readonly dataDir: string,
+    readonly timings: ServerTimings,
+  ) {
+    mkdirSync(dataDir, { recursive: true });
+    this.artifactsDir = join(dataDir, 'artifacts');
+    this.forgeDir = join(dataDir, 'forge');
+    mkdirSync(this.artifactsDir, { recursive: true });
+    mkdirSync(this.forgeDir, { recursive: true });
+    this.db = openDatabase(join(dataDir, 'coord.db'));
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction (takes the write lock up front: no upgrade deadlocks). */
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** Called after a commit that made some job Ready: parked claims get a chance to take it. */
+  notifyReady(): void {
+    for (const listener of this.readyListeners) listener();
+  }
+
+  onReady(listener: () => void): () => void {
+    this.readyListeners.add(listener);
+    return () => this.readyListeners.delete(listener);
+  }
+
+  close(): void {
+    this.readyListeners.clear();
+    this.db.close();
+  }
+}

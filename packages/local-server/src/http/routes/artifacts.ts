@@ -1,0 +1,67 @@
+import { MAX_ARTIFACT_BYTES } from '@coord/runner-protocol';
+import { Hono } from 'hono';
+import { artifactPath, getArtifact, listArtifacts, putArtifact } from '../../db/artifacts.js';
+import { ApiError } from '../../errors.js';
+import type { AppEnv, Ctx, Deps } from '../context.js';
+import { idParam, runnerIdHeader } from '../validate.js';
+
+/**
+ * The artifact path as the client sent it. The WHATWG URL the app sees has `..` segments already
+ * resolved, so read the raw request target when the node binding offers it, and check every segment.
+ */
+function rawArtifactPath(c: Ctx, attemptId: string): string {
+  const raw = (c.env.incoming?.url ?? new URL(c.req.url).pathname).split('?')[0]!;
+  const marker = `/attempts/${encodeURIComponent(attemptId)}/artifacts/`;
+  const at = raw.indexOf(marker);
+  const rest = at >= 0 ? raw.slice(at + marker.length) : '';
+  return artifactPath(rest.split('/'));
+}
+
+async function readLimited(c: Ctx, max: number): Promise<Uint8Array> {
+  const tooLarge = () => new ApiError(413, 'artifact.too_large', `Artifacts are limited to ${max} bytes`);
+  if (Number(c.req.header('content-length') ?? '0') > max) throw tooLarge();
+  const body = c.req.raw.body;
+  if (!body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function artifactRoutes({ store }: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get('/attempts/:attemptId/artifacts', (c) => {
+    return c.json({ artifacts: listArtifacts(store, c.get('account').id, idParam(c, 'attemptId')) });
+  });
+
+  app.put('/attempts/:attemptId/artifacts/*', async (c) => {
+    const attemptId = idParam(c, 'attemptId');
+    const runnerId = runnerIdHeader(c);
+    const path = rawArtifactPath(c, attemptId);
+    const bytes = await readLimited(c, MAX_ARTIFACT_BYTES);
+    const artifact = await putArtifact(store, c.get('account').id, runnerId, attemptId, path, bytes);
+    return c.json({ artifact });
+  });
+
+  app.get('/attempts/:attemptId/artifacts/*', async (c) => {
+    const attemptId = idParam(c, 'attemptId');
+    const { view, bytes } = await getArtifact(store, c.get('account').id, attemptId, rawArtifactPath(c, attemptId));
+    return c.body(new Uint8Array(bytes), 200, {
+      'content-type': 'application/octet-stream',
+      'x-coord-sha256': view.sha256,
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,53 @@
+import { jobStatusSchema, jobSubmissionSchema, type MeResponse } from '@coord/runner-protocol';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { workspacesOf } from '../../db/accounts.js';
+import { cancelJob, listJobs, stopJob, submitJob, visibleJob } from '../../db/jobs.js';
+import { toJobView } from '../../db/views.js';
+import type { AppEnv, Deps } from '../context.js';
+import { idParam, parseValue, readBody, readOptionalBody } from '../validate.js';
+
+const listQuerySchema = z.object({ workspace: z.string().min(1).max(128).optional(), status: jobStatusSchema.optional() });
+const cancelBodySchema = z.object({ reason: z.string().max(2000).optional() });
+const stopBodySchema = z.object({ graceMs: z.number().int().nonnegative().max(3_600_000).optional() });
+
+/** What submitters (people, the web page, tools) do: submit, look, cancel, stop. */
+export function jobRoutes({ store }: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get('/me', (c) => {
+    const account = c.get('account');
+    const body: MeResponse = { account, workspaces: workspacesOf(store, account.id) };
+    return c.json(body);
+  });
+
+  app.post('/workspaces/:workspaceId/jobs', async (c) => {
+    const workspaceId = idParam(c, 'workspaceId');
+    const spec = await readBody(c, jobSubmissionSchema);
+    return c.json({ job: submitJob(store, c.get('account').id, workspaceId, spec) }, 201);
+  });
+
+  app.get('/jobs', (c) => {
+    const q = parseValue(listQuerySchema, c.req.query(), 'query');
+    return c.json({ jobs: listJobs(store, c.get('account').id, q) });
+  });
+
+  app.get('/jobs/:jobId', (c) => {
+    const row = visibleJob(store, c.get('account').id, idParam(c, 'jobId'));
+    return c.json({ job: toJobView(store, row) });
+  });
+
+  app.post('/jobs/:jobId/cancel', async (c) => {
+    const jobId = idParam(c, 'jobId');
+    const { reason } = await readOptionalBody(c, cancelBodySchema);
+    return c.json({ job: cancelJob(store, c.get('account').id, jobId, reason) });
+  });
+
+  app.post('/jobs/:jobId/stop', async (c) => {
+    const jobId = idParam(c, 'jobId');
+    const { graceMs } = await readOptionalBody(c, stopBodySchema);
+    return c.json({ job: stopJob(store, c.get('account').id, jobId, graceMs) });
+  });
+
+  return app;
+}
