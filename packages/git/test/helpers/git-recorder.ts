@@ -1,0 +1,44 @@
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface GitRecorder {
+  /** Pass as `gitBinary`. */
+  binary: string;
+  /** One entry per git process: its argv and whether an auth header reached its environment. */
+  calls(): Promise<{ argv: string; auth: boolean; env: string }[]>;
+}
+
+/** A git wrapper that records each invocation's argv and environment before running the real git. */
+export async function createGitRecorder(dir: string): Promise<GitRecorder> {
+  const log = join(dir, 'git-calls.log');
+  const binary = join(dir, 'git-recorder.sh');
+  const realGit = 'git';
+  await writeFile(
+    binary,
+    [
+      '#!/bin/sh',
+      `{ printf 'ARGV'; for a in "$@"; do printf ' %s' "$a"; done; printf '\\n';`,
+      `  printf 'AUTH %s\\n' "\${GIT_CONFIG_VALUE_0:+yes}";`,
+      `  env | tr '\\n' ' '; printf '\\n'; } >> '${log}'`,
+      `exec ${realGit} "$@"`,
+      '',
+    ].join('\n'),
+  );
+  await chmod(binary, 0o755);
+  return {
+    binary,
+    async calls() {
+      const text = await readFile(log, 'utf8').catch(() => '');
+      const lines = text.split('\n');
+      const calls: { argv: string; auth: boolean; env: string }[] = [];
+      for (let i = 0; i + 2 < lines.length; i += 3) {
+        calls.push({
+          argv: (lines[i] ?? '').replace(/^ARGV /, ''),
+          auth: lines[i + 1] === 'AUTH yes',
+          env: lines[i + 2] ?? '',
+        });
+      }
+      return calls;
+    },
+  };
+}

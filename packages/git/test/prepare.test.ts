@@ -1,0 +1,105 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isCoordError } from '@coord/runner-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createFixture, jobId, type Fixture } from './workspace-fixture.js';
+
+let fx: Fixture;
+beforeEach(async () => {
+  fx = await createFixture();
+});
+afterEach(async () => {
+  await fx.cleanup();
+});
+
+describe('prepare', () => {
+  it('creates the job branch from the default branch in <workspaceDir>/<jobId>/attempt-<n>', async () => {
+    const mainTip = await fx.origin.tip('main');
+    const ws = await fx.port.prepare(fx.prepareInput());
+
+    expect(ws.workDir).toBe(join(fx.ctx.workspaceDir, jobId, 'attempt-1'));
+    expect(ws.branch).toBe('coord/fix-the-flaky-widget-test-job_7f3a');
+    expect(ws.baseBranch).toBe('main');
+    expect(ws.baseCommit).toBe(mainTip);
+    expect(await readFile(join(ws.workDir, 'README.md'), 'utf8')).toBe('# Widgets\n');
+    expect((await fx.ctx.git(ws.workDir, 'symbolic-ref', 'HEAD')).trim()).toBe(`refs/heads/${ws.branch}`);
+    expect((await fx.ctx.git(ws.workDir, 'rev-parse', 'HEAD')).trim()).toBe(mainTip);
+    expect((await fx.ctx.git(ws.workDir, 'remote', 'get-url', 'origin')).trim()).toBe(fx.origin.cloneUrl);
+    expect((await fx.ctx.git(ws.workDir, 'status', '--porcelain')).trim()).toBe('');
+    // One mirror, and the work tree does not depend on it (no alternates).
+    expect((await readdir(fx.ctx.mirrorsDir)).filter((name) => name.endsWith('.git'))).toHaveLength(1);
+    await expect(readFile(join(ws.workDir, '.git/objects/info/alternates'), 'utf8')).rejects.toThrow();
+  });
+
+  it('checks out the base branch the job names', async () => {
+    const ws = await fx.port.prepare(fx.prepareInput({ repository: { baseBranch: 'develop' } }));
+    expect(ws.baseBranch).toBe('develop');
+    expect(ws.baseCommit).toBe(await fx.origin.tip('develop'));
+    expect(await readFile(join(ws.workDir, 'DEVELOP.md'), 'utf8')).toBe('develop\n');
+  });
+
+  it('fails clearly when the base branch does not exist on origin', async () => {
+    const error = await fx.port.prepare(fx.prepareInput({ repository: { baseBranch: 'nope' } })).catch((e: unknown) => e);
+    expect(isCoordError(error) && error.code).toBe('git.invalid_branch');
+    expect((error as Error).message).toContain('nope');
+    await expect(readdir(join(fx.ctx.workspaceDir, jobId))).resolves.toEqual([]);
+  });
+
+  it('reuses the mirror for the second job on a repository, sees new commits, and is fast', async () => {
+    await fx.port.prepare(fx.prepareInput());
+    const moved = await fx.origin.commit('main', { 'NEW.md': 'new\n' });
+
+    fx.logs.length = 0;
+    const started = performance.now();
+    const ws = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_second0001', title: 'Another job' } }));
+    const elapsed = performance.now() - started;
+    console.log(`second prepare on the same repository: ${elapsed.toFixed(0)} ms`);
+
+    expect(ws.baseCommit).toBe(moved);
+    expect(fx.logs.some((line) => line.startsWith('Updating mirror of acme/widgets'))).toBe(true);
+    expect(fx.logs.some((line) => line.startsWith('Creating mirror'))).toBe(false);
+    expect((await readdir(fx.ctx.mirrorsDir)).filter((name) => name.endsWith('.git'))).toHaveLength(1);
+    expect(elapsed).toBeLessThan(1000);
+  });
+
+  it('continues the branch an earlier attempt pushed (a revision)', async () => {
+    const branch = 'coord/fix-the-flaky-widget-test-job_7f3a';
+    const pushed = await fx.origin.commit(branch, { 'fix.txt': 'attempt 1\n' });
+    await fx.origin.commit('main', { 'LATER.md': 'main moved on\n' });
+
+    const ws = await fx.port.prepare(fx.prepareInput({ attempt: { number: 2, branch } }));
+    expect(ws.workDir).toBe(join(fx.ctx.workspaceDir, jobId, 'attempt-2'));
+    expect(ws.branch).toBe(branch);
+    expect(ws.baseBranch).toBe('main');
+    expect(ws.baseCommit).toBe(pushed);
+    expect(await readFile(join(ws.workDir, 'fix.txt'), 'utf8')).toBe('attempt 1\n');
+  });
+
+  it('creates the attempt branch from the base when origin does not have it yet', async () => {
+    const ws = await fx.port.prepare(fx.prepareInput({ attempt: { branch: 'coord/custom-name' } }));
+    expect(ws.branch).toBe('coord/custom-name');
+    expect(ws.baseCommit).toBe(await fx.origin.tip('main'));
+  });
+
+  it('replaces a work tree left by an earlier try of the same attempt', async () => {
+    const first = await fx.port.prepare(fx.prepareInput());
+    await fx.ctx.git(first.workDir, 'status');
+    const second = await fx.port.prepare(fx.prepareInput());
+    expect(second.workDir).toBe(first.workDir);
+    expect((await fx.ctx.git(second.workDir, 'status', '--porcelain')).trim()).toBe('');
+  });
+
+  it('honours an aborted signal', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const error = await fx.port.prepare(fx.prepareInput({ signal: controller.signal })).catch((e: unknown) => e);
+    expect(isCoordError(error) && error.code).toBe('job.cancelled');
+  });
+
+  it('logs progress without the token', async () => {
+    await fx.port.prepare(fx.prepareInput());
+    expect(fx.logs.join('\n')).toMatch(/Creating mirror of acme\/widgets/);
+    expect(fx.logs.join('\n')).toMatch(/Work tree ready in \d+ ms/);
+    expect(fx.logs.join('\n')).not.toContain(fx.forge.token);
+  });
+});

@@ -1,0 +1,87 @@
+import type { PrepareInput, PublishInput, PreparedWorkspace, RepositoryWorkspacePort } from '@coord/runner-core';
+import type { AttemptInfo, ForgeCredentials, Repository } from '@coord/runner-protocol';
+import { createRepositoryWorkspaces, type RepositoryWorkspacesOptions } from '../src/index.js';
+import { createOrigin, createTestContext, type Origin, type TestContext } from './helpers/context.js';
+import { startFakePullsApi, type FakePullsApi } from './helpers/fake-pulls-api.js';
+
+export const forgeToken = 'ghs_TESTTOKENabcdefghijklmnopqrstuvwxyz0123';
+
+export interface Fixture {
+  ctx: TestContext;
+  origin: Origin;
+  api: FakePullsApi;
+  port: RepositoryWorkspacePort;
+  repository: Repository;
+  forge: ForgeCredentials;
+  logs: string[];
+  prepareInput(overrides?: { attempt?: Partial<AttemptInfo>; job?: Partial<PrepareInput['job']>; repository?: Partial<Repository>; signal?: AbortSignal }): PrepareInput;
+  publishInput(workspace: PreparedWorkspace, overrides?: Partial<PublishInput> & { attemptNumber?: number }): PublishInput;
+  cleanup(): Promise<void>;
+}
+
+export const jobId = 'job_7f3a9c21de';
+
+export async function createFixture(options: Partial<RepositoryWorkspacesOptions> = {}): Promise<Fixture> {
+  const ctx = await createTestContext();
+  const origin = await createOrigin(ctx);
+  const api = await startFakePullsApi();
+  const port = createRepositoryWorkspaces({
+    workspaceDir: ctx.workspaceDir,
+    mirrorsDir: ctx.mirrorsDir,
+    allowFileRemotes: true,
+    environment: ctx.env,
+    octokitFetch: fetch,
+    ...options,
+  });
+  const repository: Repository = { cloneUrl: origin.cloneUrl, owner: 'acme', name: 'widgets' };
+  const forge: ForgeCredentials = { apiBaseUrl: api.url, token: forgeToken };
+  const logs: string[] = [];
+  const attempt = (number: number, extra: Partial<AttemptInfo> = {}): AttemptInfo => ({
+    id: `att_${number}`,
+    jobId,
+    workspaceId: 'ws_1',
+    number,
+    leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(),
+    previousSessionId: null,
+    branch: null,
+    ...extra,
+  });
+  return {
+    ctx,
+    origin,
+    api,
+    port,
+    repository,
+    forge,
+    logs,
+    prepareInput(overrides = {}) {
+      return {
+        job: { id: jobId, title: 'Fix the flaky widget test', ...overrides.job },
+        attempt: attempt(overrides.attempt?.number ?? 1, overrides.attempt),
+        repository: { ...repository, ...overrides.repository },
+        forge,
+        signal: overrides.signal ?? new AbortController().signal,
+        log: (message) => logs.push(message),
+      };
+    },
+    publishInput(workspace, overrides = {}) {
+      const { attemptNumber = 1, ...rest } = overrides;
+      return {
+        workspace,
+        job: { id: jobId, title: 'Fix the flaky widget test', instructions: 'Make it pass.' },
+        attempt: attempt(attemptNumber, { branch: attemptNumber > 1 ? workspace.branch : null }),
+        repository,
+        forge,
+        summary: '  Fixed the race in the widget test.\n',
+        agentDisplayName: 'Claude Code',
+        signal: new AbortController().signal,
+        log: (message) => logs.push(message),
+        ...rest,
+      };
+    },
+    async cleanup() {
+      await api.close();
+      await ctx.cleanup();
+    },
+  };
+}
