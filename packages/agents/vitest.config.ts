@@ -1,3 +1,3 @@
 import { coordProject } from '@coord/vitest-config';
 
-export default coordProject('agents');
+export default coordProject('agents', { globalSetup: ['test/global-setup.ts'] });

@@ -33,9 +33,11 @@ export function createDemoAgent(options: DemoAgentOptions = {}): AgentPort {
     start(input: AgentRunInput) {
       const plan = planSchema.safeParse(input.agent.plan);
       if (!plan.success) {
+        const issue = plan.error.issues[0];
+        const where = issue && issue.path.length > 0 ? ` (plan.${issue.path.join('.')})` : '';
         return settledRun({
           code: 'job.invalid_payload',
-          message: `The demo agent needs a plan of 1 to 100 valid steps: ${plan.error.issues[0]?.message ?? 'invalid plan'}`,
+          message: `The demo agent needs a plan of 1 to 100 valid steps: ${issue?.message ?? 'invalid plan'}${where}`,
           retryable: false,
         });
       }

@@ -207,7 +207,7 @@ export function runAgentProcess(spec: AgentProcessSpec, options: AgentProcessOpt
 
     child.once('error', (error: NodeJS.ErrnoException) => {
       if (pid !== undefined) return; // errors after the start (a failed kill) change nothing
-      if (error.code === 'ENOENT') finish({ kind: 'not_found', file: spec.file });
+      if (error.code === 'ENOENT') finish({ kind: 'not_found', file: spec.file, resolved: file });
       else
         finish({
           kind: 'spawn_failed',

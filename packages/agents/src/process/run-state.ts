@@ -40,7 +40,7 @@ export function applyEvent(state: AgentRunState, event: AgentEvent): void {
 
 /** How the process ended, as far as the driver knows. */
 export type RunEnd =
-  | { kind: 'not_found'; file: string }
+  | { kind: 'not_found'; file: string; resolved?: string }
   | { kind: 'spawn_failed'; message: string; retryable: boolean }
   | {
       kind: 'exited';
@@ -63,12 +63,10 @@ export function buildResult(agentId: string, state: AgentRunState, end: RunEnd):
   const failed = (error: ErrorPayload): AgentResult => ({ ...base, status: 'failed', error });
 
   if (end.kind === 'not_found') {
-    return failed({
-      code: 'agent.not_found',
-      message: `The ${agentId} agent's program "${end.file}" was not found on PATH or is not executable.`,
-      retryable: false,
-      details: { file: end.file },
-    });
+    const message = end.resolved
+      ? `The ${agentId} agent's program "${end.resolved}" could not be started: it or its interpreter was not found (ENOENT).`
+      : `The ${agentId} agent's program "${end.file}" was not found on PATH or is not executable.`;
+    return failed({ code: 'agent.not_found', message, retryable: false, details: { file: end.file } });
   }
   if (end.kind === 'spawn_failed') {
     return failed({ code: 'agent.spawn_failed', message: redactSecrets(end.message), retryable: end.retryable });

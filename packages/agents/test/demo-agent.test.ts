@@ -1,0 +1,157 @@
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AgentRunInput } from '@coord/runner-core';
+import type { DemoStep } from '@coord/runner-protocol';
+import { describe, expect, inject, it } from 'vitest';
+import { createDemoAgent } from '../src/demo/create-demo-agent.js';
+import { ofType, record, tempDir } from './helpers.js';
+
+const agent = createDemoAgent({ scriptPath: inject('demoScript') });
+
+async function startDemo(plan: DemoStep[], over: Partial<AgentRunInput> = {}) {
+  const workDir = await tempDir('coord-demo-');
+  const run = agent.start({
+    jobId: 'job-1',
+    attemptId: 'attempt-1',
+    attemptNumber: 1,
+    title: 'Demo job',
+    instructions: 'Follow the plan.',
+    workDir,
+    agent: { id: 'demo', plan },
+    resumeSessionId: null,
+    env: {},
+    ...over,
+  });
+  return { run, workDir, ...record(run) };
+}
+
+describe('demo agent', () => {
+  it('says it is a demo, writes files, runs a command, and completes with a summary', async () => {
+    const { run, workDir, events, types } = await startDemo([
+      { type: 'say', text: 'Starting.' },
+      { type: 'write', path: 'docs/notes.md', content: '# Notes\n' },
+      { type: 'run', command: [process.execPath, '-e', 'console.log(1)'] },
+    ]);
+    const result = await run.result;
+    expect(types()).toEqual([
+      'session.started',
+      'message.completed',
+      'message.completed',
+      'tool.started',
+      'tool.completed',
+      'tool.started',
+      'tool.output',
+      'tool.completed',
+      'usage',
+      'turn.completed',
+      'process.exited',
+    ]);
+    expect(events[0]).toMatchObject({ type: 'session.started', demo: true, resumed: false });
+    expect(events[1]).toMatchObject({ type: 'message.completed', text: expect.stringContaining('scripted demo') });
+    expect(events[3]).toMatchObject({ type: 'tool.started', kind: 'edit', name: 'write' });
+    expect(events[5]).toMatchObject({ type: 'tool.started', kind: 'shell', input: { command: [process.execPath, '-e', 'console.log(1)'] } });
+    expect(events[6]).toMatchObject({ type: 'tool.output', stream: 'stdout', chunk: '1\n' });
+    expect(events[7]).toMatchObject({ type: 'tool.completed', status: 'ok', exitCode: 0 });
+    expect(await readFile(path.join(workDir, 'docs/notes.md'), 'utf8')).toBe('# Notes\n');
+
+    expect(result.status).toBe('completed');
+    expect(result.error).toBeNull();
+    expect(result.usage).toEqual({ inputTokens: 0, outputTokens: 0, costUsd: 0 });
+    expect(result.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(result.summary).toContain('Demo agent (scripted, no AI)');
+    expect(result.summary).toContain('wrote docs/notes.md');
+    expect(result.summary).toContain('console.log(1)');
+  });
+
+  it('fails the turn when a command exits non-zero, naming the command and the code', async () => {
+    const { run, workDir } = await startDemo([
+      { type: 'run', command: [process.execPath, '-e', 'process.exit(3)'] },
+      { type: 'write', path: 'never.txt', content: 'x' },
+    ]);
+    const result = await run.result;
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatchObject({ code: 'agent.failed', retryable: false });
+    expect(result.error?.message).toContain('process.exit(3)');
+    expect(result.error?.message).toContain('exited with code 3');
+    await expect(readFile(path.join(workDir, 'never.txt'))).rejects.toThrow();
+  });
+
+  it('fails clearly when a command does not exist', async () => {
+    const { run } = await startDemo([{ type: 'run', command: ['no-such-command-xyz'] }]);
+    expect((await run.result).error?.message).toContain('command not found: no-such-command-xyz');
+  });
+
+  it('refuses a .. path before starting (the plan is invalid), and a symlink escape in the process', async () => {
+    const outside = await tempDir('coord-outside-');
+    const traversal = await startDemo([{ type: 'write', path: '../escaped.txt', content: 'x' }]);
+    const invalid = await traversal.run.result;
+    expect(invalid.error).toMatchObject({ code: 'job.invalid_payload', retryable: false });
+    expect(invalid.error?.message).toContain('inside the work directory (plan.0.path)');
+    await expect(readFile(path.join(path.dirname(traversal.workDir), 'escaped.txt'))).rejects.toThrow();
+
+    if (process.platform === 'win32') return;
+    // The schema cannot see symlinks on disk: the demo process resolves them before writing.
+    const workDir = await tempDir('coord-demo-');
+    await symlink(outside, path.join(workDir, 'out'));
+    const viaLink = await startDemo([{ type: 'write', path: 'out/escaped.txt', content: 'x' }], { workDir });
+    const result = await viaLink.run.result;
+    expect(result.error).toMatchObject({ code: 'agent.failed', retryable: false });
+    expect(result.error?.message).toContain('refused to write "out/escaped.txt": it is outside the work directory');
+    expect(viaLink.events.find((e) => e.type === 'tool.completed')).toMatchObject({ status: 'error' });
+    await expect(readFile(path.join(outside, 'escaped.txt'))).rejects.toThrow();
+  });
+
+  it('resumes a session: same id, resumed true, and it still does every step', async () => {
+    const sessionId = '6f1c2a4e-9d1b-4c1e-8a55-0e1f2d3c4b5a';
+    const { run, until, workDir } = await startDemo([{ type: 'write', path: 'a.txt', content: 'a' }], { resumeSessionId: sessionId });
+    expect(await until(ofType('session.started'))).toMatchObject({ sessionId, resumed: true, demo: true });
+    expect(await run.result).toMatchObject({ status: 'completed', sessionId });
+    expect(await readFile(path.join(workDir, 'a.txt'), 'utf8')).toBe('a');
+  });
+
+  it('stops after the current step on interrupt, reporting interrupted with its session', async () => {
+    const workDir = await tempDir('coord-demo-');
+    const gate = path.join(workDir, 'gate');
+    // The command waits for a file the test creates once the stop request was acknowledged.
+    const waitForGate = `const fs=require('fs');const t=setInterval(()=>{if(fs.existsSync(${JSON.stringify(gate)})){clearInterval(t);console.log('through')}},10)`;
+    const { run, until } = await startDemo(
+      [
+        { type: 'run', command: [process.execPath, '-e', waitForGate] },
+        { type: 'write', path: 'after.txt', content: 'x' },
+      ],
+      { workDir },
+    );
+    await until(ofType('tool.started'));
+    const stopping = run.interrupt(4000);
+    await until(ofType('message.completed', (e) => e.text.startsWith('Stop requested')));
+    await writeFile(gate, '');
+    await stopping;
+    const result = await run.result;
+    expect(result.status).toBe('interrupted');
+    expect(result.sessionId).not.toBeNull();
+    expect(await until(ofType('tool.completed'))).toMatchObject({ status: 'ok', exitCode: 0 });
+    expect(await until(ofType('process.exited'))).toMatchObject({ code: 0, sawTurnEnd: true });
+    await expect(readFile(path.join(workDir, 'after.txt'))).rejects.toThrow();
+  });
+
+  it('rejects a missing plan without starting a process', async () => {
+    const { run, types } = await startDemo([]);
+    expect((await run.result).error).toMatchObject({ code: 'job.invalid_payload', retryable: false });
+    expect(types()).toEqual(['process.exited']);
+  });
+
+  it('is labelled as a demo and detected with the package version', async () => {
+    expect(agent.id).toBe('demo');
+    expect(agent.displayName).toBe('Demo agent (scripted, no AI)');
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(await agent.detect()).toEqual({ id: 'demo', state: 'detected', version: pkg.version, enabled: true });
+  });
+
+  it('writes nested directories that do not exist yet', async () => {
+    const workDir = await tempDir('coord-demo-');
+    await mkdir(path.join(workDir, 'existing'));
+    const { run } = await startDemo([{ type: 'write', path: 'existing/new/deep/file.txt', content: 'ok' }], { workDir });
+    expect((await run.result).status).toBe('completed');
+    expect(await readFile(path.join(workDir, 'existing/new/deep/file.txt'), 'utf8')).toBe('ok');
+  });
+});
