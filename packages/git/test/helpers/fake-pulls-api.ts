@@ -26,6 +26,8 @@ export interface FakePullsApi {
   failNext(method: string, status: number, count?: number): void;
   /** Makes `GET .../pulls` ignore the `head` filter, as a sloppy forge might. */
   ignoreHeadFilter: boolean;
+  /** The next `count` list requests answer an empty list (a read that raced a concurrent create). */
+  staleLists: number;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,10 @@ export async function startFakePullsApi(): Promise<FakePullsApi> {
     if (!match) return send(res, 404, { message: 'Not Found' });
     const [, owner = '', repo = '', number] = match;
     if (method === 'GET' && !number) {
+      if (api.staleLists > 0) {
+        api.staleLists -= 1;
+        return send(res, 200, []);
+      }
       const head = url.searchParams.get('head');
       const state = url.searchParams.get('state') ?? 'open';
       const selected = pulls.filter(
@@ -127,6 +133,7 @@ export async function startFakePullsApi(): Promise<FakePullsApi> {
     requests,
     pulls,
     ignoreHeadFilter: false,
+    staleLists: 0,
     failNext(method, status, count = 1) {
       failures.push({ method, status, count });
     },
