@@ -24,6 +24,8 @@ export interface LocalServer {
   /** The default account's API token (also in `<dataDir>/token`). */
   token: string;
   store: Store;
+  /** How many claim long polls are parked right now (tests wait on this instead of sleeping). */
+  parkedClaims(): number;
   close(): Promise<void>;
 }
 
@@ -89,5 +91,5 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     return closing;
   };
 
-  return { url, token, store, close };
+  return { url, token, store, parkedClaims: () => claims.size, close };
 }

@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JobSubmission, RegisterRunnerRequest } from '@coord/runner-protocol';
+import { afterEach } from 'vitest';
+import { startLocalServer, type LocalServer, type ServerTimings } from '../src/index.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+export function tempDir(prefix = 'coord-ls-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface Api {
+  (method: string, path: string, body?: unknown, opts?: { token?: string | null; runnerId?: string; headers?: Record<string, string>; raw?: BodyInit }): Promise<{
+    status: number;
+    body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+    headers: Headers;
+  }>;
+}
+
+export function apiFor(server: LocalServer, defaultToken = server.token): Api {
+  return async (method, path, body, opts = {}) => {
+    const headers: Record<string, string> = { 'Coord-Protocol': '1', ...opts.headers };
+    const token = opts.token === undefined ? defaultToken : opts.token;
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    if (opts.runnerId) headers['Coord-Runner-Id'] = opts.runnerId;
+    let payload: BodyInit | undefined = opts.raw;
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+    }
+    const res = await fetch(server.url + path, { method, headers, body: payload });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+}
+
+export async function startServer(timings: Partial<ServerTimings> = {}): Promise<{ server: LocalServer; api: Api; dir: string }> {
+  const dir = tempDir();
+  const server = await startLocalServer({ dataDir: dir, timings });
+  cleanups.push(() => server.close());
+  return { server, api: apiFor(server), dir };
+}
+
+export function runnerRequest(overrides: Partial<RegisterRunnerRequest> = {}): RegisterRunnerRequest {
+  return {
+    machineId: 'machine-0001',
+    name: 'runner-a',
+    platform: 'linux',
+    arch: 'x64',
+    version: '0.1.0',
+    agents: [{ id: 'demo', state: 'detected', version: '1', enabled: true }],
+    capacity: 1,
+    ...overrides,
+  };
+}
+
+export async function register(api: Api, overrides: Partial<RegisterRunnerRequest> = {}, token?: string): Promise<string> {
+  const res = await api('POST', '/v1/runners/register', runnerRequest(overrides), token ? { token } : {});
+  if (res.status !== 200) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.runner.id as string;
+}
+
+export function jobSubmission(overrides: Partial<JobSubmission> = {}): JobSubmission {
+  return {
+    title: 'A job',
+    instructions: 'Do the thing',
+    context: { type: 'local' },
+    agent: { id: 'demo', plan: [{ type: 'say', text: 'hi' }] },
+    ...overrides,
+  };
+}
+
+export async function submit(
+  api: Api,
+  overrides: Partial<JobSubmission> = {},
+  opts: { token?: string; workspace?: string } = {},
+): Promise<string> {
+  const res = await api('POST', `/v1/workspaces/${opts.workspace ?? 'local'}/jobs`, jobSubmission(overrides), opts.token ? { token: opts.token } : {});
+  if (res.status !== 201) throw new Error(`submit failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.job.id as string;
+}
+
+/** Claims without waiting; returns the assignment or null. */
+export async function claimNow(api: Api, runnerId: string, token?: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const res = await api('POST', `/v1/runners/${runnerId}/claim`, { waitMs: 0 }, token ? { token } : {});
+  if (res.status !== 200) throw new Error(`claim failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.assignment;
+}
+
+/** Polls `check` until it returns a truthy value or the deadline passes. */
+export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 4_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,0 +1,70 @@
+import { jobListSchema, jobResponseSchema } from '@coord/runner-protocol';
+import { describe, expect, it } from 'vitest';
+import { createAccount } from '../src/index.js';
+import { apiFor, jobSubmission, startServer, submit } from './helpers.js';
+
+describe('job submission', () => {
+  const bad: [string, Record<string, unknown>, string][] = [
+    ['a missing title', { title: undefined }, 'title'],
+    ['a blank title', { title: '   ' }, 'title'],
+    ['a bad context type', { context: { type: 'cloud' } }, 'context.type'],
+    [
+      'a file: clone URL',
+      { context: { type: 'repository', repository: { cloneUrl: 'file:///etc', owner: 'o', name: 'r' } } },
+      'context.repository.cloneUrl',
+    ],
+    [
+      'a clone URL with credentials',
+      { context: { type: 'repository', repository: { cloneUrl: 'https://u:p@example.com/o/r.git', owner: 'o', name: 'r' } } },
+      'context.repository.cloneUrl',
+    ],
+    ['a demo agent without a plan', { agent: { id: 'demo' } }, 'agent.plan'],
+    ['an unknown agent', { agent: { id: 'clippy' } }, 'agent.id'],
+    ['too many attempts', { maxAttempts: 99 }, 'maxAttempts'],
+  ];
+  for (const [name, change, path] of bad) {
+    it(`rejects ${name} naming ${path}, storing nothing`, async () => {
+      const { api } = await startServer();
+      const res = await api('POST', '/v1/workspaces/local/jobs', { ...jobSubmission(), ...change });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('request.invalid');
+      expect(res.body.error.issues.map((i: { path: string }) => i.path)).toContain(path);
+      expect(jobListSchema.parse((await api('GET', '/v1/jobs')).body).jobs).toEqual([]);
+    });
+  }
+
+  it('stores a valid job as Ready with readyAt, and lists and gets it', async () => {
+    const { api } = await startServer();
+    const res = await api('POST', '/v1/workspaces/local/jobs', jobSubmission({ title: '  Trim me ' }));
+    expect(res.status).toBe(201);
+    const { job } = jobResponseSchema.parse(res.body);
+    expect(job).toMatchObject({ status: 'ready', workspaceId: 'local', submittedBy: 'local', attempts: [] });
+    expect(job.spec).toMatchObject({ title: 'Trim me', routing: { mode: 'mine' }, maxAttempts: 3 });
+    expect(job.readyAt).not.toBeNull();
+    const backlog = await submit(api, { status: 'backlog' });
+    expect((await api('GET', `/v1/jobs/${backlog}`)).body.job.readyAt).toBeNull();
+    expect((await api('GET', '/v1/jobs?status=ready')).body.jobs.map((j: { id: string }) => j.id)).toEqual([job.id]);
+    expect((await api('GET', '/v1/jobs?status=bogus')).status).toBe(400);
+    expect((await api('GET', '/v1/jobs/job_missing')).status).toBe(404);
+  });
+
+  it('refuses workspaces the account is not a member of, and hides other workspaces', async () => {
+    const { server, api } = await startServer();
+    const other = createAccount(server.store, { name: 'other', workspaces: ['elsewhere'] });
+    const otherApi = apiFor(server, other.token);
+    expect((await otherApi('POST', '/v1/workspaces/local/jobs', jobSubmission())).status).toBe(404);
+    const id = await submit(api);
+    expect((await otherApi('GET', `/v1/jobs/${id}`)).status).toBe(404);
+    expect((await otherApi('GET', '/v1/jobs')).body.jobs).toEqual([]);
+  });
+
+  it('cancels a Ready job at once and refuses to stop a job that is not running', async () => {
+    const { api } = await startServer();
+    const id = await submit(api);
+    expect((await api('POST', `/v1/jobs/${id}/stop`)).body.error.code).toBe('job.invalid_state');
+    const res = await api('POST', `/v1/jobs/${id}/cancel`);
+    expect(res.status).toBe(200);
+    expect(res.body.job.status).toBe('cancelled');
+    expect((await api('POST', `/v1/jobs/${id}/cancel`)).status).toBe(200); // idempotent
+  });
+});
