@@ -1,0 +1,110 @@
+import { leaseRenewResponseSchema } from '@coord/runner-protocol';
+import { describe, expect, it } from 'vitest';
+import { sweepExpiredLeases } from '../src/index.js';
+import { claimNow, register, startServer, submit, waitFor } from './helpers.js';
+
+describe('leases', () => {
+  it('renews the holder and answers 409 lease.lost to anyone else', async () => {
+    const { api } = await startServer();
+    const runner = await register(api);
+    const other = await register(api, { machineId: 'machine-other' });
+    await submit(api);
+    const { attempt } = await claimNow(api, runner);
+    const renewed = await api('POST', `/v1/attempts/${attempt.id}/lease`, { state: 'running' }, { runnerId: runner });
+    expect(renewed.status).toBe(200);
+    const body = leaseRenewResponseSchema.parse(renewed.body);
+    expect(Date.parse(body.leaseExpiresAt)).toBeGreaterThanOrEqual(Date.parse(attempt.leaseExpiresAt));
+    expect(body.controls).toEqual([]);
+    const stolen = await api('POST', `/v1/attempts/${attempt.id}/lease`, { state: 'running' }, { runnerId: other });
+    expect(stolen.status).toBe(409);
+    expect(stolen.body.error.code).toBe('lease.lost');
+    const noHeader = await api('POST', `/v1/attempts/${attempt.id}/lease`, { state: 'running' });
+    expect(noHeader.status).toBe(400);
+    expect(noHeader.body.error.issues[0].path).toBe('Coord-Runner-Id');
+    expect((await api('POST', '/v1/attempts/att_nope/lease', { state: 'x' }, { runnerId: runner })).status).toBe(404);
+  });
+
+  it('expiry requeues as attempt 2 with the previous session id, and answers 409 to the old holder', async () => {
+    const { server, api } = await startServer({ leaseTtlMs: 400, sweepIntervalMs: 20 });
+    const first = await register(api, { machineId: 'machine-first' });
+    const second = await register(api, { machineId: 'machine-second' });
+    const jobId = await submit(api);
+    const { attempt } = await claimNow(api, first);
+    // The session id arrives as an agent event before the runner dies.
+    await api(
+      'POST',
+      `/v1/attempts/${attempt.id}/events`,
+      { events: [{ seq: 1, at: new Date().toISOString(), type: 'job.agent', data: { type: 'session.started', sessionId: 'sess-1' } }] },
+      { runnerId: first },
+    );
+    await waitFor(async () => (await api('GET', `/v1/jobs/${jobId}`)).body.job.status === 'ready', 'the requeue');
+    const job = (await api('GET', `/v1/jobs/${jobId}`)).body.job;
+    expect(job.attempts[0]).toMatchObject({ status: 'lost', sessionId: 'sess-1' });
+    const next = await claimNow(api, second);
+    expect(next.attempt).toMatchObject({ number: 2, previousSessionId: 'sess-1', jobId });
+    const late = await api('POST', `/v1/attempts/${attempt.id}/lease`, { state: 'running' }, { runnerId: first });
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe('lease.lost');
+    const lateEvents = await api(
+      'POST',
+      `/v1/attempts/${attempt.id}/events`,
+      { events: [{ seq: 2, at: new Date().toISOString(), type: 'x', data: {} }] },
+      { runnerId: first },
+    );
+    expect(lateEvents.status).toBe(409);
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('fails the job once maxAttempts is spent', async () => {
+    const { server, api } = await startServer({ leaseTtlMs: 50, sweepIntervalMs: 60_000 });
+    const runner = await register(api);
+    const jobId = await submit(api, { maxAttempts: 2 });
+    for (let n = 1; n <= 2; n++) {
+      const assignment = await claimNow(api, runner);
+      expect(assignment.attempt.number).toBe(n);
+      // Sweep by hand with a clock past the TTL: deterministic, no waiting.
+      expect(sweepExpiredLeases(server.store, Date.now() + 1_000)).toBe(1);
+    }
+    const job = (await api('GET', `/v1/jobs/${jobId}`)).body.job;
+    expect(job.status).toBe('failed');
+    expect(job.attempts.map((a: { status: string }) => a.status)).toEqual(['lost', 'lost']);
+    expect(await claimNow(api, runner)).toBeNull();
+  });
+
+  it('delivers cancel and stop requests with the renewal', async () => {
+    const { api } = await startServer();
+    const runner = await register(api, { capacity: 2 });
+    const cancelMe = await submit(api);
+    const stopMe = await submit(api);
+    const a = await claimNow(api, runner);
+    const b = await claimNow(api, runner);
+    expect((await api('POST', `/v1/jobs/${cancelMe}/cancel`, { reason: 'not needed' })).body.job.status).toBe('in_progress');
+    expect((await api('POST', `/v1/jobs/${stopMe}/stop`, { graceMs: 500 })).status).toBe(200);
+    const ra = await api('POST', `/v1/attempts/${a.attempt.id}/lease`, { state: 'running' }, { runnerId: runner });
+    expect(ra.body.controls).toEqual([{ type: 'cancel', reason: 'not needed' }]);
+    const rb = await api('POST', `/v1/attempts/${b.attempt.id}/lease`, { state: 'running' }, { runnerId: runner });
+    expect(rb.body.controls).toEqual([{ type: 'stop', graceMs: 500 }]);
+    // The runner honours them: cancelled ends the job, stopped requeues it.
+    const ca = await api('POST', `/v1/attempts/${a.attempt.id}/complete`, { outcome: 'cancelled', lastSeq: 0 }, { runnerId: runner });
+    expect(ca.body.job.status).toBe('cancelled');
+    const cb = await api(
+      'POST',
+      `/v1/attempts/${b.attempt.id}/complete`,
+      { outcome: 'stopped', lastSeq: 0, sessionId: 'sess-stop' },
+      { runnerId: runner },
+    );
+    expect(cb.body.job.status).toBe('ready');
+    const again = await claimNow(api, runner);
+    expect(again.attempt).toMatchObject({ jobId: stopMe, number: 2, previousSessionId: 'sess-stop' });
+  });
+
+  it('a cancelled job whose runner vanished ends cancelled rather than requeued', async () => {
+    const { server, api } = await startServer({ sweepIntervalMs: 60_000 });
+    const runner = await register(api);
+    const jobId = await submit(api);
+    await claimNow(api, runner);
+    await api('POST', `/v1/jobs/${jobId}/cancel`);
+    sweepExpiredLeases(server.store, Date.now() + 120_000);
+    expect((await api('GET', `/v1/jobs/${jobId}`)).body.job.status).toBe('cancelled');
+  });
+});
