@@ -105,7 +105,7 @@ export class MirrorCache {
     if (!match?.[1]) return; // An empty repository, or a server that does not advertise it.
     const target = match[1];
     await gitStep(request.signal, 'git.clone_failed', 'Recording the default branch', () =>
-      git.raw(['symbolic-ref', 'HEAD', target]),
+      this.git(path, request, false).raw(['symbolic-ref', 'HEAD', target]),
     );
   }
 

@@ -1,0 +1,192 @@
+import { readdir, readFile, writeFile, chmod } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isCoordError, type CoordError } from '@coord/runner-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRepositoryWorkspaces } from '../src/index.js';
+import { authorizationHeaderValue } from '../src/git-env.js';
+import { createGitRecorder } from './helpers/git-recorder.js';
+import { createFixture, forgeToken, type Fixture } from './workspace-fixture.js';
+
+let fx: Fixture | undefined;
+afterEach(async () => {
+  await fx?.cleanup();
+  fx = undefined;
+});
+
+async function caught(promise: Promise<unknown>): Promise<CoordError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!isCoordError(error)) throw new Error(`expected a CoordError, got ${String(error)}`);
+  return error;
+}
+
+async function listTree(dir: string): Promise<string[]> {
+  return readdir(dir, { recursive: true }).catch(() => []);
+}
+
+describe('hostile input', () => {
+  const hostileUrls: [string, RegExp][] = [
+    ['--upload-pack=touch /tmp/pwned', /whitespace|option/],
+    ['--upload-pack=x', /option/],
+    ['-x', /option/],
+    ['ext::sh -c touch% /tmp/pwned', /whitespace/],
+    ['ext::evil', /only https and ssh/],
+    ['fd::17', /only https and ssh/],
+    ['git://example.com/acme/widgets.git', /only https and ssh/],
+    ['/srv/git/widgets.git', /not a URL/],
+    ['https://x-access-token:ghs_secretsecret@github.com/acme/widgets.git', /credentials/],
+    ['https://token@github.com/acme/widgets.git', /credentials/],
+    ['ssh://git:hunter22@github.com/acme/widgets.git', /credentials/],
+    ['ssh://-oProxyCommand=touch%20x/acme/widgets.git', /host/],
+    ['http://example.com/acme/widgets.git', /http on a host other than/],
+  ];
+
+  it.each(hostileUrls)('refuses the clone URL %j with git.invalid_remote and touches nothing', async (url, reason) => {
+    fx = await createFixture({ allowFileRemotes: false });
+    const error = await caught(fx.port.prepare(fx.prepareInput({ repository: { cloneUrl: url } })));
+    expect(error.code).toBe('git.invalid_remote');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toMatch(reason);
+    expect(error.message).not.toMatch(/hunter22|ghs_secretsecret/);
+    expect(await listTree(fx.ctx.workspaceDir)).toEqual([]);
+    expect(await listTree(fx.ctx.mirrorsDir)).toEqual([]);
+  });
+
+  it('refuses file: remotes unless allowFileRemotes is set', async () => {
+    fx = await createFixture({ allowFileRemotes: false });
+    const error = await caught(fx.port.prepare(fx.prepareInput()));
+    expect(error.code).toBe('git.invalid_remote');
+    expect(error.message).toContain('file:');
+  });
+
+  const hostileBranches = ['--upload-pack=x', '-x', 'a..b', 'HEAD', 'main@{1}', 'feature/.hidden', 'x.lock', 'a b', 'a~1', 'a:b', '/abs', 'trailing/', 'a//b', 'ends.', 'ü'];
+
+  it.each(hostileBranches)('refuses the attempt branch %j with git.invalid_branch and touches nothing', async (branch) => {
+    fx = await createFixture();
+    const error = await caught(fx.port.prepare(fx.prepareInput({ attempt: { branch } })));
+    expect(error.code).toBe('git.invalid_branch');
+    expect(error.message).toContain(JSON.stringify(branch));
+    expect(await listTree(fx.ctx.mirrorsDir)).toEqual([]);
+  });
+
+  it('refuses a hostile base branch', async () => {
+    fx = await createFixture();
+    const error = await caught(fx.port.prepare(fx.prepareInput({ repository: { baseBranch: '--orphan' } })));
+    expect(error.code).toBe('git.invalid_branch');
+  });
+
+  it('derives a valid branch from a hostile job title', async () => {
+    fx = await createFixture();
+    const ws = await fx.port.prepare(fx.prepareInput({ job: { title: '--force; rm -rf / ..\n@{-1} ~^:?*[ \\ ' } }));
+    expect(ws.branch).toBe('coord/force-rm-rf-1-job_7f3a');
+  });
+});
+
+describe('secrets', () => {
+  it('refuses to push a diff that adds a secret, names the file, and never repeats the secret', async () => {
+    fx = await createFixture();
+    const ws = await fx.port.prepare(fx.prepareInput());
+    const secret = 'ghp_' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
+    await writeFile(join(ws.workDir, 'config.ts'), `export const token = '${secret}';\n`);
+    await writeFile(join(ws.workDir, 'fine.ts'), 'export const fine = true;\n');
+
+    const error = await caught(fx.port.publish(fx.publishInput(ws)));
+    expect(error.code).toBe('git.secret_detected');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('config.ts line 1');
+    expect(error.message).toContain('GitHub token');
+    expect(JSON.stringify({ message: error.message, details: error.details })).not.toContain(secret);
+    expect(await fx.origin.tip(ws.branch)).toBeNull();
+    expect(fx.api.requests).toHaveLength(0);
+  });
+
+  it('refuses to push a private key or the forge token itself', async () => {
+    fx = await createFixture();
+    const ws = await fx.port.prepare(fx.prepareInput());
+    await writeFile(join(ws.workDir, 'id_ed25519'), '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n');
+    await writeFile(join(ws.workDir, '.env'), `FORGE=${forgeToken.toLowerCase()}\nTOKEN=${forgeToken}\n`);
+    const error = await caught(fx.port.publish(fx.publishInput(ws)));
+    expect(error.message).toContain('private key in id_ed25519 line 1');
+    expect(error.message).toContain('.env line 2');
+    expect(error.message).not.toContain(forgeToken);
+  });
+});
+
+describe('the forge token', () => {
+  it('reaches git only through the environment of network commands: never argv, config files or errors', async () => {
+    fx = await createFixture();
+    const rec = await createGitRecorder(fx.ctx.root);
+    const port = createRepositoryWorkspaces({
+      workspaceDir: fx.ctx.workspaceDir,
+      mirrorsDir: fx.ctx.mirrorsDir,
+      allowFileRemotes: true,
+      environment: fx.ctx.env,
+      gitBinary: rec.binary,
+    });
+    const ws = await port.prepare(fx.prepareInput());
+    await writeFile(join(ws.workDir, 'a.txt'), 'one\n');
+    await port.publish(fx.publishInput(ws));
+    // A failing push, to see the token stays out of error messages too.
+    const ws2 = await port.prepare(fx.prepareInput({ job: { id: 'job_other0001' } }));
+    await writeFile(join(ws2.workDir, 'b.txt'), 'two\n');
+    const error = await caught(
+      port.publish(fx.publishInput(ws2, { repository: { ...fx.repository, cloneUrl: `${fx.origin.cloneUrl}-gone` } })),
+    );
+
+    const calls = await rec.calls();
+    const header = authorizationHeaderValue(forgeToken);
+    expect(calls.length).toBeGreaterThan(10);
+    for (const call of calls) {
+      expect(call.argv).not.toContain(forgeToken);
+      expect(call.argv).not.toContain(header.slice(6));
+    }
+    const withAuth = calls.filter((call) => call.auth).map((call) => call.argv.split(' ')[0]);
+    expect(new Set(withAuth)).toEqual(new Set(['fetch', 'ls-remote', 'push']));
+    expect(withAuth).toContain('push');
+    // Inherited GIT_* variables never reach git; ours do.
+    const push = calls.find((call) => call.argv.startsWith('push'));
+    expect(push?.env).toContain('GIT_TERMINAL_PROMPT=0');
+    expect(push?.env).toContain('GIT_ALLOW_PROTOCOL=file');
+
+    for (const config of [join(ws.workDir, '.git', 'config'), ...(await mirrorConfigs(fx.ctx.mirrorsDir))]) {
+      const text = await readFile(config, 'utf8');
+      expect(text).not.toContain(forgeToken);
+      expect(text).not.toContain(header.slice(6));
+      expect(text).not.toMatch(/extraheader/i);
+    }
+    expect(error.message).not.toContain(forgeToken);
+    expect(error.message).not.toContain(header.slice(6));
+    expect(fx.logs.join('\n')).not.toContain(forgeToken);
+  });
+
+  it('is not handed to hooks or config an agent planted in the work tree', async () => {
+    fx = await createFixture();
+    const ws = await fx.port.prepare(fx.prepareInput());
+    const marker = join(fx.ctx.root, 'hook-ran');
+    for (const hook of ['pre-push', 'pre-commit', 'post-commit', 'reference-transaction']) {
+      const path = join(ws.workDir, '.git', 'hooks', hook);
+      await writeFile(path, `#!/bin/sh\nenv >> '${marker}'\n`);
+      await chmod(path, 0o755);
+    }
+    // Redirect pushes elsewhere and sign commits with a missing program: both must be ignored.
+    const elsewhere = join(fx.ctx.root, 'elsewhere.git');
+    await fx.ctx.git(fx.ctx.root, 'init', '--quiet', '--bare', elsewhere);
+    await fx.ctx.git(ws.workDir, 'config', `url.file://${elsewhere}.insteadOf`, fx.origin.cloneUrl);
+    await fx.ctx.git(ws.workDir, 'config', 'commit.gpgSign', 'true');
+    await fx.ctx.git(ws.workDir, 'config', 'gpg.program', '/nonexistent/gpg');
+    await writeFile(join(ws.workDir, 'a.txt'), 'one\n');
+
+    const result = await fx.port.publish(fx.publishInput(ws));
+    expect(result.kind).toBe('pull_request');
+    expect(await fx.origin.tip(ws.branch)).not.toBeNull();
+    expect(await fx.ctx.git(elsewhere, 'for-each-ref')).toBe('');
+    await expect(readFile(marker, 'utf8')).rejects.toThrow();
+  });
+});
+
+async function mirrorConfigs(mirrorsDir: string): Promise<string[]> {
+  const names = await readdir(mirrorsDir);
+  return names.filter((name) => name.endsWith('.git')).map((name) => join(mirrorsDir, name, 'config'));
+}
