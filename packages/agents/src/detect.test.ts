@@ -13,7 +13,10 @@ describe('parseVersion', () => {
 
 describe('detectCli', () => {
   it('reports an agent as unsupported off its platforms without looking for it', async () => {
-    const detected = await detectCli({ id: 'codex', binary: 'codex', platforms: ['linux', 'darwin'] }, { platform: 'win32' });
+    const detected = await detectCli(
+      { id: 'codex', binary: 'codex', platforms: ['linux', 'darwin'] },
+      { platform: 'win32' },
+    );
     expect(detected).toEqual({ id: 'codex', state: 'unsupported', version: null, enabled: false });
   });
 });

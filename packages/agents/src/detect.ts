@@ -40,12 +40,21 @@ export async function detectCli(spec: CliDetectorSpec, options: DetectOptions = 
   }
   const env = buildAgentEnv(options.parentEnv ?? process.env, options.env, platform);
   const pathExt = Object.entries(env).find(([k]) => k.toUpperCase() === 'PATHEXT')?.[1];
-  const file = await findExecutable(spec.binary, { path: pathOf(env, platform), platform, ...(pathExt ? { pathExt } : {}) });
+  const file = await findExecutable(spec.binary, {
+    path: pathOf(env, platform),
+    platform,
+    ...(pathExt ? { pathExt } : {}),
+  });
   if (!file) return { id: spec.id, state: 'not_found', version: null, enabled: false };
   const result = await runShortCommand(file, spec.versionArgs ?? ['--version'], {
     ...(options.env ? { env: options.env } : {}),
     ...(options.parentEnv ? { parentEnv: options.parentEnv } : {}),
     timeoutMs: options.timeoutMs ?? 5000,
   });
-  return { id: spec.id, state: 'detected', version: result.ok ? parseVersion(result.stdout) : null, enabled: true };
+  return {
+    id: spec.id,
+    state: 'detected',
+    version: result.ok ? parseVersion(result.stdout) : null,
+    enabled: true,
+  };
 }

@@ -1,7 +1,14 @@
 export { createDemoAgent, type DemoAgentOptions } from './demo/create-demo-agent.js';
 export { demoDisplayName } from './demo/demo-task.js';
 export { detectCli, parseVersion, type CliDetectorSpec, type DetectOptions } from './detect.js';
-export { claudeCodeCli, codexCli, geminiCli, detectClaudeCode, detectCodex, detectGemini } from './detectors.js';
+export {
+  claudeCodeCli,
+  codexCli,
+  geminiCli,
+  detectClaudeCode,
+  detectCodex,
+  detectGemini,
+} from './detectors.js';
 export { runAgentProcess, runShortCommand, type ShortCommandResult } from './process/run-agent-process.js';
 export { buildAgentEnv } from './process/agent-env.js';
 export { findExecutable } from './process/find-executable.js';

@@ -4,6 +4,8 @@ import type { AgentRunInput } from '@coord/runner-core';
 import type { DemoStep } from '@coord/runner-protocol';
 import { describe, expect, inject, it } from 'vitest';
 import { createDemoAgent } from '../src/demo/create-demo-agent.js';
+import { parseAgentEventLine } from '../src/events/parse-agent-event.js';
+import { runAgentProcess } from '../src/process/run-agent-process.js';
 import { ofType, record, tempDir } from './helpers.js';
 
 const agent = createDemoAgent({ scriptPath: inject('demoScript') });
@@ -47,9 +49,16 @@ describe('demo agent', () => {
       'process.exited',
     ]);
     expect(events[0]).toMatchObject({ type: 'session.started', demo: true, resumed: false });
-    expect(events[1]).toMatchObject({ type: 'message.completed', text: expect.stringContaining('scripted demo') });
+    expect(events[1]).toMatchObject({
+      type: 'message.completed',
+      text: expect.stringContaining('scripted demo'),
+    });
     expect(events[3]).toMatchObject({ type: 'tool.started', kind: 'edit', name: 'write' });
-    expect(events[5]).toMatchObject({ type: 'tool.started', kind: 'shell', input: { command: [process.execPath, '-e', 'console.log(1)'] } });
+    expect(events[5]).toMatchObject({
+      type: 'tool.started',
+      kind: 'shell',
+      input: { command: [process.execPath, '-e', 'console.log(1)'] },
+    });
     expect(events[6]).toMatchObject({ type: 'tool.output', stream: 'stdout', chunk: '1\n' });
     expect(events[7]).toMatchObject({ type: 'tool.completed', status: 'ok', exitCode: 0 });
     expect(await readFile(path.join(workDir, 'docs/notes.md'), 'utf8')).toBe('# Notes\n');
@@ -96,14 +105,18 @@ describe('demo agent', () => {
     const viaLink = await startDemo([{ type: 'write', path: 'out/escaped.txt', content: 'x' }], { workDir });
     const result = await viaLink.run.result;
     expect(result.error).toMatchObject({ code: 'agent.failed', retryable: false });
-    expect(result.error?.message).toContain('refused to write "out/escaped.txt": it is outside the work directory');
+    expect(result.error?.message).toContain(
+      'refused to write "out/escaped.txt": it is outside the work directory',
+    );
     expect(viaLink.events.find((e) => e.type === 'tool.completed')).toMatchObject({ status: 'error' });
     await expect(readFile(path.join(outside, 'escaped.txt'))).rejects.toThrow();
   });
 
   it('resumes a session: same id, resumed true, and it still does every step', async () => {
     const sessionId = '6f1c2a4e-9d1b-4c1e-8a55-0e1f2d3c4b5a';
-    const { run, until, workDir } = await startDemo([{ type: 'write', path: 'a.txt', content: 'a' }], { resumeSessionId: sessionId });
+    const { run, until, workDir } = await startDemo([{ type: 'write', path: 'a.txt', content: 'a' }], {
+      resumeSessionId: sessionId,
+    });
     expect(await until(ofType('session.started'))).toMatchObject({ sessionId, resumed: true, demo: true });
     expect(await run.result).toMatchObject({ status: 'completed', sessionId });
     expect(await readFile(path.join(workDir, 'a.txt'), 'utf8')).toBe('a');
@@ -134,6 +147,48 @@ describe('demo agent', () => {
     await expect(readFile(path.join(workDir, 'after.txt'))).rejects.toThrow();
   });
 
+  it.skipIf(process.platform === 'win32')(
+    'also stops after the current step on SIGINT, exiting 0',
+    async () => {
+      const workDir = await tempDir('coord-demo-');
+      const gate = path.join(workDir, 'gate');
+      const waitForGate = `const fs=require('fs');const t=setInterval(()=>{if(fs.existsSync(${JSON.stringify(gate)})){clearInterval(t)}},10)`;
+      const task = {
+        type: 'task',
+        title: 'SIGINT',
+        instructions: '',
+        resumeSessionId: null,
+        plan: [
+          { type: 'run', command: [process.execPath, '-e', waitForGate] },
+          { type: 'say', text: 'never said' },
+        ],
+      };
+      // No requestInterrupt: the driver's default graceful request is SIGINT to the agent alone.
+      const run = runAgentProcess({
+        agentId: 'demo',
+        file: process.execPath,
+        args: [inject('demoScript')],
+        cwd: workDir,
+        stdin: 'pipe',
+        initialInput: [JSON.stringify(task)],
+        parseLine: (line) => parseAgentEventLine(line),
+      });
+      const { until, events } = record(run);
+      await until(ofType('tool.started'));
+      const stopping = run.interrupt(4000);
+      await until(ofType('message.completed', (e) => e.text.startsWith('Stop requested')));
+      await writeFile(gate, '');
+      await stopping;
+      expect((await run.result).status).toBe('interrupted');
+      expect(await until(ofType('process.exited'))).toMatchObject({
+        code: 0,
+        signal: null,
+        sawTurnEnd: true,
+      });
+      expect(events.some((e) => e.type === 'message.completed' && e.text === 'never said')).toBe(false);
+    },
+  );
+
   it('rejects a missing plan without starting a process', async () => {
     const { run, types } = await startDemo([]);
     expect((await run.result).error).toMatchObject({ code: 'job.invalid_payload', retryable: false });
@@ -143,14 +198,23 @@ describe('demo agent', () => {
   it('is labelled as a demo and detected with the package version', async () => {
     expect(agent.id).toBe('demo');
     expect(agent.displayName).toBe('Demo agent (scripted, no AI)');
-    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-    expect(await agent.detect()).toEqual({ id: 'demo', state: 'detected', version: pkg.version, enabled: true });
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(await agent.detect()).toEqual({
+      id: 'demo',
+      state: 'detected',
+      version: pkg.version,
+      enabled: true,
+    });
   });
 
   it('writes nested directories that do not exist yet', async () => {
     const workDir = await tempDir('coord-demo-');
     await mkdir(path.join(workDir, 'existing'));
-    const { run } = await startDemo([{ type: 'write', path: 'existing/new/deep/file.txt', content: 'ok' }], { workDir });
+    const { run } = await startDemo([{ type: 'write', path: 'existing/new/deep/file.txt', content: 'ok' }], {
+      workDir,
+    });
     expect((await run.result).status).toBe('completed');
     expect(await readFile(path.join(workDir, 'existing/new/deep/file.txt'), 'utf8')).toBe('ok');
   });

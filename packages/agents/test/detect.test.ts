@@ -10,7 +10,10 @@ const posix = process.platform !== 'win32';
 /** A fake CLI: a node script (absolute shebang, so the temp PATH needs nothing else). */
 async function fakeBinary(dir: string, name: string, output: string, exitCode = 0): Promise<void> {
   const file = path.join(dir, name);
-  await writeFile(file, `#!${process.execPath}\nprocess.stdout.write(${JSON.stringify(output)});\nprocess.exitCode = ${exitCode};\n`);
+  await writeFile(
+    file,
+    `#!${process.execPath}\nprocess.stdout.write(${JSON.stringify(output)});\nprocess.exitCode = ${exitCode};\n`,
+  );
   await chmod(file, 0o755);
 }
 
@@ -28,7 +31,10 @@ describe.skipIf(!posix)('CLI detection', () => {
 
   it('reports not_found when the binary is absent, or present but not executable', async () => {
     const bin = await tempDir();
-    expect(await detectClaudeCode({ env: { PATH: bin } })).toMatchObject({ state: 'not_found', version: null });
+    expect(await detectClaudeCode({ env: { PATH: bin } })).toMatchObject({
+      state: 'not_found',
+      version: null,
+    });
     await writeFile(path.join(bin, 'claude'), 'not executable');
     expect(await detectClaudeCode({ env: { PATH: bin } })).toMatchObject({ state: 'not_found' });
   });
@@ -38,7 +44,10 @@ describe.skipIf(!posix)('CLI detection', () => {
     const second = await tempDir();
     await fakeBinary(first, 'gemini', 'gemini 0.30.0\n');
     await fakeBinary(second, 'gemini', 'gemini 9.9.9\n');
-    const detected = await detectCli({ id: 'gemini', binary: 'gemini' }, { env: { PATH: `:${first}:${second}` } });
+    const detected = await detectCli(
+      { id: 'gemini', binary: 'gemini' },
+      { env: { PATH: `:${first}:${second}` } },
+    );
     expect(detected.version).toBe('0.30.0');
   });
 

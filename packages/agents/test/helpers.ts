@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { AgentEvent, AgentRun } from '@coord/runner-core';
 import { afterEach } from 'vitest';
 
-export const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+export const fixture = (name: string): string =>
+  fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 const tempDirs: string[] = [];
 afterEach(async () => {
@@ -33,7 +34,8 @@ export function record(run: AgentRun) {
       const found = events.find(predicate);
       if (found) return found;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching event within ${ms} ms; got ${events.map((e) => e.type).join(', ')}`);
+      if (left <= 0)
+        throw new Error(`no matching event within ${ms} ms; got ${events.map((e) => e.type).join(', ')}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         waiters.push(() => {
@@ -47,7 +49,10 @@ export function record(run: AgentRun) {
 }
 
 export const ofType =
-  <K extends AgentEvent['type']>(type: K, extra: (e: Extract<AgentEvent, { type: K }>) => boolean = () => true) =>
+  <K extends AgentEvent['type']>(
+    type: K,
+    extra: (e: Extract<AgentEvent, { type: K }>) => boolean = () => true,
+  ) =>
   (e: AgentEvent): e is Extract<AgentEvent, { type: K }> =>
     e.type === type && extra(e as Extract<AgentEvent, { type: K }>);
 

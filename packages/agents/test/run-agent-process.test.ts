@@ -13,7 +13,12 @@ const pidsOf = (text: string): [number, number] => {
   return [Number(agent), Number(grandchild)];
 };
 
-async function startFake(mode: string, flags: string[] = [], options: AgentProcessOptions = {}, spec: Partial<AgentProcessSpec> = {}) {
+async function startFake(
+  mode: string,
+  flags: string[] = [],
+  options: AgentProcessOptions = {},
+  spec: Partial<AgentProcessSpec> = {},
+) {
   const cwd = await tempDir();
   const run = runAgentProcess(
     {
@@ -41,14 +46,24 @@ describe('runAgentProcess', () => {
       usage: { inputTokens: 3, outputTokens: 4 },
       error: null,
     });
-    expect(types()).toEqual(['session.started', 'message.completed', 'usage', 'turn.completed', 'process.exited']);
+    expect(types()).toEqual([
+      'session.started',
+      'message.completed',
+      'usage',
+      'turn.completed',
+      'process.exited',
+    ]);
   });
 
   it('reports an exit without a turn end as agent.crashed (retryable) with the redacted stderr tail', async () => {
     const { run, events } = await startFake('crash');
     const result = await run.result;
     expect(result.status).toBe('failed');
-    expect(result.error).toMatchObject({ code: 'agent.crashed', retryable: true, details: { exitCode: 1, signal: null } });
+    expect(result.error).toMatchObject({
+      code: 'agent.crashed',
+      retryable: true,
+      details: { exitCode: 1, signal: null },
+    });
     expect(result.error?.message).toContain('exited with code 1');
     expect(result.error?.message).toContain('fatal: the fake agent broke');
     expect(result.error?.message).not.toContain('ghp_abcdefghijklmnop');
@@ -85,7 +100,11 @@ describe('runAgentProcess', () => {
     const result = await run.result;
     expect(result.error).toMatchObject({ code: 'agent.crashed' });
     expect(result.sessionId).toBe('fake-session');
-    expect(events.some((e) => e.type === 'warning' && e.message.includes('"type":"message.completed","role":"assis'))).toBe(true);
+    expect(
+      events.some(
+        (e) => e.type === 'warning' && e.message.includes('"type":"message.completed","role":"assis'),
+      ),
+    ).toBe(true);
   });
 
   it('reports a missing program as agent.not_found, naming it', async () => {
@@ -98,26 +117,37 @@ describe('runAgentProcess', () => {
 
   it('reports a missing work directory as agent.spawn_failed', async () => {
     const { run } = await startFake('complete', [], {}, { cwd: path.join(await tempDir(), 'gone') });
-    expect((await run.result).error).toMatchObject({ code: 'agent.spawn_failed', message: expect.stringContaining('work directory') });
+    expect((await run.result).error).toMatchObject({
+      code: 'agent.spawn_failed',
+      message: expect.stringContaining('work directory'),
+    });
   });
 
-  it.skipIf(!posix)('reports a program whose interpreter is missing as agent.not_found, naming it', async () => {
-    const dir = await tempDir();
-    const file = path.join(dir, 'broken-agent');
-    await writeFile(file, '#!/nonexistent/interpreter\n');
-    await chmod(file, 0o755);
-    const { run } = await startFake('complete', [], {}, { file, args: [] });
-    const result = await run.result;
-    expect(result.error).toMatchObject({ code: 'agent.not_found', retryable: false });
-    expect(result.error?.message).toContain(`"${file}" could not be started: it or its interpreter was not found`);
-  });
+  it.skipIf(!posix)(
+    'reports a program whose interpreter is missing as agent.not_found, naming it',
+    async () => {
+      const dir = await tempDir();
+      const file = path.join(dir, 'broken-agent');
+      await writeFile(file, '#!/nonexistent/interpreter\n');
+      await chmod(file, 0o755);
+      const { run } = await startFake('complete', [], {}, { file, args: [] });
+      const result = await run.result;
+      expect(result.error).toMatchObject({ code: 'agent.not_found', retryable: false });
+      expect(result.error?.message).toContain(
+        `"${file}" could not be started: it or its interpreter was not found`,
+      );
+    },
+  );
 
   it('passes only the allowlisted environment plus the run env, never the runner secrets', async () => {
     const parentEnv = { ...process.env, COORD_TOKEN: 'coord-secret-123', GITHUB_TOKEN: 'gh-secret-456' };
     const { run, events } = await startFake('env', [], { parentEnv }, { env: { JOB_VAR: 'yes' } });
     await run.result;
     const printed = events.find((e) => e.type === 'message.completed');
-    const seen = JSON.parse(printed?.type === 'message.completed' ? printed.text : '{}') as Record<string, string>;
+    const seen = JSON.parse(printed?.type === 'message.completed' ? printed.text : '{}') as Record<
+      string,
+      string
+    >;
     expect(seen.COORD_TOKEN).toBeUndefined();
     expect(seen.GITHUB_TOKEN).toBeUndefined();
     expect(seen.JOB_VAR).toBe('yes');
@@ -197,6 +227,12 @@ describe('runAgentProcess', () => {
     });
     await run.result;
     const { types } = record(run);
-    expect(types()).toEqual(['session.started', 'message.completed', 'usage', 'turn.completed', 'process.exited']);
+    expect(types()).toEqual([
+      'session.started',
+      'message.completed',
+      'usage',
+      'turn.completed',
+      'process.exited',
+    ]);
   });
 });

@@ -29,7 +29,13 @@ export function createDemoAgent(options: DemoAgentOptions = {}): AgentPort {
   return {
     id: 'demo',
     displayName: demoDisplayName,
-    detect: () => Promise.resolve({ id: 'demo', state: existsSync(scriptPath) ? 'detected' : 'not_found', version: packageJson.version, enabled: true }),
+    detect: () =>
+      Promise.resolve({
+        id: 'demo',
+        state: existsSync(scriptPath) ? 'detected' : 'not_found',
+        version: packageJson.version,
+        enabled: true,
+      }),
     start(input: AgentRunInput) {
       const plan = planSchema.safeParse(input.agent.plan);
       if (!plan.success) {

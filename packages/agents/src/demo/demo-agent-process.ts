@@ -20,18 +20,31 @@ let interrupted = false;
 function requestStop(): void {
   if (interrupted) return;
   interrupted = true;
-  emit({ type: 'message.completed', role: 'assistant', text: 'Stop requested: finishing the current step, then stopping.' });
+  emit({
+    type: 'message.completed',
+    role: 'assistant',
+    text: 'Stop requested: finishing the current step, then stopping.',
+  });
 }
 
 async function run(task: DemoTask): Promise<void> {
   const sessionId = task.resumeSessionId ?? randomUUID();
-  emit({ type: 'session.started', sessionId, model: 'demo', resumed: task.resumeSessionId !== null, demo: true });
+  emit({
+    type: 'session.started',
+    sessionId,
+    model: 'demo',
+    resumed: task.resumeSessionId !== null,
+    demo: true,
+  });
   emit({
     type: 'message.completed',
     role: 'assistant',
     text: `I am the demo agent, a scripted demo with no AI: I follow the ${task.plan.length}-step plan given with "${task.title}" and ignore the instructions' meaning.`,
   });
-  const status = await runDemoPlan({ workDir: process.cwd(), emit, isInterrupted: () => interrupted }, task.plan);
+  const status = await runDemoPlan(
+    { workDir: process.cwd(), emit, isInterrupted: () => interrupted },
+    task.plan,
+  );
   process.exitCode = status === 'failed' ? 1 : 0;
   // Let go of stdin so the process exits on its own once stdout has drained.
   input.close();

@@ -20,12 +20,27 @@ function showCommand(argv: readonly string[]): string {
   return argv.map((a) => (/^[\w./=:@%+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
 }
 
-async function writeStep(ctx: DemoContext, id: string, step: Extract<DemoStep, { type: 'write' }>, record: DemoRecord): Promise<StepOutcome> {
-  ctx.emit({ type: 'tool.started', toolCallId: id, name: 'write', kind: 'edit', input: { path: step.path, bytes: Buffer.byteLength(step.content) }, title: `Write ${step.path}` });
+async function writeStep(
+  ctx: DemoContext,
+  id: string,
+  step: Extract<DemoStep, { type: 'write' }>,
+  record: DemoRecord,
+): Promise<StepOutcome> {
+  ctx.emit({
+    type: 'tool.started',
+    toolCallId: id,
+    name: 'write',
+    kind: 'edit',
+    input: { path: step.path, bytes: Buffer.byteLength(step.content) },
+    title: `Write ${step.path}`,
+  });
   try {
     await writeFile(await prepareWritePath(ctx.workDir, step.path), step.content);
   } catch (error) {
-    const message = error instanceof PathRefusedError ? error.message : `could not write "${step.path}": ${(error as Error).message}`;
+    const message =
+      error instanceof PathRefusedError
+        ? error.message
+        : `could not write "${step.path}": ${(error as Error).message}`;
     ctx.emit({ type: 'tool.completed', toolCallId: id, status: 'error', output: message });
     return { ok: false, error: message };
   }
@@ -34,14 +49,30 @@ async function writeStep(ctx: DemoContext, id: string, step: Extract<DemoStep, {
   return { ok: true };
 }
 
-function runStep(ctx: DemoContext, id: string, step: Extract<DemoStep, { type: 'run' }>, record: DemoRecord): Promise<StepOutcome> {
+function runStep(
+  ctx: DemoContext,
+  id: string,
+  step: Extract<DemoStep, { type: 'run' }>,
+  record: DemoRecord,
+): Promise<StepOutcome> {
   const [program, ...args] = step.command;
   const shown = showCommand(step.command);
-  ctx.emit({ type: 'tool.started', toolCallId: id, name: 'run', kind: 'shell', input: { command: step.command }, title: `Run ${shown}` });
+  ctx.emit({
+    type: 'tool.started',
+    toolCallId: id,
+    name: 'run',
+    kind: 'shell',
+    input: { command: step.command },
+    title: `Run ${shown}`,
+  });
   return new Promise((resolve) => {
     let tail = '';
     // No shell: argv goes to the program as is. SIGINT meant for the demo does not reach it.
-    const child = spawn(program ?? '', args, { cwd: ctx.workDir, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn(program ?? '', args, {
+      cwd: ctx.workDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
     for (const stream of ['stdout', 'stderr'] as const) {
       child[stream].setEncoding('utf8');
       child[stream].on('data', (chunk: string) => {
@@ -51,22 +82,37 @@ function runStep(ctx: DemoContext, id: string, step: Extract<DemoStep, { type: '
     }
     child.once('error', (error: NodeJS.ErrnoException) => {
       const message =
-        error.code === 'ENOENT' ? `command not found: ${program ?? ''}` : `could not run \`${shown}\`: ${error.message}`;
+        error.code === 'ENOENT'
+          ? `command not found: ${program ?? ''}`
+          : `could not run \`${shown}\`: ${error.message}`;
       ctx.emit({ type: 'tool.completed', toolCallId: id, status: 'error', output: message });
       resolve({ ok: false, error: message });
     });
     child.once('close', (code, signal) => {
       record.ran.push({ command: shown, exitCode: code });
       const ok = code === 0;
-      ctx.emit({ type: 'tool.completed', toolCallId: id, status: ok ? 'ok' : 'error', output: tail, ...(code === null ? {} : { exitCode: code }) });
+      ctx.emit({
+        type: 'tool.completed',
+        toolCallId: id,
+        status: ok ? 'ok' : 'error',
+        output: tail,
+        ...(code === null ? {} : { exitCode: code }),
+      });
       if (ok) resolve({ ok: true });
-      else resolve({ ok: false, error: `command \`${shown}\` ${signal ? `was killed by ${signal}` : `exited with code ${code}`}` });
+      else
+        resolve({
+          ok: false,
+          error: `command \`${shown}\` ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`,
+        });
     });
   });
 }
 
 /** Follows the plan step by step and ends with exactly one `turn.completed`. */
-export async function runDemoPlan(ctx: DemoContext, plan: readonly DemoStep[]): Promise<'completed' | 'interrupted' | 'failed'> {
+export async function runDemoPlan(
+  ctx: DemoContext,
+  plan: readonly DemoStep[],
+): Promise<'completed' | 'interrupted' | 'failed'> {
   const record: DemoRecord = { said: 0, wrote: [], ran: [] };
   // No model, no tokens: the zeros still go out so that consumers see the usual shape.
   const endTurn = (event: Extract<AgentEvent, { type: 'turn.completed' }>): void => {
@@ -75,7 +121,11 @@ export async function runDemoPlan(ctx: DemoContext, plan: readonly DemoStep[]): 
   };
   for (const [index, step] of plan.entries()) {
     if (ctx.isInterrupted()) {
-      endTurn({ type: 'turn.completed', status: 'interrupted', finalText: `Stopped on request after ${index} of ${plan.length} steps.` });
+      endTurn({
+        type: 'turn.completed',
+        status: 'interrupted',
+        finalText: `Stopped on request after ${index} of ${plan.length} steps.`,
+      });
       return 'interrupted';
     }
     const id = `step-${index + 1}`;
@@ -89,7 +139,11 @@ export async function runDemoPlan(ctx: DemoContext, plan: readonly DemoStep[]): 
       outcome = await runStep(ctx, id, step, record);
     }
     if (!outcome.ok) {
-      endTurn({ type: 'turn.completed', status: 'failed', error: `step ${index + 1} failed: ${outcome.error}` });
+      endTurn({
+        type: 'turn.completed',
+        status: 'failed',
+        error: `step ${index + 1} failed: ${outcome.error}`,
+      });
       return 'failed';
     }
   }

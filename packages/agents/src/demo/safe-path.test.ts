@@ -25,13 +25,18 @@ describe('prepareWritePath', () => {
   it('refuses .. escapes and absolute paths', async () => {
     await expect(prepareWritePath(work, '../evil.txt')).rejects.toBeInstanceOf(PathRefusedError);
     await expect(prepareWritePath(work, 'a/../../evil.txt')).rejects.toBeInstanceOf(PathRefusedError);
-    await expect(prepareWritePath(work, path.join(base, 'evil.txt'))).rejects.toBeInstanceOf(PathRefusedError);
+    await expect(prepareWritePath(work, path.join(base, 'evil.txt'))).rejects.toBeInstanceOf(
+      PathRefusedError,
+    );
   });
 
-  it.skipIf(process.platform === 'win32')('refuses a symlinked directory or file that leads outside', async () => {
-    await symlink(base, path.join(work, 'link'));
-    await expect(prepareWritePath(work, 'link/evil.txt')).rejects.toThrow(/outside the work directory/);
-    await symlink(path.join(base, 'nowhere.txt'), path.join(work, 'dangling'));
-    await expect(prepareWritePath(work, 'dangling')).rejects.toBeInstanceOf(PathRefusedError);
-  });
+  it.skipIf(process.platform === 'win32')(
+    'refuses a symlinked directory or file that leads outside',
+    async () => {
+      await symlink(base, path.join(work, 'link'));
+      await expect(prepareWritePath(work, 'link/evil.txt')).rejects.toThrow(/outside the work directory/);
+      await symlink(path.join(base, 'nowhere.txt'), path.join(work, 'dangling'));
+      await expect(prepareWritePath(work, 'dangling')).rejects.toBeInstanceOf(PathRefusedError);
+    },
+  );
 });

@@ -20,7 +20,10 @@ async function realTarget(target: string): Promise<string> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       // A dangling symlink would be followed by the write: refuse rather than guess where it lands.
-      const isLink = await lstat(current).then((s) => s.isSymbolicLink(), () => false);
+      const isLink = await lstat(current).then(
+        (s) => s.isSymbolicLink(),
+        () => false,
+      );
       if (isLink) throw new PathRefusedError(`"${current}" is a symbolic link to a path that does not exist`);
       const parent = path.dirname(current);
       if (parent === current) return target;
@@ -37,11 +40,15 @@ async function realTarget(target: string): Promise<string> {
  */
 export async function prepareWritePath(workDir: string, relativePath: string): Promise<string> {
   if (relativePath === '' || path.isAbsolute(relativePath) || path.win32.isAbsolute(relativePath)) {
-    throw new PathRefusedError(`refused to write "${relativePath}": only paths relative to the work directory are allowed`);
+    throw new PathRefusedError(
+      `refused to write "${relativePath}": only paths relative to the work directory are allowed`,
+    );
   }
   const root = await realpath(workDir);
   const target = path.resolve(root, relativePath);
-  const outside = new PathRefusedError(`refused to write "${relativePath}": it is outside the work directory`);
+  const outside = new PathRefusedError(
+    `refused to write "${relativePath}": it is outside the work directory`,
+  );
   if (!isInside(root, target) || target === root) throw outside;
   if (!isInside(root, await realTarget(target))) throw outside;
   await mkdir(path.dirname(target), { recursive: true });

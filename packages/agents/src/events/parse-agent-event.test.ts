@@ -26,6 +26,8 @@ describe('parseAgentEventLine', () => {
     ]) {
       expect(() => parseAgentEventLine(line), line).toThrow();
     }
-    expect(isAgentEvent({ type: 'usage', inputTokens: Number.NaN, outputTokens: 0, cumulative: true })).toBe(false);
+    expect(isAgentEvent({ type: 'usage', inputTokens: Number.NaN, outputTokens: 0, cumulative: true })).toBe(
+      false,
+    );
   });
 });

@@ -28,21 +28,34 @@ const isQuestion = (q: unknown): boolean => {
 
 // `process.exited` is the driver's own event: an agent printing one is bad output.
 const checks: Record<Exclude<AgentEvent['type'], 'process.exited'>, Check> = {
-  'session.started': (e) => str(e.sessionId) && bool(e.resumed) && optStr(e.model) && (e.demo === undefined || bool(e.demo)),
+  'session.started': (e) =>
+    str(e.sessionId) && bool(e.resumed) && optStr(e.model) && (e.demo === undefined || bool(e.demo)),
   'message.delta': (e) => oneOf('text', 'reasoning')(e.channel) && str(e.text),
   'message.completed': (e) => oneOf('assistant', 'user')(e.role) && str(e.text),
-  'tool.started': (e) => str(e.toolCallId) && str(e.name) && toolKind(e.kind) && 'input' in e && optStr(e.title),
+  'tool.started': (e) =>
+    str(e.toolCallId) && str(e.name) && toolKind(e.kind) && 'input' in e && optStr(e.title),
   'tool.output': (e) => str(e.toolCallId) && oneOf('stdout', 'stderr')(e.stream) && str(e.chunk),
   'tool.completed': (e) =>
-    str(e.toolCallId) && oneOf('ok', 'error', 'denied', 'cancelled')(e.status) && optStr(e.output) && optNum(e.exitCode),
-  'approval.requested': (e) => str(e.requestId) && str(e.toolName) && toolKind(e.kind) && str(e.summary) && optStr(e.toolCallId),
-  'question.requested': (e) => str(e.requestId) && Array.isArray(e.questions) && e.questions.every(isQuestion),
+    str(e.toolCallId) &&
+    oneOf('ok', 'error', 'denied', 'cancelled')(e.status) &&
+    optStr(e.output) &&
+    optNum(e.exitCode),
+  'approval.requested': (e) =>
+    str(e.requestId) && str(e.toolName) && toolKind(e.kind) && str(e.summary) && optStr(e.toolCallId),
+  'question.requested': (e) =>
+    str(e.requestId) && Array.isArray(e.questions) && e.questions.every(isQuestion),
   usage: (e) =>
-    num(e.inputTokens) && num(e.outputTokens) && optNum(e.cachedInputTokens) && optNum(e.costUsd) && bool(e.cumulative),
+    num(e.inputTokens) &&
+    num(e.outputTokens) &&
+    optNum(e.cachedInputTokens) &&
+    optNum(e.costUsd) &&
+    bool(e.cumulative),
   warning: (e) => str(e.message),
   stderr: (e) => str(e.line),
   'turn.completed': (e) =>
-    oneOf('completed', 'interrupted', 'failed', 'max_turns')(e.status) && optStr(e.finalText) && optStr(e.error),
+    oneOf('completed', 'interrupted', 'failed', 'max_turns')(e.status) &&
+    optStr(e.finalText) &&
+    optStr(e.error),
 };
 
 /** Validates one value against the AgentEvent union (shape only; unknown extra fields pass). */

@@ -12,15 +12,26 @@ describe('buildAgentEnv', () => {
   };
 
   it('keeps allowlisted variables and drops everything else', () => {
-    expect(buildAgentEnv(parent, {}, 'linux')).toEqual({ PATH: '/usr/bin', HOME: '/home/u', LC_ALL: 'C.UTF-8' });
+    expect(buildAgentEnv(parent, {}, 'linux')).toEqual({
+      PATH: '/usr/bin',
+      HOME: '/home/u',
+      LC_ALL: 'C.UTF-8',
+    });
   });
 
   it('adds the extra variables, which win over inherited ones', () => {
-    expect(buildAgentEnv(parent, { PATH: '/x', FOO: 'bar' }, 'linux')).toMatchObject({ PATH: '/x', FOO: 'bar' });
+    expect(buildAgentEnv(parent, { PATH: '/x', FOO: 'bar' }, 'linux')).toMatchObject({
+      PATH: '/x',
+      FOO: 'bar',
+    });
   });
 
   it('matches names case-insensitively on Windows', () => {
-    const env = buildAgentEnv({ Path: 'C:\\bin', SystemRoot: 'C:\\Windows', COORD_TOKEN: 't' }, { PATH: 'D:\\x' }, 'win32');
+    const env = buildAgentEnv(
+      { Path: 'C:\\bin', SystemRoot: 'C:\\Windows', COORD_TOKEN: 't' },
+      { PATH: 'D:\\x' },
+      'win32',
+    );
     expect(env).toEqual({ SystemRoot: 'C:\\Windows', PATH: 'D:\\x' });
     expect(pathOf({ Path: 'C:\\bin' }, 'win32')).toBe('C:\\bin');
   });

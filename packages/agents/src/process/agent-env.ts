@@ -4,7 +4,16 @@
  */
 const posixNames = ['PATH', 'HOME', 'LANG', 'TERM', 'TMPDIR', 'USER', 'SHELL', 'TZ'];
 // Windows programs (node included) need these to find the home, temp and system directories.
-const windowsNames = ['SystemRoot', 'ComSpec', 'PATHEXT', 'USERPROFILE', 'APPDATA', 'LOCALAPPDATA', 'TEMP', 'TMP'];
+const windowsNames = [
+  'SystemRoot',
+  'ComSpec',
+  'PATHEXT',
+  'USERPROFILE',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'TEMP',
+  'TMP',
+];
 
 function isAllowed(name: string, platform: NodeJS.Platform): boolean {
   if (platform === 'win32') {
@@ -26,7 +35,8 @@ export function buildAgentEnv(
   for (const [name, value] of Object.entries(extra)) {
     // Windows names are case-insensitive: an extra `PATH` must replace the inherited `Path`.
     if (platform === 'win32') {
-      for (const existing of Object.keys(env)) if (existing.toUpperCase() === name.toUpperCase()) delete env[existing];
+      for (const existing of Object.keys(env))
+        if (existing.toUpperCase() === name.toUpperCase()) delete env[existing];
     }
     env[name] = value;
   }
@@ -34,7 +44,10 @@ export function buildAgentEnv(
 }
 
 /** The PATH value of an environment, whatever its case on Windows. */
-export function pathOf(env: Readonly<Record<string, string | undefined>>, platform = process.platform): string {
+export function pathOf(
+  env: Readonly<Record<string, string | undefined>>,
+  platform = process.platform,
+): string {
   if (platform !== 'win32') return env.PATH ?? '';
   const key = Object.keys(env).find((k) => k.toUpperCase() === 'PATH');
   return key ? (env[key] ?? '') : '';

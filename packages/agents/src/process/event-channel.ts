@@ -13,7 +13,10 @@ export interface EventChannel<T> {
  * output) for late subscribers; the runner subscribes right after `start()` and keeps the full
  * log on disk, so later subscribers get the live part only. Memory stays bounded either way.
  */
-export function createEventChannel<T>(earlyLimit = 10_000, onDropped?: (count: number) => T): EventChannel<T> {
+export function createEventChannel<T>(
+  earlyLimit = 10_000,
+  onDropped?: (count: number) => T,
+): EventChannel<T> {
   const live = new Subject<T>();
   let early: T[] | null = [];
   let dropped = 0;

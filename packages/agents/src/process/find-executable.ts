@@ -23,7 +23,10 @@ export async function findExecutable(
   const p = platform === 'win32' ? path.win32 : path.posix;
   const exts =
     platform === 'win32'
-      ? (options.pathExt ?? '.COM;.EXE;.BAT;.CMD').split(';').filter(Boolean).map((e) => e.toLowerCase())
+      ? (options.pathExt ?? '.COM;.EXE;.BAT;.CMD')
+          .split(';')
+          .filter(Boolean)
+          .map((e) => e.toLowerCase())
       : [''];
   const hasExt = platform === 'win32' && exts.includes(p.extname(name).toLowerCase());
   const suffixes = hasExt ? [''] : exts;

@@ -24,7 +24,11 @@ function terminateTree(pid: number, signal: NodeJS.Signals): void {
     signalGroup(pid, signal);
     return;
   }
-  void execa('taskkill', ['/pid', String(pid), '/T', '/F'], { reject: false, stdin: 'ignore', windowsHide: true });
+  void execa('taskkill', ['/pid', String(pid), '/T', '/F'], {
+    reject: false,
+    stdin: 'ignore',
+    windowsHide: true,
+  });
 }
 
 function truncate(text: string, max: number): string {
@@ -93,7 +97,10 @@ export function runAgentProcess(spec: AgentProcessSpec, options: AgentProcessOpt
     try {
       spec.onEvent?.(event, control);
     } catch (error) {
-      channel.next({ type: 'warning', message: `The ${spec.agentId} adapter failed on an event: ${String(error)}` });
+      channel.next({
+        type: 'warning',
+        message: `The ${spec.agentId} adapter failed on an event: ${String(error)}`,
+      });
     }
   };
 
@@ -137,8 +144,15 @@ export function runAgentProcess(spec: AgentProcessSpec, options: AgentProcessOpt
     } catch (error) {
       consecutiveBad += 1;
       const snippet = redactSecrets(truncate(line, badLineSnippet));
-      const why = truncated ? 'an over-long line was cut' : error instanceof Error ? error.message : String(error);
-      channel.next({ type: 'warning', message: `agent.bad_output: ignored an unparsable line from ${spec.agentId} (${why}): ${snippet}` });
+      const why = truncated
+        ? 'an over-long line was cut'
+        : error instanceof Error
+          ? error.message
+          : String(error);
+      channel.next({
+        type: 'warning',
+        message: `agent.bad_output: ignored an unparsable line from ${spec.agentId} (${why}): ${snippet}`,
+      });
       if (consecutiveBad >= maxBadLines && badOutput === null) {
         badOutput = `The ${spec.agentId} agent printed ${consecutiveBad} unparsable lines in a row; the last one: ${snippet}`;
         void terminate();
@@ -157,9 +171,16 @@ export function runAgentProcess(spec: AgentProcessSpec, options: AgentProcessOpt
   const start = async (): Promise<void> => {
     const env = buildAgentEnv(options.parentEnv ?? process.env, spec.env);
     // Node reports a missing cwd as ENOENT of the program: check it first for an honest message.
-    const cwdOk = await stat(spec.cwd).then((s) => s.isDirectory(), () => false);
+    const cwdOk = await stat(spec.cwd).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     if (!cwdOk) {
-      finish({ kind: 'spawn_failed', message: `The work directory "${spec.cwd}" does not exist or is not a directory.`, retryable: false });
+      finish({
+        kind: 'spawn_failed',
+        message: `The work directory "${spec.cwd}" does not exist or is not a directory.`,
+        retryable: false,
+      });
       return;
     }
     const pathExt = Object.entries(env).find(([k]) => k.toUpperCase() === 'PATHEXT')?.[1];
@@ -257,7 +278,11 @@ export function runAgentProcess(spec: AgentProcessSpec, options: AgentProcessOpt
   };
 
   void start().catch((error: unknown) =>
-    finish({ kind: 'spawn_failed', message: `Could not start the ${spec.agentId} agent: ${String(error)}`, retryable: false }),
+    finish({
+      kind: 'spawn_failed',
+      message: `Could not start the ${spec.agentId} agent: ${String(error)}`,
+      retryable: false,
+    }),
   );
 
   return {

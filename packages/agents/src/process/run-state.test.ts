@@ -41,21 +41,37 @@ describe('buildResult', () => {
   it('succeeds on a completed turn even with a non-zero exit, with the final text as summary', () => {
     const state = initialRunState();
     applyEvent(state, { type: 'turn.completed', status: 'completed', finalText: 'all done' });
-    expect(buildResult('demo', state, exited({ code: 1 }))).toMatchObject({ status: 'completed', summary: 'all done', error: null });
+    expect(buildResult('demo', state, exited({ code: 1 }))).toMatchObject({
+      status: 'completed',
+      summary: 'all done',
+      error: null,
+    });
   });
 
   it('maps a failed turn to agent.failed (not retryable) and redacts the stderr tail of a crash', () => {
     const state = initialRunState();
     applyEvent(state, { type: 'turn.completed', status: 'failed', error: 'boom' });
-    expect(buildResult('demo', state, exited()).error).toMatchObject({ code: 'agent.failed', retryable: false });
-    const crash = buildResult('demo', initialRunState(), exited({ code: null, signal: 'SIGKILL', stderrTail: 'token ghp_abcdefghijkl' }));
+    expect(buildResult('demo', state, exited()).error).toMatchObject({
+      code: 'agent.failed',
+      retryable: false,
+    });
+    const crash = buildResult(
+      'demo',
+      initialRunState(),
+      exited({ code: null, signal: 'SIGKILL', stderrTail: 'token ghp_abcdefghijkl' }),
+    );
     expect(crash.error?.message).toContain('killed by SIGKILL');
     expect(crash.error?.message).not.toContain('ghp_abcdefghijkl');
   });
 
   it('reports a stop without a turn end as interrupted, and a timeout as retryable', () => {
-    expect(buildResult('demo', initialRunState(), exited({ stopRequested: true, signal: 'SIGTERM' })).status).toBe('interrupted');
-    expect(buildResult('demo', initialRunState(), exited({ timedOut: true })).error).toMatchObject({ code: 'agent.timeout', retryable: true });
+    expect(
+      buildResult('demo', initialRunState(), exited({ stopRequested: true, signal: 'SIGTERM' })).status,
+    ).toBe('interrupted');
+    expect(buildResult('demo', initialRunState(), exited({ timedOut: true })).error).toMatchObject({
+      code: 'agent.timeout',
+      retryable: true,
+    });
   });
 
   it('explains a missing program', () => {

@@ -19,14 +19,21 @@ export function applyEvent(state: AgentRunState, event: AgentEvent): void {
       const prev = state.usage;
       state.usage =
         event.cumulative || !prev
-          ? { inputTokens, outputTokens, ...(cachedInputTokens === undefined ? {} : { cachedInputTokens }), ...(costUsd === undefined ? {} : { costUsd }) }
+          ? {
+              inputTokens,
+              outputTokens,
+              ...(cachedInputTokens === undefined ? {} : { cachedInputTokens }),
+              ...(costUsd === undefined ? {} : { costUsd }),
+            }
           : {
               inputTokens: prev.inputTokens + inputTokens,
               outputTokens: prev.outputTokens + outputTokens,
               ...(prev.cachedInputTokens === undefined && cachedInputTokens === undefined
                 ? {}
                 : { cachedInputTokens: (prev.cachedInputTokens ?? 0) + (cachedInputTokens ?? 0) }),
-              ...(prev.costUsd === undefined && costUsd === undefined ? {} : { costUsd: (prev.costUsd ?? 0) + (costUsd ?? 0) }),
+              ...(prev.costUsd === undefined && costUsd === undefined
+                ? {}
+                : { costUsd: (prev.costUsd ?? 0) + (costUsd ?? 0) }),
             };
       break;
     }
@@ -59,7 +66,11 @@ export type RunEnd =
  * Claude exits 0, a clean `is_error` turn exits 1), so they only describe crashes.
  */
 export function buildResult(agentId: string, state: AgentRunState, end: RunEnd): AgentResult {
-  const base = { sessionId: state.sessionId, usage: state.usage, summary: state.turnEnd?.finalText ?? state.lastAssistantText };
+  const base = {
+    sessionId: state.sessionId,
+    usage: state.usage,
+    summary: state.turnEnd?.finalText ?? state.lastAssistantText,
+  };
   const failed = (error: ErrorPayload): AgentResult => ({ ...base, status: 'failed', error });
 
   if (end.kind === 'not_found') {
@@ -69,7 +80,11 @@ export function buildResult(agentId: string, state: AgentRunState, end: RunEnd):
     return failed({ code: 'agent.not_found', message, retryable: false, details: { file: end.file } });
   }
   if (end.kind === 'spawn_failed') {
-    return failed({ code: 'agent.spawn_failed', message: redactSecrets(end.message), retryable: end.retryable });
+    return failed({
+      code: 'agent.spawn_failed',
+      message: redactSecrets(end.message),
+      retryable: end.retryable,
+    });
   }
 
   const turnEnd = state.turnEnd;
@@ -78,14 +93,32 @@ export function buildResult(agentId: string, state: AgentRunState, end: RunEnd):
   const tail = redactSecrets(end.stderrTail.trim());
   const details = { exitCode: end.code, signal: end.signal, ...(tail ? { stderrTail: tail } : {}) };
   if (turnEnd) {
-    const reason = turnEnd.status === 'max_turns' ? 'it reached its maximum number of turns' : (turnEnd.error ?? 'no reason given');
-    return failed({ code: 'agent.failed', message: redactSecrets(`The ${agentId} agent failed: ${reason}`), retryable: false, details });
+    const reason =
+      turnEnd.status === 'max_turns'
+        ? 'it reached its maximum number of turns'
+        : (turnEnd.error ?? 'no reason given');
+    return failed({
+      code: 'agent.failed',
+      message: redactSecrets(`The ${agentId} agent failed: ${reason}`),
+      retryable: false,
+      details,
+    });
   }
   if (end.timedOut) {
-    return failed({ code: 'agent.timeout', message: `The ${agentId} agent did not finish in time and was stopped.`, retryable: true, details });
+    return failed({
+      code: 'agent.timeout',
+      message: `The ${agentId} agent did not finish in time and was stopped.`,
+      retryable: true,
+      details,
+    });
   }
   if (end.badOutput) {
-    return failed({ code: 'agent.bad_output', message: redactSecrets(end.badOutput), retryable: false, details });
+    return failed({
+      code: 'agent.bad_output',
+      message: redactSecrets(end.badOutput),
+      retryable: false,
+      details,
+    });
   }
   if (end.stopRequested) return { ...base, status: 'interrupted', error: null };
   const how = end.signal ? `was killed by ${end.signal}` : `exited with code ${end.code ?? 'unknown'}`;
