@@ -57,7 +57,7 @@ async function acquireFileLock(lockPath: string, options: LockOptions): Promise<
       await rm(lockPath, { force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${lockPath}`);
+    if (Date.now() >= deadline) throw new Error(`timed out waiting for the lock ${lockPath}`);
     if (!waited) options.onWait?.();
     waited = true;
     // Another process holds the lock: poll, since lock files give no notification.
