@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { CoordError, isCoordError, redactSecrets, registerSecret, toErrorPayload } from './errors.js';
+
+describe('redactSecrets', () => {
+  it('hides a registered secret wherever it appears', () => {
+    const secret = `s3cret-${randomUUID()}`;
+    registerSecret(secret);
+    const out = redactSecrets(`token=${secret}; again:${secret}!`);
+    expect(out).not.toContain(secret);
+    expect(out).toBe('token=***; again:***!');
+  });
+
+  it('ignores secrets too short to be safely replaced', () => {
+    registerSecret('abc');
+    registerSecret('');
+    registerSecret(null);
+    registerSecret(undefined);
+    expect(redactSecrets('abc def')).toBe('abc def');
+  });
+
+  it.each([
+    ['Authorization: Bearer abc.def-123', 'abc.def-123'],
+    ['authorization: token zyx987654', 'zyx987654'],
+    ['Authorization: Basic dXNlcjpwYXNz', 'dXNlcjpwYXNz'],
+    ['curl -H "bearer eyJhbGciOiJIUzI1NiJ9.e30.sig"', 'eyJhbGciOiJIUzI1NiJ9.e30.sig'],
+  ])('hides the credential in %j', (text, credential) => {
+    const out = redactSecrets(text);
+    expect(out).not.toContain(credential);
+    expect(out).toContain('***');
+  });
+
+  it.each([
+    'ghp_0123456789abcdefABCDEF0123456789abcd',
+    'gho_0123456789abcdef0123',
+    'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz',
+    'sk-ant-api03-abcdefghijklmnopqrstuvwxyz-0123456789',
+    'sk-proj-abcdefghijklmnop',
+  ])('hides a token shaped like %s', (token) => {
+    const out = redactSecrets(`the key is ${token} ok`);
+    expect(out).not.toContain(token);
+    expect(out).not.toContain(token.slice(-8));
+    expect(out).toContain('the key is ');
+    expect(out).toContain(' ok');
+  });
+
+  it('leaves ordinary text alone', () => {
+    const text = 'Cannot reach https://coord.example/v1/me: ECONNREFUSED (task-12, sk-short)';
+    expect(redactSecrets(text)).toBe(text);
+  });
+});
+
+describe('CoordError and toErrorPayload', () => {
+  it('redacts its message, String() and stack', () => {
+    const secret = `tok-${randomUUID()}`;
+    registerSecret(secret);
+    const error = new CoordError('api.http_error', `server said ${secret} is bad`);
+    expect(error.message).toBe('server said *** is bad');
+    expect(String(error)).not.toContain(secret);
+    expect(error.stack).not.toContain(secret);
+    expect(JSON.stringify(toErrorPayload(error))).not.toContain(secret);
+  });
+
+  it('turns a CoordError into a plain payload with its code, retryable and details', () => {
+    const error = new CoordError('git.push_failed', 'push failed', { retryable: true, details: { remote: 'origin' } });
+    expect(isCoordError(error)).toBe(true);
+    const payload = toErrorPayload(error);
+    expect(payload).toEqual({ code: 'git.push_failed', message: 'push failed', retryable: true, details: { remote: 'origin' } });
+    expect(JSON.parse(JSON.stringify(payload))).toEqual(payload);
+  });
+
+  it('recognises the brand across copies (errors that crossed a module boundary)', () => {
+    const foreign = Object.assign(new Error('x'), { [Symbol.for('coord.runner.error')]: true, code: 'lease.lost' });
+    expect(isCoordError(foreign)).toBe(true);
+    expect(isCoordError(new Error('x'))).toBe(false);
+    expect(isCoordError(null)).toBe(false);
+    expect(isCoordError('lease.lost')).toBe(false);
+  });
+
+  it('turns anything else into runner.internal, redacted', () => {
+    const secret = `tok-${randomUUID()}`;
+    registerSecret(secret);
+    expect(toErrorPayload(new TypeError(`boom ${secret}`))).toEqual({
+      code: 'runner.internal',
+      message: 'boom ***',
+      retryable: false,
+    });
+    expect(toErrorPayload('Authorization: Bearer abcdef123')).toEqual({
+      code: 'runner.internal',
+      message: 'Authorization: Bearer ***',
+      retryable: false,
+    });
+    expect(toErrorPayload(undefined).code).toBe('runner.internal');
+  });
+});

@@ -1,0 +1,263 @@
+import type { AttemptEvent } from '@coord/runner-protocol';
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../client/api-error.js';
+import type { CoordClient } from '../client/coord-client.js';
+import { CoordError, isCoordError } from '../errors.js';
+import { createMemoryEventSpool, type EventSpool } from '../store/event-spool.js';
+import { createEventUploader, type EventUploaderOptions } from './event-uploader.js';
+import type { Clock } from './ports.js';
+
+/** A clock whose timers run only when the test advances it. */
+class ManualClock implements Clock {
+  private time = 0;
+  private nextId = 1;
+  private timers = new Map<number, { at: number; fn: () => void }>();
+  now = () => this.time;
+  setTimeout = (fn: () => void, ms: number): unknown => {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.time + ms, fn });
+    return id;
+  };
+  clearTimeout = (handle: unknown): void => {
+    this.timers.delete(handle as number);
+  };
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+  /** Runs every timer due within `ms`, in order. */
+  advance(ms: number): void {
+    const until = this.time + ms;
+    for (;;) {
+      const next = [...this.timers.entries()].sort((a, b) => a[1].at - b[1].at)[0];
+      if (!next || next[1].at > until) break;
+      this.timers.delete(next[0]);
+      this.time = next[1].at;
+      next[1].fn();
+    }
+    this.time = until;
+  }
+}
+
+/** Lets pending promise callbacks and I/O run until `condition` holds, or fails after 2 s. */
+async function until(condition: () => boolean, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+type Behaviour = 'store' | 'fail' | 'store-then-fail' | 'lease-lost' | { storeOnly: number } | 'hold';
+
+/**
+ * The server's side of event uploads: it keeps what it receives by seq, ignores duplicates and
+ * answers with the highest contiguous seq it holds.
+ */
+class FakeEventServer {
+  readonly held = new Map<number, AttemptEvent>();
+  readonly batches: number[][] = [];
+  /** How each next call behaves; `store` once the script runs out. */
+  script: Behaviour[] = [];
+  private holds: Array<() => void> = [];
+
+  ack(): number {
+    let n = 0;
+    while (this.held.has(n + 1)) n++;
+    return n;
+  }
+
+  releaseHeld(): void {
+    const holds = this.holds;
+    this.holds = [];
+    for (const release of holds) release();
+  }
+
+  get heldCalls(): number {
+    return this.holds.length;
+  }
+
+  forget(fromSeq: number): void {
+    for (const seq of [...this.held.keys()]) if (seq >= fromSeq) this.held.delete(seq);
+  }
+
+  readonly client = {
+    uploadEvents: async (_runnerId: string, _attemptId: string, events: AttemptEvent[]): Promise<number> => {
+      this.batches.push(events.map((e) => e.seq));
+      if (this.batches.length > 200) throw new Error('the uploader is looping');
+      const behaviour = this.script.shift() ?? 'store';
+      const store = (list: AttemptEvent[]) => {
+        for (const e of list) if (!this.held.has(e.seq)) this.held.set(e.seq, structuredClone(e));
+      };
+      if (behaviour === 'hold') await new Promise<void>((resolve) => this.holds.push(resolve));
+      if (behaviour === 'fail') throw networkError();
+      if (behaviour === 'lease-lost') {
+        throw new ApiError(
+          { code: 'lease.lost', status: 409, method: 'POST', path: '/v1/attempts/att-1/events', serverCode: 'lease.lost' },
+          'lease lost',
+          { retryable: false },
+        );
+      }
+      if (typeof behaviour === 'object') {
+        store(events.slice(0, behaviour.storeOnly));
+        return this.ack();
+      }
+      store(events);
+      if (behaviour === 'store-then-fail') throw networkError();
+      return this.ack();
+    },
+  } as unknown as CoordClient;
+}
+
+const networkError = () =>
+  new ApiError({ code: 'api.network', status: 0, method: 'POST', path: '/v1/attempts/att-1/events' }, 'reset', {
+    retryable: true,
+  });
+
+function setup(overrides: Partial<EventUploaderOptions> & { spool?: EventSpool } = {}) {
+  const server = new FakeEventServer();
+  const clock = new ManualClock();
+  const spool = overrides.spool ?? createMemoryEventSpool();
+  const errors: unknown[] = [];
+  let leaseLost = 0;
+  const uploader = createEventUploader({
+    client: server.client,
+    spool,
+    runnerId: 'run-1',
+    attemptId: 'att-1',
+    clock,
+    intervalMs: 100,
+    maxBatch: 3,
+    onError: (error) => errors.push(error),
+    onLeaseLost: () => leaseLost++,
+    ...overrides,
+  });
+  const write = (count: number) => {
+    for (let i = 0; i < count; i++) {
+      spool.append('att-1', { at: '2030-01-01T00:00:00.000Z', type: 'job.log', data: { i } });
+      uploader.notify();
+    }
+  };
+  return { server, clock, spool, uploader, errors, write, leaseLost: () => leaseLost };
+}
+
+/** Every event the uploader was given reached the server exactly once, with its own data. */
+function expectAllHeld(server: FakeEventServer, spool: EventSpool, count: number) {
+  expect(server.ack()).toBe(count);
+  expect([...server.held.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+  for (const [seq, event] of server.held) expect(event.seq).toBe(seq);
+  expect(spool.lastSeq('att-1')).toBe(count);
+}
+
+describe('createEventUploader', () => {
+  it('waits intervalMs before sending a small batch', async () => {
+    const { server, clock, uploader, write } = setup();
+    write(2);
+    await until(() => true);
+    expect(server.batches).toEqual([]);
+    clock.advance(99);
+    expect(server.batches).toEqual([]);
+    clock.advance(1);
+    await until(() => uploader.acked === 2, 'ack 2');
+    expect(server.batches).toEqual([[1, 2]]);
+  });
+
+  it('sends at once in batches of at most maxBatch', async () => {
+    const { server, spool, uploader, write } = setup();
+    write(7);
+    await until(() => uploader.acked === 7, 'everything acked');
+    expect(server.batches).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
+    expectAllHeld(server, spool, 7);
+  });
+
+  it('retries a failed upload after a backoff and resumes from the ack, losing and duplicating nothing', async () => {
+    const { server, clock, spool, uploader, errors, write } = setup();
+    server.script = ['store', 'fail', 'fail'];
+    write(5);
+    await until(() => errors.length === 1, 'the first failure');
+    expect(uploader.acked).toBe(3);
+    expect(clock.pendingTimers).toBe(1);
+    clock.advance(60_000);
+    await until(() => errors.length === 2, 'the second failure');
+    clock.advance(60_000);
+    await until(() => uploader.acked === 5, 'everything acked');
+    expect(server.batches).toEqual([[1, 2, 3], [4, 5], [4, 5], [4, 5]]);
+    expect(errors.every((e) => isCoordError(e) && e.code === 'api.network')).toBe(true);
+    expectAllHeld(server, spool, 5);
+  });
+
+  it('resends after a response lost on the way back, and the server keeps one copy', async () => {
+    const { server, clock, spool, uploader, errors, write } = setup();
+    server.script = ['store-then-fail'];
+    write(3);
+    await until(() => errors.length === 1, 'the lost response');
+    clock.advance(60_000);
+    await until(() => uploader.acked === 3, 'everything acked');
+    expect(server.batches).toEqual([[1, 2, 3], [1, 2, 3]]);
+    expectAllHeld(server, spool, 3);
+  });
+
+  it('resends from the ack when the server holds fewer events than were sent', async () => {
+    const { server, spool, uploader, write } = setup({ maxBatch: 5 });
+    server.script = [{ storeOnly: 2 }];
+    write(5);
+    await until(() => uploader.acked === 5, 'everything acked');
+    expect(server.batches).toEqual([
+      [1, 2, 3, 4, 5],
+      [3, 4, 5],
+    ]);
+    expectAllHeld(server, spool, 5);
+  });
+
+  it('drain() resolves only once everything is acked', async () => {
+    const { server, spool, uploader, write } = setup();
+    server.script = ['hold'];
+    write(2);
+    let drained = false;
+    const drain = uploader.drain().then(() => (drained = true));
+    await until(() => server.heldCalls === 1, 'the upload to arrive');
+    write(1);
+    await until(() => true);
+    expect(drained).toBe(false);
+    server.releaseHeld();
+    await drain;
+    expect(drained).toBe(true);
+    expect(server.batches).toEqual([[1, 2], [3]]);
+    expectAllHeld(server, spool, 3);
+    await expect(uploader.drain()).resolves.toBeUndefined();
+  });
+
+  it('drain() keeps waiting through failures and resolves after the retry succeeds', async () => {
+    const { server, clock, spool, uploader, errors, write } = setup();
+    server.script = ['fail'];
+    write(1);
+    let drained = false;
+    const drain = uploader.drain().then(() => (drained = true));
+    await until(() => errors.length === 1, 'the failure');
+    expect(drained).toBe(false);
+    clock.advance(60_000);
+    await drain;
+    expectAllHeld(server, spool, 1);
+  });
+
+  it('stop() cancels a scheduled send', async () => {
+    const { server, clock, uploader, write } = setup();
+    write(1);
+    uploader.stop();
+    clock.advance(60_000);
+    await until(() => true);
+    expect(server.batches).toEqual([]);
+  });
+
+  it('does not treat other CoordErrors as a lost lease', async () => {
+    const { clock, uploader, write, errors, leaseLost } = setup({
+      client: {
+        uploadEvents: () => Promise.reject(new CoordError('auth.invalid_token', 'nope')),
+      } as unknown as CoordClient,
+    });
+    write(1);
+    clock.advance(100);
+    await until(() => errors.length === 1, 'the failure');
+    expect(leaseLost()).toBe(0);
+    expect(uploader.acked).toBe(0);
+  });
+});

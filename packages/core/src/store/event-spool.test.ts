@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isCoordError } from '../errors.js';
+import { createFileEventSpool, createMemoryEventSpool } from './event-spool.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'coord-spool-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const event = (n: number) => ({ at: `2030-01-01T00:00:0${n % 10}.000Z`, type: 'job.log', data: { n } });
+const fileOf = (attemptId: string) => join(dir, attemptId, 'events.ndjson');
+const lines = (path: string) =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as { seq: number; data: { n: number } });
+
+describe('createFileEventSpool', () => {
+  it('numbers events 1..n per attempt and writes them as NDJSON with mode 0600', () => {
+    const spool = createFileEventSpool(dir);
+    expect(spool.lastSeq('att-1')).toBe(0);
+    const written = [1, 2, 3].map((n) => spool.append('att-1', event(n)));
+    expect(written.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(spool.append('att-2', event(9)).seq).toBe(1);
+    expect(spool.lastSeq('att-1')).toBe(3);
+
+    expect(lines(fileOf('att-1'))).toEqual(written);
+    expect(statSync(fileOf('att-1')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'att-1')).mode & 0o077).toBe(0);
+  });
+
+  it('also writes 0600 files with fsync on', () => {
+    const spool = createFileEventSpool(dir, { fsync: true });
+    spool.append('att-1', event(1));
+    spool.append('att-1', event(2));
+    expect(lines(fileOf('att-1')).map((e) => e.seq)).toEqual([1, 2]);
+    expect(statSync(fileOf('att-1')).mode & 0o777).toBe(0o600);
+  });
+
+  it('reads after a seq, in order, at most limit; release drops acked events from memory only', () => {
+    const spool = createFileEventSpool(dir);
+    for (let n = 1; n <= 5; n++) spool.append('att-1', event(n));
+    expect(spool.read('att-1', 1, 2).map((e) => e.seq)).toEqual([2, 3]);
+    spool.release('att-1', 3);
+    expect(spool.read('att-1', 0, 10).map((e) => e.seq)).toEqual([4, 5]);
+    expect(lines(fileOf('att-1'))).toHaveLength(5);
+    expect(spool.append('att-1', event(6)).seq).toBe(6);
+  });
+
+  it('is reloaded by a new instance with the same lastSeq and its events readable', () => {
+    const first = createFileEventSpool(dir);
+    const written = [1, 2, 3, 4].map((n) => first.append('att-1', event(n)));
+
+    const second = createFileEventSpool(dir);
+    expect(second.lastSeq('att-1')).toBe(4);
+    expect(second.read('att-1', 2, 10)).toEqual(written.slice(2));
+    expect(second.append('att-1', event(5)).seq).toBe(5);
+    expect(lines(fileOf('att-1')).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('reports a write it cannot do as store.failed', () => {
+    const spool = createFileEventSpool(join(dir, 'missing'));
+    spool.append('att-1', event(1));
+    rmSync(join(dir, 'missing'), { recursive: true });
+    let caught: unknown = null;
+    try {
+      spool.append('att-1', event(2));
+    } catch (error) {
+      caught = error;
+    }
+    expect(isCoordError(caught) && caught.code).toBe('store.failed');
+    expect(spool.lastSeq('att-1')).toBe(1);
+  });
+});
+
+describe('createMemoryEventSpool', () => {
+  it('numbers, reads and releases like the file spool', () => {
+    const spool = createMemoryEventSpool();
+    for (let n = 1; n <= 3; n++) spool.append('a', event(n));
+    expect(spool.lastSeq('a')).toBe(3);
+    spool.release('a', 2);
+    expect(spool.read('a', 0, 10).map((e) => e.seq)).toEqual([3]);
+    expect(spool.lastSeq('b')).toBe(0);
+  });
+});
