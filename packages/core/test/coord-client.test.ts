@@ -9,6 +9,7 @@ import {
   json,
   reset,
   startScriptedServer,
+  torn,
   type ScriptedServer,
   type Step,
 } from './scripted-server.js';
@@ -122,6 +123,12 @@ describe('createCoordClient: retries', () => {
     const { server, client } = await setup([reset, reset, json(200, me)]);
     await expect(client.me()).resolves.toEqual(me);
     expect(server.requests).toHaveLength(3);
+  });
+
+  it('retries a connection dropped in the middle of a 200 body and then succeeds', async () => {
+    const { server, client } = await setup([torn, json(200, me)]);
+    await expect(client.me()).resolves.toEqual(me);
+    expect(server.requests).toHaveLength(2);
   });
 
   it('retries 5xx with backoff and then succeeds', async () => {

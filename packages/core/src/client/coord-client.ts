@@ -147,7 +147,20 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
       );
     }
 
-    const text = await response.text().catch(() => '');
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (cause) {
+      // The connection dropped after the headers: as much a network error as one before them.
+      const aborted = opts.signal?.aborted ?? false;
+      throw new ApiError(
+        { code: 'api.network', status: 0, method, path },
+        aborted
+          ? `${method} ${path} was aborted`
+          : `The Coord server at ${baseUrl} dropped the connection while answering ${method} ${path} (${response.status}): ${describeCause(cause)}`,
+        { cause, retryable: !aborted },
+      );
+    }
     let json: unknown = undefined;
     if (text.length > 0) {
       try {
