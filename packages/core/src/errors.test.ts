@@ -69,6 +69,17 @@ describe('CoordError and toErrorPayload', () => {
     expect(JSON.parse(JSON.stringify(payload))).toEqual(payload);
   });
 
+  it('redacts secrets in the details of a payload', () => {
+    const secret = `tok-${randomUUID()}`;
+    registerSecret(secret);
+    const error = new CoordError('api.http_error', 'conflict', {
+      details: { echoed: secret, list: [`Bearer ${secret}`], nested: { note: `seen ${secret}` } },
+    });
+    expect(JSON.stringify(toErrorPayload(error))).not.toContain(secret);
+    expect(JSON.stringify(error.details)).not.toContain(secret);
+    expect(toErrorPayload(error).details).toEqual({ echoed: '***', list: ['Bearer ***'], nested: { note: 'seen ***' } });
+  });
+
   it('recognises the brand across copies (errors that crossed a module boundary)', () => {
     const foreign = Object.assign(new Error('x'), { [Symbol.for('coord.runner.error')]: true, code: 'lease.lost' });
     expect(isCoordError(foreign)).toBe(true);

@@ -58,8 +58,20 @@ export class CoordError extends Error {
     super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryable = options.retryable ?? false;
-    this.details = options.details;
+    this.details = options.details === undefined ? undefined : redactDeep(options.details);
   }
+}
+
+/** Redacts every string in plain JSON data (details come from servers, which may echo a token). */
+function redactDeep<T>(value: T): T {
+  if (typeof value === 'string') return redactSecrets(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => redactDeep(item)) as T;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [redactSecrets(k), redactDeep(v)]),
+    ) as T;
+  }
+  return value;
 }
 
 export function isCoordError(value: unknown): value is CoordError {

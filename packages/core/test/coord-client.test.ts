@@ -273,6 +273,27 @@ describe('createCoordClient: the token never leaks', () => {
     expectNoToken(error, t);
   });
 
+  it('hides a token the server echoes in the details of its error body', async () => {
+    const { client, token } = await setup([
+      (req, res) => {
+        const echoed = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+        res.writeHead(409, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            error: {
+              code: 'interaction.conflict',
+              message: 'conflict',
+              details: { seenToken: echoed, nested: { list: [`Bearer ${echoed}`] } },
+            },
+          }),
+        );
+      },
+    ]);
+    const error = await rejection(client.getInteraction('att-1', 'int-1'));
+    expectNoToken(error, token);
+    expect(JSON.stringify(error.details)).not.toContain(token);
+  });
+
   it('hides the token in network errors', async () => {
     const { client, token } = await setup([reset], { retries: 0 });
     expectNoToken(await rejection(client.me()), token);
