@@ -294,6 +294,20 @@ describe('createCoordClient: the token never leaks', () => {
     expect(JSON.stringify(error.details)).not.toContain(token);
   });
 
+  it('hides a token echoed in a long non-JSON error body, even where the body is cut short', async () => {
+    for (const padding of [0, 150, 180, 192]) {
+      const { client, token } = await setup([
+        (req, res) => {
+          const echoed = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(`${'x'.repeat(padding)}${echoed} rejected`);
+        },
+      ], { retries: 0 });
+      const error = await rejection(client.me());
+      expectNoToken(error, token);
+    }
+  });
+
   it('hides the token in network errors', async () => {
     const { client, token } = await setup([reset], { retries: 0 });
     expectNoToken(await rejection(client.me()), token);

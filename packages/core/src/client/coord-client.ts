@@ -38,7 +38,7 @@ import {
 } from '@coord/runner-protocol';
 import pRetry, { AbortError } from 'p-retry';
 import { z } from 'zod';
-import { registerSecret } from '../errors.js';
+import { redactSecrets, registerSecret } from '../errors.js';
 import { ApiError, runnerCodeFor } from './api-error.js';
 
 export interface CoordClientOptions {
@@ -176,7 +176,8 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
       const serverMessage = parsed.success
         ? parsed.data.error.message +
           (parsed.data.error.issues?.length ? ` (${describeIssues(parsed.data.error.issues)})` : '')
-        : text.slice(0, 200) || response.statusText;
+        : // Redact before cutting: a cut through a token would leave a prefix no pattern knows.
+          redactSecrets(text).slice(0, 200) || response.statusText;
       const status = response.status;
       throw new ApiError(
         { code: runnerCodeFor(status, serverCode), status, method, path, serverCode },
