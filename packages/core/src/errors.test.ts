@@ -31,6 +31,16 @@ describe('redactSecrets', () => {
   });
 
   it.each([
+    ['https://x-access-token:ghs_abcdefghijklmnop@github.com/o/r.git', ['ghs_abcdefghijklmnop', 'x-access-token']],
+    ['fatal: unable to access http://user:hunter22@127.0.0.1:8080/o/r.git/', ['hunter22', 'user:']],
+    ['clone https://oauth2token@gitlab.example/o/r', ['oauth2token']],
+  ])('hides URL credentials in %j', (text, hidden) => {
+    const out = redactSecrets(text);
+    for (const h of hidden) expect(out).not.toContain(h);
+    expect(out).toMatch(/https?:\/\/\*\*\*@/);
+  });
+
+  it.each([
     'ghp_0123456789abcdefABCDEF0123456789abcd',
     'gho_0123456789abcdef0123',
     'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz',

@@ -105,7 +105,8 @@ export function registerSecret(secret: string | null | undefined): void {
 const secretPatterns: RegExp[] = [
   /(authorization:\s*(?:bearer|token|basic)\s+)[^\s"']+/gi,
   /(bearer\s+)[A-Za-z0-9._~+/=-]{6,}/gi,
-  /(https?:\/\/)[^/\s:@]+(?::[^/\s@]*)?@/gi,
+  // Keeps the `@` so the URL still reads as one: `https://***@host/path`.
+  /(https?:\/\/)[^/\s:@]+(?::[^/\s@]*)?(?=@)/gi,
   /\b(ghp_|gho_|ghs_|github_pat_|sk-ant-|sk-)[A-Za-z0-9_-]{8,}/g,
 ];
 
