@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -61,6 +61,32 @@ describe('createFileEventSpool', () => {
     expect(second.lastSeq('att-1')).toBe(4);
     expect(second.read('att-1', 2, 10)).toEqual(written.slice(2));
     expect(second.append('att-1', event(5)).seq).toBe(5);
+    expect(lines(fileOf('att-1')).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('drops a torn last line on reload and keeps later appends readable after the next reload', () => {
+    const first = createFileEventSpool(dir);
+    for (let n = 1; n <= 3; n++) first.append('att-1', event(n));
+    // Killed in the middle of writing the 4th event.
+    appendFileSync(fileOf('att-1'), '{"seq":4,"at":"2030-01-01T00:00:04.000Z","type":"job.l');
+
+    const second = createFileEventSpool(dir);
+    expect(second.lastSeq('att-1')).toBe(3);
+    expect(second.read('att-1', 0, 10).map((e) => e.seq)).toEqual([1, 2, 3]);
+    const next = second.append('att-1', event(4));
+    expect(next.seq).toBe(4);
+    second.append('att-1', event(5));
+
+    // What was written after the torn line must survive yet another restart.
+    const third = createFileEventSpool(dir);
+    expect(third.lastSeq('att-1')).toBe(5);
+    expect(third.read('att-1', 0, 10).map((e) => [e.seq, e.data])).toEqual([
+      [1, { n: 1 }],
+      [2, { n: 2 }],
+      [3, { n: 3 }],
+      [4, { n: 4 }],
+      [5, { n: 5 }],
+    ]);
     expect(lines(fileOf('att-1')).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 

@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttemptEvent } from '@coord/runner-protocol';
 import { CoordError } from '../errors.js';
@@ -64,21 +64,36 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
     if (loaded.has(attemptId)) return;
     loaded.add(attemptId);
     mkdirSync(join(dir, safeSegment(attemptId)), { recursive: true, mode: 0o700 });
-    let text = '';
+    let bytes = Buffer.alloc(0);
     try {
-      text = readFileSync(fileOf(attemptId), 'utf8');
+      bytes = readFileSync(fileOf(attemptId));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw spoolError(attemptId, error);
     }
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
+    // Byte offset just past the last whole event line.
+    let goodEnd = 0;
+    while (goodEnd < bytes.length) {
+      const newline = bytes.indexOf(0x0a, goodEnd);
+      // A last line without its newline was torn (killed mid-write): its append never returned.
+      if (newline === -1) break;
+      const line = bytes.subarray(goodEnd, newline).toString('utf8');
+      if (line.trim()) {
+        try {
+          const event = JSON.parse(line) as AttemptEvent;
+          const { seq: _seq, ...rest } = event;
+          memory.append(attemptId, rest);
+        } catch {
+          break;
+        }
+      }
+      goodEnd = newline + 1;
+    }
+    if (goodEnd < bytes.length) {
+      // Cut the torn tail off, or the next append would be glued to it and lost on the next load.
       try {
-        const event = JSON.parse(line) as AttemptEvent;
-        const { seq: _seq, ...rest } = event;
-        memory.append(attemptId, rest);
-      } catch {
-        // A torn last line (killed mid-write) is dropped: it was never acknowledged to anyone.
-        break;
+        truncateSync(fileOf(attemptId), goodEnd);
+      } catch (error) {
+        throw spoolError(attemptId, error);
       }
     }
     lastSeqs.set(attemptId, memory.lastSeq(attemptId));
