@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -88,6 +88,40 @@ describe('createFileEventSpool', () => {
       [5, { n: 5 }],
     ]);
     expect(lines(fileOf('att-1')).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('refuses unsafe attempt ids and writes nothing outside its dir', () => {
+    const spool = createFileEventSpool(join(dir, 'spool'));
+    for (const id of ['../x', 'a/b', '..', '.hidden', '', 'a\\b', 'a..b', '/etc']) {
+      let caught: unknown = null;
+      try {
+        spool.append(id, event(1));
+      } catch (error) {
+        caught = error;
+      }
+      expect(isCoordError(caught), id).toBe(true);
+      expect((caught as { code: string }).code).toBe('store.failed');
+      expect(() => spool.read(id, 0, 1)).toThrow(/unsafe attempt id/);
+    }
+    expect(() => statSync(join(dir, 'x'))).toThrow();
+  });
+
+  it('does not forget a load that failed: a later call retries it instead of restarting at seq 1', () => {
+    const writer = createFileEventSpool(join(dir, 'spool'));
+    for (let n = 1; n <= 3; n++) writer.append('att-1', event(n));
+    // Something is in the way the first time this instance looks (a stray file where the dir should be).
+    const attemptDir = join(dir, 'spool', 'att-1');
+    renameSync(attemptDir, join(dir, 'aside'));
+    writeFileSync(attemptDir, 'not a directory');
+
+    const reader = createFileEventSpool(join(dir, 'spool'));
+    expect(() => reader.lastSeq('att-1')).toThrow(expect.objectContaining({ code: 'store.failed' }));
+    rmSync(attemptDir);
+    renameSync(join(dir, 'aside'), attemptDir);
+
+    expect(reader.lastSeq('att-1')).toBe(3);
+    expect(reader.append('att-1', event(4)).seq).toBe(4);
+    expect(lines(fileOf('spool/att-1')).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
   });
 
   it('reports a write it cannot do as store.failed', () => {

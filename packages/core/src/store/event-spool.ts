@@ -62,8 +62,12 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
 
   function load(attemptId: string): void {
     if (loaded.has(attemptId)) return;
-    loaded.add(attemptId);
-    mkdirSync(join(dir, safeSegment(attemptId)), { recursive: true, mode: 0o700 });
+    const attemptDir = join(dir, safeSegment(attemptId));
+    try {
+      mkdirSync(attemptDir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw spoolError(attemptId, error);
+    }
     let bytes = Buffer.alloc(0);
     try {
       bytes = readFileSync(fileOf(attemptId));
@@ -72,6 +76,7 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
     }
     // Byte offset just past the last whole event line.
     let goodEnd = 0;
+    const events: Array<Omit<AttemptEvent, 'seq'>> = [];
     while (goodEnd < bytes.length) {
       const newline = bytes.indexOf(0x0a, goodEnd);
       // A last line without its newline was torn (killed mid-write): its append never returned.
@@ -81,7 +86,7 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
         try {
           const event = JSON.parse(line) as AttemptEvent;
           const { seq: _seq, ...rest } = event;
-          memory.append(attemptId, rest);
+          events.push(rest);
         } catch {
           break;
         }
@@ -96,7 +101,10 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
         throw spoolError(attemptId, error);
       }
     }
+    // Only a load that succeeded counts: a failed one is tried again rather than taken for an empty file.
+    for (const event of events) memory.append(attemptId, event);
     lastSeqs.set(attemptId, memory.lastSeq(attemptId));
+    loaded.add(attemptId);
   }
 
   return {
