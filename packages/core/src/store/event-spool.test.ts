@@ -124,6 +124,18 @@ describe('createFileEventSpool', () => {
     expect(lines(fileOf('spool/att-1')).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
   });
 
+  it('keeps attempts whose ids differ only by ":" and "_" apart', () => {
+    const spool = createFileEventSpool(dir);
+    spool.append('job:1', event(1));
+    spool.append('job_1', event(2));
+
+    const reloaded = createFileEventSpool(dir);
+    expect(reloaded.lastSeq('job:1')).toBe(1);
+    expect(reloaded.lastSeq('job_1')).toBe(1);
+    expect(reloaded.read('job:1', 0, 10).map((e) => e.data)).toEqual([{ n: 1 }]);
+    expect(reloaded.read('job_1', 0, 10).map((e) => e.data)).toEqual([{ n: 2 }]);
+  });
+
   it('reports a write it cannot do as store.failed', () => {
     const spool = createFileEventSpool(join(dir, 'missing'));
     spool.append('att-1', event(1));

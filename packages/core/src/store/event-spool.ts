@@ -148,7 +148,9 @@ function safeSegment(id: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/.test(id) || id.includes('..')) {
     throw new CoordError('store.failed', `Refusing to store events under an unsafe attempt id: ${JSON.stringify(id)}`);
   }
-  return id.replace(/:/g, '_');
+  // `:` is not allowed in Windows file names. `%` never occurs in an id, so `%3A` cannot collide
+  // with another id (`_` could: `a:b` and `a_b` would share one spool).
+  return id.replace(/:/g, '%3A');
 }
 
 function spoolError(attemptId: string, cause: unknown): CoordError {
