@@ -18,7 +18,8 @@ export function resolveTimings(overrides: Partial<ServerTimings> = {}): ServerTi
   for (const key of Object.keys(defaultTimings) as (keyof ServerTimings)[]) {
     const value = overrides[key];
     if (value !== undefined) {
-      if (!Number.isInteger(value) || value <= 0) throw new TypeError(`timings.${key} must be a positive integer`);
+      if (!Number.isInteger(value) || value <= 0)
+        throw new TypeError(`timings.${key} must be a positive integer`);
       merged[key] = value;
     }
   }

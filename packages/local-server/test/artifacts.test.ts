@@ -34,7 +34,11 @@ describe('artifacts', () => {
     });
     expect(put.status).toBe(200);
     const { artifact } = artifactResponseSchema.parse(put.body);
-    expect(artifact).toMatchObject({ path: 'out/report final.bin', size: 6, sha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(artifact).toMatchObject({
+      path: 'out/report final.bin',
+      size: 6,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    });
     const list = artifactListSchema.parse((await api('GET', `/v1/attempts/${attempt.id}/artifacts`)).body);
     expect(list.artifacts.map((a) => a.path)).toEqual(['out/report final.bin']);
     // The token file holds the same token the server reports.
@@ -54,7 +58,15 @@ describe('artifacts', () => {
     const { attempt } = await claimNow(api, runner);
     const headers = { authorization: `Bearer ${server.token}`, 'coord-runner-id': runner };
     const base = `/v1/attempts/${attempt.id}/artifacts/`;
-    for (const path of ['..%2F..%2Fescape.txt', '../../../escape.txt', 'a/../../escape.txt', '%2e%2e/escape.txt', '%2Fetc%2Fescape.txt', 'a%5C..%5Cescape.txt', 'a//b']) {
+    for (const path of [
+      '..%2F..%2Fescape.txt',
+      '../../../escape.txt',
+      'a/../../escape.txt',
+      '%2e%2e/escape.txt',
+      '%2Fetc%2Fescape.txt',
+      'a%5C..%5Cescape.txt',
+      'a//b',
+    ]) {
       const res = await rawPut(server.url, base + path, headers, 'nope');
       expect([400, 404], `${path}: ${res.status} ${res.body}`).toContain(res.status);
     }
@@ -69,9 +81,11 @@ describe('artifacts', () => {
     const other = await register(api, { machineId: 'machine-other' });
     await submit(api);
     const { attempt } = await claimNow(api, runner);
-    const res = await api('PUT', `/v1/attempts/${attempt.id}/artifacts/x.txt`, undefined, { runnerId: other, raw: 'x' });
+    const res = await api('PUT', `/v1/attempts/${attempt.id}/artifacts/x.txt`, undefined, {
+      runnerId: other,
+      raw: 'x',
+    });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('lease.lost');
   });
 });
-

@@ -2,7 +2,12 @@ import { eventPageSchema, interactionResponseSchema } from '@coord/runner-protoc
 import { describe, expect, it } from 'vitest';
 import { claimNow, register, startServer, submit, type Api } from './helpers.js';
 
-const ev = (seq: number, text = `e${seq}`) => ({ seq, at: new Date().toISOString(), type: 'job.agent', data: { text } });
+const ev = (seq: number, text = `e${seq}`) => ({
+  seq,
+  at: new Date().toISOString(),
+  type: 'job.agent',
+  data: { text },
+});
 
 async function holding(api: Api, overrides: Parameters<typeof submit>[1] = {}) {
   const runner = await register(api);
@@ -15,12 +20,15 @@ describe('events', () => {
   it('are idempotent and acked up to the highest contiguous seq', async () => {
     const { api } = await startServer();
     const { runner, attemptId } = await holding(api);
-    const post = (events: unknown[]) => api('POST', `/v1/attempts/${attemptId}/events`, { events }, { runnerId: runner });
+    const post = (events: unknown[]) =>
+      api('POST', `/v1/attempts/${attemptId}/events`, { events }, { runnerId: runner });
     expect((await post([ev(1), ev(2)])).body).toEqual({ ack: 2 });
     expect((await post([ev(4), ev(5)])).body).toEqual({ ack: 2 }); // gap at 3
     expect((await post([ev(2, 'dup'), ev(1, 'dup')])).body).toEqual({ ack: 2 }); // duplicates ignored
     expect((await post([ev(6), ev(3)])).body).toEqual({ ack: 6 }); // out of order fills the gap
-    const page = eventPageSchema.parse((await api('GET', `/v1/attempts/${attemptId}/events?after=0&limit=100`)).body);
+    const page = eventPageSchema.parse(
+      (await api('GET', `/v1/attempts/${attemptId}/events?after=0&limit=100`)).body,
+    );
     expect(page.ack).toBe(6);
     expect(page.events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(page.events[0]!.data).toEqual({ text: 'e1' }); // the first write won
@@ -38,14 +46,29 @@ describe('events', () => {
     const { api } = await startServer();
     const { runner, attemptId } = await holding(api);
     await api('POST', `/v1/attempts/${attemptId}/events`, { events: [ev(1)] }, { runnerId: runner });
-    await api('POST', `/v1/attempts/${attemptId}/complete`, { outcome: 'succeeded', lastSeq: 1 }, { runnerId: runner });
-    const late = await api('POST', `/v1/attempts/${attemptId}/events`, { events: [ev(2)] }, { runnerId: runner });
+    await api(
+      'POST',
+      `/v1/attempts/${attemptId}/complete`,
+      { outcome: 'succeeded', lastSeq: 1 },
+      { runnerId: runner },
+    );
+    const late = await api(
+      'POST',
+      `/v1/attempts/${attemptId}/events`,
+      { events: [ev(2)] },
+      { runnerId: runner },
+    );
     expect(late.body).toEqual({ ack: 2 });
   });
 });
 
 describe('interactions', () => {
-  const approval = { kind: 'approval', toolName: 'Bash', summary: 'rm -rf build', input: { command: 'rm -rf build' } };
+  const approval = {
+    kind: 'approval',
+    toolName: 'Bash',
+    summary: 'rm -rf build',
+    input: { command: 'rm -rf build' },
+  };
 
   it('are created idempotently by the runner; a different request under the same id conflicts', async () => {
     const { api } = await startServer();
@@ -70,7 +93,10 @@ describe('interactions', () => {
     const webAnswer = { kind: 'approval', decision: 'allow_once' };
     const [a, b] = await Promise.all([
       api('POST', '/v1/interactions/int-2/answer', { answer: webAnswer, by: 'web' }),
-      api('POST', '/v1/interactions/int-2/answer', { answer: { kind: 'approval', decision: 'deny' }, by: 'runner' }),
+      api('POST', '/v1/interactions/int-2/answer', {
+        answer: { kind: 'approval', decision: 'deny' },
+        by: 'runner',
+      }),
     ]);
     const winner = a.status === 200 ? a : b;
     const loser = a.status === 200 ? b : a;
@@ -81,7 +107,12 @@ describe('interactions', () => {
       answer: winner.body.interaction.answer,
       by: winner.body.interaction.answeredBy,
     });
-    const renewal = await api('POST', `/v1/attempts/${attemptId}/lease`, { state: 'awaiting_input' }, { runnerId: runner });
+    const renewal = await api(
+      'POST',
+      `/v1/attempts/${attemptId}/lease`,
+      { state: 'awaiting_input' },
+      { runnerId: runner },
+    );
     expect(renewal.body.controls).toEqual([
       { type: 'interaction.answered', interactionId: 'int-2', answer: winner.body.interaction.answer },
     ]);
@@ -91,9 +122,15 @@ describe('interactions', () => {
     const { api } = await startServer();
     const { runner, attemptId } = await holding(api);
     await api('PUT', `/v1/attempts/${attemptId}/interactions/int-3`, approval, { runnerId: runner });
-    const res = await api('POST', '/v1/interactions/int-3/answer', { answer: { kind: 'question', answers: {} }, by: 'web' });
+    const res = await api('POST', '/v1/interactions/int-3/answer', {
+      answer: { kind: 'question', answers: {} },
+      by: 'web',
+    });
     expect(res.status).toBe(400);
-    expect((await api('POST', '/v1/interactions/int-3/answer', { answer: { kind: 'timeout' }, by: 'runner' })).status).toBe(200);
+    expect(
+      (await api('POST', '/v1/interactions/int-3/answer', { answer: { kind: 'timeout' }, by: 'runner' }))
+        .status,
+    ).toBe(200);
   });
 });
 
@@ -102,14 +139,37 @@ describe('completion', () => {
     ['succeeded local', { outcome: 'succeeded', outputs: ['out.txt'] }, {}, 'done'],
     [
       'succeeded repository',
-      { outcome: 'succeeded', pullRequest: { url: 'http://127.0.0.1/pr/1', number: 1, branch: 'coord/job-1' } },
-      { context: { type: 'repository', repository: { cloneUrl: 'https://example.com/o/r.git', owner: 'o', name: 'r' } } },
+      {
+        outcome: 'succeeded',
+        pullRequest: { url: 'http://127.0.0.1/pr/1', number: 1, branch: 'coord/job-1' },
+      },
+      {
+        context: {
+          type: 'repository',
+          repository: { cloneUrl: 'https://example.com/o/r.git', owner: 'o', name: 'r' },
+        },
+      },
       'awaiting_review',
     ],
     ['no_changes', { outcome: 'no_changes' }, {}, 'awaiting_review'],
-    ['failed, permanent', { outcome: 'failed', error: { code: 'agent.missing', message: 'no', retryable: false } }, {}, 'failed'],
-    ['failed, retryable', { outcome: 'failed', error: { code: 'agent.crash', message: 'boom', retryable: true } }, {}, 'ready'],
-    ['failed, retryable, budget spent', { outcome: 'failed', error: { code: 'x', message: 'y', retryable: true } }, { maxAttempts: 1 }, 'failed'],
+    [
+      'failed, permanent',
+      { outcome: 'failed', error: { code: 'agent.missing', message: 'no', retryable: false } },
+      {},
+      'failed',
+    ],
+    [
+      'failed, retryable',
+      { outcome: 'failed', error: { code: 'agent.crash', message: 'boom', retryable: true } },
+      {},
+      'ready',
+    ],
+    [
+      'failed, retryable, budget spent',
+      { outcome: 'failed', error: { code: 'x', message: 'y', retryable: true } },
+      { maxAttempts: 1 },
+      'failed',
+    ],
     ['cancelled', { outcome: 'cancelled' }, {}, 'cancelled'],
     ['stopped', { outcome: 'stopped', sessionId: 's' }, {}, 'ready'],
   ];
@@ -122,7 +182,9 @@ describe('completion', () => {
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ job: { id: jobId, status } });
       // Idempotent: the same request again gets the same answer.
-      expect((await api('POST', `/v1/attempts/${attemptId}/complete`, request, { runnerId: runner })).body).toEqual(res.body);
+      expect(
+        (await api('POST', `/v1/attempts/${attemptId}/complete`, request, { runnerId: runner })).body,
+      ).toEqual(res.body);
       const view = (await api('GET', `/v1/jobs/${jobId}`)).body.job;
       expect(view.status).toBe(status);
       expect(view.attempts[0]).toMatchObject({ status: body.outcome, summary: 'did it' });
@@ -133,16 +195,41 @@ describe('completion', () => {
     const { api } = await startServer();
     const { runner, attemptId } = await holding(api);
     const other = await register(api, { machineId: 'machine-intruder' });
-    const gap = await api('POST', `/v1/attempts/${attemptId}/complete`, { outcome: 'succeeded', lastSeq: 3 }, { runnerId: runner });
+    const gap = await api(
+      'POST',
+      `/v1/attempts/${attemptId}/complete`,
+      { outcome: 'succeeded', lastSeq: 3 },
+      { runnerId: runner },
+    );
     expect(gap.status).toBe(409);
     expect(gap.body.error).toMatchObject({ code: 'events.gap', details: { ack: 0 } });
-    const intruder = await api('POST', `/v1/attempts/${attemptId}/complete`, { outcome: 'succeeded', lastSeq: 0 }, { runnerId: other });
+    const intruder = await api(
+      'POST',
+      `/v1/attempts/${attemptId}/complete`,
+      { outcome: 'succeeded', lastSeq: 0 },
+      { runnerId: other },
+    );
     expect(intruder.body.error.code).toBe('lease.lost');
-    await api('POST', `/v1/attempts/${attemptId}/complete`, { outcome: 'succeeded', lastSeq: 0 }, { runnerId: runner });
-    const changed = await api('POST', `/v1/attempts/${attemptId}/complete`, { outcome: 'no_changes', lastSeq: 0 }, { runnerId: runner });
+    await api(
+      'POST',
+      `/v1/attempts/${attemptId}/complete`,
+      { outcome: 'succeeded', lastSeq: 0 },
+      { runnerId: runner },
+    );
+    const changed = await api(
+      'POST',
+      `/v1/attempts/${attemptId}/complete`,
+      { outcome: 'no_changes', lastSeq: 0 },
+      { runnerId: runner },
+    );
     expect(changed.status).toBe(409);
     expect(changed.body.error.code).toBe('lease.lost');
-    const failedWithoutError = await api('POST', `/v1/attempts/${attemptId}/complete`, { outcome: 'failed', lastSeq: 0 }, { runnerId: runner });
+    const failedWithoutError = await api(
+      'POST',
+      `/v1/attempts/${attemptId}/complete`,
+      { outcome: 'failed', lastSeq: 0 },
+      { runnerId: runner },
+    );
     expect(failedWithoutError.status).toBe(400);
     expect(failedWithoutError.body.error.issues[0].path).toBe('error');
   });

@@ -34,7 +34,12 @@ describe('claims', () => {
     expect(Date.now() - submitted).toBeLessThan(1_000);
     const assignment = assignmentSchema.parse(res.body.assignment);
     expect(assignment.job.id).toBe(jobId);
-    expect(assignment.attempt).toMatchObject({ number: 1, previousSessionId: null, branch: null, workspaceId: 'local' });
+    expect(assignment.attempt).toMatchObject({
+      number: 1,
+      previousSessionId: null,
+      branch: null,
+      workspaceId: 'local',
+    });
     expect(assignment.forge).toBeNull();
     const job = (await api('GET', `/v1/jobs/${jobId}`)).body.job;
     expect(job.status).toBe('in_progress');
@@ -123,7 +128,12 @@ describe('claims', () => {
     const b = await claimNow(api, runner);
     expect([a.job.id, b.job.id]).toEqual(ids.slice(0, 2)); // oldest first
     expect(await claimNow(api, runner)).toBeNull();
-    await api('POST', `/v1/attempts/${a.attempt.id}/complete`, { outcome: 'succeeded', lastSeq: 0 }, { runnerId: runner });
+    await api(
+      'POST',
+      `/v1/attempts/${a.attempt.id}/complete`,
+      { outcome: 'succeeded', lastSeq: 0 },
+      { runnerId: runner },
+    );
     expect((await claimNow(api, runner)).job.id).toBe(ids[2]);
   });
 
@@ -146,7 +156,9 @@ describe('claims', () => {
 
   it('wakes parked claims for a flood of jobs without double claims', async () => {
     const { server, api } = await startServer();
-    const runners = await Promise.all(Array.from({ length: 4 }, (_, i) => register(api, { machineId: `machine-park-${i}` })));
+    const runners = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => register(api, { machineId: `machine-park-${i}` })),
+    );
     const parked = runners.map((r) => api('POST', `/v1/runners/${r}/claim`, { waitMs: 5_000 }));
     await waitFor(() => parkedCount(server) === 4, 'four parked claims');
     await Promise.all(Array.from({ length: 6 }, () => submit(api)));
@@ -165,7 +177,11 @@ describe('claims', () => {
     const done = await api(
       'POST',
       `/v1/attempts/${assignment.attempt.id}/complete`,
-      { outcome: 'failed', lastSeq: 0, error: { code: 'job.invalid', message: 'bad spec', retryable: false } },
+      {
+        outcome: 'failed',
+        lastSeq: 0,
+        error: { code: 'job.invalid', message: 'bad spec', retryable: false },
+      },
       { runnerId: runner },
     );
     expect(done.body.job.status).toBe('failed');

@@ -76,8 +76,13 @@ describe('durability', () => {
     const claim = await api('POST', `/v1/runners/${runnerId}/claim`, { waitMs: 0 });
     const attemptId = claim.body.assignment.attempt.id;
     const events = [1, 2, 3].map((seq) => ({ seq, at: new Date().toISOString(), type: 't', data: { seq } }));
-    expect((await api('POST', `/v1/attempts/${attemptId}/events`, { events }, { runnerId })).body.ack).toBe(3);
-    const art = await api('PUT', `/v1/attempts/${attemptId}/artifacts/out.txt`, undefined, { runnerId, raw: 'hello' });
+    expect((await api('POST', `/v1/attempts/${attemptId}/events`, { events }, { runnerId })).body.ack).toBe(
+      3,
+    );
+    const art = await api('PUT', `/v1/attempts/${attemptId}/artifacts/out.txt`, undefined, {
+      runnerId,
+      raw: 'hello',
+    });
     expect(art.status).toBe(200);
     await killHard(first.child);
 
@@ -89,7 +94,9 @@ describe('durability', () => {
       expect(jobs[0].status).toBe('in_progress');
       expect(jobs[0].attempts[0].eventsAcked).toBe(3);
       // Same machine id, same runner id after the restart.
-      expect((await api2('POST', '/v1/runners/register', runnerRequest({ capacity: 4 }))).body.runner.id).toBe(runnerId);
+      expect(
+        (await api2('POST', '/v1/runners/register', runnerRequest({ capacity: 4 }))).body.runner.id,
+      ).toBe(runnerId);
       const page = (await api2('GET', `/v1/attempts/${attemptId}/events`)).body;
       expect(page.events.map((e: { seq: number }) => e.seq)).toEqual([1, 2, 3]);
       const bytes = await fetch(`${second.url}/v1/attempts/${attemptId}/artifacts/out.txt`, {
@@ -97,7 +104,12 @@ describe('durability', () => {
       });
       expect(await bytes.text()).toBe('hello');
       // The runner still holds its lease and can finish.
-      const done = await api2('POST', `/v1/attempts/${attemptId}/complete`, { outcome: 'succeeded', lastSeq: 3 }, { runnerId });
+      const done = await api2(
+        'POST',
+        `/v1/attempts/${attemptId}/complete`,
+        { outcome: 'succeeded', lastSeq: 3 },
+        { runnerId },
+      );
       expect(done.body.job.status).toBe('done');
     } finally {
       await new Promise<void>((resolve) => {

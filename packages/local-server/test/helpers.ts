@@ -18,7 +18,17 @@ export function tempDir(prefix = 'coord-ls-'): string {
 }
 
 export interface Api {
-  (method: string, path: string, body?: unknown, opts?: { token?: string | null; runnerId?: string; headers?: Record<string, string>; raw?: BodyInit }): Promise<{
+  (
+    method: string,
+    path: string,
+    body?: unknown,
+    opts?: {
+      token?: string | null;
+      runnerId?: string;
+      headers?: Record<string, string>;
+      raw?: string | Uint8Array;
+    },
+  ): Promise<{
     status: number;
     body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
     headers: Headers;
@@ -31,7 +41,7 @@ export function apiFor(server: LocalServer, defaultToken = server.token): Api {
     const token = opts.token === undefined ? defaultToken : opts.token;
     if (token !== null) headers.authorization = `Bearer ${token}`;
     if (opts.runnerId) headers['Coord-Runner-Id'] = opts.runnerId;
-    let payload: BodyInit | undefined = opts.raw;
+    let payload: string | Uint8Array | undefined = opts.raw;
     if (body !== undefined) {
       headers['content-type'] = 'application/json';
       payload = typeof body === 'string' ? body : JSON.stringify(body);
@@ -48,7 +58,9 @@ export function apiFor(server: LocalServer, defaultToken = server.token): Api {
   };
 }
 
-export async function startServer(timings: Partial<ServerTimings> = {}): Promise<{ server: LocalServer; api: Api; dir: string }> {
+export async function startServer(
+  timings: Partial<ServerTimings> = {},
+): Promise<{ server: LocalServer; api: Api; dir: string }> {
   const dir = tempDir();
   const server = await startLocalServer({ dataDir: dir, timings });
   cleanups.push(() => server.close());
@@ -68,7 +80,11 @@ export function runnerRequest(overrides: Partial<RegisterRunnerRequest> = {}): R
   };
 }
 
-export async function register(api: Api, overrides: Partial<RegisterRunnerRequest> = {}, token?: string): Promise<string> {
+export async function register(
+  api: Api,
+  overrides: Partial<RegisterRunnerRequest> = {},
+  token?: string,
+): Promise<string> {
   const res = await api('POST', '/v1/runners/register', runnerRequest(overrides), token ? { token } : {});
   if (res.status !== 200) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.runner.id as string;
@@ -89,13 +105,19 @@ export async function submit(
   overrides: Partial<JobSubmission> = {},
   opts: { token?: string; workspace?: string } = {},
 ): Promise<string> {
-  const res = await api('POST', `/v1/workspaces/${opts.workspace ?? 'local'}/jobs`, jobSubmission(overrides), opts.token ? { token: opts.token } : {});
+  const res = await api(
+    'POST',
+    `/v1/workspaces/${opts.workspace ?? 'local'}/jobs`,
+    jobSubmission(overrides),
+    opts.token ? { token: opts.token } : {},
+  );
   if (res.status !== 201) throw new Error(`submit failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.job.id as string;
 }
 
 /** Claims without waiting; returns the assignment or null. */
-export async function claimNow(api: Api, runnerId: string, token?: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+export async function claimNow(api: Api, runnerId: string, token?: string): Promise<any> {
   const res = await api('POST', `/v1/runners/${runnerId}/claim`, { waitMs: 0 }, token ? { token } : {});
   if (res.status !== 200) throw new Error(`claim failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.assignment;

@@ -15,7 +15,12 @@ describe('job submission', () => {
     ],
     [
       'a clone URL with credentials',
-      { context: { type: 'repository', repository: { cloneUrl: 'https://u:p@example.com/o/r.git', owner: 'o', name: 'r' } } },
+      {
+        context: {
+          type: 'repository',
+          repository: { cloneUrl: 'https://u:p@example.com/o/r.git', owner: 'o', name: 'r' },
+        },
+      },
       'context.repository.cloneUrl',
     ],
     ['a demo agent without a plan', { agent: { id: 'demo' } }, 'agent.plan'],
@@ -43,7 +48,9 @@ describe('job submission', () => {
     expect(job.readyAt).not.toBeNull();
     const backlog = await submit(api, { status: 'backlog' });
     expect((await api('GET', `/v1/jobs/${backlog}`)).body.job.readyAt).toBeNull();
-    expect((await api('GET', '/v1/jobs?status=ready')).body.jobs.map((j: { id: string }) => j.id)).toEqual([job.id]);
+    expect((await api('GET', '/v1/jobs?status=ready')).body.jobs.map((j: { id: string }) => j.id)).toEqual([
+      job.id,
+    ]);
     expect((await api('GET', '/v1/jobs?status=bogus')).status).toBe(400);
     expect((await api('GET', '/v1/jobs/job_missing')).status).toBe(404);
   });

@@ -10,18 +10,30 @@ describe('leases', () => {
     const other = await register(api, { machineId: 'machine-other' });
     await submit(api);
     const { attempt } = await claimNow(api, runner);
-    const renewed = await api('POST', `/v1/attempts/${attempt.id}/lease`, { state: 'running' }, { runnerId: runner });
+    const renewed = await api(
+      'POST',
+      `/v1/attempts/${attempt.id}/lease`,
+      { state: 'running' },
+      { runnerId: runner },
+    );
     expect(renewed.status).toBe(200);
     const body = leaseRenewResponseSchema.parse(renewed.body);
     expect(Date.parse(body.leaseExpiresAt)).toBeGreaterThanOrEqual(Date.parse(attempt.leaseExpiresAt));
     expect(body.controls).toEqual([]);
-    const stolen = await api('POST', `/v1/attempts/${attempt.id}/lease`, { state: 'running' }, { runnerId: other });
+    const stolen = await api(
+      'POST',
+      `/v1/attempts/${attempt.id}/lease`,
+      { state: 'running' },
+      { runnerId: other },
+    );
     expect(stolen.status).toBe(409);
     expect(stolen.body.error.code).toBe('lease.lost');
     const noHeader = await api('POST', `/v1/attempts/${attempt.id}/lease`, { state: 'running' });
     expect(noHeader.status).toBe(400);
     expect(noHeader.body.error.issues[0].path).toBe('Coord-Runner-Id');
-    expect((await api('POST', '/v1/attempts/att_nope/lease', { state: 'x' }, { runnerId: runner })).status).toBe(404);
+    expect(
+      (await api('POST', '/v1/attempts/att_nope/lease', { state: 'x' }, { runnerId: runner })).status,
+    ).toBe(404);
   });
 
   it('expiry requeues as attempt 2 with the previous session id, and answers 409 to the old holder', async () => {
@@ -34,15 +46,32 @@ describe('leases', () => {
     await api(
       'POST',
       `/v1/attempts/${attempt.id}/events`,
-      { events: [{ seq: 1, at: new Date().toISOString(), type: 'job.agent', data: { type: 'session.started', sessionId: 'sess-1' } }] },
+      {
+        events: [
+          {
+            seq: 1,
+            at: new Date().toISOString(),
+            type: 'job.agent',
+            data: { type: 'session.started', sessionId: 'sess-1' },
+          },
+        ],
+      },
       { runnerId: first },
     );
-    await waitFor(async () => (await api('GET', `/v1/jobs/${jobId}`)).body.job.status === 'ready', 'the requeue');
+    await waitFor(
+      async () => (await api('GET', `/v1/jobs/${jobId}`)).body.job.status === 'ready',
+      'the requeue',
+    );
     const job = (await api('GET', `/v1/jobs/${jobId}`)).body.job;
     expect(job.attempts[0]).toMatchObject({ status: 'lost', sessionId: 'sess-1' });
     const next = await claimNow(api, second);
     expect(next.attempt).toMatchObject({ number: 2, previousSessionId: 'sess-1', jobId });
-    const late = await api('POST', `/v1/attempts/${attempt.id}/lease`, { state: 'running' }, { runnerId: first });
+    const late = await api(
+      'POST',
+      `/v1/attempts/${attempt.id}/lease`,
+      { state: 'running' },
+      { runnerId: first },
+    );
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('lease.lost');
     const lateEvents = await api(
@@ -78,14 +107,31 @@ describe('leases', () => {
     const stopMe = await submit(api);
     const a = await claimNow(api, runner);
     const b = await claimNow(api, runner);
-    expect((await api('POST', `/v1/jobs/${cancelMe}/cancel`, { reason: 'not needed' })).body.job.status).toBe('in_progress');
+    expect((await api('POST', `/v1/jobs/${cancelMe}/cancel`, { reason: 'not needed' })).body.job.status).toBe(
+      'in_progress',
+    );
     expect((await api('POST', `/v1/jobs/${stopMe}/stop`, { graceMs: 500 })).status).toBe(200);
-    const ra = await api('POST', `/v1/attempts/${a.attempt.id}/lease`, { state: 'running' }, { runnerId: runner });
+    const ra = await api(
+      'POST',
+      `/v1/attempts/${a.attempt.id}/lease`,
+      { state: 'running' },
+      { runnerId: runner },
+    );
     expect(ra.body.controls).toEqual([{ type: 'cancel', reason: 'not needed' }]);
-    const rb = await api('POST', `/v1/attempts/${b.attempt.id}/lease`, { state: 'running' }, { runnerId: runner });
+    const rb = await api(
+      'POST',
+      `/v1/attempts/${b.attempt.id}/lease`,
+      { state: 'running' },
+      { runnerId: runner },
+    );
     expect(rb.body.controls).toEqual([{ type: 'stop', graceMs: 500 }]);
     // The runner honours them: cancelled ends the job, stopped requeues it.
-    const ca = await api('POST', `/v1/attempts/${a.attempt.id}/complete`, { outcome: 'cancelled', lastSeq: 0 }, { runnerId: runner });
+    const ca = await api(
+      'POST',
+      `/v1/attempts/${a.attempt.id}/complete`,
+      { outcome: 'cancelled', lastSeq: 0 },
+      { runnerId: runner },
+    );
     expect(ca.body.job.status).toBe('cancelled');
     const cb = await api(
       'POST',

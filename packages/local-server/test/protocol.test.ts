@@ -29,7 +29,10 @@ describe('protocol basics', () => {
   it('answers /v1/me for the default account', async () => {
     const { api } = await startServer();
     const me = meResponseSchema.parse((await api('GET', '/v1/me')).body);
-    expect(me).toEqual({ account: { id: 'local', name: 'local' }, workspaces: [{ id: 'local', name: 'local' }] });
+    expect(me).toEqual({
+      account: { id: 'local', name: 'local' },
+      workspaces: [{ id: 'local', name: 'local' }],
+    });
   });
 
   it('rejects malformed JSON with request.invalid', async () => {

@@ -31,14 +31,17 @@ const PICK = `
 export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | null {
   const result = store.tx(() => {
     const active = (
-      store.db.prepare("SELECT count(*) AS n FROM attempts WHERE runner_id = ? AND status = 'active'").get(runner.id) as {
+      store.db
+        .prepare("SELECT count(*) AS n FROM attempts WHERE runner_id = ? AND status = 'active'")
+        .get(runner.id) as {
         n: number;
       }
     ).n;
     if (active >= runner.capacity) return null;
     const job = store.db
       .prepare(PICK)
-      .get({ agents: runner.eligible_agents, account: runner.account_id, name: runner.name }) as JobRow | undefined;
+      .get({ agents: runner.eligible_agents, account: runner.account_id, name: runner.name }) as
+      JobRow | undefined;
     if (!job) return null;
 
     const now = Date.now();
@@ -53,7 +56,9 @@ export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | 
 
     let forgeToken: string | null = null;
     if (job.repo_owner && job.repo_name && job.clone_url && isForgeCloneUrl(store, job.clone_url)) {
-      const exists = store.db.prepare('SELECT 1 FROM repos WHERE owner = ? AND name = ?').get(job.repo_owner, job.repo_name);
+      const exists = store.db
+        .prepare('SELECT 1 FROM repos WHERE owner = ? AND name = ?')
+        .get(job.repo_owner, job.repo_name);
       if (exists) forgeToken = newToken('coordfa');
     }
 
@@ -63,7 +68,15 @@ export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | 
         `INSERT INTO attempts (id, job_id, number, runner_id, status, started_at, lease_expires_at, forge_token_hash)
          VALUES (?, ?, ?, ?, 'active', ?, ?, ?)`,
       )
-      .run(attemptId, job.id, number, runner.id, now, leaseExpiresAt, forgeToken ? hashToken(forgeToken) : null);
+      .run(
+        attemptId,
+        job.id,
+        number,
+        runner.id,
+        now,
+        leaseExpiresAt,
+        forgeToken ? hashToken(forgeToken) : null,
+      );
     store.db.prepare("UPDATE jobs SET status = 'in_progress', updated_at = ? WHERE id = ?").run(now, job.id);
 
     const envelope: AssignmentEnvelope = {

@@ -27,19 +27,29 @@ export function createAccount(
   options: { name: string; id?: string; workspaces?: string[] },
 ): Account & { token: string } {
   const id = options.id ?? options.name;
-  if (!NAME.test(options.name) || !NAME.test(id)) throw new TypeError(`invalid account name: ${options.name}`);
+  if (!NAME.test(options.name) || !NAME.test(id))
+    throw new TypeError(`invalid account name: ${options.name}`);
   const token = newToken('coord');
   const now = Date.now();
   store.tx(() => {
-    store.db.prepare('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)').run(id, options.name, now);
-    store.db.prepare('INSERT INTO tokens (hash, account_id, created_at) VALUES (?, ?, ?)').run(hashToken(token), id, now);
+    store.db
+      .prepare('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)')
+      .run(id, options.name, now);
+    store.db
+      .prepare('INSERT INTO tokens (hash, account_id, created_at) VALUES (?, ?, ?)')
+      .run(hashToken(token), id, now);
     for (const ws of options.workspaces ?? [DEFAULT_WORKSPACE]) addMember(store, ws, id);
   });
   return { id, name: options.name, token };
 }
 
 /** Makes `accountId` a member of workspace `workspaceId`, creating the workspace if needed. */
-export function addMember(store: Store, workspaceId: string, accountId: string, workspaceName = workspaceId): void {
+export function addMember(
+  store: Store,
+  workspaceId: string,
+  accountId: string,
+  workspaceName = workspaceId,
+): void {
   if (!NAME.test(workspaceId)) throw new TypeError(`invalid workspace id: ${workspaceId}`);
   store.db
     .prepare('INSERT OR IGNORE INTO workspaces (id, name, created_at) VALUES (?, ?, ?)')
@@ -79,7 +89,9 @@ export function accountByToken(store: Store, token: string): Account | null {
 }
 
 export function accountById(store: Store, id: string): Account | null {
-  return (store.db.prepare('SELECT id, name FROM accounts WHERE id = ?').get(id) as Account | undefined) ?? null;
+  return (
+    (store.db.prepare('SELECT id, name FROM accounts WHERE id = ?').get(id) as Account | undefined) ?? null
+  );
 }
 
 export function workspacesOf(store: Store, accountId: string): Workspace[] {
@@ -92,7 +104,8 @@ export function workspacesOf(store: Store, accountId: string): Workspace[] {
 
 export function isMember(store: Store, workspaceId: string, accountId: string): boolean {
   return (
-    store.db.prepare('SELECT 1 FROM memberships WHERE workspace_id = ? AND account_id = ?').get(workspaceId, accountId) !==
-    undefined
+    store.db
+      .prepare('SELECT 1 FROM memberships WHERE workspace_id = ? AND account_id = ?')
+      .get(workspaceId, accountId) !== undefined
   );
 }

@@ -16,7 +16,12 @@ interface ArtifactRow {
   created_at: number;
 }
 
-const toView = (r: ArtifactRow): ArtifactView => ({ path: r.path, size: r.size, sha256: r.sha256, createdAt: iso(r.created_at) });
+const toView = (r: ArtifactRow): ArtifactView => ({
+  path: r.path,
+  size: r.size,
+  sha256: r.sha256,
+  createdAt: iso(r.created_at),
+});
 
 /**
  * Path segments as they arrive (still URI-encoded) -> a safe relative path, or a 400 that names
@@ -24,7 +29,9 @@ const toView = (r: ArtifactRow): ArtifactView => ({ path: r.path, size: r.size, 
  */
 export function artifactPath(rawSegments: string[]): string {
   const bad = (message: string) =>
-    new ApiError(400, 'request.invalid', `Invalid artifact path: ${message}`, { issues: [{ path: 'path', message }] });
+    new ApiError(400, 'request.invalid', `Invalid artifact path: ${message}`, {
+      issues: [{ path: 'path', message }],
+    });
   if (rawSegments.length === 0) throw bad('is empty');
   const segments = rawSegments.map((s) => {
     let decoded: string;
@@ -33,12 +40,14 @@ export function artifactPath(rawSegments: string[]): string {
     } catch {
       throw bad('is not valid percent-encoding');
     }
-    if (decoded === '' || decoded === '.' || decoded === '..') throw bad('must be a relative path inside the work directory');
+    if (decoded === '' || decoded === '.' || decoded === '..')
+      throw bad('must be a relative path inside the work directory');
     if (/[/\\\0]/.test(decoded)) throw bad('must be a relative path inside the work directory');
     return decoded;
   });
   const path = segments.join('/');
-  if (/^[A-Za-z]:/.test(path) || path.length > 512) throw bad('must be a relative path inside the work directory');
+  if (/^[A-Za-z]:/.test(path) || path.length > 512)
+    throw bad('must be a relative path inside the work directory');
   return path;
 }
 
@@ -52,7 +61,11 @@ export async function putArtifact(
 ): Promise<ArtifactView> {
   const attempt = ownAttempt(store, accountId, runnerId, attemptId);
   if (attempt.status === 'lost') {
-    throw new ApiError(409, 'lease.lost', `This runner no longer holds attempt ${attemptId}: its lease expired`);
+    throw new ApiError(
+      409,
+      'lease.lost',
+      `This runner no longer holds attempt ${attemptId}: its lease expired`,
+    );
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   try {

@@ -143,7 +143,9 @@ export function completeAttempt(
     store.db.prepare('UPDATE jobs SET status = ?, updated_at = ? WHERE id = ?').run(status, now, job.id);
     requeued = status === 'ready';
     const response: CompleteResponse = { job: { id: job.id, status } };
-    store.db.prepare('UPDATE attempts SET completion_answer = ? WHERE id = ?').run(JSON.stringify(response), attemptId);
+    store.db
+      .prepare('UPDATE attempts SET completion_answer = ? WHERE id = ?')
+      .run(JSON.stringify(response), attemptId);
     return response;
   });
   if (requeued) store.notifyReady();

@@ -19,9 +19,14 @@ export function appendEvents(
   const encoded = events.map((e, i) => {
     const data = JSON.stringify(e.data);
     if (Buffer.byteLength(data) > MAX_EVENT_BYTES) {
-      throw new ApiError(400, 'request.invalid', `Event seq ${e.seq} is larger than ${MAX_EVENT_BYTES} bytes`, {
-        issues: [{ path: `events.${i}.data`, message: `larger than ${MAX_EVENT_BYTES} bytes` }],
-      });
+      throw new ApiError(
+        400,
+        'request.invalid',
+        `Event seq ${e.seq} is larger than ${MAX_EVENT_BYTES} bytes`,
+        {
+          issues: [{ path: `events.${i}.data`, message: `larger than ${MAX_EVENT_BYTES} bytes` }],
+        },
+      );
     }
     return { ...e, data };
   });
@@ -29,7 +34,11 @@ export function appendEvents(
     const attempt = ownAttempt(store, accountId, runnerId, attemptId);
     // Late events after completion are welcome (the spool may lag); after a lost lease they are not.
     if (attempt.status === 'lost') {
-      throw new ApiError(409, 'lease.lost', `This runner no longer holds attempt ${attemptId}: its lease expired`);
+      throw new ApiError(
+        409,
+        'lease.lost',
+        `This runner no longer holds attempt ${attemptId}: its lease expired`,
+      );
     }
     const insert = store.db.prepare(
       'INSERT OR IGNORE INTO events (attempt_id, seq, at, type, data) VALUES (?, ?, ?, ?, ?)',
@@ -57,13 +66,24 @@ export function appendEvents(
   });
 }
 
-export function listEvents(store: Store, accountId: string, attemptId: string, after: number, limit: number): EventPage {
+export function listEvents(
+  store: Store,
+  accountId: string,
+  attemptId: string,
+  after: number,
+  limit: number,
+): EventPage {
   const attempt = visibleAttempt(store, accountId, attemptId);
   const rows = store.db
     .prepare('SELECT seq, at, type, data FROM events WHERE attempt_id = ? AND seq > ? ORDER BY seq LIMIT ?')
     .all(attemptId, after, limit) as { seq: number; at: string; type: string; data: string }[];
   return {
-    events: rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type, data: JSON.parse(r.data) as Record<string, unknown> })),
+    events: rows.map((r) => ({
+      seq: r.seq,
+      at: r.at,
+      type: r.type,
+      data: JSON.parse(r.data) as Record<string, unknown>,
+    })),
     ack: attempt.events_acked,
   };
 }

@@ -26,31 +26,55 @@ export function putInteraction(
     const existing = row(store, interactionId);
     if (existing) {
       if (existing.attempt_id !== attemptId || existing.request !== encoded) {
-        throw new ApiError(409, 'interaction.conflict', `Interaction ${interactionId} exists with a different request`);
+        throw new ApiError(
+          409,
+          'interaction.conflict',
+          `Interaction ${interactionId} exists with a different request`,
+        );
       }
       return toInteractionView(existing);
     }
     if (attempt.status !== 'active') {
-      throw new ApiError(409, 'lease.lost', `This runner no longer holds attempt ${attemptId}: it is ${attempt.status}`);
+      throw new ApiError(
+        409,
+        'lease.lost',
+        `This runner no longer holds attempt ${attemptId}: it is ${attempt.status}`,
+      );
     }
     store.db
-      .prepare('INSERT INTO interactions (id, attempt_id, job_id, request, created_at) VALUES (?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO interactions (id, attempt_id, job_id, request, created_at) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(interactionId, attemptId, attempt.job_id, encoded, Date.now());
     return toInteractionView(row(store, interactionId)!);
   });
 }
 
-export function getInteraction(store: Store, accountId: string, attemptId: string, interactionId: string): InteractionView {
+export function getInteraction(
+  store: Store,
+  accountId: string,
+  attemptId: string,
+  interactionId: string,
+): InteractionView {
   visibleAttempt(store, accountId, attemptId);
   const found = row(store, interactionId);
   if (!found || found.attempt_id !== attemptId) {
-    throw new ApiError(404, 'interaction.not_found', `No interaction ${interactionId} in attempt ${attemptId}`);
+    throw new ApiError(
+      404,
+      'interaction.not_found',
+      `No interaction ${interactionId} in attempt ${attemptId}`,
+    );
   }
   return toInteractionView(found);
 }
 
 /** First answer wins; a later one learns the winner from the 409's details. */
-export function answerInteraction(store: Store, accountId: string, interactionId: string, req: AnswerRequest): InteractionView {
+export function answerInteraction(
+  store: Store,
+  accountId: string,
+  interactionId: string,
+  req: AnswerRequest,
+): InteractionView {
   return store.tx(() => {
     const found = row(store, interactionId);
     if (!found) throw new ApiError(404, 'interaction.not_found', `No interaction ${interactionId}`);
@@ -60,15 +84,25 @@ export function answerInteraction(store: Store, accountId: string, interactionId
       throw new ApiError(404, 'interaction.not_found', `No interaction ${interactionId}`);
     }
     if (found.answer !== null) {
-      throw new ApiError(409, 'interaction.already_answered', `Interaction ${interactionId} was already answered`, {
-        details: { answer: JSON.parse(found.answer) as unknown, by: found.answered_by },
-      });
+      throw new ApiError(
+        409,
+        'interaction.already_answered',
+        `Interaction ${interactionId} was already answered`,
+        {
+          details: { answer: JSON.parse(found.answer) as unknown, by: found.answered_by },
+        },
+      );
     }
     const kind = (JSON.parse(found.request) as { kind: string }).kind;
     if (req.answer.kind !== 'timeout' && req.answer.kind !== kind) {
-      throw new ApiError(400, 'request.invalid', `Interaction ${interactionId} is a ${kind}, not a ${req.answer.kind}`, {
-        issues: [{ path: 'answer.kind', message: `must be ${kind} or timeout` }],
-      });
+      throw new ApiError(
+        400,
+        'request.invalid',
+        `Interaction ${interactionId} is a ${kind}, not a ${req.answer.kind}`,
+        {
+          issues: [{ path: 'answer.kind', message: `must be ${kind} or timeout` }],
+        },
+      );
     }
     store.db
       .prepare('UPDATE interactions SET answer = ?, answered_by = ?, answered_at = ? WHERE id = ?')

@@ -17,7 +17,13 @@ interface JobColumns {
   status: 'ready' | 'backlog';
 }
 
-function insertJob(store: Store, workspaceId: string, submittedBy: string, spec: unknown, cols: JobColumns): string {
+function insertJob(
+  store: Store,
+  workspaceId: string,
+  submittedBy: string,
+  spec: unknown,
+  cols: JobColumns,
+): string {
   const id = newId('job');
   const now = Date.now();
   store.tx(() => {
@@ -87,23 +93,30 @@ export function insertRawJob(
   },
 ): string {
   const routing = options.routing ?? { mode: 'mine' };
-  return insertJob(store, options.workspaceId ?? DEFAULT_WORKSPACE, options.submittedBy ?? DEFAULT_ACCOUNT, options.spec, {
-    agentId: options.agentId,
-    routingMode: routing.mode,
-    routingRunner: routing.mode === 'runner' ? routing.runnerName : null,
-    contextType: 'unknown',
-    repoOwner: null,
-    repoName: null,
-    cloneUrl: null,
-    maxAttempts: options.maxAttempts ?? 3,
-    status: 'ready',
-  });
+  return insertJob(
+    store,
+    options.workspaceId ?? DEFAULT_WORKSPACE,
+    options.submittedBy ?? DEFAULT_ACCOUNT,
+    options.spec,
+    {
+      agentId: options.agentId,
+      routingMode: routing.mode,
+      routingRunner: routing.mode === 'runner' ? routing.runnerName : null,
+      contextType: 'unknown',
+      repoOwner: null,
+      repoName: null,
+      cloneUrl: null,
+      maxAttempts: options.maxAttempts ?? 3,
+      status: 'ready',
+    },
+  );
 }
 
 /** The job, if the account may see it (a member of its workspace). */
 export function visibleJob(store: Store, accountId: string, jobId: string): JobRow {
   const row = jobRow(store, jobId);
-  if (!row || !isMember(store, row.workspace_id, accountId)) throw new ApiError(404, 'job.not_found', `No job ${jobId}`);
+  if (!row || !isMember(store, row.workspace_id, accountId))
+    throw new ApiError(404, 'job.not_found', `No job ${jobId}`);
   return row;
 }
 
@@ -118,14 +131,18 @@ export function listJobs(
        WHERE (@workspace IS NULL OR j.workspace_id = @workspace) AND (@status IS NULL OR j.status = @status)
        ORDER BY j.seq`,
     )
-    .all({ account: accountId, workspace: filter.workspace ?? null, status: filter.status ?? null }) as JobRow[];
+    .all({
+      account: accountId,
+      workspace: filter.workspace ?? null,
+      status: filter.status ?? null,
+    }) as JobRow[];
   return rows.map((row) => toJobView(store, row));
 }
 
 function activeAttemptId(store: Store, jobId: string): string | undefined {
-  const row = store.db.prepare("SELECT id FROM attempts WHERE job_id = ? AND status = 'active'").get(jobId) as
-    | { id: string }
-    | undefined;
+  const row = store.db
+    .prepare("SELECT id FROM attempts WHERE job_id = ? AND status = 'active'")
+    .get(jobId) as { id: string } | undefined;
   return row?.id;
 }
 
@@ -157,7 +174,8 @@ export function stopJob(store: Store, accountId: string, jobId: string, graceMs?
   store.tx(() => {
     const job = visibleJob(store, accountId, jobId);
     const attemptId = job.status === 'in_progress' ? activeAttemptId(store, jobId) : undefined;
-    if (!attemptId) throw new ApiError(409, 'job.invalid_state', `Job ${jobId} is ${job.status}, not running`);
+    if (!attemptId)
+      throw new ApiError(409, 'job.invalid_state', `Job ${jobId} is ${job.status}, not running`);
     addControl(store, attemptId, { type: 'stop', ...(graceMs !== undefined ? { graceMs } : {}) }, Date.now());
   });
   return toJobView(store, jobRow(store, jobId)!);
@@ -174,21 +192,30 @@ export function addControl(store: Store, attemptId: string, payload: object, now
  * budget lasts, Failed after, Cancelled if someone asked. Stopped attempts do not use the budget.
  * Returns the new status; the caller wakes parked claims after commit when it is `ready`.
  */
-export function requeueOrFail(store: Store, jobId: string, now: number, countsAgainstBudget: boolean): JobStatus {
+export function requeueOrFail(
+  store: Store,
+  jobId: string,
+  now: number,
+  countsAgainstBudget: boolean,
+): JobStatus {
   const job = jobRow(store, jobId)!;
   let status: JobStatus;
   if (job.cancel_requested) status = 'cancelled';
   else if (!countsAgainstBudget) status = 'ready';
   else {
     const used = (
-      store.db.prepare("SELECT count(*) AS n FROM attempts WHERE job_id = ? AND status != 'stopped'").get(jobId) as {
+      store.db
+        .prepare("SELECT count(*) AS n FROM attempts WHERE job_id = ? AND status != 'stopped'")
+        .get(jobId) as {
         n: number;
       }
     ).n;
     status = used < job.max_attempts ? 'ready' : 'failed';
   }
   store.db
-    .prepare('UPDATE jobs SET status = ?, updated_at = ?, ready_at = CASE WHEN ? THEN ? ELSE ready_at END WHERE id = ?')
+    .prepare(
+      'UPDATE jobs SET status = ?, updated_at = ?, ready_at = CASE WHEN ? THEN ? ELSE ready_at END WHERE id = ?',
+    )
     .run(status, now, status === 'ready' ? 1 : 0, now, jobId);
   return status;
 }

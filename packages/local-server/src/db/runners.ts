@@ -17,7 +17,9 @@ type Registration = z.output<typeof registerRunnerRequestSchema>;
 
 /** Keyed by (account, machineId): a restarted runner gets its id back, with its details refreshed. */
 export function registerRunner(store: Store, accountId: string, req: Registration): RunnerRow {
-  const eligible = req.agents.filter((a: DetectedAgent) => a.state === 'detected' && a.enabled).map((a) => a.id);
+  const eligible = req.agents
+    .filter((a: DetectedAgent) => a.state === 'detected' && a.enabled)
+    .map((a) => a.id);
   const now = Date.now();
   return store.tx(() => {
     const existing = store.db
@@ -55,6 +57,7 @@ export function getRunner(store: Store, runnerId: string, accountId: string): Ru
   const row = store.db
     .prepare('SELECT id, account_id, name, capacity, eligible_agents FROM runners WHERE id = ?')
     .get(runnerId) as RunnerRow | undefined;
-  if (!row || row.account_id !== accountId) throw new ApiError(404, 'runner.not_found', `No runner ${runnerId} for this account`);
+  if (!row || row.account_id !== accountId)
+    throw new ApiError(404, 'runner.not_found', `No runner ${runnerId} for this account`);
   return row;
 }

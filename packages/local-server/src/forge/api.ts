@@ -22,9 +22,14 @@ class ForgeError extends Error {
   }
 }
 
-const validationFailed = (errors: Record<string, unknown>[]) => new ForgeError(422, 'Validation Failed', errors);
+const validationFailed = (errors: Record<string, unknown>[]) =>
+  new ForgeError(422, 'Validation Failed', errors);
 
-async function jsonBody<S extends z.ZodType>(c: Context<ForgeEnv>, schema: S, resource: string): Promise<z.output<S>> {
+async function jsonBody<S extends z.ZodType>(
+  c: Context<ForgeEnv>,
+  schema: S,
+  resource: string,
+): Promise<z.output<S>> {
   let json: unknown;
   try {
     json = JSON.parse((await c.req.text()) || '{}');
@@ -34,7 +39,12 @@ async function jsonBody<S extends z.ZodType>(c: Context<ForgeEnv>, schema: S, re
   const result = schema.safeParse(json);
   if (!result.success) {
     throw validationFailed(
-      result.error.issues.map((i) => ({ resource, field: i.path.join('.'), code: 'invalid', message: i.message })),
+      result.error.issues.map((i) => ({
+        resource,
+        field: i.path.join('.'),
+        code: 'invalid',
+        message: i.message,
+      })),
     );
   }
   return result.data;
@@ -107,7 +117,12 @@ export function forgeApiRoutes(store: Store): Hono<ForgeEnv> {
     const key = `${principal.name}/${req.name}`;
     if (creating.has(key) || findRepo(store, principal.name, req.name)) {
       throw validationFailed([
-        { resource: 'Repository', code: 'custom', field: 'name', message: 'name already exists on this account' },
+        {
+          resource: 'Repository',
+          code: 'custom',
+          field: 'name',
+          message: 'name already exists on this account',
+        },
       ]);
     }
     creating.add(key);
@@ -138,7 +153,11 @@ export function forgeApiRoutes(store: Store): Hono<ForgeEnv> {
     }
     if (findPulls(store, repo, { head, state: 'open' }).length > 0) {
       throw validationFailed([
-        { resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${repo.owner}:${head}.` },
+        {
+          resource: 'PullRequest',
+          code: 'custom',
+          message: `A pull request already exists for ${repo.owner}:${head}.`,
+        },
       ]);
     }
     const pull = insertPull(store, repo, {
@@ -181,7 +200,11 @@ export function forgeApiRoutes(store: Store): Hono<ForgeEnv> {
       const others = findPulls(store, repo, { head: pull.head_ref, state: 'open' });
       if (others.length > 0) {
         throw validationFailed([
-          { resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${repo.owner}:${pull.head_ref}.` },
+          {
+            resource: 'PullRequest',
+            code: 'custom',
+            message: `A pull request already exists for ${repo.owner}:${pull.head_ref}.`,
+          },
         ]);
       }
     }
@@ -198,9 +221,14 @@ export function forgeApiRoutes(store: Store): Hono<ForgeEnv> {
 
   app.onError((error, c) => {
     if (error instanceof ForgeError) {
-      const headers: Record<string, string> = error.status === 401 ? { 'WWW-Authenticate': 'Basic realm="coord"' } : {};
+      const headers: Record<string, string> =
+        error.status === 401 ? { 'WWW-Authenticate': 'Basic realm="coord"' } : {};
       return c.json(
-        { message: error.message, ...(error.errors ? { errors: error.errors } : {}), documentation_url: DOCS },
+        {
+          message: error.message,
+          ...(error.errors ? { errors: error.errors } : {}),
+          documentation_url: DOCS,
+        },
         error.status,
         headers,
       );

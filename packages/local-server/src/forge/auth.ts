@@ -22,7 +22,13 @@ export function forgePrincipal(store: Store, token: string | null): ForgePrincip
     | { id: string; repo_owner: string; repo_name: string; submitted_by: string; account_name: string }
     | undefined;
   if (!row) return null;
-  return { kind: 'attempt', name: row.account_name, accountId: row.submitted_by, owner: row.repo_owner, repo: row.repo_name };
+  return {
+    kind: 'attempt',
+    name: row.account_name,
+    accountId: row.submitted_by,
+    owner: row.repo_owner,
+    repo: row.repo_name,
+  };
 }
 
 /** Accounts reach every repository on this local forge; an attempt token only its job's. */

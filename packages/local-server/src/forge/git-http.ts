@@ -9,7 +9,12 @@ import { REPO_NAME, findRepo } from './repos.js';
 export const GIT_PREFIX = '/forge/git/';
 const PATH = /^\/forge\/git\/([A-Za-z0-9_.-]{1,100})\/([A-Za-z0-9_.-]{1,100})\.git(\/[A-Za-z0-9_./-]*)?$/;
 
-function plain(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+function plain(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
   res.end(`${message}\n`);
 }
@@ -21,7 +26,8 @@ function plain(res: ServerResponse, status: number, message: string, headers: Re
 export function handleGitHttp(store: Store, req: IncomingMessage, res: ServerResponse): void {
   const [rawPath = '', query = ''] = (req.url ?? '').split('?', 2);
   const match = PATH.exec(rawPath);
-  if (!match || rawPath.includes('/..') || !REPO_NAME.test(match[2]!)) return plain(res, 404, 'Repository not found');
+  if (!match || rawPath.includes('/..') || !REPO_NAME.test(match[2]!))
+    return plain(res, 404, 'Repository not found');
   const [, owner, name, rest = '/'] = match as unknown as [string, string, string, string | undefined];
 
   const principal = forgePrincipal(store, tokenFromAuthorization(req.headers.authorization));

@@ -27,7 +27,10 @@ export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Runs git with an argv array (never a shell) and collects its output. */
-export function git(args: string[], options: { cwd?: string; input?: string | Buffer } = {}): Promise<GitResult> {
+export function git(
+  args: string[],
+  options: { cwd?: string; input?: string | Buffer } = {},
+): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, { cwd: options.cwd, env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -36,7 +39,11 @@ export function git(args: string[], options: { cwd?: string; input?: string | Bu
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', reject);
     child.on('close', (code) =>
-      resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+      resolve({
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
     );
     child.stdin.on('error', () => undefined); // git may exit before reading all input
     child.stdin.end(options.input ?? '');
@@ -44,7 +51,10 @@ export function git(args: string[], options: { cwd?: string; input?: string | Bu
 }
 
 /** Like git(), but a non-zero exit is an error carrying stderr. */
-export async function gitOk(args: string[], options: { cwd?: string; input?: string | Buffer } = {}): Promise<string> {
+export async function gitOk(
+  args: string[],
+  options: { cwd?: string; input?: string | Buffer } = {},
+): Promise<string> {
   const result = await git(args, options);
   if (result.code !== 0) throw new Error(`git ${args[0]} failed (${result.code}): ${result.stderr.trim()}`);
   return result.stdout;

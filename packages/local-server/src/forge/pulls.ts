@@ -57,11 +57,17 @@ export function findPulls(
          AND (@state = 'all' OR state = @state)
        ORDER BY number DESC`,
     )
-    .all({ repo: repo.id, head: filter.head ?? null, base: filter.base ?? null, state: filter.state }) as PullRow[];
+    .all({
+      repo: repo.id,
+      head: filter.head ?? null,
+      base: filter.base ?? null,
+      state: filter.state,
+    }) as PullRow[];
 }
 
 export function findPull(store: Store, repo: RepoRow, number: number): PullRow | undefined {
-  return store.db.prepare('SELECT * FROM pulls WHERE repo_id = ? AND number = ?').get(repo.id, number) as PullRow | undefined;
+  return store.db.prepare('SELECT * FROM pulls WHERE repo_id = ? AND number = ?').get(repo.id, number) as
+    PullRow | undefined;
 }
 
 export function insertPull(
@@ -72,7 +78,11 @@ export function insertPull(
   const now = Date.now();
   return store.tx(() => {
     const next =
-      (store.db.prepare('SELECT max(number) AS n FROM pulls WHERE repo_id = ?').get(repo.id) as { n: number | null }).n ?? 0;
+      (
+        store.db.prepare('SELECT max(number) AS n FROM pulls WHERE repo_id = ?').get(repo.id) as {
+          n: number | null;
+        }
+      ).n ?? 0;
     store.db
       .prepare(
         `INSERT INTO pulls (repo_id, number, title, body, head_ref, base_ref, state, created_by, created_at, updated_at)
@@ -109,9 +119,17 @@ export function updatePull(
 }
 
 /** A pull request in GitHub's JSON shape; `withStats` adds the diff numbers (single-PR answers). */
-export async function pullJson(store: Store, repo: RepoRow, pull: PullRow, withStats: boolean): Promise<Record<string, unknown>> {
+export async function pullJson(
+  store: Store,
+  repo: RepoRow,
+  pull: PullRow,
+  withStats: boolean,
+): Promise<Record<string, unknown>> {
   const api = forgeApiBase(store);
-  const [headSha, baseSha] = await Promise.all([branchSha(store, repo, pull.head_ref), branchSha(store, repo, pull.base_ref)]);
+  const [headSha, baseSha] = await Promise.all([
+    branchSha(store, repo, pull.head_ref),
+    branchSha(store, repo, pull.base_ref),
+  ]);
   const repoView = repoJson(store, repo);
   const user = { login: pull.created_by, id: 1, type: 'User' };
   const ref = (name: string, sha: string | null) => ({

@@ -23,7 +23,8 @@ export function repoDir(store: Store, owner: string, name: string): string {
 }
 
 export function findRepo(store: Store, owner: string, name: string): RepoRow | undefined {
-  return store.db.prepare('SELECT * FROM repos WHERE owner = ? AND name = ?').get(owner, name) as RepoRow | undefined;
+  return store.db.prepare('SELECT * FROM repos WHERE owner = ? AND name = ?').get(owner, name) as
+    RepoRow | undefined;
 }
 
 /**
@@ -82,9 +83,11 @@ export function repoJson(store: Store, repo: RepoRow): Record<string, unknown> {
 export async function branchSha(store: Store, repo: RepoRow, branch: string): Promise<string | null> {
   if (!BRANCH_NAME.test(branch)) return null;
   try {
-    return (await gitOk(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
-      cwd: repoDir(store, repo.owner, repo.name),
-    })).trim();
+    return (
+      await gitOk(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
+        cwd: repoDir(store, repo.owner, repo.name),
+      })
+    ).trim();
   } catch {
     return null;
   }

@@ -23,6 +23,12 @@ export function isForgeCloneUrl(store: Store, cloneUrl: string): boolean {
     return false;
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'];
-  const sameHost = url.hostname === base.hostname || (loopback.includes(url.hostname) && loopback.includes(base.hostname));
-  return url.protocol === base.protocol && sameHost && url.port === base.port && url.pathname.startsWith('/forge/git/');
+  const sameHost =
+    url.hostname === base.hostname || (loopback.includes(url.hostname) && loopback.includes(base.hostname));
+  return (
+    url.protocol === base.protocol &&
+    sameHost &&
+    url.port === base.port &&
+    url.pathname.startsWith('/forge/git/')
+  );
 }

@@ -35,7 +35,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   v1.use('*', async (c, next) => {
     const header = c.req.header('authorization');
-    if (!header) throw new ApiError(401, 'auth.missing_token', 'An Authorization: Bearer <token> header is required');
+    if (!header)
+      throw new ApiError(401, 'auth.missing_token', 'An Authorization: Bearer <token> header is required');
     const token = tokenFromAuthorization(header);
     const account = token ? accountByToken(deps.store, token) : null;
     if (!account) throw new ApiError(401, 'auth.invalid_token', 'The token is not valid for this server');
@@ -47,10 +48,13 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   v1.route('/', attemptRoutes(deps));
   v1.route('/', artifactRoutes(deps));
   v1.route('/', jobRoutes(deps));
-  v1.notFound((c) => c.json(new ApiError(404, 'request.not_found', `No route ${c.req.method} ${c.req.path}`).toBody(), 404));
+  v1.notFound((c) =>
+    c.json(new ApiError(404, 'request.not_found', `No route ${c.req.method} ${c.req.path}`).toBody(), 404),
+  );
   v1.onError((error, c) => {
     if (error instanceof ApiError) {
-      const headers: Record<string, string> = error.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="coord"' } : {};
+      const headers: Record<string, string> =
+        error.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="coord"' } : {};
       return c.json(error.toBody(), error.status, headers);
     }
     console.error('coord-local-server: internal error', error);
@@ -60,6 +64,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/v1', v1);
   app.route('/forge/api', forgeApiRoutes(deps.store));
   app.route('/', webRoutes(deps.store));
-  app.notFound((c) => c.json(new ApiError(404, 'request.not_found', `No route ${c.req.method} ${c.req.path}`).toBody(), 404));
+  app.notFound((c) =>
+    c.json(new ApiError(404, 'request.not_found', `No route ${c.req.method} ${c.req.path}`).toBody(), 404),
+  );
   return app;
 }

@@ -8,9 +8,14 @@ const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
 function invalid(error: z.ZodError, what: string): ApiError {
   const issues = toErrorIssues(error);
-  return new ApiError(400, 'request.invalid', `Invalid ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, {
-    issues,
-  });
+  return new ApiError(
+    400,
+    'request.invalid',
+    `Invalid ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    {
+      issues,
+    },
+  );
 }
 
 /** Parses the JSON body with a protocol schema; unknown fields are dropped, bad ones named. */
@@ -57,8 +62,16 @@ export async function readOptionalBody<S extends z.ZodType>(c: Ctx, schema: S): 
 export function parseValue<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
-    const issues = toErrorIssues(result.error).map((i) => ({ ...i, path: i.path === '(root)' ? what : `${what}.${i.path}` }));
-    throw new ApiError(400, 'request.invalid', `Invalid ${what}: ${issues.map((i) => i.message).join('; ')}`, { issues });
+    const issues = toErrorIssues(result.error).map((i) => ({
+      ...i,
+      path: i.path === '(root)' ? what : `${what}.${i.path}`,
+    }));
+    throw new ApiError(
+      400,
+      'request.invalid',
+      `Invalid ${what}: ${issues.map((i) => i.message).join('; ')}`,
+      { issues },
+    );
   }
   return result.data;
 }

@@ -9,7 +9,10 @@ import { findPull, diffStat } from '../forge/pulls.js';
 import { findRepo } from '../forge/repos.js';
 
 const escape = (s: string) =>
-  s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+  s.replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
+  );
 
 const page = (title: string, body: string) =>
   `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title>
@@ -18,9 +21,13 @@ const page = (title: string, body: string) =>
 
 /** Browsers ask for a user and password: any user name, the API token as the password. */
 function unauthorized(c: Context) {
-  return c.html(page('Sign in', '<p>Sign in with any user name and your Coord token as the password.</p>'), 401, {
-    'WWW-Authenticate': 'Basic realm="coord"',
-  });
+  return c.html(
+    page('Sign in', '<p>Sign in with any user name and your Coord token as the password.</p>'),
+    401,
+    {
+      'WWW-Authenticate': 'Basic realm="coord"',
+    },
+  );
 }
 
 /** A minimal stand-in for the Coord web app: the job list and pull request pages. */
@@ -35,7 +42,9 @@ export function webRoutes(store: Store): Hono {
       .reverse()
       .map((job) => {
         const last = job.attempts.at(-1);
-        const pr = last?.pullRequest ? `<a href="${escape(last.pullRequest.url)}">#${last.pullRequest.number}</a>` : '';
+        const pr = last?.pullRequest
+          ? `<a href="${escape(last.pullRequest.url)}">#${last.pullRequest.number}</a>`
+          : '';
         return `<tr><td>${escape(job.id)}</td><td>${escape(String(job.spec.title ?? ''))}</td><td>${job.status}</td><td>${job.attempts.length}</td><td>${pr}</td></tr>`;
       })
       .join('');
@@ -52,7 +61,8 @@ export function webRoutes(store: Store): Hono {
     if (!principal) return unauthorized(c);
     const { owner, repo: name, number } = c.req.param();
     const repo = findRepo(store, owner, name);
-    const pull = repo && mayAccess(principal, owner, name) ? findPull(store, repo, Number(number)) : undefined;
+    const pull =
+      repo && mayAccess(principal, owner, name) ? findPull(store, repo, Number(number)) : undefined;
     if (!repo || !pull) return c.html(page('Not found', '<p>Not found</p>'), 404);
     const stat = await diffStat(store, repo, pull.base_ref, pull.head_ref);
     return c.html(

@@ -56,7 +56,12 @@ export function artifactRoutes({ store }: Deps): Hono<AppEnv> {
 
   app.get('/attempts/:attemptId/artifacts/*', async (c) => {
     const attemptId = idParam(c, 'attemptId');
-    const { view, bytes } = await getArtifact(store, c.get('account').id, attemptId, rawArtifactPath(c, attemptId));
+    const { view, bytes } = await getArtifact(
+      store,
+      c.get('account').id,
+      attemptId,
+      rawArtifactPath(c, attemptId),
+    );
     return c.body(new Uint8Array(bytes), 200, {
       'content-type': 'application/octet-stream',
       'x-coord-sha256': view.sha256,

@@ -52,7 +52,12 @@ export function attemptRoutes({ store }: Deps): Hono<AppEnv> {
   });
 
   app.get('/attempts/:attemptId/interactions/:interactionId', (c) => {
-    const view = getInteraction(store, c.get('account').id, idParam(c, 'attemptId'), idParam(c, 'interactionId'));
+    const view = getInteraction(
+      store,
+      c.get('account').id,
+      idParam(c, 'attemptId'),
+      idParam(c, 'interactionId'),
+    );
     return c.json({ interaction: view });
   });
 

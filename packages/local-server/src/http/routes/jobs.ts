@@ -7,7 +7,10 @@ import { toJobView } from '../../db/views.js';
 import type { AppEnv, Deps } from '../context.js';
 import { idParam, parseValue, readBody, readOptionalBody } from '../validate.js';
 
-const listQuerySchema = z.object({ workspace: z.string().min(1).max(128).optional(), status: jobStatusSchema.optional() });
+const listQuerySchema = z.object({
+  workspace: z.string().min(1).max(128).optional(),
+  status: jobStatusSchema.optional(),
+});
 const cancelBodySchema = z.object({ reason: z.string().max(2000).optional() });
 const stopBodySchema = z.object({ graceMs: z.number().int().nonnegative().max(3_600_000).optional() });
 

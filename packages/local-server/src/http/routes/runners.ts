@@ -1,4 +1,8 @@
-import { claimRequestSchema, registerRunnerRequestSchema, type RegisterRunnerResponse } from '@coord/runner-protocol';
+import {
+  claimRequestSchema,
+  registerRunnerRequestSchema,
+  type RegisterRunnerResponse,
+} from '@coord/runner-protocol';
 import { Hono } from 'hono';
 import { claimWithWait } from '../../claims/long-poll.js';
 import { workspacesOf } from '../../db/accounts.js';
