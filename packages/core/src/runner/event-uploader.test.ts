@@ -239,6 +239,22 @@ describe('createEventUploader', () => {
     expectAllHeld(server, spool, 1);
   });
 
+  it('keeps uploading after an interval timer fires with nothing left to send', async () => {
+    const { server, clock, spool, uploader, write } = setup();
+    // One event arms the interval timer; two more fill a batch, which is sent at once.
+    write(3);
+    await until(() => uploader.acked === 3, 'the full batch');
+    // The stale timer fires with nothing pending.
+    clock.advance(100);
+    await until(() => true);
+    write(1);
+    clock.advance(100);
+    await until(() => uploader.acked === 4 || server.batches.length > 1, 'the next upload');
+    expect(server.batches).toEqual([[1, 2, 3], [4]]);
+    expectAllHeld(server, spool, 4);
+    await expect(uploader.drain()).resolves.toBeUndefined();
+  });
+
   it('stop() cancels a scheduled send', async () => {
     const { server, clock, uploader, write } = setup();
     write(1);

@@ -38,7 +38,11 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
   const maxBatch = Math.min(options.maxBatch, MAX_EVENTS_PER_BATCH);
   let acked = 0;
   let timer: unknown = null;
-  let inFlight: Promise<void> | null = null;
+  /**
+   * True while a send loop runs. A flag, not the loop's promise: a loop with nothing to send
+   * finishes synchronously, before its promise could be stored, and would leave it set forever.
+   */
+  let sending = false;
   let stopped = false;
   let leaseLost = false;
   let failures = 0;
@@ -47,7 +51,7 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
   const pending = () => spool.lastSeq(attemptId) - acked;
 
   function schedule(delayMs: number): void {
-    if (stopped || timer !== null || inFlight) return;
+    if (stopped || timer !== null || sending) return;
     timer = clock.setTimeout(() => {
       timer = null;
       void send();
@@ -55,35 +59,33 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
   }
 
   async function send(): Promise<void> {
-    if (stopped || inFlight) return;
-    inFlight = (async () => {
-      try {
-        while (!stopped && pending() > 0) {
-          const batch = spool.read(attemptId, acked, maxBatch);
-          if (batch.length === 0) break;
-          const ack = await client.uploadEvents(runnerId, attemptId, batch);
-          // The server's ack is the truth: it may be below what we sent (a gap) or above (a retry).
-          acked = Math.min(ack, spool.lastSeq(attemptId));
-          spool.release(attemptId, acked);
-          failures = 0;
-        }
-      } catch (error) {
-        if (isCoordError(error) && error.code === 'lease.lost') {
-          leaseLost = true;
-          stopped = true;
-          options.onLeaseLost();
-          settle(error);
-          return;
-        }
-        failures += 1;
-        options.onError(error);
-      } finally {
-        inFlight = null;
+    if (stopped || sending) return;
+    sending = true;
+    try {
+      while (!stopped && pending() > 0) {
+        const batch = spool.read(attemptId, acked, maxBatch);
+        if (batch.length === 0) break;
+        const ack = await client.uploadEvents(runnerId, attemptId, batch);
+        // The server's ack is the truth: it may be below what we sent (a gap) or above (a retry).
+        acked = Math.min(ack, spool.lastSeq(attemptId));
+        spool.release(attemptId, acked);
+        failures = 0;
       }
-      if (pending() === 0) settle();
-      else if (!stopped) schedule(backoff(failures, options.intervalMs));
-    })();
-    return inFlight;
+    } catch (error) {
+      if (isCoordError(error) && error.code === 'lease.lost') {
+        leaseLost = true;
+        stopped = true;
+        options.onLeaseLost();
+        settle(error);
+        return;
+      }
+      failures += 1;
+      options.onError(error);
+    } finally {
+      sending = false;
+    }
+    if (pending() === 0) settle();
+    else if (!stopped) schedule(backoff(failures, options.intervalMs));
   }
 
   function settle(error?: unknown): void {
