@@ -239,6 +239,21 @@ describe('createEventUploader', () => {
     expectAllHeld(server, spool, 1);
   });
 
+  it('stops on lease.lost: tells the runner, rejects drain with lease.lost and sends nothing more', async () => {
+    const { server, clock, uploader, write, leaseLost } = setup();
+    server.script = ['lease-lost'];
+    write(2);
+    const drain = uploader.drain();
+    await expect(drain).rejects.toMatchObject({ code: 'lease.lost' });
+    expect(leaseLost()).toBe(1);
+    write(5);
+    clock.advance(60_000);
+    await until(() => true);
+    expect(server.batches).toEqual([[1, 2]]);
+    const later = await uploader.drain().catch((e: unknown) => e);
+    expect(isCoordError(later) && later.code).toBe('lease.lost');
+  });
+
   it('keeps uploading after an interval timer fires with nothing left to send', async () => {
     const { server, clock, spool, uploader, write } = setup();
     // One event arms the interval timer; two more fill a batch, which is sent at once.

@@ -44,7 +44,8 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
    */
   let sending = false;
   let stopped = false;
-  let leaseLost = false;
+  /** The server's lease.lost error, once it came: later drains reject with it too. */
+  let leaseLost: unknown = null;
   let failures = 0;
   let waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
 
@@ -73,7 +74,7 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
       }
     } catch (error) {
       if (isCoordError(error) && error.code === 'lease.lost') {
-        leaseLost = true;
+        leaseLost = error;
         stopped = true;
         options.onLeaseLost();
         settle(error);
@@ -106,7 +107,7 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
       else schedule(options.intervalMs);
     },
     drain() {
-      if (leaseLost) return Promise.reject(new Error('lease lost'));
+      if (leaseLost) return Promise.reject(leaseLost);
       if (pending() === 0) return Promise.resolve();
       const done = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
       if (timer !== null) {
