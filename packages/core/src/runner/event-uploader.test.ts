@@ -1,9 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AttemptEvent } from '@coord/runner-protocol';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../client/api-error.js';
 import type { CoordClient } from '../client/coord-client.js';
 import { CoordError, isCoordError } from '../errors.js';
-import { createMemoryEventSpool, type EventSpool } from '../store/event-spool.js';
+import { createFileEventSpool, createMemoryEventSpool, type EventSpool } from '../store/event-spool.js';
 import { createEventUploader, type EventUploaderOptions } from './event-uploader.js';
 import type { Clock } from './ports.js';
 
@@ -268,6 +271,42 @@ describe('createEventUploader', () => {
     expect(server.batches).toEqual([[1, 2, 3], [4]]);
     expectAllHeld(server, spool, 4);
     await expect(uploader.drain()).resolves.toBeUndefined();
+  });
+
+  it('resends from a lower ack even when it had already released those events', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coord-uploader-'));
+    try {
+      const { server, clock, uploader, write, errors } = setup({ spool: createFileEventSpool(dir) });
+      write(3);
+      await until(() => uploader.acked === 3, 'the first batch');
+      // The server loses what it had (restored from a backup) before the next batch.
+      server.forget(2);
+      write(3);
+      await until(() => uploader.acked === 6, 'everything acked again');
+      clock.advance(60_000);
+      expect(server.ack()).toBe(6);
+      expect(server.batches).toEqual([[1, 2, 3], [4, 5, 6], [2, 3, 4]]);
+      expect(errors).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('backs off instead of spinning when its spool no longer holds what the server asks for', async () => {
+    const { server, clock, uploader, write, errors } = setup();
+    write(3);
+    await until(() => uploader.acked === 3, 'the first batch');
+    server.forget(2);
+    write(3);
+    await until(() => errors.length === 1, 'the failure');
+    expect(isCoordError(errors[0]) && errors[0].code).toBe('store.failed');
+    const sent = server.batches.length;
+    expect(sent).toBeLessThan(5);
+    expect(clock.pendingTimers).toBe(1);
+    let drained = false;
+    void uploader.drain().then(() => (drained = true));
+    await until(() => true);
+    expect(drained).toBe(false);
   });
 
   it('stop() cancels a scheduled send', async () => {

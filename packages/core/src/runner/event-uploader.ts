@@ -1,6 +1,6 @@
 import { MAX_EVENTS_PER_BATCH } from '@coord/runner-protocol';
 import type { CoordClient } from '../client/coord-client.js';
-import { isCoordError } from '../errors.js';
+import { CoordError, isCoordError } from '../errors.js';
 import type { EventSpool } from '../store/event-spool.js';
 import type { Clock } from './ports.js';
 
@@ -65,7 +65,15 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
     try {
       while (!stopped && pending() > 0) {
         const batch = spool.read(attemptId, acked, maxBatch);
-        if (batch.length === 0) break;
+        if (batch[0]?.seq !== acked + 1) {
+          // The server holds less than it once acknowledged, and the spool no longer has the rest:
+          // back off and say so, rather than resend the same batch in a tight loop.
+          throw new CoordError(
+            'store.failed',
+            `The event spool of attempt ${attemptId} no longer holds event ${acked + 1}, which the server needs`,
+            { retryable: true },
+          );
+        }
         const ack = await client.uploadEvents(runnerId, attemptId, batch);
         // The server's ack is the truth: it may be below what we sent (a gap) or above (a retry).
         acked = Math.min(ack, spool.lastSeq(attemptId));

@@ -57,6 +57,8 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
   const memory = createMemoryEventSpool();
   const loaded = new Set<string>();
   const lastSeqs = new Map<string, number>();
+  /** Per attempt, the highest seq dropped from memory; older events are read back from the file. */
+  const released = new Map<string, number>();
 
   const fileOf = (attemptId: string) => join(dir, safeSegment(attemptId), 'events.ndjson');
 
@@ -107,6 +109,24 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
     loaded.add(attemptId);
   }
 
+  function readFile(attemptId: string, afterSeq: number, limit: number): AttemptEvent[] {
+    let text: string;
+    try {
+      text = readFileSync(fileOf(attemptId), 'utf8');
+    } catch (error) {
+      throw spoolError(attemptId, error);
+    }
+    const out: AttemptEvent[] = [];
+    let seq = 0;
+    for (const line of text.split('\n')) {
+      if (out.length >= limit) break;
+      if (!line.trim()) continue;
+      seq += 1;
+      if (seq > afterSeq) out.push({ ...(JSON.parse(line) as AttemptEvent), seq });
+    }
+    return out;
+  }
+
   return {
     append(attemptId, event) {
       load(attemptId);
@@ -134,13 +154,18 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
     },
     read(attemptId, afterSeq, limit) {
       load(attemptId);
+      // The server lost events it had acknowledged (a restore, a bug): the file still has them.
+      if (afterSeq < (released.get(attemptId) ?? 0)) return readFile(attemptId, afterSeq, limit);
       return memory.read(attemptId, afterSeq, limit);
     },
     lastSeq(attemptId) {
       load(attemptId);
       return lastSeqs.get(attemptId) ?? 0;
     },
-    release: (attemptId, ackedSeq) => memory.release(attemptId, ackedSeq),
+    release(attemptId, ackedSeq) {
+      released.set(attemptId, Math.max(released.get(attemptId) ?? 0, ackedSeq));
+      memory.release(attemptId, ackedSeq);
+    },
   };
 }
 
