@@ -239,6 +239,22 @@ describe('attemptMachine', () => {
     expect(h.calls.report[0]?.finish.outcome).toBe('stopped');
   });
 
+  it('STOP with an interruptAgent that fails kills the agent and reports stopped, instead of crashing', async () => {
+    const h = harness();
+    h.prepare.resolve({ workDir: '/w' });
+    await h.reach({ running: 'working' });
+    h.actor.send({ type: 'STOP' });
+    await h.reach({ running: 'stopping' });
+    h.interrupt.reject(new Error('no such process'));
+    await h.reach('reporting');
+    expect(h.actor.getSnapshot().status).toBe('active');
+    // The graceful way failed: the hard way is leaving `running`, which aborts the agent.
+    expect(h.calls.agentSignal?.aborted).toBe(true);
+    expect(h.calls.report[0]?.finish).toEqual({ outcome: 'stopped', error: null });
+    h.report.resolve();
+    await h.reach('done');
+  });
+
   it('STOP while preparing reports stopped without running the agent', async () => {
     const h = harness();
     h.actor.send({ type: 'STOP' });

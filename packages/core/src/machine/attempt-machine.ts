@@ -162,7 +162,15 @@ export const attemptMachine = setup({
         stopping: {
           entry: assign({ stopRequested: true }),
           // Graceful: interrupt, let the agent exit on its own; the runAgent actor then settles.
-          invoke: { src: 'interruptAgent' },
+          invoke: {
+            src: 'interruptAgent',
+            // If the agent cannot even be interrupted, stop it the hard way: leaving `running`
+            // aborts runAgent, which kills it. (Unhandled, the error would crash the whole actor.)
+            onError: {
+              target: '#attempt.reporting',
+              actions: assign({ finish: () => ({ outcome: 'stopped' as const, error: null }) }),
+            },
+          },
         },
       },
       on: {
