@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { artifactListSchema, artifactResponseSchema } from '@coord/runner-protocol';
+import { MAX_ARTIFACT_BYTES, artifactListSchema, artifactResponseSchema } from '@coord/runner-protocol';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -87,5 +87,39 @@ describe('artifacts', () => {
     });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('lease.lost');
+  });
+});
+
+describe('artifact limits', () => {
+  it('refuses an upload declared larger than MAX_ARTIFACT_BYTES with 413 artifact.too_large', async () => {
+    const { server, api } = await startServer();
+    const runner = await register(api);
+    await submit(api);
+    const { attempt } = await claimNow(api, runner);
+    const { hostname, port } = new URL(server.url);
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        {
+          hostname,
+          port,
+          method: 'PUT',
+          path: `/v1/attempts/${attempt.id}/artifacts/big.bin`,
+          headers: {
+            authorization: `Bearer ${server.token}`,
+            'coord-runner-id': runner,
+            'content-length': String(MAX_ARTIFACT_BYTES + 1),
+          },
+        },
+        (r) => {
+          let text = '';
+          r.on('data', (d: Buffer) => (text += d.toString()));
+          r.on('end', () => resolve({ status: r.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.write('partial'); // never sends the rest: the server answers from the header
+    });
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body).error.code).toBe('artifact.too_large');
   });
 });

@@ -81,7 +81,6 @@ export function completeAttempt(
   req: Completion,
 ): CompleteResponse {
   const canonical = JSON.stringify(req);
-  let requeued = false;
   const answer = store.tx((): CompleteResponse => {
     const attempt = ownAttempt(store, accountId, runnerId, attemptId);
     if (attempt.completion !== null) {
@@ -141,14 +140,14 @@ export function completeAttempt(
         break;
     }
     store.db.prepare('UPDATE jobs SET status = ?, updated_at = ? WHERE id = ?').run(status, now, job.id);
-    requeued = status === 'ready';
     const response: CompleteResponse = { job: { id: job.id, status } };
     store.db
       .prepare('UPDATE attempts SET completion_answer = ? WHERE id = ?')
       .run(JSON.stringify(response), attemptId);
     return response;
   });
-  if (requeued) store.notifyReady();
+  // Wake parked claims: the job may be Ready again, and this runner has a free slot either way.
+  store.notifyReady();
   return answer;
 }
 

@@ -8,7 +8,7 @@ import { claimWithWait } from '../../claims/long-poll.js';
 import { workspacesOf } from '../../db/accounts.js';
 import { getRunner, registerRunner } from '../../db/runners.js';
 import type { AppEnv, Deps } from '../context.js';
-import { idParam, readBody } from '../validate.js';
+import { idParam, readBody, readOptionalBody } from '../validate.js';
 
 export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -28,7 +28,7 @@ export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
 
   app.post('/runners/:runnerId/claim', async (c) => {
     const runnerId = idParam(c, 'runnerId');
-    const req = await readBody(c, claimRequestSchema);
+    const req = await readOptionalBody(c, claimRequestSchema);
     const runner = getRunner(store, runnerId, c.get('account').id);
     const waitMs = Math.min(req.waitMs, store.timings.claimWaitMs);
     const assignment = await claimWithWait(store, claims, runner, waitMs, c.req.raw.signal);
