@@ -92,13 +92,14 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
       await resetWorkTreeConfig(workDir, remote.url, this.emptyHooksDir);
 
       const git = this.git(workDir, signal);
-      const baseBranch = requestedBase ?? (await defaultBranch(git, signal));
-      const baseTip = await remoteBranchTip(git, signal, baseBranch);
+      const origin = await originBranches(git, signal);
+      const baseBranch = requestedBase ?? defaultBranch(origin);
+      const baseTip = origin.tips.get(baseBranch);
       if (!baseTip) {
         throw new CoordError('git.invalid_branch', `Base branch ${baseBranch} does not exist on ${remoteDisplayName(remote)}.`);
       }
       // A revision continues the branch earlier attempts pushed; a first attempt starts from the base.
-      const branchTip = attempt.branch ? await remoteBranchTip(git, signal, branch) : null;
+      const branchTip = attempt.branch ? origin.tips.get(branch) : undefined;
       const start = branchTip ?? baseTip;
       await gitStep(signal, 'workspace.failed', `Checking out ${branch}`, () =>
         git.raw(['checkout', '--quiet', '--no-track', '-B', branch, start]),
@@ -295,28 +296,37 @@ function assertCommitId(value: string): string {
   return value;
 }
 
-async function defaultBranch(git: SimpleGit, signal: AbortSignal): Promise<string> {
-  const ref = (
-    await gitStep(signal, 'git.clone_failed', 'Reading the default branch', () =>
-      git.raw(['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']),
-    )
-  ).trim();
+interface OriginBranches {
+  /** Branch name -> commit, as of the mirror's fetch. */
+  tips: Map<string, string>;
+  /** What origin's HEAD points at, if anything. */
+  head: string | null;
+}
+
+/** Every branch of origin and its default branch, in one git call (each call costs a process). */
+async function originBranches(git: SimpleGit, signal: AbortSignal): Promise<OriginBranches> {
   const prefix = 'refs/remotes/origin/';
-  if (!ref.startsWith(prefix)) {
+  const output = await gitStep(signal, 'workspace.failed', 'Listing the branches of origin', () =>
+    git.raw(['for-each-ref', '--format=%(refname)%09%(objectname)%09%(symref)', prefix]),
+  );
+  const tips = new Map<string, string>();
+  let head: string | null = null;
+  for (const line of output.split('\n')) {
+    const [ref = '', sha = '', symref = ''] = line.split('\t');
+    if (!ref.startsWith(prefix)) continue;
+    const name = ref.slice(prefix.length);
+    if (name === 'HEAD') head = symref.startsWith(prefix) ? symref.slice(prefix.length) : null;
+    else tips.set(name, sha);
+  }
+  return { tips, head };
+}
+
+function defaultBranch(origin: OriginBranches): string {
+  if (!origin.head) {
     throw new CoordError(
       'git.invalid_branch',
       'The repository has no default branch (is it empty?); give the job a base branch.',
     );
   }
-  return assertBranchName(ref.slice(prefix.length), 'Default branch');
-}
-
-/** The commit at the tip of `branch` on origin (as of the mirror's fetch), or null. */
-async function remoteBranchTip(git: SimpleGit, signal: AbortSignal, branch: string): Promise<string | null> {
-  const sha = (
-    await gitStep(signal, 'workspace.failed', `Looking up ${branch}`, () =>
-      git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `refs/remotes/origin/${branch}^{commit}`]),
-    )
-  ).trim();
-  return sha || null;
+  return assertBranchName(origin.head, 'Default branch');
 }

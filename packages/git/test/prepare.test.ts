@@ -59,7 +59,8 @@ describe('prepare', () => {
     expect(fx.logs.some((line) => line.startsWith('Updating mirror of acme/widgets'))).toBe(true);
     expect(fx.logs.some((line) => line.startsWith('Creating mirror'))).toBe(false);
     expect((await readdir(fx.ctx.mirrorsDir)).filter((name) => name.endsWith('.git'))).toHaveLength(1);
-    expect(elapsed).toBeLessThan(1000);
+    // Generous: tests run in parallel on busy machines; bench/prepare.mjs measures it properly.
+    expect(elapsed).toBeLessThan(2500);
   });
 
   it('continues the branch an earlier attempt pushed (a revision)', async () => {
@@ -87,6 +88,16 @@ describe('prepare', () => {
     const second = await fx.port.prepare(fx.prepareInput());
     expect(second.workDir).toBe(first.workDir);
     expect((await fx.ctx.git(second.workDir, 'status', '--porcelain')).trim()).toBe('');
+  });
+
+  it('fails clearly on an empty repository', async () => {
+    const empty = join(fx.ctx.root, 'origin', 'empty.git');
+    await fx.ctx.git(fx.ctx.root, 'init', '--quiet', '--bare', empty);
+    const error = await fx.port
+      .prepare(fx.prepareInput({ repository: { cloneUrl: `file://${empty}` } }))
+      .catch((e: unknown) => e);
+    expect(isCoordError(error) && error.code).toBe('git.invalid_branch');
+    expect((error as Error).message).toMatch(/no default branch/);
   });
 
   it('honours an aborted signal', async () => {

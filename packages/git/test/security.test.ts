@@ -44,7 +44,7 @@ describe('hostile input', () => {
   ];
 
   it.each(hostileUrls)('refuses the clone URL %j with git.invalid_remote and touches nothing', async (url, reason) => {
-    fx = await createFixture({ allowFileRemotes: false });
+    fx = await createFixture({ allowFileRemotes: false }, { withOrigin: false });
     const error = await caught(fx.port.prepare(fx.prepareInput({ repository: { cloneUrl: url } })));
     expect(error.code).toBe('git.invalid_remote');
     expect(error.retryable).toBe(false);
@@ -55,7 +55,7 @@ describe('hostile input', () => {
   });
 
   it('refuses file: remotes unless allowFileRemotes is set', async () => {
-    fx = await createFixture({ allowFileRemotes: false });
+    fx = await createFixture({ allowFileRemotes: false }, { withOrigin: false });
     const error = await caught(fx.port.prepare(fx.prepareInput()));
     expect(error.code).toBe('git.invalid_remote');
     expect(error.message).toContain('file:');
@@ -64,7 +64,7 @@ describe('hostile input', () => {
   const hostileBranches = ['--upload-pack=x', '-x', 'a..b', 'HEAD', 'main@{1}', 'feature/.hidden', 'x.lock', 'a b', 'a~1', 'a:b', '/abs', 'trailing/', 'a//b', 'ends.', 'ü'];
 
   it.each(hostileBranches)('refuses the attempt branch %j with git.invalid_branch and touches nothing', async (branch) => {
-    fx = await createFixture();
+    fx = await createFixture({}, { withOrigin: false });
     const error = await caught(fx.port.prepare(fx.prepareInput({ attempt: { branch } })));
     expect(error.code).toBe('git.invalid_branch');
     expect(error.message).toContain(JSON.stringify(branch));
@@ -72,7 +72,7 @@ describe('hostile input', () => {
   });
 
   it('refuses a hostile base branch', async () => {
-    fx = await createFixture();
+    fx = await createFixture({}, { withOrigin: false });
     const error = await caught(fx.port.prepare(fx.prepareInput({ repository: { baseBranch: '--orphan' } })));
     expect(error.code).toBe('git.invalid_branch');
   });

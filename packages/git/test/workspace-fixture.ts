@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { PrepareInput, PublishInput, PreparedWorkspace, RepositoryWorkspacePort } from '@coord/runner-core';
 import type { AttemptInfo, ForgeCredentials, Repository } from '@coord/runner-protocol';
 import { createRepositoryWorkspaces, type RepositoryWorkspacesOptions } from '../src/index.js';
@@ -21,9 +23,13 @@ export interface Fixture {
 
 export const jobId = 'job_7f3a9c21de';
 
-export async function createFixture(options: Partial<RepositoryWorkspacesOptions> = {}): Promise<Fixture> {
+/** `withOrigin: false` skips creating the bare origin, for tests that must fail before git runs. */
+export async function createFixture(
+  options: Partial<RepositoryWorkspacesOptions> = {},
+  { withOrigin = true } = {},
+): Promise<Fixture> {
   const ctx = await createTestContext();
-  const origin = await createOrigin(ctx);
+  const origin = withOrigin ? await createOrigin(ctx) : unusedOrigin(ctx);
   const api = await startFakePullsApi();
   const port = createRepositoryWorkspaces({
     workspaceDir: ctx.workspaceDir,
@@ -83,5 +89,15 @@ export async function createFixture(options: Partial<RepositoryWorkspacesOptions
       await api.close();
       await ctx.cleanup();
     },
+  };
+}
+
+function unusedOrigin(ctx: TestContext): Origin {
+  const dir = join(ctx.root, 'origin', 'missing.git');
+  return {
+    dir,
+    cloneUrl: pathToFileURL(dir).href,
+    commit: () => Promise.reject(new Error('this fixture has no origin')),
+    tip: () => Promise.resolve(null),
   };
 }
