@@ -139,7 +139,7 @@ export const attemptMachine = setup({
                 context.finish ??
                 (event.output.status === 'interrupted' || context.stopRequested
                   ? { outcome: 'stopped', error: null }
-                  : { outcome: 'failed', error: event.output.error ?? toErrorPayload(new Error('The agent failed')) }),
+                  : { outcome: 'failed', error: event.output.error ?? { code: 'agent.failed', message: 'The agent failed without giving a reason', retryable: false } }),
             }),
           },
         ],

@@ -106,6 +106,8 @@ interface AttemptRecord {
   agentRun: AgentRun | null;
   leaseTimer: unknown;
   leaseLost: boolean;
+  /** Set once `job.finished` is spooled: later events (the final state) stay local. */
+  reported: boolean;
   pending: Map<string, PendingInteraction>;
   done: Promise<void>;
   markDone: () => void;
@@ -153,7 +155,7 @@ export function createRunner(options: RunnerOptions): Runner {
   /** Spools a job event (so it reaches the server), then shows it to subscribers. */
   function emitJob(record: AttemptRecord, event: DistributiveOmit<JobEvent, 'at' | 'jobId' | 'attemptId'>): void {
     const full = { ...event, at: clock.now(), jobId: record.jobId, attemptId: record.attemptId } as JobEvent;
-    if (!record.leaseLost) {
+    if (!record.leaseLost && !record.reported) {
       const { type, at, jobId: _j, attemptId: _a, ...data } = full;
       try {
         spool.append(record.attemptId, { type, at: new Date(at).toISOString(), data });
@@ -205,8 +207,20 @@ export function createRunner(options: RunnerOptions): Runner {
     }
   }
 
+  /** A backoff wait that `stop()` cuts short. */
+  let wakeSleep: (() => void) | null = null;
   function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => clock.setTimeout(resolve, ms));
+    return new Promise((resolve) => {
+      const handle = clock.setTimeout(() => {
+        wakeSleep = null;
+        resolve();
+      }, ms);
+      wakeSleep = () => {
+        clock.clearTimeout(handle);
+        wakeSleep = null;
+        resolve();
+      };
+    });
   }
 
   function acceptAssignment(raw: unknown): void {
@@ -264,6 +278,7 @@ export function createRunner(options: RunnerOptions): Runner {
       agentRun: null,
       leaseTimer: null,
       leaseLost: false,
+      reported: false,
       pending: new Map(),
       done,
       markDone,
@@ -433,6 +448,7 @@ export function createRunner(options: RunnerOptions): Runner {
             outputs: publication?.outputs ?? null,
             error: finish.error,
           });
+          record.reported = true;
           try {
             await record.uploader.drain();
             await client.complete(runnerId!, record.attemptId, {
@@ -552,6 +568,7 @@ export function createRunner(options: RunnerOptions): Runner {
     stopping = true;
     setStatus('stopping', reason);
     claimAbort?.abort();
+    wakeSleep?.();
     const wake = slotWaiter;
     slotWaiter = null;
     wake?.();
