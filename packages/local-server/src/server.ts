@@ -81,10 +81,17 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       clearInterval(sweeper);
       unsubscribe();
       claims.flush();
+      // Answered long polls leave keep-alive sockets behind: close them as they go idle, and
+      // cut whatever is still busy after a second.
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        const idle = setInterval(() => server.closeIdleConnections(), 20);
+        const hard = setTimeout(() => server.closeAllConnections(), 1_000);
+        server.close(() => {
+          clearInterval(idle);
+          clearTimeout(hard);
+          resolve();
+        });
         server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 1_000).unref();
       });
       store.close();
     })();
