@@ -43,17 +43,25 @@ try {
     allowFileRemotes: true,
     environment: { PATH: process.env.PATH, HOME: root },
   });
+  const phases = [];
   const prepare = async (n) => {
     const started = performance.now();
+    const marks = {};
+    const log = (message) => {
+      const match = /^(Mirror|Cloned).* in (\d+) ms$/.exec(message);
+      if (match) marks[match[1] === 'Mirror' ? 'mirrorMs' : 'cloneMs'] = Number(match[2]);
+    };
     await port.prepare({
       job: { id: `job_${n}`, title: 'Bench job' },
       attempt: { id: `a${n}`, jobId: `job_${n}`, workspaceId: 'w', number: 1, leaseExpiresAt: new Date().toISOString(), previousSessionId: null, branch: null },
       repository: { cloneUrl: pathToFileURL(origin).href, owner: 'bench', name: 'repo' },
       forge: null,
       signal: new AbortController().signal,
-      log: () => {},
+      log,
     });
-    return performance.now() - started;
+    const total = performance.now() - started;
+    phases.push({ ...marks, checkoutMs: Math.round(total - (marks.mirrorMs ?? 0) - (marks.cloneMs ?? 0)) });
+    return total;
   };
   const first = await prepare(0);
   const warm = [];
@@ -66,6 +74,8 @@ try {
     firstPrepareMs: Math.round(first),
     warmPrepareMedianMs: Math.round(warm[2]),
     warmPrepareMaxMs: Math.round(warm[4]),
+    // Per prepare: mirror fetch, clone from the mirror, and the rest (mostly writing the checkout).
+    phases,
   };
   console.log(JSON.stringify(result));
 } finally {

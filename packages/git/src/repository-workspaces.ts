@@ -233,9 +233,12 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
       if (signal.aborted) throw new CoordError('job.cancelled', 'Pushing was cancelled.', { cause: error });
       const message = gitMessage(error);
       if (/\[rejected\]|\[remote rejected\]|non-fast-forward|fetch first|stale info|!\s+\S+:\S+\s+\[/i.test(message)) {
+        const moved = /non-fast-forward|fetch first|stale info/i.test(message)
+          ? ' (the branch on origin has commits this attempt did not start from: someone pushed to it)'
+          : '';
         throw new CoordError(
           'git.push_rejected',
-          `Push of ${branch} to ${remoteDisplayName(remote)} was rejected: ${message}`,
+          `Push of ${branch} to ${remoteDisplayName(remote)} was rejected${moved}: ${message}`,
           { cause: error, retryable: false },
         );
       }

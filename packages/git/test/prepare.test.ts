@@ -63,6 +63,17 @@ describe('prepare', () => {
     expect(elapsed).toBeLessThan(2500);
   });
 
+  it('serializes concurrent prepares on one repository through the mirror lock', async () => {
+    const [a, b] = await Promise.all([
+      fx.port.prepare(fx.prepareInput({ job: { id: 'job_concurrent_a' } })),
+      fx.port.prepare(fx.prepareInput({ job: { id: 'job_concurrent_b' } })),
+    ]);
+    expect(a.baseCommit).toBe(b.baseCommit);
+    expect(fx.logs.filter((line) => line.startsWith('Creating mirror'))).toHaveLength(1);
+    expect(fx.logs.filter((line) => line.startsWith('Updating mirror'))).toHaveLength(1);
+    expect((await readdir(fx.ctx.mirrorsDir)).sort()).toEqual([expect.stringMatching(/^acme-widgets-[0-9a-f]{16}\.git$/)]);
+  });
+
   it('continues the branch an earlier attempt pushed (a revision)', async () => {
     const branch = 'coord/fix-the-flaky-widget-test-job_7f3a';
     const pushed = await fx.origin.commit(branch, { 'fix.txt': 'attempt 1\n' });

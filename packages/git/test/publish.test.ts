@@ -163,6 +163,7 @@ describe('publish', () => {
     expect(error.code).toBe('git.push_rejected');
     expect(error.retryable).toBe(false);
     expect(error.message).toContain(branch);
+    expect(error.message).toContain('someone pushed to it');
     expect(await fx.origin.tip(branch)).toBe(someoneElse);
     expect(fx.api.requests).toHaveLength(0);
   });
@@ -174,6 +175,16 @@ describe('publish', () => {
     const error = await caught(fx.port.publish(fx.publishInput(ws, { repository: gone })));
     expect(error.code).toBe('git.push_failed');
     expect(error.message).not.toContain(fx.forge.token);
+  });
+
+  it('honours an aborted signal and pushes nothing', async () => {
+    const ws = await fx.port.prepare(fx.prepareInput());
+    await writeFile(join(ws.workDir, 'a.txt'), 'one\n');
+    const controller = new AbortController();
+    controller.abort();
+    const error = await caught(fx.port.publish(fx.publishInput(ws, { signal: controller.signal })));
+    expect(error.code).toBe('job.cancelled');
+    expect(await fx.origin.tip(ws.branch)).toBeNull();
   });
 
   it('without forge credentials fails with git.pr_failed before pushing anything', async () => {
