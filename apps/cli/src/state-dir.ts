@@ -19,6 +19,7 @@ export function resolveStateDir(flag?: string): string {
 /** A random id kept in the state dir, so that re-registering after a restart keeps the runner id. */
 export function loadMachineId(stateDir: string): string {
   const file = join(stateDir, 'machine-id');
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   try {
     const id = readFileSync(file, 'utf8').trim();
     if (id.length >= 8) return id;
@@ -41,9 +42,10 @@ export function loadToken(options: { tokenFile?: string; stateDir: string }): st
   const credentials = join(options.stateDir, 'credentials');
   try {
     return readTokenFile(credentials);
-  } catch {
+  } catch (error) {
     throw new Error(
       `No Coord token: set ${TOKEN_ENV}, pass --token-file <file>, or save it with \`coord-runner login --token-file <file>\` (looked in ${credentials}).`,
+      { cause: error },
     );
   }
 }
@@ -53,7 +55,9 @@ function readTokenFile(file: string): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`Cannot read the token file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new Error(`Cannot read the token file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      cause: error,
+    });
   }
   const token = text.trim();
   if (!token) throw new Error(`The token file ${file} is empty.`);

@@ -21,7 +21,7 @@ export function registerJobs(program: Command): void {
       try {
         json = JSON.parse(text);
       } catch (error) {
-        throw new Error(`${file === '-' ? 'stdin' : file} is not valid JSON: ${(error as Error).message}`);
+        throw new Error(`${file === '-' ? 'stdin' : file} is not valid JSON: ${(error as Error).message}`, { cause: error });
       }
       // Validate here too, so a mistake is named before anything is sent.
       const parsed = jobSubmissionSchema.safeParse(json);

@@ -439,6 +439,8 @@ export function createRunner(options: RunnerOptions): Runner {
 
         report: fromPromise(async ({ input }) => {
           const { finish, agentResult, publication } = input;
+          // Let subscribers see the `reporting` state before the finish it reports.
+          await Promise.resolve();
           const summary = agentResult?.summary ?? '';
           emitJob(record, {
             type: 'job.finished',
