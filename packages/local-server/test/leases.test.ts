@@ -42,7 +42,7 @@ describe('leases', () => {
     const second = await register(api, { machineId: 'machine-second' });
     const jobId = await submit(api);
     const { attempt } = await claimNow(api, first);
-    // The session id arrives as an agent event before the runner dies.
+    // The session id arrives as an agent event (as the runner sends it) before the runner dies.
     await api(
       'POST',
       `/v1/attempts/${attempt.id}/events`,
@@ -52,7 +52,7 @@ describe('leases', () => {
             seq: 1,
             at: new Date().toISOString(),
             type: 'job.agent',
-            data: { type: 'session.started', sessionId: 'sess-1' },
+            data: { event: { type: 'session.started', sessionId: 'sess-1', resumed: false } },
           },
         ],
       },

@@ -46,7 +46,7 @@ export function appendEvents(
     let sessionId: string | null = null;
     for (const [i, e] of encoded.entries()) {
       const inserted = insert.run(attemptId, e.seq, e.at, e.type, e.data).changes > 0;
-      const candidate = (events[i]!.data as { sessionId?: unknown }).sessionId;
+      const candidate = sessionIdOf(events[i]!.data);
       if (inserted && typeof candidate === 'string' && candidate.length <= 200) sessionId = candidate;
     }
     // The agent's session id usually arrives as an event: keep it so a requeued attempt can resume.
@@ -86,4 +86,16 @@ export function listEvents(
     })),
     ack: attempt.events_acked,
   };
+}
+
+/**
+ * The agent session an event announces: the runner sends it as a `job.agent` event wrapping the
+ * agent's `session.started`; a bare `sessionId` field is accepted too.
+ */
+function sessionIdOf(data: Record<string, unknown>): unknown {
+  const inner = data['event'];
+  if (inner && typeof inner === 'object' && (inner as { type?: unknown }).type === 'session.started') {
+    return (inner as { sessionId?: unknown }).sessionId;
+  }
+  return data['sessionId'];
 }
