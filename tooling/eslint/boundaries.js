@@ -75,7 +75,8 @@ export const boundaries = [
     },
   },
   {
-    files: ['**/*.test.ts', '**/test/**/*.ts'],
+    // Tests and build/test configuration are not part of any layer.
+    files: ['**/*.test.ts', '**/test/**/*.ts', '**/*.config.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
 ];
