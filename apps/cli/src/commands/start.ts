@@ -1,4 +1,4 @@
-import type { Command } from '@commander-js/extra-typings';
+import { InvalidArgumentError, type Command } from '@commander-js/extra-typings';
 import { loadToken, resolveStateDir } from '../state-dir.js';
 import { composeRunner } from '../compose.js';
 import { followRunner } from '../follow.js';
@@ -33,6 +33,8 @@ export function registerStart(program: Command): void {
 
 export function parsePositiveInt(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive whole number, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`${flag} must be a positive whole number, got "${value}"`);
+  }
   return n;
 }

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from './main.js';
+
+function run(args: string[]): { code: number | undefined; out: string; err: string } {
+  let out = '';
+  let err = '';
+  const program = buildProgram()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
+  }
+  try {
+    program.parse(['node', 'coord-runner', ...args]);
+    return { code: undefined, out, err };
+  } catch (error) {
+    return { code: (error as { exitCode?: number }).exitCode, out, err };
+  }
+}
+
+describe('coord-runner command line', () => {
+  it('lists its commands', () => {
+    const { code, out } = run(['--help']);
+    expect(code).toBe(0);
+    for (const command of ['start', 'local', 'jobs', 'demo']) expect(out).toContain(command);
+  });
+
+  it('refuses a bad --capacity with a clear message', () => {
+    const { code, err } = run(['start', '--server', 'http://127.0.0.1:1', '--capacity', 'lots']);
+    expect(code).toBe(1);
+    expect(err).toContain('--capacity must be a positive whole number, got "lots"');
+  });
+
+  it('has no --token flag: tokens never travel in argv', () => {
+    const { code, err } = run(['start', '--server', 'http://127.0.0.1:1', '--token', 'abc']);
+    expect(code).toBe(1);
+    expect(err).toMatch(/unknown option '--token'/);
+  });
+});
