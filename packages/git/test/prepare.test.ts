@@ -59,7 +59,7 @@ describe('prepare', () => {
     expect(fx.logs.some((line) => line.startsWith('Updating mirror of acme/widgets'))).toBe(true);
     expect(fx.logs.some((line) => line.startsWith('Creating mirror'))).toBe(false);
     expect((await readdir(fx.ctx.mirrorsDir)).filter((name) => name.endsWith('.git'))).toHaveLength(1);
-    // Generous: tests run in parallel on busy machines; bench/prepare.mjs measures it properly.
+    // Generous: tests run in parallel on busy machines; `pnpm bench prepare` measures it properly.
     expect(elapsed).toBeLessThan(2500);
   });
 
