@@ -10,7 +10,7 @@ import {
   type RunnerEvent,
 } from '@coord/runner-core';
 import type { AttemptEvent, JobSubmission, JobView } from '@coord/runner-protocol';
-import { firstValueFrom, filter, ReplaySubject } from 'rxjs';
+import { firstValueFrom, filter, ReplaySubject, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, tempDir } from './helpers/cli.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
@@ -27,24 +27,30 @@ async function setup(options: { serverUrl?: (server: LocalServer) => Promise<str
   cleanups.push(() => server.close());
   const url = options.serverUrl ? await options.serverUrl(server) : server.url;
   const spool = createFileEventSpool(join(dir.path, 'runner', 'attempts'));
-  const runner: Runner = createRunner({
-    client: createCoordClient({ baseUrl: url, token: server.token, minRetryDelayMs: 50, maxRetryDelayMs: 200 }),
-    identity: { machineId: 'resilience-machine', name: 'resilient', platform: 'linux', arch: 'x64', version: 'test' },
-    agents: [createDemoAgent()],
-    local: createLocalWorkspaces({ root: join(dir.path, 'runner', 'work') }),
-    spool,
-    timings: { claimWaitMs: 1_000, ...(options.leaseRenewMs ? { leaseRenewMs: options.leaseRenewMs } : {}) },
-    eventBatch: { intervalMs: 20 },
-  });
-  // Keep every event, so a test can wait for one that already happened.
-  const events = new ReplaySubject<RunnerEvent>();
-  runner.events$.subscribe(events);
-  cleanups.push(() => runner.stop());
-  await runner.start();
-  const submit = (job: JobSubmission) => createCoordClient({ baseUrl: server.url, token: server.token }).submitJob('local', job);
-  const serverEvents = async (attemptId: string) =>
-    (await createCoordClient({ baseUrl: server.url, token: server.token }).getEvents(attemptId, 0, 1000)).events;
-  return { server, runner, events, spool, submit, serverEvents };
+  /** A runner process's worth of wiring; a second call is another machine. */
+  const startRunner = async (name: string) => {
+    const runner: Runner = createRunner({
+      client: createCoordClient({ baseUrl: url, token: server.token, minRetryDelayMs: 50, maxRetryDelayMs: 200 }),
+      identity: { machineId: `machine-${name}`, name, platform: 'linux', arch: 'x64', version: 'test' },
+      agents: [createDemoAgent()],
+      local: createLocalWorkspaces({ root: join(dir.path, name, 'work') }),
+      spool,
+      timings: { claimWaitMs: 1_000, ...(options.leaseRenewMs ? { leaseRenewMs: options.leaseRenewMs } : {}) },
+      eventBatch: { intervalMs: 20 },
+      stopGraceMs: 5_000,
+    });
+    // Keep every event, so a test can wait for one that already happened.
+    const events = new ReplaySubject<RunnerEvent>();
+    runner.events$.subscribe(events);
+    cleanups.push(() => runner.stop());
+    await runner.start();
+    return { runner, events };
+  };
+  const { runner, events } = await startRunner('first');
+  const client = createCoordClient({ baseUrl: server.url, token: server.token });
+  const submit = (job: JobSubmission) => client.submitJob('local', job);
+  const serverEvents = async (attemptId: string) => (await client.getEvents(attemptId, 0, 1000)).events;
+  return { server, client, runner, events, spool, submit, serverEvents, startRunner };
 }
 
 const waitFor = <T extends RunnerEvent>(events: ReplaySubject<RunnerEvent>, match: (e: RunnerEvent) => e is T): Promise<T> =>
@@ -142,5 +148,101 @@ describe('the runner through failures', () => {
     expect(view.attempts[0]).toMatchObject({ status: 'lost', summary: null, error: null });
     const stored = await serverEvents(view.attempts[0]!.id);
     expect(stored.map((e) => e.type)).not.toContain('job.finished');
+  });
+
+  it('cancels a running job from the web: the agent is killed and the job ends Cancelled', async () => {
+    const { client, events, submit, serverEvents } = await setup({ leaseRenewMs: 100 });
+    const job = await submit({
+      title: 'Cancel me',
+      instructions: 'Run for a long time.',
+      context: { type: 'local' },
+      agent: {
+        id: 'demo',
+        plan: [{ type: 'run', command: [process.execPath, '-e', 'console.log("pid", process.pid); setTimeout(() => {}, 60000)'] }],
+      },
+      routing: { mode: 'any' },
+    });
+    const output = await waitFor(
+      events,
+      (e): e is Extract<RunnerEvent, { type: 'job.agent' }> =>
+        e.type === 'job.agent' && e.event.type === 'tool.output' && e.event.chunk.includes('pid'),
+    );
+    const pid = Number(/pid (\d+)/.exec((output.event as { chunk: string }).chunk)![1]);
+
+    await client.cancelJob(job.id);
+    const finished = await waitFor(events, (e): e is Extract<RunnerEvent, { type: 'job.finished' }> => e.type === 'job.finished');
+    expect(finished.outcome).toBe('cancelled');
+    // The agent process had exited before the runner reported the job finished.
+    const seen: RunnerEvent[] = [];
+    events.subscribe((e) => seen.push(e)).unsubscribe();
+    const exitedAt = seen.findIndex((e) => e.type === 'job.agent' && e.event.type === 'process.exited');
+    expect(exitedAt).toBeGreaterThan(-1);
+    expect(exitedAt).toBeLessThan(seen.indexOf(finished));
+    await eventually(() => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    }, 5_000, 'the agent command to be gone');
+    const view = await eventually(async () => {
+      const j = await client.getJob(job.id);
+      return j.status === 'cancelled' ? j : undefined;
+    });
+    expect(view.attempts[0]!.status).toBe('cancelled');
+    const stored = await serverEvents(view.attempts[0]!.id);
+    expectGapless(stored);
+    expect(stored.at(-1)).toMatchObject({ type: 'job.finished', data: { outcome: 'cancelled' } });
+  });
+
+  it('stops gracefully: the agent finishes its step, the job is requeued, and the next attempt resumes the session', async () => {
+    const { client, runner, events, submit, startRunner } = await setup();
+    const job = await submit({
+      title: 'Stop me gracefully',
+      instructions: 'Two steps.',
+      context: { type: 'local' },
+      agent: {
+        id: 'demo',
+        plan: [
+          { type: 'run', command: [process.execPath, '-e', 'console.log("working"); setTimeout(() => console.log("step done"), 400)'] },
+          { type: 'write', path: 'second-step.txt', content: 'done\n' },
+        ],
+      },
+      routing: { mode: 'any' },
+    });
+    const started = await waitFor(
+      events,
+      (e): e is Extract<RunnerEvent, { type: 'job.agent' }> => e.type === 'job.agent' && e.event.type === 'session.started',
+    );
+    const sessionId = (started.event as { sessionId: string }).sessionId;
+    await waitFor(events, (e): e is RunnerEvent => e.type === 'job.agent' && e.event.type === 'tool.output');
+    await runner.stop({ mode: 'graceful' });
+
+    const stopped = await waitFor(events, (e): e is Extract<RunnerEvent, { type: 'job.finished' }> => e.type === 'job.finished');
+    expect(stopped.outcome).toBe('stopped');
+    // The running step was allowed to finish; the next one never started.
+    const agentEvents = (await firstValueFrom(events.pipe(toArray()))).flatMap((e) => (e.type === 'job.agent' ? [e.event] : []));
+    expect(agentEvents.some((e) => e.type === 'tool.output' && e.chunk.includes('step done'))).toBe(true);
+    expect(agentEvents.some((e) => e.type === 'tool.started' && e.name === 'write')).toBe(false);
+    const requeued = await client.getJob(job.id);
+    expect(requeued.status).toBe('ready');
+    expect(requeued.attempts[0]).toMatchObject({ status: 'stopped', sessionId });
+
+    // Another runner takes attempt 2 and resumes the same agent session.
+    const second = await startRunner('second');
+    const resumed = await waitFor(
+      second.events,
+      (e): e is Extract<RunnerEvent, { type: 'job.agent' }> => e.type === 'job.agent' && e.event.type === 'session.started',
+    );
+    expect(resumed.event).toMatchObject({ sessionId, resumed: true });
+    const done = await eventually(async () => {
+      const j = await client.getJob(job.id);
+      return j.status === 'done' ? j : undefined;
+    });
+    expect(done.attempts.map((a) => [a.number, a.status])).toEqual([
+      [1, 'stopped'],
+      [2, 'succeeded'],
+    ]);
   });
 });

@@ -441,6 +441,9 @@ export function createRunner(options: RunnerOptions): Runner {
           const { finish, agentResult, publication } = input;
           // Let subscribers see the `reporting` state before the finish it reports.
           await Promise.resolve();
+          // A cancelled agent was killed, not awaited: report only once its process is gone, so
+          // nothing still writes in the work directory of a job the server calls finished.
+          if (record.agentRun && agentResult === null) await settleWithin(record.agentRun.result, stopGraceMs);
           const summary = agentResult?.summary ?? '';
           emitJob(record, {
             type: 'job.finished',
@@ -625,3 +628,14 @@ export function createRunner(options: RunnerOptions): Runner {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** Waits for a promise, but no longer than `ms`. */
+function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void promise.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
