@@ -9,7 +9,13 @@ export function createInstantAgent(): AgentPort {
     detect: async () => ({ id: 'demo', state: 'detected', version: 'bench', enabled: true }),
     start: () => ({
       events$: of({ type: 'turn.completed', status: 'completed' } as const),
-      result: Promise.resolve({ status: 'completed', sessionId: null, summary: '', usage: null, error: null }),
+      result: Promise.resolve({
+        status: 'completed',
+        sessionId: null,
+        summary: '',
+        usage: null,
+        error: null,
+      }),
       respond: () => undefined,
       interrupt: async () => undefined,
       kill: () => undefined,

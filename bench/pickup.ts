@@ -53,7 +53,13 @@ export async function measurePickup(options: { jobs: number; runners: number }):
     for (let i = 0; i < runnerCount; i++) {
       const runner = createRunner({
         client: createCoordClient({ baseUrl: server.url, token: server.token }),
-        identity: { machineId: `bench-machine-${i}`, name: `bench-${i}`, platform: 'linux', arch: 'x64', version: 'bench' },
+        identity: {
+          machineId: `bench-machine-${i}`,
+          name: `bench-${i}`,
+          platform: 'linux',
+          arch: 'x64',
+          version: 'bench',
+        },
         agents: [createInstantAgent()],
         local: createLocalWorkspaces({ root: join(root, `runner-${i}`) }),
         spool: createMemoryEventSpool(),
@@ -97,7 +103,8 @@ export async function measurePickup(options: { jobs: number; runners: number }):
     for (const job of await submitter.listJobs({ workspace: 'local' })) {
       if (job.attempts.length > 1) serverDoubles += 1;
       const attempt = job.attempts[0];
-      if (attempt && job.readyAt) serverLatencies.push(Date.parse(attempt.startedAt) - Date.parse(job.readyAt));
+      if (attempt && job.readyAt)
+        serverLatencies.push(Date.parse(attempt.startedAt) - Date.parse(job.readyAt));
     }
     const doubleClaims = [...claimedAt.values()].filter((list) => list.length > 1).length + serverDoubles;
     return {

@@ -29,7 +29,8 @@ export async function main(argv: string[]): Promise<void> {
     GIT_COMMITTER_NAME: 'Bench',
     GIT_COMMITTER_EMAIL: 'bench@example.test',
   };
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', args, { cwd, env, stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const source = join(root, 'source');
     mkdirSync(source);
@@ -37,7 +38,10 @@ export async function main(argv: string[]): Promise<void> {
     for (let c = 0; c < commits; c++) {
       for (let f = c; f < files; f += commits) {
         mkdirSync(join(source, `dir${f % 50}`), { recursive: true });
-        writeFileSync(join(source, `dir${f % 50}`, `file${f}.ts`), `// commit ${c}\nexport const value${f} = ${c};\n`.repeat(20));
+        writeFileSync(
+          join(source, `dir${f % 50}`, `file${f}.ts`),
+          `// commit ${c}\nexport const value${f} = ${c};\n`.repeat(20),
+        );
       }
       git(source, 'add', '--all');
       git(source, 'commit', '--quiet', '-m', `commit ${c}`);
@@ -76,7 +80,10 @@ export async function main(argv: string[]): Promise<void> {
         log,
       });
       const total = performance.now() - started;
-      phases.push({ ...marks, checkoutMs: Math.round(total - (marks['mirrorMs'] ?? 0) - (marks['cloneMs'] ?? 0)) });
+      phases.push({
+        ...marks,
+        checkoutMs: Math.round(total - (marks['mirrorMs'] ?? 0) - (marks['cloneMs'] ?? 0)),
+      });
       return total;
     };
     const first = await prepare(0);

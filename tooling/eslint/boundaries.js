@@ -34,7 +34,10 @@ export const boundaries = [
         {
           paths: [...sideEffectLibs, ...apps],
           patterns: [
-            { group: ['@octokit/*'], message: 'core reaches GitHub through ports; octokit belongs to @coord/runner-git.' },
+            {
+              group: ['@octokit/*'],
+              message: 'core reaches GitHub through ports; octokit belongs to @coord/runner-git.',
+            },
             {
               group: ['@coord/runner-agents', '@coord/runner-git', '@coord/local-server'],
               message: 'core is the bottom layer above protocol: agents and git implement its ports.',

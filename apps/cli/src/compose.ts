@@ -32,7 +32,11 @@ export function composeRunner(options: ComposeOptions): Runner {
   // The real CLI adapters (Claude Code, Codex, Gemini) join this list in their own issue.
   const agents: AgentPort[] = [createDemoAgent()];
   return createRunner({
-    client: createCoordClient({ baseUrl: options.server, token: options.token, userAgent: `coord-runner/${CLI_VERSION}` }),
+    client: createCoordClient({
+      baseUrl: options.server,
+      token: options.token,
+      userAgent: `coord-runner/${CLI_VERSION}`,
+    }),
     identity: {
       machineId: loadMachineId(options.stateDir),
       name: options.name ?? hostname(),

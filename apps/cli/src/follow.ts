@@ -7,7 +7,10 @@ import { renderEvent } from './render.js';
  * SIGINT/SIGTERM stop gracefully: agents finish their current operation and jobs are requeued;
  * a second signal exits at once.
  */
-export async function followRunner(runner: Runner, options: { json: boolean; once: boolean }): Promise<number> {
+export async function followRunner(
+  runner: Runner,
+  options: { json: boolean; once: boolean },
+): Promise<number> {
   const color = !options.json && process.stdout.isTTY === true;
   let exitCode = 0;
   let stopRequested = false;

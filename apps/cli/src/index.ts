@@ -1,1 +1,1 @@
-export { buildProgram } from "./main.js";
+export { buildProgram } from './main.js';

@@ -8,11 +8,17 @@ export function renderEvent(event: RunnerEvent, options: { color: boolean }): st
   const paint = (style: Style, text: string) => (options.color ? styleText(style, text) : text);
   switch (event.type) {
     case 'runner.status':
-      return paint('dim', `runner ${event.status}${event.runnerId ? ` (${event.runnerId})` : ''}${event.message ? `: ${event.message}` : ''}`);
+      return paint(
+        'dim',
+        `runner ${event.status}${event.runnerId ? ` (${event.runnerId})` : ''}${event.message ? `: ${event.message}` : ''}`,
+      );
     case 'runner.error':
       return paint('yellow', `runner: ${event.error.message}`);
     case 'job.claimed':
-      return paint('bold', `▶ job ${event.jobId} "${event.title}" (attempt ${event.attemptNumber}, agent ${event.agent ?? 'unknown'})`);
+      return paint(
+        'bold',
+        `▶ job ${event.jobId} "${event.title}" (attempt ${event.attemptNumber}, agent ${event.agent ?? 'unknown'})`,
+      );
     case 'job.state':
       return paint('dim', `  [${event.state}]`);
     case 'job.log':
@@ -28,10 +34,15 @@ export function renderEvent(event: RunnerEvent, options: { color: boolean }): st
       return paint('magenta', `  ✓ answered by ${event.by}`);
     case 'job.finished': {
       const head = `■ job ${event.jobId} ${event.outcome}`;
-      const pr = event.pullRequest ? `: pull request #${event.pullRequest.number} ${event.pullRequest.url}` : '';
+      const pr = event.pullRequest
+        ? `: pull request #${event.pullRequest.number} ${event.pullRequest.url}`
+        : '';
       const outputs = event.outputs?.length ? `: ${event.outputs.length} output file(s)` : '';
       const error = event.error ? `: ${event.error.code}: ${event.error.message}` : '';
-      return paint(event.outcome === 'failed' ? 'red' : event.outcome === 'succeeded' ? 'green' : 'yellow', head + pr + outputs + error);
+      return paint(
+        event.outcome === 'failed' ? 'red' : event.outcome === 'succeeded' ? 'green' : 'yellow',
+        head + pr + outputs + error,
+      );
     }
   }
 }
@@ -39,7 +50,10 @@ export function renderEvent(event: RunnerEvent, options: { color: boolean }): st
 function renderAgent(event: AgentEvent, paint: (style: Style, text: string) => string): string | null {
   switch (event.type) {
     case 'session.started':
-      return paint('dim', `  agent session ${event.sessionId}${event.resumed ? ' (resumed)' : ''}${event.demo ? ' [demo agent: scripted, no AI]' : ''}`);
+      return paint(
+        'dim',
+        `  agent session ${event.sessionId}${event.resumed ? ' (resumed)' : ''}${event.demo ? ' [demo agent: scripted, no AI]' : ''}`,
+      );
     case 'message.completed':
       return indent(`agent: ${event.text}`);
     case 'tool.started':
@@ -47,7 +61,10 @@ function renderAgent(event: AgentEvent, paint: (style: Style, text: string) => s
     case 'tool.output':
       return paint('dim', indent(event.chunk.replace(/\n$/, ''), '    │ '));
     case 'tool.completed':
-      return paint(event.status === 'ok' ? 'dim' : 'red', `    ${event.status}${event.exitCode !== undefined ? ` (exit ${event.exitCode})` : ''}`);
+      return paint(
+        event.status === 'ok' ? 'dim' : 'red',
+        `    ${event.status}${event.exitCode !== undefined ? ` (exit ${event.exitCode})` : ''}`,
+      );
     case 'approval.requested':
     case 'question.requested':
     case 'message.delta':

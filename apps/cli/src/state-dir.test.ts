@@ -34,7 +34,9 @@ describe('loadToken', () => {
   });
 
   it('names an unreadable or empty token file', () => {
-    expect(() => loadToken({ stateDir: dir, tokenFile: join(dir, 'missing') })).toThrow(/Cannot read the token file .*missing: ENOENT/);
+    expect(() => loadToken({ stateDir: dir, tokenFile: join(dir, 'missing') })).toThrow(
+      /Cannot read the token file .*missing: ENOENT/,
+    );
     writeFileSync(join(dir, 'empty'), '\n', { mode: 0o600 });
     expect(() => loadToken({ stateDir: dir, tokenFile: join(dir, 'empty') })).toThrow(/is empty/);
   });

@@ -55,9 +55,12 @@ function readTokenFile(file: string): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`Cannot read the token file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      cause: error,
-    });
+    throw new Error(
+      `Cannot read the token file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   const token = text.trim();
   if (!token) throw new Error(`The token file ${file} is empty.`);

@@ -31,7 +31,10 @@ describe('redactSecrets', () => {
   });
 
   it.each([
-    ['https://x-access-token:ghs_abcdefghijklmnop@github.com/o/r.git', ['ghs_abcdefghijklmnop', 'x-access-token']],
+    [
+      'https://x-access-token:ghs_abcdefghijklmnop@github.com/o/r.git',
+      ['ghs_abcdefghijklmnop', 'x-access-token'],
+    ],
     ['fatal: unable to access http://user:hunter22@127.0.0.1:8080/o/r.git/', ['hunter22', 'user:']],
     ['clone https://oauth2token@gitlab.example/o/r', ['oauth2token']],
   ])('hides URL credentials in %j', (text, hidden) => {
@@ -72,10 +75,18 @@ describe('CoordError and toErrorPayload', () => {
   });
 
   it('turns a CoordError into a plain payload with its code, retryable and details', () => {
-    const error = new CoordError('git.push_failed', 'push failed', { retryable: true, details: { remote: 'origin' } });
+    const error = new CoordError('git.push_failed', 'push failed', {
+      retryable: true,
+      details: { remote: 'origin' },
+    });
     expect(isCoordError(error)).toBe(true);
     const payload = toErrorPayload(error);
-    expect(payload).toEqual({ code: 'git.push_failed', message: 'push failed', retryable: true, details: { remote: 'origin' } });
+    expect(payload).toEqual({
+      code: 'git.push_failed',
+      message: 'push failed',
+      retryable: true,
+      details: { remote: 'origin' },
+    });
     expect(JSON.parse(JSON.stringify(payload))).toEqual(payload);
   });
 
@@ -87,11 +98,18 @@ describe('CoordError and toErrorPayload', () => {
     });
     expect(JSON.stringify(toErrorPayload(error))).not.toContain(secret);
     expect(JSON.stringify(error.details)).not.toContain(secret);
-    expect(toErrorPayload(error).details).toEqual({ echoed: '***', list: ['Bearer ***'], nested: { note: 'seen ***' } });
+    expect(toErrorPayload(error).details).toEqual({
+      echoed: '***',
+      list: ['Bearer ***'],
+      nested: { note: 'seen ***' },
+    });
   });
 
   it('recognises the brand across copies (errors that crossed a module boundary)', () => {
-    const foreign = Object.assign(new Error('x'), { [Symbol.for('coord.runner.error')]: true, code: 'lease.lost' });
+    const foreign = Object.assign(new Error('x'), {
+      [Symbol.for('coord.runner.error')]: true,
+      code: 'lease.lost',
+    });
     expect(isCoordError(foreign)).toBe(true);
     expect(isCoordError(new Error('x'))).toBe(false);
     expect(isCoordError(null)).toBe(false);

@@ -142,9 +142,12 @@ describe('createCoordClient: retries', () => {
   });
 
   it('gives up after `retries` retries with the last error', async () => {
-    const { server, client } = await setup([errorReply(502, { code: 'server.internal', message: 'bad gateway' })], {
-      retries: 2,
-    });
+    const { server, client } = await setup(
+      [errorReply(502, { code: 'server.internal', message: 'bad gateway' })],
+      {
+        retries: 2,
+      },
+    );
     const error = await rejection(client.me());
     expect(error.status).toBe(502);
     expect(error.code).toBe('api.http_error');
@@ -163,7 +166,10 @@ describe('createCoordClient: retries', () => {
   });
 
   it.each([400, 403, 404, 409, 422])('never retries a %i', async (status) => {
-    const { server, client } = await setup([errorReply(status, { code: 'request.invalid', message: 'no' }), json(200, me)]);
+    const { server, client } = await setup([
+      errorReply(status, { code: 'request.invalid', message: 'no' }),
+      json(200, me),
+    ]);
     const error = await rejection(client.me());
     expect(error.status).toBe(status);
     expect(error.retryable).toBe(false);
@@ -185,7 +191,9 @@ describe('createCoordClient: error mapping', () => {
   });
 
   it('maps 401 to auth.invalid_token', async () => {
-    const { client } = await setup([errorReply(401, { code: 'auth.invalid_token', message: 'Unknown token' })]);
+    const { client } = await setup([
+      errorReply(401, { code: 'auth.invalid_token', message: 'Unknown token' }),
+    ]);
     const error = await rejection(client.me());
     expect(error.code).toBe('auth.invalid_token');
     expect(error.retryable).toBe(false);
@@ -296,13 +304,16 @@ describe('createCoordClient: the token never leaks', () => {
 
   it('hides a token echoed in a long non-JSON error body, even where the body is cut short', async () => {
     for (const padding of [0, 150, 180, 192]) {
-      const { client, token } = await setup([
-        (req, res) => {
-          const echoed = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end(`${'x'.repeat(padding)}${echoed} rejected`);
-        },
-      ], { retries: 0 });
+      const { client, token } = await setup(
+        [
+          (req, res) => {
+            const echoed = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+            res.writeHead(500, { 'content-type': 'text/plain' });
+            res.end(`${'x'.repeat(padding)}${echoed} rejected`);
+          },
+        ],
+        { retries: 0 },
+      );
       const error = await rejection(client.me());
       expectNoToken(error, token);
     }
@@ -318,7 +329,10 @@ describe('createCoordClient: interactions', () => {
   it('answerInteraction returns won:true when its answer is taken', async () => {
     const { server, client } = await setup([json(200, { interaction })]);
     await expect(
-      client.answerInteraction('int-1', { answer: { kind: 'approval', decision: 'allow_once' }, by: 'runner' }),
+      client.answerInteraction('int-1', {
+        answer: { kind: 'approval', decision: 'allow_once' },
+        by: 'runner',
+      }),
     ).resolves.toEqual({ won: true, answer: { kind: 'approval', decision: 'allow_once' }, by: 'runner' });
     expect(server.requests[0]?.url).toBe('/v1/interactions/int-1/answer');
   });
@@ -329,14 +343,21 @@ describe('createCoordClient: interactions', () => {
       errorReply(409, { code: 'interaction.already_answered', message: 'Already answered', details: winner }),
     ]);
     await expect(
-      client.answerInteraction('int-1', { answer: { kind: 'approval', decision: 'allow_once' }, by: 'runner' }),
+      client.answerInteraction('int-1', {
+        answer: { kind: 'approval', decision: 'allow_once' },
+        by: 'runner',
+      }),
     ).resolves.toEqual({ won: false, ...winner });
     expect(server.requests).toHaveLength(1);
   });
 
   it('answerInteraction rethrows a 409 whose details are not an answer', async () => {
     const { client } = await setup([
-      errorReply(409, { code: 'interaction.already_answered', message: 'Already answered', details: { nope: 1 } }),
+      errorReply(409, {
+        code: 'interaction.already_answered',
+        message: 'Already answered',
+        details: { nope: 1 },
+      }),
     ]);
     const error = await rejection(
       client.answerInteraction('int-1', { answer: { kind: 'timeout' }, by: 'runner' }),
@@ -347,7 +368,10 @@ describe('createCoordClient: interactions', () => {
 
 describe('createCoordClient: claim', () => {
   it('returns the raw assignment or null', async () => {
-    const { server, client } = await setup([json(200, { assignment: null }), json(200, { assignment: { any: 1 } })]);
+    const { server, client } = await setup([
+      json(200, { assignment: null }),
+      json(200, { assignment: { any: 1 } }),
+    ]);
     await expect(client.claim('run-1', { waitMs: 10 }, undefined)).resolves.toBeNull();
     await expect(client.claim('run-1', { waitMs: 10 }, undefined)).resolves.toEqual({ any: 1 });
     expect(server.requests[0]?.url).toBe('/v1/runners/run-1/claim');

@@ -1,8 +1,23 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { assertBranchName, branchNameProblem, deriveBranchName, isValidBranchName, slugify } from './branch-name.js';
+import {
+  assertBranchName,
+  branchNameProblem,
+  deriveBranchName,
+  isValidBranchName,
+  slugify,
+} from './branch-name.js';
 
-const valid = ['main', 'feature/x', 'coord/fix-it-job_1234', 'release-1.2', 'a/b/c', 'x_y', 'a.b', 'UPPER/Case'];
+const valid = [
+  'main',
+  'feature/x',
+  'coord/fix-it-job_1234',
+  'release-1.2',
+  'a/b/c',
+  'x_y',
+  'a.b',
+  'UPPER/Case',
+];
 const invalid = [
   '',
   '-x',
@@ -35,7 +50,10 @@ const invalid = [
 
 function gitAccepts(name: string): boolean {
   try {
-    execFileSync('git', ['check-ref-format', '--branch', name], { stdio: 'ignore', env: { PATH: process.env.PATH } });
+    execFileSync('git', ['check-ref-format', '--branch', name], {
+      stdio: 'ignore',
+      env: { PATH: process.env.PATH },
+    });
     return true;
   } catch {
     return false;
@@ -65,7 +83,9 @@ describe('branchNameProblem', () => {
 
 describe('deriveBranchName', () => {
   it('is coord/<slug>-<first 8 characters of the job id>', () => {
-    expect(deriveBranchName({ id: 'job_01HZX9ABCDEF', title: 'Fix the login page' })).toBe('coord/fix-the-login-page-job_01HZ');
+    expect(deriveBranchName({ id: 'job_01HZX9ABCDEF', title: 'Fix the login page' })).toBe(
+      'coord/fix-the-login-page-job_01HZ',
+    );
   });
 
   it('caps the slug at 40 characters without a trailing dash', () => {

@@ -13,7 +13,8 @@ export function branchNameProblem(name: string): string | null {
   if (name.length === 0) return 'is empty';
   if (name.length > maxBranchNameLength) return `is longer than ${maxBranchNameLength} characters`;
   if (name.startsWith('-')) return 'starts with "-" (it would be read as an option)';
-  if (!/^[A-Za-z0-9._/-]+$/.test(name)) return 'contains characters other than letters, digits, ".", "_", "/" and "-"';
+  if (!/^[A-Za-z0-9._/-]+$/.test(name))
+    return 'contains characters other than letters, digits, ".", "_", "/" and "-"';
   if (name === 'HEAD' || name === '@') return 'is a reserved name';
   if (name.includes('..')) return 'contains ".." (it would be read as a revision range)';
   if (name.includes('@{')) return 'contains "@{"';
@@ -54,6 +55,10 @@ export function slugify(text: string, maxLength: number): string {
 /** `coord/<slug of the title>-<first 8 characters of the job id>`, always a valid branch name. */
 export function deriveBranchName(job: { id: string; title: string }): string {
   const slug = slugify(job.title, 40) || 'job';
-  const id = job.id.slice(0, 8).replace(/[^A-Za-z0-9_-]/g, '-').replace(/^-+|-+$/g, '') || 'x';
+  const id =
+    job.id
+      .slice(0, 8)
+      .replace(/[^A-Za-z0-9_-]/g, '-')
+      .replace(/^-+|-+$/g, '') || 'x';
   return assertBranchName(`coord/${slug}-${id}`, 'Derived branch name');
 }

@@ -64,7 +64,11 @@ describe('withLock', () => {
     const lock = join(dir, 'm.lock');
     await writeFile(lock, JSON.stringify({ pid: process.pid, host: hostname() }));
     const controller = new AbortController();
-    const attempt = withLock(lock, { signal: controller.signal, onWait: () => controller.abort() }, async () => 'never');
+    const attempt = withLock(
+      lock,
+      { signal: controller.signal, onWait: () => controller.abort() },
+      async () => 'never',
+    );
     await expect(attempt).rejects.toThrow();
     expect(controller.signal.aborted).toBe(true);
   });

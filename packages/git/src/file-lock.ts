@@ -22,14 +22,16 @@ const inProcess = new Map<string, Promise<unknown>>();
  */
 export async function withLock<T>(lockPath: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
   const previous = inProcess.get(lockPath) ?? Promise.resolve();
-  const run = previous.catch(() => undefined).then(async () => {
-    const release = await acquireFileLock(lockPath, options);
-    try {
-      return await fn();
-    } finally {
-      await release();
-    }
-  });
+  const run = previous
+    .catch(() => undefined)
+    .then(async () => {
+      const release = await acquireFileLock(lockPath, options);
+      try {
+        return await fn();
+      } finally {
+        await release();
+      }
+    });
   const tail = run.catch(() => undefined);
   inProcess.set(lockPath, tail);
   void tail.then(() => {

@@ -3,9 +3,9 @@ import { commitMessage, pullRequestBody, singleLine } from './messages.js';
 
 describe('commitMessage', () => {
   it('is title, blank line, trimmed summary, blank line, trailers', () => {
-    expect(commitMessage({ title: 'Fix it', summary: '\n  Did the thing.\n\n', jobId: 'job_1', attemptNumber: 2 })).toBe(
-      'Fix it\n\nDid the thing.\n\nCoord-Job: job_1\nCoord-Attempt: 2\n',
-    );
+    expect(
+      commitMessage({ title: 'Fix it', summary: '\n  Did the thing.\n\n', jobId: 'job_1', attemptNumber: 2 }),
+    ).toBe('Fix it\n\nDid the thing.\n\nCoord-Job: job_1\nCoord-Attempt: 2\n');
   });
 
   it('keeps the subject to one line and survives an empty summary', () => {
@@ -17,9 +17,9 @@ describe('commitMessage', () => {
 
 describe('pullRequestBody', () => {
   it('ends with a footer naming the job, attempt and agent', () => {
-    expect(pullRequestBody({ summary: 'Done.', jobId: 'job_1', attemptNumber: 3, agentDisplayName: 'Codex' })).toBe(
-      'Done.\n\n---\nCoord job `job_1`, attempt 3, by Codex.\n',
-    );
+    expect(
+      pullRequestBody({ summary: 'Done.', jobId: 'job_1', attemptNumber: 3, agentDisplayName: 'Codex' }),
+    ).toBe('Done.\n\n---\nCoord job `job_1`, attempt 3, by Codex.\n');
   });
 });
 

@@ -5,7 +5,12 @@ import { CoordError } from '@coord/runner-core';
 import { withLock } from './file-lock.js';
 import { createGit, gitStep } from './git.js';
 import { gitEnvironment } from './git-env.js';
-import { allowedProtocolsFor, mirrorDirectoryName, remoteDisplayName, type CloneRemote } from './remote-url.js';
+import {
+  allowedProtocolsFor,
+  mirrorDirectoryName,
+  remoteDisplayName,
+  type CloneRemote,
+} from './remote-url.js';
 
 export interface MirrorCacheOptions {
   mirrorsDir: string;
@@ -58,7 +63,8 @@ export class MirrorCache {
       return use(path);
     }).catch((error: unknown) => {
       if (error instanceof CoordError) throw error;
-      if (request.signal.aborted) throw new CoordError('job.cancelled', 'Updating the mirror was cancelled.', { cause: error });
+      if (request.signal.aborted)
+        throw new CoordError('job.cancelled', 'Updating the mirror was cancelled.', { cause: error });
       throw new CoordError('workspace.failed', `Mirror of ${name}: ${String(error)}`, {
         cause: error,
         retryable: true,

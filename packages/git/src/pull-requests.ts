@@ -78,7 +78,11 @@ async function findOpenPullRequest(octokit: Octokit, request: PullRequestRequest
   return match ? match.number : null;
 }
 
-async function update(octokit: Octokit, request: PullRequestRequest, number: number): Promise<UpsertedPullRequest> {
+async function update(
+  octokit: Octokit,
+  request: PullRequestRequest,
+  number: number,
+): Promise<UpsertedPullRequest> {
   const { data } = await octokit.rest.pulls.update({
     owner: request.owner,
     repo: request.repo,
@@ -101,7 +105,11 @@ function pullRequestError(error: unknown, where: string): CoordError {
   // Status 0 (or none) is a network failure or abort; 429 and 5xx are the forge asking us to come back.
   const retryable = status !== undefined && (status === 0 || status === 429 || status >= 500);
   const hint =
-    status === 401 || status === 403 ? ' (the forge token was refused or lacks permission)' : status === 404 ? ' (no such repository, or no access)' : '';
+    status === 401 || status === 403
+      ? ' (the forge token was refused or lacks permission)'
+      : status === 404
+        ? ' (no such repository, or no access)'
+        : '';
   return new CoordError(
     'git.pr_failed',
     `Could not open or update the pull request on ${where}: ${status ? `HTTP ${status}: ` : ''}${message.slice(0, 500)}${hint}`,

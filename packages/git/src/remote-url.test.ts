@@ -41,12 +41,16 @@ describe('parseCloneUrl', () => {
 
   it('accepts file: only when allowed, and only as file:///path', () => {
     expect(parseCloneUrl('file:///srv/repo.git', { allowFileRemotes: true }).protocol).toBe('file');
-    expect(() => parseCloneUrl('file://host/srv/repo.git', { allowFileRemotes: true })).toThrow(/file:\/\/\/absolute/);
+    expect(() => parseCloneUrl('file://host/srv/repo.git', { allowFileRemotes: true })).toThrow(
+      /file:\/\/\/absolute/,
+    );
   });
 
   it('never repeats a credential in its error', () => {
     for (const url of ['https://user:s3cretvalue@github.com/a/b', 'ssh://git:s3cretvalue@github.com/a/b']) {
-      expect(() => parseCloneUrl(url)).toThrow(expect.not.objectContaining({ message: expect.stringContaining('s3cretvalue') }));
+      expect(() => parseCloneUrl(url)).toThrow(
+        expect.not.objectContaining({ message: expect.stringContaining('s3cretvalue') }),
+      );
     }
   });
 });

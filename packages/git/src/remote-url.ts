@@ -35,9 +35,11 @@ function invalid(url: string, reason: string): CoordError {
  * anything starting with `-`, URLs carrying credentials) is refused before git sees it.
  */
 export function parseCloneUrl(url: string, policy: RemotePolicy = {}): CloneRemote {
-  if (url.length === 0 || url.length > 2048) return fail(invalid(url, 'must be between 1 and 2048 characters'));
+  if (url.length === 0 || url.length > 2048)
+    return fail(invalid(url, 'must be between 1 and 2048 characters'));
   // eslint-disable-next-line no-control-regex
-  if (/[\s\u0000-\u001f\u007f]/.test(url)) return fail(invalid(url, 'contains whitespace or control characters'));
+  if (/[\s\u0000-\u001f\u007f]/.test(url))
+    return fail(invalid(url, 'contains whitespace or control characters'));
   if (url.startsWith('-')) return fail(invalid(url, 'starts with "-" (it would be read as an option)'));
 
   const scp = scpLikePattern.exec(url);
@@ -65,7 +67,12 @@ export function parseCloneUrl(url: string, policy: RemotePolicy = {}): CloneRemo
         return fail(invalid(url, 'uses http on a host other than 127.0.0.1, localhost or [::1]'));
       }
       if (!path) return fail(invalid(url, 'has no repository path'));
-      return { url, protocol: parsed.protocol === 'https:' ? 'https' : 'http', host: parsed.hostname.toLowerCase(), path };
+      return {
+        url,
+        protocol: parsed.protocol === 'https:' ? 'https' : 'http',
+        host: parsed.hostname.toLowerCase(),
+        path,
+      };
     }
     case 'ssh:': {
       const host = parsed.hostname;
@@ -77,13 +84,16 @@ export function parseCloneUrl(url: string, policy: RemotePolicy = {}): CloneRemo
       return { url, protocol: 'ssh', host: host.toLowerCase(), path };
     }
     case 'file:': {
-      if (!policy.allowFileRemotes) return fail(invalid(url, 'uses file:, which only the local server may use'));
+      if (!policy.allowFileRemotes)
+        return fail(invalid(url, 'uses file:, which only the local server may use'));
       if (parsed.username || parsed.host) return fail(invalid(url, 'must be file:///absolute/path'));
       if (!path) return fail(invalid(url, 'has no repository path'));
       return { url, protocol: 'file', host: '', path };
     }
     default:
-      return fail(invalid(url, `uses ${parsed.protocol.replace(/:$/, '')}:, only https and ssh are accepted`));
+      return fail(
+        invalid(url, `uses ${parsed.protocol.replace(/:$/, '')}:, only https and ssh are accepted`),
+      );
   }
 }
 
@@ -118,5 +128,12 @@ export function mirrorDirectoryName(remote: CloneRemote): string {
 
 /** `owner/repo` for log lines: never the full URL. */
 export function remoteDisplayName(remote: CloneRemote): string {
-  return remote.path.replace(/\.git$/, '').split('/').filter(Boolean).slice(-2).join('/') || remote.host;
+  return (
+    remote.path
+      .replace(/\.git$/, '')
+      .split('/')
+      .filter(Boolean)
+      .slice(-2)
+      .join('/') || remote.host
+  );
 }

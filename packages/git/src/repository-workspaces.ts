@@ -69,8 +69,12 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
     const started = Date.now();
     throwIfAborted(signal, 'Preparing the work tree');
     const remote = this.parseRemote(repository.cloneUrl);
-    const requestedBase = repository.baseBranch ? assertBranchName(repository.baseBranch, 'Base branch') : null;
-    const branch = attempt.branch ? assertBranchName(attempt.branch, 'Attempt branch') : deriveBranchName(job);
+    const requestedBase = repository.baseBranch
+      ? assertBranchName(repository.baseBranch, 'Base branch')
+      : null;
+    const branch = attempt.branch
+      ? assertBranchName(attempt.branch, 'Attempt branch')
+      : deriveBranchName(job);
     const token = forgeToken(input.forge);
     const workDir = this.workDirFor(job.id, attempt.number);
 
@@ -96,7 +100,10 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
       const baseBranch = requestedBase ?? defaultBranch(origin);
       const baseTip = origin.tips.get(baseBranch);
       if (!baseTip) {
-        throw new CoordError('git.invalid_branch', `Base branch ${baseBranch} does not exist on ${remoteDisplayName(remote)}.`);
+        throw new CoordError(
+          'git.invalid_branch',
+          `Base branch ${baseBranch} does not exist on ${remoteDisplayName(remote)}.`,
+        );
       }
       // A revision continues the branch earlier attempts pushed; a first attempt starts from the base.
       const branchTip = attempt.branch ? origin.tips.get(branch) : undefined;
@@ -130,9 +137,10 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
     await resetWorkTreeConfig(workDir, remote.url, this.emptyHooksDir);
     const git = this.git(workDir, signal, [], null, this.author);
     await gitStep(signal, 'git.commit_failed', 'Staging the changes', () => git.raw(['add', '--all']));
-    const staged = (await gitStep(signal, 'git.commit_failed', 'Listing the changes', () =>
-      git.raw(['diff', '--cached', '--name-only', '-z']),
-    )) !== '';
+    const staged =
+      (await gitStep(signal, 'git.commit_failed', 'Listing the changes', () =>
+        git.raw(['diff', '--cached', '--name-only', '-z']),
+      )) !== '';
     const agentCommits = Number(
       (
         await gitStep(signal, 'git.commit_failed', 'Counting commits', () =>
@@ -150,15 +158,32 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
       const messageFile = join(workDir, '.git', 'COORD_COMMIT_MSG');
       await writeFile(
         messageFile,
-        commitMessage({ title: job.title, summary: input.summary, jobId: job.id, attemptNumber: attempt.number }),
+        commitMessage({
+          title: job.title,
+          summary: input.summary,
+          jobId: job.id,
+          attemptNumber: attempt.number,
+        }),
       );
       // The message goes through a file: agent-written text is never an argument to git.
       await gitStep(signal, 'git.commit_failed', 'Committing', () =>
-        git.raw(['commit', '--quiet', '--no-verify', '--no-gpg-sign', '--cleanup=whitespace', '--file', messageFile]),
+        git.raw([
+          'commit',
+          '--quiet',
+          '--no-verify',
+          '--no-gpg-sign',
+          '--cleanup=whitespace',
+          '--file',
+          messageFile,
+        ]),
       );
       await rm(messageFile, { force: true });
     }
-    const commit = (await gitStep(signal, 'git.commit_failed', 'Reading HEAD', () => git.raw(['rev-parse', '--verify', 'HEAD']))).trim();
+    const commit = (
+      await gitStep(signal, 'git.commit_failed', 'Reading HEAD', () =>
+        git.raw(['rev-parse', '--verify', 'HEAD']),
+      )
+    ).trim();
 
     await this.refuseSecrets(git, signal, baseCommit, commit, branch, token);
     const filesChanged = (
@@ -170,7 +195,9 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
       .filter(Boolean).length;
 
     await this.push(workDir, signal, remote, token, commit, branch);
-    log(`Pushed branch ${branch} (${commit.slice(0, 8)}, ${filesChanged} file${filesChanged === 1 ? '' : 's'} changed)`);
+    log(
+      `Pushed branch ${branch} (${commit.slice(0, 8)}, ${filesChanged} file${filesChanged === 1 ? '' : 's'} changed)`,
+    );
 
     const pull = await upsertPullRequest({
       forge,
@@ -188,7 +215,12 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
       fetch: this.options.octokitFetch,
     });
     log(`${pull.created ? 'Opened' : 'Updated'} pull request #${pull.number}`);
-    return { kind: 'pull_request', pullRequest: { url: pull.url, number: pull.number, branch }, commit, filesChanged };
+    return {
+      kind: 'pull_request',
+      pullRequest: { url: pull.url, number: pull.number, branch },
+      commit,
+      filesChanged,
+    };
   }
 
   private async refuseSecrets(
@@ -232,7 +264,11 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
     } catch (error) {
       if (signal.aborted) throw new CoordError('job.cancelled', 'Pushing was cancelled.', { cause: error });
       const message = gitMessage(error);
-      if (/\[rejected\]|\[remote rejected\]|non-fast-forward|fetch first|stale info|!\s+\S+:\S+\s+\[/i.test(message)) {
+      if (
+        /\[rejected\]|\[remote rejected\]|non-fast-forward|fetch first|stale info|!\s+\S+:\S+\s+\[/i.test(
+          message,
+        )
+      ) {
         const moved = /non-fast-forward|fetch first|stale info/i.test(message)
           ? ' (the branch on origin has commits this attempt did not start from: someone pushed to it)'
           : '';
@@ -242,10 +278,14 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
           { cause: error, retryable: false },
         );
       }
-      throw new CoordError('git.push_failed', `Push of ${branch} to ${remoteDisplayName(remote)} failed: ${message}`, {
-        cause: error,
-        retryable: isTransientGitFailure(message),
-      });
+      throw new CoordError(
+        'git.push_failed',
+        `Push of ${branch} to ${remoteDisplayName(remote)} failed: ${message}`,
+        {
+          cause: error,
+          retryable: isTransientGitFailure(message),
+        },
+      );
     }
   }
 
@@ -255,10 +295,16 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
 
   private workDirFor(jobId: string, attemptNumber: number): string {
     if (!Number.isInteger(attemptNumber) || attemptNumber < 1) {
-      throw new CoordError('job.invalid_payload', `Attempt number ${attemptNumber} is not a positive integer.`);
+      throw new CoordError(
+        'job.invalid_payload',
+        `Attempt number ${attemptNumber} is not a positive integer.`,
+      );
     }
     // Ids are validated by the protocol; this keeps even a hostile one a single, portable path segment.
-    const segment = jobId.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_').slice(0, 128);
+    const segment = jobId
+      .replace(/[^A-Za-z0-9_.-]/g, '_')
+      .replace(/^\.+/, '_')
+      .slice(0, 128);
     if (!segment) throw new CoordError('job.invalid_payload', 'The job id is empty.');
     return join(this.workspaceDir, segment, `attempt-${attemptNumber}`);
   }
@@ -294,7 +340,10 @@ function requireForge(forge: ForgeCredentials | null, remote: CloneRemote): Forg
 
 function assertCommitId(value: string): string {
   if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(value)) {
-    throw new CoordError('workspace.failed', `Base commit ${JSON.stringify(value.slice(0, 80))} is not a commit id.`);
+    throw new CoordError(
+      'workspace.failed',
+      `Base commit ${JSON.stringify(value.slice(0, 80))} is not a commit id.`,
+    );
   }
   return value;
 }

@@ -25,12 +25,19 @@ describe('scanDiffForSecrets', () => {
     ['private key', '-----BEGIN OPENSSH PRIVATE KEY-----'],
     ['private key', '-----BEGIN PRIVATE KEY-----'],
   ])('finds a %s', (kind, line) => {
-    expect(scanDiffForSecrets(diff('conf/app.env', ['ok = 1', line], 10))).toEqual([{ file: 'conf/app.env', line: 11, kind }]);
+    expect(scanDiffForSecrets(diff('conf/app.env', ['ok = 1', line], 10))).toEqual([
+      { file: 'conf/app.env', line: 11, kind },
+    ]);
   });
 
   it('ignores ordinary code, documentation examples and removed lines', () => {
     const text = [
-      diff('README.md', ['Use AKIAIOSFODNN7EXAMPLE as in the AWS docs.', 'sk-short', 'const ghp = "ghp_";', '-----BEGIN PUBLIC KEY-----']),
+      diff('README.md', [
+        'Use AKIAIOSFODNN7EXAMPLE as in the AWS docs.',
+        'sk-short',
+        'const ghp = "ghp_";',
+        '-----BEGIN PUBLIC KEY-----',
+      ]),
       'diff --git a/old.env b/old.env',
       '--- a/old.env',
       '+++ b/old.env',
@@ -41,7 +48,9 @@ describe('scanDiffForSecrets', () => {
   });
 
   it('finds an exact extra secret whatever its shape, and reports positions only', () => {
-    const findings = scanDiffForSecrets(diff('a.txt', ['x', 'y', 'value=plain-forge-token-123']), ['plain-forge-token-123']);
+    const findings = scanDiffForSecrets(diff('a.txt', ['x', 'y', 'value=plain-forge-token-123']), [
+      'plain-forge-token-123',
+    ]);
     expect(findings).toEqual([{ file: 'a.txt', line: 3, kind: 'forge token' }]);
     expect(JSON.stringify(findings)).not.toContain('plain-forge-token-123');
   });

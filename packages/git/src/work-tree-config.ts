@@ -12,11 +12,18 @@ function quoted(value: string): string {
  * `commit.gpgSign`, `include.path`...); the commands that run next (commit, and the push that
  * carries the token) must not obey any of it. Hooks point at an empty directory for the same reason.
  */
-export async function resetWorkTreeConfig(workDir: string, cloneUrl: string, emptyHooksDir: string): Promise<void> {
+export async function resetWorkTreeConfig(
+  workDir: string,
+  cloneUrl: string,
+  emptyHooksDir: string,
+): Promise<void> {
   const gitDir = join(workDir, '.git');
   const info = await lstat(gitDir).catch(() => null);
   if (!info?.isDirectory()) {
-    throw new CoordError('workspace.failed', `${workDir} is no longer a git work tree (.git is missing or was replaced).`);
+    throw new CoordError(
+      'workspace.failed',
+      `${workDir} is no longer a git work tree (.git is missing or was replaced).`,
+    );
   }
   await mkdir(emptyHooksDir, { recursive: true });
   // A `commondir` file would make git read another repository's config.

@@ -39,7 +39,9 @@ describe('prepare', () => {
   });
 
   it('fails clearly when the base branch does not exist on origin', async () => {
-    const error = await fx.port.prepare(fx.prepareInput({ repository: { baseBranch: 'nope' } })).catch((e: unknown) => e);
+    const error = await fx.port
+      .prepare(fx.prepareInput({ repository: { baseBranch: 'nope' } }))
+      .catch((e: unknown) => e);
     expect(isCoordError(error) && error.code).toBe('git.invalid_branch');
     expect((error as Error).message).toContain('nope');
     await expect(readdir(join(fx.ctx.workspaceDir, jobId))).resolves.toEqual([]);
@@ -51,7 +53,9 @@ describe('prepare', () => {
 
     fx.logs.length = 0;
     const started = performance.now();
-    const ws = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_second0001', title: 'Another job' } }));
+    const ws = await fx.port.prepare(
+      fx.prepareInput({ job: { id: 'job_second0001', title: 'Another job' } }),
+    );
     const elapsed = performance.now() - started;
     console.log(`second prepare on the same repository: ${elapsed.toFixed(0)} ms`);
 
@@ -71,7 +75,9 @@ describe('prepare', () => {
     expect(a.baseCommit).toBe(b.baseCommit);
     expect(fx.logs.filter((line) => line.startsWith('Creating mirror'))).toHaveLength(1);
     expect(fx.logs.filter((line) => line.startsWith('Updating mirror'))).toHaveLength(1);
-    expect((await readdir(fx.ctx.mirrorsDir)).sort()).toEqual([expect.stringMatching(/^acme-widgets-[0-9a-f]{16}\.git$/)]);
+    expect((await readdir(fx.ctx.mirrorsDir)).sort()).toEqual([
+      expect.stringMatching(/^acme-widgets-[0-9a-f]{16}\.git$/),
+    ]);
   });
 
   it('continues the branch an earlier attempt pushed (a revision)', async () => {
@@ -114,7 +120,9 @@ describe('prepare', () => {
   it('honours an aborted signal', async () => {
     const controller = new AbortController();
     controller.abort();
-    const error = await fx.port.prepare(fx.prepareInput({ signal: controller.signal })).catch((e: unknown) => e);
+    const error = await fx.port
+      .prepare(fx.prepareInput({ signal: controller.signal }))
+      .catch((e: unknown) => e);
     expect(isCoordError(error) && error.code).toBe('job.cancelled');
   });
 

@@ -33,7 +33,11 @@ describe('publish', () => {
     const tip = await fx.origin.tip(ws.branch);
     expect(result).toEqual({
       kind: 'pull_request',
-      pullRequest: { url: expect.stringMatching(/\/acme\/widgets\/pull\/1$/) as unknown, number: 1, branch: ws.branch },
+      pullRequest: {
+        url: expect.stringMatching(/\/acme\/widgets\/pull\/1$/) as unknown,
+        number: 1,
+        branch: ws.branch,
+      },
       commit: tip,
       filesChanged: 2,
     });
@@ -42,12 +46,22 @@ describe('publish', () => {
       'Coord Runner <runner@coord.invalid>\nCoord Runner <runner@coord.invalid>\n' +
         `Fix the flaky widget test\n\nFixed the race in the widget test.\n\nCoord-Job: ${jobId}\nCoord-Attempt: 1\n\n`,
     );
-    const trailers = await fx.ctx.git(fx.origin.dir, 'log', '-1', '--format=%(trailers:only,unfold)', ws.branch);
+    const trailers = await fx.ctx.git(
+      fx.origin.dir,
+      'log',
+      '-1',
+      '--format=%(trailers:only,unfold)',
+      ws.branch,
+    );
     expect(trailers.trim()).toBe(`Coord-Job: ${jobId}\nCoord-Attempt: 1`);
     expect((await fx.ctx.git(fx.origin.dir, 'rev-parse', `${ws.branch}~1`)).trim()).toBe(ws.baseCommit);
 
     const [list, create] = fx.api.requests;
-    expect(list).toMatchObject({ method: 'GET', path: '/api/repos/acme/widgets/pulls', query: { head: `acme:${ws.branch}`, state: 'open' } });
+    expect(list).toMatchObject({
+      method: 'GET',
+      path: '/api/repos/acme/widgets/pulls',
+      query: { head: `acme:${ws.branch}`, state: 'open' },
+    });
     expect(create).toMatchObject({
       method: 'POST',
       path: '/api/repos/acme/widgets/pulls',
@@ -85,8 +99,12 @@ describe('publish', () => {
     expect(patch).toMatchObject({ path: '/api/repos/acme/widgets/pulls/1' });
     expect(fx.api.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
     // Attempt 2's commit sits on top of attempt 1's.
-    expect((await fx.ctx.git(fx.origin.dir, 'rev-parse', `${first.branch}~1`)).trim()).toBe(firstResult.commit);
-    expect(await fx.ctx.git(fx.origin.dir, 'log', '-1', '--format=%B', first.branch)).toContain('Coord-Attempt: 2');
+    expect((await fx.ctx.git(fx.origin.dir, 'rev-parse', `${first.branch}~1`)).trim()).toBe(
+      firstResult.commit,
+    );
+    expect(await fx.ctx.git(fx.origin.dir, 'log', '-1', '--format=%B', first.branch)).toContain(
+      'Coord-Attempt: 2',
+    );
     expect(fx.logs).toContain('Updated pull request #1');
   });
 
@@ -143,7 +161,14 @@ describe('publish', () => {
   });
 
   it('never edits a pull request of another branch, even when the forge ignores the head filter', async () => {
-    fx.api.pulls.push({ number: 1, title: 'Someone else', body: 'theirs', head: 'feature/other', base: 'main', state: 'open' });
+    fx.api.pulls.push({
+      number: 1,
+      title: 'Someone else',
+      body: 'theirs',
+      head: 'feature/other',
+      base: 'main',
+      state: 'open',
+    });
     fx.api.ignoreHeadFilter = true;
     const ws = await fx.port.prepare(fx.prepareInput());
     await writeFile(join(ws.workDir, 'a.txt'), 'one\n');

@@ -43,16 +43,19 @@ describe('hostile input', () => {
     ['http://example.com/acme/widgets.git', /http on a host other than/],
   ];
 
-  it.each(hostileUrls)('refuses the clone URL %j with git.invalid_remote and touches nothing', async (url, reason) => {
-    fx = await createFixture({ allowFileRemotes: false }, { withOrigin: false });
-    const error = await caught(fx.port.prepare(fx.prepareInput({ repository: { cloneUrl: url } })));
-    expect(error.code).toBe('git.invalid_remote');
-    expect(error.retryable).toBe(false);
-    expect(error.message).toMatch(reason);
-    expect(error.message).not.toMatch(/hunter22|ghs_secretsecret/);
-    expect(await listTree(fx.ctx.workspaceDir)).toEqual([]);
-    expect(await listTree(fx.ctx.mirrorsDir)).toEqual([]);
-  });
+  it.each(hostileUrls)(
+    'refuses the clone URL %j with git.invalid_remote and touches nothing',
+    async (url, reason) => {
+      fx = await createFixture({ allowFileRemotes: false }, { withOrigin: false });
+      const error = await caught(fx.port.prepare(fx.prepareInput({ repository: { cloneUrl: url } })));
+      expect(error.code).toBe('git.invalid_remote');
+      expect(error.retryable).toBe(false);
+      expect(error.message).toMatch(reason);
+      expect(error.message).not.toMatch(/hunter22|ghs_secretsecret/);
+      expect(await listTree(fx.ctx.workspaceDir)).toEqual([]);
+      expect(await listTree(fx.ctx.mirrorsDir)).toEqual([]);
+    },
+  );
 
   it('refuses file: remotes unless allowFileRemotes is set', async () => {
     fx = await createFixture({ allowFileRemotes: false }, { withOrigin: false });
@@ -61,15 +64,34 @@ describe('hostile input', () => {
     expect(error.message).toContain('file:');
   });
 
-  const hostileBranches = ['--upload-pack=x', '-x', 'a..b', 'HEAD', 'main@{1}', 'feature/.hidden', 'x.lock', 'a b', 'a~1', 'a:b', '/abs', 'trailing/', 'a//b', 'ends.', 'ü'];
+  const hostileBranches = [
+    '--upload-pack=x',
+    '-x',
+    'a..b',
+    'HEAD',
+    'main@{1}',
+    'feature/.hidden',
+    'x.lock',
+    'a b',
+    'a~1',
+    'a:b',
+    '/abs',
+    'trailing/',
+    'a//b',
+    'ends.',
+    'ü',
+  ];
 
-  it.each(hostileBranches)('refuses the attempt branch %j with git.invalid_branch and touches nothing', async (branch) => {
-    fx = await createFixture({}, { withOrigin: false });
-    const error = await caught(fx.port.prepare(fx.prepareInput({ attempt: { branch } })));
-    expect(error.code).toBe('git.invalid_branch');
-    expect(error.message).toContain(JSON.stringify(branch));
-    expect(await listTree(fx.ctx.mirrorsDir)).toEqual([]);
-  });
+  it.each(hostileBranches)(
+    'refuses the attempt branch %j with git.invalid_branch and touches nothing',
+    async (branch) => {
+      fx = await createFixture({}, { withOrigin: false });
+      const error = await caught(fx.port.prepare(fx.prepareInput({ attempt: { branch } })));
+      expect(error.code).toBe('git.invalid_branch');
+      expect(error.message).toContain(JSON.stringify(branch));
+      expect(await listTree(fx.ctx.mirrorsDir)).toEqual([]);
+    },
+  );
 
   it('refuses a hostile base branch', async () => {
     fx = await createFixture({}, { withOrigin: false });
@@ -79,7 +101,9 @@ describe('hostile input', () => {
 
   it('derives a valid branch from a hostile job title', async () => {
     fx = await createFixture();
-    const ws = await fx.port.prepare(fx.prepareInput({ job: { title: '--force; rm -rf / ..\n@{-1} ~^:?*[ \\ ' } }));
+    const ws = await fx.port.prepare(
+      fx.prepareInput({ job: { title: '--force; rm -rf / ..\n@{-1} ~^:?*[ \\ ' } }),
+    );
     expect(ws.branch).toBe('coord/force-rm-rf-1-job_7f3a');
   });
 });
@@ -105,7 +129,10 @@ describe('secrets', () => {
   it('refuses to push a private key or the forge token itself', async () => {
     fx = await createFixture();
     const ws = await fx.port.prepare(fx.prepareInput());
-    await writeFile(join(ws.workDir, 'id_ed25519'), '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n');
+    await writeFile(
+      join(ws.workDir, 'id_ed25519'),
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
+    );
     await writeFile(join(ws.workDir, '.env'), `FORGE=${forgeToken.toLowerCase()}\nTOKEN=${forgeToken}\n`);
     const error = await caught(fx.port.publish(fx.publishInput(ws)));
     expect(error.message).toContain('private key in id_ed25519 line 1');
@@ -132,7 +159,9 @@ describe('the forge token', () => {
     const ws2 = await port.prepare(fx.prepareInput({ job: { id: 'job_other0001' } }));
     await writeFile(join(ws2.workDir, 'b.txt'), 'two\n');
     const error = await caught(
-      port.publish(fx.publishInput(ws2, { repository: { ...fx.repository, cloneUrl: `${fx.origin.cloneUrl}-gone` } })),
+      port.publish(
+        fx.publishInput(ws2, { repository: { ...fx.repository, cloneUrl: `${fx.origin.cloneUrl}-gone` } }),
+      ),
     );
 
     const calls = await rec.calls();

@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { PrepareInput, PublishInput, PreparedWorkspace, RepositoryWorkspacePort } from '@coord/runner-core';
+import type {
+  PrepareInput,
+  PublishInput,
+  PreparedWorkspace,
+  RepositoryWorkspacePort,
+} from '@coord/runner-core';
 import type { AttemptInfo, ForgeCredentials, Repository } from '@coord/runner-protocol';
 import { createRepositoryWorkspaces, type RepositoryWorkspacesOptions } from '../src/index.js';
 import { createOrigin, createTestContext, type Origin, type TestContext } from './helpers/context.js';
@@ -16,8 +21,16 @@ export interface Fixture {
   repository: Repository;
   forge: ForgeCredentials;
   logs: string[];
-  prepareInput(overrides?: { attempt?: Partial<AttemptInfo>; job?: Partial<PrepareInput['job']>; repository?: Partial<Repository>; signal?: AbortSignal }): PrepareInput;
-  publishInput(workspace: PreparedWorkspace, overrides?: Partial<PublishInput> & { attemptNumber?: number }): PublishInput;
+  prepareInput(overrides?: {
+    attempt?: Partial<AttemptInfo>;
+    job?: Partial<PrepareInput['job']>;
+    repository?: Partial<Repository>;
+    signal?: AbortSignal;
+  }): PrepareInput;
+  publishInput(
+    workspace: PreparedWorkspace,
+    overrides?: Partial<PublishInput> & { attemptNumber?: number },
+  ): PublishInput;
   cleanup(): Promise<void>;
 }
 

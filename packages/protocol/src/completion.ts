@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { usageSchema } from './common.js';
-import { failureSchema, jobStatusSchema, outcomeSchema, pullRequestRefSchema, relativePathSchema } from './job.js';
+import {
+  failureSchema,
+  jobStatusSchema,
+  outcomeSchema,
+  pullRequestRefSchema,
+  relativePathSchema,
+} from './job.js';
 
 export const completeRequestSchema = z
   .object({

@@ -19,7 +19,9 @@ export const interactionRequestSchema = z.discriminatedUnion('kind', [
         z.object({
           id: z.string().min(1).max(100),
           text: z.string().min(1).max(10_000),
-          options: z.array(z.object({ label: z.string().max(500), description: z.string().max(2000).optional() })).max(20),
+          options: z
+            .array(z.object({ label: z.string().max(500), description: z.string().max(2000).optional() }))
+            .max(20),
           multiSelect: z.boolean().default(false),
           allowFreeText: z.boolean().default(true),
         }),
@@ -31,7 +33,11 @@ export const interactionRequestSchema = z.discriminatedUnion('kind', [
 export type InteractionRequest = z.input<typeof interactionRequestSchema>;
 
 export const interactionAnswerSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('approval'), decision: approvalDecisionSchema, message: z.string().max(2000).optional() }),
+  z.object({
+    kind: z.literal('approval'),
+    decision: approvalDecisionSchema,
+    message: z.string().max(2000).optional(),
+  }),
   z.object({ kind: z.literal('question'), answers: z.record(z.string(), z.array(z.string().max(10_000))) }),
   /** Nobody answered in time: the safe default applies (deny / no answer). */
   z.object({ kind: z.literal('timeout') }),

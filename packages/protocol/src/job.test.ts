@@ -37,9 +37,9 @@ describe('jobSubmissionSchema', () => {
 
   it('needs a plan for the demo agent and validates its steps', () => {
     expect(issuesOf({ ...valid, agent: { id: 'demo' } })).toEqual(['agent.plan']);
-    expect(issuesOf({ ...valid, agent: { id: 'demo', plan: [{ type: 'write', path: '../x', content: '' }] } })).toEqual([
-      'agent.plan.0.path',
-    ]);
+    expect(
+      issuesOf({ ...valid, agent: { id: 'demo', plan: [{ type: 'write', path: '../x', content: '' }] } }),
+    ).toEqual(['agent.plan.0.path']);
     expect(issuesOf({ ...valid, agent: { id: 'demo', plan: [{ type: 'run', command: [] }] } })).toEqual([
       'agent.plan.0.command',
     ]);
@@ -48,9 +48,12 @@ describe('jobSubmissionSchema', () => {
 
   it('rejects a hostile base branch', () => {
     for (const baseBranch of ['--upload-pack=x', 'a..b', 'a b', 'refs//x', 'x.lock/', 'x@{1}']) {
-      expect(issuesOf({ ...valid, context: { ...valid.context, repository: { ...valid.context.repository, baseBranch } } })).toEqual([
-        'context.repository.baseBranch',
-      ]);
+      expect(
+        issuesOf({
+          ...valid,
+          context: { ...valid.context, repository: { ...valid.context.repository, baseBranch } },
+        }),
+      ).toEqual(['context.repository.baseBranch']);
     }
   });
 });
@@ -76,7 +79,9 @@ describe('cloneUrlSchema', () => {
 });
 
 describe('relativePathSchema', () => {
-  it.each(['a.txt', 'dir/b.md', 'a/.hidden'])('accepts %s', (p) => expect(relativePathSchema.safeParse(p).success).toBe(true));
+  it.each(['a.txt', 'dir/b.md', 'a/.hidden'])('accepts %s', (p) =>
+    expect(relativePathSchema.safeParse(p).success).toBe(true),
+  );
   it.each(['/etc/passwd', '../x', 'a/../../b', 'C:/x', 'a\\b', ''])('refuses %s', (p) =>
     expect(relativePathSchema.safeParse(p).success).toBe(false),
   );

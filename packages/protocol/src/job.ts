@@ -51,8 +51,16 @@ export const repositorySchema = z.object({
   /** Where to clone from. */
   cloneUrl: cloneUrlSchema,
   /** `owner/name` on the forge, for the pulls API. */
-  owner: z.string().min(1).max(100).regex(/^[A-Za-z0-9_.-]+$/, 'is not a valid owner'),
-  name: z.string().min(1).max(100).regex(/^[A-Za-z0-9_.-]+$/, 'is not a valid repository name'),
+  owner: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9_.-]+$/, 'is not a valid owner'),
+  name: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9_.-]+$/, 'is not a valid repository name'),
   /** Branch the pull request targets; the forge's default branch when absent. */
   baseBranch: gitRefNameSchema.optional(),
 });
@@ -131,7 +139,15 @@ export const pullRequestRefSchema = z.object({
 });
 export type PullRequestRef = z.infer<typeof pullRequestRefSchema>;
 
-export const attemptStatusSchema = z.enum(['active', 'succeeded', 'no_changes', 'failed', 'cancelled', 'stopped', 'lost']);
+export const attemptStatusSchema = z.enum([
+  'active',
+  'succeeded',
+  'no_changes',
+  'failed',
+  'cancelled',
+  'stopped',
+  'lost',
+]);
 export type AttemptStatus = z.infer<typeof attemptStatusSchema>;
 
 export const attemptViewSchema = z.object({

@@ -12,7 +12,11 @@ export type LeaseRenewRequest = z.infer<typeof leaseRenewRequestSchema>;
 export const controlRequestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cancel'), reason: z.string().max(2000).optional() }),
   z.object({ type: z.literal('stop'), graceMs: z.number().int().nonnegative().optional() }),
-  z.object({ type: z.literal('interaction.answered'), interactionId: idSchema, answer: interactionAnswerSchema }),
+  z.object({
+    type: z.literal('interaction.answered'),
+    interactionId: idSchema,
+    answer: interactionAnswerSchema,
+  }),
 ]);
 export type ControlRequest = z.infer<typeof controlRequestSchema>;
 

@@ -12,12 +12,19 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function startServer(prefix: string): Promise<{ dir: string; server: LocalServer; tokenFile: string; env: Record<string, string> }> {
+async function startServer(
+  prefix: string,
+): Promise<{ dir: string; server: LocalServer; tokenFile: string; env: Record<string, string> }> {
   const dir = tempDir(prefix);
   cleanups.push(dir.cleanup);
   const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
   cleanups.push(() => server.close());
-  return { dir: dir.path, server, tokenFile: join(dir.path, 'server', 'token'), env: cliEnv(join(dir.path, 'home')) };
+  return {
+    dir: dir.path,
+    server,
+    tokenFile: join(dir.path, 'server', 'token'),
+    env: cliEnv(join(dir.path, 'home')),
+  };
 }
 
 const goodLocalJob = {
@@ -32,11 +39,25 @@ describe('bad input gets a clear error and changes nothing', () => {
     const { dir, server, tokenFile, env } = await startServer('bad-assignment');
     const runner = execa(
       process.execPath,
-      [CLI_BIN, 'start', '--server', server.url, '--token-file', tokenFile, '--state-dir', join(dir, 'runner'), '--json'],
+      [
+        CLI_BIN,
+        'start',
+        '--server',
+        server.url,
+        '--token-file',
+        tokenFile,
+        '--state-dir',
+        join(dir, 'runner'),
+        '--json',
+      ],
       { env, extendEnv: false, reject: false },
     );
     cleanups.push(() => void runner.kill('SIGKILL'));
-    await eventually(() => (server.parkedClaims() > 0 ? true : undefined), 20_000, 'the runner to wait for work');
+    await eventually(
+      () => (server.parkedClaims() > 0 ? true : undefined),
+      20_000,
+      'the runner to wait for work',
+    );
 
     // A job whose stored spec no runner can use (as if a newer server had written it).
     const badId = insertRawJob(server.store, {
@@ -77,7 +98,10 @@ describe('bad input gets a clear error and changes nothing', () => {
     const finished = String(result.stdout)
       .split('\n')
       .filter(Boolean)
-      .map((line) => JSON.parse(line) as { type: string; jobId?: string; outcome?: string; error?: { code: string } })
+      .map(
+        (line) =>
+          JSON.parse(line) as { type: string; jobId?: string; outcome?: string; error?: { code: string } },
+      )
       .filter((e) => e.type === 'job.finished');
     expect(finished.map((e) => [e.jobId, e.outcome, e.error?.code ?? null])).toEqual([
       [badId, 'failed', 'job.invalid_payload'],
@@ -88,22 +112,38 @@ describe('bad input gets a clear error and changes nothing', () => {
   it('a malformed job submission is refused by the CLI with the field named, and nothing is stored', async () => {
     const { dir, server, tokenFile, env } = await startServer('bad-submit');
     const file = join(dir, 'job.json');
-    writeFileSync(file, JSON.stringify({ ...goodLocalJob, title: '', context: { type: 'repository', repository: { cloneUrl: 'file:///etc', owner: 'o', name: 'n' } } }));
-    const result = await runCli(['jobs', 'submit', file, '--server', server.url, '--token-file', tokenFile], { env });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...goodLocalJob,
+        title: '',
+        context: { type: 'repository', repository: { cloneUrl: 'file:///etc', owner: 'o', name: 'n' } },
+      }),
+    );
+    const result = await runCli(['jobs', 'submit', file, '--server', server.url, '--token-file', tokenFile], {
+      env,
+    });
     expect(result.exitCode).toBe(1);
     expect(String(result.stderr)).toMatch(/title: /);
     expect(String(result.stderr)).toMatch(/context\.repository\.cloneUrl: must be an https or ssh URL/);
 
     writeFileSync(file, '{"title": "unterminated');
-    const broken = await runCli(['jobs', 'submit', file, '--server', server.url, '--token-file', tokenFile], { env });
+    const broken = await runCli(['jobs', 'submit', file, '--server', server.url, '--token-file', tokenFile], {
+      env,
+    });
     expect(broken.exitCode).toBe(1);
     expect(String(broken.stderr)).toContain('is not valid JSON');
 
     // The server refuses the same body with a 400 naming the field, and stores nothing.
-    const direct = await api<{ error: { code: string; issues: Array<{ path: string }> } }>(server, 'POST', '/v1/workspaces/local/jobs', {
-      ...goodLocalJob,
-      agent: { id: 'demo' },
-    });
+    const direct = await api<{ error: { code: string; issues: Array<{ path: string }> } }>(
+      server,
+      'POST',
+      '/v1/workspaces/local/jobs',
+      {
+        ...goodLocalJob,
+        agent: { id: 'demo' },
+      },
+    );
     expect(direct.status).toBe(400);
     expect(direct.json.error.code).toBe('request.invalid');
     expect(direct.json.error.issues.map((i) => i.path)).toContain('agent.plan');
@@ -115,7 +155,10 @@ describe('bad input gets a clear error and changes nothing', () => {
     const { dir, server, env } = await startServer('bad-token');
     const tokenFile = join(dir, 'wrong-token');
     writeFileSync(tokenFile, 'not-the-right-token-123456\n', { mode: 0o600 });
-    const result = await runCli(['start', '--server', server.url, '--token-file', tokenFile, '--state-dir', join(dir, 'runner')], { env });
+    const result = await runCli(
+      ['start', '--server', server.url, '--token-file', tokenFile, '--state-dir', join(dir, 'runner')],
+      { env },
+    );
     expect(result.exitCode).toBe(1);
     expect(String(result.all)).toMatch(/401/);
     expect(String(result.all)).not.toContain('not-the-right-token-123456');
@@ -125,7 +168,10 @@ describe('bad input gets a clear error and changes nothing', () => {
     const { dir, server, tokenFile, env } = await startServer('dead-server');
     const url = server.url;
     await server.close();
-    const result = await runCli(['start', '--server', url, '--token-file', tokenFile, '--state-dir', join(dir, 'runner')], { env });
+    const result = await runCli(
+      ['start', '--server', url, '--token-file', tokenFile, '--state-dir', join(dir, 'runner')],
+      { env },
+    );
     expect(result.exitCode).toBe(1);
     expect(String(result.all)).toContain(`Cannot reach the Coord server at ${url}`);
   });

@@ -20,12 +20,12 @@ describe('a repository job end to end (built CLI processes, local server, forge,
     cleanups.push(() => server.stop());
 
     // A repository on the local forge, created through its GitHub-compatible API.
-    const repo = await api<{ clone_url: string; owner: { login: string }; name: string; default_branch: string }>(
-      server,
-      'POST',
-      '/forge/api/user/repos',
-      { name: 'e2e-app', auto_init: true },
-    );
+    const repo = await api<{
+      clone_url: string;
+      owner: { login: string };
+      name: string;
+      default_branch: string;
+    }>(server, 'POST', '/forge/api/user/repos', { name: 'e2e-app', auto_init: true });
     expect(repo.status).toBe(201);
 
     const jobFile = join(dir.path, 'job.json');
@@ -44,25 +44,48 @@ describe('a repository job end to end (built CLI processes, local server, forge,
             { type: 'say', text: 'Writing two files.' },
             { type: 'write', path: 'hello.txt', content: 'hello from the demo agent\n' },
             { type: 'write', path: 'docs/notes.md', content: '# Notes\n\nWritten by the demo agent.\n' },
-            { type: 'run', command: [process.execPath, '-e', "console.log(require('fs').readFileSync('hello.txt','utf8'))"] },
+            {
+              type: 'run',
+              command: [
+                process.execPath,
+                '-e',
+                "console.log(require('fs').readFileSync('hello.txt','utf8'))",
+              ],
+            },
             { type: 'say', text: 'Wrote hello.txt and docs/notes.md.' },
           ],
         },
       }),
     );
-    const submitted = await runCli(['jobs', 'submit', jobFile, '--server', server.url, '--token-file', server.tokenFile], { env });
+    const submitted = await runCli(
+      ['jobs', 'submit', jobFile, '--server', server.url, '--token-file', server.tokenFile],
+      { env },
+    );
     expect(submitted.exitCode, String(submitted.all)).toBe(0);
     const jobId = (JSON.parse(String(submitted.stdout)) as { id: string }).id;
 
     const run = await runCli(
-      ['start', '--server', server.url, '--token-file', server.tokenFile, '--state-dir', join(dir.path, 'runner'), '--once', '--json'],
+      [
+        'start',
+        '--server',
+        server.url,
+        '--token-file',
+        server.tokenFile,
+        '--state-dir',
+        join(dir.path, 'runner'),
+        '--once',
+        '--json',
+      ],
       { env },
     );
     expect(run.exitCode, String(run.all)).toBe(0);
     const printed = String(run.stdout)
       .split('\n')
       .filter(Boolean)
-      .map((line) => JSON.parse(line) as { type: string; jobId?: string; event?: { type: string; text?: string } });
+      .map(
+        (line) =>
+          JSON.parse(line) as { type: string; jobId?: string; event?: { type: string; text?: string } },
+      );
     // The agent's output was shown live.
     expect(printed.some((e) => e.type === 'job.agent' && e.event?.type === 'message.completed')).toBe(true);
 
@@ -90,17 +113,21 @@ describe('a repository job end to end (built CLI processes, local server, forge,
     );
     expect(pull.json).toMatchObject({ changed_files: 2, head: { ref: pr.branch } });
     const bare = join(dir.path, 'server', 'forge', repo.json.owner.login, `${repo.json.name}.git`);
-    const git = (...args: string[]) => execFileSync('git', ['--git-dir', bare, ...args], { encoding: 'utf8' });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['--git-dir', bare, ...args], { encoding: 'utf8' });
     expect(git('rev-parse', `refs/heads/${pr.branch}`).trim()).toBe(pulls.json[0]!.head.sha);
     expect(git('show', `refs/heads/${pr.branch}:hello.txt`)).toBe('hello from the demo agent\n');
     expect(git('log', '-1', '--format=%B', `refs/heads/${pr.branch}`)).toContain(`Coord-Job: ${jobId}`);
-    expect(git('diff', '--name-only', `${repo.json.default_branch}...${pr.branch}`).trim().split('\n').sort()).toEqual([
-      'docs/notes.md',
-      'hello.txt',
-    ]);
+    expect(
+      git('diff', '--name-only', `${repo.json.default_branch}...${pr.branch}`).trim().split('\n').sort(),
+    ).toEqual(['docs/notes.md', 'hello.txt']);
 
     // Every event of the attempt, seqs 1..n with no gap, the last one the finish.
-    const page = await api<{ events: AttemptEvent[]; ack: number }>(server, 'GET', `/v1/attempts/${attempt.id}/events?after=0&limit=1000`);
+    const page = await api<{ events: AttemptEvent[]; ack: number }>(
+      server,
+      'GET',
+      `/v1/attempts/${attempt.id}/events?after=0&limit=1000`,
+    );
     const seqs = page.json.events.map((e) => e.seq);
     expect(seqs.length).toBeGreaterThan(5);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));

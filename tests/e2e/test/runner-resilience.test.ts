@@ -20,7 +20,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(options: { serverUrl?: (server: LocalServer) => Promise<string>; leaseRenewMs?: number } = {}) {
+async function setup(
+  options: { serverUrl?: (server: LocalServer) => Promise<string>; leaseRenewMs?: number } = {},
+) {
   const dir = tempDir('resilience');
   cleanups.push(dir.cleanup);
   const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
@@ -30,12 +32,20 @@ async function setup(options: { serverUrl?: (server: LocalServer) => Promise<str
   /** A runner process's worth of wiring; a second call is another machine. */
   const startRunner = async (name: string) => {
     const runner: Runner = createRunner({
-      client: createCoordClient({ baseUrl: url, token: server.token, minRetryDelayMs: 50, maxRetryDelayMs: 200 }),
+      client: createCoordClient({
+        baseUrl: url,
+        token: server.token,
+        minRetryDelayMs: 50,
+        maxRetryDelayMs: 200,
+      }),
       identity: { machineId: `machine-${name}`, name, platform: 'linux', arch: 'x64', version: 'test' },
       agents: [createDemoAgent()],
       local: createLocalWorkspaces({ root: join(dir.path, name, 'work') }),
       spool,
-      timings: { claimWaitMs: 1_000, ...(options.leaseRenewMs ? { leaseRenewMs: options.leaseRenewMs } : {}) },
+      timings: {
+        claimWaitMs: 1_000,
+        ...(options.leaseRenewMs ? { leaseRenewMs: options.leaseRenewMs } : {}),
+      },
       eventBatch: { intervalMs: 20 },
       stopGraceMs: 5_000,
     });
@@ -53,8 +63,10 @@ async function setup(options: { serverUrl?: (server: LocalServer) => Promise<str
   return { server, client, runner, events, spool, submit, serverEvents, startRunner };
 }
 
-const waitFor = <T extends RunnerEvent>(events: ReplaySubject<RunnerEvent>, match: (e: RunnerEvent) => e is T): Promise<T> =>
-  firstValueFrom(events.pipe(filter(match)));
+const waitFor = <T extends RunnerEvent>(
+  events: ReplaySubject<RunnerEvent>,
+  match: (e: RunnerEvent) => e is T,
+): Promise<T> => firstValueFrom(events.pipe(filter(match)));
 
 function expectGapless(events: AttemptEvent[]): void {
   expect(events.map((e) => e.seq)).toEqual(Array.from({ length: events.length }, (_, i) => i + 1));
@@ -79,7 +91,14 @@ describe('the runner through failures', () => {
         plan: [
           { type: 'say', text: 'starting' },
           // Prints a line every 50 ms for ~1.5 s: events keep coming while the network is down.
-          { type: 'run', command: [process.execPath, '-e', 'let i=0;const t=setInterval(()=>{console.log("tick",i++);if(i>=30)clearInterval(t)},50)'] },
+          {
+            type: 'run',
+            command: [
+              process.execPath,
+              '-e',
+              'let i=0;const t=setInterval(()=>{console.log("tick",i++);if(i>=30)clearInterval(t)},50)',
+            ],
+          },
           { type: 'write', path: 'out.txt', content: 'made it\n' },
         ],
       },
@@ -87,12 +106,21 @@ describe('the runner through failures', () => {
     });
     await waitFor(events, (e): e is RunnerEvent => e.type === 'job.agent' && e.event.type === 'tool.output');
     proxy.down();
-    await waitFor(events, (e): e is RunnerEvent => e.type === 'runner.error' && e.error.code === 'api.network');
+    await waitFor(
+      events,
+      (e): e is RunnerEvent => e.type === 'runner.error' && e.error.code === 'api.network',
+    );
     // Stay down until the agent has finished its command: its output piles up in the spool.
-    await waitFor(events, (e): e is RunnerEvent => e.type === 'job.agent' && e.event.type === 'tool.completed');
+    await waitFor(
+      events,
+      (e): e is RunnerEvent => e.type === 'job.agent' && e.event.type === 'tool.completed',
+    );
     proxy.up();
 
-    const finished = await waitFor(events, (e): e is Extract<RunnerEvent, { type: 'job.finished' }> => e.type === 'job.finished');
+    const finished = await waitFor(
+      events,
+      (e): e is Extract<RunnerEvent, { type: 'job.finished' }> => e.type === 'job.finished',
+    );
     expect(finished.outcome).toBe('succeeded');
     const view: JobView = await eventually(async () => {
       const j = await createCoordClient({ baseUrl: server.url, token: server.token }).getJob(job.id);
@@ -116,7 +144,12 @@ describe('the runner through failures', () => {
       context: { type: 'local' },
       agent: {
         id: 'demo',
-        plan: [{ type: 'run', command: [process.execPath, '-e', 'console.log("pid", process.pid); setTimeout(() => {}, 60000)'] }],
+        plan: [
+          {
+            type: 'run',
+            command: [process.execPath, '-e', 'console.log("pid", process.pid); setTimeout(() => {}, 60000)'],
+          },
+        ],
       },
       routing: { mode: 'any' },
       maxAttempts: 1,
@@ -134,14 +167,18 @@ describe('the runner through failures', () => {
     await waitFor(events, (e): e is RunnerEvent => e.type === 'job.state' && e.state === 'lease_lost');
 
     // The agent's command is gone.
-    await eventually(() => {
-      try {
-        process.kill(pid, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    }, 10_000, 'the agent command to be killed');
+    await eventually(
+      () => {
+        try {
+          process.kill(pid, 0);
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      10_000,
+      'the agent command to be killed',
+    );
     const view = await createCoordClient({ baseUrl: server.url, token: server.token }).getJob(job.id);
     expect(view.status).toBe('failed');
     expect(view.attempts).toHaveLength(1);
@@ -158,7 +195,12 @@ describe('the runner through failures', () => {
       context: { type: 'local' },
       agent: {
         id: 'demo',
-        plan: [{ type: 'run', command: [process.execPath, '-e', 'console.log("pid", process.pid); setTimeout(() => {}, 60000)'] }],
+        plan: [
+          {
+            type: 'run',
+            command: [process.execPath, '-e', 'console.log("pid", process.pid); setTimeout(() => {}, 60000)'],
+          },
+        ],
       },
       routing: { mode: 'any' },
     });
@@ -170,7 +212,10 @@ describe('the runner through failures', () => {
     const pid = Number(/pid (\d+)/.exec((output.event as { chunk: string }).chunk)![1]);
 
     await client.cancelJob(job.id);
-    const finished = await waitFor(events, (e): e is Extract<RunnerEvent, { type: 'job.finished' }> => e.type === 'job.finished');
+    const finished = await waitFor(
+      events,
+      (e): e is Extract<RunnerEvent, { type: 'job.finished' }> => e.type === 'job.finished',
+    );
     expect(finished.outcome).toBe('cancelled');
     // The agent process had exited before the runner reported the job finished.
     const seen: RunnerEvent[] = [];
@@ -178,14 +223,18 @@ describe('the runner through failures', () => {
     const exitedAt = seen.findIndex((e) => e.type === 'job.agent' && e.event.type === 'process.exited');
     expect(exitedAt).toBeGreaterThan(-1);
     expect(exitedAt).toBeLessThan(seen.indexOf(finished));
-    await eventually(() => {
-      try {
-        process.kill(pid, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    }, 5_000, 'the agent command to be gone');
+    await eventually(
+      () => {
+        try {
+          process.kill(pid, 0);
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      5_000,
+      'the agent command to be gone',
+    );
     const view = await eventually(async () => {
       const j = await client.getJob(job.id);
       return j.status === 'cancelled' ? j : undefined;
@@ -205,7 +254,14 @@ describe('the runner through failures', () => {
       agent: {
         id: 'demo',
         plan: [
-          { type: 'run', command: [process.execPath, '-e', 'console.log("working"); setTimeout(() => console.log("step done"), 400)'] },
+          {
+            type: 'run',
+            command: [
+              process.execPath,
+              '-e',
+              'console.log("working"); setTimeout(() => console.log("step done"), 400)',
+            ],
+          },
           { type: 'write', path: 'second-step.txt', content: 'done\n' },
         ],
       },
@@ -213,16 +269,22 @@ describe('the runner through failures', () => {
     });
     const started = await waitFor(
       events,
-      (e): e is Extract<RunnerEvent, { type: 'job.agent' }> => e.type === 'job.agent' && e.event.type === 'session.started',
+      (e): e is Extract<RunnerEvent, { type: 'job.agent' }> =>
+        e.type === 'job.agent' && e.event.type === 'session.started',
     );
     const sessionId = (started.event as { sessionId: string }).sessionId;
     await waitFor(events, (e): e is RunnerEvent => e.type === 'job.agent' && e.event.type === 'tool.output');
     await runner.stop({ mode: 'graceful' });
 
-    const stopped = await waitFor(events, (e): e is Extract<RunnerEvent, { type: 'job.finished' }> => e.type === 'job.finished');
+    const stopped = await waitFor(
+      events,
+      (e): e is Extract<RunnerEvent, { type: 'job.finished' }> => e.type === 'job.finished',
+    );
     expect(stopped.outcome).toBe('stopped');
     // The running step was allowed to finish; the next one never started.
-    const agentEvents = (await firstValueFrom(events.pipe(toArray()))).flatMap((e) => (e.type === 'job.agent' ? [e.event] : []));
+    const agentEvents = (await firstValueFrom(events.pipe(toArray()))).flatMap((e) =>
+      e.type === 'job.agent' ? [e.event] : [],
+    );
     expect(agentEvents.some((e) => e.type === 'tool.output' && e.chunk.includes('step done'))).toBe(true);
     expect(agentEvents.some((e) => e.type === 'tool.started' && e.name === 'write')).toBe(false);
     const requeued = await client.getJob(job.id);
@@ -233,7 +295,8 @@ describe('the runner through failures', () => {
     const second = await startRunner('second');
     const resumed = await waitFor(
       second.events,
-      (e): e is Extract<RunnerEvent, { type: 'job.agent' }> => e.type === 'job.agent' && e.event.type === 'session.started',
+      (e): e is Extract<RunnerEvent, { type: 'job.agent' }> =>
+        e.type === 'job.agent' && e.event.type === 'session.started',
     );
     expect(resumed.event).toMatchObject({ sessionId, resumed: true });
     const done = await eventually(async () => {

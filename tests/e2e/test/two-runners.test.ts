@@ -34,7 +34,21 @@ describe('two runners against one server', () => {
     const runners = ['a', 'b'].map((name) =>
       execa(
         process.execPath,
-        [CLI_BIN, 'start', '--server', server.url, '--token-file', server.tokenFile, '--state-dir', join(dir.path, `runner-${name}`), '--name', `runner-${name}`, '--capacity', '2', '--json'],
+        [
+          CLI_BIN,
+          'start',
+          '--server',
+          server.url,
+          '--token-file',
+          server.tokenFile,
+          '--state-dir',
+          join(dir.path, `runner-${name}`),
+          '--name',
+          `runner-${name}`,
+          '--capacity',
+          '2',
+          '--json',
+        ],
         { env, extendEnv: false, reject: false },
       ),
     );

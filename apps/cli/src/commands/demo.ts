@@ -14,7 +14,10 @@ export function registerDemo(program: Command): void {
     .description(
       'Run one real job end to end: a local Coord server with a forge, a sample repository, the scripted demo agent (no AI), and a pull request',
     )
-    .option('--keep', 'keep the temporary data directory and serve until Ctrl-C so the pull request can be opened')
+    .option(
+      '--keep',
+      'keep the temporary data directory and serve until Ctrl-C so the pull request can be opened',
+    )
     .action(async (opts) => {
       process.exitCode = await runDemo({ keep: opts.keep ?? false });
     });
@@ -34,7 +37,12 @@ async function runDemo(options: { keep: boolean }): Promise<number> {
     const job = await client.submitJob('local', demoJob(repo));
     say(`Submitted job ${job.id}: "${job.spec.title}" (agent: demo, a scripted agent, no AI)\n`);
 
-    const runner = composeRunner({ server: server.url, token: server.token, stateDir: join(root, 'runner'), name: 'demo-runner' });
+    const runner = composeRunner({
+      server: server.url,
+      token: server.token,
+      stateDir: join(root, 'runner'),
+      name: 'demo-runner',
+    });
     const finished = new Promise<Extract<RunnerEvent, { type: 'job.finished' }>>((resolve) => {
       runner.events$.subscribe((event) => {
         const line = renderEvent(event, { color });
@@ -76,14 +84,25 @@ interface SampleRepository {
   defaultBranch: string;
 }
 
-async function forgeFetch(url: string, token: string, init: { method: string; body?: unknown }): Promise<unknown> {
+async function forgeFetch(
+  url: string,
+  token: string,
+  init: { method: string; body?: unknown },
+): Promise<unknown> {
   const response = await fetch(url, {
     method: init.method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    },
     ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
   });
   const json = (await response.json().catch(() => null)) as { message?: string } | null;
-  if (!response.ok) throw new Error(`${init.method} ${new URL(url).pathname} failed with ${response.status}: ${json?.message ?? ''}`);
+  if (!response.ok)
+    throw new Error(
+      `${init.method} ${new URL(url).pathname} failed with ${response.status}: ${json?.message ?? ''}`,
+    );
   return json;
 }
 
@@ -91,7 +110,13 @@ async function createSampleRepository(serverUrl: string, token: string): Promise
   const repo = (await forgeFetch(`${serverUrl}/forge/api/user/repos`, token, {
     method: 'POST',
     body: { name: 'demo-app', auto_init: true, description: 'Sample repository for coord-runner demo' },
-  })) as { name: string; full_name: string; owner: { login: string }; clone_url: string; default_branch: string };
+  })) as {
+    name: string;
+    full_name: string;
+    owner: { login: string };
+    clone_url: string;
+    default_branch: string;
+  };
   return {
     owner: repo.owner.login,
     name: repo.name,
@@ -111,7 +136,12 @@ interface Pull {
   changed_files: number;
 }
 
-async function getPull(serverUrl: string, token: string, repo: SampleRepository, number: number): Promise<Pull> {
+async function getPull(
+  serverUrl: string,
+  token: string,
+  repo: SampleRepository,
+  number: number,
+): Promise<Pull> {
   return (await forgeFetch(`${serverUrl}/forge/api/repos/${repo.owner}/${repo.name}/pulls/${number}`, token, {
     method: 'GET',
   })) as Pull;
@@ -123,7 +153,12 @@ function demoJob(repo: SampleRepository): JobSubmission {
     instructions: 'Add src/greeting.js exporting greet(name), and a test for it; run the test.',
     context: {
       type: 'repository',
-      repository: { cloneUrl: repo.cloneUrl, owner: repo.owner, name: repo.name, baseBranch: repo.defaultBranch },
+      repository: {
+        cloneUrl: repo.cloneUrl,
+        owner: repo.owner,
+        name: repo.name,
+        baseBranch: repo.defaultBranch,
+      },
     },
     agent: {
       id: 'demo',
@@ -132,7 +167,7 @@ function demoJob(repo: SampleRepository): JobSubmission {
         {
           type: 'write',
           path: 'src/greeting.js',
-          content: "export function greet(name) {\n  return `Hello, ${name}!`;\n}\n",
+          content: 'export function greet(name) {\n  return `Hello, ${name}!`;\n}\n',
         },
         {
           type: 'write',
@@ -141,7 +176,10 @@ function demoJob(repo: SampleRepository): JobSubmission {
             "import assert from 'node:assert/strict';\nimport { greet } from '../src/greeting.js';\n\nassert.equal(greet('Coord'), 'Hello, Coord!');\nconsole.log('greeting test passed');\n",
         },
         { type: 'run', command: [process.execPath, 'test/greeting.test.mjs'] },
-        { type: 'say', text: 'Added src/greeting.js with greet(name) and a passing test in test/greeting.test.mjs.' },
+        {
+          type: 'say',
+          text: 'Added src/greeting.js with greet(name) and a passing test in test/greeting.test.mjs.',
+        },
       ],
     },
     routing: { mode: 'mine' },

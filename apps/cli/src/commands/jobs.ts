@@ -21,11 +21,14 @@ export function registerJobs(program: Command): void {
       try {
         json = JSON.parse(text);
       } catch (error) {
-        throw new Error(`${file === '-' ? 'stdin' : file} is not valid JSON: ${(error as Error).message}`, { cause: error });
+        throw new Error(`${file === '-' ? 'stdin' : file} is not valid JSON: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       // Validate here too, so a mistake is named before anything is sent.
       const parsed = jobSubmissionSchema.safeParse(json);
-      if (!parsed.success) throw new Error(`The job is invalid: ${describeIssues(toErrorIssues(parsed.error))}`);
+      if (!parsed.success)
+        throw new Error(`The job is invalid: ${describeIssues(toErrorIssues(parsed.error))}`);
       const client = createCoordClient({
         baseUrl: opts.server,
         token: loadToken({ tokenFile: opts.tokenFile, stateDir: resolveStateDir(opts.stateDir) }),

@@ -37,7 +37,14 @@ export type AgentEvent =
         allowFreeText: boolean;
       }>;
     }
-  | { type: 'usage'; inputTokens: number; outputTokens: number; cachedInputTokens?: number; costUsd?: number; cumulative: boolean }
+  | {
+      type: 'usage';
+      inputTokens: number;
+      outputTokens: number;
+      cachedInputTokens?: number;
+      costUsd?: number;
+      cumulative: boolean;
+    }
   | { type: 'warning'; message: string }
   | { type: 'stderr'; line: string }
   | {

@@ -230,7 +230,8 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
   return {
     baseUrl,
     me: () => call('GET', routes.whoami(), { schema: meResponseSchema }),
-    register: (request) => call('POST', routes.register(), { body: request, schema: registerRunnerResponseSchema }),
+    register: (request) =>
+      call('POST', routes.register(), { body: request, schema: registerRunnerResponseSchema }),
     claim: async (runnerId, request, signal) => {
       const res = await call('POST', routes.claim(runnerId), {
         body: request,
@@ -242,9 +243,15 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
       return res.assignment;
     },
     renewLease: (runnerId, attemptId, request) =>
-      call('POST', routes.lease(attemptId), { body: request, schema: leaseRenewResponseSchema, runnerId, retries: 1 }),
+      call('POST', routes.lease(attemptId), {
+        body: request,
+        schema: leaseRenewResponseSchema,
+        runnerId,
+        retries: 1,
+      }),
     uploadEvents: async (runnerId, attemptId, events) =>
-      (await call('POST', routes.events(attemptId), { body: { events }, schema: eventAckSchema, runnerId })).ack,
+      (await call('POST', routes.events(attemptId), { body: { events }, schema: eventAckSchema, runnerId }))
+        .ack,
     getEvents: (attemptId, after = 0, limit = 1000) =>
       call('GET', routes.events(attemptId), { schema: eventPageSchema, query: { after, limit } }),
     putInteraction: async (runnerId, attemptId, interactionId, request) =>
@@ -260,7 +267,10 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
         .interaction,
     answerInteraction: async (interactionId, request) => {
       try {
-        await call('POST', routes.answer(interactionId), { body: request, schema: interactionResponseSchema });
+        await call('POST', routes.answer(interactionId), {
+          body: request,
+          schema: interactionResponseSchema,
+        });
         return { won: true, answer: request.answer, by: request.by };
       } catch (error) {
         if (error instanceof ApiError && error.serverCode === 'interaction.already_answered') {
@@ -277,21 +287,29 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
         runnerId,
       }),
     uploadArtifact: async (runnerId, attemptId, path, bytes) =>
-      (await call('PUT', routes.artifact(attemptId, path), { raw: bytes, schema: artifactResponseSchema, runnerId }))
-        .artifact,
+      (
+        await call('PUT', routes.artifact(attemptId, path), {
+          raw: bytes,
+          schema: artifactResponseSchema,
+          runnerId,
+        })
+      ).artifact,
     submitJob: async (workspaceId, submission) =>
-      (await call('POST', routes.submitJob(workspaceId), { body: submission, schema: jobResponseSchema })).job,
+      (await call('POST', routes.submitJob(workspaceId), { body: submission, schema: jobResponseSchema }))
+        .job,
     getJob: async (jobId) => (await call('GET', routes.job(jobId), { schema: jobResponseSchema })).job,
     listJobs: async (filter = {}) =>
       (await call('GET', routes.jobs(), { schema: jobListSchema, query: { ...filter } })).jobs,
-    cancelJob: async (jobId) => (await call('POST', routes.cancelJob(jobId), { body: {}, schema: jobResponseSchema })).job,
+    cancelJob: async (jobId) =>
+      (await call('POST', routes.cancelJob(jobId), { body: {}, schema: jobResponseSchema })).job,
   };
 }
 
 function describeCause(cause: unknown): string {
   if (cause instanceof Error) {
     const inner = (cause as Error & { cause?: unknown }).cause;
-    const code = inner && typeof inner === 'object' && 'code' in inner ? String((inner as { code: unknown }).code) : '';
+    const code =
+      inner && typeof inner === 'object' && 'code' in inner ? String((inner as { code: unknown }).code) : '';
     return code ? `${cause.message} (${code})` : cause.message;
   }
   return String(cause);

@@ -2,7 +2,9 @@ import { filter, takeWhile, type MonoTypeOperatorFunction, type OperatorFunction
 import type { JobEvent, RunnerEvent, RunnerEventOf, RunnerEventType } from './runner-event.js';
 
 /** Keeps only events of the given types, narrowing the type. */
-export function ofType<T extends RunnerEventType>(...types: T[]): OperatorFunction<RunnerEvent, RunnerEventOf<T>> {
+export function ofType<T extends RunnerEventType>(
+  ...types: T[]
+): OperatorFunction<RunnerEvent, RunnerEventOf<T>> {
   const wanted = new Set<RunnerEventType>(types);
   return filter((event): event is RunnerEventOf<T> => wanted.has(event.type));
 }

@@ -1,4 +1,10 @@
-import type { AgentId, InteractionAnswer, InteractionRequest, Outcome, PullRequestRef } from '@coord/runner-protocol';
+import type {
+  AgentId,
+  InteractionAnswer,
+  InteractionRequest,
+  Outcome,
+  PullRequestRef,
+} from '@coord/runner-protocol';
 import type { AgentEvent } from '../agents/agent-event.js';
 import type { ErrorPayload } from '../errors.js';
 

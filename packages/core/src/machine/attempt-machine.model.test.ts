@@ -174,29 +174,39 @@ describe('attemptMachine against its model', () => {
     expect(paths.length).toBeGreaterThan(15);
   });
 
-  it.each(paths.map((p) => [p.steps.map((s) => s.event.type).slice(1).join(' → ') || '(start)', p] as const))(
-    '%s',
-    async (_name, path) => {
-      const sut = startSystem();
-      for (const step of path.steps) {
-        if (step.event.type.startsWith('xstate.')) continue;
-        sut.exec[step.event.type as ModelEvent['type']]();
-        const expected = step.state.value;
-        await waitFor(sut.actor, (s) => s.matches(expected as never), { timeout: 1_000 });
-      }
-      // The model sets an outcome exactly when it enters reporting.
-      const outcome = path.state.context.outcome;
-      if (path.state.matches('lease_lost')) {
-        // A report already under way is abandoned; none is started after the lease is lost.
-        expect(sut.reports).toHaveLength(outcome === null ? 0 : 1);
-      } else if (path.state.matches('reporting') || path.state.matches('done')) {
-        expect(sut.reports).toHaveLength(1);
-        expect(sut.reports[0]?.finish.outcome).toBe(outcome);
-        expect(sut.reports[0]?.finish.error === null).toBe(['succeeded', 'no_changes', 'stopped'].includes(outcome!));
-      } else {
-        expect(sut.reports).toEqual([]);
-      }
-      sut.actor.stop();
-    },
-  );
+  it.each(
+    paths.map(
+      (p) =>
+        [
+          p.steps
+            .map((s) => s.event.type)
+            .slice(1)
+            .join(' → ') || '(start)',
+          p,
+        ] as const,
+    ),
+  )('%s', async (_name, path) => {
+    const sut = startSystem();
+    for (const step of path.steps) {
+      if (step.event.type.startsWith('xstate.')) continue;
+      sut.exec[step.event.type as ModelEvent['type']]();
+      const expected = step.state.value;
+      await waitFor(sut.actor, (s) => s.matches(expected as never), { timeout: 1_000 });
+    }
+    // The model sets an outcome exactly when it enters reporting.
+    const outcome = path.state.context.outcome;
+    if (path.state.matches('lease_lost')) {
+      // A report already under way is abandoned; none is started after the lease is lost.
+      expect(sut.reports).toHaveLength(outcome === null ? 0 : 1);
+    } else if (path.state.matches('reporting') || path.state.matches('done')) {
+      expect(sut.reports).toHaveLength(1);
+      expect(sut.reports[0]?.finish.outcome).toBe(outcome);
+      expect(sut.reports[0]?.finish.error === null).toBe(
+        ['succeeded', 'no_changes', 'stopped'].includes(outcome!),
+      );
+    } else {
+      expect(sut.reports).toEqual([]);
+    }
+    sut.actor.stop();
+  });
 });

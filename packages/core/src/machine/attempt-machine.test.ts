@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, waitFor, type SnapshotFrom } from 'xstate';
 import { CoordError, type ErrorPayload } from '../errors.js';
 import type { AgentResult } from '../runner/ports.js';
-import { attemptMachine, type AttemptMachineInput, type Publication, type ReportInput } from './attempt-machine.js';
+import {
+  attemptMachine,
+  type AttemptMachineInput,
+  type Publication,
+  type ReportInput,
+} from './attempt-machine.js';
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -72,7 +77,9 @@ function harness(input: Partial<AttemptMachineInput> = {}) {
       }),
     },
   });
-  const actor = createActor(machine, { input: { jobId: 'job-1', attemptId: 'att-1', rejection: null, ...input } });
+  const actor = createActor(machine, {
+    input: { jobId: 'job-1', attemptId: 'att-1', rejection: null, ...input },
+  });
   const seen: unknown[] = [];
   actor.subscribe((s) => seen.push(s.value));
   actor.start();
@@ -114,7 +121,9 @@ describe('attemptMachine', () => {
 
   it('reports failed with the error payload when prepare fails, without running the agent', async () => {
     const h = harness();
-    h.prepare.reject(new CoordError('git.clone_failed', 'Cannot clone https://forge/o/r.git', { retryable: true }));
+    h.prepare.reject(
+      new CoordError('git.clone_failed', 'Cannot clone https://forge/o/r.git', { retryable: true }),
+    );
     await h.reach('reporting');
     expect(h.calls.runAgent).toEqual([]);
     expect(h.calls.report[0]).toEqual({
@@ -152,7 +161,10 @@ describe('attemptMachine', () => {
     h.agent.resolve(result('completed'));
     h.publish.reject(new CoordError('git.push_rejected', 'rejected'));
     await h.reach('reporting');
-    expect(h.calls.report[0]?.finish).toMatchObject({ outcome: 'failed', error: { code: 'git.push_rejected' } });
+    expect(h.calls.report[0]?.finish).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'git.push_rejected' },
+    });
     expect(h.calls.report[0]?.agentResult).toEqual(result('completed'));
   });
 
@@ -161,7 +173,11 @@ describe('attemptMachine', () => {
     const h = harness({ rejection });
     await h.reach('reporting');
     expect(h.calls.prepare).toBe(0);
-    expect(h.calls.report[0]).toEqual({ finish: { outcome: 'failed', error: rejection }, agentResult: null, publication: null });
+    expect(h.calls.report[0]).toEqual({
+      finish: { outcome: 'failed', error: rejection },
+      agentResult: null,
+      publication: null,
+    });
     h.report.resolve();
     await h.reach('done');
   });

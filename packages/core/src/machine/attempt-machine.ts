@@ -66,7 +66,9 @@ export const attemptMachine = setup({
   },
   actors: {
     prepare: notProvided('prepare') as unknown as ReturnType<typeof fromPromise<{ workDir: string }, void>>,
-    runAgent: notProvided('runAgent') as unknown as ReturnType<typeof fromPromise<AgentResult, { workDir: string }>>,
+    runAgent: notProvided('runAgent') as unknown as ReturnType<
+      typeof fromPromise<AgentResult, { workDir: string }>
+    >,
     interruptAgent: notProvided('interruptAgent') as unknown as ReturnType<typeof fromPromise<void, void>>,
     publish: notProvided('publish') as unknown as ReturnType<
       typeof fromPromise<Publication, { workDir: string; agentResult: AgentResult }>
@@ -87,7 +89,8 @@ export const attemptMachine = setup({
   },
   guards: {
     rejected: ({ context }) => context.finish !== null,
-    agentCompleted: ({ event }) => (event as unknown as { output: AgentResult }).output.status === 'completed',
+    agentCompleted: ({ event }) =>
+      (event as unknown as { output: AgentResult }).output.status === 'completed',
   },
 }).createMachine({
   id: 'attempt',
@@ -118,7 +121,10 @@ export const attemptMachine = setup({
       },
       on: {
         CANCEL: { target: 'reporting', actions: 'recordCancel' },
-        STOP: { target: 'reporting', actions: assign({ finish: () => ({ outcome: 'stopped' as const, error: null }) }) },
+        STOP: {
+          target: 'reporting',
+          actions: assign({ finish: () => ({ outcome: 'stopped' as const, error: null }) }),
+        },
       },
     },
     running: {
@@ -139,7 +145,14 @@ export const attemptMachine = setup({
                 context.finish ??
                 (event.output.status === 'interrupted' || context.stopRequested
                   ? { outcome: 'stopped', error: null }
-                  : { outcome: 'failed', error: event.output.error ?? { code: 'agent.failed', message: 'The agent failed without giving a reason', retryable: false } }),
+                  : {
+                      outcome: 'failed',
+                      error: event.output.error ?? {
+                        code: 'agent.failed',
+                        message: 'The agent failed without giving a reason',
+                        retryable: false,
+                      },
+                    }),
             }),
           },
         ],

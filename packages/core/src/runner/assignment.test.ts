@@ -30,7 +30,11 @@ describe('parseAssignment', () => {
   });
 
   it('rejects a bad job but keeps the attempt, naming the field', () => {
-    const parsed = parseAssignment({ attempt, job: { id: 'job-1', spec: { ...spec, title: '   ' } }, forge: null });
+    const parsed = parseAssignment({
+      attempt,
+      job: { id: 'job-1', spec: { ...spec, title: '   ' } },
+      forge: null,
+    });
     expect(parsed.kind).toBe('rejected');
     if (parsed.kind !== 'rejected') return;
     expect(parsed.envelope.attempt.id).toBe('att-1');

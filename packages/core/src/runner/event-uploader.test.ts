@@ -95,7 +95,13 @@ class FakeEventServer {
       if (behaviour === 'fail') throw networkError();
       if (behaviour === 'lease-lost') {
         throw new ApiError(
-          { code: 'lease.lost', status: 409, method: 'POST', path: '/v1/attempts/att-1/events', serverCode: 'lease.lost' },
+          {
+            code: 'lease.lost',
+            status: 409,
+            method: 'POST',
+            path: '/v1/attempts/att-1/events',
+            serverCode: 'lease.lost',
+          },
           'lease lost',
           { retryable: false },
         );
@@ -112,9 +118,13 @@ class FakeEventServer {
 }
 
 const networkError = () =>
-  new ApiError({ code: 'api.network', status: 0, method: 'POST', path: '/v1/attempts/att-1/events' }, 'reset', {
-    retryable: true,
-  });
+  new ApiError(
+    { code: 'api.network', status: 0, method: 'POST', path: '/v1/attempts/att-1/events' },
+    'reset',
+    {
+      retryable: true,
+    },
+  );
 
 function setup(overrides: Partial<EventUploaderOptions> & { spool?: EventSpool } = {}) {
   const server = new FakeEventServer();
@@ -146,7 +156,9 @@ function setup(overrides: Partial<EventUploaderOptions> & { spool?: EventSpool }
 /** Every event the uploader was given reached the server exactly once, with its own data. */
 function expectAllHeld(server: FakeEventServer, spool: EventSpool, count: number) {
   expect(server.ack()).toBe(count);
-  expect([...server.held.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+  expect([...server.held.keys()].sort((a, b) => a - b)).toEqual(
+    Array.from({ length: count }, (_, i) => i + 1),
+  );
   for (const [seq, event] of server.held) expect(event.seq).toBe(seq);
   expect(spool.lastSeq('att-1')).toBe(count);
 }
@@ -183,7 +195,12 @@ describe('createEventUploader', () => {
     await until(() => errors.length === 2, 'the second failure');
     clock.advance(60_000);
     await until(() => uploader.acked === 5, 'everything acked');
-    expect(server.batches).toEqual([[1, 2, 3], [4, 5], [4, 5], [4, 5]]);
+    expect(server.batches).toEqual([
+      [1, 2, 3],
+      [4, 5],
+      [4, 5],
+      [4, 5],
+    ]);
     expect(errors.every((e) => isCoordError(e) && e.code === 'api.network')).toBe(true);
     expectAllHeld(server, spool, 5);
   });
@@ -195,7 +212,10 @@ describe('createEventUploader', () => {
     await until(() => errors.length === 1, 'the lost response');
     clock.advance(60_000);
     await until(() => uploader.acked === 3, 'everything acked');
-    expect(server.batches).toEqual([[1, 2, 3], [1, 2, 3]]);
+    expect(server.batches).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
     expectAllHeld(server, spool, 3);
   });
 
@@ -285,7 +305,11 @@ describe('createEventUploader', () => {
       await until(() => uploader.acked === 6, 'everything acked again');
       clock.advance(60_000);
       expect(server.ack()).toBe(6);
-      expect(server.batches).toEqual([[1, 2, 3], [4, 5, 6], [2, 3, 4]]);
+      expect(server.batches).toEqual([
+        [1, 2, 3],
+        [4, 5, 6],
+        [2, 3, 4],
+      ]);
       expect(errors).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

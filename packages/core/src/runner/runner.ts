@@ -149,11 +149,15 @@ export function createRunner(options: RunnerOptions): Runner {
       ...(message ? { message } : {}),
     });
   };
-  const reportError = (error: unknown) => emit({ type: 'runner.error', at: clock.now(), error: toErrorPayload(error) });
+  const reportError = (error: unknown) =>
+    emit({ type: 'runner.error', at: clock.now(), error: toErrorPayload(error) });
   const settledStatus = (): RunnerStatus => (active.size > 0 ? 'busy' : 'idle');
 
   /** Spools a job event (so it reaches the server), then shows it to subscribers. */
-  function emitJob(record: AttemptRecord, event: DistributiveOmit<JobEvent, 'at' | 'jobId' | 'attemptId'>): void {
+  function emitJob(
+    record: AttemptRecord,
+    event: DistributiveOmit<JobEvent, 'at' | 'jobId' | 'attemptId'>,
+  ): void {
     const full = { ...event, at: clock.now(), jobId: record.jobId, attemptId: record.attemptId } as JobEvent;
     if (!record.leaseLost && !record.reported) {
       const { type, at, jobId: _j, attemptId: _a, ...data } = full;
@@ -191,7 +195,10 @@ export function createRunner(options: RunnerOptions): Runner {
         if (raw !== null && raw !== undefined) acceptAssignment(raw);
       } catch (error) {
         if (stopping) break;
-        if (isCoordError(error) && (error.code === 'auth.invalid_token' || error.code === 'api.unsupported_version')) {
+        if (
+          isCoordError(error) &&
+          (error.code === 'auth.invalid_token' || error.code === 'api.unsupported_version')
+        ) {
           // Retrying cannot help: stop claiming, let active attempts finish, then end the stream.
           reportError(error);
           void shutdown('drain', error.message);
@@ -434,7 +441,11 @@ export function createRunner(options: RunnerOptions): Runner {
             }
             log(`Uploaded ${file.path} (${file.size} bytes)`);
           }
-          return { outcome: files.length > 0 ? 'succeeded' : 'no_changes', pullRequest: null, outputs: files.map((f) => f.path) };
+          return {
+            outcome: files.length > 0 ? 'succeeded' : 'no_changes',
+            pullRequest: null,
+            outputs: files.map((f) => f.path),
+          };
         }),
 
         report: fromPromise(async ({ input }) => {
@@ -443,7 +454,8 @@ export function createRunner(options: RunnerOptions): Runner {
           await Promise.resolve();
           // A cancelled agent was killed, not awaited: report only once its process is gone, so
           // nothing still writes in the work directory of a job the server calls finished.
-          if (record.agentRun && agentResult === null) await settleWithin(record.agentRun.result, stopGraceMs);
+          if (record.agentRun && agentResult === null)
+            await settleWithin(record.agentRun.result, stopGraceMs);
           const summary = agentResult?.summary ?? '';
           emitJob(record, {
             type: 'job.finished',
@@ -465,7 +477,11 @@ export function createRunner(options: RunnerOptions): Runner {
               sessionId: agentResult?.sessionId ?? null,
               lastSeq: spool.lastSeq(record.attemptId),
               error: finish.error
-                ? { code: finish.error.code, message: finish.error.message, retryable: finish.error.retryable }
+                ? {
+                    code: finish.error.code,
+                    message: finish.error.message,
+                    retryable: finish.error.retryable,
+                  }
                 : null,
             });
           } catch (error) {
@@ -507,7 +523,11 @@ export function createRunner(options: RunnerOptions): Runner {
     client.putInteraction(runnerId!, record.attemptId, interactionId, request).catch(reportError);
   }
 
-  function resolveInteraction(interactionId: string, answer: InteractionAnswer, by: 'runner' | 'web' | 'timeout'): void {
+  function resolveInteraction(
+    interactionId: string,
+    answer: InteractionAnswer,
+    by: 'runner' | 'web' | 'timeout',
+  ): void {
     for (const record of active.values()) {
       const pending = record.pending.get(interactionId);
       if (!pending) continue;
@@ -522,7 +542,11 @@ export function createRunner(options: RunnerOptions): Runner {
 
   async function answerLocally(interactionId: string, answer: InteractionAnswer): Promise<AnswerOutcome> {
     const outcome = await client.answerInteraction(interactionId, { answer, by: 'runner' });
-    resolveInteraction(interactionId, outcome.answer, answer.kind === 'timeout' && outcome.won ? 'timeout' : outcome.by);
+    resolveInteraction(
+      interactionId,
+      outcome.answer,
+      answer.kind === 'timeout' && outcome.won ? 'timeout' : outcome.by,
+    );
     return outcome;
   }
 
@@ -601,7 +625,12 @@ export function createRunner(options: RunnerOptions): Runner {
       );
       let registration: RegisterRunnerResponse;
       try {
-        registration = await client.register({ ...options.identity, agents, capacity, labels: options.identity.labels ?? [] });
+        registration = await client.register({
+          ...options.identity,
+          agents,
+          capacity,
+          labels: options.identity.labels ?? [],
+        });
       } catch (error) {
         reportError(error);
         setStatus('stopped', 'Registration failed');

@@ -1,4 +1,12 @@
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  truncateSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { AttemptEvent } from '@coord/runner-protocol';
 import { CoordError } from '../errors.js';
@@ -171,7 +179,10 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
 
 function safeSegment(id: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/.test(id) || id.includes('..')) {
-    throw new CoordError('store.failed', `Refusing to store events under an unsafe attempt id: ${JSON.stringify(id)}`);
+    throw new CoordError(
+      'store.failed',
+      `Refusing to store events under an unsafe attempt id: ${JSON.stringify(id)}`,
+    );
   }
   // `:` is not allowed in Windows file names. `%` never occurs in an id, so `%3A` cannot collide
   // with another id (`_` could: `a:b` and `a_b` would share one spool).

@@ -27,7 +27,11 @@ export function createLocalWorkspaces(options: { root: string }): LocalWorkspace
           if (entry.isDirectory()) await walk(full);
           else if (entry.isFile() && files.length < MAX_OUTPUT_FILES) {
             const { size } = await stat(full);
-            files.push({ path: relative(workDir, full).split(sep).join('/'), size, read: () => readFile(full) });
+            files.push({
+              path: relative(workDir, full).split(sep).join('/'),
+              size,
+              read: () => readFile(full),
+            });
           }
         }
       };

@@ -40,7 +40,11 @@ export async function createTestContext(): Promise<TestContext> {
     workspaceDir: join(root, 'work'),
     mirrorsDir: join(root, 'mirrors'),
     async git(cwd, ...args) {
-      const { stdout } = await execFileAsync('git', args, { cwd, env: helperEnv, maxBuffer: 64 * 1024 * 1024 });
+      const { stdout } = await execFileAsync('git', args, {
+        cwd,
+        env: helperEnv,
+        maxBuffer: 64 * 1024 * 1024,
+      });
       return stdout;
     },
     cleanup: () => rm(root, { recursive: true, force: true }),
@@ -70,7 +74,9 @@ export async function createOrigin(ctx: TestContext, name = 'acme/widgets'): Pro
     async commit(branch, files, message = `Change ${counter}`) {
       const scratch = join(scratchRoot, `s${counter++}`);
       await ctx.git(scratchRoot, 'clone', '--quiet', dir, scratch);
-      const remote = (await ctx.git(scratch, 'for-each-ref', '--format=%(refname)', 'refs/remotes/origin')).split('\n');
+      const remote = (
+        await ctx.git(scratch, 'for-each-ref', '--format=%(refname)', 'refs/remotes/origin')
+      ).split('\n');
       if (remote.includes(`refs/remotes/origin/${branch}`)) {
         await ctx.git(scratch, 'checkout', '--quiet', '-B', branch, `origin/${branch}`);
       } else if (remote.includes('refs/remotes/origin/main')) {

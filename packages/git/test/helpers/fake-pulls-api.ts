@@ -75,7 +75,10 @@ export async function startFakePullsApi(): Promise<FakePullsApi> {
     const failure = failures.find((f) => f.method === method && f.count > 0);
     if (failure) {
       failure.count -= 1;
-      return send(res, failure.status, { message: `Injected failure ${failure.status}`, documentation_url: 'https://docs.github.com/rest' });
+      return send(res, failure.status, {
+        message: `Injected failure ${failure.status}`,
+        documentation_url: 'https://docs.github.com/rest',
+      });
     }
     const match = /^\/api\/repos\/([^/]+)\/([^/]+)\/pulls(?:\/(\d+))?$/.exec(url.pathname);
     if (!match) return send(res, 404, { message: 'Not Found' });
@@ -88,16 +91,28 @@ export async function startFakePullsApi(): Promise<FakePullsApi> {
       const head = url.searchParams.get('head');
       const state = url.searchParams.get('state') ?? 'open';
       const selected = pulls.filter(
-        (p) => (api.ignoreHeadFilter || !head || `${owner}:${p.head}` === head) && (state === 'all' || p.state === state),
+        (p) =>
+          (api.ignoreHeadFilter || !head || `${owner}:${p.head}` === head) &&
+          (state === 'all' || p.state === state),
       );
-      return send(res, 200, selected.map((p) => toJson(owner, repo, p)));
+      return send(
+        res,
+        200,
+        selected.map((p) => toJson(owner, repo, p)),
+      );
     }
     if (method === 'POST' && !number) {
       const head = String(body?.head ?? '');
       if (pulls.some((p) => p.head === head && p.state === 'open')) {
         return send(res, 422, {
           message: 'Validation Failed',
-          errors: [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${owner}:${head}.` }],
+          errors: [
+            {
+              resource: 'PullRequest',
+              code: 'custom',
+              message: `A pull request already exists for ${owner}:${head}.`,
+            },
+          ],
           documentation_url: 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request',
         });
       }

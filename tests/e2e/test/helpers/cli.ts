@@ -23,7 +23,10 @@ export function cliEnv(home: string, extra: Record<string, string> = {}): Record
   };
 }
 
-export function runCli(args: string[], options: { env: Record<string, string>; cwd?: string }): ResultPromise {
+export function runCli(
+  args: string[],
+  options: { env: Record<string, string>; cwd?: string },
+): ResultPromise {
   return execa(process.execPath, [CLI_BIN, ...args], {
     env: options.env,
     extendEnv: false,
@@ -34,7 +37,11 @@ export function runCli(args: string[], options: { env: Record<string, string>; c
 }
 
 /** Polls `check` until it returns a value (not undefined) or the deadline passes. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

@@ -20,8 +20,16 @@ export async function startCliServer(dataDir: string, env: Record<string, string
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = await eventually(() => /listening on (http:\/\/\S+)/.exec(output)?.[1], 20_000, `the local server to start (output: ${output})`);
-  const tokenFile = await eventually(() => /token file:\s+(\S+)/.exec(output)?.[1], 5_000, 'the token file line');
+  const url = await eventually(
+    () => /listening on (http:\/\/\S+)/.exec(output)?.[1],
+    20_000,
+    `the local server to start (output: ${output})`,
+  );
+  const tokenFile = await eventually(
+    () => /token file:\s+(\S+)/.exec(output)?.[1],
+    5_000,
+    'the token file line',
+  );
   const { readFileSync } = await import('node:fs');
   const token = readFileSync(tokenFile, 'utf8').trim();
   return {
