@@ -1,10 +1,12 @@
 /** One line, no control characters: titles go into commit subjects and PR titles. */
 export function singleLine(text: string, maxLength = 200): string {
-  // eslint-disable-next-line no-control-regex
-  return text
-    .replace(/[\u0000-\u001f\u007f\s]+/g, ' ')
-    .trim()
-    .slice(0, maxLength);
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f\s]+/g, ' ')
+      .trim()
+      .slice(0, maxLength)
+  );
 }
 
 export interface CommitMessageInput {
