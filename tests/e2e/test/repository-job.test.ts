@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttemptEvent, JobView } from '@coord/runner-protocol';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -135,7 +135,16 @@ describe('a repository job end to end (built CLI processes, local server, forge,
     expect(page.json.events.at(-1)!.type).toBe('job.finished');
     expect(page.json.events.map((e) => e.type)).toContain('job.agent');
 
-    // No secret reached the runner's output.
+    // No secret reached the runner's output or anything it wrote to disk (spool, mirror, work tree).
     expect(String(run.all)).not.toContain(server.token);
+    const written = filesUnder(join(dir.path, 'runner'));
+    expect(written.length).toBeGreaterThan(10);
+    for (const file of written) expect(readFileSync(file).includes(server.token), file).toBe(false);
   });
 });
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name));
+}
