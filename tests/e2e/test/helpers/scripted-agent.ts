@@ -1,0 +1,55 @@
+import { Subject } from 'rxjs';
+import type { AgentEvent, AgentPort, AgentResult } from '@coord/runner-core';
+import type { InteractionAnswer } from '@coord/runner-protocol';
+
+/**
+ * An agent that asks for one tool approval and finishes with what it was told. The real adapters
+ * (Claude Code's can_use_tool, Codex's requestApproval) arrive in their own issue; until then this
+ * drives the runner's interaction plumbing against the real server.
+ */
+export function createAskingAgent(): AgentPort & { answers: InteractionAnswer[] } {
+  const answers: InteractionAnswer[] = [];
+  return {
+    id: 'demo',
+    displayName: 'Asking test agent',
+    answers,
+    detect: async () => ({ id: 'demo', state: 'detected', version: 'test', enabled: true }),
+    start: () => {
+      const events$ = new Subject<AgentEvent>();
+      let settle!: (result: AgentResult) => void;
+      const result = new Promise<AgentResult>((resolve) => (settle = resolve));
+      setTimeout(() => {
+        events$.next({ type: 'session.started', sessionId: 'asking-session', resumed: false });
+        events$.next({
+          type: 'approval.requested',
+          requestId: 'tool-1',
+          toolName: 'Bash',
+          kind: 'shell',
+          summary: 'rm -rf build',
+          input: { command: 'rm -rf build' },
+        });
+      }, 0);
+      return {
+        events$,
+        result,
+        respond: (requestId, answer) => {
+          if (requestId !== 'tool-1') return;
+          answers.push(answer);
+          const verdict = answer.kind === 'approval' ? answer.decision : answer.kind;
+          events$.next({ type: 'turn.completed', status: 'completed', finalText: `tool ${verdict}` });
+          events$.next({ type: 'process.exited', code: 0, signal: null, sawTurnEnd: true });
+          events$.complete();
+          settle({
+            status: 'completed',
+            sessionId: 'asking-session',
+            summary: `tool ${verdict}`,
+            usage: null,
+            error: null,
+          });
+        },
+        interrupt: async () => undefined,
+        kill: () => undefined,
+      };
+    },
+  };
+}
