@@ -67,7 +67,10 @@ async function runDemo(options: { keep: boolean }): Promise<number> {
     );
     if (options.keep) {
       say(`\nServing ${server.url} until Ctrl-C (data kept in ${root}).`);
-      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
     }
     return 0;
   } finally {
