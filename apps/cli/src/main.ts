@@ -2,6 +2,7 @@ import { Command } from '@commander-js/extra-typings';
 import { registerDemo } from './commands/demo.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerLocal } from './commands/local.js';
+import { registerLogin } from './commands/login.js';
 import { registerStart } from './commands/start.js';
 import { CLI_VERSION } from './version.js';
 
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .description('Runs Coord agentic jobs on this machine')
     .version(CLI_VERSION)
     .showHelpAfterError();
+  registerLogin(program);
   registerStart(program);
   registerLocal(program);
   registerJobs(program);

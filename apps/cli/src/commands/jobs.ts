@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Command } from '@commander-js/extra-typings';
 import { createCoordClient } from '@coord/runner-core';
 import { jobSubmissionSchema, describeIssues, toErrorIssues } from '@coord/runner-protocol';
-import { loadToken, resolveStateDir } from '../state-dir.js';
+import { resolveConnection } from '../connection.js';
+import { readStdin } from '../stdin.js';
 
 export function registerJobs(program: Command): void {
   const jobs = program.command('jobs').description('Work with jobs on a Coord server');
@@ -11,12 +12,12 @@ export function registerJobs(program: Command): void {
     .command('submit')
     .description('Submit a job from a JSON file (or - for stdin); see docs/protocol.md for the fields')
     .argument('<file>', 'job JSON file, or - to read stdin')
-    .requiredOption('--server <url>', 'Coord server URL', process.env['COORD_SERVER'])
+    .option('--server <url>', 'Coord server URL (or COORD_SERVER, or the one saved by login)')
     .option('--workspace <id>', 'workspace to submit to', 'local')
     .option('--token-file <file>', 'file holding the Coord token (or set COORD_TOKEN)')
     .option('--state-dir <dir>', 'state directory (or set COORD_RUNNER_STATE_DIR)')
     .action(async (file, opts) => {
-      const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+      const text = file === '-' ? await readStdin() : readFileSync(file, 'utf8');
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -29,10 +30,8 @@ export function registerJobs(program: Command): void {
       const parsed = jobSubmissionSchema.safeParse(json);
       if (!parsed.success)
         throw new Error(`The job is invalid: ${describeIssues(toErrorIssues(parsed.error))}`);
-      const client = createCoordClient({
-        baseUrl: opts.server,
-        token: loadToken({ tokenFile: opts.tokenFile, stateDir: resolveStateDir(opts.stateDir) }),
-      });
+      const { server, token } = resolveConnection(opts);
+      const client = createCoordClient({ baseUrl: server, token });
       const job = await client.submitJob(opts.workspace, json as never);
       process.stdout.write(`${JSON.stringify({ id: job.id, status: job.status })}\n`);
     });
@@ -41,14 +40,12 @@ export function registerJobs(program: Command): void {
     .command('show')
     .description('Show a job with its attempts, as JSON')
     .argument('<id>', 'job id')
-    .requiredOption('--server <url>', 'Coord server URL', process.env['COORD_SERVER'])
+    .option('--server <url>', 'Coord server URL (or COORD_SERVER, or the one saved by login)')
     .option('--token-file <file>', 'file holding the Coord token (or set COORD_TOKEN)')
     .option('--state-dir <dir>', 'state directory (or set COORD_RUNNER_STATE_DIR)')
     .action(async (id, opts) => {
-      const client = createCoordClient({
-        baseUrl: opts.server,
-        token: loadToken({ tokenFile: opts.tokenFile, stateDir: resolveStateDir(opts.stateDir) }),
-      });
+      const { server, token } = resolveConnection(opts);
+      const client = createCoordClient({ baseUrl: server, token });
       process.stdout.write(`${JSON.stringify(await client.getJob(id), null, 2)}\n`);
     });
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from '@commander-js/extra-typings';
-import { loadToken, resolveStateDir } from '../state-dir.js';
+import { resolveConnection } from '../connection.js';
 import { composeRunner } from '../compose.js';
 import { followRunner } from '../follow.js';
 
@@ -7,7 +7,7 @@ export function registerStart(program: Command): void {
   program
     .command('start')
     .description('Run a runner: register with the Coord server, claim Ready jobs and run them')
-    .requiredOption('--server <url>', 'Coord server URL', process.env['COORD_SERVER'])
+    .option('--server <url>', 'Coord server URL (or COORD_SERVER, or the one saved by login)')
     .option('--token-file <file>', 'file holding the Coord token (or set COORD_TOKEN)')
     .option('--state-dir <dir>', 'state directory (or set COORD_RUNNER_STATE_DIR)')
     .option('--workspace-dir <dir>', 'where work trees of attempts live')
@@ -16,10 +16,9 @@ export function registerStart(program: Command): void {
     .option('--once', 'exit after one job has finished (one-job mode for clean environments)')
     .option('--json', 'print events as NDJSON instead of text')
     .action(async (opts) => {
-      const stateDir = resolveStateDir(opts.stateDir);
-      const token = loadToken({ tokenFile: opts.tokenFile, stateDir });
+      const { server, token, stateDir } = resolveConnection(opts);
       const runner = composeRunner({
-        server: opts.server,
+        server,
         token,
         stateDir,
         ...(opts.workspaceDir ? { workspaceDir: opts.workspaceDir } : {}),

@@ -25,7 +25,7 @@ export function cliEnv(home: string, extra: Record<string, string> = {}): Record
 
 export function runCli(
   args: string[],
-  options: { env: Record<string, string>; cwd?: string },
+  options: { env: Record<string, string>; cwd?: string; input?: string; timeoutMs?: number },
 ): ResultPromise {
   return execa(process.execPath, [CLI_BIN, ...args], {
     env: options.env,
@@ -33,6 +33,9 @@ export function runCli(
     cwd: options.cwd,
     reject: false,
     all: true,
+    // Never the test runner's own stdin: a CLI waiting on it would hang the test.
+    ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
+    ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
   }) as unknown as ResultPromise;
 }
 
