@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
@@ -82,21 +83,28 @@ describe('branchNameProblem', () => {
 });
 
 describe('deriveBranchName', () => {
-  it('is coord/<slug>-<first 8 characters of the job id>', () => {
+  const suffixOf = (id: string) => createHash('sha256').update(id).digest('hex').slice(0, 8);
+
+  it('is coord/<slug>-<8 hex digits of the job id hash>', () => {
     expect(deriveBranchName({ id: 'job_01HZX9ABCDEF', title: 'Fix the login page' })).toBe(
-      'coord/fix-the-login-page-job_01HZ',
+      `coord/fix-the-login-page-${suffixOf('job_01HZX9ABCDEF')}`,
     );
+  });
+
+  it('gives two jobs with one title and ids alike in their first characters different branches', () => {
+    const a = deriveBranchName({ id: 'job_mwvwj4050d7a56ed2a06', title: 'Fix the login page' });
+    const b = deriveBranchName({ id: 'job_mwvwj40j87b1ec73a9d4', title: 'Fix the login page' });
+    expect(a).not.toBe(b);
   });
 
   it('caps the slug at 40 characters without a trailing dash', () => {
     const branch = deriveBranchName({ id: 'abcdefghijk', title: 'word '.repeat(30) });
-    expect(branch).toBe('coord/word-word-word-word-word-word-word-word-abcdefgh');
+    expect(branch).toBe(`coord/word-word-word-word-word-word-word-word-${suffixOf('abcdefghijk')}`);
   });
 
   it('turns accents and punctuation into plain words and survives an empty title', () => {
     expect(slugify('Übersicht: café ändern!', 40)).toBe('ubersicht-cafe-andern');
-    expect(deriveBranchName({ id: 'j1', title: '!!!' })).toBe('coord/job-j1');
-    expect(deriveBranchName({ id: 'job:1.2', title: 'x' })).toBe('coord/x-job-1-2');
+    expect(deriveBranchName({ id: 'j1', title: '!!!' })).toBe(`coord/job-${suffixOf('j1')}`);
   });
 
   it('always yields a name git accepts', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CoordError } from '@coord/runner-core';
 
 /** Branch names longer than this are refused: they end up in URLs, PR pages and path names. */
@@ -52,13 +53,13 @@ export function slugify(text: string, maxLength: number): string {
   return slug.slice(0, maxLength).replace(/-+$/, '');
 }
 
-/** `coord/<slug of the title>-<first 8 characters of the job id>`, always a valid branch name. */
+/**
+ * `coord/<slug of the title>-<8 hex digits of the job id's sha256>`, always a valid branch name.
+ * The suffix hashes the whole id: ids are opaque, and prefixes of ids made close together (such as
+ * time-ordered ones) are alike, so two jobs with one title would otherwise share a branch.
+ */
 export function deriveBranchName(job: { id: string; title: string }): string {
   const slug = slugify(job.title, 40) || 'job';
-  const id =
-    job.id
-      .slice(0, 8)
-      .replace(/[^A-Za-z0-9_-]/g, '-')
-      .replace(/^-+|-+$/g, '') || 'x';
-  return assertBranchName(`coord/${slug}-${id}`, 'Derived branch name');
+  const suffix = createHash('sha256').update(job.id).digest('hex').slice(0, 8);
+  return assertBranchName(`coord/${slug}-${suffix}`, 'Derived branch name');
 }

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCoordError } from '@coord/runner-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFixture, jobId, type Fixture } from './workspace-fixture.js';
+import { createFixture, jobId, jobIdHash, type Fixture } from './workspace-fixture.js';
 
 let fx: Fixture;
 beforeEach(async () => {
@@ -18,7 +18,7 @@ describe('prepare', () => {
     const ws = await fx.port.prepare(fx.prepareInput());
 
     expect(ws.workDir).toBe(join(fx.ctx.workspaceDir, jobId, 'attempt-1'));
-    expect(ws.branch).toBe('coord/fix-the-flaky-widget-test-job_7f3a');
+    expect(ws.branch).toBe(`coord/fix-the-flaky-widget-test-${jobIdHash}`);
     expect(ws.baseBranch).toBe('main');
     expect(ws.baseCommit).toBe(mainTip);
     expect(await readFile(join(ws.workDir, 'README.md'), 'utf8')).toBe('# Widgets\n');
@@ -81,7 +81,7 @@ describe('prepare', () => {
   });
 
   it('continues the branch an earlier attempt pushed (a revision)', async () => {
-    const branch = 'coord/fix-the-flaky-widget-test-job_7f3a';
+    const branch = `coord/fix-the-flaky-widget-test-${jobIdHash}`;
     const pushed = await fx.origin.commit(branch, { 'fix.txt': 'attempt 1\n' });
     await fx.origin.commit('main', { 'LATER.md': 'main moved on\n' });
 

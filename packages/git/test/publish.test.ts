@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCoordError, type CoordError } from '@coord/runner-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFixture, jobId, type Fixture } from './workspace-fixture.js';
+import { createFixture, jobId, jobIdHash, type Fixture } from './workspace-fixture.js';
 
 let fx: Fixture;
 beforeEach(async () => {
@@ -178,7 +178,7 @@ describe('publish', () => {
   });
 
   it('fails with git.push_rejected (not retryable) when origin moved under the branch', async () => {
-    const branch = 'coord/fix-the-flaky-widget-test-job_7f3a';
+    const branch = `coord/fix-the-flaky-widget-test-${jobIdHash}`;
     await fx.origin.commit(branch, { 'a.txt': 'attempt 1\n' });
     const ws = await fx.port.prepare(fx.prepareInput({ attempt: { number: 2, branch } }));
     const someoneElse = await fx.origin.commit(branch, { 'b.txt': 'a reviewer pushed a fix\n' });

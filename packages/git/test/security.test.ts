@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRepositoryWorkspaces } from '../src/index.js';
 import { authorizationHeaderValue } from '../src/git-env.js';
 import { createGitRecorder } from './helpers/git-recorder.js';
-import { createFixture, forgeToken, type Fixture } from './workspace-fixture.js';
+import { createFixture, forgeToken, jobIdHash, type Fixture } from './workspace-fixture.js';
 
 let fx: Fixture | undefined;
 afterEach(async () => {
@@ -104,7 +104,7 @@ describe('hostile input', () => {
     const ws = await fx.port.prepare(
       fx.prepareInput({ job: { title: '--force; rm -rf / ..\n@{-1} ~^:?*[ \\ ' } }),
     );
-    expect(ws.branch).toBe('coord/force-rm-rf-1-job_7f3a');
+    expect(ws.branch).toBe(`coord/force-rm-rf-1-${jobIdHash}`);
   });
 });
 

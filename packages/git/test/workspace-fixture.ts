@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type {
@@ -35,6 +36,8 @@ export interface Fixture {
 }
 
 export const jobId = 'job_7f3a9c21de';
+/** The suffix derived branch names carry for `jobId`. */
+export const jobIdHash = createHash('sha256').update(jobId).digest('hex').slice(0, 8);
 
 /** `withOrigin: false` skips creating the bare origin, for tests that must fail before git runs. */
 export async function createFixture(
