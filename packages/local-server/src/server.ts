@@ -81,6 +81,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       clearInterval(sweeper);
       unsubscribe();
       claims.flush();
+      store.beginClose();
       // Answered long polls leave keep-alive sockets behind: close them as they go idle, and
       // cut whatever is still busy after a second.
       await new Promise<void>((resolve) => {

@@ -10,4 +10,5 @@ export * from './interactions.js';
 export * from './completion.js';
 export * from './artifacts.js';
 export * from './me.js';
+export * from './hints.js';
 export * from './routes.js';

@@ -7,6 +7,7 @@ const e = encodeURIComponent;
 export const routes = {
   register: () => '/v1/runners/register',
   claim: (runnerId: string) => `/v1/runners/${e(runnerId)}/claim`,
+  hints: (runnerId: string) => `/v1/runners/${e(runnerId)}/hints`,
   lease: (attemptId: string) => `/v1/attempts/${e(attemptId)}/lease`,
   events: (attemptId: string) => `/v1/attempts/${e(attemptId)}/events`,
   interaction: (attemptId: string, interactionId: string) =>

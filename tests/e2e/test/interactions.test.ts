@@ -31,7 +31,8 @@ async function setup(options: { interactionTimeoutMs?: number } = {}) {
     agents: [agent],
     local: createLocalWorkspaces({ root: join(dir.path, 'work') }),
     spool: createMemoryEventSpool(),
-    timings: { leaseRenewMs: 100, claimWaitMs: 1_000 },
+    // Renewals a minute apart: answers from the web arrive through the push hint.
+    timings: { leaseRenewMs: 60_000, claimWaitMs: 1_000 },
     eventBatch: { intervalMs: 20 },
     ...(options.interactionTimeoutMs ? { interactionTimeoutMs: options.interactionTimeoutMs } : {}),
   });

@@ -188,7 +188,8 @@ describe('the runner through failures', () => {
   });
 
   it('cancels a running job from the web: the agent is killed and the job ends Cancelled', async () => {
-    const { client, events, submit, serverEvents } = await setup({ leaseRenewMs: 100 });
+    // Lease renewals are a minute apart: the cancel can only arrive in time through the push hint.
+    const { client, events, submit, serverEvents } = await setup({ leaseRenewMs: 60_000 });
     const job = await submit({
       title: 'Cancel me',
       instructions: 'Run for a long time.',

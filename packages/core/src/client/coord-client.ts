@@ -5,6 +5,7 @@ import {
   completeResponseSchema,
   describeIssues,
   errorBodySchema,
+  HINT_EVENT,
   eventAckSchema,
   eventPageSchema,
   interactionResponseSchema,
@@ -17,6 +18,7 @@ import {
   registerRunnerResponseSchema,
   routes,
   RUNNER_ID_HEADER,
+  runnerHintSchema,
   type AnswerRequest,
   type ArtifactView,
   type AttemptEvent,
@@ -35,7 +37,9 @@ import {
   type MeResponse,
   type RegisterRunnerRequest,
   type RegisterRunnerResponse,
+  type RunnerHint,
 } from '@coord/runner-protocol';
+import { EventSourceParserStream } from 'eventsource-parser/stream';
 import pRetry, { AbortError } from 'p-retry';
 import { z } from 'zod';
 import { redactSecrets, registerSecret } from '../errors.js';
@@ -100,6 +104,11 @@ export interface CoordClient {
   getJob(jobId: string): Promise<JobView>;
   listJobs(filter?: { workspace?: string; status?: JobStatus }): Promise<JobView[]>;
   cancelJob(jobId: string): Promise<JobView>;
+  /**
+   * Opens the push hint stream and yields hints until it ends or `signal` aborts. Not retried:
+   * the runner reconnects with backoff, and lease renewal polling covers the gaps.
+   */
+  hints(runnerId: string, signal: AbortSignal): AsyncIterable<RunnerHint>;
 }
 
 /** Creates the typed Coord API client: validated responses, jittered retries, redacted errors. */
@@ -109,14 +118,19 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
   const defaultRetries = options.retries ?? 4;
   registerSecret(options.token);
 
-  async function once<T>(method: string, path: string, opts: RequestOptions<T>): Promise<T> {
+  function baseHeaders(accept: string, runnerId?: string): Record<string, string> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${options.token}`,
       [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
-      accept: 'application/json',
+      accept,
     };
     if (options.userAgent) headers['user-agent'] = options.userAgent;
-    if (opts.runnerId) headers[RUNNER_ID_HEADER] = opts.runnerId;
+    if (runnerId) headers[RUNNER_ID_HEADER] = runnerId;
+    return headers;
+  }
+
+  async function once<T>(method: string, path: string, opts: RequestOptions<T>): Promise<T> {
+    const headers = baseHeaders('application/json', opts.runnerId);
     let body: string | Uint8Array | undefined;
     if (opts.raw) {
       headers['content-type'] = 'application/octet-stream';
@@ -170,24 +184,7 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
       }
     }
 
-    if (!response.ok) {
-      const parsed = errorBodySchema.safeParse(json);
-      const serverCode = parsed.success ? parsed.data.error.code : null;
-      const serverMessage = parsed.success
-        ? parsed.data.error.message +
-          (parsed.data.error.issues?.length ? ` (${describeIssues(parsed.data.error.issues)})` : '')
-        : // Redact before cutting: a cut through a token would leave a prefix no pattern knows.
-          redactSecrets(text).slice(0, 200) || response.statusText;
-      const status = response.status;
-      throw new ApiError(
-        { code: runnerCodeFor(status, serverCode), status, method, path, serverCode },
-        `${method} ${path} failed with ${status}${serverCode ? ` ${serverCode}` : ''}: ${serverMessage}`,
-        {
-          retryable: status >= 500 || status === 429,
-          ...(parsed.success && parsed.data.error.details ? { details: parsed.data.error.details } : {}),
-        },
-      );
-    }
+    if (!response.ok) throw errorFromResponse(method, path, response.status, response.statusText, text, json);
 
     const result = opts.schema.safeParse(json);
     if (!result.success) {
@@ -225,6 +222,57 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
       if (error instanceof AbortError) throw error.originalError;
       throw error;
     });
+  }
+
+  async function* streamHints(runnerId: string, signal: AbortSignal): AsyncGenerator<RunnerHint> {
+    const path = routes.hints(runnerId);
+    let response: Response;
+    try {
+      response = await doFetch(`${baseUrl}${path}`, {
+        method: 'GET',
+        headers: baseHeaders('text/event-stream', runnerId),
+        signal,
+      });
+    } catch (cause) {
+      throw new ApiError(
+        { code: 'api.network', status: 0, method: 'GET', path },
+        `Cannot open the hint stream at ${baseUrl}: ${describeCause(cause)}`,
+        { cause, retryable: !signal.aborted },
+      );
+    }
+    if (!response.ok || !response.body) {
+      const text = await response.text().catch(() => '');
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      throw errorFromResponse('GET', path, response.status, response.statusText, text, json);
+    }
+    const events = response.body
+      .pipeThrough(new TextDecoderStream())
+      .pipeThrough(new EventSourceParserStream());
+    try {
+      for await (const message of events) {
+        if (message.event !== HINT_EVENT) continue;
+        let data: unknown;
+        try {
+          data = JSON.parse(message.data);
+        } catch {
+          continue; // a hint is only a hint: a garbled one is skipped, polling still delivers
+        }
+        const hint = runnerHintSchema.safeParse(data);
+        if (hint.success) yield hint.data;
+      }
+    } catch (cause) {
+      if (signal.aborted) return;
+      throw new ApiError(
+        { code: 'api.network', status: 0, method: 'GET', path },
+        `The hint stream broke: ${describeCause(cause)}`,
+        { cause, retryable: true },
+      );
+    }
   }
 
   return {
@@ -300,6 +348,7 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     getJob: async (jobId) => (await call('GET', routes.job(jobId), { schema: jobResponseSchema })).job,
     listJobs: async (filter = {}) =>
       (await call('GET', routes.jobs(), { schema: jobListSchema, query: { ...filter } })).jobs,
+    hints: (runnerId, signal) => streamHints(runnerId, signal),
     cancelJob: async (jobId) =>
       (await call('POST', routes.cancelJob(jobId), { body: {}, schema: jobResponseSchema })).job,
   };
@@ -313,4 +362,30 @@ function describeCause(cause: unknown): string {
     return code ? `${cause.message} (${code})` : cause.message;
   }
   return String(cause);
+}
+
+/** The ApiError for a non-2xx answer: the server's code and field issues when it sent them. */
+function errorFromResponse(
+  method: string,
+  path: string,
+  status: number,
+  statusText: string,
+  text: string,
+  json: unknown,
+): ApiError {
+  const parsed = errorBodySchema.safeParse(json);
+  const serverCode = parsed.success ? parsed.data.error.code : null;
+  const serverMessage = parsed.success
+    ? parsed.data.error.message +
+      (parsed.data.error.issues?.length ? ` (${describeIssues(parsed.data.error.issues)})` : '')
+    : // Redact before cutting: a cut through a token would leave a prefix no pattern knows.
+      redactSecrets(text).slice(0, 200) || statusText;
+  return new ApiError(
+    { code: runnerCodeFor(status, serverCode), status, method, path, serverCode },
+    `${method} ${path} failed with ${status}${serverCode ? ` ${serverCode}` : ''}: ${serverMessage}`,
+    {
+      retryable: status >= 500 || status === 429,
+      ...(parsed.success && parsed.data.error.details ? { details: parsed.data.error.details } : {}),
+    },
+  );
 }

@@ -105,6 +105,9 @@ interface AttemptRecord {
   prepared: PreparedWorkspace | null;
   agentRun: AgentRun | null;
   leaseTimer: unknown;
+  /** A renewal is in flight; `renewAgain` asks for another as soon as it ends (a hint came in). */
+  renewing: boolean;
+  renewAgain: boolean;
   leaseLost: boolean;
   /** Set once `job.finished` is spooled: later events (the final state) stay local. */
   reported: boolean;
@@ -133,7 +136,9 @@ export function createRunner(options: RunnerOptions): Runner {
   let status: RunnerStatus | null = null;
   let stopping = false;
   let claimAbort: AbortController | null = null;
+  let hintAbort: AbortController | null = null;
   let loop: Promise<void> | null = null;
+  let hints: Promise<void> | null = null;
   let slotWaiter: (() => void) | null = null;
   let finished = 0;
 
@@ -214,20 +219,52 @@ export function createRunner(options: RunnerOptions): Runner {
     }
   }
 
-  /** A backoff wait that `stop()` cuts short. */
-  let wakeSleep: (() => void) | null = null;
+  /** Backoff waits that `stop()` cuts short. */
+  const sleepers = new Set<() => void>();
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const handle = clock.setTimeout(() => {
-        wakeSleep = null;
-        resolve();
-      }, ms);
-      wakeSleep = () => {
+      const wake = () => {
         clock.clearTimeout(handle);
-        wakeSleep = null;
+        sleepers.delete(wake);
         resolve();
       };
+      const handle = clock.setTimeout(wake, ms);
+      sleepers.add(wake);
     });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Push hints: the server says a control waits for an attempt; renew its lease now to fetch it.
+
+  async function hintLoop(): Promise<void> {
+    let failures = 0;
+    while (!stopping) {
+      hintAbort = new AbortController();
+      try {
+        for await (const hint of client.hints(runnerId!, hintAbort.signal)) {
+          failures = 0;
+          const record = active.get(hint.attemptId);
+          if (record) renewNow(record);
+        }
+      } catch (error) {
+        if (stopping) break;
+        // A server without hints, or a token it refuses (the claim loop reports that): poll only.
+        if (isCoordError(error) && !error.retryable) return;
+        failures += 1;
+      } finally {
+        hintAbort = null;
+      }
+      if (!stopping) await sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
+    }
+  }
+
+  function renewNow(record: AttemptRecord): void {
+    if (record.renewing) {
+      record.renewAgain = true;
+      return;
+    }
+    clock.clearTimeout(record.leaseTimer);
+    void renewLease(record);
   }
 
   function acceptAssignment(raw: unknown): void {
@@ -284,6 +321,8 @@ export function createRunner(options: RunnerOptions): Runner {
       prepared: null,
       agentRun: null,
       leaseTimer: null,
+      renewing: false,
+      renewAgain: false,
       leaseLost: false,
       reported: false,
       pending: new Map(),
@@ -559,6 +598,7 @@ export function createRunner(options: RunnerOptions): Runner {
 
   async function renewLease(record: AttemptRecord): Promise<void> {
     if (!active.has(record.attemptId)) return;
+    record.renewing = true;
     try {
       const { controls } = await client.renewLease(runnerId!, record.attemptId, { state: record.state });
       for (const control of controls) {
@@ -572,8 +612,16 @@ export function createRunner(options: RunnerOptions): Runner {
         return;
       }
       reportError(error);
+    } finally {
+      record.renewing = false;
     }
-    if (active.has(record.attemptId)) scheduleLeaseRenewal(record);
+    if (!active.has(record.attemptId)) return;
+    if (record.renewAgain) {
+      record.renewAgain = false;
+      void renewLease(record);
+    } else {
+      scheduleLeaseRenewal(record);
+    }
   }
 
   function onLeaseLost(record: AttemptRecord): void {
@@ -597,13 +645,15 @@ export function createRunner(options: RunnerOptions): Runner {
     stopping = true;
     setStatus('stopping', reason);
     claimAbort?.abort();
-    wakeSleep?.();
+    hintAbort?.abort();
+    for (const wake of [...sleepers]) wake();
     const wake = slotWaiter;
     slotWaiter = null;
     wake?.();
     shutdownPromise = (async () => {
       await Promise.all([...active.values()].map((r) => r.done));
       if (loop) await loop;
+      if (hints) await hints;
       setStatus('stopped', reason);
       subject.complete();
     })();
@@ -640,6 +690,7 @@ export function createRunner(options: RunnerOptions): Runner {
       timings = { ...registration.timings, ...options.timings };
       setStatus('idle');
       loop = claimLoop().catch(reportError);
+      hints = hintLoop().catch(reportError);
       return registration;
     },
     stop: ({ mode = 'drain' } = {}) => shutdown(mode),

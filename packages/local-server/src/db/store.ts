@@ -12,6 +12,10 @@ export class Store {
   /** Set once the HTTP server listens; the forge needs it for clone and API URLs. */
   baseUrl = '';
   private readonly readyListeners = new Set<() => void>();
+  private readonly controlListeners = new Set<(attemptId: string) => void>();
+  private readonly closeController = new AbortController();
+  /** Aborted when the server starts closing: long-lived streams end on it. */
+  readonly closing: AbortSignal = this.closeController.signal;
 
   constructor(
     readonly dataDir: string,
@@ -40,8 +44,24 @@ export class Store {
     return () => this.readyListeners.delete(listener);
   }
 
+  /** Called after a commit that left a control (cancel, stop, answer) for an attempt's runner. */
+  notifyControl(attemptId: string): void {
+    for (const listener of this.controlListeners) listener(attemptId);
+  }
+
+  onControl(listener: (attemptId: string) => void): () => void {
+    this.controlListeners.add(listener);
+    return () => this.controlListeners.delete(listener);
+  }
+
+  beginClose(): void {
+    this.closeController.abort();
+  }
+
   close(): void {
+    this.beginClose();
     this.readyListeners.clear();
+    this.controlListeners.clear();
     this.db.close();
   }
 }

@@ -64,7 +64,9 @@ export function attemptRoutes({ store }: Deps): Hono<AppEnv> {
   app.post('/interactions/:interactionId/answer', async (c) => {
     const interactionId = idParam(c, 'interactionId');
     const req = await readBody(c, answerRequestSchema);
-    return c.json({ interaction: answerInteraction(store, c.get('account').id, interactionId, req) });
+    const interaction = answerInteraction(store, c.get('account').id, interactionId, req);
+    store.notifyControl(interaction.attemptId);
+    return c.json({ interaction });
   });
 
   app.post('/attempts/:attemptId/complete', async (c) => {

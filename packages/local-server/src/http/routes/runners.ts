@@ -1,9 +1,12 @@
 import {
   claimRequestSchema,
+  HINT_EVENT,
   registerRunnerRequestSchema,
   type RegisterRunnerResponse,
+  type RunnerHint,
 } from '@coord/runner-protocol';
 import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
 import { claimWithWait } from '../../claims/long-poll.js';
 import { workspacesOf } from '../../db/accounts.js';
 import { getRunner, registerRunner } from '../../db/runners.js';
@@ -33,6 +36,31 @@ export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
     const waitMs = Math.min(req.waitMs, store.timings.claimWaitMs);
     const assignment = await claimWithWait(store, claims, runner, waitMs, c.req.raw.signal);
     return c.json({ assignment });
+  });
+
+  // Push hints (server-sent events): "renew the lease of this attempt now, something waits for it".
+  app.get('/runners/:runnerId/hints', (c) => {
+    const runnerId = idParam(c, 'runnerId');
+    getRunner(store, runnerId, c.get('account').id);
+    const holder = store.db.prepare("SELECT runner_id FROM attempts WHERE id = ? AND status = 'active'");
+    return streamSSE(c, async (stream) => {
+      const send = (hint: RunnerHint) =>
+        void stream.writeSSE({ event: HINT_EVENT, data: JSON.stringify(hint) });
+      const off = store.onControl((attemptId) => {
+        const row = holder.get(attemptId) as { runner_id: string } | undefined;
+        if (row?.runner_id === runnerId) send({ type: 'attempt.control', attemptId });
+      });
+      // A comment line now and then keeps proxies and idle timers from cutting a quiet stream.
+      const keepAlive = setInterval(() => void stream.write(': keep-alive\n\n'), 15_000);
+      await stream.write(': connected\n\n');
+      await new Promise<void>((resolve) => {
+        if (store.closing.aborted) return resolve();
+        store.closing.addEventListener('abort', () => resolve(), { once: true });
+        stream.onAbort(() => resolve());
+      });
+      clearInterval(keepAlive);
+      off();
+    });
   });
 
   return app;
