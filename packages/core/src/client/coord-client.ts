@@ -234,6 +234,7 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
         signal,
       });
     } catch (cause) {
+      if (signal.aborted) return;
       throw new ApiError(
         { code: 'api.network', status: 0, method: 'GET', path },
         `Cannot open the hint stream at ${baseUrl}: ${describeCause(cause)}`,
