@@ -80,10 +80,33 @@ export async function gitStep<T>(
       throw new CoordError('job.cancelled', `${what} was cancelled.`, { cause: error });
     }
     if (error instanceof CoordError) throw error;
+    if (isMissingGit(error)) {
+      throw new CoordError(
+        code,
+        `${what} failed: git could not be started. Is git (2.30 or newer) installed and on the runner's PATH? (Node reports a missing working directory the same way.)`,
+        { cause: error },
+      );
+    }
     const message = gitMessage(error);
     throw new CoordError(code, `${what} failed: ${message}`, {
       cause: error,
       retryable: error instanceof GitError ? retryable(message) : false,
     });
   }
+}
+
+/** Starting git failed (spawn ENOENT): not a git command that failed, but git that never ran. */
+function isMissingGit(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (
+    let e: unknown = error;
+    e && typeof e === 'object' && !seen.has(e);
+    e = (e as { cause?: unknown }).cause
+  ) {
+    seen.add(e);
+    if (/spawn \S*git\S* ENOENT/.test(String((e as Error).message))) {
+      return true;
+    }
+  }
+  return false;
 }

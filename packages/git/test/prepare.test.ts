@@ -107,6 +107,17 @@ describe('prepare', () => {
     expect((await fx.ctx.git(second.workDir, 'status', '--porcelain')).trim()).toBe('');
   });
 
+  it('says git could not be started when the git binary is missing', async () => {
+    const missing = await createFixture({ gitBinary: join(fx.ctx.root, 'no-such-git') });
+    try {
+      const error = await missing.port.prepare(missing.prepareInput()).catch((e: unknown) => e);
+      expect(isCoordError(error) && error.code).toBe('git.clone_failed');
+      expect((error as Error).message).toContain('git could not be started');
+    } finally {
+      await missing.cleanup();
+    }
+  });
+
   it('fails clearly on an empty repository', async () => {
     const empty = join(fx.ctx.root, 'origin', 'empty.git');
     await fx.ctx.git(fx.ctx.root, 'init', '--quiet', '--bare', empty);
