@@ -3,22 +3,18 @@ import { join } from 'node:path';
 import { insertRawJob, startLocalServer, type LocalServer } from '@coord/local-server';
 import type { JobView } from '@coord/runner-protocol';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from './helpers/cleanup.js';
 import { CLI_BIN, cliEnv, eventually, runCli, tempDir } from './helpers/cli.js';
 import { api } from './helpers/server.js';
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 async function startServer(
   prefix: string,
 ): Promise<{ dir: string; server: LocalServer; tokenFile: string; env: Record<string, string> }> {
   const dir = tempDir(prefix);
-  cleanups.push(dir.cleanup);
+  onCleanup(dir.cleanup);
   const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
-  cleanups.push(() => server.close());
+  onCleanup(() => server.close());
   return {
     dir: dir.path,
     server,
@@ -52,7 +48,7 @@ describe('bad input gets a clear error and changes nothing', () => {
       ],
       { env, extendEnv: false, reject: false },
     );
-    cleanups.push(() => void runner.kill('SIGKILL'));
+    onCleanup(() => void runner.kill('SIGKILL'));
     await eventually(
       () => (server.parkedClaims() > 0 ? true : undefined),
       20_000,

@@ -9,21 +9,17 @@ import {
 } from '@coord/runner-core';
 import type { InteractionView, JobView } from '@coord/runner-protocol';
 import { filter, firstValueFrom, ReplaySubject } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from './helpers/cleanup.js';
 import { eventually, tempDir } from './helpers/cli.js';
 import { createAskingAgent } from './helpers/scripted-agent.js';
 import { api } from './helpers/server.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
 async function setup(options: { interactionTimeoutMs?: number } = {}) {
   const dir = tempDir('interactions');
-  cleanups.push(dir.cleanup);
+  onCleanup(dir.cleanup);
   const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
-  cleanups.push(() => server.close());
+  onCleanup(() => server.close());
   const agent = createAskingAgent();
   const runner = createRunner({
     client: createCoordClient({ baseUrl: server.url, token: server.token }),
@@ -38,7 +34,7 @@ async function setup(options: { interactionTimeoutMs?: number } = {}) {
   });
   const events = new ReplaySubject<RunnerEvent>();
   runner.events$.subscribe(events);
-  cleanups.push(() => runner.stop());
+  onCleanup(() => runner.stop());
   await runner.start();
   const client = createCoordClient({ baseUrl: server.url, token: server.token });
   const job = await client.submitJob('local', {

@@ -2,21 +2,17 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalServer } from '@coord/local-server';
 import type { JobView } from '@coord/runner-protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from './helpers/cleanup.js';
 import { cliEnv, runCli, tempDir } from './helpers/cli.js';
 import { api } from './helpers/server.js';
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 describe('coord-runner login, then start with nothing on the command line', () => {
   it('checks the token, saves it owner-only with the server, and start uses both', async () => {
     const dir = tempDir('login');
-    cleanups.push(dir.cleanup);
+    onCleanup(dir.cleanup);
     const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
-    cleanups.push(() => server.close());
+    onCleanup(() => server.close());
     const env = cliEnv(join(dir.path, 'home'), { COORD_RUNNER_STATE_DIR: join(dir.path, 'state') });
 
     const wrong = await runCli(['login', '--server', server.url, '--with-token'], {
@@ -51,7 +47,7 @@ describe('coord-runner login, then start with nothing on the command line', () =
 
   it('says where to configure the server when none is known', async () => {
     const dir = tempDir('no-server');
-    cleanups.push(dir.cleanup);
+    onCleanup(dir.cleanup);
     const env = cliEnv(join(dir.path, 'home'), { COORD_RUNNER_STATE_DIR: join(dir.path, 'state') });
     const run = await runCli(['start'], { env });
     expect(run.exitCode).toBe(1);

@@ -2,22 +2,18 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttemptEvent, JobView } from '@coord/runner-protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from './helpers/cleanup.js';
 import { cliEnv, runCli, tempDir } from './helpers/cli.js';
 import { api, startCliServer, type CliServer } from './helpers/server.js';
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 describe('a repository job end to end (built CLI processes, local server, forge, demo agent)', () => {
   it('ends in Awaiting Review with a PR whose branch holds the agent commit, and every event on the server', async () => {
     const dir = tempDir('repo-job');
-    cleanups.push(dir.cleanup);
+    onCleanup(dir.cleanup);
     const env = cliEnv(join(dir.path, 'home'));
     const server: CliServer = await startCliServer(join(dir.path, 'server'), env);
-    cleanups.push(() => server.stop());
+    onCleanup(() => server.stop());
 
     // A repository on the local forge, created through its GitHub-compatible API.
     const repo = await api<{

@@ -11,22 +11,18 @@ import {
 } from '@coord/runner-core';
 import type { AttemptEvent, JobSubmission, JobView } from '@coord/runner-protocol';
 import { firstValueFrom, filter, ReplaySubject, toArray } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from './helpers/cleanup.js';
 import { eventually, tempDir } from './helpers/cli.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 async function setup(
   options: { serverUrl?: (server: LocalServer) => Promise<string>; leaseRenewMs?: number } = {},
 ) {
   const dir = tempDir('resilience');
-  cleanups.push(dir.cleanup);
+  onCleanup(dir.cleanup);
   const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
-  cleanups.push(() => server.close());
+  onCleanup(() => server.close());
   const url = options.serverUrl ? await options.serverUrl(server) : server.url;
   const spool = createFileEventSpool(join(dir.path, 'runner', 'attempts'));
   /** A runner process's worth of wiring; a second call is another machine. */
@@ -52,7 +48,7 @@ async function setup(
     // Keep every event, so a test can wait for one that already happened.
     const events = new ReplaySubject<RunnerEvent>();
     runner.events$.subscribe(events);
-    cleanups.push(() => runner.stop());
+    onCleanup(() => runner.stop());
     await runner.start();
     return { runner, events };
   };
@@ -68,6 +64,49 @@ const waitFor = <T extends RunnerEvent>(
   match: (e: RunnerEvent) => e is T,
 ): Promise<T> => firstValueFrom(events.pipe(filter(match)));
 
+/** A local job whose only step prints its pid and then runs for a minute. */
+const longRunningJob = (title: string, extra: Partial<JobSubmission> = {}): JobSubmission => ({
+  title,
+  instructions: 'Run for a long time.',
+  context: { type: 'local' },
+  agent: {
+    id: 'demo',
+    plan: [
+      {
+        type: 'run',
+        command: [process.execPath, '-e', 'console.log("pid", process.pid); setTimeout(() => {}, 60000)'],
+      },
+    ],
+  },
+  routing: { mode: 'any' },
+  ...extra,
+});
+
+/** The pid the long-running step printed. */
+async function agentCommandPid(events: ReplaySubject<RunnerEvent>): Promise<number> {
+  const output = await waitFor(
+    events,
+    (e): e is Extract<RunnerEvent, { type: 'job.agent' }> =>
+      e.type === 'job.agent' && e.event.type === 'tool.output' && e.event.chunk.includes('pid'),
+  );
+  return Number(/pid (\d+)/.exec((output.event as { chunk: string }).chunk)![1]);
+}
+
+function processGone(pid: number): Promise<true> {
+  return eventually(
+    () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true as const;
+      }
+    },
+    10_000,
+    `process ${pid} to be gone`,
+  );
+}
+
 function expectGapless(events: AttemptEvent[]): void {
   expect(events.map((e) => e.seq)).toEqual(Array.from({ length: events.length }, (_, i) => i + 1));
 }
@@ -78,7 +117,7 @@ describe('the runner through failures', () => {
     const { server, events, spool, submit, serverEvents } = await setup({
       serverUrl: async (s) => {
         proxy = await startTcpProxy(new URL(s.url));
-        cleanups.push(() => proxy.close());
+        onCleanup(() => proxy.close());
         return proxy.url;
       },
     });
@@ -138,28 +177,8 @@ describe('the runner through failures', () => {
 
   it('stops the work at once and reports nothing more when the server gives the lease away', async () => {
     const { server, events, submit, serverEvents } = await setup({ leaseRenewMs: 100 });
-    const job = await submit({
-      title: 'Lose the lease',
-      instructions: 'Run for a long time.',
-      context: { type: 'local' },
-      agent: {
-        id: 'demo',
-        plan: [
-          {
-            type: 'run',
-            command: [process.execPath, '-e', 'console.log("pid", process.pid); setTimeout(() => {}, 60000)'],
-          },
-        ],
-      },
-      routing: { mode: 'any' },
-      maxAttempts: 1,
-    });
-    const output = await waitFor(
-      events,
-      (e): e is Extract<RunnerEvent, { type: 'job.agent' }> =>
-        e.type === 'job.agent' && e.event.type === 'tool.output' && e.event.chunk.includes('pid'),
-    );
-    const pid = Number(/pid (\d+)/.exec((output.event as { chunk: string }).chunk)![1]);
+    const job = await submit(longRunningJob('Lose the lease', { maxAttempts: 1 }));
+    const pid = await agentCommandPid(events);
     expect(process.kill(pid, 0)).toBe(true);
 
     // The server expires the lease (as if renewals had stopped reaching it) and fails the job.
@@ -167,18 +186,7 @@ describe('the runner through failures', () => {
     await waitFor(events, (e): e is RunnerEvent => e.type === 'job.state' && e.state === 'lease_lost');
 
     // The agent's command is gone.
-    await eventually(
-      () => {
-        try {
-          process.kill(pid, 0);
-          return undefined;
-        } catch {
-          return true;
-        }
-      },
-      10_000,
-      'the agent command to be killed',
-    );
+    await processGone(pid);
     const view = await createCoordClient({ baseUrl: server.url, token: server.token }).getJob(job.id);
     expect(view.status).toBe('failed');
     expect(view.attempts).toHaveLength(1);
@@ -190,27 +198,8 @@ describe('the runner through failures', () => {
   it('cancels a running job from the web: the agent is killed and the job ends Cancelled', async () => {
     // Lease renewals are a minute apart: the cancel can only arrive in time through the push hint.
     const { client, events, submit, serverEvents } = await setup({ leaseRenewMs: 60_000 });
-    const job = await submit({
-      title: 'Cancel me',
-      instructions: 'Run for a long time.',
-      context: { type: 'local' },
-      agent: {
-        id: 'demo',
-        plan: [
-          {
-            type: 'run',
-            command: [process.execPath, '-e', 'console.log("pid", process.pid); setTimeout(() => {}, 60000)'],
-          },
-        ],
-      },
-      routing: { mode: 'any' },
-    });
-    const output = await waitFor(
-      events,
-      (e): e is Extract<RunnerEvent, { type: 'job.agent' }> =>
-        e.type === 'job.agent' && e.event.type === 'tool.output' && e.event.chunk.includes('pid'),
-    );
-    const pid = Number(/pid (\d+)/.exec((output.event as { chunk: string }).chunk)![1]);
+    const job = await submit(longRunningJob('Cancel me'));
+    const pid = await agentCommandPid(events);
 
     await client.cancelJob(job.id);
     const finished = await waitFor(
@@ -224,18 +213,7 @@ describe('the runner through failures', () => {
     const exitedAt = seen.findIndex((e) => e.type === 'job.agent' && e.event.type === 'process.exited');
     expect(exitedAt).toBeGreaterThan(-1);
     expect(exitedAt).toBeLessThan(seen.indexOf(finished));
-    await eventually(
-      () => {
-        try {
-          process.kill(pid, 0);
-          return undefined;
-        } catch {
-          return true;
-        }
-      },
-      5_000,
-      'the agent command to be gone',
-    );
+    await processGone(pid);
     const view = await eventually(async () => {
       const j = await client.getJob(job.id);
       return j.status === 'cancelled' ? j : undefined;

@@ -1,22 +1,18 @@
 import { join } from 'node:path';
 import type { JobView } from '@coord/runner-protocol';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from './helpers/cleanup.js';
 import { CLI_BIN, cliEnv, eventually, tempDir } from './helpers/cli.js';
 import { api, startCliServer } from './helpers/server.js';
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 describe('two runners against one server', () => {
   it('never claim the same job among 50 queued jobs', async () => {
     const dir = tempDir('two-runners');
-    cleanups.push(dir.cleanup);
+    onCleanup(dir.cleanup);
     const env = cliEnv(join(dir.path, 'home'));
     const server = await startCliServer(join(dir.path, 'server'), env);
-    cleanups.push(() => server.stop());
+    onCleanup(() => server.stop());
 
     const ids: string[] = [];
     for (let i = 0; i < 50; i++) {
@@ -52,7 +48,7 @@ describe('two runners against one server', () => {
         { env, extendEnv: false, reject: false },
       ),
     );
-    cleanups.push(async () => {
+    onCleanup(async () => {
       for (const r of runners) r.kill('SIGKILL');
     });
 

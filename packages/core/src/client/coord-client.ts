@@ -175,14 +175,7 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
         { cause, retryable: !aborted },
       );
     }
-    let json: unknown = undefined;
-    if (text.length > 0) {
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-    }
+    const json = parseJson(text);
 
     if (!response.ok) throw errorFromResponse(method, path, response.status, response.statusText, text, json);
 
@@ -243,12 +236,7 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     }
     if (!response.ok || !response.body) {
       const text = await response.text().catch(() => '');
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
+      const json = parseJson(text);
       throw errorFromResponse('GET', path, response.status, response.statusText, text, json);
     }
     const events = response.body
@@ -257,13 +245,8 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     try {
       for await (const message of events) {
         if (message.event !== HINT_EVENT) continue;
-        let data: unknown;
-        try {
-          data = JSON.parse(message.data);
-        } catch {
-          continue; // a hint is only a hint: a garbled one is skipped, polling still delivers
-        }
-        const hint = runnerHintSchema.safeParse(data);
+        // A hint is only a hint: a garbled one is skipped, and lease polling still delivers.
+        const hint = runnerHintSchema.safeParse(parseJson(message.data));
         if (hint.success) yield hint.data;
       }
     } catch (cause) {
@@ -389,4 +372,14 @@ function errorFromResponse(
       ...(parsed.success && parsed.data.error.details ? { details: parsed.data.error.details } : {}),
     },
   );
+}
+
+/** The JSON in `text`, or undefined when there is none (the caller validates what it gets). */
+function parseJson(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
