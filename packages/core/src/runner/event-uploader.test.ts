@@ -317,7 +317,15 @@ describe('createEventUploader', () => {
   });
 
   it('backs off instead of spinning when its spool no longer holds what the server asks for', async () => {
-    const { server, clock, uploader, write, errors } = setup();
+    // A spool that frees what was acknowledged, as a memory-bounded one might.
+    const inner = createMemoryEventSpool();
+    let freed = 0;
+    const forgetful: EventSpool = {
+      ...inner,
+      read: (id, after, limit) => inner.read(id, Math.max(after, freed), limit).filter((e) => e.seq > after),
+      release: (_id, acked) => void (freed = Math.max(freed, acked)),
+    };
+    const { server, clock, uploader, write, errors } = setup({ spool: forgetful });
     write(3);
     await until(() => uploader.acked === 3, 'the first batch');
     server.forget(2);

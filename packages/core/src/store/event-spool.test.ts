@@ -63,6 +63,29 @@ describe('createFileEventSpool', () => {
     expect(spool.append('att-1', event(6)).seq).toBe(6);
   });
 
+  it('reads any range by byte offset, multi-byte text included, before and after a reload', () => {
+    const spool = createFileEventSpool(dir);
+    for (let n = 1; n <= 3000; n++) {
+      spool.append('att-1', {
+        at: '2030-01-01T00:00:00.000Z',
+        type: 'job.log',
+        data: { text: `ünïcødé ✓ ${n}` },
+      });
+    }
+    const check = (s: ReturnType<typeof createFileEventSpool>) => {
+      expect(s.read('att-1', 2990, 500).map((e) => [e.seq, e.data])).toEqual(
+        Array.from({ length: 10 }, (_, i) => [2991 + i, { text: `ünïcødé ✓ ${2991 + i}` }]),
+      );
+      expect(s.read('att-1', 1499, 2).map((e) => e.data)).toEqual([
+        { text: 'ünïcødé ✓ 1500' },
+        { text: 'ünïcødé ✓ 1501' },
+      ]);
+      expect(s.read('att-1', 3000, 10)).toEqual([]);
+    };
+    check(spool);
+    check(createFileEventSpool(dir));
+  });
+
   it('is reloaded by a new instance with the same lastSeq and its events readable', () => {
     const first = createFileEventSpool(dir);
     const written = [1, 2, 3, 4].map((n) => first.append('att-1', event(n)));
@@ -162,12 +185,13 @@ describe('createFileEventSpool', () => {
 });
 
 describe('createMemoryEventSpool', () => {
-  it('numbers, reads and releases like the file spool', () => {
+  it('numbers and reads like the file spool, also below what was released', () => {
     const spool = createMemoryEventSpool();
     for (let n = 1; n <= 3; n++) spool.append('a', event(n));
     expect(spool.lastSeq('a')).toBe(3);
     spool.release('a', 2);
-    expect(spool.read('a', 0, 10).map((e) => e.seq)).toEqual([3]);
+    expect(spool.read('a', 2, 10).map((e) => e.seq)).toEqual([3]);
+    expect(spool.read('a', 0, 2).map((e) => e.seq)).toEqual([1, 2]);
     expect(spool.lastSeq('b')).toBe(0);
   });
 });

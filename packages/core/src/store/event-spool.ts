@@ -5,6 +5,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   truncateSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -22,56 +23,56 @@ export interface EventSpool {
   /** Events with seq > afterSeq, in order, at most `limit`. */
   read(attemptId: string, afterSeq: number, limit: number): AttemptEvent[];
   lastSeq(attemptId: string): number;
-  /** Drops what the server has acknowledged from memory (the file keeps everything). */
+  /** Tells the spool the server holds everything up to `ackedSeq` (it may free memory). */
   release(attemptId: string, ackedSeq: number): void;
 }
 
-/** Keeps events in memory only: for tests and benchmarks, where durability is not the point. */
+/**
+ * Keeps events in memory only: for tests and benchmarks, where durability is not the point. It
+ * keeps every event (reads below an ack must still work), so it is not for long runs.
+ */
 export function createMemoryEventSpool(): EventSpool {
-  const attempts = new Map<string, { last: number; pending: AttemptEvent[] }>();
-  const get = (id: string) => {
-    let entry = attempts.get(id);
-    if (!entry) attempts.set(id, (entry = { last: 0, pending: [] }));
-    return entry;
+  const attempts = new Map<string, AttemptEvent[]>();
+  const eventsOf = (id: string) => {
+    let events = attempts.get(id);
+    if (!events) attempts.set(id, (events = []));
+    return events;
   };
   return {
     append(attemptId, event) {
-      const entry = get(attemptId);
-      const full: AttemptEvent = { seq: entry.last + 1, ...event };
-      entry.last = full.seq;
-      entry.pending.push(full);
+      const events = eventsOf(attemptId);
+      const full: AttemptEvent = { seq: events.length + 1, ...event };
+      events.push(full);
       return full;
     },
-    read(attemptId, afterSeq, limit) {
-      return get(attemptId)
-        .pending.filter((e) => e.seq > afterSeq)
-        .slice(0, limit);
-    },
-    lastSeq: (attemptId) => get(attemptId).last,
-    release(attemptId, ackedSeq) {
-      const entry = get(attemptId);
-      entry.pending = entry.pending.filter((e) => e.seq > ackedSeq);
-    },
+    read: (attemptId, afterSeq, limit) => eventsOf(attemptId).slice(Math.max(0, afterSeq), afterSeq + limit),
+    lastSeq: (attemptId) => eventsOf(attemptId).length,
+    release: () => undefined,
   };
+}
+
+/** Per attempt: where each event's line starts in the file, so reads need no scan. */
+interface SpoolIndex {
+  /** `starts[k]` is the byte offset of seq k+1; the last entry is the file's size. */
+  starts: number[];
 }
 
 /**
  * NDJSON file per attempt at `<dir>/<attemptId>/events.ndjson`. Appends are synchronous so an event
  * is in the OS's hands before anyone can send it; `fsync: true` also survives power loss at the
- * cost of a disk flush per event. Unacknowledged events stay in memory for the uploader; on a
- * restart the file is read back, so a reattached attempt resumes from the server's ack.
+ * cost of a disk flush per event. Memory holds only the byte offset of each line, never the events:
+ * uploads read their batch back from the file (the OS's page cache makes that cheap), so a long,
+ * chatty attempt or a long outage costs disk, not heap. On a restart the file is indexed again, so a
+ * reattached attempt resumes from the server's ack.
  */
 export function createFileEventSpool(dir: string, options: { fsync?: boolean } = {}): EventSpool {
-  const memory = createMemoryEventSpool();
-  const loaded = new Set<string>();
-  const lastSeqs = new Map<string, number>();
-  /** Per attempt, the highest seq dropped from memory; older events are read back from the file. */
-  const released = new Map<string, number>();
+  const indexes = new Map<string, SpoolIndex>();
 
   const fileOf = (attemptId: string) => join(dir, safeSegment(attemptId), 'events.ndjson');
 
-  function load(attemptId: string): void {
-    if (loaded.has(attemptId)) return;
+  function load(attemptId: string): SpoolIndex {
+    const known = indexes.get(attemptId);
+    if (known) return known;
     const attemptDir = join(dir, safeSegment(attemptId));
     try {
       mkdirSync(attemptDir, { recursive: true, mode: 0o700 });
@@ -84,24 +85,20 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw spoolError(attemptId, error);
     }
+    const starts = [0];
     // Byte offset just past the last whole event line.
     let goodEnd = 0;
-    const events: Array<Omit<AttemptEvent, 'seq'>> = [];
     while (goodEnd < bytes.length) {
       const newline = bytes.indexOf(0x0a, goodEnd);
       // A last line without its newline was torn (killed mid-write): its append never returned.
       if (newline === -1) break;
-      const line = bytes.subarray(goodEnd, newline).toString('utf8');
-      if (line.trim()) {
-        try {
-          const event = JSON.parse(line) as AttemptEvent;
-          const { seq: _seq, ...rest } = event;
-          events.push(rest);
-        } catch {
-          break;
-        }
+      try {
+        JSON.parse(bytes.subarray(goodEnd, newline).toString('utf8'));
+      } catch {
+        break;
       }
       goodEnd = newline + 1;
+      starts.push(goodEnd);
     }
     if (goodEnd < bytes.length) {
       // Cut the torn tail off, or the next append would be glued to it and lost on the next load.
@@ -112,35 +109,36 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
       }
     }
     // Only a load that succeeded counts: a failed one is tried again rather than taken for an empty file.
-    for (const event of events) memory.append(attemptId, event);
-    lastSeqs.set(attemptId, memory.lastSeq(attemptId));
-    loaded.add(attemptId);
+    const index = { starts };
+    indexes.set(attemptId, index);
+    return index;
   }
 
-  function readFile(attemptId: string, afterSeq: number, limit: number): AttemptEvent[] {
-    let text: string;
+  function readRange(attemptId: string, from: number, to: number): Buffer {
+    const buffer = Buffer.alloc(to - from);
+    let fd: number | undefined;
     try {
-      text = readFileSync(fileOf(attemptId), 'utf8');
+      fd = openSync(fileOf(attemptId), 'r');
+      let done = 0;
+      while (done < buffer.length) {
+        const n = readSync(fd, buffer, done, buffer.length - done, from + done);
+        if (n === 0) throw new Error(`the spool file ended at ${from + done} bytes, expected ${to}`);
+        done += n;
+      }
+      return buffer;
     } catch (error) {
       throw spoolError(attemptId, error);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
-    const out: AttemptEvent[] = [];
-    let seq = 0;
-    for (const line of text.split('\n')) {
-      if (out.length >= limit) break;
-      if (!line.trim()) continue;
-      seq += 1;
-      if (seq > afterSeq) out.push({ ...(JSON.parse(line) as AttemptEvent), seq });
-    }
-    return out;
   }
 
   return {
     append(attemptId, event) {
-      load(attemptId);
-      const seq = (lastSeqs.get(attemptId) ?? 0) + 1;
+      const { starts } = load(attemptId);
+      const seq = starts.length;
       const full: AttemptEvent = { seq, ...event };
-      const line = `${JSON.stringify(full)}\n`;
+      const line = Buffer.from(`${JSON.stringify(full)}\n`, 'utf8');
       try {
         if (options.fsync) {
           const fd = openSync(fileOf(attemptId), 'a', 0o600);
@@ -156,24 +154,24 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
       } catch (error) {
         throw spoolError(attemptId, error);
       }
-      lastSeqs.set(attemptId, seq);
-      memory.append(attemptId, event);
+      starts.push(starts[starts.length - 1]! + line.length);
       return full;
     },
     read(attemptId, afterSeq, limit) {
-      load(attemptId);
-      // The server lost events it had acknowledged (a restore, a bug): the file still has them.
-      if (afterSeq < (released.get(attemptId) ?? 0)) return readFile(attemptId, afterSeq, limit);
-      return memory.read(attemptId, afterSeq, limit);
+      const { starts } = load(attemptId);
+      const last = starts.length - 1;
+      const from = Math.max(0, afterSeq);
+      const to = Math.min(last, from + limit);
+      if (to <= from) return [];
+      const text = readRange(attemptId, starts[from]!, starts[to]!).toString('utf8');
+      return text
+        .split('\n')
+        .slice(0, to - from)
+        .map((line, i) => ({ ...(JSON.parse(line) as AttemptEvent), seq: from + i + 1 }));
     },
-    lastSeq(attemptId) {
-      load(attemptId);
-      return lastSeqs.get(attemptId) ?? 0;
-    },
-    release(attemptId, ackedSeq) {
-      released.set(attemptId, Math.max(released.get(attemptId) ?? 0, ackedSeq));
-      memory.release(attemptId, ackedSeq);
-    },
+    lastSeq: (attemptId) => load(attemptId).starts.length - 1,
+    // Nothing to drop: events live in the file only.
+    release: () => undefined,
   };
 }
 
