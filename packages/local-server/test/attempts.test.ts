@@ -151,7 +151,18 @@ describe('completion', () => {
       },
       'awaiting_review',
     ],
-    ['no_changes', { outcome: 'no_changes' }, {}, 'awaiting_review'],
+    ['no_changes, local', { outcome: 'no_changes' }, {}, 'done'],
+    [
+      'no_changes, repository',
+      { outcome: 'no_changes' },
+      {
+        context: {
+          type: 'repository',
+          repository: { cloneUrl: 'https://example.com/o/r.git', owner: 'o', name: 'r' },
+        },
+      },
+      'awaiting_review',
+    ],
     [
       'failed, permanent',
       { outcome: 'failed', error: { code: 'agent.missing', message: 'no', retryable: false } },

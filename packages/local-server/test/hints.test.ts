@@ -55,7 +55,8 @@ describe('push hints', () => {
     });
     await api('POST', `/v1/jobs/${jobId}/cancel`, {});
 
-    const hints = await waitFor(() => (own.events.length >= 2 ? own.events : undefined), 'two hints');
+    await waitFor(() => own.events.length >= 2, 'two hints');
+    const hints = own.events;
     for (const hint of hints) {
       expect(hint.event).toBe('hint');
       expect(runnerHintSchema.parse(JSON.parse(hint.data))).toEqual({

@@ -123,11 +123,11 @@ export function completeAttempt(
 
     let status: JobStatus;
     switch (req.outcome) {
+      // Repository work goes to review (with a PR, or without one when nothing needed changing);
+      // a local job's deliverable is its output files, so it is done either way.
       case 'succeeded':
-        status = job.context_type === 'repository' ? 'awaiting_review' : 'done';
-        break;
       case 'no_changes':
-        status = 'awaiting_review';
+        status = job.context_type === 'repository' ? 'awaiting_review' : 'done';
         break;
       case 'cancelled':
         status = 'cancelled';
