@@ -14,6 +14,7 @@ export async function followRunner(
   const color = !options.json && process.stdout.isTTY === true;
   let exitCode = 0;
   let stopRequested = false;
+  const claimed = new Set<string>();
   const print = (event: RunnerEvent) => {
     if (options.json) process.stdout.write(`${JSON.stringify(event)}\n`);
     else {
@@ -27,7 +28,9 @@ export async function followRunner(
       next: (event) => {
         print(event);
         if (event.type === 'runner.status' && event.status === 'stopped' && !stopRequested) exitCode = 1;
-        if (event.type === 'job.finished' && options.once && !stopRequested) {
+        if (event.type === 'job.claimed') claimed.add(event.attemptId);
+        // One-job mode ends with the job this run claimed, not with an attempt a crashed run left.
+        if (event.type === 'job.finished' && options.once && claimed.has(event.attemptId) && !stopRequested) {
           if (event.outcome === 'failed') exitCode = 1;
           stopRequested = true;
           void runner.stop();

@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'workspace.failed'
   | 'artifact.upload_failed'
   | 'store.failed'
+  | 'runner.restarted'
   | 'runner.internal';
 
 export interface ErrorPayload {

@@ -1,6 +1,7 @@
 import type {
   AgentId,
   Assignment,
+  CompleteRequest,
   AssignmentEnvelope,
   InteractionAnswer,
   InteractionRequest,
@@ -15,7 +16,7 @@ import type { AnswerOutcome, CoordClient } from '../client/coord-client.js';
 import { CoordError, isCoordError, toErrorPayload, type ErrorPayload } from '../errors.js';
 import type { AttemptState, JobEvent, RunnerEvent, RunnerStatus } from '../events/runner-event.js';
 import { attemptMachine, type Publication } from '../machine/attempt-machine.js';
-import type { EventSpool } from '../store/event-spool.js';
+import type { EventSpool, SpooledAttempt } from '../store/event-spool.js';
 import { parseAssignment } from './assignment.js';
 import { createEventUploader, type EventUploader } from './event-uploader.js';
 import {
@@ -212,7 +213,7 @@ export function createRunner(options: RunnerOptions): Runner {
         failures += 1;
         reportError(error);
         if (failures === 1) setStatus('offline', 'Cannot reach the Coord server; retrying');
-        await sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2));
+        await sleep(backoffMs(failures));
       } finally {
         claimAbort = null;
       }
@@ -254,7 +255,7 @@ export function createRunner(options: RunnerOptions): Runner {
       } finally {
         hintAbort = null;
       }
-      if (!stopping) await sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
+      if (!stopping) await sleep(backoffMs(failures));
     }
   }
 
@@ -341,6 +342,11 @@ export function createRunner(options: RunnerOptions): Runner {
       }),
     };
     active.set(attempt.id, record);
+    try {
+      spool.begin({ attemptId: attempt.id, jobId: attempt.jobId, attemptNumber: attempt.number });
+    } catch (error) {
+      reportError(error);
+    }
     setStatus('busy');
     emitJob(record, {
       type: 'job.claimed',
@@ -505,32 +511,132 @@ export function createRunner(options: RunnerOptions): Runner {
             error: finish.error,
           });
           record.reported = true;
-          try {
-            await record.uploader.drain();
-            await client.complete(runnerId!, record.attemptId, {
-              outcome: finish.outcome,
-              summary,
-              pullRequest: publication?.pullRequest ?? null,
-              outputs: publication?.outputs ?? null,
-              usage: agentResult?.usage ?? null,
-              sessionId: agentResult?.sessionId ?? null,
-              lastSeq: spool.lastSeq(record.attemptId),
-              error: finish.error
-                ? {
-                    code: finish.error.code,
-                    message: finish.error.message,
-                    retryable: finish.error.retryable,
-                  }
-                : null,
-            });
-          } catch (error) {
-            if (isCoordError(error) && error.code === 'lease.lost') return;
-            reportError(error);
-            throw error;
-          }
+          await deliverCompletion(record, {
+            outcome: finish.outcome,
+            summary,
+            pullRequest: publication?.pullRequest ?? null,
+            outputs: publication?.outputs ?? null,
+            usage: agentResult?.usage ?? null,
+            sessionId: agentResult?.sessionId ?? null,
+            lastSeq: spool.lastSeq(record.attemptId),
+            error: finish.error
+              ? { code: finish.error.code, message: finish.error.message, retryable: finish.error.retryable }
+              : null,
+          });
         }),
       },
     });
+  }
+
+  /**
+   * Attempts an earlier run of this runner began and never reported (it crashed or was killed).
+   * Their agent is gone from this process, so the runner uploads what the spool still holds and
+   * reports them failed and retryable: the job is requeued now, not when its lease expires, and the
+   * next attempt resumes the agent session. If the attempt had already finished, its report is sent
+   * again (completion is idempotent). Reattaching to live work belongs to the job lifecycle.
+   */
+  async function recoverUnfinished(): Promise<void> {
+    for (const attempt of spool.unfinished()) {
+      if (stopping) return;
+      if (active.has(attempt.attemptId)) continue;
+      await recoverAttempt(attempt).catch(reportError);
+    }
+  }
+
+  async function recoverAttempt(attempt: SpooledAttempt): Promise<void> {
+    const { attemptId, jobId } = attempt;
+    const holder = { attemptId, leaseLost: false, uploader: null as unknown as EventUploader };
+    holder.uploader = createEventUploader({
+      client,
+      spool,
+      runnerId: runnerId!,
+      attemptId,
+      clock,
+      intervalMs: batchInterval,
+      maxBatch: batchMax,
+      onError: reportError,
+      onLeaseLost: () => (holder.leaseLost = true),
+    });
+    try {
+      const lastSeq = spool.lastSeq(attemptId);
+      const last = lastSeq > 0 ? spool.read(attemptId, lastSeq - 1, 1)[0] : undefined;
+      let finished: FinishedData;
+      if (last?.type === 'job.finished') {
+        finished = last.data as unknown as FinishedData;
+      } else {
+        finished = {
+          outcome: 'failed',
+          summary: '',
+          pullRequest: null,
+          outputs: null,
+          error: {
+            code: 'runner.restarted',
+            message:
+              'The runner stopped while this attempt was running (a crash or a kill); the job is requeued and the next attempt resumes the agent session.',
+            retryable: true,
+          },
+        };
+        const at = clock.now();
+        spool.append(attemptId, {
+          type: 'job.finished',
+          at: new Date(at).toISOString(),
+          data: { ...finished },
+        });
+        emit({ type: 'job.finished', at, jobId, attemptId, ...finished });
+      }
+      holder.uploader.notify();
+      const error = finished.error;
+      await deliverCompletion(
+        holder,
+        {
+          outcome: finished.outcome,
+          summary: finished.summary,
+          pullRequest: finished.pullRequest,
+          outputs: finished.outputs,
+          usage: null,
+          sessionId: null,
+          lastSeq: spool.lastSeq(attemptId),
+          error: error ? { code: error.code, message: error.message, retryable: error.retryable } : null,
+        },
+        { untilStopping: true },
+      );
+    } finally {
+      holder.uploader.stop();
+    }
+  }
+
+  /**
+   * Uploads the attempt's last events and its completion, retrying transient failures for as long
+   * as the lease holds (renewals go on meanwhile): a finished job must not be lost to an outage and
+   * run again. Ends quietly when the lease is lost; a refusal (4xx) is reported and thrown.
+   */
+  async function deliverCompletion(
+    record: { attemptId: string; uploader: EventUploader; leaseLost: boolean },
+    request: CompleteRequest,
+    options: { untilStopping?: boolean } = {},
+  ): Promise<void> {
+    for (let failures = 0; !record.leaseLost;) {
+      // A recovered attempt is left for the next start rather than keeping a stopping runner up.
+      if (options.untilStopping && stopping) return;
+      try {
+        // A stop cuts a recovered attempt's wait for the network short (see `untilStopping`).
+        await (options.untilStopping
+          ? Promise.race([record.uploader.drain(), stopped])
+          : record.uploader.drain());
+        if (options.untilStopping && stopping) return;
+        await client.complete(runnerId!, record.attemptId, request);
+        spool.finish(record.attemptId);
+        return;
+      } catch (error) {
+        if (isCoordError(error) && error.code === 'lease.lost') break;
+        reportError(error);
+        if (!isCoordError(error) || !error.retryable) throw error;
+        failures += 1;
+        // Not cut short by stop(): a stopping runner still owes the server this report.
+        await new Promise<void>((resolve) => clock.setTimeout(() => resolve(), backoffMs(failures)));
+      }
+    }
+    spool.finish(record.attemptId);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -632,6 +738,11 @@ export function createRunner(options: RunnerOptions): Runner {
       message: 'The server gave this attempt to someone else (lease lost); stopping it without reporting.',
     });
     record.leaseLost = true;
+    try {
+      spool.finish(record.attemptId);
+    } catch (error) {
+      reportError(error);
+    }
     record.agentRun?.kill();
     record.actor?.send({ type: 'LEASE_LOST' });
   }
@@ -639,10 +750,14 @@ export function createRunner(options: RunnerOptions): Runner {
   // -------------------------------------------------------------------------------------------
 
   let shutdownPromise: Promise<void> | null = null;
+  let markStopped!: () => void;
+  /** Resolves when a stop begins. */
+  const stopped = new Promise<void>((resolve) => (markStopped = resolve));
   function shutdown(mode: 'drain' | 'graceful', reason?: string): Promise<void> {
     if (mode === 'graceful') for (const record of active.values()) record.actor?.send({ type: 'STOP' });
     if (shutdownPromise) return shutdownPromise;
     stopping = true;
+    markStopped();
     setStatus('stopping', reason);
     claimAbort?.abort();
     hintAbort?.abort();
@@ -689,7 +804,8 @@ export function createRunner(options: RunnerOptions): Runner {
       runnerId = registration.runner.id;
       timings = { ...registration.timings, ...options.timings };
       setStatus('idle');
-      loop = claimLoop().catch(reportError);
+      // Attempts a crashed run left unreported go first: their jobs are requeued before we claim.
+      loop = recoverUnfinished().then(claimLoop).catch(reportError);
       hints = hintLoop().catch(reportError);
       return registration;
     },
@@ -719,3 +835,14 @@ function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
     });
   });
 }
+
+/** Exponential backoff with jitter: about 1 s after the first failure, at most 30 s. */
+function backoffMs(failures: number): number {
+  return Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
+}
+
+/** What a `job.finished` event carries, as spooled. */
+type FinishedData = Pick<
+  Extract<RunnerEvent, { type: 'job.finished' }>,
+  'outcome' | 'summary' | 'pullRequest' | 'outputs' | 'error'
+>;

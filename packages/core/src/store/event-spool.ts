@@ -1,12 +1,15 @@
 import {
   appendFileSync,
   closeSync,
+  existsSync,
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   truncateSync,
+  writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type { AttemptEvent } from '@coord/runner-protocol';
@@ -25,6 +28,18 @@ export interface EventSpool {
   lastSeq(attemptId: string): number;
   /** Tells the spool the server holds everything up to `ackedSeq` (it may free memory). */
   release(attemptId: string, ackedSeq: number): void;
+  /** Records that this runner holds an attempt, so a restarted runner knows it owes a report. */
+  begin(attempt: SpooledAttempt): void;
+  /** The server has the attempt's report (or gave the attempt away): nothing more is owed. */
+  finish(attemptId: string): void;
+  /** Attempts begun and not finished: a runner that stopped without reporting them. */
+  unfinished(): SpooledAttempt[];
+}
+
+export interface SpooledAttempt {
+  attemptId: string;
+  jobId: string;
+  attemptNumber: number;
 }
 
 /**
@@ -33,6 +48,7 @@ export interface EventSpool {
  */
 export function createMemoryEventSpool(): EventSpool {
   const attempts = new Map<string, AttemptEvent[]>();
+  const open = new Map<string, SpooledAttempt>();
   const eventsOf = (id: string) => {
     let events = attempts.get(id);
     if (!events) attempts.set(id, (events = []));
@@ -48,6 +64,9 @@ export function createMemoryEventSpool(): EventSpool {
     read: (attemptId, afterSeq, limit) => eventsOf(attemptId).slice(Math.max(0, afterSeq), afterSeq + limit),
     lastSeq: (attemptId) => eventsOf(attemptId).length,
     release: () => undefined,
+    begin: (attempt) => void open.set(attempt.attemptId, attempt),
+    finish: (attemptId) => void open.delete(attemptId),
+    unfinished: () => [...open.values()],
   };
 }
 
@@ -172,6 +191,41 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
     lastSeq: (attemptId) => load(attemptId).starts.length - 1,
     // Nothing to drop: events live in the file only.
     release: () => undefined,
+    begin(attempt) {
+      const attemptDir = join(dir, safeSegment(attempt.attemptId));
+      try {
+        mkdirSync(attemptDir, { recursive: true, mode: 0o700 });
+        writeFileSync(join(attemptDir, 'attempt.json'), `${JSON.stringify(attempt)}\n`, { mode: 0o600 });
+      } catch (error) {
+        throw spoolError(attempt.attemptId, error);
+      }
+    },
+    finish(attemptId) {
+      try {
+        writeFileSync(join(dir, safeSegment(attemptId), 'finished'), '', { mode: 0o600 });
+      } catch (error) {
+        throw spoolError(attemptId, error);
+      }
+    },
+    unfinished() {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        return []; // no spool yet
+      }
+      const out: SpooledAttempt[] = [];
+      for (const name of names) {
+        if (existsSync(join(dir, name, 'finished'))) continue;
+        try {
+          const meta = JSON.parse(readFileSync(join(dir, name, 'attempt.json'), 'utf8')) as SpooledAttempt;
+          if (typeof meta.attemptId === 'string' && typeof meta.jobId === 'string') out.push(meta);
+        } catch {
+          // Not an attempt this runner began (or its record is unreadable): nothing to recover.
+        }
+      }
+      return out;
+    },
   };
 }
 

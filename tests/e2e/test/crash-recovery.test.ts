@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import { startLocalServer } from '@coord/local-server';
+import type { AttemptEvent, JobView } from '@coord/runner-protocol';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { CLI_BIN, cliEnv, eventually, runCli, tempDir } from './helpers/cli.js';
+import { onCleanup } from './helpers/cleanup.js';
+import { api } from './helpers/server.js';
+
+describe('a runner killed in the middle of a job', () => {
+  it('reports the attempt when it starts again, so the job is requeued now and not after the lease expires', async () => {
+    const dir = tempDir('crash');
+    onCleanup(dir.cleanup);
+    // The default lease (60 s TTL): recovery must not wait for it.
+    const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
+    onCleanup(() => server.close());
+    const env = cliEnv(join(dir.path, 'home'));
+    const args = [
+      'start',
+      '--server',
+      server.url,
+      '--token-file',
+      join(dir.path, 'server', 'token'),
+      '--state-dir',
+      join(dir.path, 'runner'),
+      '--json',
+    ];
+
+    const submitted = await api<{ job: JobView }>(server, 'POST', '/v1/workspaces/local/jobs', {
+      title: 'Survive a crash',
+      instructions: 'Print, wait a little, write a file.',
+      context: { type: 'local' },
+      agent: {
+        id: 'demo',
+        plan: [
+          {
+            type: 'run',
+            command: [process.execPath, '-e', 'console.log("working"); setTimeout(() => {}, 1500)'],
+          },
+          { type: 'write', path: 'result.txt', content: 'done\n' },
+        ],
+      },
+    });
+    const jobId = submitted.json.job.id;
+
+    const first = execa(process.execPath, [CLI_BIN, ...args], {
+      env,
+      extendEnv: false,
+      reject: false,
+      buffer: false,
+    });
+    onCleanup(() => void first.kill('SIGKILL'));
+    let printed = '';
+    first.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    await eventually(
+      () => (printed.includes('"working') ? true : undefined),
+      20_000,
+      'the agent to start working',
+    );
+    first.kill('SIGKILL');
+    await first;
+    const killedAt = Date.now();
+
+    // The same runner (same state dir) starts again and runs the job to the end.
+    const second = await runCli([...args, '--once'], { env });
+    expect(second.exitCode, String(second.all)).toBe(0);
+
+    const { json } = await api<{ job: JobView }>(server, 'GET', `/v1/jobs/${jobId}`);
+    expect(json.job.status).toBe('done');
+    expect(json.job.attempts.map((a) => [a.number, a.status, a.error?.code ?? null])).toEqual([
+      [1, 'failed', 'runner.restarted'],
+      [2, 'succeeded', null],
+    ]);
+    // Requeued at the restart, well inside the 60 s the expired lease would have taken.
+    expect(Date.parse(json.job.attempts[1]!.startedAt) - killedAt).toBeLessThan(30_000);
+
+    // Attempt 1's log reached the server whole, ending with its finish.
+    const page = await api<{ events: AttemptEvent[] }>(
+      server,
+      'GET',
+      `/v1/attempts/${json.job.attempts[0]!.id}/events?limit=1000`,
+    );
+    const seqs = page.json.events.map((e) => e.seq);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    expect(page.json.events.some((e) => JSON.stringify(e.data).includes('working'))).toBe(true);
+    expect(page.json.events.at(-1)).toMatchObject({ type: 'job.finished', data: { outcome: 'failed' } });
+  });
+});
