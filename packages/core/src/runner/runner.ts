@@ -630,7 +630,11 @@ export function createRunner(options: RunnerOptions): Runner {
       } catch (error) {
         if (isCoordError(error) && error.code === 'lease.lost') break;
         reportError(error);
-        if (!isCoordError(error) || !error.retryable) throw error;
+        if (!isCoordError(error) || !error.retryable) {
+          // Refused for good: trying again at the next start would only be refused again.
+          spool.finish(record.attemptId);
+          throw error;
+        }
         failures += 1;
         // Not cut short by stop(): a stopping runner still owes the server this report.
         await new Promise<void>((resolve) => clock.setTimeout(() => resolve(), backoffMs(failures)));
