@@ -15,6 +15,7 @@ import type { AgentEvent } from '../agents/agent-event.js';
 import type { AnswerOutcome, CoordClient } from '../client/coord-client.js';
 import { CoordError, isCoordError, toErrorPayload, type ErrorPayload } from '../errors.js';
 import type { AttemptState, JobEvent, RunnerEvent, RunnerStatus } from '../events/runner-event.js';
+import { fitEventData } from '../events/fit-event.js';
 import { attemptMachine, type Publication } from '../machine/attempt-machine.js';
 import type { EventSpool, SpooledAttempt } from '../store/event-spool.js';
 import { parseAssignment } from './assignment.js';
@@ -168,7 +169,7 @@ export function createRunner(options: RunnerOptions): Runner {
     if (!record.leaseLost && !record.reported) {
       const { type, at, jobId: _j, attemptId: _a, ...data } = full;
       try {
-        spool.append(record.attemptId, { type, at: new Date(at).toISOString(), data });
+        spool.append(record.attemptId, { type, at: new Date(at).toISOString(), data: fitEventData(data) });
         record.uploader.notify();
       } catch (error) {
         reportError(error);

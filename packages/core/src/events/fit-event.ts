@@ -1,0 +1,44 @@
+import { MAX_EVENT_BYTES } from '@coord/runner-protocol';
+
+/** Room left for the envelope (seq, at, type) and the marker text. */
+const HEADROOM = 1024;
+
+/**
+ * Makes an event's data fit the server's per-event limit by shortening its longest strings (an
+ * agent's huge tool output, a pasted file), keeping the structure and saying what was cut. An
+ * event that does not fit would be refused with its whole batch and block every later event.
+ */
+export function fitEventData(
+  data: Record<string, unknown>,
+  maxBytes = MAX_EVENT_BYTES,
+): Record<string, unknown> {
+  const budget = maxBytes - HEADROOM;
+  if (byteLength(data) <= budget) return data;
+  for (let limit = 64 * 1024; limit >= 64; limit = Math.floor(limit / 2)) {
+    const fitted = truncateStrings(data, limit) as Record<string, unknown>;
+    if (byteLength(fitted) <= budget) return fitted;
+  }
+  // Pathological (a huge array of small strings): keep only what says what happened.
+  return {
+    truncated: true,
+    note: `event data of ${byteLength(data)} bytes dropped: over the ${maxBytes}-byte limit`,
+  };
+}
+
+function truncateStrings(value: unknown, limit: number): unknown {
+  if (typeof value === 'string') {
+    if (value.length <= limit) return value;
+    return `${value.slice(0, limit)}… [${value.length - limit} more characters cut by the runner]`;
+  }
+  if (Array.isArray(value)) return value.map((v) => truncateStrings(v, limit));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, truncateStrings(v, limit)]));
+  }
+  return value;
+}
+
+const encoder = new TextEncoder();
+
+function byteLength(value: unknown): number {
+  return encoder.encode(JSON.stringify(value)).length;
+}
