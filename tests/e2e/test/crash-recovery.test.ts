@@ -85,4 +85,62 @@ describe('a runner killed in the middle of a job', () => {
     expect(page.json.events.some((e) => JSON.stringify(e.data).includes('working'))).toBe(true);
     expect(page.json.events.at(-1)).toMatchObject({ type: 'job.finished', data: { outcome: 'failed' } });
   });
+
+  it('takes its agent down with it: no orphan keeps working after a kill -9', async () => {
+    const dir = tempDir('orphan');
+    onCleanup(dir.cleanup);
+    const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
+    onCleanup(() => server.close());
+    const env = cliEnv(join(dir.path, 'home'));
+    await api(server, 'POST', '/v1/workspaces/local/jobs', {
+      title: 'Run for a minute',
+      instructions: 'x',
+      context: { type: 'local' },
+      agent: {
+        id: 'demo',
+        plan: [
+          {
+            type: 'run',
+            command: [process.execPath, '-e', 'console.log("pid", process.pid); setTimeout(() => {}, 60000)'],
+          },
+        ],
+      },
+    });
+    const runner = execa(
+      process.execPath,
+      [
+        CLI_BIN,
+        'start',
+        '--server',
+        server.url,
+        '--token-file',
+        join(dir.path, 'server', 'token'),
+        '--state-dir',
+        join(dir.path, 'runner'),
+        '--json',
+      ],
+      { env, extendEnv: false, reject: false, buffer: false },
+    );
+    onCleanup(() => void runner.kill('SIGKILL'));
+    let printed = '';
+    runner.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    const pid = Number(
+      await eventually(() => /pid (\d+)/.exec(printed)?.[1], 20_000, 'the agent command to start'),
+    );
+    runner.kill('SIGKILL');
+    await runner;
+
+    await eventually(
+      () => {
+        try {
+          process.kill(pid, 0);
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      10_000,
+      'the orphaned agent command to be stopped',
+    );
+  });
 });

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+
 /**
  * POSIX process groups. Agents start detached (their own group, pgid = pid) so that a stop reaches
  * every descendant: npm shims, relaunching wrappers and the commands the agent ran.
@@ -17,7 +19,8 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 // execa's `cleanup` does nothing for detached subprocesses, so the runner kills the groups it
-// still owns when it exits (normal exits and handled signals; a SIGKILLed runner cannot).
+// still owns when it exits (normal exits and handled signals). A SIGKILLed runner cannot: that
+// case is the watchdog's (below).
 const liveGroups = new Set<number>();
 let hookInstalled = false;
 
@@ -33,4 +36,36 @@ export function trackGroup(pid: number): void {
 
 export function untrackGroup(pid: number): void {
   liveGroups.delete(pid);
+}
+
+/**
+ * A tiny process, started next to each agent, that outlives a runner killed without warning
+ * (kill -9, the OOM killer): it notices it was reparented and stops the agent's group (SIGTERM,
+ * then SIGKILL after the grace), so no orphaned agent keeps spending tokens or editing files while
+ * the job is requeued. It exits by itself once the group is gone. Its argv holds only numbers.
+ */
+const WATCHDOG_SOURCE = `
+const pgid = Number(process.argv[1]);
+const graceMs = Number(process.argv[2]);
+const parent = process.ppid;
+const alive = () => { try { process.kill(-pgid, 0); return true; } catch { return false; } };
+const timer = setInterval(() => {
+  if (!alive()) process.exit(0);
+  if (process.ppid === parent) return;
+  clearInterval(timer);
+  try { process.kill(-pgid, 'SIGTERM'); } catch {}
+  setTimeout(() => { try { process.kill(-pgid, 'SIGKILL'); } catch {} process.exit(0); }, graceMs);
+}, 250);
+`;
+
+export function watchGroup(pid: number, graceMs: number): void {
+  try {
+    spawn(process.execPath, ['-e', WATCHDOG_SOURCE, String(pid), String(graceMs)], {
+      detached: true,
+      stdio: 'ignore',
+      windowsHide: true,
+    }).unref();
+  } catch {
+    // Without a watchdog the agent is still stopped on every exit but a kill -9 of the runner.
+  }
 }

@@ -6,7 +6,7 @@ import { buildAgentEnv, pathOf } from './agent-env.js';
 import { createEventChannel } from './event-channel.js';
 import { findExecutable } from './find-executable.js';
 import { LineSplitter } from './line-splitter.js';
-import { signalGroup, trackGroup, untrackGroup } from './process-group.js';
+import { signalGroup, trackGroup, untrackGroup, watchGroup } from './process-group.js';
 import { applyEvent, buildResult, initialRunState, type RunEnd } from './run-state.js';
 import type { AgentProcessControl, AgentProcessOptions, AgentProcessSpec } from './types.js';
 
@@ -239,7 +239,10 @@ export function runAgentProcess(spec: AgentProcessSpec, options: AgentProcessOpt
 
     child.once('spawn', () => {
       pid = child.pid;
-      if (pid !== undefined && !isWindows) trackGroup(pid);
+      if (pid !== undefined && !isWindows) {
+        trackGroup(pid);
+        watchGroup(pid, termGraceMs);
+      }
       resolveStarted();
       for (const line of spec.initialInput ?? []) control.writeLine(line);
       if (options.timeoutMs !== undefined) {
