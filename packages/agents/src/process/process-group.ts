@@ -63,6 +63,8 @@ export function watchGroup(pid: number, graceMs: number): void {
     spawn(process.execPath, ['-e', WATCHDOG_SOURCE, String(pid), String(graceMs)], {
       detached: true,
       stdio: 'ignore',
+      // It needs nothing from the runner's environment, which may hold its tokens.
+      env: {},
       windowsHide: true,
     }).unref();
   } catch {
