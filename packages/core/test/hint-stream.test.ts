@@ -33,8 +33,10 @@ describe('createCoordClient: push hints', () => {
     const server = await serve([hintStream]);
     const client = createCoordClient({ baseUrl: server.baseUrl, token: 'tok-hints-123456' });
     const seen: string[] = [];
-    for await (const hint of client.hints('run-1', new AbortController().signal)) seen.push(hint.attemptId);
-    expect(seen).toEqual(['att-1', 'att-2']);
+    const onOpen = () => seen.push('(open)');
+    for await (const hint of client.hints('run-1', new AbortController().signal, onOpen))
+      seen.push(hint.attemptId);
+    expect(seen).toEqual(['(open)', 'att-1', 'att-2']);
     expect(server.requests[0]).toMatchObject({ method: 'GET', url: '/v1/runners/run-1/hints' });
     expect(server.requests[0]!.headers['accept']).toBe('text/event-stream');
     expect(server.requests[0]!.headers['coord-runner-id']).toBe('run-1');

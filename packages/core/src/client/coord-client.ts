@@ -108,7 +108,7 @@ export interface CoordClient {
    * Opens the push hint stream and yields hints until it ends or `signal` aborts. Not retried:
    * the runner reconnects with backoff, and lease renewal polling covers the gaps.
    */
-  hints(runnerId: string, signal: AbortSignal): AsyncIterable<RunnerHint>;
+  hints(runnerId: string, signal: AbortSignal, onOpen?: () => void): AsyncIterable<RunnerHint>;
 }
 
 /** Creates the typed Coord API client: validated responses, jittered retries, redacted errors. */
@@ -217,7 +217,11 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     });
   }
 
-  async function* streamHints(runnerId: string, signal: AbortSignal): AsyncGenerator<RunnerHint> {
+  async function* streamHints(
+    runnerId: string,
+    signal: AbortSignal,
+    onOpen?: () => void,
+  ): AsyncGenerator<RunnerHint> {
     const path = routes.hints(runnerId);
     let response: Response;
     try {
@@ -239,6 +243,7 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
       const json = parseJson(text);
       throw errorFromResponse('GET', path, response.status, response.statusText, text, json);
     }
+    onOpen?.();
     const events = response.body
       .pipeThrough(new TextDecoderStream())
       .pipeThrough(new EventSourceParserStream());
@@ -332,7 +337,7 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     getJob: async (jobId) => (await call('GET', routes.job(jobId), { schema: jobResponseSchema })).job,
     listJobs: async (filter = {}) =>
       (await call('GET', routes.jobs(), { schema: jobListSchema, query: { ...filter } })).jobs,
-    hints: (runnerId, signal) => streamHints(runnerId, signal),
+    hints: (runnerId, signal, onOpen) => streamHints(runnerId, signal, onOpen),
     cancelJob: async (jobId) =>
       (await call('POST', routes.cancelJob(jobId), { body: {}, schema: jobResponseSchema })).job,
   };

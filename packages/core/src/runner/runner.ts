@@ -243,7 +243,11 @@ export function createRunner(options: RunnerOptions): Runner {
     while (!stopping) {
       hintAbort = new AbortController();
       try {
-        for await (const hint of client.hints(runnerId!, hintAbort.signal)) {
+        // Whatever was hinted while the stream was down is fetched now, by renewing every lease.
+        const onOpen = () => {
+          for (const record of active.values()) renewNow(record);
+        };
+        for await (const hint of client.hints(runnerId!, hintAbort.signal, onOpen)) {
           failures = 0;
           const record = active.get(hint.attemptId);
           if (record) renewNow(record);
