@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { startLocalServer } from '@coord/local-server';
 import type { AttemptEvent, JobView } from '@coord/runner-protocol';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { CLI_BIN, cliEnv, eventually, runCli, tempDir } from './helpers/cli.js';
+import { cliEnv, eventually, processGone, runCli, startCli, tempDir } from './helpers/cli.js';
 import { onCleanup } from './helpers/cleanup.js';
 import { api } from './helpers/server.js';
 
@@ -43,22 +42,15 @@ describe('a runner killed in the middle of a job', () => {
     });
     const jobId = submitted.json.job.id;
 
-    const first = execa(process.execPath, [CLI_BIN, ...args], {
-      env,
-      extendEnv: false,
-      reject: false,
-      buffer: false,
-    });
-    onCleanup(() => void first.kill('SIGKILL'));
-    let printed = '';
-    first.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    const first = startCli(args, env);
+    onCleanup(() => void first.child.kill('SIGKILL'));
     await eventually(
-      () => (printed.includes('"working') ? true : undefined),
+      () => (first.output().includes('"working') ? true : undefined),
       20_000,
       'the agent to start working',
     );
-    first.kill('SIGKILL');
-    await first;
+    first.child.kill('SIGKILL');
+    await first.child;
     const killedAt = Date.now();
 
     // The same runner (same state dir) starts again and runs the job to the end.
@@ -106,10 +98,8 @@ describe('a runner killed in the middle of a job', () => {
         ],
       },
     });
-    const runner = execa(
-      process.execPath,
+    const runner = startCli(
       [
-        CLI_BIN,
         'start',
         '--server',
         server.url,
@@ -119,28 +109,15 @@ describe('a runner killed in the middle of a job', () => {
         join(dir.path, 'runner'),
         '--json',
       ],
-      { env, extendEnv: false, reject: false, buffer: false },
+      env,
     );
-    onCleanup(() => void runner.kill('SIGKILL'));
-    let printed = '';
-    runner.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    onCleanup(() => void runner.child.kill('SIGKILL'));
     const pid = Number(
-      await eventually(() => /pid (\d+)/.exec(printed)?.[1], 20_000, 'the agent command to start'),
+      await eventually(() => /pid (\d+)/.exec(runner.output())?.[1], 20_000, 'the agent command to start'),
     );
-    runner.kill('SIGKILL');
-    await runner;
+    runner.child.kill('SIGKILL');
+    await runner.child;
 
-    await eventually(
-      () => {
-        try {
-          process.kill(pid, 0);
-          return undefined;
-        } catch {
-          return true;
-        }
-      },
-      10_000,
-      'the orphaned agent command to be stopped',
-    );
+    await processGone(pid);
   });
 });

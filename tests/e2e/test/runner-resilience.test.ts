@@ -13,7 +13,7 @@ import type { AttemptEvent, JobSubmission, JobView } from '@coord/runner-protoco
 import { firstValueFrom, filter, ReplaySubject, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from './helpers/cleanup.js';
-import { eventually, tempDir } from './helpers/cli.js';
+import { eventually, processGone, tempDir } from './helpers/cli.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
 
 async function setup(
@@ -90,21 +90,6 @@ async function agentCommandPid(events: ReplaySubject<RunnerEvent>): Promise<numb
       e.type === 'job.agent' && e.event.type === 'tool.output' && e.event.chunk.includes('pid'),
   );
   return Number(/pid (\d+)/.exec((output.event as { chunk: string }).chunk)![1]);
-}
-
-function processGone(pid: number): Promise<true> {
-  return eventually(
-    () => {
-      try {
-        process.kill(pid, 0);
-        return undefined;
-      } catch {
-        return true as const;
-      }
-    },
-    10_000,
-    `process ${pid} to be gone`,
-  );
 }
 
 function expectGapless(events: AttemptEvent[]): void {

@@ -60,3 +60,36 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Starts the CLI in the background, keeping what it prints readable while it runs. */
+export function startCli(
+  args: string[],
+  env: Record<string, string>,
+): { child: ResultPromise; output: () => string } {
+  const child = execa(process.execPath, [CLI_BIN, ...args], {
+    env,
+    extendEnv: false,
+    reject: false,
+    buffer: false,
+    stdin: 'ignore',
+  }) as unknown as ResultPromise;
+  let printed = '';
+  child.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  return { child, output: () => printed };
+}
+
+/** Resolves once no process has this pid (it exited and was reaped). */
+export function processGone(pid: number, timeoutMs = 10_000): Promise<true> {
+  return eventually(
+    () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true as const;
+      }
+    },
+    timeoutMs,
+    `process ${pid} to be gone`,
+  );
+}
