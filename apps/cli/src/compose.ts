@@ -24,6 +24,7 @@ export interface ComposeOptions {
   capacity?: number;
   labels?: string[];
   timings?: { leaseRenewMs?: number; claimWaitMs?: number };
+  keepWorkTrees?: boolean;
 }
 
 /** Wires core, agents and git into a runner: the composition root for terminals and servers. */
@@ -54,5 +55,6 @@ export function composeRunner(options: ComposeOptions): Runner {
     local: createLocalWorkspaces({ root: join(workspaceDir, 'local') }),
     spool: createFileEventSpool(join(options.stateDir, 'attempts')),
     ...(options.timings ? { timings: options.timings } : {}),
+    keepWorkTrees: options.keepWorkTrees ?? false,
   });
 }

@@ -1,5 +1,5 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import {
   CoordError,
   registerSecret,
@@ -291,6 +291,15 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
 
   private parseRemote(cloneUrl: string): CloneRemote {
     return parseCloneUrl(cloneUrl, { allowFileRemotes: this.options.allowFileRemotes ?? false });
+  }
+
+  async release(workDir: string): Promise<void> {
+    const root = resolve(this.workspaceDir);
+    const target = resolve(workDir);
+    // Only ever a work tree this port made: a path outside its root is left alone.
+    if (!target.startsWith(root + sep)) return;
+    await rm(target, { recursive: true, force: true });
+    await rmdir(dirname(target)).catch(() => undefined); // the job's dir, once it is empty
   }
 
   private workDirFor(jobId: string, attemptNumber: number): string {

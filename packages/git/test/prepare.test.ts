@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCoordError } from '@coord/runner-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -116,6 +116,17 @@ describe('prepare', () => {
     } finally {
       await missing.cleanup();
     }
+  });
+
+  it('releases a work tree it made, and nothing outside its workspace dir', async () => {
+    const ws = await fx.port.prepare(fx.prepareInput());
+    const outside = join(fx.ctx.root, 'not-a-work-tree');
+    await mkdir(outside);
+    await fx.port.release(outside);
+    await fx.port.release(join(fx.ctx.workspaceDir, '..', 'not-a-work-tree'));
+    await expect(readdir(outside)).resolves.toEqual([]);
+    await fx.port.release(ws.workDir);
+    await expect(readdir(join(fx.ctx.workspaceDir, jobId))).rejects.toThrow(/ENOENT/);
   });
 
   it('fails clearly on an empty repository', async () => {

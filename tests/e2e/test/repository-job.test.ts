@@ -131,6 +131,12 @@ describe('a repository job end to end (built CLI processes, local server, forge,
     expect(page.json.events.at(-1)!.type).toBe('job.finished');
     expect(page.json.events.map((e) => e.type)).toContain('job.agent');
 
+    // The delivered attempt's work tree is gone (the work is in the PR); the mirror stays for the next job.
+    expect(
+      readdirSync(join(dir.path, 'runner', 'workspace', 'repositories')).filter((n) => !n.startsWith('.')),
+    ).toEqual([]);
+    expect(readdirSync(join(dir.path, 'runner', 'mirrors')).length).toBe(1);
+
     // No secret reached the runner's output or anything it wrote to disk (spool, mirror, work tree).
     expect(String(run.all)).not.toContain(server.token);
     const written = filesUnder(join(dir.path, 'runner'));

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sweepExpiredLeases, startLocalServer, type LocalServer } from '@coord/local-server';
 import { createDemoAgent } from '@coord/runner-agents';
@@ -56,7 +57,8 @@ async function setup(
   const client = createCoordClient({ baseUrl: server.url, token: server.token });
   const submit = (job: JobSubmission) => client.submitJob('local', job);
   const serverEvents = async (attemptId: string) => (await client.getEvents(attemptId, 0, 1000)).events;
-  return { server, client, runner, events, spool, submit, serverEvents, startRunner };
+  const workRootOf = (name: string) => join(dir.path, name, 'work');
+  return { server, client, runner, events, spool, submit, serverEvents, startRunner, workRootOf };
 }
 
 const waitFor = <T extends RunnerEvent>(
@@ -182,7 +184,7 @@ describe('the runner through failures', () => {
 
   it('cancels a running job from the web: the agent is killed and the job ends Cancelled', async () => {
     // Lease renewals are a minute apart: the cancel can only arrive in time through the push hint.
-    const { client, events, submit, serverEvents } = await setup({ leaseRenewMs: 60_000 });
+    const { client, events, submit, serverEvents, workRootOf } = await setup({ leaseRenewMs: 60_000 });
     const job = await submit(longRunningJob('Cancel me'));
     const pid = await agentCommandPid(events);
 
@@ -204,13 +206,15 @@ describe('the runner through failures', () => {
       return j.status === 'cancelled' ? j : undefined;
     });
     expect(view.attempts[0]!.status).toBe('cancelled');
+    // The agent is gone, so is its scratch directory.
+    expect(existsSync(join(workRootOf('first'), job.id))).toBe(false);
     const stored = await serverEvents(view.attempts[0]!.id);
     expectGapless(stored);
     expect(stored.at(-1)).toMatchObject({ type: 'job.finished', data: { outcome: 'cancelled' } });
   });
 
   it('stops gracefully: the agent finishes its step, the job is requeued, and the next attempt resumes the session', async () => {
-    const { client, runner, events, submit, startRunner } = await setup();
+    const { client, runner, events, submit, startRunner, workRootOf } = await setup();
     const job = await submit({
       title: 'Stop me gracefully',
       instructions: 'Two steps.',
@@ -253,6 +257,8 @@ describe('the runner through failures', () => {
     expect(agentEvents.some((e) => e.type === 'tool.started' && e.name === 'write')).toBe(false);
     const requeued = await client.getJob(job.id);
     expect(requeued.status).toBe('ready');
+    // A stopped attempt keeps its work tree (its session may be resumed; people may look).
+    expect(existsSync(join(workRootOf('first'), job.id, 'attempt-1'))).toBe(true);
     expect(requeued.attempts[0]).toMatchObject({ status: 'stopped', sessionId });
 
     // Another runner takes attempt 2 and resumes the same agent session.

@@ -14,6 +14,7 @@ export function registerStart(program: Command): void {
     .option('--name <name>', 'runner name shown in Coord (default: host name)')
     .option('--capacity <n>', 'jobs to run at once', (v) => parsePositiveInt(v, '--capacity'), 1)
     .option('--once', 'exit after one job has finished (one-job mode for clean environments)')
+    .option('--keep-work-trees', 'keep work trees of delivered jobs too (failed ones are always kept)')
     .option('--json', 'print events as NDJSON instead of text')
     .action(async (opts) => {
       const { server, token, stateDir } = resolveConnection(opts);
@@ -24,6 +25,7 @@ export function registerStart(program: Command): void {
         ...(opts.workspaceDir ? { workspaceDir: opts.workspaceDir } : {}),
         ...(opts.name ? { name: opts.name } : {}),
         capacity: opts.capacity,
+        keepWorkTrees: opts.keepWorkTrees ?? false,
       });
       const exitCode = await followRunner(runner, { json: opts.json ?? false, once: opts.once ?? false });
       process.exitCode = exitCode;

@@ -109,6 +109,8 @@ export type PublishResult =
 export interface RepositoryWorkspacePort {
   prepare(input: PrepareInput): Promise<PreparedWorkspace>;
   publish(input: PublishInput): Promise<PublishResult>;
+  /** Removes an attempt's work tree once its work is delivered (it is in the PR now). */
+  release(workDir: string): Promise<void>;
 }
 
 export interface LocalOutputFile {
@@ -122,6 +124,8 @@ export interface LocalOutputFile {
 export interface LocalWorkspacePort {
   prepare(input: { job: { id: string }; attempt: AttemptInfo }): Promise<{ workDir: string }>;
   collectOutputs(workDir: string): Promise<LocalOutputFile[]>;
+  /** Removes an attempt's scratch directory once its outputs are uploaded. */
+  release(workDir: string): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------

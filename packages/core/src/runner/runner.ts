@@ -2,6 +2,7 @@ import type {
   AgentId,
   Assignment,
   CompleteRequest,
+  Outcome,
   AssignmentEnvelope,
   InteractionAnswer,
   InteractionRequest,
@@ -59,6 +60,11 @@ export interface RunnerOptions {
   stopGraceMs?: number;
   /** Unanswered questions and approvals fall back to deny after this long (default 30 min). */
   interactionTimeoutMs?: number;
+  /**
+   * Keep every attempt's work tree. By default a work tree is removed once its work is delivered
+   * (succeeded, no changes, cancelled); failed and stopped ones are kept for inspection and retries.
+   */
+  keepWorkTrees?: boolean;
 }
 
 export interface ActiveAttemptView {
@@ -105,6 +111,7 @@ interface AttemptRecord {
   uploader: EventUploader;
   state: AttemptState;
   prepared: PreparedWorkspace | null;
+  workDir: string | null;
   agentRun: AgentRun | null;
   leaseTimer: unknown;
   /** A renewal is in flight; `renewAgain` asks for another as soon as it ends (a hint came in). */
@@ -325,6 +332,7 @@ export function createRunner(options: RunnerOptions): Runner {
       actor: null,
       state: 'claimed',
       prepared: null,
+      workDir: null,
       agentRun: null,
       leaseTimer: null,
       renewing: false,
@@ -427,9 +435,15 @@ export function createRunner(options: RunnerOptions): Runner {
               signal,
               log,
             });
+            record.workDir = record.prepared.workDir;
             return { workDir: record.prepared.workDir };
           }
-          return options.local!.prepare({ job: { id: record.jobId }, attempt: record.envelope.attempt });
+          const prepared = await options.local!.prepare({
+            job: { id: record.jobId },
+            attempt: record.envelope.attempt,
+          });
+          record.workDir = prepared.workDir;
+          return prepared;
         }),
 
         runAgent: fromPromise(async ({ input, signal }) => {
@@ -528,9 +542,23 @@ export function createRunner(options: RunnerOptions): Runner {
               ? { code: finish.error.code, message: finish.error.message, retryable: finish.error.retryable }
               : null,
           });
+          await releaseWorkDir(record, finish.outcome);
         }),
       },
     });
+  }
+
+  /** Removes a work tree whose work is delivered; failed and stopped ones stay for inspection. */
+  async function releaseWorkDir(record: AttemptRecord, outcome: Outcome): Promise<void> {
+    if (options.keepWorkTrees || !record.workDir || record.leaseLost || !record.assignment) return;
+    if (outcome !== 'succeeded' && outcome !== 'no_changes' && outcome !== 'cancelled') return;
+    const port =
+      record.assignment.job.spec.context.type === 'repository' ? options.repositories : options.local;
+    try {
+      await port?.release(record.workDir);
+    } catch (error) {
+      reportError(error);
+    }
   }
 
   /**

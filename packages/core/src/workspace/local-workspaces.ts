@@ -1,5 +1,5 @@
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { mkdir, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { LocalOutputFile, LocalWorkspacePort } from '../runner/ports.js';
 
 /** Files larger than this are not uploaded as outputs (protocol MAX_ARTIFACT_BYTES is the hard cap). */
@@ -37,6 +37,14 @@ export function createLocalWorkspaces(options: { root: string }): LocalWorkspace
       };
       await walk(workDir);
       return files;
+    },
+    async release(workDir) {
+      const root = resolve(options.root);
+      const target = resolve(workDir);
+      // Only ever what this port made: a path outside its root is left alone.
+      if (!target.startsWith(root + sep)) return;
+      await rm(target, { recursive: true, force: true });
+      await rmdir(dirname(target)).catch(() => undefined); // the job's dir, once it is empty
     },
   };
 }
