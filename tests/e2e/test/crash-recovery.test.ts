@@ -34,7 +34,7 @@ describe('a runner killed in the middle of a job', () => {
         plan: [
           {
             type: 'run',
-            command: [process.execPath, '-e', 'console.log("working"); setTimeout(() => {}, 1500)'],
+            command: [process.execPath, '-e', 'console.log("working"); setTimeout(() => {}, 3000)'],
           },
           { type: 'write', path: 'result.txt', content: 'done\n' },
         ],

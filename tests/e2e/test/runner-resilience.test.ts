@@ -116,13 +116,13 @@ describe('the runner through failures', () => {
         id: 'demo',
         plan: [
           { type: 'say', text: 'starting' },
-          // Prints a line every 50 ms for ~1.5 s: events keep coming while the network is down.
+          // Prints a line every 50 ms for ~3 s: events keep coming while the network is down.
           {
             type: 'run',
             command: [
               process.execPath,
               '-e',
-              'let i=0;const t=setInterval(()=>{console.log("tick",i++);if(i>=30)clearInterval(t)},50)',
+              'let i=0;const t=setInterval(()=>{console.log("tick",i++);if(i>=60)clearInterval(t)},50)',
             ],
           },
           { type: 'write', path: 'out.txt', content: 'made it\n' },
@@ -227,7 +227,7 @@ describe('the runner through failures', () => {
             command: [
               process.execPath,
               '-e',
-              'console.log("working"); setTimeout(() => console.log("step done"), 400)',
+              'console.log("working"); setTimeout(() => console.log("step done"), 1500)',
             ],
           },
           { type: 'write', path: 'second-step.txt', content: 'done\n' },
