@@ -43,6 +43,13 @@ describe('coord-runner login, then start with nothing on the command line', () =
     expect(run.exitCode, String(run.all)).toBe(0);
     const view = await api<{ job: JobView }>(server, 'GET', `/v1/jobs/${job.json.job.id}`);
     expect(view.json.job.status).toBe('done');
+
+    const listed = await runCli(['jobs', 'list', '--status', 'done'], { env });
+    expect(listed.exitCode, String(listed.all)).toBe(0);
+    expect(String(listed.stdout)).toMatch(new RegExp(`^${job.json.job.id} +done +1 +After login$`, 'm'));
+    const bad = await runCli(['jobs', 'list', '--status', 'finished'], { env });
+    expect(bad.exitCode).toBe(1);
+    expect(String(bad.stderr)).toContain('--status must be one of backlog, ready');
   });
 
   it('says where to configure the server when none is known', async () => {

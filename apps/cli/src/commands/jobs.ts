@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from '@commander-js/extra-typings';
 import { createCoordClient } from '@coord/runner-core';
-import { jobSubmissionSchema, describeIssues, toErrorIssues } from '@coord/runner-protocol';
+import { describeIssues, jobStatusSchema, jobSubmissionSchema, toErrorIssues } from '@coord/runner-protocol';
 import { resolveConnection } from '../connection.js';
 import { readStdin } from '../stdin.js';
 
@@ -34,6 +34,41 @@ export function registerJobs(program: Command): void {
       const client = createCoordClient({ baseUrl: server, token });
       const job = await client.submitJob(opts.workspace, json as never);
       process.stdout.write(`${JSON.stringify({ id: job.id, status: job.status })}\n`);
+    });
+
+  jobs
+    .command('list')
+    .description('List jobs: id, status, attempts, title (newest last)')
+    .option(
+      '--status <status>',
+      'only jobs in this status (ready, in_progress, awaiting_review, done, failed, ...)',
+    )
+    .option('--workspace <id>', 'only jobs of this workspace')
+    .option('--json', 'print the jobs as JSON')
+    .option('--server <url>', 'Coord server URL (or COORD_SERVER, or the one saved by login)')
+    .option('--token-file <file>', 'file holding the Coord token (or set COORD_TOKEN)')
+    .option('--state-dir <dir>', 'state directory (or set COORD_RUNNER_STATE_DIR)')
+    .action(async (opts) => {
+      const status = opts.status === undefined ? undefined : jobStatusSchema.safeParse(opts.status);
+      if (status && !status.success) {
+        throw new Error(
+          `--status must be one of ${jobStatusSchema.options.join(', ')}, got "${opts.status}"`,
+        );
+      }
+      const { server, token } = resolveConnection(opts);
+      const list = await createCoordClient({ baseUrl: server, token }).listJobs({
+        ...(status ? { status: status.data } : {}),
+        ...(opts.workspace ? { workspace: opts.workspace } : {}),
+      });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+        return;
+      }
+      for (const job of list) {
+        process.stdout.write(
+          `${job.id}  ${job.status.padEnd(15)}  ${String(job.attempts.length).padStart(2)}  ${job.spec.title}\n`,
+        );
+      }
     });
 
   jobs
