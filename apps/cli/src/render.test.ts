@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { renderEvent } from './render.js';
+
+const base = { at: 0, jobId: 'job_1', attemptId: 'att_1' };
+
+describe('renderEvent', () => {
+  it('ends a job with its outcome and pull request', () => {
+    expect(
+      renderEvent(
+        {
+          ...base,
+          type: 'job.finished',
+          outcome: 'succeeded',
+          summary: 'done',
+          pullRequest: { url: 'http://forge/pull/3', number: 3, branch: 'coord/x-1' },
+          outputs: null,
+          error: null,
+        },
+        { color: false },
+      ),
+    ).toBe('■ job job_1 succeeded: pull request #3 http://forge/pull/3');
+  });
+
+  it('names the error code and message of a failed job', () => {
+    const line = renderEvent(
+      {
+        ...base,
+        type: 'job.finished',
+        outcome: 'failed',
+        summary: '',
+        pullRequest: null,
+        outputs: null,
+        error: { code: 'git.push_rejected', message: 'origin moved', retryable: false },
+      },
+      { color: false },
+    );
+    expect(line).toBe('■ job job_1 failed: git.push_rejected: origin moved');
+  });
+
+  it('labels the demo agent and indents tool output', () => {
+    expect(
+      renderEvent(
+        {
+          ...base,
+          type: 'job.agent',
+          event: { type: 'session.started', sessionId: 's1', resumed: false, demo: true },
+        },
+        { color: false },
+      ),
+    ).toContain('[demo agent: scripted, no AI]');
+    expect(
+      renderEvent(
+        {
+          ...base,
+          type: 'job.agent',
+          event: { type: 'tool.output', toolCallId: 't', stream: 'stdout', chunk: 'a\nb\n' },
+        },
+        { color: false },
+      ),
+    ).toBe('    │ a\n    │ b');
+  });
+
+  it('prints nothing for streaming deltas and usage', () => {
+    expect(
+      renderEvent(
+        { ...base, type: 'job.agent', event: { type: 'message.delta', channel: 'text', text: 'x' } },
+        { color: false },
+      ),
+    ).toBeNull();
+  });
+});
