@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import type { Context } from 'hono';
 import { accountByToken, type Account } from '../db/accounts.js';
 import { listJobs } from '../db/jobs.js';
 import type { Store } from '../db/store.js';
@@ -7,30 +6,10 @@ import { tokenFromAuthorization } from '../http/auth.js';
 import { forgePrincipal, mayAccess } from '../forge/auth.js';
 import { findPull, diffStat } from '../forge/pulls.js';
 import { findRepo } from '../forge/repos.js';
+import { escape, page, unauthorized } from './html.js';
+import { jobPage } from './job-page.js';
 
-const escape = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
-  );
-
-const page = (title: string, body: string) =>
-  `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:left}</style>
-</head><body>${body}</body></html>`;
-
-/** Browsers ask for a user and password: any user name, the API token as the password. */
-function unauthorized(c: Context) {
-  return c.html(
-    page('Sign in', '<p>Sign in with any user name and your Coord token as the password.</p>'),
-    401,
-    {
-      'WWW-Authenticate': 'Basic realm="coord"',
-    },
-  );
-}
-
-/** A minimal stand-in for the Coord web app: the job list and pull request pages. */
+/** A minimal stand-in for the Coord web app: the job list, a job's log, and pull request pages. */
 export function webRoutes(store: Store): Hono {
   const app = new Hono();
 
@@ -45,7 +24,7 @@ export function webRoutes(store: Store): Hono {
         const pr = last?.pullRequest
           ? `<a href="${escape(last.pullRequest.url)}">#${last.pullRequest.number}</a>`
           : '';
-        return `<tr><td>${escape(job.id)}</td><td>${escape(String(job.spec.title ?? ''))}</td><td>${job.status}</td><td>${job.attempts.length}</td><td>${pr}</td></tr>`;
+        return `<tr><td><a href="/jobs/${encodeURIComponent(job.id)}">${escape(job.id)}</a></td><td>${escape(String(job.spec.title ?? ''))}</td><td>${job.status}</td><td>${job.attempts.length}</td><td>${pr}</td></tr>`;
       })
       .join('');
     return c.html(
@@ -54,6 +33,14 @@ export function webRoutes(store: Store): Hono {
         `<h1>Jobs</h1><table><tr><th>id</th><th>title</th><th>status</th><th>attempts</th><th>PR</th></tr>${rows}</table>`,
       ),
     );
+  });
+
+  app.get('/jobs/:jobId', (c) => {
+    const token = tokenFromAuthorization(c.req.header('authorization'));
+    const account: Account | null = token ? accountByToken(store, token) : null;
+    if (!account) return unauthorized(c);
+    const html = jobPage(store, account.id, c.req.param('jobId'));
+    return html === null ? c.html(page('Not found', '<p>No such job.</p>'), 404) : c.html(html);
   });
 
   app.get('/forge/:owner/:repo/pull/:number', async (c) => {

@@ -1,0 +1,91 @@
+import type { AttemptEvent, AttemptView } from '@coord/runner-protocol';
+import { ApiError } from '../errors.js';
+import { listEvents } from '../db/events.js';
+import { visibleJob } from '../db/jobs.js';
+import type { Store } from '../db/store.js';
+import { toJobView } from '../db/views.js';
+import { escape, page } from './html.js';
+
+/** Events shown per attempt; the API pages the rest. */
+const SHOWN_EVENTS = 1000;
+
+/**
+ * A job and the log of each attempt, as the web app would show them. While the job can still
+ * change, the page reloads itself every two seconds: a live log without any script.
+ */
+export function jobPage(store: Store, accountId: string, jobId: string): string | null {
+  let view;
+  try {
+    view = toJobView(store, visibleJob(store, accountId, jobId));
+  } catch (error) {
+    if (error instanceof ApiError) return null;
+    throw error;
+  }
+  const live = view.status === 'ready' || view.status === 'in_progress' || view.status === 'backlog';
+  const attempts = [...view.attempts]
+    .reverse()
+    .map((attempt) => attemptSection(store, accountId, attempt))
+    .join('');
+  return page(
+    view.spec.title,
+    `<p><a href="/">Jobs</a></p>
+<h1>${escape(view.spec.title)} <small>${escape(view.status)}</small></h1>
+<p>${escape(view.id)} · agent ${escape(view.spec.agent.id)} · ${escape(view.spec.context.type)} job</p>
+<pre>${escape(view.spec.instructions)}</pre>
+${attempts || '<p>No attempt yet: waiting for a runner.</p>'}`,
+    live ? '<meta http-equiv="refresh" content="2">' : '',
+  );
+}
+
+function attemptSection(store: Store, accountId: string, attempt: AttemptView): string {
+  const { events } = listEvents(store, accountId, attempt.id, 0, SHOWN_EVENTS);
+  const pr = attempt.pullRequest
+    ? ` · <a href="${escape(attempt.pullRequest.url)}">pull request #${attempt.pullRequest.number}</a>`
+    : '';
+  const error = attempt.error ? `<p>${escape(attempt.error.code)}: ${escape(attempt.error.message)}</p>` : '';
+  const more = events.length === SHOWN_EVENTS ? `<p>(first ${SHOWN_EVENTS} events shown)</p>` : '';
+  return `<h2>Attempt ${attempt.number} <small>${escape(attempt.status)}</small></h2>
+<p>runner ${escape(attempt.runnerName)}${pr}</p>${error}
+<pre>${events.map((e) => escape(describeEvent(e))).join('\n')}</pre>${more}`;
+}
+
+/** One log line for an attempt event; unknown shapes are shown as their type. */
+export function describeEvent(event: AttemptEvent): string {
+  const d = event.data as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  switch (event.type) {
+    case 'job.claimed':
+      return `claimed: ${str(d['title'])}`;
+    case 'job.state':
+      return `[${str(d['state'])}]`;
+    case 'job.log':
+      return `· ${str(d['message'])}`;
+    case 'interaction.requested':
+      return `? ${JSON.stringify(d['request'])}`;
+    case 'interaction.resolved':
+      return `✓ answered by ${str(d['by'])}`;
+    case 'job.finished': {
+      const error = d['error'] as { code?: string; message?: string } | null;
+      return `finished ${str(d['outcome'])}${error ? `: ${error.code}: ${error.message}` : ''}`;
+    }
+    case 'job.agent': {
+      const a = (d['event'] ?? {}) as Record<string, unknown>;
+      switch (a['type']) {
+        case 'message.completed':
+          return `agent: ${str(a['text'])}`;
+        case 'tool.started':
+          return `▸ ${str(a['name'])} ${str(a['title'])}`.trimEnd();
+        case 'tool.output':
+          return str(a['chunk']).replace(/\n$/, '');
+        case 'tool.completed':
+          return `  ${str(a['status'])}${typeof a['exitCode'] === 'number' ? ` (exit ${a['exitCode']})` : ''}`;
+        case 'session.started':
+          return `agent session ${str(a['sessionId'])}${a['demo'] ? ' (demo agent: scripted, no AI)' : ''}`;
+        default:
+          return `agent ${str(a['type'])}`;
+      }
+    }
+    default:
+      return event.type;
+  }
+}
