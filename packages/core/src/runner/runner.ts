@@ -90,8 +90,6 @@ export interface Runner {
   /** Answers a pending question or approval from this runner's own UI; the first answer wins. */
   answer(interactionId: string, answer: InteractionAnswer): Promise<AnswerOutcome>;
   activeAttempts(): ActiveAttemptView[];
-  /** How many attempts have finished since start. */
-  finishedCount(): number;
 }
 
 interface PendingInteraction {
@@ -149,7 +147,6 @@ export function createRunner(options: RunnerOptions): Runner {
   let loop: Promise<void> | null = null;
   let hints: Promise<void> | null = null;
   let slotWaiter: (() => void) | null = null;
-  let finished = 0;
 
   const emit = (event: RunnerEvent) => subject.next(event);
   const setStatus = (next: RunnerStatus, message?: string) => {
@@ -407,7 +404,6 @@ export function createRunner(options: RunnerOptions): Runner {
     for (const pending of record.pending.values()) clock.clearTimeout(pending.timer);
     record.uploader.stop();
     active.delete(record.attemptId);
-    finished += 1;
     record.markDone();
     if (!stopping) setStatus(settledStatus());
     const wake = slotWaiter;
@@ -856,7 +852,6 @@ export function createRunner(options: RunnerOptions): Runner {
         title: r.title,
         state: r.state,
       })),
-    finishedCount: () => finished,
   };
 }
 
