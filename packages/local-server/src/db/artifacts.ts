@@ -5,7 +5,7 @@ import type { ArtifactView } from '@coord/runner-protocol';
 import { ApiError } from '../errors.js';
 import { writeFileDurably } from '../util/files.js';
 import { iso } from '../util/ids.js';
-import { ownAttempt } from './attempts.js';
+import { writableAttempt } from './attempts.js';
 import type { Store } from './store.js';
 import { visibleAttempt } from './views.js';
 
@@ -59,14 +59,7 @@ export async function putArtifact(
   path: string,
   bytes: Uint8Array,
 ): Promise<ArtifactView> {
-  const attempt = ownAttempt(store, accountId, runnerId, attemptId);
-  if (attempt.status === 'lost') {
-    throw new ApiError(
-      409,
-      'lease.lost',
-      `This runner no longer holds attempt ${attemptId}: its lease expired`,
-    );
-  }
+  writableAttempt(store, accountId, runnerId, attemptId);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   try {
     await writeFileDurably(join(store.artifactsDir, attemptId, 'files', path), bytes);

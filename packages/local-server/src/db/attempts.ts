@@ -29,6 +29,21 @@ export function ownAttempt(store: Store, accountId: string, runnerId: string, at
 }
 
 /**
+ * An attempt this runner may still write to: its own, and not given away after its lease expired.
+ * Late writes after completion are welcome (the runner's spool may lag behind its report).
+ */
+export function writableAttempt(
+  store: Store,
+  accountId: string,
+  runnerId: string,
+  attemptId: string,
+): AttemptRow {
+  const attempt = ownAttempt(store, accountId, runnerId, attemptId);
+  if (attempt.status === 'lost') throw lost(attemptId, 'its lease expired');
+  return attempt;
+}
+
+/**
  * Extends the lease of an active attempt and hands back what people asked for since: cancel and
  * stop requests, and answered interactions. Everything pending is repeated on every renewal until
  * the attempt ends (the runner ignores what it has seen), so a lost response loses nothing.

@@ -1,6 +1,6 @@
 import { MAX_EVENT_BYTES, type AttemptEvent, type EventPage } from '@coord/runner-protocol';
 import { ApiError } from '../errors.js';
-import { ownAttempt } from './attempts.js';
+import { writableAttempt } from './attempts.js';
 import type { Store } from './store.js';
 import { visibleAttempt } from './views.js';
 
@@ -31,15 +31,7 @@ export function appendEvents(
     return { ...e, data };
   });
   return store.tx(() => {
-    const attempt = ownAttempt(store, accountId, runnerId, attemptId);
-    // Late events after completion are welcome (the spool may lag); after a lost lease they are not.
-    if (attempt.status === 'lost') {
-      throw new ApiError(
-        409,
-        'lease.lost',
-        `This runner no longer holds attempt ${attemptId}: its lease expired`,
-      );
-    }
+    const attempt = writableAttempt(store, accountId, runnerId, attemptId);
     const insert = store.db.prepare(
       'INSERT OR IGNORE INTO events (attempt_id, seq, at, type, data) VALUES (?, ?, ?, ?, ?)',
     );
