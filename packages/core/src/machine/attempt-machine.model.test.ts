@@ -5,6 +5,7 @@ import type { Outcome } from '@coord/runner-protocol';
 import { CoordError } from '../errors.js';
 import type { AgentResult } from '../runner/ports.js';
 import { attemptMachine, type Publication, type ReportInput } from './attempt-machine.js';
+import { deferred } from '../../test/deferred.js';
 
 /**
  * Model-based test: an independent model of DESIGN.md section 5, written from the outside (what the
@@ -78,21 +79,6 @@ const model = setup({
     lease_lost: { type: 'final' },
   },
 });
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-  reject: (error: unknown) => void;
-}
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 const agentResult = (status: AgentResult['status']): AgentResult => ({
   status,

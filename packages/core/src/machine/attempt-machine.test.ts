@@ -8,21 +8,7 @@ import {
   type Publication,
   type ReportInput,
 } from './attempt-machine.js';
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-  reject: (error: unknown) => void;
-}
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from '../../test/deferred.js';
 
 const result = (status: AgentResult['status'], error: ErrorPayload | null = null): AgentResult => ({
   status,
