@@ -4,6 +4,7 @@ import type { AttemptEvent, JobView } from '@coord/runner-protocol';
 import { describe, expect, it } from 'vitest';
 import { cliEnv, eventually, processGone, runCli, startCli, tempDir } from './helpers/cli.js';
 import { onCleanup } from './helpers/cleanup.js';
+import { longRunningJob } from './helpers/jobs.js';
 import { api } from './helpers/server.js';
 
 describe('a runner killed in the middle of a job', () => {
@@ -84,20 +85,7 @@ describe('a runner killed in the middle of a job', () => {
     const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
     onCleanup(() => server.close());
     const env = cliEnv(join(dir.path, 'home'));
-    await api(server, 'POST', '/v1/workspaces/local/jobs', {
-      title: 'Run for a minute',
-      instructions: 'x',
-      context: { type: 'local' },
-      agent: {
-        id: 'demo',
-        plan: [
-          {
-            type: 'run',
-            command: [process.execPath, '-e', 'console.log("pid", process.pid); setTimeout(() => {}, 60000)'],
-          },
-        ],
-      },
-    });
+    await api(server, 'POST', '/v1/workspaces/local/jobs', longRunningJob('Run for a minute'));
     const runner = startCli(
       [
         'start',

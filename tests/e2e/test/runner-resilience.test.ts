@@ -15,6 +15,7 @@ import { firstValueFrom, filter, ReplaySubject, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from './helpers/cleanup.js';
 import { eventually, processGone, tempDir } from './helpers/cli.js';
+import { longRunningJob } from './helpers/jobs.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
 
 async function setup(
@@ -65,24 +66,6 @@ const waitFor = <T extends RunnerEvent>(
   events: ReplaySubject<RunnerEvent>,
   match: (e: RunnerEvent) => e is T,
 ): Promise<T> => firstValueFrom(events.pipe(filter(match)));
-
-/** A local job whose only step prints its pid and then runs for a minute. */
-const longRunningJob = (title: string, extra: Partial<JobSubmission> = {}): JobSubmission => ({
-  title,
-  instructions: 'Run for a long time.',
-  context: { type: 'local' },
-  agent: {
-    id: 'demo',
-    plan: [
-      {
-        type: 'run',
-        command: [process.execPath, '-e', 'console.log("pid", process.pid); setTimeout(() => {}, 60000)'],
-      },
-    ],
-  },
-  routing: { mode: 'any' },
-  ...extra,
-});
 
 /** The pid the long-running step printed. */
 async function agentCommandPid(events: ReplaySubject<RunnerEvent>): Promise<number> {
