@@ -1,5 +1,6 @@
 import type { Runner, RunnerEvent } from '@coord/runner-core';
 import { renderEvent } from './render.js';
+import { terminalJson } from './terminal-text.js';
 
 /**
  * Starts a runner, prints its events until it stops, and maps the end to an exit code:
@@ -16,7 +17,7 @@ export async function followRunner(
   let stopRequested = false;
   const claimed = new Set<string>();
   const print = (event: RunnerEvent) => {
-    if (options.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+    if (options.json) process.stdout.write(`${terminalJson(event)}\n`);
     else {
       const line = renderEvent(event, { color });
       if (line !== null) process.stdout.write(`${line}\n`);

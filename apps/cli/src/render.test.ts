@@ -69,3 +69,39 @@ describe('renderEvent', () => {
     ).toBeNull();
   });
 });
+
+describe('renderEvent with hostile remote data', () => {
+  it('neutralises control characters in titles, messages and agent output, coloured or not', () => {
+    const events = [
+      {
+        ...base,
+        type: 'job.claimed' as const,
+        attemptNumber: 1,
+        workspaceId: 'w',
+        title: 'x\u001b]0;pwned\u0007',
+        agent: 'demo',
+      },
+      { ...base, type: 'job.log' as const, level: 'info' as const, message: 'a\u001b[2Kb' },
+      {
+        ...base,
+        type: 'job.agent' as const,
+        event: { type: 'message.completed' as const, role: 'assistant' as const, text: 'hi\u009b2J' },
+      },
+      {
+        ...base,
+        type: 'job.agent' as const,
+        event: { type: 'tool.output' as const, toolCallId: 't', stream: 'stdout' as const, chunk: 'a\rb\n' },
+      },
+    ];
+    for (const event of events) {
+      const plain = renderEvent(event, { color: false })!;
+      // eslint-disable-next-line no-control-regex
+      expect(plain).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+      // With colour, the only escapes are the runner's own SGR codes.
+      // eslint-disable-next-line no-control-regex
+      const coloured = renderEvent(event, { color: true })!.replace(/\u001b\[\d+(;\d+)*m/g, '');
+      expect(coloured).toBe(plain);
+    }
+    expect(renderEvent(events[3]!, { color: false })).toBe('    │ a\n    │ b');
+  });
+});

@@ -1,11 +1,19 @@
 import { styleText } from 'node:util';
 import type { AgentEvent, RunnerEvent } from '@coord/runner-core';
+import { terminalSafe } from './terminal-text.js';
 
 type Style = Parameters<typeof styleText>[0];
 
-/** Turns runner events into terminal lines. Returns null for events not worth a line. */
+/**
+ * Turns runner events into terminal lines. Returns null for events not worth a line. Every line
+ * goes through `paint`, which neutralises control characters: titles, messages and agent output
+ * come from the server or the agent.
+ */
 export function renderEvent(event: RunnerEvent, options: { color: boolean }): string | null {
-  const paint = (style: Style, text: string) => (options.color ? styleText(style, text) : text);
+  const paint = (style: Style | null, text: string) => {
+    const safe = terminalSafe(text);
+    return options.color && style ? styleText(style, safe) : safe;
+  };
   switch (event.type) {
     case 'runner.status':
       return paint(
@@ -47,7 +55,7 @@ export function renderEvent(event: RunnerEvent, options: { color: boolean }): st
   }
 }
 
-function renderAgent(event: AgentEvent, paint: (style: Style, text: string) => string): string | null {
+function renderAgent(event: AgentEvent, paint: (style: Style | null, text: string) => string): string | null {
   switch (event.type) {
     case 'session.started':
       return paint(
@@ -55,7 +63,7 @@ function renderAgent(event: AgentEvent, paint: (style: Style, text: string) => s
         `  agent session ${event.sessionId}${event.resumed ? ' (resumed)' : ''}${event.demo ? ' [demo agent: scripted, no AI]' : ''}`,
       );
     case 'message.completed':
-      return indent(`agent: ${event.text}`);
+      return paint(null, indent(`agent: ${event.text}`));
     case 'tool.started':
       return paint('blue', `  ▸ ${event.name}${event.title ? ` ${event.title}` : ''}`);
     case 'tool.output':
@@ -81,8 +89,9 @@ function renderAgent(event: AgentEvent, paint: (style: Style, text: string) => s
   }
 }
 
+/** Sanitised first, so a carriage return turned into a line break gets its prefix too. */
 function indent(text: string, prefix = '  '): string {
-  return text
+  return terminalSafe(text)
     .split('\n')
     .map((line) => prefix + line)
     .join('\n');

@@ -7,6 +7,7 @@ import { createCoordClient, type RunnerEvent } from '@coord/runner-core';
 import type { JobSubmission } from '@coord/runner-protocol';
 import { composeRunner } from '../compose.js';
 import { renderEvent } from '../render.js';
+import { terminalSafe } from '../terminal-text.js';
 
 export function registerDemo(program: Command): void {
   program
@@ -26,7 +27,8 @@ export function registerDemo(program: Command): void {
 async function runDemo(options: { keep: boolean }): Promise<number> {
   const root = mkdtempSync(join(tmpdir(), 'coord-demo-'));
   const color = process.stdout.isTTY === true;
-  const say = (line: string) => process.stdout.write(`${line}\n`);
+  // Lines built from the server's answers; rendered events are already safe (and coloured).
+  const say = (line: string) => process.stdout.write(`${terminalSafe(line)}\n`);
   const server = await startLocalServer({ dataDir: join(root, 'server') });
   try {
     say(`Local Coord server: ${server.url} (data in ${root})`);
@@ -46,7 +48,7 @@ async function runDemo(options: { keep: boolean }): Promise<number> {
     const finished = new Promise<Extract<RunnerEvent, { type: 'job.finished' }>>((resolve) => {
       runner.events$.subscribe((event) => {
         const line = renderEvent(event, { color });
-        if (line !== null) say(line);
+        if (line !== null) process.stdout.write(`${line}\n`);
         if (event.type === 'job.finished' && event.jobId === job.id) resolve(event);
       });
     });

@@ -4,6 +4,7 @@ import { createCoordClient } from '@coord/runner-core';
 import { describeIssues, jobStatusSchema, jobSubmissionSchema, toErrorIssues } from '@coord/runner-protocol';
 import { resolveConnection } from '../connection.js';
 import { readStdin } from '../stdin.js';
+import { terminalJson, terminalSafe } from '../terminal-text.js';
 
 export function registerJobs(program: Command): void {
   const jobs = program.command('jobs').description('Work with jobs on a Coord server');
@@ -33,7 +34,7 @@ export function registerJobs(program: Command): void {
       const { server, token } = resolveConnection(opts);
       const client = createCoordClient({ baseUrl: server, token });
       const job = await client.submitJob(opts.workspace, json as never);
-      process.stdout.write(`${JSON.stringify({ id: job.id, status: job.status })}\n`);
+      process.stdout.write(`${terminalJson({ id: job.id, status: job.status })}\n`);
     });
 
   jobs
@@ -61,12 +62,14 @@ export function registerJobs(program: Command): void {
         ...(opts.workspace ? { workspace: opts.workspace } : {}),
       });
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+        process.stdout.write(`${terminalJson(list, 2)}\n`);
         return;
       }
       for (const job of list) {
+        // A title is whatever the submitter typed: one line, no control characters.
+        const title = terminalSafe(job.spec.title).replace(/\s+/g, ' ');
         process.stdout.write(
-          `${job.id}  ${job.status.padEnd(15)}  ${String(job.attempts.length).padStart(2)}  ${job.spec.title}\n`,
+          `${terminalSafe(job.id)}  ${job.status.padEnd(15)}  ${String(job.attempts.length).padStart(2)}  ${title}\n`,
         );
       }
     });
@@ -81,6 +84,6 @@ export function registerJobs(program: Command): void {
     .action(async (id, opts) => {
       const { server, token } = resolveConnection(opts);
       const client = createCoordClient({ baseUrl: server, token });
-      process.stdout.write(`${JSON.stringify(await client.getJob(id), null, 2)}\n`);
+      process.stdout.write(`${terminalJson(await client.getJob(id), 2)}\n`);
     });
 }

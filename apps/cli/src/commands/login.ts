@@ -3,6 +3,7 @@ import { createCoordClient } from '@coord/runner-core';
 import { readConfig, resolveServer, writeConfig } from '../config.js';
 import { loadToken, resolveStateDir, saveToken } from '../state-dir.js';
 import { readStdin } from '../stdin.js';
+import { terminalSafe } from '../terminal-text.js';
 
 export function registerLogin(program: Command): void {
   program
@@ -23,8 +24,10 @@ export function registerLogin(program: Command): void {
       const credentials = saveToken(stateDir, token);
       writeConfig(stateDir, { ...readConfig(stateDir), server });
       process.stdout.write(
-        `Logged in to ${server} as ${me.account.name}; workspaces: ${me.workspaces.map((w) => w.name).join(', ') || 'none'}.\n` +
-          `Token saved to ${credentials} (owner-only). Run \`coord-runner start\` to take jobs.\n`,
+        terminalSafe(
+          `Logged in to ${server} as ${me.account.name}; workspaces: ${me.workspaces.map((w) => w.name).join(', ') || 'none'}.\n` +
+            `Token saved to ${credentials} (owner-only). Run \`coord-runner start\` to take jobs.\n`,
+        ),
       );
     });
 }
