@@ -1,4 +1,6 @@
 import type { Runner, RunnerEvent } from '@coord/runner-core';
+import { inquirerPrompter } from './interactions/inquirer-prompter.js';
+import { createInteractionDesk, type InteractionDesk } from './interactions/interaction-desk.js';
 import { renderEvent } from './render.js';
 import { terminalJson } from './terminal-text.js';
 
@@ -6,21 +8,26 @@ import { terminalJson } from './terminal-text.js';
  * Starts a runner, prints its events until it stops, and maps the end to an exit code:
  * 0 after a clean stop, 1 when registration failed or (in one-job mode) the job failed.
  * SIGINT/SIGTERM stop gracefully: agents finish their current operation and jobs are requeued;
- * a second signal exits at once.
+ * a second signal exits at once. At a terminal, waiting approvals and questions are prompts
+ * (`interactive`, on by default when stdin and stdout are a TTY and output is not JSON).
  */
 export async function followRunner(
   runner: Runner,
-  options: { json: boolean; once: boolean },
+  options: { json: boolean; once: boolean; interactive?: boolean },
 ): Promise<number> {
   const color = !options.json && process.stdout.isTTY === true;
+  const interactive = (options.interactive ?? true) && !options.json && process.stdin.isTTY === true && color;
   let exitCode = 0;
   let stopRequested = false;
   const claimed = new Set<string>();
+  let desk: InteractionDesk | null = null;
   const print = (event: RunnerEvent) => {
     if (options.json) process.stdout.write(`${terminalJson(event)}\n`);
     else {
       const line = renderEvent(event, { color });
-      if (line !== null) process.stdout.write(`${line}\n`);
+      if (line === null) return;
+      if (desk) desk.print(line);
+      else process.stdout.write(`${line}\n`);
     }
   };
 
@@ -28,6 +35,7 @@ export async function followRunner(
     runner.events$.subscribe({
       next: (event) => {
         print(event);
+        desk?.onEvent(event);
         if (event.type === 'runner.status' && event.status === 'stopped' && !stopRequested) exitCode = 1;
         if (event.type === 'job.claimed') claimed.add(event.attemptId);
         // One-job mode ends with the job this run claimed, not with an attempt a crashed run left.
@@ -52,6 +60,15 @@ export async function followRunner(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  if (interactive) {
+    desk = createInteractionDesk({
+      answer: (id, answer) => runner.answer(id, answer),
+      prompter: inquirerPrompter,
+      write: (text) => process.stdout.write(text),
+      color,
+      onInterrupt: () => onSignal('SIGINT'),
+    });
+  }
 
   try {
     await runner.start();
@@ -60,6 +77,7 @@ export async function followRunner(
     return 1;
   }
   await stopped;
+  desk?.close();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   return exitCode;

@@ -16,6 +16,7 @@ export function registerStart(program: Command): void {
     .option('--once', 'exit after one job has finished (one-job mode for clean environments)')
     .option('--keep-work-trees', 'keep work trees of delivered jobs too (failed ones are always kept)')
     .option('--json', 'print events as NDJSON instead of text')
+    .option('--no-interactive', 'never prompt for approvals and answers here (answer them on the web)')
     .action(async (opts) => {
       const { server, token, stateDir } = resolveConnection(opts);
       const runner = composeRunner({
@@ -27,7 +28,11 @@ export function registerStart(program: Command): void {
         capacity: opts.capacity,
         keepWorkTrees: opts.keepWorkTrees ?? false,
       });
-      const exitCode = await followRunner(runner, { json: opts.json ?? false, once: opts.once ?? false });
+      const exitCode = await followRunner(runner, {
+        json: opts.json ?? false,
+        once: opts.once ?? false,
+        interactive: opts.interactive,
+      });
       process.exitCode = exitCode;
     });
 }

@@ -1,0 +1,128 @@
+import { styleText } from 'node:util';
+import type { AnswerOutcome, RunnerEvent } from '@coord/runner-core';
+import type { InteractionAnswer, InteractionRequest } from '@coord/runner-protocol';
+import { terminalSafe } from '../terminal-text.js';
+import { askAnswer, type Prompter } from './ask.js';
+
+export interface InteractionDeskOptions {
+  answer(interactionId: string, answer: InteractionAnswer): Promise<AnswerOutcome>;
+  prompter: Prompter;
+  /** Writes straight to the terminal. */
+  write(text: string): void;
+  color: boolean;
+  /** Ctrl-C inside a prompt (the prompt owns the keyboard, so no SIGINT arrives). */
+  onInterrupt(): void;
+}
+
+export interface InteractionDesk {
+  /** Feed every runner event here. */
+  onEvent(event: RunnerEvent): void;
+  /** Prints a line, or holds it while a prompt is on screen (printing would tear the prompt). */
+  print(line: string): void;
+  /** Abandons the prompt on screen, if any, and prints what was held. */
+  close(): void;
+}
+
+interface Waiting {
+  interactionId: string;
+  title: string;
+  request: InteractionRequest;
+}
+
+/** Lines held while a person answers; beyond this the rest is counted (the spool has them all). */
+const MAX_HELD_LINES = 2000;
+
+/**
+ * Questions and approvals at the terminal, one at a time in the order they came: each is a
+ * prompt that can't be missed (a bell and a banner), answered here or elsewhere, whichever is
+ * first. An answer from the web app takes the prompt off the screen and says so.
+ */
+export function createInteractionDesk(options: InteractionDeskOptions): InteractionDesk {
+  const paint = (style: Parameters<typeof styleText>[0], text: string) =>
+    options.color ? styleText(style, text) : text;
+  const titles = new Map<string, string>();
+  const queue: Waiting[] = [];
+  let current: (Waiting & { abort: AbortController }) | null = null;
+  let held: string[] | null = null;
+  let dropped = 0;
+  let closed = false;
+
+  const release = () => {
+    const lines = held ?? [];
+    held = null;
+    for (const line of lines) options.write(`${line}\n`);
+    if (dropped > 0) options.write(`(${dropped} more lines while you answered; see the job's log)\n`);
+    dropped = 0;
+  };
+
+  async function pump(): Promise<void> {
+    if (current || closed) return;
+    const next = queue.shift();
+    if (!next) return;
+    const entry = { ...next, abort: new AbortController() };
+    current = entry;
+    const what = next.request.kind === 'approval' ? 'Approval needed' : 'Question';
+    options.write(
+      `\u0007${paint(['bold', 'magenta'], `⚠ ${what} — job "${terminalSafe(next.title)}"`)} ${paint('dim', `(${next.interactionId}; also answerable on the web)`)}\n`,
+    );
+    held = [];
+    try {
+      const answer = await askAnswer(options.prompter, next.request, entry.abort.signal);
+      const outcome = await options.answer(next.interactionId, answer);
+      if (!outcome.won) options.write(`${paint('yellow', `  already answered on the ${outcome.by}`)}\n`);
+    } catch (error) {
+      if (entry.abort.signal.aborted) {
+        // Answered elsewhere (the notice is printed by onEvent) or the desk closed.
+      } else if ((error as Error).name === 'ExitPromptError') {
+        closed = true;
+        options.write(
+          `${paint('yellow', '  (no answer given here; it can still be answered on the web)')}\n`,
+        );
+        options.onInterrupt();
+      } else {
+        options.write(
+          `${paint('red', `  could not send the answer: ${terminalSafe((error as Error).message)}`)}\n`,
+        );
+      }
+    } finally {
+      current = null;
+      release();
+    }
+    void pump();
+  }
+
+  return {
+    onEvent(event) {
+      if (event.type === 'job.claimed') titles.set(event.attemptId, event.title);
+      else if (event.type === 'job.finished') titles.delete(event.attemptId);
+      else if (event.type === 'interaction.requested') {
+        queue.push({
+          interactionId: event.interactionId,
+          title: titles.get(event.attemptId) ?? event.jobId,
+          request: event.request,
+        });
+        void pump();
+      } else if (event.type === 'interaction.resolved') {
+        const index = queue.findIndex((w) => w.interactionId === event.interactionId);
+        if (index >= 0) queue.splice(index, 1);
+        if (current?.interactionId === event.interactionId && event.by !== 'runner') {
+          current.abort.abort();
+          options.write(
+            `${paint('magenta', `  ✓ answered ${event.by === 'web' ? 'on the web' : 'by timeout'}`)}\n`,
+          );
+        }
+      }
+    },
+    print(line) {
+      if (held === null) options.write(`${line}\n`);
+      else if (held.length < MAX_HELD_LINES) held.push(line);
+      else dropped += 1;
+    },
+    close() {
+      closed = true;
+      queue.length = 0;
+      current?.abort.abort();
+      release();
+    },
+  };
+}
