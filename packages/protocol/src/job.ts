@@ -169,6 +169,16 @@ export const attemptViewSchema = z.object({
 });
 export type AttemptView = z.infer<typeof attemptViewSchema>;
 
+/**
+ * Why a Ready job has not been taken yet. `code` is one of no_runner, runner_offline,
+ * agent_unavailable, runners_busy, queued; a string, so a newer server's codes still parse.
+ */
+export const jobWaitingSchema = z.object({
+  code: z.string().min(1).max(100),
+  message: z.string().max(4000),
+});
+export type JobWaiting = z.infer<typeof jobWaitingSchema>;
+
 export const jobViewSchema = z.object({
   id: idSchema,
   workspaceId: idSchema,
@@ -180,6 +190,8 @@ export const jobViewSchema = z.object({
   /** When the job last became Ready (claim latency is measured from here). */
   readyAt: timestampSchema.nullable(),
   attempts: z.array(attemptViewSchema),
+  /** Set while the job is Ready: why no runner has taken it (absent from older servers). */
+  waiting: jobWaitingSchema.nullable().optional(),
 });
 export type JobView = z.infer<typeof jobViewSchema>;
 

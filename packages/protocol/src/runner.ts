@@ -6,6 +6,8 @@ export const detectedAgentSchema = z.object({
   state: agentStateSchema,
   version: z.string().max(100).nullable(),
   enabled: z.boolean(),
+  /** For people: how to install a missing agent, or why it is unsupported here. */
+  hint: z.string().max(500).optional(),
 });
 export type DetectedAgent = z.infer<typeof detectedAgentSchema>;
 

@@ -39,7 +39,7 @@ export function registerJobs(program: Command): void {
 
   jobs
     .command('list')
-    .description('List jobs: id, status, attempts, title (newest last)')
+    .description('List jobs: id, status, attempts, title (newest last), and why a Ready job waits')
     .option(
       '--status <status>',
       'only jobs in this status (ready, in_progress, awaiting_review, done, failed, ...)',
@@ -71,6 +71,8 @@ export function registerJobs(program: Command): void {
         process.stdout.write(
           `${terminalSafe(job.id)}  ${job.status.padEnd(15)}  ${String(job.attempts.length).padStart(2)}  ${title}\n`,
         );
+        // Why a Ready job is not running (servers that can tell).
+        if (job.waiting) process.stdout.write(`    waiting: ${terminalSafe(job.waiting.message)}\n`);
       }
     });
 

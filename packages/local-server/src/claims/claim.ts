@@ -6,13 +6,13 @@ import { forgeApiBase, isForgeCloneUrl } from '../forge/urls.js';
 import { hashToken, iso, newId, newToken, parseJson } from '../util/ids.js';
 
 /**
- * The oldest Ready job this runner may take. Membership of the job's workspace is required except
- * for `any` routing (any runner at all); `mine` also needs the submitter to be the runner's
- * account, `runner` a matching name. The agent must be detected and enabled on the runner.
+ * Which Ready jobs a runner may take. Membership of the job's workspace is required except for
+ * `any` routing (any runner at all); `mine` also needs the submitter to be the runner's account,
+ * `runner` a matching name. The agent must be detected and enabled on the runner. Parameters:
+ * @agents (JSON array), @account, @name.
  */
-const PICK = `
-  SELECT j.* FROM jobs j
-  WHERE j.status = 'ready'
+export const CLAIMABLE = `
+  j.status = 'ready'
     AND j.agent_id IN (SELECT value FROM json_each(@agents))
     AND (
       j.routing_mode = 'any'
@@ -20,9 +20,10 @@ const PICK = `
           AND (j.routing_mode = 'team'
                OR (j.routing_mode = 'mine' AND j.submitted_by = @account)
                OR (j.routing_mode = 'runner' AND j.routing_runner = @name)))
-    )
-  ORDER BY j.ready_at, j.seq
-  LIMIT 1`;
+    )`;
+
+/** The oldest Ready job this runner may take. */
+const PICK = `SELECT j.* FROM jobs j WHERE ${CLAIMABLE} ORDER BY j.ready_at, j.seq LIMIT 1`;
 
 /**
  * One atomic transition: Ready -> In Progress, a new attempt with a lease, the runner recorded.

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { ApiError } from '../errors.js';
 import { iso } from '../util/ids.js';
 import { requeueOrFail } from './jobs.js';
-import { getRunner } from './runners.js';
+import { getRunner, touchRunner } from './runners.js';
 import type { Store } from './store.js';
 import { attemptRow, jobRow, type AttemptRow } from './views.js';
 
@@ -63,6 +63,7 @@ export function renewLease(
     store.db
       .prepare('UPDATE attempts SET lease_expires_at = ?, runner_state = ? WHERE id = ?')
       .run(leaseExpiresAt, state, attemptId);
+    touchRunner(store, runnerId);
     return { leaseExpiresAt: iso(leaseExpiresAt), controls: pendingControls(store, attemptId) };
   });
 }

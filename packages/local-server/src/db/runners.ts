@@ -61,3 +61,8 @@ export function getRunner(store: Store, runnerId: string, accountId: string): Ru
     throw new ApiError(404, 'runner.not_found', `No runner ${runnerId} for this account`);
   return row;
 }
+
+/** Records a call from the runner (claim, lease renewal): waiting reasons count it as online. */
+export function touchRunner(store: Store, runnerId: string): void {
+  store.db.prepare('UPDATE runners SET last_seen_at = ? WHERE id = ?').run(Date.now(), runnerId);
+}

@@ -1,4 +1,5 @@
 import type { AttemptView, InteractionView, JobStatus, JobView } from '@coord/runner-protocol';
+import { waitingReason } from '../claims/waiting-reason.js';
 import { ApiError } from '../errors.js';
 import { iso, parseJson } from '../util/ids.js';
 import type { Store } from './store.js';
@@ -87,9 +88,10 @@ export function toAttemptView(row: AttemptRow & { runner_name: string }): Attemp
 
 /**
  * The job as the protocol shows it. `spec` is returned as stored: for jobs inserted raw by tests
- * (`insertRawJob`) it may not satisfy the submission schema, on purpose.
+ * (`insertRawJob`) it may not satisfy the submission schema, on purpose. A Ready job says why it
+ * waits, as `viewer` may see it (runner names of the viewer's own account only).
  */
-export function toJobView(store: Store, row: JobRow): JobView {
+export function toJobView(store: Store, row: JobRow, viewer = row.submitted_by): JobView {
   const attempts = store.db
     .prepare(
       'SELECT a.*, r.name AS runner_name FROM attempts a JOIN runners r ON r.id = a.runner_id WHERE a.job_id = ? ORDER BY a.number',
@@ -105,6 +107,7 @@ export function toJobView(store: Store, row: JobRow): JobView {
     updatedAt: iso(row.updated_at),
     readyAt: iso(row.ready_at),
     attempts: attempts.map(toAttemptView),
+    waiting: row.status === 'ready' ? waitingReason(store, row, viewer) : null,
   };
 }
 

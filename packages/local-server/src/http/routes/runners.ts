@@ -9,7 +9,7 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { claimWithWait } from '../../claims/long-poll.js';
 import { workspacesOf } from '../../db/accounts.js';
-import { getRunner, registerRunner } from '../../db/runners.js';
+import { getRunner, registerRunner, touchRunner } from '../../db/runners.js';
 import type { AppEnv, Deps } from '../context.js';
 import { idParam, readBody, readOptionalBody } from '../validate.js';
 
@@ -34,7 +34,9 @@ export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
     const req = await readOptionalBody(c, claimRequestSchema);
     const runner = getRunner(store, runnerId, c.get('account').id);
     const waitMs = Math.min(req.waitMs, store.timings.claimWaitMs);
+    touchRunner(store, runner.id);
     const assignment = await claimWithWait(store, claims, runner, waitMs, c.req.raw.signal);
+    if (!store.closing.aborted) touchRunner(store, runner.id);
     return c.json({ assignment });
   });
 

@@ -1,0 +1,127 @@
+import type { DetectedAgent, JobWaiting } from '@coord/runner-protocol';
+import type { Store } from '../db/store.js';
+import type { JobRow } from '../db/views.js';
+import { parseJson } from '../util/ids.js';
+import { CLAIMABLE } from './claim.js';
+
+interface CandidateRow {
+  id: string;
+  account_id: string;
+  name: string;
+  capacity: number;
+  agents: string;
+  eligible_agents: string;
+  last_seen_at: number;
+  active: number;
+}
+
+/**
+ * Runners the job's routing lets take it, with what a claim checks: the same rules as the claim
+ * query (claim.ts), turned around to start from the job.
+ */
+const CANDIDATES = `
+  SELECT r.id, r.account_id, r.name, r.capacity, r.agents, r.eligible_agents, r.last_seen_at,
+    (SELECT count(*) FROM attempts a WHERE a.runner_id = r.id AND a.status = 'active') AS active
+  FROM runners r
+  WHERE @mode = 'any'
+    OR (EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = @workspace AND m.account_id = r.account_id)
+        AND (@mode = 'team'
+             OR (@mode = 'mine' AND r.account_id = @submitter)
+             OR (@mode = 'runner' AND r.name = @runnerName)))`;
+
+/**
+ * How long after its last call a runner still counts as online: an idle runner calls at least
+ * once per claim long poll, a busy one once per lease renewal.
+ */
+export function onlineWindowMs(store: Store): number {
+  return 2 * Math.max(store.timings.claimWaitMs, store.timings.leaseRenewMs) + 5_000;
+}
+
+const routingWords: Record<string, string> = {
+  mine: "the submitter's own runners",
+  team: "the workspace's runners",
+  any: 'any runner',
+};
+
+/**
+ * Why a Ready job has not been taken, in the order a person would check: is any runner allowed
+ * to take it, is one online, does one have its agent, is one free. `viewer` sees the names and
+ * agent hints of its own runners only; other accounts' runners are counted, never named.
+ */
+export function waitingReason(store: Store, job: JobRow, viewer: string, now = Date.now()): JobWaiting {
+  const candidates = store.db.prepare(CANDIDATES).all({
+    mode: job.routing_mode,
+    workspace: job.workspace_id,
+    submitter: job.submitted_by,
+    runnerName: job.routing_runner,
+  }) as CandidateRow[];
+  const routing =
+    job.routing_mode === 'runner'
+      ? `the runner named "${job.routing_runner}"`
+      : routingWords[job.routing_mode];
+  /** Own runners by name (with `detail`), the others only counted. */
+  const named = (rows: CandidateRow[], detail: (r: CandidateRow) => string = () => '') => {
+    const own = rows.filter((r) => r.account_id === viewer).map((r) => `"${r.name}"${detail(r)}`);
+    const others = rows.length - own.length;
+    return [...own, ...(others > 0 ? [`${others} other runner${others === 1 ? '' : 's'}`] : [])].join('; ');
+  };
+
+  if (candidates.length === 0) {
+    return {
+      code: 'no_runner',
+      message: `No runner may take it: it is routed to ${routing}, and none is registered. Start one with \`coord-runner start\`.`,
+    };
+  }
+  const online = candidates.filter((r) => now - r.last_seen_at <= onlineWindowMs(store));
+  if (online.length === 0) {
+    return {
+      code: 'runner_offline',
+      message: `It is routed to ${routing}, and none of them is online (${named(candidates)}).`,
+    };
+  }
+  const withAgent = online.filter((r) => parseJson<string[]>(r.eligible_agents)?.includes(job.agent_id));
+  if (withAgent.length === 0) {
+    const agentState = (r: CandidateRow) => {
+      const agent = parseJson<DetectedAgent[]>(r.agents)?.find((a) => a.id === job.agent_id);
+      if (!agent) return ': does not know it';
+      const state = agent.state === 'detected' ? 'disabled' : agent.state.replace('_', ' ');
+      return `: ${state}${agent.hint ? ` (${agent.hint})` : ''}`;
+    };
+    return {
+      code: 'agent_unavailable',
+      message: `Its agent "${job.agent_id}" is not enabled on any online runner it is routed to (${named(online, agentState)}).`,
+    };
+  }
+  const free = withAgent.filter((r) => r.active < r.capacity);
+  if (free.length === 0) {
+    return {
+      code: 'runners_busy',
+      message: `Every runner that can take it is busy (${named(withAgent)}); it runs when one is free.`,
+    };
+  }
+  // Its place in line at the runner where it is nearest the front.
+  const aheadAt = store.db.prepare(
+    `SELECT count(*) AS n FROM jobs j WHERE ${CLAIMABLE} AND (j.ready_at < @readyAt OR (j.ready_at = @readyAt AND j.seq < @seq))`,
+  );
+  const ahead = Math.min(
+    ...free.map(
+      (r) =>
+        (
+          aheadAt.get({
+            agents: r.eligible_agents,
+            account: r.account_id,
+            name: r.name,
+            readyAt: job.ready_at,
+            seq: job.seq,
+          }) as { n: number }
+        ).n,
+    ),
+  );
+  return {
+    code: 'queued',
+    message:
+      ahead > 0
+        ? `Waiting its turn: ${ahead} Ready job${ahead === 1 ? '' : 's'} that the same runners can take came first.`
+        : `A runner can take it now (${named(free)}); it is claimed at that runner's next claim.`,
+  };
+}

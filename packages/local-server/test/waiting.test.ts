@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { createAccount } from '../src/index.js';
+import { apiFor, claimNow, register, startServer, submit } from './helpers.js';
+
+/** "Why isn't my job running?": GET /v1/jobs/:id of a Ready job says, as its submitter sees it. */
+describe('a Ready job says why it waits', () => {
+  it('no runner registered for its routing', async () => {
+    const { api } = await startServer();
+    const jobId = await submit(api, { routing: { mode: 'mine' } });
+    const { body } = await api('GET', `/v1/jobs/${jobId}`);
+    expect(body.job.waiting.code).toBe('no_runner');
+    expect(body.job.waiting.message).toContain("the submitter's own runners");
+  });
+
+  it("another account's runner does not count for a job routed to mine, and is never named", async () => {
+    const { server, api } = await startServer();
+    const bob = createAccount(server.store, { name: 'bob', workspaces: ['local'] });
+    await register(apiFor(server, bob.token), { name: 'bobs-laptop' });
+    const mine = await submit(api, { routing: { mode: 'mine' } });
+    expect((await api('GET', `/v1/jobs/${mine}`)).body.job.waiting.code).toBe('no_runner');
+
+    const team = await submit(api, { routing: { mode: 'team' } });
+    const waiting = (await api('GET', `/v1/jobs/${team}`)).body.job.waiting;
+    expect(waiting.code).toBe('queued');
+    expect(waiting.message).toContain('1 other runner');
+    expect(waiting.message).not.toContain('bobs-laptop');
+  });
+
+  it('its agent is not found on the runner, with the runner name and the install hint', async () => {
+    const { api } = await startServer();
+    await register(api, {
+      name: 'laptop',
+      agents: [
+        { id: 'demo', state: 'detected', version: '1', enabled: true },
+        {
+          id: 'claude-code',
+          state: 'not_found',
+          version: null,
+          enabled: false,
+          hint: 'npm install -g @anthropic-ai/claude-code',
+        },
+      ],
+    });
+    const jobId = await submit(api, { agent: { id: 'claude-code' } });
+    const waiting = (await api('GET', `/v1/jobs/${jobId}`)).body.job.waiting;
+    expect(waiting.code).toBe('agent_unavailable');
+    expect(waiting.message).toContain('"laptop": not found (npm install -g @anthropic-ai/claude-code)');
+  });
+
+  it('the only runner has not called for a while: offline', async () => {
+    const { server, api } = await startServer();
+    const runnerId = await register(api, { name: 'laptop' });
+    server.store.db
+      .prepare('UPDATE runners SET last_seen_at = ? WHERE id = ?')
+      .run(Date.now() - 600_000, runnerId);
+    const jobId = await submit(api);
+    const waiting = (await api('GET', `/v1/jobs/${jobId}`)).body.job.waiting;
+    expect(waiting.code).toBe('runner_offline');
+    expect(waiting.message).toContain('"laptop"');
+
+    // A claim is a sign of life.
+    await api('POST', `/v1/runners/${runnerId}/claim`, { waitMs: 0 });
+    const second = await submit(api);
+    expect((await api('GET', `/v1/jobs/${second}`)).body.job.waiting.code).not.toBe('runner_offline');
+  });
+
+  it('every runner that could take it is busy, then it is next in line, and a taken job waits for nothing', async () => {
+    const { api } = await startServer();
+    const runnerId = await register(api, { name: 'laptop', capacity: 1 });
+    const first = await submit(api, { title: 'first' });
+    const second = await submit(api, { title: 'second' });
+    const third = await submit(api, { title: 'third' });
+    const before = (await api('GET', `/v1/jobs/${second}`)).body.job.waiting;
+    expect(before).toMatchObject({ code: 'queued' });
+    expect(before.message).toContain('1 Ready job that the same runners can take came first');
+
+    expect((await claimNow(api, runnerId)).job.id).toBe(first);
+    expect((await api('GET', `/v1/jobs/${first}`)).body.job.waiting).toBeNull();
+    const busy = (await api('GET', `/v1/jobs/${third}`)).body.job.waiting;
+    expect(busy.code).toBe('runners_busy');
+    expect(busy.message).toContain('"laptop"');
+  });
+
+  it('the job list carries the reason too', async () => {
+    const { api } = await startServer();
+    await submit(api);
+    const { body } = await api('GET', '/v1/jobs?status=ready');
+    expect(body.jobs[0].waiting.code).toBe('no_runner');
+  });
+});
