@@ -87,6 +87,7 @@ async function update(
     owner: request.owner,
     repo: request.repo,
     pull_number: number,
+    title: request.title,
     body: request.body,
   });
   return { number: data.number, url: data.html_url, created: false };

@@ -12,11 +12,12 @@ import {
 import type { ForgeCredentials } from '@coord/runner-protocol';
 import type { SimpleGit } from 'simple-git';
 import { assertBranchName, deriveBranchName } from './branch-name.js';
-import { createGit, gitMessage, gitStep, isTransientGitFailure, throwIfAborted } from './git.js';
+import { createGit, gitStep, throwIfAborted } from './git.js';
 import { authorizationHeaderValue, gitEnvironment, type GitIdentity } from './git-env.js';
 import { commitMessage, pullRequestBody, singleLine } from './messages.js';
 import { MirrorCache } from './mirror-cache.js';
 import { upsertPullRequest } from './pull-requests.js';
+import { pushBranch } from './push-branch.js';
 import { allowedProtocolsFor, parseCloneUrl, remoteDisplayName, type CloneRemote } from './remote-url.js';
 import { scanDiffForSecrets } from './secret-scan.js';
 import { resetWorkTreeConfig } from './work-tree-config.js';
@@ -105,15 +106,16 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
           `Base branch ${baseBranch} does not exist on ${remoteDisplayName(remote)}.`,
         );
       }
-      // A revision continues the branch earlier attempts pushed; a first attempt starts from the base.
-      const branchTip = attempt.branch ? origin.tips.get(branch) : undefined;
+      // The job's branch on origin is continued: a revision's, and also one an earlier attempt pushed
+      // but never recorded (killed before reporting), so its work is kept and our push fast-forwards.
+      const branchTip = origin.tips.get(branch);
       const start = branchTip ?? baseTip;
       await gitStep(signal, 'workspace.failed', `Checking out ${branch}`, () =>
         git.raw(['checkout', '--quiet', '--no-track', '-B', branch, start]),
       );
       log(
         branchTip
-          ? `Continuing branch ${branch} at ${start.slice(0, 8)}`
+          ? `Continuing branch ${branch} at ${start.slice(0, 8)}${attempt.branch ? '' : ', which an earlier attempt pushed'}`
           : `Created branch ${branch} from ${baseBranch} at ${start.slice(0, 8)}`,
       );
       log(`Work tree ready in ${Date.now() - started} ms`);
@@ -148,7 +150,13 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
         )
       ).trim(),
     );
-    if (!staged && agentCommits === 0) {
+    // Nothing new from this attempt is no change, unless the branch an earlier attempt pushed is
+    // ahead of the base with no pull request recorded (it was killed before reporting): that PR is due.
+    if (
+      !staged &&
+      agentCommits === 0 &&
+      (attempt.branch !== null || !(await isAheadOf(git, signal, baseBranch)))
+    ) {
       log('No changes to publish');
       return { kind: 'no_changes' };
     }
@@ -194,9 +202,18 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
       .split('\0')
       .filter(Boolean).length;
 
-    await this.push(workDir, signal, remote, token, commit, branch);
+    const pushed = await pushBranch({
+      remoteGit: this.git(workDir, signal, allowedProtocolsFor(remote), token),
+      localGit: git,
+      branch,
+      commit,
+      base: baseCommit,
+      where: remoteDisplayName(remote),
+      signal,
+      log,
+    });
     log(
-      `Pushed branch ${branch} (${commit.slice(0, 8)}, ${filesChanged} file${filesChanged === 1 ? '' : 's'} changed)`,
+      `Pushed branch ${branch} (${pushed.slice(0, 8)}, ${filesChanged} file${filesChanged === 1 ? '' : 's'} changed)`,
     );
 
     const pull = await upsertPullRequest({
@@ -218,7 +235,7 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
     return {
       kind: 'pull_request',
       pullRequest: { url: pull.url, number: pull.number, branch },
-      commit,
+      commit: pushed,
       filesChanged,
     };
   }
@@ -247,46 +264,6 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
         'Remove it, and revoke it if it is real, then run the job again.',
       { details: { findings: findings.slice(0, 20) } },
     );
-  }
-
-  private async push(
-    workDir: string,
-    signal: AbortSignal,
-    remote: CloneRemote,
-    token: string | null,
-    commit: string,
-    branch: string,
-  ): Promise<void> {
-    const git = this.git(workDir, signal, allowedProtocolsFor(remote), token);
-    throwIfAborted(signal, 'Pushing');
-    try {
-      await git.raw(['push', '--no-verify', '--porcelain', 'origin', `${commit}:refs/heads/${branch}`]);
-    } catch (error) {
-      if (signal.aborted) throw new CoordError('job.cancelled', 'Pushing was cancelled.', { cause: error });
-      const message = gitMessage(error);
-      if (
-        /\[rejected\]|\[remote rejected\]|non-fast-forward|fetch first|stale info|!\s+\S+:\S+\s+\[/i.test(
-          message,
-        )
-      ) {
-        const moved = /non-fast-forward|fetch first|stale info/i.test(message)
-          ? ' (the branch on origin has commits this attempt did not start from: someone pushed to it)'
-          : '';
-        throw new CoordError(
-          'git.push_rejected',
-          `Push of ${branch} to ${remoteDisplayName(remote)} was rejected${moved}: ${message}`,
-          { cause: error, retryable: false },
-        );
-      }
-      throw new CoordError(
-        'git.push_failed',
-        `Push of ${branch} to ${remoteDisplayName(remote)} failed: ${message}`,
-        {
-          cause: error,
-          retryable: isTransientGitFailure(message),
-        },
-      );
-    }
   }
 
   private parseRemote(cloneUrl: string): CloneRemote {
@@ -380,6 +357,14 @@ async function originBranches(git: SimpleGit, signal: AbortSignal): Promise<Orig
     else tips.set(name, sha);
   }
   return { tips, head };
+}
+
+/** HEAD has commits the base branch (as origin had it at prepare) lacks. */
+async function isAheadOf(git: SimpleGit, signal: AbortSignal, baseBranch: string): Promise<boolean> {
+  const count = await gitStep(signal, 'git.commit_failed', `Comparing with ${baseBranch}`, () =>
+    git.raw(['rev-list', '--count', `refs/remotes/origin/${baseBranch}..HEAD`]),
+  );
+  return Number(count.trim()) > 0;
 }
 
 function defaultBranch(origin: OriginBranches): string {

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCoordError, type CoordError } from '@coord/runner-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFixture, jobId, jobIdHash, type Fixture } from './workspace-fixture.js';
+import { createFixture, jobId, type Fixture } from './workspace-fixture.js';
 
 let fx: Fixture;
 beforeEach(async () => {
@@ -177,19 +177,24 @@ describe('publish', () => {
     expect(fx.api.pulls[0]?.body).toBe('theirs');
   });
 
-  it('fails with git.push_rejected (not retryable) when origin moved under the branch', async () => {
-    const branch = `coord/fix-the-flaky-widget-test-${jobIdHash}`;
-    await fx.origin.commit(branch, { 'a.txt': 'attempt 1\n' });
-    const ws = await fx.port.prepare(fx.prepareInput({ attempt: { number: 2, branch } }));
-    const someoneElse = await fx.origin.commit(branch, { 'b.txt': 'a reviewer pushed a fix\n' });
-    await writeFile(join(ws.workDir, 'a.txt'), 'attempt 2\n');
+  it('fails with git.push_rejected (not retryable) when the forge itself refuses the push', async () => {
+    // A policy (a hook, branch protection), not a race: another attempt would be refused the same way.
+    await writeFile(
+      join(fx.origin.dir, 'hooks', 'pre-receive'),
+      '#!/bin/sh\necho "branch is protected" >&2\nexit 1\n',
+      {
+        mode: 0o755,
+      },
+    );
+    const ws = await fx.port.prepare(fx.prepareInput());
+    await writeFile(join(ws.workDir, 'a.txt'), 'one\n');
 
-    const error = await caught(fx.port.publish(fx.publishInput(ws, { attemptNumber: 2 })));
+    const error = await caught(fx.port.publish(fx.publishInput(ws)));
     expect(error.code).toBe('git.push_rejected');
     expect(error.retryable).toBe(false);
-    expect(error.message).toContain(branch);
-    expect(error.message).toContain('someone pushed to it');
-    expect(await fx.origin.tip(branch)).toBe(someoneElse);
+    expect(error.message).toContain(ws.branch);
+    expect(error.message).toContain('refused by the forge');
+    expect(await fx.origin.tip(ws.branch)).toBeNull();
     expect(fx.api.requests).toHaveLength(0);
   });
 

@@ -9,9 +9,17 @@ export interface CliServer {
   stop(): Promise<void>;
 }
 
-/** Starts `coord-runner local` as a user would and reads its URL from what it prints. */
-export async function startCliServer(dataDir: string, env: Record<string, string>): Promise<CliServer> {
-  const child = execa(process.execPath, [CLI_BIN, 'local', '--data-dir', dataDir], {
+/**
+ * Starts `coord-runner local` as a user would and reads its URL from what it prints. `port` starts
+ * it again where an earlier run listened (same data dir: the same server after an outage).
+ */
+export async function startCliServer(
+  dataDir: string,
+  env: Record<string, string>,
+  options: { port?: number } = {},
+): Promise<CliServer> {
+  const port = options.port ? ['--port', String(options.port)] : [];
+  const child = execa(process.execPath, [CLI_BIN, 'local', '--data-dir', dataDir, ...port], {
     env,
     extendEnv: false,
     reject: false,
