@@ -7,6 +7,7 @@ export {
   type ErrorCode,
   type ErrorPayload,
 } from './errors.js';
+export { defaultRetryPolicy, retryTransient, type RetryOptions, type RetryPolicy } from './retry.js';
 export type { AgentEvent, AgentEventType, ToolKind } from './agents/agent-event.js';
 export type {
   AttemptState,

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CoordError } from '@coord/runner-core';
+import { CoordError, type RetryPolicy } from '@coord/runner-core';
 import { withLock } from './file-lock.js';
 import { createGit, gitStep } from './git.js';
 import { gitEnvironment } from './git-env.js';
+import { networkStep, type NetworkContext } from './network-step.js';
 import {
   allowedProtocolsFor,
   mirrorDirectoryName,
@@ -16,6 +17,8 @@ export interface MirrorCacheOptions {
   mirrorsDir: string;
   ambient: Readonly<Record<string, string | undefined>>;
   binary?: string | undefined;
+  /** How fetches and ls-remote are retried through an outage. */
+  retry?: Partial<RetryPolicy> | undefined;
 }
 
 export interface MirrorRequest {
@@ -96,16 +99,22 @@ export class MirrorCache {
 
   private async fetch(path: string, request: MirrorRequest): Promise<void> {
     const git = this.git(path, request, true);
-    await gitStep(request.signal, 'git.clone_failed', `Fetching ${remoteDisplayName(request.remote)}`, () =>
-      git.raw(['fetch', '--quiet', '--prune', '--no-recurse-submodules', 'origin']),
+    await networkStep(
+      this.network(request),
+      'git.clone_failed',
+      `Fetching ${remoteDisplayName(request.remote)}`,
+      () => git.raw(['fetch', '--quiet', '--prune', '--no-recurse-submodules', 'origin']),
     );
   }
 
   /** Points the mirror's HEAD at the remote's default branch, as `clone --mirror` would. */
   private async refreshHead(path: string, request: MirrorRequest): Promise<void> {
     const git = this.git(path, request, true);
-    const output = await gitStep(request.signal, 'git.clone_failed', 'Reading the default branch', () =>
-      git.raw(['ls-remote', '--symref', 'origin', 'HEAD']),
+    const output = await networkStep(
+      this.network(request),
+      'git.clone_failed',
+      'Reading the default branch',
+      () => git.raw(['ls-remote', '--symref', 'origin', 'HEAD']),
     );
     const match = /^ref: (refs\/heads\/[^\s]+)\tHEAD$/m.exec(output);
     if (!match?.[1]) return; // An empty repository, or a server that does not advertise it.
@@ -113,6 +122,10 @@ export class MirrorCache {
     await gitStep(request.signal, 'git.clone_failed', 'Recording the default branch', () =>
       this.git(path, request, false).raw(['symbolic-ref', 'HEAD', target]),
     );
+  }
+
+  private network(request: MirrorRequest): NetworkContext {
+    return { signal: request.signal, log: request.log, retry: this.options.retry };
   }
 
   private git(path: string, request: MirrorRequest, network: boolean): ReturnType<typeof createGit> {

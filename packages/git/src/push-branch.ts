@@ -1,6 +1,7 @@
-import { CoordError } from '@coord/runner-core';
+import { CoordError, type RetryPolicy } from '@coord/runner-core';
 import type { SimpleGit } from 'simple-git';
 import { gitStep, isTransientGitFailure } from './git.js';
+import { networkStep } from './network-step.js';
 
 export interface PushBranchRequest {
   /** Runs network commands (push, fetch): carries the token. */
@@ -16,6 +17,8 @@ export interface PushBranchRequest {
   where: string;
   signal: AbortSignal;
   log: (message: string) => void;
+  /** How the push and fetch are retried through an outage. */
+  retry?: Partial<RetryPolicy> | undefined;
 }
 
 /** How often the branch may move under us before we give up (a new attempt then starts from it). */
@@ -28,12 +31,12 @@ const maxRounds = 3;
  * that origin's branch now points at.
  */
 export async function pushBranch(request: PushBranchRequest): Promise<string> {
-  const { branch, signal } = request;
+  const { branch } = request;
   let { commit, base } = request;
   for (let round = 1; ; round++) {
     try {
-      await gitStep(
-        signal,
+      await networkStep(
+        request,
         'git.push_failed',
         `Push of ${branch} to ${request.where}`,
         () =>
@@ -82,7 +85,7 @@ function isRejection(message: string): boolean {
 
 async function fetchBranch(request: PushBranchRequest): Promise<string> {
   const tracking = `refs/remotes/origin/${request.branch}`;
-  await gitStep(request.signal, 'git.push_failed', `Fetching ${request.branch} from ${request.where}`, () =>
+  await networkStep(request, 'git.push_failed', `Fetching ${request.branch} from ${request.where}`, () =>
     request.remoteGit.raw([
       'fetch',
       '--quiet',

@@ -3,6 +3,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import {
   CoordError,
   registerSecret,
+  type RetryPolicy,
   type PreparedWorkspace,
   type PrepareInput,
   type PublishInput,
@@ -37,6 +38,11 @@ export interface RepositoryWorkspacesOptions {
   octokitFetch?: typeof fetch;
   /** The environment the minimal git environment is picked from (default `process.env`). */
   environment?: Readonly<Record<string, string | undefined>>;
+  /**
+   * How fetches, pushes and pull-request calls are retried through transient failures (network,
+   * 5xx, rate limits): core's `defaultRetryPolicy` (up to 5 minutes) unless overridden.
+   */
+  retry?: Partial<RetryPolicy>;
 }
 
 export const defaultAuthor: GitIdentity = { name: 'Coord Runner', email: 'runner@coord.invalid' };
@@ -62,6 +68,7 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
       mirrorsDir: resolve(options.mirrorsDir),
       ambient: this.ambient,
       binary: options.gitBinary,
+      retry: options.retry,
     });
   }
 
@@ -211,6 +218,7 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
       where: remoteDisplayName(remote),
       signal,
       log,
+      retry: this.options.retry,
     });
     log(
       `Pushed branch ${branch} (${pushed.slice(0, 8)}, ${filesChanged} file${filesChanged === 1 ? '' : 's'} changed)`,
@@ -230,6 +238,9 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
         agentDisplayName: input.agentDisplayName,
       }),
       fetch: this.options.octokitFetch,
+      signal,
+      log,
+      retry: this.options.retry,
     });
     log(`${pull.created ? 'Opened' : 'Updated'} pull request #${pull.number}`);
     return {

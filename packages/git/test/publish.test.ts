@@ -131,12 +131,14 @@ describe('publish', () => {
   it('a retry after a failure between push and pull request finds or creates exactly one pull request', async () => {
     const ws = await fx.port.prepare(fx.prepareInput());
     await writeFile(join(ws.workDir, 'a.txt'), 'one\n');
-    fx.api.failNext('POST', 502);
+    // The forge keeps failing the create until this publish gives up.
+    fx.api.failNext('POST', 502, Number.POSITIVE_INFINITY);
     const error = await caught(fx.port.publish(fx.publishInput(ws)));
     expect(error.code).toBe('git.pr_failed');
     expect(error.retryable).toBe(true);
     const pushed = await fx.origin.tip(ws.branch);
     expect(pushed).not.toBeNull();
+    fx.api.heal();
 
     const result = await fx.port.publish(fx.publishInput(ws));
     expect(result).toMatchObject({ kind: 'pull_request', commit: pushed, pullRequest: { number: 1 } });

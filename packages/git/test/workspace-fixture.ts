@@ -36,6 +36,7 @@ export interface Fixture {
 }
 
 export const jobId = 'job_7f3a9c21de';
+export const fastRetry = { minDelayMs: 5, maxDelayMs: 50, maxElapsedMs: 2_000 };
 /** The suffix derived branch names carry for `jobId`. */
 export const jobIdHash = createHash('sha256').update(jobId).digest('hex').slice(0, 8);
 
@@ -53,6 +54,8 @@ export async function createFixture(
     allowFileRemotes: true,
     environment: ctx.env,
     octokitFetch: fetch,
+    // Retries as the runner does them, only quicker: a forge that stays down gives up within seconds.
+    retry: fastRetry,
     ...options,
   });
   const repository: Repository = { cloneUrl: origin.cloneUrl, owner: 'acme', name: 'widgets' };

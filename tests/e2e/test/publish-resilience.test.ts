@@ -159,4 +159,40 @@ describe('publishing a repository job through a crash or an outage (built CLI pr
       expect(s.git('show', `refs/heads/${branch}:hello.txt`)).toBe('hello from the demo agent\n');
     },
   );
+
+  it('an outage of the server while the runner pushes is retried within the attempt: one attempt, Awaiting Review, one PR', async () => {
+    const s = await setup('publish-outage');
+    const hold = holdFirstPush(s.bare, 'pre-receive', s.dir);
+    const port = Number(new URL(s.live.server.url).port);
+
+    const runner = startCli([...s.runnerArgs(), '--once'], s.env);
+    onCleanup(() => void runner.child.kill('SIGKILL'));
+    // The push is in flight (held before the branch moves): the server goes down under it.
+    await eventually(hold.held, 30_000, 'the push to reach the forge');
+    await s.live.server.stop();
+    hold.release();
+    // Down until the runner has seen the push fail (its connection was cut) and is trying again.
+    const failedPushes = () =>
+      runner
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"job.log"') && /push/i.test(line) && /retry/i.test(line)).length;
+    await eventually(
+      () => (failedPushes() > 0 || runner.output().includes('"job.finished"') ? true : undefined),
+      20_000,
+      'the runner to retry the push',
+    );
+    s.live.server = await startCliServer(s.dataDir, s.env, { port });
+
+    const result = await runner.child;
+    expect(result.exitCode, runner.output()).toBe(0);
+    const job = await s.job();
+    expect(job.status).toBe('awaiting_review');
+    expect(job.attempts.map((a) => [a.number, a.status])).toEqual([[1, 'succeeded']]);
+    const pulls = await s.pulls();
+    expect(pulls).toHaveLength(1);
+    const branch = job.attempts[0]!.pullRequest!.branch;
+    expect(pulls[0]).toMatchObject({ number: job.attempts[0]!.pullRequest!.number, head: { ref: branch } });
+    expect(s.git('show', `refs/heads/${branch}:hello.txt`)).toBe('hello from the demo agent\n');
+  });
 });

@@ -22,8 +22,10 @@ export interface FakePullsApi {
   url: string;
   requests: RecordedRequest[];
   pulls: FakePull[];
-  /** The next `count` requests that match `method` answer `status` with a GitHub-style error. */
-  failNext(method: string, status: number, count?: number): void;
+  /** The next `count` requests that match `method` answer `status` with a GitHub-style error (and `headers`). */
+  failNext(method: string, status: number, count?: number, headers?: Record<string, string>): void;
+  /** Forgets the failures still pending: the forge is healthy again. */
+  heal(): void;
   /** Makes `GET .../pulls` ignore the `head` filter, as a sloppy forge might. */
   ignoreHeadFilter: boolean;
   /** The next `count` list requests answer an empty list (a read that raced a concurrent create). */
@@ -38,7 +40,7 @@ export interface FakePullsApi {
 export async function startFakePullsApi(): Promise<FakePullsApi> {
   const requests: RecordedRequest[] = [];
   const pulls: FakePull[] = [];
-  const failures: { method: string; status: number; count: number }[] = [];
+  const failures: { method: string; status: number; count: number; headers: Record<string, string> }[] = [];
   let baseUrl = '';
 
   const toJson = (owner: string, repo: string, pull: FakePull) => ({
@@ -53,8 +55,8 @@ export async function startFakePullsApi(): Promise<FakePullsApi> {
     base: { label: `${owner}:${pull.base}`, ref: pull.base, sha: '0'.repeat(40) },
   });
 
-  const send = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
     res.end(JSON.stringify(body));
   };
 
@@ -75,10 +77,12 @@ export async function startFakePullsApi(): Promise<FakePullsApi> {
     const failure = failures.find((f) => f.method === method && f.count > 0);
     if (failure) {
       failure.count -= 1;
-      return send(res, failure.status, {
-        message: `Injected failure ${failure.status}`,
-        documentation_url: 'https://docs.github.com/rest',
-      });
+      return send(
+        res,
+        failure.status,
+        { message: `Injected failure ${failure.status}`, documentation_url: 'https://docs.github.com/rest' },
+        failure.headers,
+      );
     }
     const match = /^\/api\/repos\/([^/]+)\/([^/]+)\/pulls(?:\/(\d+))?$/.exec(url.pathname);
     if (!match) return send(res, 404, { message: 'Not Found' });
@@ -149,8 +153,11 @@ export async function startFakePullsApi(): Promise<FakePullsApi> {
     pulls,
     ignoreHeadFilter: false,
     staleLists: 0,
-    failNext(method, status, count = 1) {
-      failures.push({ method, status, count });
+    failNext(method, status, count = 1, headers = {}) {
+      failures.push({ method, status, count, headers });
+    },
+    heal() {
+      failures.length = 0;
     },
     close: () =>
       new Promise((resolve, reject) => {
