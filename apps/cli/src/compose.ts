@@ -25,6 +25,8 @@ export interface ComposeOptions {
   labels?: string[];
   timings?: { leaseRenewMs?: number; claimWaitMs?: number };
   keepWorkTrees?: boolean;
+  /** How long pushes, fetches and pull-request calls keep retrying through an outage (default 5 min). */
+  forgeRetryForMs?: number;
 }
 
 /** Wires core, agents and git into a runner: the composition root for terminals and servers. */
@@ -51,6 +53,7 @@ export function composeRunner(options: ComposeOptions): Runner {
     repositories: createRepositoryWorkspaces({
       workspaceDir: join(workspaceDir, 'repositories'),
       mirrorsDir: join(options.stateDir, 'mirrors'),
+      ...(options.forgeRetryForMs !== undefined ? { retry: { maxElapsedMs: options.forgeRetryForMs } } : {}),
     }),
     local: createLocalWorkspaces({ root: join(workspaceDir, 'local') }),
     spool: createFileEventSpool(join(options.stateDir, 'attempts')),

@@ -31,6 +31,12 @@ describe('coord-runner command line', () => {
     expect(err).toContain('--capacity must be a positive whole number, got "lots"');
   });
 
+  it('refuses a bad --forge-retry-for with a clear message', () => {
+    const { code, err } = run(['start', '--server', 'http://127.0.0.1:1', '--forge-retry-for', '-5']);
+    expect(code).toBe(1);
+    expect(err).toContain('--forge-retry-for must be a positive whole number, got "-5"');
+  });
+
   it('has no --token flag: tokens never travel in argv', () => {
     const { code, err } = run(['start', '--server', 'http://127.0.0.1:1', '--token', 'abc']);
     expect(code).toBe(1);

@@ -15,6 +15,11 @@ export function registerStart(program: Command): void {
     .option('--capacity <n>', 'jobs to run at once', (v) => parsePositiveInt(v, '--capacity'), 1)
     .option('--once', 'exit after one job has finished (one-job mode for clean environments)')
     .option('--keep-work-trees', 'keep work trees of delivered jobs too (failed ones are always kept)')
+    .option(
+      '--forge-retry-for <seconds>',
+      'how long pushes, fetches and pull-request calls keep retrying through an outage (default 300)',
+      (v) => parsePositiveInt(v, '--forge-retry-for'),
+    )
     .option('--json', 'print events as NDJSON instead of text')
     .option('--no-interactive', 'never prompt for approvals and answers here (answer them on the web)')
     .action(async (opts) => {
@@ -27,6 +32,7 @@ export function registerStart(program: Command): void {
         ...(opts.name ? { name: opts.name } : {}),
         capacity: opts.capacity,
         keepWorkTrees: opts.keepWorkTrees ?? false,
+        ...(opts.forgeRetryFor ? { forgeRetryForMs: opts.forgeRetryFor * 1000 } : {}),
       });
       const exitCode = await followRunner(runner, {
         json: opts.json ?? false,
