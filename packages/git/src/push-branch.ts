@@ -1,4 +1,4 @@
-import { CoordError, type RetryPolicy } from '@coord/runner-core';
+import { CoordError, isCoordError, type RetryPolicy } from '@coord/runner-core';
 import type { SimpleGit } from 'simple-git';
 import { gitStep, isTransientGitFailure } from './git.js';
 import { networkStep } from './network-step.js';
@@ -51,7 +51,7 @@ export async function pushBranch(request: PushBranchRequest): Promise<string> {
       );
       return commit;
     } catch (error) {
-      if (!(error instanceof CoordError) || error.code !== 'git.push_failed') throw error;
+      if (!isCoordError(error) || error.code !== 'git.push_failed') throw error;
       if (/\[remote rejected\]/i.test(error.message)) {
         // The forge refused the update itself (a hook, branch protection): a policy, not a race.
         throw new CoordError(
