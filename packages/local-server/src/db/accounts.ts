@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashToken, newToken } from '../util/ids.js';
 import type { Store } from './store.js';
@@ -66,19 +66,28 @@ export function addMember(
 export function ensureDefaultAccount(store: Store): string {
   const tokenFile = join(store.dataDir, 'token');
   const exists = store.db.prepare('SELECT 1 FROM accounts WHERE id = ?').get(DEFAULT_ACCOUNT) !== undefined;
-  if (exists && existsSync(tokenFile)) return readFileSync(tokenFile, 'utf8').trim();
+  if (exists && existsSync(tokenFile)) {
+    chmodSync(tokenFile, 0o600);
+    return readFileSync(tokenFile, 'utf8').trim();
+  }
   if (exists) {
     // The token file was removed: mint a new token rather than lock the owner out.
     const token = newToken('coord');
     store.db
       .prepare('INSERT INTO tokens (hash, account_id, created_at) VALUES (?, ?, ?)')
       .run(hashToken(token), DEFAULT_ACCOUNT, Date.now());
-    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+    writeTokenFile(tokenFile, token);
     return token;
   }
   const { token } = createAccount(store, { name: DEFAULT_ACCOUNT, workspaces: [DEFAULT_WORKSPACE] });
-  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+  writeTokenFile(tokenFile, token);
   return token;
+}
+
+/** `mode` applies only when the file is created: an existing one is tightened too. */
+function writeTokenFile(file: string, token: string): void {
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
 }
 
 export function accountByToken(store: Store, token: string): Account | null {

@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import { migrate } from './schema.js';
@@ -7,8 +8,15 @@ import { migrate } from './schema.js';
  * `kill -9` after an acknowledged write loses nothing.
  */
 export function openDatabase(file: string): Db {
+  // SQLite creates the -wal and -shm files with the database file's mode: create it owner-only
+  // first, and tighten all three when an older version left them readable by others.
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
+  for (const suffix of ['-wal', '-shm']) {
+    if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
+  }
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { ServerTimings } from '../config.js';
@@ -21,11 +21,14 @@ export class Store {
     readonly dataDir: string,
     readonly timings: ServerTimings,
   ) {
-    mkdirSync(dataDir, { recursive: true });
+    // Owner-only: the data dir holds the token file, the database, artifacts and repositories.
+    // A dir that already exists with a wider mode (an older version, a careless mkdir) is tightened.
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(dataDir, 0o700);
     this.artifactsDir = join(dataDir, 'artifacts');
     this.forgeDir = join(dataDir, 'forge');
-    mkdirSync(this.artifactsDir, { recursive: true });
-    mkdirSync(this.forgeDir, { recursive: true });
+    mkdirSync(this.artifactsDir, { recursive: true, mode: 0o700 });
+    mkdirSync(this.forgeDir, { recursive: true, mode: 0o700 });
     this.db = openDatabase(join(dataDir, 'coord.db'));
   }
 

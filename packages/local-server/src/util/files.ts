@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
  */
 export async function writeFileDurably(file: string, bytes: Uint8Array): Promise<void> {
   const dir = dirname(file);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const temp = join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
   try {
     const handle = await open(temp, 'w', 0o600);
