@@ -72,6 +72,15 @@ describe('job submission', () => {
     const res = await api('POST', `/v1/jobs/${id}/cancel`);
     expect(res.status).toBe(200);
     expect(res.body.job.status).toBe('cancelled');
-    expect((await api('POST', `/v1/jobs/${id}/cancel`)).status).toBe(200); // idempotent
+  });
+
+  it('cancelling an already cancelled job answered 200 where docs/protocol.md says 409', async () => {
+    const { api } = await startServer();
+    const id = await submit(api);
+    expect((await api('POST', `/v1/jobs/${id}/cancel`)).status).toBe(200);
+    const again = await api('POST', `/v1/jobs/${id}/cancel`);
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('job.invalid_state');
+    expect(again.body.error.message).toMatch(/cancelled and cannot be cancelled/);
   });
 });

@@ -162,7 +162,8 @@ export function cancelJob(store: Store, accountId: string, jobId: string, reason
       if (attemptId && job.cancel_requested === 0) {
         addControl(store, attemptId, { type: 'cancel', ...(reason ? { reason } : {}) }, now);
       }
-    } else if (job.status !== 'cancelled') {
+    } else {
+      // Finished jobs, including already cancelled ones: docs/protocol.md promises 409 here.
       throw new ApiError(409, 'job.invalid_state', `Job ${jobId} is ${job.status} and cannot be cancelled`);
     }
   });
