@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Octokit } from '@octokit/rest';
@@ -224,5 +224,28 @@ describe('forge', () => {
       status: 401,
     });
     await expect(git(['fetch', '-q', 'origin'], work)).rejects.toThrow();
+  });
+
+  it("accepted repository names such as '-rf' or ending in '.git' (stored as a.git.git)", async () => {
+    const { server, dir } = await startServer();
+    const create = (name: string) =>
+      fetch(`${server.url}/forge/api/user/repos`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name }),
+      });
+    for (const name of ['-rf', '--upload-pack=x', '.hidden', 'a.git', 'b.GIT', '.git']) {
+      const res = await create(name);
+      expect(res.status, name).toBe(422);
+      const body = (await res.json()) as { message: string; errors: { field: string; message: string }[] };
+      expect(body.message).toBe('Validation Failed');
+      expect(body.errors[0]).toMatchObject({ field: 'name' });
+      expect(body.errors[0]!.message).toMatch(/must not start with '\.' or '-'.*must not end in '\.git'/);
+    }
+    expect(existsSync(join(dir, 'forge', 'local', 'a.git.git'))).toBe(false);
+    expect(existsSync(join(dir, 'forge', 'local', '-rf.git'))).toBe(false);
+    // Names that merely contain dots or dashes are fine.
+    expect((await create('my.app-2')).status).toBe(201);
+    expect((await create('a.gitx')).status).toBe(201);
   });
 });

@@ -5,7 +5,16 @@ import type { Store } from '../db/store.js';
 import { tokenFromAuthorization } from '../http/auth.js';
 import { forgePrincipal, mayAccess, type ForgePrincipal } from './auth.js';
 import { findPulls, findPull, insertPull, pullJson, updatePull } from './pulls.js';
-import { BRANCH_NAME, REPO_NAME, branchSha, createRepo, findRepo, repoJson, type RepoRow } from './repos.js';
+import {
+  BRANCH_NAME,
+  REPO_NAME,
+  REPO_NAME_RULE,
+  branchSha,
+  createRepo,
+  findRepo,
+  repoJson,
+  type RepoRow,
+} from './repos.js';
 
 type ForgeEnv = { Variables: { principal: ForgePrincipal } };
 type Status = 400 | 401 | 403 | 404 | 409 | 422 | 500;
@@ -51,7 +60,7 @@ async function jsonBody<S extends z.ZodType>(
 }
 
 const createRepoSchema = z.object({
-  name: z.string().regex(REPO_NAME, 'is not a valid repository name'),
+  name: z.string().regex(REPO_NAME, `name ${REPO_NAME_RULE}`),
   description: z.string().max(1000).nullish(),
   auto_init: z.boolean().optional(),
   default_branch: z.string().regex(BRANCH_NAME).optional(),

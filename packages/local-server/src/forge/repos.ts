@@ -14,7 +14,13 @@ export interface RepoRow {
   created_at: number;
 }
 
-export const REPO_NAME = /^(?!\.)[A-Za-z0-9_.-]{1,100}$/;
+/**
+ * Repository names: never an option to git (`-rf`), never hidden or `.`/`..`, never ending in
+ * `.git` (the path already adds it: `a.git` would be stored as `a.git.git`).
+ */
+export const REPO_NAME = /^(?![.-])(?!.*\.git$)[A-Za-z0-9_.-]{1,100}$/i;
+export const REPO_NAME_RULE =
+  "must be 1-100 letters, digits, '.', '_' or '-', must not start with '.' or '-', and must not end in '.git'";
 /** Branch names the forge accepts in API calls (they become `refs/heads/<name>` argv, never options). */
 export const BRANCH_NAME = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)(?!.*\.lock$)[A-Za-z0-9._/-]{1,200}(?<![./])$/;
 
@@ -38,6 +44,7 @@ export async function createRepo(
   name: string,
   options: { autoInit: boolean; defaultBranch: string; description?: string },
 ): Promise<RepoRow> {
+  if (!REPO_NAME.test(name)) throw new TypeError(`Repository name ${REPO_NAME_RULE}`);
   const dir = repoDir(store, owner, name);
   if (existsSync(dir)) await rm(dir, { recursive: true, force: true }); // leftover of a crash before the insert
   await gitOk(['init', '--quiet', '--bare', `--initial-branch=${options.defaultBranch}`, dir]);
