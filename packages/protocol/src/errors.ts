@@ -7,6 +7,10 @@ import { z } from 'zod';
 export const errorCodes = [
   'request.invalid', // body or query failed validation (details name the field)
   'request.not_found',
+  'request.too_large', // the body is over the route's byte limit (413; the server closes the connection)
+  'request.unsupported_media_type', // a body that is not the route's content type (415)
+  'request.forbidden_origin', // an Origin header naming another site (403)
+  'request.misdirected', // a Host header that is not one of the server's own names (421)
   'protocol.unsupported_version',
   'auth.missing_token',
   'auth.invalid_token',

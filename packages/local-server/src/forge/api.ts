@@ -1,7 +1,10 @@
+import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { Store } from '../db/store.js';
+import { ApiError } from '../errors.js';
+import { BODY_LIMITS, bodySource, readJson } from '../http/body.js';
 import { tokenFromAuthorization } from '../http/auth.js';
 import { forgePrincipal, mayAccess, type ForgePrincipal } from './auth.js';
 import { findPulls, findPull, insertPull, pullJson, updatePull } from './pulls.js';
@@ -16,8 +19,8 @@ import {
   type RepoRow,
 } from './repos.js';
 
-type ForgeEnv = { Variables: { principal: ForgePrincipal } };
-type Status = 400 | 401 | 403 | 404 | 409 | 422 | 500;
+type ForgeEnv = { Bindings: Partial<HttpBindings>; Variables: { principal: ForgePrincipal } };
+type Status = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 421 | 422 | 500;
 const DOCS = 'https://docs.github.com/rest';
 
 /** An error in GitHub's shape: `{message, errors?, documentation_url}`. */
@@ -41,9 +44,13 @@ async function jsonBody<S extends z.ZodType>(
 ): Promise<z.output<S>> {
   let json: unknown;
   try {
-    json = JSON.parse((await c.req.text()) || '{}');
-  } catch {
-    throw new ForgeError(400, 'Problems parsing JSON');
+    json = (await readJson(bodySource(c), BODY_LIMITS.forge)) ?? {};
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    throw new ForgeError(
+      error.status as Status,
+      error.status === 400 ? 'Problems parsing JSON' : error.message,
+    );
   }
   const result = schema.safeParse(json);
   if (!result.success) {

@@ -1,7 +1,7 @@
 import { MAX_ARTIFACT_BYTES } from '@coord/runner-protocol';
 import { Hono } from 'hono';
 import { artifactPath, getArtifact, listArtifacts, putArtifact } from '../../db/artifacts.js';
-import { ApiError } from '../../errors.js';
+import { bodySource, readBytes } from '../body.js';
 import type { AppEnv, Ctx, Deps } from '../context.js';
 import { idParam, runnerIdHeader } from '../validate.js';
 
@@ -17,27 +17,6 @@ function rawArtifactPath(c: Ctx, attemptId: string): string {
   return artifactPath(rest.split('/'));
 }
 
-async function readLimited(c: Ctx, max: number): Promise<Uint8Array> {
-  const tooLarge = () => new ApiError(413, 'artifact.too_large', `Artifacts are limited to ${max} bytes`);
-  if (Number(c.req.header('content-length') ?? '0') > max) throw tooLarge();
-  const body = c.req.raw.body;
-  if (!body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
-}
-
 export function artifactRoutes({ store }: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -49,7 +28,7 @@ export function artifactRoutes({ store }: Deps): Hono<AppEnv> {
     const attemptId = idParam(c, 'attemptId');
     const runnerId = runnerIdHeader(c);
     const path = rawArtifactPath(c, attemptId);
-    const bytes = await readLimited(c, MAX_ARTIFACT_BYTES);
+    const bytes = await readBytes(bodySource(c), MAX_ARTIFACT_BYTES, 'artifact.too_large');
     const artifact = await putArtifact(store, c.get('account').id, runnerId, attemptId, path, bytes);
     return c.json({ artifact });
   });
