@@ -2,16 +2,25 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalServer } from './server.js';
 
-const usage = 'Usage: coord-local-server --data-dir <dir> [--port <n>] [--host <address>]';
+const usage =
+  'Usage: coord-local-server --data-dir <dir> [--port <n>] [--host <address>] [--public-url <url>]...';
 
 async function main(): Promise<void> {
-  let values: { 'data-dir'?: string; port?: string; host?: string; help?: boolean };
+  let values: {
+    'data-dir'?: string;
+    port?: string;
+    host?: string;
+    'public-url'?: string[];
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       options: {
         'data-dir': { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
+        // Extra names the server is reached by (a reverse proxy, a DNS name); others get 421.
+        'public-url': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -34,7 +43,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const dataDir = resolve(values['data-dir']);
-  const server = await startLocalServer({ dataDir, port, host: values.host });
+  const server = await startLocalServer({
+    dataDir,
+    port,
+    host: values.host,
+    publicUrls: values['public-url'],
+  });
   // The URL line is what scripts and tests wait for; the token itself is never printed.
   console.log(`Coord local server listening on ${server.url}`);
   console.log(`API token stored in ${join(dataDir, 'token')}`);

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { AssignmentEnvelope } from '@coord/runner-protocol';
@@ -9,12 +9,19 @@ import { sweepExpiredLeases } from './db/attempts.js';
 import { Store } from './db/store.js';
 import { GIT_PREFIX, handleGitHttp } from './forge/git-http.js';
 import { createApp } from './http/app.js';
+import { checkHostAndOrigin, hostPolicy, type HostPolicy } from './http/guards.js';
+import { ApiError } from './errors.js';
 
 export interface LocalServerOptions {
   dataDir: string;
   /** 0 (the default) picks a free port. */
   port?: number;
   host?: string;
+  /**
+   * URLs people reach this server by besides the address it listens on (a reverse proxy, a DNS
+   * name), e.g. `https://coord.example.com`. Requests naming any other host are refused.
+   */
+  publicUrls?: string[];
   timings?: Partial<ServerTimings>;
 }
 
@@ -31,14 +38,24 @@ export interface LocalServer {
 
 /** Starts the durable Coord-compatible server (protocol v1, forge, web page) on a data dir. */
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const host = options.host ?? '127.0.0.1';
+  hostPolicy(host, 0, options.publicUrls); // throws on a bad publicUrls entry before anything starts
   const store = new Store(options.dataDir, resolveTimings(options.timings));
   const token = ensureDefaultAccount(store);
   const claims = new WaiterQueue<AssignmentEnvelope>();
   const unsubscribe = store.onReady(() => claims.wake());
-  const app = createApp({ store, claims });
+  let policy: HostPolicy | null = null;
+  const policyNow = () => {
+    if (!policy) throw new Error('the server is not listening yet');
+    return policy;
+  };
+  const app = createApp({ store, claims, policy: policyNow });
   const honoListener = getRequestListener(app.fetch);
 
+  // Every request, git included, passes the Host and Origin checks before anything else runs.
   const server: Server = createServer((req, res) => {
+    const refusal = policy ? checkHostAndOrigin(req, policy) : null;
+    if (!policy || refusal) return refuse(res, refusal);
     if (req.url?.startsWith(GIT_PREFIX)) handleGitHttp(store, req, res);
     else void honoListener(req, res);
   });
@@ -46,7 +63,6 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   server.requestTimeout = 0;
   server.keepAliveTimeout = 5_000;
 
-  const host = options.host ?? '127.0.0.1';
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -61,6 +77,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     throw error;
   }
   const { port } = server.address() as AddressInfo;
+  policy = hostPolicy(host, port, options.publicUrls);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   store.baseUrl = url;
 
@@ -100,4 +117,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   };
 
   return { url, token, store, parkedClaims: () => claims.size, close };
+}
+
+/** The guard's answer, in the API's error shape; the body was not read, so the connection closes. */
+function refuse(res: ServerResponse, error: ApiError | null): void {
+  const answer = error ?? new ApiError(500, 'server.internal', 'The server is not listening yet');
+  res.writeHead(answer.status, {
+    'content-type': 'application/json; charset=utf-8',
+    'x-content-type-options': 'nosniff',
+    connection: 'close',
+  });
+  res.end(JSON.stringify(answer.toBody()));
 }

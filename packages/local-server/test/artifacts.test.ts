@@ -107,6 +107,7 @@ describe('artifact limits', () => {
           headers: {
             authorization: `Bearer ${server.token}`,
             'coord-runner-id': runner,
+            'content-type': 'application/octet-stream',
             'content-length': String(MAX_ARTIFACT_BYTES + 1),
           },
         },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Octokit } from '@octokit/rest';
 import { describe, expect, it } from 'vitest';
-import { claimNow, register, startServer, submit, tempDir } from './helpers.js';
+import { claimNow, register, signIn, startServer, submit, tempDir } from './helpers.js';
 
 const run = promisify(execFile);
 const quiet = {
@@ -135,7 +135,8 @@ describe('forge', () => {
       octokit.rest.pulls.get({ owner: 'local', repo: 'demo', pull_number: 99 }),
     ).rejects.toMatchObject({ status: 404 });
 
-    const page = await fetch(pr.data.html_url, { headers: { authorization: `Bearer ${server.token}` } });
+    const browser = await signIn(server);
+    const page = await browser.get(new URL(pr.data.html_url).pathname);
     expect(await page.text()).toContain('Add hello (v2)');
   });
 

@@ -42,6 +42,8 @@ export function apiFor(server: LocalServer, defaultToken = server.token): Api {
     if (token !== null) headers.authorization = `Bearer ${token}`;
     if (opts.runnerId) headers['Coord-Runner-Id'] = opts.runnerId;
     let payload: string | Uint8Array | undefined = opts.raw;
+    // Raw bodies are artifact uploads: bytes, as the core client sends them.
+    if (payload !== undefined) headers['content-type'] ??= 'application/octet-stream';
     if (body !== undefined) {
       headers['content-type'] = 'application/json';
       payload = typeof body === 'string' ? body : JSON.stringify(body);
@@ -132,4 +134,55 @@ export async function waitFor<T>(check: () => Promise<T> | T, what: string, time
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** `name=value` of a cookie the response sets, or undefined. */
+export function setCookie(res: Response, name: string): string | undefined {
+  return res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith(`${name}=`))
+    ?.split(';', 1)[0];
+}
+
+/** The value of a hidden form field in a page. */
+export function hiddenField(html: string, name: string): string {
+  const value = new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
+  if (value === undefined) throw new Error(`no ${name} field in the page`);
+  return value;
+}
+
+/** A browser signed in to the web page: its session cookie, and the CSRF token its forms carry. */
+export interface Browser {
+  cookie: string;
+  csrf: string;
+  get(path: string): Promise<Response>;
+  /** Posts a form from the server's own origin (what the pages do); `fields` default to the CSRF token. */
+  post(path: string, fields?: Record<string, string>, headers?: Record<string, string>): Promise<Response>;
+}
+
+export async function signIn(server: { url: string; token: string }, token = server.token): Promise<Browser> {
+  const form = await fetch(`${server.url}/sign-in`);
+  const nonce = setCookie(form, 'coord_sign_in')!;
+  const res = await fetch(`${server.url}/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { origin: server.url, cookie: nonce },
+    body: new URLSearchParams({ csrf: hiddenField(await form.text(), 'csrf'), token, next: '/' }),
+  });
+  if (res.status !== 303) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+  const cookie = setCookie(res, 'coord_session')!;
+  const get = (path: string) => fetch(`${server.url}${path}`, { headers: { cookie }, redirect: 'manual' });
+  const csrf = hiddenField(await (await get('/')).text(), 'csrf');
+  return {
+    cookie,
+    csrf,
+    get,
+    post: (path, fields = { csrf }, headers = {}) =>
+      fetch(`${server.url}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { origin: server.url, cookie, ...headers },
+        body: new URLSearchParams(fields),
+      }),
+  };
 }

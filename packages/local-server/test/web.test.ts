@@ -1,20 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { startLocalServer } from '../src/index.js';
-import { apiFor, claimNow, register, startServer, submit, tempDir, waitFor } from './helpers.js';
+import { apiFor, claimNow, register, signIn, startServer, submit, tempDir, waitFor } from './helpers.js';
 
 describe('web page and shutdown', () => {
-  it('lists jobs for a signed-in browser and asks others to sign in', async () => {
+  it('lists jobs for a signed-in browser and sends others to sign in', async () => {
     const { server, api } = await startServer();
     await submit(api, { title: '<b>escaped</b> job' });
-    const anonymous = await fetch(`${server.url}/`);
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="coord"');
-    const basic = Buffer.from(`me:${server.token}`).toString('base64');
-    const page = await fetch(`${server.url}/`, { headers: { authorization: `Basic ${basic}` } });
+    const anonymous = await fetch(`${server.url}/`, { redirect: 'manual' });
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.get('location')).toBe('/sign-in?next=%2F');
+    expect(anonymous.headers.get('www-authenticate')).toBeNull();
+    const browser = await signIn(server);
+    const page = await browser.get('/');
     const html = await page.text();
     expect(page.status).toBe(200);
     expect(html).toContain('&lt;b&gt;escaped&lt;/b&gt; job');
     expect(html).toContain('ready');
+    expect(html).toContain('Signed in as local');
   });
 
   it("shows a job's attempts and their log, escaped, reloading itself only while the job can change", async () => {
@@ -42,19 +44,19 @@ describe('web page and shutdown', () => {
       (await api('POST', `/v1/attempts/${attempt.id}/events`, { events }, { runnerId: runner })).status,
     ).toBe(200);
 
-    const basic = `Basic ${Buffer.from(`me:${server.token}`).toString('base64')}`;
-    const get = (path: string, authorization?: string) =>
-      fetch(`${server.url}${path}`, authorization ? { headers: { authorization } } : {});
-    expect((await get(`/jobs/${jobId}`)).status).toBe(401);
-    expect((await get('/jobs/job_nope', basic)).status).toBe(404);
+    expect((await fetch(`${server.url}/jobs/${jobId}`, { redirect: 'manual' })).status).toBe(303);
+    const browser = await signIn(server);
+    expect((await browser.get('/jobs/job_nope')).status).toBe(404);
 
-    const running = await (await get(`/jobs/${jobId}`, basic)).text();
+    const running = await (await browser.get(`/jobs/${jobId}`)).text();
     expect(running).toContain('Attempt 1');
     expect(running).toContain('agent: I will &lt;script&gt;x&lt;/script&gt;');
     expect(running).not.toContain('<script>');
     expect(running).toContain('line one');
     expect(running).toContain('http-equiv="refresh"');
-    expect(await (await get('/', basic)).text()).toContain(`href="/jobs/${jobId}"`);
+    expect(running).toContain(`action="/jobs/${jobId}/cancel"`);
+    expect(running).toContain(`action="/jobs/${jobId}/stop"`);
+    expect(await (await browser.get('/')).text()).toContain(`href="/jobs/${jobId}"`);
 
     await api(
       'POST',
@@ -62,8 +64,9 @@ describe('web page and shutdown', () => {
       { outcome: 'succeeded', lastSeq: 3 },
       { runnerId: runner },
     );
-    const finished = await (await get(`/jobs/${jobId}`, basic)).text();
+    const finished = await (await browser.get(`/jobs/${jobId}`)).text();
     expect(finished).not.toContain('http-equiv="refresh"');
+    expect(finished).not.toContain('/cancel"');
     expect(finished).toContain('done');
   });
 

@@ -69,6 +69,9 @@ async function runDemo(options: { keep: boolean }): Promise<number> {
     );
     if (options.keep) {
       say(`\nServing ${server.url} until Ctrl-C (data kept in ${root}).`);
+      say(
+        `Open the pull request in a browser and sign in with the token in ${join(root, 'server', 'token')}.`,
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());

@@ -27,6 +27,8 @@ export function registerLocal(program: Command): void {
           'Run a runner against it:',
           `  coord-runner start --server ${server.url} --token-file ${tokenFile}`,
           '',
+          `Web page: ${server.url}/ (sign in with the token from the token file)`,
+          '',
         ].join('\n'),
       );
       await new Promise<void>((resolveStop) => {

@@ -167,7 +167,7 @@ export function cancelJob(store: Store, accountId: string, jobId: string, reason
       throw new ApiError(409, 'job.invalid_state', `Job ${jobId} is ${job.status} and cannot be cancelled`);
     }
   });
-  return toJobView(store, jobRow(store, jobId)!);
+  return hintActiveAttempt(store, toJobView(store, jobRow(store, jobId)!));
 }
 
 /** A graceful stop: the runner lets the agent finish its current step, saves the session, and requeues. */
@@ -179,7 +179,14 @@ export function stopJob(store: Store, accountId: string, jobId: string, graceMs?
       throw new ApiError(409, 'job.invalid_state', `Job ${jobId} is ${job.status}, not running`);
     addControl(store, attemptId, { type: 'stop', ...(graceMs !== undefined ? { graceMs } : {}) }, Date.now());
   });
-  return toJobView(store, jobRow(store, jobId)!);
+  return hintActiveAttempt(store, toJobView(store, jobRow(store, jobId)!));
+}
+
+/** Tells the runner holding the job's active attempt (if any) that a control waits for it. */
+function hintActiveAttempt(store: Store, job: JobView): JobView {
+  const active = job.attempts.find((a) => a.status === 'active');
+  if (active) store.notifyControl(active.id);
+  return job;
 }
 
 export function addControl(store: Store, attemptId: string, payload: object, now: number): void {

@@ -147,6 +147,16 @@ const migrations: string[] = [
     UNIQUE (repo_id, number)
   );
   `,
+  // Web page sessions: only the sha256 of the cookie's random id is stored.
+  `
+  CREATE TABLE sessions (
+    hash TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+  `,
 ];
 
 export function migrate(db: Database): void {

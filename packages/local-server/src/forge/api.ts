@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Store } from '../db/store.js';
 import { ApiError } from '../errors.js';
 import { BODY_LIMITS, bodySource, readJson } from '../http/body.js';
-import { tokenFromAuthorization } from '../http/auth.js';
+import { bearerToken } from '../http/auth.js';
 import { forgePrincipal, mayAccess, type ForgePrincipal } from './auth.js';
 import { findPulls, findPull, insertPull, pullJson, updatePull } from './pulls.js';
 import {
@@ -107,7 +107,7 @@ export function forgeApiRoutes(store: Store): Hono<ForgeEnv> {
   app.use('*', async (c, next) => {
     const header = c.req.header('authorization');
     if (!header) throw new ForgeError(401, 'Requires authentication');
-    const principal = forgePrincipal(store, tokenFromAuthorization(header));
+    const principal = forgePrincipal(store, bearerToken(header));
     if (!principal) throw new ForgeError(401, 'Bad credentials');
     c.set('principal', principal);
     await next();
@@ -237,8 +237,9 @@ export function forgeApiRoutes(store: Store): Hono<ForgeEnv> {
 
   app.onError((error, c) => {
     if (error instanceof ForgeError) {
+      // No Basic challenge: a browser would prompt, cache the credentials and send them anywhere.
       const headers: Record<string, string> =
-        error.status === 401 ? { 'WWW-Authenticate': 'Basic realm="coord"' } : {};
+        error.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="coord"' } : {};
       return c.json(
         {
           message: error.message,

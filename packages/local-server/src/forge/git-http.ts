@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Store } from '../db/store.js';
-import { tokenFromAuthorization } from '../http/auth.js';
+import { gitToken } from '../http/auth.js';
 import { forgePrincipal, mayAccess } from './auth.js';
 import { gitEnv } from './git.js';
 import { REPO_NAME, findRepo } from './repos.js';
@@ -30,7 +30,7 @@ export function handleGitHttp(store: Store, req: IncomingMessage, res: ServerRes
     return plain(res, 404, 'Repository not found');
   const [, owner, name, rest = '/'] = match as unknown as [string, string, string, string | undefined];
 
-  const principal = forgePrincipal(store, tokenFromAuthorization(req.headers.authorization));
+  const principal = forgePrincipal(store, gitToken(req.headers.authorization));
   if (!principal) {
     req.resume();
     return plain(res, 401, 'Authentication required', { 'WWW-Authenticate': 'Basic realm="coord"' });

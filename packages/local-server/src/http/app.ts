@@ -4,7 +4,7 @@ import { accountByToken } from '../db/accounts.js';
 import { ApiError } from '../errors.js';
 import { forgeApiRoutes } from '../forge/api.js';
 import { webRoutes } from '../web/page.js';
-import { tokenFromAuthorization } from './auth.js';
+import { bearerToken } from './auth.js';
 import type { AppEnv, Deps } from './context.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { attemptRoutes } from './routes/attempts.js';
@@ -37,8 +37,11 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     const header = c.req.header('authorization');
     if (!header)
       throw new ApiError(401, 'auth.missing_token', 'An Authorization: Bearer <token> header is required');
-    const token = tokenFromAuthorization(header);
-    const account = token ? accountByToken(deps.store, token) : null;
+    const token = bearerToken(header);
+    if (!token) {
+      throw new ApiError(401, 'auth.invalid_token', 'Send the token as Authorization: Bearer <token>');
+    }
+    const account = accountByToken(deps.store, token);
     if (!account) throw new ApiError(401, 'auth.invalid_token', 'The token is not valid for this server');
     c.set('account', account);
     await next();
@@ -63,7 +66,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   app.route('/v1', v1);
   app.route('/forge/api', forgeApiRoutes(deps.store));
-  app.route('/', webRoutes(deps.store));
+  app.route('/', webRoutes(deps));
   app.notFound((c) =>
     c.json(new ApiError(404, 'request.not_found', `No route ${c.req.method} ${c.req.path}`).toBody(), 404),
   );

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
 import type { ErrorCode } from '@coord/runner-protocol';
 import { ApiError } from '../errors.js';
+import { requireMediaType } from './guards.js';
 
 /** Byte limits per kind of route; every body the server reads has one. */
 export const BODY_LIMITS = {
@@ -97,8 +98,12 @@ export async function readText(source: BodySource, limit: number): Promise<strin
   }
 }
 
-/** The JSON value of a body, or undefined for an empty one. Malformed or too deep JSON is a 400. */
+/**
+ * The JSON value of an `application/json` body, or undefined for an empty one. Another content
+ * type is a 415; malformed or too deep JSON a 400.
+ */
 export async function readJson(source: BodySource, limit: number): Promise<unknown> {
+  requireMediaType(source.incoming, 'application/json');
   const text = await readText(source, limit);
   if (text.trim().length === 0) return undefined;
   const malformed = (message: string) =>
@@ -131,4 +136,13 @@ export function nestingExceeds(text: string, max: number): boolean {
     } else if (ch === 0x5d || ch === 0x7d) depth--;
   }
   return false;
+}
+
+/** An HTML form's fields (`application/x-www-form-urlencoded`, the only encoding the pages use). */
+export async function readForm(
+  source: BodySource,
+  limit: number = BODY_LIMITS.form,
+): Promise<URLSearchParams> {
+  requireMediaType(source.incoming, 'application/x-www-form-urlencoded');
+  return new URLSearchParams(await readText(source, limit));
 }

@@ -4,16 +4,18 @@ import { listEvents } from '../db/events.js';
 import { visibleJob } from '../db/jobs.js';
 import type { Store } from '../db/store.js';
 import { toJobView } from '../db/views.js';
-import { escape, page } from './html.js';
+import { escape, page, postButton, type Viewer } from './html.js';
 
 /** Events shown per attempt; the API pages the rest. */
 const SHOWN_EVENTS = 1000;
 
 /**
  * A job and the log of each attempt, as the web app would show them. While the job can still
- * change, the page reloads itself every two seconds: a live log without any script.
+ * change, the page reloads itself every two seconds (a live log without any script) and offers
+ * Cancel, and Stop (graceful) while an attempt runs.
  */
-export function jobPage(store: Store, accountId: string, jobId: string): string | null {
+export function jobPage(store: Store, viewer: Viewer, jobId: string): string | null {
+  const accountId = viewer.account.id;
   let view;
   try {
     view = toJobView(store, visibleJob(store, accountId, jobId));
@@ -26,14 +28,19 @@ export function jobPage(store: Store, accountId: string, jobId: string): string 
     .reverse()
     .map((attempt) => attemptSection(store, accountId, attempt))
     .join('');
+  const base = `/jobs/${encodeURIComponent(view.id)}`;
+  const running = view.status === 'in_progress' && view.attempts.some((a) => a.status === 'active');
+  const actions = live
+    ? `<p>${postButton(`${base}/cancel`, 'Cancel', viewer.csrf)}${running ? postButton(`${base}/stop`, 'Stop (graceful)', viewer.csrf) : ''}</p>`
+    : '';
   return page(
     view.spec.title,
     `<p><a href="/">Jobs</a></p>
 <h1>${escape(view.spec.title)} <small>${escape(view.status)}</small></h1>
 <p>${escape(view.id)} · agent ${escape(view.spec.agent.id)} · ${escape(view.spec.context.type)} job</p>
-<pre>${escape(view.spec.instructions)}</pre>
+${actions}<pre>${escape(view.spec.instructions)}</pre>
 ${attempts || '<p>No attempt yet: waiting for a runner.</p>'}`,
-    live ? '<meta http-equiv="refresh" content="2">' : '',
+    { head: live ? '<meta http-equiv="refresh" content="2">' : '', viewer },
   );
 }
 

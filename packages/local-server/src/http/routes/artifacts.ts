@@ -2,6 +2,7 @@ import { MAX_ARTIFACT_BYTES } from '@coord/runner-protocol';
 import { Hono } from 'hono';
 import { artifactPath, getArtifact, listArtifacts, putArtifact } from '../../db/artifacts.js';
 import { bodySource, readBytes } from '../body.js';
+import { requireMediaType } from '../guards.js';
 import type { AppEnv, Ctx, Deps } from '../context.js';
 import { idParam, runnerIdHeader } from '../validate.js';
 
@@ -28,7 +29,9 @@ export function artifactRoutes({ store }: Deps): Hono<AppEnv> {
     const attemptId = idParam(c, 'attemptId');
     const runnerId = runnerIdHeader(c);
     const path = rawArtifactPath(c, attemptId);
-    const bytes = await readBytes(bodySource(c), MAX_ARTIFACT_BYTES, 'artifact.too_large');
+    const source = bodySource(c);
+    requireMediaType(source.incoming, 'application/octet-stream');
+    const bytes = await readBytes(source, MAX_ARTIFACT_BYTES, 'artifact.too_large');
     const artifact = await putArtifact(store, c.get('account').id, runnerId, attemptId, path, bytes);
     return c.json({ artifact });
   });

@@ -1,4 +1,4 @@
-import { jobStatusSchema, jobSubmissionSchema, type JobView, type MeResponse } from '@coord/runner-protocol';
+import { jobStatusSchema, jobSubmissionSchema, type MeResponse } from '@coord/runner-protocol';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { workspacesOf } from '../../db/accounts.js';
@@ -43,24 +43,14 @@ export function jobRoutes({ store }: Deps): Hono<AppEnv> {
   app.post('/jobs/:jobId/cancel', async (c) => {
     const jobId = idParam(c, 'jobId');
     const { reason } = await readOptionalBody(c, cancelBodySchema);
-    const job = cancelJob(store, c.get('account').id, jobId, reason);
-    hintActiveAttempt(store, job);
-    return c.json({ job });
+    return c.json({ job: cancelJob(store, c.get('account').id, jobId, reason) });
   });
 
   app.post('/jobs/:jobId/stop', async (c) => {
     const jobId = idParam(c, 'jobId');
     const { graceMs } = await readOptionalBody(c, stopBodySchema);
-    const job = stopJob(store, c.get('account').id, jobId, graceMs);
-    hintActiveAttempt(store, job);
-    return c.json({ job });
+    return c.json({ job: stopJob(store, c.get('account').id, jobId, graceMs) });
   });
 
   return app;
-}
-
-/** Tells the runner holding the job's active attempt (if any) that a control waits for it. */
-function hintActiveAttempt(store: Deps['store'], job: JobView): void {
-  const active = job.attempts.find((a) => a.status === 'active');
-  if (active) store.notifyControl(active.id);
 }
