@@ -125,6 +125,7 @@ function refuse(res: ServerResponse, error: ApiError | null): void {
   res.writeHead(answer.status, {
     'content-type': 'application/json; charset=utf-8',
     'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
     connection: 'close',
   });
   res.end(JSON.stringify(answer.toBody()));

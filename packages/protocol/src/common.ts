@@ -7,6 +7,23 @@ export const idSchema = z
   .max(128)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'must be letters, digits, and . _ : - only');
 
+/**
+ * A link people will open (a pull request): http or https only, never `javascript:`, `data:` or
+ * `file:`; no whitespace or control characters, no credentials.
+ */
+export const webUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+  .max(2048)
+  .refine(
+    (value) =>
+      !/\s/.test(value) && ![...value].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f),
+    'must not contain whitespace or control characters',
+  )
+  .refine((value) => {
+    const url = URL.parse(value); // null when the url check above failed already
+    return !url?.username && !url?.password;
+  }, 'must not contain credentials');
+
 /** ISO-8601 timestamp with offset, as produced by `new Date().toISOString()`. */
 export const timestampSchema = z.iso.datetime({ offset: true });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { completeRequestSchema } from './completion.js';
 import { toErrorIssues } from './errors.js';
-import { cloneUrlSchema, jobSubmissionSchema, relativePathSchema } from './job.js';
+import { cloneUrlSchema, jobSubmissionSchema, pullRequestRefSchema, relativePathSchema } from './job.js';
 
 const valid = {
   title: 'Fix the bug',
@@ -101,5 +101,28 @@ describe('completeRequestSchema', () => {
       outputs: null,
       error: null,
     });
+  });
+});
+
+describe('pullRequestRefSchema', () => {
+  const pr = (url: string) => ({ url, number: 1, branch: 'coord/x' });
+  it('takes http and https links only', () => {
+    for (const url of ['https://github.com/o/r/pull/1', 'http://127.0.0.1:4000/forge/local/r/pull/1']) {
+      expect(pullRequestRefSchema.safeParse(pr(url)).success, url).toBe(true);
+    }
+    for (const url of [
+      'javascript:alert(document.cookie)',
+      'JavaScript://%0aalert(1)',
+      'data:text/html,<script>x</script>',
+      'file:///etc/passwd',
+      'ftp://example.com/x',
+      'https://example.com/a b',
+      'https://user:secret@example.com/x',
+      'not a url',
+    ]) {
+      expect(pullRequestRefSchema.safeParse(pr(url)).success, url).toBe(false);
+    }
+    // What is stored is the parsed URL, with the surrounding space and tabs a browser would drop.
+    expect(pullRequestRefSchema.parse(pr(' https://example.com/a\tb')).url).toBe('https://example.com/ab');
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agentIdSchema, idSchema, timestampSchema, usageSchema } from './common.js';
+import { agentIdSchema, idSchema, timestampSchema, usageSchema, webUrlSchema } from './common.js';
 
 export const jobStatusSchema = z.enum([
   'backlog',
@@ -133,7 +133,7 @@ export const failureSchema = z.object({
 export type Failure = z.infer<typeof failureSchema>;
 
 export const pullRequestRefSchema = z.object({
-  url: z.string().url(),
+  url: webUrlSchema,
   number: z.number().int().positive(),
   branch: gitRefNameSchema,
 });

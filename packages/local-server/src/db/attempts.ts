@@ -11,7 +11,8 @@ import { iso } from '../util/ids.js';
 import { requeueOrFail } from './jobs.js';
 import { getRunner, touchRunner } from './runners.js';
 import type { Store } from './store.js';
-import { attemptRow, jobRow, type AttemptRow } from './views.js';
+import { forgeHtmlUrl, isForgeCloneUrl, isForgePullUrl } from '../forge/urls.js';
+import { attemptRow, jobRow, type AttemptRow, type JobRow } from './views.js';
 
 type Completion = z.output<typeof completeRequestSchema>;
 
@@ -115,6 +116,7 @@ export function completeAttempt(
       );
     }
     const job = jobRow(store, attempt.job_id)!;
+    checkPullRequestUrl(store, job, req);
     const now = Date.now();
     store.db
       .prepare(
@@ -165,6 +167,21 @@ export function completeAttempt(
   // Wake parked claims: the job may be Ready again, and this runner has a free slot either way.
   store.notifyReady();
   return answer;
+}
+
+/**
+ * The protocol already takes http(s) links only; a job on this server's own forge must point at
+ * the forge's own page for that pull request, which is the only link the job pages will show.
+ */
+function checkPullRequestUrl(store: Store, job: JobRow, req: Completion): void {
+  const pr = req.pullRequest;
+  if (!pr || !job.clone_url || !job.repo_owner || !job.repo_name || !isForgeCloneUrl(store, job.clone_url))
+    return;
+  if (isForgePullUrl(store, pr.url, job.repo_owner, job.repo_name, pr.number)) return;
+  const expected = `${forgeHtmlUrl(store, job.repo_owner, job.repo_name)}/pull/${pr.number}`;
+  throw new ApiError(400, 'request.invalid', `Invalid request body: pullRequest.url must be ${expected}`, {
+    issues: [{ path: 'pullRequest.url', message: `must be this forge's pull request URL ${expected}` }],
+  });
 }
 
 /** Marks attempts whose lease ran out as lost and requeues (or fails) their jobs. */

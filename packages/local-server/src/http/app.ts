@@ -1,8 +1,10 @@
 import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@coord/runner-protocol';
 import { Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
 import { accountByToken } from '../db/accounts.js';
 import { ApiError } from '../errors.js';
 import { forgeApiRoutes } from '../forge/api.js';
+import { STYLE_HASH } from '../web/html.js';
 import { webRoutes } from '../web/page.js';
 import { bearerToken } from './auth.js';
 import type { AppEnv, Deps } from './context.js';
@@ -15,6 +17,24 @@ import { runnerRoutes } from './routes/runners.js';
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const v1 = new Hono<AppEnv>();
+
+  // Every answer, pages and JSON alike: nothing but our own style, forms and images; never framed.
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        styleSrc: [STYLE_HASH],
+        imgSrc: ["'self'"],
+        formAction: ["'self'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+      xFrameOptions: 'DENY',
+      referrerPolicy: 'no-referrer',
+      strictTransportSecurity: false, // served over plain http; a TLS proxy in front sets its own
+    }),
+  );
 
   // A missing header means "1"; anything else must name a major this server speaks.
   v1.use('*', async (c, next) => {

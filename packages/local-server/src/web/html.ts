@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Account } from '../db/accounts.js';
 
 export const escape = (s: string) =>
@@ -5,6 +6,21 @@ export const escape = (s: string) =>
     /[&<>"']/g,
     (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
   );
+
+/**
+ * A link only to an http(s) URL (what the protocol accepts); anything else stored by an older
+ * server or slipped in another way (`javascript:`, `data:`) is shown as text, never linked.
+ */
+export function safeLink(url: string, text: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return escape(text);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return escape(text);
+  return `<a href="${escape(parsed.href)}" rel="noreferrer">${escape(text)}</a>`;
+}
 
 /** Who is looking, and the token their forms carry. */
 export interface Viewer {
@@ -14,6 +30,9 @@ export interface Viewer {
 
 export const STYLE =
   'body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:left}form.inline{display:inline;margin-right:.5rem}header{margin-bottom:1rem;color:#555}';
+
+/** The pages' one inline style, allowed by hash in the Content-Security-Policy (no 'unsafe-inline'). */
+export const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
 
 /** A state-changing action: a one-button form carrying the CSRF token. */
 export function postButton(action: string, label: string, csrf: string): string {

@@ -4,7 +4,7 @@ import { listEvents } from '../db/events.js';
 import { visibleJob } from '../db/jobs.js';
 import type { Store } from '../db/store.js';
 import { toJobView } from '../db/views.js';
-import { escape, page, postButton, type Viewer } from './html.js';
+import { escape, page, postButton, safeLink, type Viewer } from './html.js';
 
 /** Events shown per attempt; the API pages the rest. */
 const SHOWN_EVENTS = 1000;
@@ -47,7 +47,7 @@ ${attempts || '<p>No attempt yet: waiting for a runner.</p>'}`,
 function attemptSection(store: Store, accountId: string, attempt: AttemptView): string {
   const { events } = listEvents(store, accountId, attempt.id, 0, SHOWN_EVENTS);
   const pr = attempt.pullRequest
-    ? ` · <a href="${escape(attempt.pullRequest.url)}">pull request #${attempt.pullRequest.number}</a>`
+    ? ` · ${safeLink(attempt.pullRequest.url, `pull request #${attempt.pullRequest.number}`)}`
     : '';
   const error = attempt.error ? `<p>${escape(attempt.error.code)}: ${escape(attempt.error.message)}</p>` : '';
   const more = events.length === SHOWN_EVENTS ? `<p>(first ${SHOWN_EVENTS} events shown)</p>` : '';

@@ -14,7 +14,7 @@ import { findRepo } from '../forge/repos.js';
 import { bodySource, readForm } from '../http/body.js';
 import type { Deps } from '../http/context.js';
 import { csrfToken, csrfValid } from './csrf.js';
-import { escape, page, type Viewer } from './html.js';
+import { escape, page, safeLink, type Viewer } from './html.js';
 import { jobPage } from './job-page.js';
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS, sessionAccount } from './session.js';
 
@@ -118,9 +118,7 @@ export function webRoutes({ store, policy }: Deps): Hono<WebEnv> {
       .reverse()
       .map((job) => {
         const last = job.attempts.at(-1);
-        const pr = last?.pullRequest
-          ? `<a href="${escape(last.pullRequest.url)}">#${last.pullRequest.number}</a>`
-          : '';
+        const pr = last?.pullRequest ? safeLink(last.pullRequest.url, `#${last.pullRequest.number}`) : '';
         return `<tr><td><a href="/jobs/${encodeURIComponent(job.id)}">${escape(job.id)}</a></td><td>${escape(String(job.spec.title ?? ''))}</td><td>${job.status}</td><td>${job.attempts.length}</td><td>${pr}</td></tr>`;
       })
       .join('');
