@@ -19,11 +19,19 @@ import { longRunningJob } from './helpers/jobs.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
 
 async function setup(
-  options: { serverUrl?: (server: LocalServer) => Promise<string>; leaseRenewMs?: number } = {},
+  options: {
+    serverUrl?: (server: LocalServer) => Promise<string>;
+    /** Other URLs the server is reached by (it answers only to its own names). */
+    publicUrls?: string[];
+    leaseRenewMs?: number;
+  } = {},
 ) {
   const dir = tempDir('resilience');
   onCleanup(dir.cleanup);
-  const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
+  const server = await startLocalServer({
+    dataDir: join(dir.path, 'server'),
+    publicUrls: options.publicUrls,
+  });
   onCleanup(() => server.close());
   const url = options.serverUrl ? await options.serverUrl(server) : server.url;
   const spool = createFileEventSpool(join(dir.path, 'runner', 'attempts'));
@@ -83,11 +91,14 @@ function expectGapless(events: AttemptEvent[]): void {
 
 describe('the runner through failures', () => {
   it('loses and duplicates no event through a network outage in the middle of a job', async () => {
-    let proxy!: Awaited<ReturnType<typeof startTcpProxy>>;
+    // The proxy starts first: the server must know its address to answer requests through it.
+    let target: URL | undefined;
+    const proxy = await startTcpProxy(() => target!);
+    onCleanup(() => proxy.close());
     const { server, events, spool, submit, serverEvents } = await setup({
+      publicUrls: [proxy.url],
       serverUrl: async (s) => {
-        proxy = await startTcpProxy(new URL(s.url));
-        onCleanup(() => proxy.close());
+        target = new URL(s.url);
         return proxy.url;
       },
     });

@@ -11,7 +11,8 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(target: URL): Promise<TcpProxy> {
+/** `target` may be a function: the proxy can then start before the server it forwards to. */
+export async function startTcpProxy(target: URL | (() => URL)): Promise<TcpProxy> {
   let isDown = false;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
@@ -19,7 +20,8 @@ export async function startTcpProxy(target: URL): Promise<TcpProxy> {
       client.resetAndDestroy();
       return;
     }
-    const upstream = connect(Number(target.port), target.hostname);
+    const to = typeof target === 'function' ? target() : target;
+    const upstream = connect(Number(to.port), to.hostname);
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
