@@ -157,7 +157,11 @@ export interface Browser {
   csrf: string;
   get(path: string): Promise<Response>;
   /** Posts a form from the server's own origin (what the pages do); `fields` default to the CSRF token. */
-  post(path: string, fields?: Record<string, string>, headers?: Record<string, string>): Promise<Response>;
+  post(
+    path: string,
+    fields?: Record<string, string> | [string, string][],
+    headers?: Record<string, string>,
+  ): Promise<Response>;
 }
 
 export async function signIn(server: { url: string; token: string }, token = server.token): Promise<Browser> {

@@ -68,21 +68,46 @@ export function getInteraction(
   return toInteractionView(found);
 }
 
-/** First answer wins; a later one learns the winner from the 409's details. */
+/** The interaction, if the account may see its attempt; 404 otherwise (never "exists, not yours"). */
+function visibleRow(store: Store, accountId: string, interactionId: string): InteractionRow {
+  const found = row(store, interactionId);
+  const notFound = new ApiError(404, 'interaction.not_found', `No interaction ${interactionId}`);
+  if (!found) throw notFound;
+  try {
+    visibleAttempt(store, accountId, found.attempt_id);
+  } catch {
+    throw notFound;
+  }
+  return found;
+}
+
+export function visibleInteraction(store: Store, accountId: string, interactionId: string): InteractionView {
+  return toInteractionView(visibleRow(store, accountId, interactionId));
+}
+
+/** Unanswered questions and approvals of the job's running attempts, oldest first. */
+export function waitingInteractions(store: Store, jobId: string): InteractionView[] {
+  const rows = store.db
+    .prepare(
+      `SELECT i.* FROM interactions i JOIN attempts a ON a.id = i.attempt_id
+       WHERE i.job_id = ? AND i.answer IS NULL AND a.status = 'active' ORDER BY i.created_at, i.id`,
+    )
+    .all(jobId) as InteractionRow[];
+  return rows.map(toInteractionView);
+}
+
+/**
+ * First answer wins; a later one learns the winner from the 409's details. The runner hears of
+ * the answer at once through its hint stream (and at its next lease renewal otherwise).
+ */
 export function answerInteraction(
   store: Store,
   accountId: string,
   interactionId: string,
   req: AnswerRequest,
 ): InteractionView {
-  return store.tx(() => {
-    const found = row(store, interactionId);
-    if (!found) throw new ApiError(404, 'interaction.not_found', `No interaction ${interactionId}`);
-    try {
-      visibleAttempt(store, accountId, found.attempt_id);
-    } catch {
-      throw new ApiError(404, 'interaction.not_found', `No interaction ${interactionId}`);
-    }
+  const view = store.tx(() => {
+    const found = visibleRow(store, accountId, interactionId);
     if (found.answer !== null) {
       throw new ApiError(
         409,
@@ -109,4 +134,6 @@ export function answerInteraction(
       .run(JSON.stringify(req.answer), req.by, Date.now(), interactionId);
     return toInteractionView(row(store, interactionId)!);
   });
+  store.notifyControl(view.attemptId);
+  return view;
 }

@@ -29,7 +29,7 @@ export interface Viewer {
 }
 
 export const STYLE =
-  'body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:left}form.inline{display:inline;margin-right:.5rem}header{margin-bottom:1rem;color:#555}';
+  'body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:left}form.inline{display:inline;margin-right:.5rem}header{margin-bottom:1rem;color:#555}section.interaction{border:2px solid #c60;border-radius:4px;padding:.2rem 1rem .8rem;margin:1rem 0;background:#fff8f0}.waiting{color:#a50}';
 
 /** The pages' one inline style, allowed by hash in the Content-Security-Policy (no 'unsafe-inline'). */
 export const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;

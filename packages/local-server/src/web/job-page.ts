@@ -1,10 +1,12 @@
 import type { AttemptEvent, AttemptView } from '@coord/runner-protocol';
 import { ApiError } from '../errors.js';
 import { listEvents } from '../db/events.js';
+import { waitingInteractions } from '../db/interactions.js';
 import { visibleJob } from '../db/jobs.js';
 import type { Store } from '../db/store.js';
 import { toJobView } from '../db/views.js';
 import { escape, page, postButton, safeLink, type Viewer } from './html.js';
+import { interactionForm } from './interaction-forms.js';
 
 /** Events shown per attempt; the API pages the rest. */
 const SHOWN_EVENTS = 1000;
@@ -12,18 +14,23 @@ const SHOWN_EVENTS = 1000;
 /**
  * A job and the log of each attempt, as the web app would show them. While the job can still
  * change, the page reloads itself every two seconds (a live log without any script) and offers
- * Cancel, and Stop (graceful) while an attempt runs.
+ * Cancel, and Stop (graceful) while an attempt runs. Waiting approvals and questions come first,
+ * as forms; while one waits the page does not reload (it would wipe a half-typed answer).
  */
 export function jobPage(store: Store, viewer: Viewer, jobId: string): string | null {
   const accountId = viewer.account.id;
   let view;
   try {
-    view = toJobView(store, visibleJob(store, accountId, jobId));
+    view = toJobView(store, visibleJob(store, accountId, jobId), accountId);
   } catch (error) {
     if (error instanceof ApiError) return null;
     throw error;
   }
   const live = view.status === 'ready' || view.status === 'in_progress' || view.status === 'backlog';
+  const waiting = live ? waitingInteractions(store, view.id) : [];
+  const forms = waiting.map((i) => interactionForm(i, viewer.csrf)).join('');
+  const reload = waiting.length > 0 ? `<p><a href="/jobs/${encodeURIComponent(view.id)}">Reload</a></p>` : '';
+  const why = view.waiting ? `<p class="waiting">Waiting: ${escape(view.waiting.message)}</p>` : '';
   const attempts = [...view.attempts]
     .reverse()
     .map((attempt) => attemptSection(store, accountId, attempt))
@@ -38,9 +45,9 @@ export function jobPage(store: Store, viewer: Viewer, jobId: string): string | n
     `<p><a href="/">Jobs</a></p>
 <h1>${escape(view.spec.title)} <small>${escape(view.status)}</small></h1>
 <p>${escape(view.id)} · agent ${escape(view.spec.agent.id)} · ${escape(view.spec.context.type)} job</p>
-${actions}<pre>${escape(view.spec.instructions)}</pre>
+${actions}${why}${forms}${reload}<pre>${escape(view.spec.instructions)}</pre>
 ${attempts || '<p>No attempt yet: waiting for a runner.</p>'}`,
-    { head: live ? '<meta http-equiv="refresh" content="2">' : '', viewer },
+    { head: live && waiting.length === 0 ? '<meta http-equiv="refresh" content="2">' : '', viewer },
   );
 }
 

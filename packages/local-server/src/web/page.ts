@@ -5,6 +5,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { accountByToken } from '../db/accounts.js';
+import { answerInteraction, visibleInteraction } from '../db/interactions.js';
 import { cancelJob, listJobs, stopJob } from '../db/jobs.js';
 import { ApiError } from '../errors.js';
 import type { ForgePrincipal } from '../forge/auth.js';
@@ -15,6 +16,7 @@ import { bodySource, readForm } from '../http/body.js';
 import type { Deps } from '../http/context.js';
 import { csrfToken, csrfValid } from './csrf.js';
 import { escape, page, safeLink, type Viewer } from './html.js';
+import { answerFromForm } from './interaction-forms.js';
 import { jobPage } from './job-page.js';
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS, sessionAccount } from './session.js';
 
@@ -62,15 +64,15 @@ export function webRoutes({ store, policy }: Deps): Hono<WebEnv> {
     return c.redirect(`/sign-in?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
   };
 
-  /** The signed-in viewer of a state-changing form whose CSRF token checks out. */
-  const formViewer = async (c: WebCtx): Promise<Viewer & { sessionId: string }> => {
+  /** The signed-in viewer of a state-changing form whose CSRF token checks out, and the form. */
+  const formViewer = async (c: WebCtx): Promise<Viewer & { sessionId: string; form: URLSearchParams }> => {
     const form = await readForm(bodySource(c));
     const viewer = viewerOf(c);
     if (!viewer) throw new ApiError(401, 'auth.missing_token', 'Sign in first.');
     if (!csrfValid(viewer.sessionId, form.get('csrf') ?? undefined)) {
       throw new ApiError(403, 'auth.forbidden', 'This form has expired: reload the page and try again.');
     }
-    return viewer;
+    return { ...viewer, form };
   };
 
   app.get('/sign-in', (c) => {
@@ -151,6 +153,31 @@ export function webRoutes({ store, policy }: Deps): Hono<WebEnv> {
     const jobId = c.req.param('jobId');
     stopJob(store, viewer.account.id, jobId);
     return c.redirect(`/jobs/${encodeURIComponent(jobId)}`, 303);
+  });
+
+  // The same answer the /v1 API takes; the first answer wins, a later one is told who won.
+  app.post('/interactions/:interactionId/answer', sameOrigin, async (c) => {
+    const viewer = await formViewer(c);
+    const interaction = visibleInteraction(store, viewer.account.id, c.req.param('interactionId'));
+    const back = `/jobs/${encodeURIComponent(interaction.jobId)}`;
+    try {
+      answerInteraction(store, viewer.account.id, interaction.id, {
+        answer: answerFromForm(interaction, viewer.form),
+        by: 'web',
+      });
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.code !== 'interaction.already_answered') throw error;
+      const by = (error.extra.details?.['by'] as string | undefined) ?? 'someone else';
+      return c.html(
+        page(
+          'Already answered',
+          `<p>This was already answered (by the ${escape(by)}). <a href="${back}">Back to the job</a>.</p>`,
+          { viewer },
+        ),
+        409,
+      );
+    }
+    return c.redirect(back, 303);
   });
 
   app.get('/forge/:owner/:repo/pull/:number', async (c) => {

@@ -65,7 +65,6 @@ export function attemptRoutes({ store }: Deps): Hono<AppEnv> {
     const interactionId = idParam(c, 'interactionId');
     const req = await readBody(c, answerRequestSchema);
     const interaction = answerInteraction(store, c.get('account').id, interactionId, req);
-    store.notifyControl(interaction.attemptId);
     return c.json({ interaction });
   });
 
