@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'api.unsupported_version'
   | 'auth.invalid_token'
   | 'lease.lost'
+  | 'attempt.refused'
   | 'job.invalid_payload'
   | 'job.unsupported_context'
   | 'job.cancelled'

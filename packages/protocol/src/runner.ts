@@ -31,9 +31,17 @@ export const timingsSchema = z.object({
 });
 export type Timings = z.infer<typeof timingsSchema>;
 
+/** What the server takes in one request; optional, so servers that do not say still work. */
+export const serverLimitsSchema = z.object({
+  /** Largest JSON request body, in bytes: the runner keeps each event batch below it. */
+  maxRequestBytes: z.number().int().positive(),
+});
+export type ServerLimits = z.infer<typeof serverLimitsSchema>;
+
 export const registerRunnerResponseSchema = z.object({
   runner: z.object({ id: idSchema, name: z.string(), accountId: idSchema }),
   workspaces: z.array(z.object({ id: idSchema, name: z.string() })),
   timings: timingsSchema,
+  limits: serverLimitsSchema.optional(),
 });
 export type RegisterRunnerResponse = z.infer<typeof registerRunnerResponseSchema>;

@@ -87,7 +87,12 @@ export interface CoordClient {
   claim(runnerId: string, request: ClaimRequest, signal?: AbortSignal): Promise<unknown>;
   renewLease(runnerId: string, attemptId: string, request: LeaseRenewRequest): Promise<LeaseRenewResponse>;
   /** Uploads a batch; resolves with the server's ack (highest contiguous seq it holds). */
-  uploadEvents(runnerId: string, attemptId: string, events: AttemptEvent[]): Promise<number>;
+  uploadEvents(
+    runnerId: string,
+    attemptId: string,
+    events: AttemptEvent[],
+    signal?: AbortSignal,
+  ): Promise<number>;
   getEvents(attemptId: string, after?: number, limit?: number): Promise<EventPage>;
   putInteraction(
     runnerId: string,
@@ -98,7 +103,12 @@ export interface CoordClient {
   getInteraction(attemptId: string, interactionId: string): Promise<InteractionView>;
   /** `won` is false when someone answered first; `answer` is then the winning answer. */
   answerInteraction(interactionId: string, request: AnswerRequest): Promise<AnswerOutcome>;
-  complete(runnerId: string, attemptId: string, request: CompleteRequest): Promise<CompleteResponse>;
+  complete(
+    runnerId: string,
+    attemptId: string,
+    request: CompleteRequest,
+    signal?: AbortSignal,
+  ): Promise<CompleteResponse>;
   uploadArtifact(runnerId: string, attemptId: string, path: string, bytes: Uint8Array): Promise<ArtifactView>;
   submitJob(workspaceId: string, submission: JobSubmission): Promise<JobView>;
   getJob(jobId: string): Promise<JobView>;
@@ -286,9 +296,15 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
         runnerId,
         retries: 1,
       }),
-    uploadEvents: async (runnerId, attemptId, events) =>
-      (await call('POST', routes.events(attemptId), { body: { events }, schema: eventAckSchema, runnerId }))
-        .ack,
+    uploadEvents: async (runnerId, attemptId, events, signal) =>
+      (
+        await call('POST', routes.events(attemptId), {
+          body: { events },
+          schema: eventAckSchema,
+          runnerId,
+          ...(signal ? { signal } : {}),
+        })
+      ).ack,
     getEvents: (attemptId, after = 0, limit = 1000) =>
       call('GET', routes.events(attemptId), { schema: eventPageSchema, query: { after, limit } }),
     putInteraction: async (runnerId, attemptId, interactionId, request) =>
@@ -317,11 +333,12 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
         throw error;
       }
     },
-    complete: (runnerId, attemptId, request) =>
+    complete: (runnerId, attemptId, request, signal) =>
       call('POST', routes.complete(attemptId), {
         body: completeRequestSchema.parse(request),
         schema: completeResponseSchema,
         runnerId,
+        ...(signal ? { signal } : {}),
       }),
     uploadArtifact: async (runnerId, attemptId, path, bytes) =>
       (

@@ -7,7 +7,12 @@ import { ApiError } from '../client/api-error.js';
 import type { CoordClient } from '../client/coord-client.js';
 import { CoordError, isCoordError } from '../errors.js';
 import { createFileEventSpool, createMemoryEventSpool, type EventSpool } from '../store/event-spool.js';
-import { createEventUploader, type EventUploaderOptions } from './event-uploader.js';
+import {
+  batchBytesFor,
+  createEventUploader,
+  DEFAULT_MAX_BATCH_BYTES,
+  type EventUploaderOptions,
+} from './event-uploader.js';
 import type { Clock } from './ports.js';
 
 /** A clock whose timers run only when the test advances it. */
@@ -50,7 +55,15 @@ async function until(condition: () => boolean, what = 'condition'): Promise<void
   }
 }
 
-type Behaviour = 'store' | 'fail' | 'store-then-fail' | 'lease-lost' | { storeOnly: number } | 'hold';
+type Behaviour =
+  'store' | 'fail' | 'store-then-fail' | 'lease-lost' | 'not-found' | { storeOnly: number } | 'hold';
+
+const refusal = (status: number, serverCode: string) =>
+  new ApiError(
+    { code: 'api.http_error', status, method: 'POST', path: '/v1/attempts/att-1/events', serverCode },
+    `refused with ${status}`,
+    { retryable: false },
+  );
 
 /**
  * The server's side of event uploads: it keeps what it receives by seq, ignores duplicates and
@@ -61,6 +74,10 @@ class FakeEventServer {
   readonly batches: number[][] = [];
   /** How each next call behaves; `store` once the script runs out. */
   script: Behaviour[] = [];
+  /** Like a server's body limit: a larger request is refused with 413 before anything else. */
+  maxBodyBytes = Number.POSITIVE_INFINITY;
+  /** Seqs refused with 413 however they are sent (an event the server can never take). */
+  refuseSeqs = new Set<number>();
   private holds: Array<() => void> = [];
 
   ack(): number {
@@ -87,12 +104,17 @@ class FakeEventServer {
     uploadEvents: async (_runnerId: string, _attemptId: string, events: AttemptEvent[]): Promise<number> => {
       this.batches.push(events.map((e) => e.seq));
       if (this.batches.length > 200) throw new Error('the uploader is looping');
+      if (Buffer.byteLength(JSON.stringify({ events })) > this.maxBodyBytes)
+        throw refusal(413, 'request.invalid');
+      if (events.some((e) => this.refuseSeqs.has(e.seq) && e.type !== 'job.log'))
+        throw refusal(413, 'request.invalid');
       const behaviour = this.script.shift() ?? 'store';
       const store = (list: AttemptEvent[]) => {
         for (const e of list) if (!this.held.has(e.seq)) this.held.set(e.seq, structuredClone(e));
       };
       if (behaviour === 'hold') await new Promise<void>((resolve) => this.holds.push(resolve));
       if (behaviour === 'fail') throw networkError();
+      if (behaviour === 'not-found') throw refusal(404, 'attempt.not_found');
       if (behaviour === 'lease-lost') {
         throw new ApiError(
           {
@@ -132,6 +154,7 @@ function setup(overrides: Partial<EventUploaderOptions> & { spool?: EventSpool }
   const spool = overrides.spool ?? createMemoryEventSpool();
   const errors: unknown[] = [];
   let leaseLost = 0;
+  const lostWith: unknown[] = [];
   const uploader = createEventUploader({
     client: server.client,
     spool,
@@ -141,16 +164,19 @@ function setup(overrides: Partial<EventUploaderOptions> & { spool?: EventSpool }
     intervalMs: 100,
     maxBatch: 3,
     onError: (error) => errors.push(error),
-    onLeaseLost: () => leaseLost++,
+    onLeaseLost: (error) => {
+      leaseLost++;
+      lostWith.push(error);
+    },
     ...overrides,
   });
-  const write = (count: number) => {
+  const write = (count: number, data: Record<string, unknown> = {}) => {
     for (let i = 0; i < count; i++) {
-      spool.append('att-1', { at: '2030-01-01T00:00:00.000Z', type: 'job.log', data: { i } });
+      spool.append('att-1', { at: '2030-01-01T00:00:00.000Z', type: 'job.agent', data: { i, ...data } });
       uploader.notify();
     }
   };
-  return { server, clock, spool, uploader, errors, write, leaseLost: () => leaseLost };
+  return { server, clock, spool, uploader, errors, write, leaseLost: () => leaseLost, lostWith };
 }
 
 /** Every event the uploader was given reached the server exactly once, with its own data. */
@@ -361,5 +387,102 @@ describe('createEventUploader', () => {
     await until(() => errors.length === 1, 'the failure');
     expect(leaseLost()).toBe(0);
     expect(uploader.acked).toBe(0);
+  });
+
+  it('caps each batch in bytes, so output that fills many events never makes one request too large', async () => {
+    const { server, spool, uploader, write, errors } = setup({ maxBatch: 500, maxBatchBytes: 10_000 });
+    // Like one huge output line: many events of a few KB each, far over the cap together.
+    write(40, { chunk: 'x'.repeat(2_000) });
+    await uploader.drain();
+    for (const batch of server.batches) expect(batch.length).toBeLessThanOrEqual(5);
+    expect(errors).toEqual([]);
+    expectAllHeld(server, spool, 40);
+  });
+
+  it('halves a batch the server refuses as too large instead of resending it, and loses nothing', async () => {
+    const { server, spool, uploader, write } = setup({ maxBatch: 500, maxBatchBytes: 1_000_000 });
+    server.maxBodyBytes = 9_000;
+    write(16, { chunk: 'x'.repeat(1_000) });
+    await uploader.drain();
+    expectAllHeld(server, spool, 16);
+    // No request was sent twice as it was refused.
+    const refused = server.batches.filter((b) => b.length > 8);
+    expect(new Set(refused.map((b) => b.join()))).toHaveProperty('size', refused.length);
+    expect(server.batches.length).toBeLessThan(12);
+  });
+
+  it('replaces an event the server refuses even alone by a note saying so, and goes on', async () => {
+    const { server, spool, uploader, write, errors, leaseLost } = setup({ maxBatch: 4 });
+    server.refuseSeqs.add(3);
+    write(6);
+    await uploader.drain();
+    expect(server.ack()).toBe(6);
+    const note = server.held.get(3)!;
+    expect(note.type).toBe('job.log');
+    expect(String(note.data['message'])).toMatch(/refused event 3 \(job\.agent.*cut it/);
+    expect(server.held.get(4)!.data).toEqual({ i: 3 });
+    expect(spool.lastSeq('att-1')).toBe(6);
+    expect(leaseLost()).toBe(0);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(server.batches.length).toBeLessThanOrEqual(8);
+  });
+
+  it('gives the attempt up when even the note is refused, instead of retrying forever', async () => {
+    const { server, clock, uploader, write, leaseLost, lostWith } = setup({
+      client: {
+        uploadEvents: (_r: string, _a: string, events: AttemptEvent[]) => {
+          server.batches.push(events.map((e) => e.seq));
+          return Promise.reject(refusal(400, 'request.invalid'));
+        },
+      } as unknown as CoordClient,
+    });
+    write(2);
+    await expect(uploader.drain()).rejects.toMatchObject({ code: 'attempt.refused' });
+    expect(leaseLost()).toBe(1);
+    expect(lostWith[0]).toMatchObject({ code: 'attempt.refused' });
+    clock.advance(600_000);
+    await until(() => true);
+    // [1,2] halved to [1], then [1]'s note: three requests and no more.
+    expect(server.batches).toEqual([[1, 2], [1], [1]]);
+  });
+
+  it('ends the attempt on 404 (the server no longer knows it), as on a lost lease', async () => {
+    const { server, clock, uploader, write, leaseLost } = setup();
+    server.script = ['not-found'];
+    write(2);
+    await expect(uploader.drain()).rejects.toMatchObject({ status: 404 });
+    expect(leaseLost()).toBe(1);
+    clock.advance(600_000);
+    await until(() => true);
+    expect(server.batches).toEqual([[1, 2]]);
+  });
+
+  it('stop() aborts the upload in flight and reports nothing about it', async () => {
+    let signal: AbortSignal | undefined;
+    const { uploader, write, errors } = setup({
+      client: {
+        uploadEvents: (_r: string, _a: string, _e: AttemptEvent[], s?: AbortSignal) => {
+          signal = s;
+          return new Promise((_resolve, reject) =>
+            s?.addEventListener('abort', () => reject(networkError())),
+          );
+        },
+      } as unknown as CoordClient,
+    });
+    write(3);
+    await until(() => signal !== undefined, 'the upload to start');
+    uploader.stop();
+    expect(signal!.aborted).toBe(true);
+    await until(() => true);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('batchBytesFor', () => {
+  it('stays below what the server says it takes, and uses the default otherwise', () => {
+    expect(batchBytesFor(undefined, undefined)).toBe(DEFAULT_MAX_BATCH_BYTES);
+    expect(batchBytesFor(4_000_000, undefined)).toBe(4_000_000);
+    expect(batchBytesFor(undefined, { maxRequestBytes: 1_000_000 })).toBeLessThan(1_000_000);
+    expect(batchBytesFor(100_000, { maxRequestBytes: 16 * 1024 * 1024 })).toBe(100_000);
   });
 });

@@ -1,8 +1,24 @@
-import { MAX_EVENTS_PER_BATCH } from '@coord/runner-protocol';
+import { MAX_EVENTS_PER_BATCH, type AttemptEvent, type ServerLimits } from '@coord/runner-protocol';
 import type { CoordClient } from '../client/coord-client.js';
-import { CoordError, isCoordError } from '../errors.js';
-import type { EventSpool } from '../store/event-spool.js';
+import { CoordError, toErrorPayload } from '../errors.js';
+import { eventLineBytes, type EventSpool } from '../store/event-spool.js';
 import type { Clock } from './ports.js';
+import { classifyRefusal } from './refusal.js';
+
+/**
+ * Default cap on one upload's serialized events: well below the 16 MiB a server takes in one
+ * body, and above the largest single event (MAX_EVENT_BYTES), so one event always fits.
+ */
+export const DEFAULT_MAX_BATCH_BYTES = 2 * 1024 * 1024;
+
+/**
+ * The byte cap for one batch: the configured one (or the default), and below what the server says
+ * it takes (with room for the request's envelope).
+ */
+export function batchBytesFor(configured: number | undefined, limits: ServerLimits | undefined): number {
+  const cap = configured ?? DEFAULT_MAX_BATCH_BYTES;
+  return limits ? Math.max(1, Math.min(cap, limits.maxRequestBytes - 1024)) : cap;
+}
 
 export interface EventUploaderOptions {
   client: CoordClient;
@@ -14,10 +30,15 @@ export interface EventUploaderOptions {
   intervalMs: number;
   /** Send at once when this many events wait (default 500). */
   maxBatch: number;
-  /** Told about upload failures (the uploader keeps retrying; nothing is dropped). */
+  /** At most this many bytes of serialized events per request (default DEFAULT_MAX_BATCH_BYTES). */
+  maxBatchBytes?: number;
+  /** Told about upload failures (the uploader keeps retrying transient ones; nothing is dropped). */
   onError: (error: unknown) => void;
-  /** Told when the server says the lease is gone: stop sending for this attempt. */
-  onLeaseLost: () => void;
+  /**
+   * Told when the server says the attempt is no longer this runner's (lease lost, attempt gone) or
+   * refuses its events for good: nothing more is sent for this attempt.
+   */
+  onLeaseLost: (error: unknown) => void;
 }
 
 /**
@@ -36,6 +57,11 @@ export interface EventUploader {
 export function createEventUploader(options: EventUploaderOptions): EventUploader {
   const { client, spool, runnerId, attemptId, clock } = options;
   const maxBatch = Math.min(options.maxBatch, MAX_EVENTS_PER_BATCH);
+  const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+  /** Halved while the server refuses batches as too large, grown back after each success. */
+  let batchBytes = maxBatchBytes;
+  /** Events the server refused even alone, by seq: a note saying so is sent in their place. */
+  const replaced = new Map<number, AttemptEvent>();
   let acked = 0;
   let timer: unknown = null;
   /**
@@ -44,7 +70,9 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
    */
   let sending = false;
   let stopped = false;
-  /** The server's lease.lost error, once it came: later drains reject with it too. */
+  /** Aborts the request in flight on stop(), so a stopped runner is not kept up by it. */
+  const abort = new AbortController();
+  /** The server's refusal (lease lost, attempt gone), once it came: later drains reject with it too. */
   let leaseLost: unknown = null;
   let failures = 0;
   let waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
@@ -64,7 +92,9 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
     sending = true;
     try {
       while (!stopped && pending() > 0) {
-        const batch = spool.read(attemptId, acked, maxBatch);
+        const batch = spool
+          .read(attemptId, acked, maxBatch, batchBytes)
+          .map((event) => replaced.get(event.seq) ?? event);
         if (batch[0]?.seq !== acked + 1) {
           // The server holds less than it once acknowledged, and the spool no longer has the rest:
           // back off and say so, rather than resend the same batch in a tight loop.
@@ -74,17 +104,33 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
             { retryable: true },
           );
         }
-        const ack = await client.uploadEvents(runnerId, attemptId, batch);
+        let ack: number;
+        try {
+          ack = await client.uploadEvents(runnerId, attemptId, batch, abort.signal);
+        } catch (error) {
+          if (classifyRefusal(error) !== 'split') throw error;
+          // Refused as too large or invalid: never the same request again. Send half, down to one
+          // event; an event refused alone is replaced by a note; a refused note ends the attempt.
+          options.onError(error);
+          const first = batch[0];
+          if (batch.length > 1) batchBytes = Math.max(1, Math.floor(batchLineBytes(batch) / 2));
+          else if (!replaced.has(first.seq)) replaced.set(first.seq, refusedNote(first, error));
+          else throw refusedForGood(attemptId, error);
+          continue;
+        }
         // The server's ack is the truth: it may be below what we sent (a gap) or above (a retry).
         acked = Math.min(ack, spool.lastSeq(attemptId));
         spool.release(attemptId, acked);
+        batchBytes = Math.min(maxBatchBytes, batchBytes * 2);
         failures = 0;
       }
     } catch (error) {
-      if (isCoordError(error) && error.code === 'lease.lost') {
+      // Aborted by stop(): what is not acked stays in the spool for the next start.
+      if (stopped) return;
+      if (classifyRefusal(error) === 'gone') {
         leaseLost = error;
         stopped = true;
-        options.onLeaseLost();
+        options.onLeaseLost(error);
         settle(error);
         return;
       }
@@ -127,10 +173,38 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
     },
     stop() {
       stopped = true;
+      abort.abort();
       if (timer !== null) clock.clearTimeout(timer);
       timer = null;
     },
   };
+}
+
+function batchLineBytes(batch: AttemptEvent[]): number {
+  return batch.reduce((sum, event) => sum + eventLineBytes(event), 0);
+}
+
+/** Stands in for an event the server refused even on its own, so the log goes on without it. */
+function refusedNote(event: AttemptEvent, error: unknown): AttemptEvent {
+  const { message } = toErrorPayload(error);
+  return {
+    seq: event.seq,
+    at: event.at,
+    type: 'job.log',
+    data: {
+      level: 'warn',
+      message: `The server refused event ${event.seq} (${event.type}, ${eventLineBytes(event)} bytes), so the runner cut it: ${message.slice(0, 500)}`,
+    },
+  };
+}
+
+/** Even the note was refused: nothing this runner sends for the attempt can be taken. */
+function refusedForGood(attemptId: string, error: unknown): CoordError {
+  return new CoordError(
+    'attempt.refused',
+    `The server refuses every event of attempt ${attemptId}, even a short note (${toErrorPayload(error).message.slice(0, 500)}): the runner stops sending for it`,
+    { cause: error },
+  );
 }
 
 /** Exponential backoff with full jitter, capped at 30 s; the first retry comes soon. */

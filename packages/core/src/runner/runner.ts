@@ -20,7 +20,9 @@ import { fitEventData } from '../events/fit-event.js';
 import { attemptMachine, type Publication } from '../machine/attempt-machine.js';
 import type { EventSpool, SpooledAttempt } from '../store/event-spool.js';
 import { parseAssignment } from './assignment.js';
-import { createEventUploader, type EventUploader } from './event-uploader.js';
+import { batchBytesFor, createEventUploader, type EventUploader } from './event-uploader.js';
+import { classifyRefusal } from './refusal.js';
+import { delay, graceAfterStop } from './stop-grace.js';
 import {
   systemClock,
   type AgentPort,
@@ -55,9 +57,19 @@ export interface RunnerOptions {
   clock?: Clock;
   /** Overrides of the server's timings (tests, benchmarks). */
   timings?: Partial<Timings>;
-  eventBatch?: { intervalMs?: number; maxEvents?: number };
+  /**
+   * Upload batching. `maxBytes` caps one request's serialized events (default 2 MiB, and below the
+   * limit the server advertises at registration).
+   */
+  eventBatch?: { intervalMs?: number; maxEvents?: number; maxBytes?: number };
   /** Graceful stop: how long the agent may take to finish before it is terminated (default 10 s). */
   stopGraceMs?: number;
+  /**
+   * Once stopping, how long the runner keeps trying to deliver events and reports the server does
+   * not take (an outage, a refusal); then it stops anyway and they stay in the spool for the next
+   * start (default 10 s).
+   */
+  deliveryGraceMs?: number;
   /** Unanswered questions and approvals fall back to deny after this long (default 30 min). */
   interactionTimeoutMs?: number;
   /**
@@ -134,6 +146,8 @@ export function createRunner(options: RunnerOptions): Runner {
   const interactionTimeoutMs = options.interactionTimeoutMs ?? 30 * 60_000;
   const batchInterval = options.eventBatch?.intervalMs ?? 250;
   const batchMax = options.eventBatch?.maxEvents ?? 500;
+  let batchBytes = batchBytesFor(options.eventBatch?.maxBytes, undefined);
+  const deliveryGraceMs = options.deliveryGraceMs ?? 10_000;
   const disabled = new Set(options.disabledAgents ?? []);
 
   const subject = new Subject<RunnerEvent>();
@@ -347,8 +361,9 @@ export function createRunner(options: RunnerOptions): Runner {
         clock,
         intervalMs: batchInterval,
         maxBatch: batchMax,
+        maxBatchBytes: batchBytes,
         onError: (error) => reportError(error),
-        onLeaseLost: () => onLeaseLost(record),
+        onLeaseLost: (error) => onLeaseLost(record, error),
       }),
     };
     active.set(attempt.id, record);
@@ -526,7 +541,7 @@ export function createRunner(options: RunnerOptions): Runner {
             error: finish.error,
           });
           record.reported = true;
-          await deliverCompletion(record, {
+          const delivered = await deliverCompletion(record, {
             outcome: finish.outcome,
             summary,
             pullRequest: publication?.pullRequest ?? null,
@@ -538,6 +553,12 @@ export function createRunner(options: RunnerOptions): Runner {
               ? { code: finish.error.code, message: finish.error.message, retryable: finish.error.retryable }
               : null,
           });
+          if (delivered === 'left')
+            emitJob(record, {
+              type: 'job.log',
+              level: 'warn',
+              message: `The server did not take this attempt's report within ${deliveryGraceMs} ms of the stop: it stays in the spool and is sent at the next start.`,
+            });
           await releaseWorkDir(record, finish.outcome);
         }),
       },
@@ -583,9 +604,19 @@ export function createRunner(options: RunnerOptions): Runner {
       clock,
       intervalMs: batchInterval,
       maxBatch: batchMax,
+      maxBatchBytes: batchBytes,
       onError: reportError,
-      onLeaseLost: () => (holder.leaseLost = true),
+      onLeaseLost: (error) => {
+        holder.leaseLost = true;
+        refused(error);
+      },
     });
+    // A permanent refusal finishes the attempt here, and people are told why (once).
+    let told = false;
+    const refused = (error: unknown) => {
+      if (!told) reportError(refusedAttempt(attemptId, error));
+      told = true;
+    };
     try {
       const lastSeq = spool.lastSeq(attemptId);
       const last = lastSeq > 0 ? spool.read(attemptId, lastSeq - 1, 1)[0] : undefined;
@@ -627,7 +658,7 @@ export function createRunner(options: RunnerOptions): Runner {
           lastSeq: spool.lastSeq(attemptId),
           error: error ? { code: error.code, message: error.message, retryable: error.retryable } : null,
         },
-        { untilStopping: true },
+        { untilStopping: true, onGone: refused },
       );
     } finally {
       holder.uploader.stop();
@@ -637,39 +668,61 @@ export function createRunner(options: RunnerOptions): Runner {
   /**
    * Uploads the attempt's last events and its completion, retrying transient failures for as long
    * as the lease holds (renewals go on meanwhile): a finished job must not be lost to an outage and
-   * run again. Ends quietly when the lease is lost; a refusal (4xx) is reported and thrown.
+   * run again. Ends quietly when the lease is lost (`gone`); a refusal (4xx) is reported and thrown,
+   * or handed to `onGone` (recovery finishes the attempt locally and says why).
+   * Once the runner stops, it tries for `deliveryGraceMs` more (a recovered attempt: not at all),
+   * then leaves the rest in the spool for the next start (`left`).
    */
   async function deliverCompletion(
     record: { attemptId: string; uploader: EventUploader; leaseLost: boolean },
     request: CompleteRequest,
-    options: { untilStopping?: boolean } = {},
-  ): Promise<void> {
-    for (let failures = 0; !record.leaseLost;) {
-      // A recovered attempt is left for the next start rather than keeping a stopping runner up.
-      if (options.untilStopping && stopping) return;
-      try {
-        // A stop cuts a recovered attempt's wait for the network short (see `untilStopping`).
-        await (options.untilStopping
-          ? Promise.race([record.uploader.drain(), stopped])
-          : record.uploader.drain());
-        if (options.untilStopping && stopping) return;
-        await client.complete(runnerId!, record.attemptId, request);
-        spool.finish(record.attemptId);
-        return;
-      } catch (error) {
-        if (isCoordError(error) && error.code === 'lease.lost') break;
-        reportError(error);
-        if (!isCoordError(error) || !error.retryable) {
-          // Refused for good: trying again at the next start would only be refused again.
+    options: { untilStopping?: boolean; onGone?: (error: unknown) => void } = {},
+  ): Promise<'delivered' | 'gone' | 'left'> {
+    const grace = graceAfterStop(stopped, clock, options.untilStopping ? 0 : deliveryGraceMs);
+    const abort = new AbortController();
+    const cut = grace.expired.then(() => {
+      abort.abort();
+      return CUT;
+    });
+    try {
+      for (let failures = 0; !record.leaseLost;) {
+        try {
+          if ((await Promise.race([record.uploader.drain(), cut])) === CUT) return 'left';
+          const completed = client.complete(runnerId!, record.attemptId, request, abort.signal);
+          if ((await Promise.race([completed, cut])) === CUT) return 'left';
           spool.finish(record.attemptId);
-          throw error;
+          return 'delivered';
+        } catch (error) {
+          if (record.leaseLost) break;
+          if (classifyRefusal(error) === 'gone') {
+            // The attempt is no longer ours: nothing more is owed for it.
+            if (options.onGone) options.onGone(error);
+            else if (!isCoordError(error) || error.code !== 'lease.lost') reportError(error);
+            break;
+          }
+          if (!isCoordError(error) || !error.retryable) {
+            // Refused for good: trying again at the next start would only be refused again.
+            spool.finish(record.attemptId);
+            if (!options.onGone) {
+              reportError(error);
+              throw error;
+            }
+            options.onGone(error);
+            return 'gone';
+          }
+          reportError(error);
+          failures += 1;
+          const wait = delay(clock, backoffMs(failures));
+          const waited = await Promise.race([wait.expired, cut]);
+          wait.cancel();
+          if (waited === CUT) return 'left';
         }
-        failures += 1;
-        // Not cut short by stop(): a stopping runner still owes the server this report.
-        await new Promise<void>((resolve) => clock.setTimeout(() => resolve(), backoffMs(failures)));
       }
+      spool.finish(record.attemptId);
+      return 'gone';
+    } finally {
+      grace.cancel();
     }
-    spool.finish(record.attemptId);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -746,8 +799,8 @@ export function createRunner(options: RunnerOptions): Runner {
         else resolveInteraction(control.interactionId, control.answer, 'web');
       }
     } catch (error) {
-      if (isCoordError(error) && error.code === 'lease.lost') {
-        onLeaseLost(record);
+      if (classifyRefusal(error) === 'gone') {
+        onLeaseLost(record, error);
         return;
       }
       reportError(error);
@@ -763,12 +816,16 @@ export function createRunner(options: RunnerOptions): Runner {
     }
   }
 
-  function onLeaseLost(record: AttemptRecord): void {
+  /** The attempt is no longer this runner's (lease lost, or the server refuses it for good). */
+  function onLeaseLost(record: AttemptRecord, error?: unknown): void {
     if (record.leaseLost) return;
+    const refused = error !== undefined && (!isCoordError(error) || error.code !== 'lease.lost');
     emitJob(record, {
       type: 'job.log',
       level: 'warn',
-      message: 'The server gave this attempt to someone else (lease lost); stopping it without reporting.',
+      message: refused
+        ? `The server refuses this attempt (${toErrorPayload(error).message}); stopping it without reporting.`
+        : 'The server gave this attempt to someone else (lease lost); stopping it without reporting.',
     });
     record.leaseLost = true;
     try {
@@ -836,6 +893,7 @@ export function createRunner(options: RunnerOptions): Runner {
       }
       runnerId = registration.runner.id;
       timings = { ...registration.timings, ...options.timings };
+      batchBytes = batchBytesFor(options.eventBatch?.maxBytes, registration.limits);
       setStatus('idle');
       // Attempts a crashed run left unreported go first: their jobs are requeued before we claim.
       loop = recoverUnfinished().then(claimLoop).catch(reportError);
@@ -856,6 +914,18 @@ export function createRunner(options: RunnerOptions): Runner {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** What a delivery wait yields when the stop grace ran out first. */
+const CUT = Symbol('cut');
+
+/** Why a recovered attempt was finished locally, for the runner.error people see. */
+function refusedAttempt(attemptId: string, cause: unknown): CoordError {
+  return new CoordError(
+    'attempt.refused',
+    `The server refuses attempt ${attemptId} left by an earlier run (${toErrorPayload(cause).message}): it is finished here and its report is dropped.`,
+    { cause },
+  );
+}
 
 /** Waits for a promise, but no longer than `ms`. */
 function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isCoordError } from '../errors.js';
-import { createFileEventSpool, createMemoryEventSpool } from './event-spool.js';
+import { createFileEventSpool, createMemoryEventSpool, eventLineBytes } from './event-spool.js';
 
 let dir: string;
 beforeEach(() => {
@@ -193,5 +193,21 @@ describe('createMemoryEventSpool', () => {
     expect(spool.read('a', 2, 10).map((e) => e.seq)).toEqual([3]);
     expect(spool.read('a', 0, 2).map((e) => e.seq)).toEqual([1, 2]);
     expect(spool.lastSeq('b')).toBe(0);
+  });
+});
+
+describe('read with a byte cap', () => {
+  it.each([
+    ['file', () => createFileEventSpool(dir)],
+    ['memory', () => createMemoryEventSpool()],
+  ])('%s: returns no more than maxBytes of lines, and always one event', (_name, make) => {
+    const spool = make();
+    const big = (n: number) => ({ ...event(n), data: { n, chunk: 'x'.repeat(1_000) } });
+    for (let n = 1; n <= 10; n++) spool.append('att-1', big(n));
+    const one = eventLineBytes(spool.read('att-1', 0, 1)[0]!);
+    expect(spool.read('att-1', 0, 10, one * 3).map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(spool.read('att-1', 0, 10, one * 3 - 1).map((e) => e.seq)).toEqual([1, 2]);
+    expect(spool.read('att-1', 4, 10, 10).map((e) => e.seq)).toEqual([5]);
+    expect(spool.read('att-1', 0, 2, Number.POSITIVE_INFINITY).map((e) => e.seq)).toEqual([1, 2]);
   });
 });

@@ -23,8 +23,11 @@ import { CoordError } from '../errors.js';
 export interface EventSpool {
   /** Assigns the next seq, writes the event durably, and returns it. */
   append(attemptId: string, event: Omit<AttemptEvent, 'seq'>): AttemptEvent;
-  /** Events with seq > afterSeq, in order, at most `limit`. */
-  read(attemptId: string, afterSeq: number, limit: number): AttemptEvent[];
+  /**
+   * Events with seq > afterSeq, in order, at most `limit`, and (when `maxBytes` is given) no more
+   * than `maxBytes` of NDJSON lines: always at least one event if there is one.
+   */
+  read(attemptId: string, afterSeq: number, limit: number, maxBytes?: number): AttemptEvent[];
   lastSeq(attemptId: string): number;
   /** Tells the spool the server holds everything up to `ackedSeq` (it may free memory). */
   release(attemptId: string, ackedSeq: number): void;
@@ -61,7 +64,16 @@ export function createMemoryEventSpool(): EventSpool {
       events.push(full);
       return full;
     },
-    read: (attemptId, afterSeq, limit) => eventsOf(attemptId).slice(Math.max(0, afterSeq), afterSeq + limit),
+    read(attemptId, afterSeq, limit, maxBytes = Number.POSITIVE_INFINITY) {
+      const out: AttemptEvent[] = [];
+      let bytes = 0;
+      for (const event of eventsOf(attemptId).slice(Math.max(0, afterSeq), afterSeq + limit)) {
+        bytes += eventLineBytes(event);
+        if (out.length > 0 && bytes > maxBytes) break;
+        out.push(event);
+      }
+      return out;
+    },
     lastSeq: (attemptId) => eventsOf(attemptId).length,
     release: () => undefined,
     begin: (attempt) => void open.set(attempt.attemptId, attempt),
@@ -176,11 +188,13 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
       starts.push(starts[starts.length - 1]! + line.length);
       return full;
     },
-    read(attemptId, afterSeq, limit) {
+    read(attemptId, afterSeq, limit, maxBytes = Number.POSITIVE_INFINITY) {
       const { starts } = load(attemptId);
       const last = starts.length - 1;
       const from = Math.max(0, afterSeq);
-      const to = Math.min(last, from + limit);
+      let to = Math.min(last, from + limit);
+      // The line offsets say how big each event is without reading it.
+      while (to > from + 1 && starts[to]! - starts[from]! > maxBytes) to -= 1;
       if (to <= from) return [];
       const text = readRange(attemptId, starts[from]!, starts[to]!).toString('utf8');
       return text
@@ -227,6 +241,11 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
       return out;
     },
   };
+}
+
+/** The size of an event as one NDJSON line (its newline stands for the comma in a batch). */
+export function eventLineBytes(event: AttemptEvent): number {
+  return Buffer.byteLength(JSON.stringify(event)) + 1;
 }
 
 function safeSegment(id: string): string {
