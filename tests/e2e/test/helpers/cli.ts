@@ -61,10 +61,14 @@ export async function eventually<T>(
   }
 }
 
-/** Starts the CLI in the background, keeping what it prints readable while it runs. */
+/**
+ * Starts the CLI in the background, keeping what it prints readable while it runs (only the last
+ * `keepChars` of it, for jobs that print a lot).
+ */
 export function startCli(
   args: string[],
   env: Record<string, string>,
+  options: { keepChars?: number } = {},
 ): { child: ResultPromise; output: () => string } {
   const child = execa(process.execPath, [CLI_BIN, ...args], {
     env,
@@ -74,7 +78,11 @@ export function startCli(
     stdin: 'ignore',
   }) as unknown as ResultPromise;
   let printed = '';
-  child.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  const keep = options.keepChars ?? Number.POSITIVE_INFINITY;
+  child.stdout!.on('data', (chunk: Buffer) => {
+    printed += chunk.toString();
+    if (printed.length > keep) printed = printed.slice(-keep);
+  });
   return { child, output: () => printed };
 }
 
