@@ -11,6 +11,7 @@ import {
 } from '@coord/runner-core';
 import { createRepositoryWorkspaces } from '@coord/runner-git';
 import type { Platform } from '@coord/runner-protocol';
+import { secretsFromEnv } from './runner-secrets.js';
 import { loadMachineId } from './state-dir.js';
 import { CLI_VERSION } from './version.js';
 
@@ -59,5 +60,6 @@ export function composeRunner(options: ComposeOptions): Runner {
     spool: createFileEventSpool(join(options.stateDir, 'attempts')),
     ...(options.timings ? { timings: options.timings } : {}),
     keepWorkTrees: options.keepWorkTrees ?? false,
+    secrets: secretsFromEnv(process.env),
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CoordError, isCoordError, redactSecrets, registerSecret, toErrorPayload } from './errors.js';
+import { redactJson } from './redact.js';
 
 describe('redactSecrets', () => {
   it('hides a registered secret wherever it appears', () => {
@@ -130,5 +131,41 @@ describe('CoordError and toErrorPayload', () => {
       retryable: false,
     });
     expect(toErrorPayload(undefined).code).toBe('runner.internal');
+  });
+});
+
+describe('redactSecrets: the token formats it knows', () => {
+  it.each([
+    'ghu_0123456789abcdefABCDEF0123456789abcd',
+    'ghr_0123456789abcdefABCDEF0123456789abcd',
+    'ghs_0123456789abcdefABCDEF0123456789abcd',
+    'AIzaSyA1234567890abcdefghijklmnopqrstuv',
+    'xoxb-1234567890-abcdefghijkl',
+    'AKIAIOSFODNN7ABCDEFG',
+    `coord_${'Ab0-_'.repeat(9)}ab`,
+    `coordfa_${'Ab0-_'.repeat(9)}ab`,
+  ])('hides %s', (token) => {
+    const out = redactSecrets(`x ${token} y`);
+    expect(out).not.toContain(token);
+    expect(out).toMatch(/^x \S*\*\*\* y$/);
+  });
+
+  it('leaves words that merely start like a token alone', () => {
+    const text = 'coord_runner and task-scheduler and AIza short and xoxb-1';
+    expect(redactSecrets(text)).toBe(text);
+  });
+});
+
+describe('redactJson', () => {
+  it('redacts every string of an event payload, deep, and leaves other values alone', () => {
+    const token = `ghp_${'z'.repeat(36)}`;
+    const data = {
+      event: { type: 'tool.started', input: { command: ['echo', token], n: 3, ok: true, none: null } },
+      note: `said ${token}`,
+    };
+    expect(redactJson(data)).toEqual({
+      event: { type: 'tool.started', input: { command: ['echo', 'ghp_***'], n: 3, ok: true, none: null } },
+      note: 'said ghp_***',
+    });
   });
 });

@@ -1,3 +1,5 @@
+import { redactJson, redactSecrets } from './redact.js';
+
 /**
  * One error type for the whole runner. Consumers match on `code` (a stable contract), never on
  * messages. Errors cross Electron IPC and NDJSON as `ErrorPayload`, so the brand is a property,
@@ -60,20 +62,8 @@ export class CoordError extends Error {
     super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryable = options.retryable ?? false;
-    this.details = options.details === undefined ? undefined : redactDeep(options.details);
+    this.details = options.details === undefined ? undefined : redactJson(options.details);
   }
-}
-
-/** Redacts every string in plain JSON data (details come from servers, which may echo a token). */
-function redactDeep<T>(value: T): T {
-  if (typeof value === 'string') return redactSecrets(value) as T;
-  if (Array.isArray(value)) return value.map((item: unknown) => redactDeep(item)) as T;
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [redactSecrets(k), redactDeep(v)]),
-    ) as T;
-  }
-  return value;
 }
 
 export function isCoordError(value: unknown): value is CoordError {
@@ -94,28 +84,5 @@ export function toErrorPayload(error: unknown): ErrorPayload {
   return { code: 'runner.internal', message: redactSecrets(message), retryable: false };
 }
 
-const registeredSecrets = new Set<string>();
-
-/**
- * Registers a secret (a token) so that every CoordError message and every redacted string hides
- * it. Called wherever a secret enters the process: the client's token, minted forge tokens.
- */
-export function registerSecret(secret: string | null | undefined): void {
-  if (secret && secret.length >= 6) registeredSecrets.add(secret);
-}
-
-const secretPatterns: RegExp[] = [
-  /(authorization:\s*(?:bearer|token|basic)\s+)[^\s"']+/gi,
-  /(bearer\s+)[A-Za-z0-9._~+/=-]{6,}/gi,
-  // Keeps the `@` so the URL still reads as one: `https://***@host/path`.
-  /(https?:\/\/)[^/\s:@]+(?::[^/\s@]*)?(?=@)/gi,
-  /\b(ghp_|gho_|ghs_|github_pat_|sk-ant-|sk-)[A-Za-z0-9_-]{8,}/g,
-];
-
-/** Hides registered secrets and anything shaped like a credential. */
-export function redactSecrets(text: string): string {
-  let out = text;
-  for (const secret of registeredSecrets) out = out.split(secret).join('***');
-  for (const pattern of secretPatterns) out = out.replace(pattern, (_m, prefix: string) => `${prefix}***`);
-  return out;
-}
+// One redactor for errors and events alike (redact.ts); re-exported where it always was.
+export { redactSecrets, registerSecret } from './redact.js';

@@ -8,6 +8,7 @@ export {
   type ErrorPayload,
 } from './errors.js';
 export { defaultRetryPolicy, retryTransient, type RetryOptions, type RetryPolicy } from './retry.js';
+export { containsRegisteredSecret, redactJson } from './redact.js';
 export type { AgentEvent, AgentEventType, ToolKind } from './agents/agent-event.js';
 export type {
   AttemptState,

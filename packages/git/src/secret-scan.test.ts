@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { registerSecret } from '@coord/runner-core';
 import { describe, expect, it } from 'vitest';
 import { scanDiffForSecrets } from './secret-scan.js';
 
@@ -67,5 +69,14 @@ describe('scanDiffForSecrets', () => {
       '+-----BEGIN EC PRIVATE KEY-----',
     ].join('\n');
     expect(scanDiffForSecrets(text)).toEqual([{ file: 'naïve file.txt', line: 20, kind: 'private key' }]);
+  });
+
+  it("blocks the runner's own secrets, whatever their shape (its Coord token read by the agent)", () => {
+    const token = `plain${randomBytes(16).toString('hex')}`;
+    expect(scanDiffForSecrets(diff('leak.txt', [token]))).toEqual([]);
+    registerSecret(token);
+    expect(scanDiffForSecrets(diff('leak.txt', ['ok', `token=${token}`]))).toEqual([
+      { file: 'leak.txt', line: 2, kind: "one of the runner's own secrets" },
+    ]);
   });
 });

@@ -1,3 +1,5 @@
+import { containsRegisteredSecret } from '@coord/runner-core';
+
 export interface SecretFinding {
   /** The file as git names it in the diff. */
   file: string;
@@ -28,8 +30,10 @@ const placeholder = /EXAMPLE/;
 
 /**
  * Finds secrets in the lines a unified diff adds. `extraSecrets` are exact strings (the forge token)
- * that must never be committed whatever their shape. Only positions and kinds are returned, so that
- * a finding can be reported without repeating the secret.
+ * that must never be committed whatever their shape; so are the runner's own secrets, registered
+ * with core (its Coord token, the agents' API keys), which an agent running as the same user could
+ * have read. Only positions and kinds are returned, so that a finding can be reported without
+ * repeating the secret.
  */
 export function scanDiffForSecrets(diff: string, extraSecrets: readonly string[] = []): SecretFinding[] {
   const findings: SecretFinding[] = [];
@@ -64,6 +68,7 @@ export function scanDiffForSecrets(diff: string, extraSecrets: readonly string[]
 
 function classify(text: string, extraSecrets: readonly string[]): string | null {
   if (extraSecrets.some((secret) => secret.length >= 6 && text.includes(secret))) return 'forge token';
+  if (containsRegisteredSecret(text)) return "one of the runner's own secrets";
   for (const rule of rules) {
     const match = rule.pattern.exec(text);
     if (match && !placeholder.test(match[0])) return rule.kind;

@@ -13,8 +13,10 @@ import type {
 import { Subject, type Observable } from 'rxjs';
 import { createActor, fromPromise, type Actor, type SnapshotFrom } from 'xstate';
 import type { AgentEvent } from '../agents/agent-event.js';
+import { createSecretSafeChunker, type SecretSafeChunker } from '../agents/secret-safe-chunks.js';
 import type { AnswerOutcome, CoordClient } from '../client/coord-client.js';
-import { CoordError, isCoordError, toErrorPayload, type ErrorPayload } from '../errors.js';
+import { CoordError, isCoordError, registerSecret, toErrorPayload, type ErrorPayload } from '../errors.js';
+import { redactJson } from '../redact.js';
 import type { AttemptState, JobEvent, RunnerEvent, RunnerStatus } from '../events/runner-event.js';
 import { fitEventData } from '../events/fit-event.js';
 import { attemptMachine, type Publication } from '../machine/attempt-machine.js';
@@ -77,6 +79,11 @@ export interface RunnerOptions {
    * (succeeded, no changes, cancelled); failed and stopped ones are kept for inspection and retries.
    */
   keepWorkTrees?: boolean;
+  /**
+   * Secrets the runner holds besides its Coord token and forge tokens (which register themselves):
+   * the agents' API keys. They are redacted from every event and block a push that adds them.
+   */
+  secrets?: readonly string[];
 }
 
 export interface ActiveAttemptView {
@@ -123,6 +130,8 @@ interface AttemptRecord {
   prepared: PreparedWorkspace | null;
   workDir: string | null;
   agentRun: AgentRun | null;
+  /** Re-cuts streamed agent output so no secret is split across two events (redaction needs it). */
+  chunker: SecretSafeChunker;
   leaseTimer: unknown;
   /** A renewal is in flight; `renewAgain` asks for another as soon as it ends (a hint came in). */
   renewing: boolean;
@@ -149,6 +158,7 @@ export function createRunner(options: RunnerOptions): Runner {
   let batchBytes = batchBytesFor(options.eventBatch?.maxBytes, undefined);
   const deliveryGraceMs = options.deliveryGraceMs ?? 10_000;
   const disabled = new Set(options.disabledAgents ?? []);
+  for (const secret of options.secrets ?? []) registerSecret(secret);
 
   const subject = new Subject<RunnerEvent>();
   const active = new Map<string, AttemptRecord>();
@@ -178,12 +188,20 @@ export function createRunner(options: RunnerOptions): Runner {
     emit({ type: 'runner.error', at: clock.now(), error: toErrorPayload(error) });
   const settledStatus = (): RunnerStatus => (active.size > 0 ? 'busy' : 'idle');
 
-  /** Spools a job event (so it reaches the server), then shows it to subscribers. */
+  /**
+   * Redacts a job event, spools it (so it reaches the server), then shows it to subscribers. The
+   * one door for job events: nothing unredacted is spooled, shown or sent.
+   */
   function emitJob(
     record: AttemptRecord,
     event: DistributiveOmit<JobEvent, 'at' | 'jobId' | 'attemptId'>,
   ): void {
-    const full = { ...event, at: clock.now(), jobId: record.jobId, attemptId: record.attemptId } as JobEvent;
+    const full = redactJson({
+      ...event,
+      at: clock.now(),
+      jobId: record.jobId,
+      attemptId: record.attemptId,
+    } as JobEvent);
     if (!record.leaseLost && !record.reported) {
       const { type, at, jobId: _j, attemptId: _a, ...data } = full;
       try {
@@ -345,6 +363,7 @@ export function createRunner(options: RunnerOptions): Runner {
       prepared: null,
       workDir: null,
       agentRun: null,
+      chunker: createSecretSafeChunker(),
       leaseTimer: null,
       renewing: false,
       renewAgain: false,
@@ -479,6 +498,7 @@ export function createRunner(options: RunnerOptions): Runner {
           } finally {
             signal.removeEventListener('abort', onAbort);
             subscription.unsubscribe();
+            for (const held of record.chunker.flush()) emitJob(record, { type: 'job.agent', event: held });
           }
         }),
 
@@ -678,6 +698,8 @@ export function createRunner(options: RunnerOptions): Runner {
     request: CompleteRequest,
     options: { untilStopping?: boolean; onGone?: (error: unknown) => void } = {},
   ): Promise<'delivered' | 'gone' | 'left'> {
+    // The summary and error come from the agent: redacted like its events.
+    request = redactJson(request);
     const grace = graceAfterStop(stopped, clock, options.untilStopping ? 0 : deliveryGraceMs);
     const abort = new AbortController();
     const cut = grace.expired.then(() => {
@@ -728,7 +750,11 @@ export function createRunner(options: RunnerOptions): Runner {
   // -------------------------------------------------------------------------------------------
   // Agent output and interactions
 
-  function onAgentEvent(record: AttemptRecord, event: AgentEvent): void {
+  function onAgentEvent(record: AttemptRecord, raw: AgentEvent): void {
+    for (const event of record.chunker.push(raw)) onAgentEventCut(record, event);
+  }
+
+  function onAgentEventCut(record: AttemptRecord, event: AgentEvent): void {
     emitJob(record, { type: 'job.agent', event });
     if (event.type === 'approval.requested') {
       openInteraction(record, event.requestId, {
@@ -742,7 +768,9 @@ export function createRunner(options: RunnerOptions): Runner {
     }
   }
 
-  function openInteraction(record: AttemptRecord, requestId: string, request: InteractionRequest): void {
+  function openInteraction(record: AttemptRecord, requestId: string, raw: InteractionRequest): void {
+    // The server shows it to people: the agent's tool input may hold a secret.
+    const request = redactJson(raw);
     const interactionId = `int-${globalThis.crypto.randomUUID()}`;
     const timer = clock.setTimeout(
       () => void answerLocally(interactionId, { kind: 'timeout' }).catch(reportError),

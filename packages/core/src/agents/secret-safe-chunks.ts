@@ -1,0 +1,101 @@
+import { longestRegisteredSecret, secretSpans } from '../redact.js';
+import type { AgentEvent } from './agent-event.js';
+
+/** Held back at least: longer than any token format the redactor knows. */
+const MIN_HOLD = 256;
+/** A held tail never grows past this (a runaway "token"): it is then let through, redacted. */
+const MAX_CARRY = 64 * 1024;
+
+export interface SecretSafeChunker {
+  /** The events to pass on for `event`, in order: streamed text re-cut, the rest as is. */
+  push(event: AgentEvent): AgentEvent[];
+  /** Whatever is still held back (the run ended). */
+  flush(): AgentEvent[];
+}
+
+/**
+ * Agents stream output in chunks cut anywhere, so a token can arrive split across two chunks,
+ * and each half alone looks like nothing to the redactor. This re-cuts tool output and text deltas
+ * so that no secret straddles a cut: the tail of a chunk that might hold the start of one (the
+ * partial last line, or at least the longest secret's length) waits for the next chunk of the same
+ * stream, or for the stream's end (its tool completed, the turn ended, the process exited). Every
+ * chunk can then be redacted on its own. Redacting in core, not in each adapter, covers every agent.
+ */
+export function createSecretSafeChunker(): SecretSafeChunker {
+  const carries = new Map<string, { carry: string; make: (text: string) => AgentEvent }>();
+
+  function recut(key: string, text: string, make: (text: string) => AgentEvent): AgentEvent[] {
+    const buffer = (carries.get(key)?.carry ?? '') + text;
+    const cut = safeCut(buffer);
+    carries.set(key, { carry: buffer.slice(cut), make });
+    return cut > 0 ? [make(buffer.slice(0, cut))] : [];
+  }
+
+  function release(match: (key: string) => boolean): AgentEvent[] {
+    const out: AgentEvent[] = [];
+    for (const [key, { carry, make }] of carries) {
+      if (!match(key)) continue;
+      carries.delete(key);
+      if (carry.length > 0) out.push(make(carry));
+    }
+    return out;
+  }
+
+  return {
+    push(event) {
+      if (event.type === 'tool.output') {
+        const { toolCallId, stream } = event;
+        return recut(`tool\n${toolCallId}\n${stream}`, event.chunk, (chunk) => ({
+          type: 'tool.output',
+          toolCallId,
+          stream,
+          chunk,
+        }));
+      }
+      // Text deltas of a channel end as soon as anything else happens.
+      const before = release((key) => key.startsWith('delta\n') && key !== `delta\n${deltaChannel(event)}`);
+      if (event.type === 'message.delta') {
+        const { channel } = event;
+        return [...before, ...recut(`delta\n${channel}`, event.text, (text) => ({ ...event, text }))];
+      }
+      if (event.type === 'tool.completed') {
+        return [...before, ...release((key) => key.startsWith(`tool\n${event.toolCallId}\n`)), event];
+      }
+      if (event.type === 'turn.completed' || event.type === 'process.exited') {
+        return [...before, ...release(() => true), event];
+      }
+      return [...before, event];
+    },
+    flush: () => release(() => true),
+  };
+}
+
+function deltaChannel(event: AgentEvent): string | null {
+  return event.type === 'message.delta' ? event.channel : null;
+}
+
+/**
+ * Where `buffer` may be cut: after its last newline when that is near the end, else the longest
+ * secret's length before the end; then earlier, to the start of any secret the cut would split or
+ * that reaches the end of the buffer (it may go on in the next chunk).
+ */
+function safeCut(buffer: string): number {
+  const hold = Math.max(MIN_HOLD, longestRegisteredSecret());
+  let cut = Math.max(0, buffer.length - hold);
+  const newline = buffer.lastIndexOf('\n');
+  // Secrets hold no newline, so none can straddle one.
+  if (newline + 1 > cut) cut = newline + 1;
+  const from = Math.max(0, cut - hold);
+  const spans = secretSpans(buffer.slice(from)).map(([s, e]) => [s + from, e + from] as const);
+  for (let moved = true; moved;) {
+    moved = false;
+    for (const [start, end] of spans) {
+      if (start < cut && (end > cut || end === buffer.length)) {
+        cut = start;
+        moved = true;
+      }
+    }
+  }
+  if (buffer.length - cut > MAX_CARRY) cut = buffer.length - hold;
+  return cut;
+}
