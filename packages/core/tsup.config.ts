@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', machine: 'src/machine/index.ts' },
+  // `protected-paths` has no dependencies: the demo agent's own process bundles it.
+  entry: {
+    index: 'src/index.ts',
+    machine: 'src/machine/index.ts',
+    'protected-paths': 'src/agents/protected-paths.ts',
+  },
   format: ['esm'],
   dts: true,
   sourcemap: true,

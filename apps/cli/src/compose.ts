@@ -1,5 +1,5 @@
 import { arch, hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createDemoAgent } from '@coord/runner-agents';
 import {
   createCoordClient,
@@ -19,6 +19,8 @@ export interface ComposeOptions {
   server: string;
   token: string;
   stateDir: string;
+  /** The file the token was read from, when not the state dir's own `credentials`. */
+  tokenFile?: string;
   /** Where attempts' work trees live (a setting; defaults inside the state dir). */
   workspaceDir?: string;
   name?: string;
@@ -61,5 +63,7 @@ export function composeRunner(options: ComposeOptions): Runner {
     ...(options.timings ? { timings: options.timings } : {}),
     keepWorkTrees: options.keepWorkTrees ?? false,
     secrets: secretsFromEnv(process.env),
+    // Agents run as this user: they are told to keep out of the runner's state and token file.
+    protectedPaths: [options.stateDir, ...(options.tokenFile ? [resolve(options.tokenFile)] : [])],
   });
 }

@@ -22,6 +22,7 @@ async function startDemo(plan: DemoStep[], over: Partial<AgentRunInput> = {}) {
     agent: { id: 'demo', plan },
     resumeSessionId: null,
     env: {},
+    protectedPaths: [],
     ...over,
   });
   return { run, workDir, ...record(run) };
@@ -217,5 +218,62 @@ describe('demo agent', () => {
     });
     expect((await run.result).status).toBe('completed');
     expect(await readFile(path.join(workDir, 'existing/new/deep/file.txt'), 'utf8')).toBe('ok');
+  });
+
+  it('reads a file for a read step, in the work dir or outside it', async () => {
+    const outside = await tempDir('coord-outside-');
+    await writeFile(path.join(outside, 'notes.txt'), 'outside notes\n');
+    const workDir = await tempDir('coord-demo-');
+    await writeFile(path.join(workDir, 'inside.txt'), 'inside\n');
+    const { run, events } = await startDemo(
+      [
+        { type: 'read', path: 'inside.txt' },
+        { type: 'read', path: path.join(outside, 'notes.txt') },
+      ],
+      { workDir, protectedPaths: [await tempDir('coord-state-')] },
+    );
+    expect((await run.result).status).toBe('completed');
+    const completed = events.filter((e) => e.type === 'tool.completed');
+    expect(completed).toMatchObject([
+      { status: 'ok', output: 'inside\n' },
+      { status: 'ok', output: 'outside notes\n' },
+    ]);
+    expect(events.find((e) => e.type === 'tool.started')).toMatchObject({ kind: 'read', name: 'read' });
+  });
+
+  it("refuses to read the runner's private state, also through a symlink in the work dir", async () => {
+    const state = await tempDir('coord-state-');
+    await writeFile(path.join(state, 'credentials'), 'coord_secret_token_value\n');
+    const direct = await startDemo([{ type: 'read', path: path.join(state, 'credentials') }], {
+      protectedPaths: [state],
+    });
+    const result = await direct.run.result;
+    expect(result.status).toBe('failed');
+    expect(result.error?.message).toContain("inside the runner's private state");
+    expect(JSON.stringify(direct.events)).not.toContain('coord_secret_token_value');
+
+    if (process.platform === 'win32') return;
+    const workDir = await tempDir('coord-demo-');
+    await symlink(state, path.join(workDir, 'state'));
+    const viaLink = await startDemo([{ type: 'read', path: 'state/credentials' }], {
+      workDir,
+      protectedPaths: [state],
+    });
+    expect((await viaLink.run.result).error?.message).toContain("inside the runner's private state");
+    expect(JSON.stringify(viaLink.events)).not.toContain('coord_secret_token_value');
+  });
+
+  it('still works in its own work dir when that lives inside the protected state dir', async () => {
+    const state = await tempDir('coord-state-');
+    const workDir = path.join(state, 'workspace', 'job-1');
+    await mkdir(workDir, { recursive: true });
+    const { run } = await startDemo(
+      [
+        { type: 'write', path: 'a.txt', content: 'a' },
+        { type: 'read', path: 'a.txt' },
+      ],
+      { workDir, protectedPaths: [state] },
+    );
+    expect((await run.result).status).toBe('completed');
   });
 });

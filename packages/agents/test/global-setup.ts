@@ -24,6 +24,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     platform: 'node',
     config: false,
     dts: false,
+    noExternal: ['@coord/runner-core/protected-paths'],
     silent: true,
   });
   project.provide('demoScript', path.join(outDir, 'demo-agent-process.mjs'));

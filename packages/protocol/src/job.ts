@@ -86,6 +86,8 @@ export const relativePathSchema = z
 export const demoStepSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('say'), text: z.string().max(10_000) }),
   z.object({ type: z.literal('write'), path: relativePathSchema, content: z.string().max(1_000_000) }),
+  /** Prints a file, like an agent's read tool: any path, except the runner's private state. */
+  z.object({ type: z.literal('read'), path: z.string().min(1).max(4096) }),
   z.object({
     type: z.literal('run'),
     /** argv, never a shell string: the first element is the program. */

@@ -28,6 +28,7 @@ export function registerStart(program: Command): void {
         server,
         token,
         stateDir,
+        ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}),
         ...(opts.workspaceDir ? { workspaceDir: opts.workspaceDir } : {}),
         ...(opts.name ? { name: opts.name } : {}),
         capacity: opts.capacity,

@@ -53,6 +53,7 @@ export function createDemoAgent(options: DemoAgentOptions = {}): AgentPort {
         instructions: input.instructions,
         plan: plan.data,
         resumeSessionId: input.resumeSessionId,
+        protectedPaths: [...input.protectedPaths],
       };
       return runAgentProcess(
         {

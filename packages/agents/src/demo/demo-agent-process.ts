@@ -42,7 +42,12 @@ async function run(task: DemoTask): Promise<void> {
     text: `I am the demo agent, a scripted demo with no AI: I follow the ${task.plan.length}-step plan given with "${task.title}" and ignore the instructions' meaning.`,
   });
   const status = await runDemoPlan(
-    { workDir: process.cwd(), emit, isInterrupted: () => interrupted },
+    {
+      workDir: process.cwd(),
+      protectedPaths: task.protectedPaths ?? [],
+      emit,
+      isInterrupted: () => interrupted,
+    },
     task.plan,
   );
   process.exitCode = status === 'failed' ? 1 : 0;

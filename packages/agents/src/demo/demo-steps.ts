@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { AgentEvent } from '@coord/runner-core';
 import type { DemoStep } from '@coord/runner-protocol';
 import { summarizeDemo, type DemoRecord } from './demo-summary.js';
-import { PathRefusedError, prepareWritePath } from './safe-path.js';
+import { PathRefusedError, prepareWritePath, refuseProtected } from './safe-path.js';
 
 export interface DemoContext {
   workDir: string;
+  /** The runner's private state: read and write steps refuse it (AgentRunInput.protectedPaths). */
+  protectedPaths: readonly string[];
   emit: (event: AgentEvent) => void;
   /** Checked between steps: a stop request lets the current step finish. */
   isInterrupted: () => boolean;
@@ -35,6 +38,7 @@ async function writeStep(
     title: `Write ${step.path}`,
   });
   try {
+    await refuseProtected(ctx.workDir, step.path, ctx.protectedPaths, 'write');
     await writeFile(await prepareWritePath(ctx.workDir, step.path), step.content);
   } catch (error) {
     const message =
@@ -46,6 +50,38 @@ async function writeStep(
   }
   record.wrote.push(step.path);
   ctx.emit({ type: 'tool.completed', toolCallId: id, status: 'ok', output: `Wrote ${step.path}` });
+  return { ok: true };
+}
+
+/** Output of a read step is cut here: it is shown, not processed. */
+const readLimitChars = 64 * 1024;
+
+async function readStep(
+  ctx: DemoContext,
+  id: string,
+  step: Extract<DemoStep, { type: 'read' }>,
+): Promise<StepOutcome> {
+  ctx.emit({
+    type: 'tool.started',
+    toolCallId: id,
+    name: 'read',
+    kind: 'read',
+    input: { path: step.path },
+    title: `Read ${step.path}`,
+  });
+  let text: string;
+  try {
+    await refuseProtected(ctx.workDir, step.path, ctx.protectedPaths, 'read');
+    text = await readFile(path.resolve(ctx.workDir, step.path), 'utf8');
+  } catch (error) {
+    const message =
+      error instanceof PathRefusedError
+        ? error.message
+        : `could not read "${step.path}": ${(error as Error).message}`;
+    ctx.emit({ type: 'tool.completed', toolCallId: id, status: 'error', output: message });
+    return { ok: false, error: message };
+  }
+  ctx.emit({ type: 'tool.completed', toolCallId: id, status: 'ok', output: text.slice(0, readLimitChars) });
   return { ok: true };
 }
 
@@ -65,6 +101,8 @@ function runStep(
     input: { command: step.command },
     title: `Run ${shown}`,
   });
+  // A command can read anything its user can: the protected paths cannot be policed here. The
+  // runner's redaction of every event and the pre-push secret scan are the defence for `run`.
   return new Promise((resolve) => {
     let tail = '';
     // No shell: argv goes to the program as is. SIGINT meant for the demo does not reach it.
@@ -135,6 +173,8 @@ export async function runDemoPlan(
       ctx.emit({ type: 'message.completed', role: 'assistant', text: step.text });
     } else if (step.type === 'write') {
       outcome = await writeStep(ctx, id, step, record);
+    } else if (step.type === 'read') {
+      outcome = await readStep(ctx, id, step);
     } else {
       outcome = await runStep(ctx, id, step, record);
     }

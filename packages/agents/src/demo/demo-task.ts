@@ -7,6 +7,8 @@ export interface DemoTask {
   instructions: string;
   plan: DemoStep[];
   resumeSessionId: string | null;
+  /** Paths the read and write steps refuse (AgentRunInput.protectedPaths). */
+  protectedPaths: string[];
 }
 
 /** Later stdin lines: a graceful stop request (works on Windows too, unlike SIGINT). */

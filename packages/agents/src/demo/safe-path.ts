@@ -1,5 +1,6 @@
 import { lstat, mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { isProtectedPath } from '@coord/runner-core/protected-paths';
 
 export class PathRefusedError extends Error {
   override readonly name = 'PathRefusedError';
@@ -11,7 +12,7 @@ function isInside(root: string, candidate: string): boolean {
 }
 
 /** The real path of `target`, or of its deepest existing ancestor joined with the rest. */
-async function realTarget(target: string): Promise<string> {
+export async function realTarget(target: string): Promise<string> {
   const rest: string[] = [];
   let current = target;
   for (;;) {
@@ -55,4 +56,24 @@ export async function prepareWritePath(workDir: string, relativePath: string): P
   // Check again now that the directories exist: a symlinked directory may have been created meanwhile.
   if (!isInside(root, await realTarget(target))) throw outside;
   return target;
+}
+
+/**
+ * Refuses a path inside the runner's private state (the default permission policy, see core's
+ * isProtectedPath), symlinks resolved on both sides so that a link in the work dir cannot reach it.
+ */
+export async function refuseProtected(
+  workDir: string,
+  target: string,
+  protectedPaths: readonly string[],
+  verb: 'read' | 'write',
+): Promise<void> {
+  if (protectedPaths.length === 0) return;
+  const real = await realTarget(path.resolve(workDir, target));
+  const roots = await Promise.all(protectedPaths.map((p) => realTarget(path.resolve(p))));
+  if (isProtectedPath(real, roots, await realpath(workDir))) {
+    throw new PathRefusedError(
+      `refused to ${verb} "${target}": it is inside the runner's private state (its token, spool and mirrors), which agents may not touch`,
+    );
+  }
 }

@@ -34,6 +34,11 @@ export interface AgentRunInput {
   resumeSessionId: string | null;
   /** Extra environment for the agent process (never secrets of the runner's own). */
   env: Readonly<Record<string, string>>;
+  /**
+   * The default permission policy's rule: the agent never reads or writes inside these paths (the
+   * runner's state dir, its credentials), except inside its own `workDir`. See isProtectedPath.
+   */
+  protectedPaths: readonly string[];
 }
 
 export interface AgentResult {

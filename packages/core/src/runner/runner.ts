@@ -84,6 +84,11 @@ export interface RunnerOptions {
    * the agents' API keys. They are redacted from every event and block a push that adds them.
    */
   secrets?: readonly string[];
+  /**
+   * The runner's private state (state dir, credentials file): agents are told never to read or
+   * write inside it, except in their own work dir (see `AgentRunInput.protectedPaths`).
+   */
+  protectedPaths?: readonly string[];
 }
 
 export interface ActiveAttemptView {
@@ -488,6 +493,7 @@ export function createRunner(options: RunnerOptions): Runner {
             agent: s.agent,
             resumeSessionId: record.envelope.attempt.previousSessionId,
             env: {},
+            protectedPaths: options.protectedPaths ?? [],
           });
           record.agentRun = run;
           const onAbort = () => run.kill();
