@@ -9,6 +9,7 @@ export {
 } from './errors.js';
 export { defaultRetryPolicy, retryTransient, type RetryOptions, type RetryPolicy } from './retry.js';
 export { containsRegisteredSecret, redactJson } from './redact.js';
+export { createSecretSafeChunker, type SecretSafeChunker } from './agents/secret-safe-chunks.js';
 export { isProtectedPath } from './agents/protected-paths.js';
 export type { AgentEvent, AgentEventType, ToolKind } from './agents/agent-event.js';
 export type {

@@ -11,7 +11,7 @@ let longestRegistered = 0;
  * secret enters the process: the client's token, minted forge tokens, the agents' API keys.
  */
 export function registerSecret(secret: string | null | undefined): void {
-  if (!secret || secret.length < 6) return;
+  if (!secret || secret.length < MIN_SECRET_LENGTH) return;
   registeredSecrets.add(secret);
   longestRegistered = Math.max(longestRegistered, secret.length);
 }
@@ -43,10 +43,24 @@ const secretPatterns: RegExp[] = [
   /(?<![A-Za-z0-9_-])(coord(?:fa)?_)[A-Za-z0-9_-]{40,}/g,
 ];
 
+/**
+ * What the patterns above start with: a quick test rules them all out, which is the common case
+ * for agent output (redaction runs on every chunk; see `pnpm bench redact`). Two regexes, not one
+ * caseless one over everything: that is about twice as slow on long output.
+ */
+const tokenStarts = /gh[opsur]_|github_pat_|sk-|AIza|xox[abposr]-|AKIA|ASIA|coord/;
+const caselessStarts = /authorization|bearer|https?:\/\//i;
+const mayMatchPattern = (text: string) => tokenStarts.test(text) || caselessStarts.test(text);
+
+/** Shorter than any secret the redactor knows (registered ones have at least 6 characters). */
+const MIN_SECRET_LENGTH = 6;
+
 /** Hides registered secrets and anything shaped like a credential. */
 export function redactSecrets(text: string): string {
+  if (text.length < MIN_SECRET_LENGTH) return text;
   let out = text;
   for (const secret of registeredSecrets) if (out.includes(secret)) out = out.split(secret).join('***');
+  if (!mayMatchPattern(out)) return out;
   for (const pattern of secretPatterns) out = out.replace(pattern, (_m, prefix: string) => `${prefix}***`);
   return out;
 }
@@ -71,6 +85,7 @@ export function secretSpans(text: string): Array<[number, number]> {
       spans.push([at, at + secret.length]);
     }
   }
+  if (!mayMatchPattern(text)) return spans;
   for (const pattern of secretPatterns) {
     for (const match of text.matchAll(pattern)) spans.push([match.index, match.index + match[0].length]);
   }
