@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CoordError, isCoordError, redactSecrets, registerSecret, toErrorPayload } from './errors.js';
-import { redactJson } from './redact.js';
+import { containsRegisteredSecret, redactJson } from './redact.js';
 
 describe('redactSecrets', () => {
   it('hides a registered secret wherever it appears', () => {
@@ -167,5 +167,17 @@ describe('redactJson', () => {
       event: { type: 'tool.started', input: { command: ['echo', 'ghp_***'], n: 3, ok: true, none: null } },
       note: 'said ghp_***',
     });
+  });
+});
+
+describe('containsRegisteredSecret', () => {
+  it('finds a registered secret in text and in bytes, and nothing else', () => {
+    const secret = `file-secret-${randomUUID()}`;
+    registerSecret(secret);
+    expect(containsRegisteredSecret(`x ${secret} y`)).toBe(true);
+    const bytes = new TextEncoder().encode(`header\n${secret}\n`);
+    expect(containsRegisteredSecret(bytes.subarray(3))).toBe(true);
+    expect(containsRegisteredSecret(bytes.subarray(0, 10))).toBe(false);
+    expect(containsRegisteredSecret('ghp_not_registered_but_shaped')).toBe(false);
   });
 });

@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'git.secret_detected'
   | 'workspace.failed'
   | 'artifact.upload_failed'
+  | 'artifact.secret_detected'
   | 'store.failed'
   | 'runner.restarted'
   | 'runner.internal';

@@ -16,9 +16,16 @@ export function registerSecret(secret: string | null | undefined): void {
   longestRegistered = Math.max(longestRegistered, secret.length);
 }
 
-/** Whether `text` holds a registered secret (the pre-push scan's exact-value check). */
-export function containsRegisteredSecret(text: string): boolean {
-  for (const secret of registeredSecrets) if (text.includes(secret)) return true;
+/**
+ * Whether `content` holds a registered secret: the exact-value check of the pre-push scan and of
+ * a local job's output files. Bytes are searched as they are (a secret is ASCII in any encoding).
+ */
+export function containsRegisteredSecret(content: string | Uint8Array): boolean {
+  const haystack =
+    typeof content === 'string'
+      ? content
+      : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  for (const secret of registeredSecrets) if (haystack.includes(secret)) return true;
   return false;
 }
 

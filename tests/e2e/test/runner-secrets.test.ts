@@ -146,4 +146,31 @@ describe("the runner's secrets", () => {
     expect(attempt.error?.message).toContain("inside the runner's private state");
     expect(events).not.toContain(server.token);
   });
+
+  it("an output file holding the runner's token is not uploaded and the job fails saying why", async () => {
+    const { server, credentials, submit, runOnce, finished } = await setup('output-leak');
+    const job = await submit({
+      title: 'Leak through an output file',
+      instructions: 'Copy.',
+      context: { type: 'local' },
+      agent: {
+        id: 'demo',
+        plan: [node(`require('fs').copyFileSync(${JSON.stringify(credentials)}, 'out.txt')`)],
+      },
+      routing: { mode: 'any' },
+    });
+    await runOnce();
+    const { job: view, attempt, events } = await finished(job.id);
+    expect(view.status).toBe('failed');
+    expect(attempt.error).toMatchObject({ code: 'artifact.secret_detected' });
+    expect(attempt.error!.message).toContain('out.txt');
+    expect(attempt.outputs ?? []).toEqual([]);
+    const artifacts = await api<{ artifacts: unknown[] }>(
+      server,
+      'GET',
+      `/v1/attempts/${attempt.id}/artifacts`,
+    );
+    expect(artifacts.json.artifacts).toEqual([]);
+    expect(events).not.toContain(server.token);
+  });
 });

@@ -16,7 +16,7 @@ import type { AgentEvent } from '../agents/agent-event.js';
 import { createSecretSafeChunker, type SecretSafeChunker } from '../agents/secret-safe-chunks.js';
 import type { AnswerOutcome, CoordClient } from '../client/coord-client.js';
 import { CoordError, isCoordError, registerSecret, toErrorPayload, type ErrorPayload } from '../errors.js';
-import { redactJson } from '../redact.js';
+import { containsRegisteredSecret, redactJson } from '../redact.js';
 import type { AttemptState, JobEvent, RunnerEvent, RunnerStatus } from '../events/runner-event.js';
 import { fitEventData } from '../events/fit-event.js';
 import { attemptMachine, type Publication } from '../machine/attempt-machine.js';
@@ -30,6 +30,7 @@ import {
   type AgentPort,
   type AgentRun,
   type Clock,
+  type LocalOutputFile,
   type LocalWorkspacePort,
   type PreparedWorkspace,
   type RepositoryWorkspacePort,
@@ -531,6 +532,7 @@ export function createRunner(options: RunnerOptions): Runner {
               : { outcome: 'no_changes', pullRequest: null, outputs: null };
           }
           const files = await options.local!.collectOutputs(input.workDir);
+          await refuseLeakingOutputs(files);
           for (const file of files) {
             try {
               await client.uploadArtifact(runnerId!, record.attemptId, file.path, await file.read());
@@ -951,6 +953,21 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 /** What a delivery wait yields when the stop grace ran out first. */
 const CUT = Symbol('cut');
+
+/**
+ * A local job's output files are its deliverable, shown to people: like the pre-push scan for a
+ * repository job, none may carry one of the runner's own secrets (the agent could have read them).
+ */
+async function refuseLeakingOutputs(files: LocalOutputFile[]): Promise<void> {
+  const leaking: string[] = [];
+  for (const file of files) if (containsRegisteredSecret(await file.read())) leaking.push(file.path);
+  if (leaking.length === 0) return;
+  throw new CoordError(
+    'artifact.secret_detected',
+    `Refusing to upload ${leaking.slice(0, 5).join(', ')}${leaking.length > 5 ? ` and ${leaking.length - 5} more` : ''}: ` +
+      "the output holds one of the runner's own secrets (its Coord token or an API key). Remove it, and revoke it if it is real, then run the job again.",
+  );
+}
 
 /** Why a recovered attempt was finished locally, for the runner.error people see. */
 function refusedAttempt(attemptId: string, cause: unknown): CoordError {
