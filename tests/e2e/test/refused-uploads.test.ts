@@ -21,10 +21,15 @@ const job = (title: string, plan: JobSubmission['agent']['plan'], extra: Partial
     ...extra,
   }) as JobSubmission;
 
+/** A server, and a proxy in front of it that a test can take down (the server serves its name). */
 async function setup(name: string) {
   const dir = tempDir(name);
   onCleanup(dir.cleanup);
-  const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
+  let target: URL | undefined;
+  const proxy = await startTcpProxy(() => target!);
+  onCleanup(() => proxy.close());
+  const server = await startLocalServer({ dataDir: join(dir.path, 'server'), publicUrls: [proxy.url] });
+  target = new URL(server.url);
   onCleanup(() => server.close());
   const env = cliEnv(join(dir.path, 'home'));
   const stateDir = join(dir.path, 'runner');
@@ -45,7 +50,7 @@ async function setup(name: string) {
     const view = await jobOf(id);
     return view.status === status ? view : undefined;
   };
-  return { dir, server, env, stateDir, args, submit, jobOf, statusIs };
+  return { dir, server, proxy, env, stateDir, args, submit, jobOf, statusIs };
 }
 
 /** The last bytes of an attempt's spool file: where a long job's latest output is. */
@@ -65,9 +70,7 @@ function spoolTail(stateDir: string, attemptId: string, bytes = 8192): string {
 
 describe('uploads the server refuses', () => {
   it('a command that prints one 50 MB line finishes its job and the runner claims the next one', async () => {
-    const { server, env, args, submit, statusIs } = await setup('huge-line');
-    const proxy = await startTcpProxy(new URL(server.url));
-    onCleanup(() => proxy.close());
+    const { server, proxy, env, args, submit, statusIs } = await setup('huge-line');
     const loud = await submit(
       job('Print one huge line', [
         { type: 'say', text: 'about to print' },
@@ -155,9 +158,7 @@ describe('uploads the server refuses', () => {
   }, 90_000);
 
   it('Ctrl-C while the server cannot be reached ends within the grace, and the next start delivers', async () => {
-    const { server, env, args, submit, statusIs } = await setup('stop-outage');
-    const proxy = await startTcpProxy(new URL(server.url));
-    onCleanup(() => proxy.close());
+    const { proxy, env, args, submit, statusIs } = await setup('stop-outage');
     const stopMe = await submit(
       job('Stop me during an outage', [
         {
