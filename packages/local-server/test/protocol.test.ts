@@ -71,6 +71,8 @@ describe('protocol basics', () => {
     expect(first.status).toBe(200);
     expect(first.body.timings).toEqual({ leaseRenewMs: 1000, leaseTtlMs: 4000, claimWaitMs: 3000 });
     expect(first.body.workspaces).toEqual([{ id: 'local', name: 'local' }]);
+    // Runners keep each request below this (event batches are capped in bytes under it).
+    expect(first.body.limits).toEqual({ maxRequestBytes: 16 * 1024 * 1024 });
     const again = await register(api, { machineId: 'machine-xyz-1', name: 'renamed' });
     expect(again).toBe(first.body.runner.id);
     const other = await register(api, { machineId: 'machine-xyz-2' });

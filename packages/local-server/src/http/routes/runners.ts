@@ -10,6 +10,7 @@ import { streamSSE } from 'hono/streaming';
 import { claimWithWait } from '../../claims/long-poll.js';
 import { workspacesOf } from '../../db/accounts.js';
 import { getRunner, registerRunner, touchRunner } from '../../db/runners.js';
+import { BODY_LIMITS } from '../body.js';
 import type { AppEnv, Deps } from '../context.js';
 import { idParam, readBody, readOptionalBody } from '../validate.js';
 
@@ -25,6 +26,8 @@ export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
       runner: { id: runner.id, name: runner.name, accountId: account.id },
       workspaces: workspacesOf(store, account.id),
       timings: { leaseRenewMs, leaseTtlMs, claimWaitMs },
+      // Runners size their event batches below this, so an upload is never too large.
+      limits: { maxRequestBytes: BODY_LIMITS.json },
     };
     return c.json(body);
   });
