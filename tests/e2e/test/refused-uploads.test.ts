@@ -25,11 +25,11 @@ const job = (title: string, plan: JobSubmission['agent']['plan'], extra: Partial
 async function setup(name: string) {
   const dir = tempDir(name);
   onCleanup(dir.cleanup);
-  let target: URL | undefined;
-  const proxy = await startTcpProxy(() => target!);
+  const upstream: { url?: URL } = {};
+  const proxy = await startTcpProxy(() => upstream.url!);
   onCleanup(() => proxy.close());
   const server = await startLocalServer({ dataDir: join(dir.path, 'server'), publicUrls: [proxy.url] });
-  target = new URL(server.url);
+  upstream.url = new URL(server.url);
   onCleanup(() => server.close());
   const env = cliEnv(join(dir.path, 'home'));
   const stateDir = join(dir.path, 'runner');
