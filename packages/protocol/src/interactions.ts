@@ -36,7 +36,10 @@ export const interactionAnswerSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('approval'),
     decision: approvalDecisionSchema,
+    /** A note for the agent (why it was denied, what to do instead). */
     message: z.string().max(2000).optional(),
+    /** With `deny`: also end the agent's turn ("deny and stop"); a runner that ignores it just denies. */
+    stop: z.boolean().optional(),
   }),
   z.object({ kind: z.literal('question'), answers: z.record(z.string(), z.array(z.string().max(10_000))) }),
   /** Nobody answered in time: the safe default applies (deny / no answer). */
