@@ -71,6 +71,32 @@ describe('runAgentProcess', () => {
     expect(events.at(-1)).toEqual({ type: 'process.exited', code: 1, signal: null, sawTurnEnd: false });
   });
 
+  it('keeps a session id chosen up front when the agent dies before printing anything', async () => {
+    const { run } = await startFake('silent-crash', [], {}, { sessionId: 'chosen-session' });
+    const result = await run.result;
+    expect(result).toMatchObject({ status: 'failed', sessionId: 'chosen-session' });
+    expect(result.error?.code).toBe('agent.crashed');
+  });
+
+  it('lets a parser answer the agent on stdin (a control protocol)', async () => {
+    const { run, events } = await startFake(
+      'echo',
+      [],
+      {},
+      {
+        stdin: 'pipe',
+        initialInput: ['ping'],
+        parseLine: (line, _state, control) => {
+          const parsed = parseAgentEventLine(line);
+          if (parsed[0]?.type === 'message.completed' && parsed[0].text === 'ping') control.writeLine('bye');
+          return parsed;
+        },
+      },
+    );
+    expect((await run.result).status).toBe('completed');
+    expect(events.filter(ofType('message.completed')).map((e) => e.text)).toEqual(['ping', 'bye']);
+  });
+
   it('maps a failed turn to agent.failed (not retryable)', async () => {
     const { run } = await startFake('fail-turn');
     const result = await run.result;

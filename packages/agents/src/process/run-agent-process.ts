@@ -49,7 +49,7 @@ export function runAgentProcess(spec: AgentProcessSpec, options: AgentProcessOpt
     type: 'warning',
     message: `${count} early agent events were dropped before anyone subscribed`,
   }));
-  const state = initialRunState();
+  const state = initialRunState(spec.sessionId ?? null);
 
   let stdin: Writable | null = null;
   let pid: number | undefined;
@@ -140,7 +140,7 @@ export function runAgentProcess(spec: AgentProcessSpec, options: AgentProcessOpt
     if (line.trim() === '') return;
     let events: AgentEvent[];
     try {
-      events = spec.parseLine(line, state);
+      events = spec.parseLine(line, state, control);
     } catch (error) {
       consecutiveBad += 1;
       const snippet = redactSecrets(truncate(line, badLineSnippet));

@@ -19,7 +19,11 @@ export interface AgentRunState {
  * Turns one stdout line (without its newline) into normalized events. Throwing means "this line
  * is not something I understand": the driver emits an `agent.bad_output` warning and goes on.
  */
-export type AgentLineParser = (line: string, state: AgentRunState) => AgentEvent[];
+export type AgentLineParser = (
+  line: string,
+  state: AgentRunState,
+  control: AgentProcessControl,
+) => AgentEvent[];
 
 /** What an adapter may do to its own process. */
 export interface AgentProcessControl {
@@ -43,6 +47,8 @@ export interface AgentProcessSpec {
   /** Lines written to stdin right after the start (stdin `pipe` only). */
   initialInput?: readonly string[];
   parseLine: AgentLineParser;
+  /** The session id when the adapter chooses it up front (known even if the agent dies at once). */
+  sessionId?: string;
   /** The graceful part of `interrupt`; defaults to SIGINT to the agent process. */
   requestInterrupt?: (control: AgentProcessControl) => void;
   /** Delivers a person's answer to an approval or a question. */
