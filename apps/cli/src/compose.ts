@@ -1,6 +1,6 @@
 import { arch, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createDemoAgent } from '@coord/runner-agents';
+import { createClaudeCodeAgent, createDemoAgent } from '@coord/runner-agents';
 import {
   createCoordClient,
   createFileEventSpool,
@@ -30,13 +30,21 @@ export interface ComposeOptions {
   keepWorkTrees?: boolean;
   /** How long pushes, fetches and pull-request calls keep retrying through an outage (default 5 min). */
   forgeRetryForMs?: number;
+  /** A Claude Code program to use instead of looking on PATH (a setting). */
+  claudeCodePath?: string;
 }
 
 /** Wires core, agents and git into a runner: the composition root for terminals and servers. */
 export function composeRunner(options: ComposeOptions): Runner {
   const workspaceDir = options.workspaceDir ?? join(options.stateDir, 'workspace');
-  // The real CLI adapters (Claude Code, Codex, Gemini) join this list in their own issue.
-  const agents: AgentPort[] = [createDemoAgent()];
+  // Detected at start: a runner without the CLI registers it as not found, and is offered no
+  // job for it. Codex and Gemini join this list in their own slices.
+  const agents: AgentPort[] = [
+    createDemoAgent(),
+    createClaudeCodeAgent(
+      options.claudeCodePath ? { detect: { configuredPath: options.claudeCodePath } } : {},
+    ),
+  ];
   return createRunner({
     client: createCoordClient({
       baseUrl: options.server,

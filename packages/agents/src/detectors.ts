@@ -1,4 +1,5 @@
 import type { DetectedAgent } from '@coord/runner-protocol';
+import { detectClaude, type ClaudeDetectOptions } from './claude/claude-detect.js';
 import { detectCli, type CliDetectorSpec, type DetectOptions } from './detect.js';
 
 // Detection only: the full adapters for these CLIs come later (research/agent-protocols.md 5.1).
@@ -16,8 +17,9 @@ export const geminiCli: CliDetectorSpec = {
   platforms: ['darwin', 'linux', 'win32'],
 };
 
-export const detectClaudeCode = (options?: DetectOptions): Promise<DetectedAgent> =>
-  detectCli(claudeCodeCli, options);
+/** Claude Code has a detector of its own: native binary resolution and a minimum version. */
+export const detectClaudeCode = async (options?: ClaudeDetectOptions): Promise<DetectedAgent> =>
+  (await detectClaude(options)).detected;
 export const detectCodex = (options?: DetectOptions): Promise<DetectedAgent> => detectCli(codexCli, options);
 export const detectGemini = (options?: DetectOptions): Promise<DetectedAgent> =>
   detectCli(geminiCli, options);

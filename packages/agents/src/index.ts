@@ -20,3 +20,12 @@ export type {
   AgentProcessSpec,
   AgentRunState,
 } from './process/types.js';
+export { createClaudeCodeAgent, type ClaudeCodeAgentOptions } from './claude/claude-agent.js';
+export type { ClaudePermissionMode } from './claude/claude-args.js';
+export {
+  claudeInstallCommand,
+  detectClaude,
+  findClaudeBinary,
+  type ClaudeDetection,
+  type ClaudeDetectOptions,
+} from './claude/claude-detect.js';
