@@ -1,0 +1,287 @@
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A fake Anthropic Messages API on 127.0.0.1, for running the real Claude Code CLI offline. It
+ * speaks the streaming wire format the CLI reads (message_start, content_block_start/delta/stop,
+ * message_delta, message_stop as `event:`/`data:` SSE pairs) and answers each model request with
+ * the next scripted step. Every request is recorded, so a test can check what reached the model.
+ */
+
+export interface FakeQuestion {
+  question: string;
+  header: string;
+  options: Array<{ label: string; description: string }>;
+  multiSelect: boolean;
+}
+
+export type FakeStep =
+  /** The model says something and ends its turn. */
+  | { kind: 'text'; text: string }
+  /** The model calls a tool (a Bash command, a Write...) and waits for its result. */
+  | { kind: 'tool'; name: string; input: Record<string, unknown>; text?: string }
+  /** The model asks the person through Claude Code's AskUserQuestion tool. */
+  | { kind: 'question'; questions: FakeQuestion[] }
+  /** The response starts streaming, then nothing more comes until the client goes away. */
+  | { kind: 'hang' }
+  /** The response starts streaming, then the connection is cut mid-stream. */
+  | { kind: 'die' }
+  /**
+   * The API refuses this request and every later one (the CLI retries some errors, e.g. a 404
+   * stream as a non-streaming call). Keep to 4xx: 429 and 5xx start its backoff loop.
+   */
+  | { kind: 'error'; status: number; type: string; message: string };
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body (null for bodiless requests such as the CLI's `HEAD /` probe). */
+  body: MessagesRequest | null;
+  /** Whether this request took a scripted step (a main-loop model call with tools). */
+  scripted: boolean;
+}
+
+export interface MessagesRequest {
+  model?: string;
+  tools?: unknown[];
+  messages?: Array<{ role: string; content: string | Array<Record<string, unknown>> }>;
+  [key: string]: unknown;
+}
+
+export interface FakeAnthropic {
+  /** For ANTHROPIC_BASE_URL (no /v1: the CLI adds it). */
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  /** The steps still to come; a test may add some once it knows its paths. */
+  readonly script: FakeStep[];
+  /** The scripted model calls, in order. */
+  modelRequests(): RecordedRequest[];
+  /** Resolves once `count` scripted model calls have arrived (with a deadline). */
+  waitForModelRequests(count: number, ms?: number): Promise<RecordedRequest[]>;
+  close(): Promise<void>;
+}
+
+type Sse = [event: string, data: Record<string, unknown>];
+
+let toolCounter = 0;
+
+function messageStart(id: string, model: string): Sse {
+  return [
+    'message_start',
+    {
+      type: 'message_start',
+      message: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        content: [],
+        model,
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 12, output_tokens: 1 },
+      },
+    },
+  ];
+}
+
+function textBlock(index: number, text: string): Sse[] {
+  return [
+    [
+      'content_block_start',
+      { type: 'content_block_start', index, content_block: { type: 'text', text: '' } },
+    ],
+    ['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text } }],
+    ['content_block_stop', { type: 'content_block_stop', index }],
+  ];
+}
+
+function toolBlock(index: number, name: string, input: Record<string, unknown>): Sse[] {
+  toolCounter += 1;
+  const id = `toolu_fake${String(toolCounter).padStart(4, '0')}`;
+  return [
+    [
+      'content_block_start',
+      { type: 'content_block_start', index, content_block: { type: 'tool_use', id, name, input: {} } },
+    ],
+    [
+      'content_block_delta',
+      {
+        type: 'content_block_delta',
+        index,
+        delta: { type: 'input_json_delta', partial_json: JSON.stringify(input) },
+      },
+    ],
+    ['content_block_stop', { type: 'content_block_stop', index }],
+  ];
+}
+
+function messageEnd(stopReason: 'end_turn' | 'tool_use'): Sse[] {
+  return [
+    [
+      'message_delta',
+      {
+        type: 'message_delta',
+        delta: { stop_reason: stopReason, stop_sequence: null },
+        usage: { output_tokens: 7 },
+      },
+    ],
+    ['message_stop', { type: 'message_stop' }],
+  ];
+}
+
+/** The whole SSE response for a step that completes. */
+function stepEvents(step: FakeStep, id: string, model: string): Sse[] {
+  const start = messageStart(id, model);
+  switch (step.kind) {
+    case 'text':
+      return [start, ...textBlock(0, step.text), ...messageEnd('end_turn')];
+    case 'tool': {
+      const blocks = step.text
+        ? [...textBlock(0, step.text), ...toolBlock(1, step.name, step.input)]
+        : toolBlock(0, step.name, step.input);
+      return [start, ...blocks, ...messageEnd('tool_use')];
+    }
+    case 'question':
+      return [
+        start,
+        ...toolBlock(0, 'AskUserQuestion', { questions: step.questions }),
+        ...messageEnd('tool_use'),
+      ];
+    default:
+      return [start];
+  }
+}
+
+/** The same step as one non-streaming JSON message (what the CLI's fallback call expects). */
+function wholeMessage(step: FakeStep, id: string, model: string): Record<string, unknown> {
+  const content: unknown[] = [];
+  let input: unknown = null;
+  const events = stepEvents(step, id, model);
+  for (const [event, data] of events) {
+    if (event === 'content_block_start') content.push({ ...(data.content_block as object) });
+    if (event === 'content_block_delta') {
+      const delta = data.delta as { type: string; text?: string; partial_json?: string };
+      const block = content.at(-1) as Record<string, unknown>;
+      if (delta.type === 'text_delta') block.text = `${String(block.text ?? '')}${delta.text ?? ''}`;
+      else input = JSON.parse(delta.partial_json ?? '{}');
+      if (delta.type === 'input_json_delta') block.input = input;
+    }
+  }
+  const toolCall = content.some((b) => (b as { type: string }).type === 'tool_use');
+  return {
+    id,
+    type: 'message',
+    role: 'assistant',
+    content,
+    model,
+    stop_reason: toolCall ? 'tool_use' : 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: 12, output_tokens: 7 },
+  };
+}
+
+function parseBody(raw: string): MessagesRequest | null {
+  try {
+    return raw ? (JSON.parse(raw) as MessagesRequest) : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeSse(res: ServerResponse, events: Sse[]): void {
+  for (const [event, data] of events) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/**
+ * Starts the fake. Scripted steps go to main-loop model calls (a POST to /v1/messages with
+ * tools), one step per call; anything else (side calls without tools, probes) gets a short
+ * canned answer. When the script runs out, the model says "Done.".
+ */
+export async function startFakeAnthropic(steps: FakeStep[]): Promise<FakeAnthropic> {
+  const requests: RecordedRequest[] = [];
+  const waiters: Array<() => void> = [];
+  const script = [...steps];
+  let messageCounter = 0;
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const body = parseBody(raw);
+      const isMessages = req.method === 'POST' && (req.url ?? '').startsWith('/v1/messages');
+      const scripted = isMessages && Array.isArray(body?.tools) && body.tools.length > 0;
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, scripted });
+      for (const wake of waiters.splice(0)) wake();
+
+      if (!isMessages) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        return;
+      }
+      messageCounter += 1;
+      const id = `msg_fake${String(messageCounter).padStart(4, '0')}`;
+      const model = body?.model ?? 'claude-fake';
+      const step: FakeStep = scripted
+        ? (script.shift() ?? { kind: 'text', text: 'Done.' })
+        : { kind: 'text', text: 'ok' };
+      if (step.kind === 'error') {
+        script.unshift(step);
+        res
+          .writeHead(step.status, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ type: 'error', error: { type: step.type, message: step.message } }));
+        return;
+      }
+      if (body?.stream !== true) {
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(wholeMessage(step, id, model)));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      writeSse(res, stepEvents(step, id, model));
+      if (step.kind === 'hang') return; // left open: the client's abort or close ends it
+      if (step.kind === 'die') {
+        writeSse(res, textBlock(0, 'this answer is cut off').slice(0, 2));
+        res.socket?.destroy();
+        return;
+      }
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  const modelRequests = () => requests.filter((r) => r.scripted);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    script,
+    modelRequests,
+    async waitForModelRequests(count, ms = 15_000) {
+      const deadline = Date.now() + ms;
+      while (modelRequests().length < count) {
+        const left = deadline - Date.now();
+        if (left <= 0)
+          throw new Error(`the fake model saw ${modelRequests().length} of ${count} requests in ${ms} ms`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      return modelRequests();
+    },
+    close() {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Every text a request's messages carry (user text, tool results), for "did X reach the model". */
+export function requestText(request: RecordedRequest): string {
+  return JSON.stringify(request.body?.messages ?? []);
+}

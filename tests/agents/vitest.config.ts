@@ -1,0 +1,3 @@
+import { coordProject } from '@coord/vitest-config';
+
+export default coordProject('agents-real');
