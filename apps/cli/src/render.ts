@@ -75,6 +75,7 @@ function renderAgent(event: AgentEvent, paint: (style: Style | null, text: strin
       );
     case 'approval.requested':
     case 'question.requested':
+    case 'request.withdrawn':
     case 'message.delta':
     case 'usage':
       return null;

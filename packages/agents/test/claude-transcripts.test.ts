@@ -126,7 +126,11 @@ describe(`Claude Code ${version} transcripts`, () => {
     const session = createClaudeSession(false);
     session.interruptSent = true;
     const { events } = replay('interrupt-approval', session);
+    const asked = of(events, 'approval.requested')[0]!;
     expect(session.pending.size).toBe(0);
+    expect(of(events, 'request.withdrawn')).toEqual([
+      { type: 'request.withdrawn', requestId: asked.requestId },
+    ]);
     expect(of(events, 'tool.completed')[0]).toMatchObject({ status: 'cancelled' });
     expect(of(events, 'turn.completed')).toEqual([{ type: 'turn.completed', status: 'interrupted' }]);
   });

@@ -60,6 +60,11 @@ describe('Claude Code questions and graceful stops (real CLI, fake model)', () =
       toolCallId: asked.toolCallId,
       status: 'cancelled',
     });
+    // The runner is told, so it closes the interaction instead of waiting for a person.
+    expect(events.find(ofType('request.withdrawn'))).toEqual({
+      type: 'request.withdrawn',
+      requestId: asked.requestId,
+    });
   });
 
   it('denies and stops: the call is denied and the turn ends at once', async () => {

@@ -133,4 +133,16 @@ describe('questions and approvals: the first answer wins, from either side', () 
     });
     expect(view.attempts[0]!.summary).toBe('tool timeout');
   });
+
+  it('a request the agent withdraws is closed on the server at once, like a timeout', async () => {
+    const { server, agent, requested, resolved } = await setup();
+    agent.withdraw();
+    expect(await resolved).toMatchObject({ answer: { kind: 'timeout' } });
+    const stored = await api<{ interaction: InteractionView }>(
+      server,
+      'GET',
+      `/v1/attempts/${requested.attemptId}/interactions/${requested.interactionId}`,
+    );
+    expect(stored.json.interaction).toMatchObject({ answer: { kind: 'timeout' }, answeredBy: 'runner' });
+  });
 });

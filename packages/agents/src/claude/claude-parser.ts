@@ -364,9 +364,10 @@ export function parseClaudeLine(line: string, session: ClaudeSession): ParsedLin
     }
     case 'control_cancel_request': {
       const cancel = parseStrict(controlCancelSchema, value, 'control_cancel_request');
-      // The CLI withdrew its question (an interrupt, a hook decided): a late answer is dropped.
-      session.pending.delete(cancel.request_id);
-      return events([]);
+      // The CLI withdrew its question (an interrupt, a hook decided): the runner closes the
+      // interaction, and a late answer is dropped.
+      const known = session.pending.delete(cancel.request_id);
+      return events(known ? [{ type: 'request.withdrawn', requestId: cancel.request_id }] : []);
     }
     case 'control_response': {
       const response = parseStrict(controlResponseSchema, value, 'control_response');

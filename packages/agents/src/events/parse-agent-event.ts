@@ -44,6 +44,7 @@ const checks: Record<Exclude<AgentEvent['type'], 'process.exited'>, Check> = {
     str(e.requestId) && str(e.toolName) && toolKind(e.kind) && str(e.summary) && optStr(e.toolCallId),
   'question.requested': (e) =>
     str(e.requestId) && Array.isArray(e.questions) && e.questions.every(isQuestion),
+  'request.withdrawn': (e) => str(e.requestId),
   usage: (e) =>
     num(e.inputTokens) &&
     num(e.outputTokens) &&

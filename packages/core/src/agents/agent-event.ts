@@ -37,6 +37,8 @@ export type AgentEvent =
         allowFreeText: boolean;
       }>;
     }
+  /** The agent no longer waits for an answer to this request (it was interrupted, or decided itself). */
+  | { type: 'request.withdrawn'; requestId: string }
   | {
       type: 'usage';
       inputTokens: number;

@@ -773,6 +773,12 @@ export function createRunner(options: RunnerOptions): Runner {
       });
     } else if (event.type === 'question.requested') {
       openInteraction(record, event.requestId, { kind: 'question', questions: event.questions });
+    } else if (event.type === 'request.withdrawn') {
+      // Nobody needs to answer any more: close it like a timeout, so the web app stops asking.
+      for (const [interactionId, pending] of record.pending) {
+        if (pending.requestId === event.requestId)
+          void answerLocally(interactionId, { kind: 'timeout' }).catch(reportError);
+      }
     }
   }
 

@@ -7,15 +7,19 @@ import type { InteractionAnswer } from '@coord/runner-protocol';
  * (Claude Code's can_use_tool, Codex's requestApproval) arrive in their own issue; until then this
  * drives the runner's interaction plumbing against the real server.
  */
-export function createAskingAgent(): AgentPort & { answers: InteractionAnswer[] } {
+export function createAskingAgent(): AgentPort & { answers: InteractionAnswer[]; withdraw(): void } {
   const answers: InteractionAnswer[] = [];
+  let current: Subject<AgentEvent> | null = null;
   return {
     id: 'demo',
     displayName: 'Asking test agent',
     answers,
+    /** The agent stops waiting for its request (as Claude Code does when interrupted). */
+    withdraw: () => current?.next({ type: 'request.withdrawn', requestId: 'tool-1' }),
     detect: async () => ({ id: 'demo', state: 'detected', version: 'test', enabled: true }),
     start: () => {
       const events$ = new Subject<AgentEvent>();
+      current = events$;
       let settle!: (result: AgentResult) => void;
       const result = new Promise<AgentResult>((resolve) => (settle = resolve));
       setTimeout(() => {
