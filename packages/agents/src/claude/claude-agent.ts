@@ -107,7 +107,7 @@ export function createClaudeCodeAgent(options: ClaudeCodeAgentOptions = {}): Age
       const previous = input.resumeSessionId;
       if (!previous) return fresh(taskPrompt(input));
       if (!isSessionId(previous)) return fresh(recapPrompt(input, previous));
-      const first = launch(input, { sessionId: previous, resume: true, prompt: continuePrompt() });
+      const first = launch(input, { sessionId: previous, resume: true, prompt: continuePrompt(input) });
       // Adapter-level fallback: the runner sees one run (and one retry budget), and only this
       // adapter knows what a rejected resume looks like.
       return withFallback(

@@ -15,9 +15,17 @@ export function taskPrompt(input: PromptInput): string {
   ].join('\n');
 }
 
-/** The message that continues a resumed session: its history already holds the task. */
-export function continuePrompt(): string {
-  return 'Your previous run of this task was interrupted before it finished. Continue where you left off, and finish the task.';
+/**
+ * The message that continues a resumed session. Its history holds the task as it was; the task
+ * is given again as it is now, since a new attempt may carry a reviewer's feedback.
+ */
+export function continuePrompt(input: PromptInput): string {
+  return [
+    'This continues your earlier session on this task, which ended before you finished.',
+    'Continue where you left off; the task as it stands now follows (it may include new feedback).',
+    '',
+    taskPrompt(input),
+  ].join('\n');
 }
 
 /**
