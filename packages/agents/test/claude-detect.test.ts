@@ -1,11 +1,12 @@
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectClaude, findClaudeBinary } from '../src/claude/claude-detect.js';
+import { defaultGlobalModuleDirs, detectClaude, findClaudeBinary } from '../src/claude/claude-detect.js';
 import { tempDir } from './helpers.js';
 
 const posix = process.platform !== 'win32';
-const where = { platform: 'linux' as const, arch: 'x64' };
+// No default global install dirs: what this machine has installed must not change the outcome.
+const where = { platform: 'linux' as const, arch: 'x64', globalModuleDirs: [] };
 
 /** A program printing `output` for --version (absolute shebang: the test PATH holds nothing else). */
 async function program(file: string, output: string): Promise<string> {
@@ -123,5 +124,15 @@ describe.skipIf(!posix)('Claude Code detection', () => {
 
   it('reports other platforms as unsupported without looking', async () => {
     expect((await detectClaude({ platform: 'freebsd' })).detected).toMatchObject({ state: 'unsupported' });
+  });
+
+  it("looks in npm's usual global prefixes by default", () => {
+    const prefix = path.dirname(path.dirname(process.execPath));
+    expect(defaultGlobalModuleDirs({ HOME: '/home/u' }, 'linux')).toEqual(
+      expect.arrayContaining([path.join(prefix, 'lib/node_modules'), '/home/u/.npm-global/lib/node_modules']),
+    );
+    expect(defaultGlobalModuleDirs({ AppData: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32')[0]).toBe(
+      'C:\\Users\\u\\AppData\\Roaming\\npm\\node_modules',
+    );
   });
 });

@@ -31,12 +31,14 @@ describe.skipIf(!posix)('CLI detection', () => {
 
   it('reports not_found when the binary is absent, or present but not executable', async () => {
     const bin = await tempDir();
-    expect(await detectClaudeCode({ env: { PATH: bin } })).toMatchObject({
+    expect(await detectClaudeCode({ env: { PATH: bin }, globalModuleDirs: [] })).toMatchObject({
       state: 'not_found',
       version: null,
     });
     await writeFile(path.join(bin, 'claude'), 'not executable');
-    expect(await detectClaudeCode({ env: { PATH: bin } })).toMatchObject({ state: 'not_found' });
+    expect(await detectClaudeCode({ env: { PATH: bin }, globalModuleDirs: [] })).toMatchObject({
+      state: 'not_found',
+    });
   });
 
   it('walks PATH in order and skips empty entries', async () => {

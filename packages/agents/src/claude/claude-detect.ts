@@ -13,7 +13,10 @@ export const minimumClaudeVersion = '2.1.181';
 export interface ClaudeDetectOptions extends DetectOptions {
   /** A path people configured; tried before PATH. */
   configuredPath?: string;
-  /** Global node_modules directories to look in when nothing is on PATH (e.g. `npm root -g`). */
+  /**
+   * Global node_modules directories to look in when nothing is on PATH; by default npm's usual
+   * global prefixes (next to this Node, /usr/local, ~/.npm-global, %APPDATA%\\npm).
+   */
   globalModuleDirs?: readonly string[];
   arch?: string;
 }
@@ -78,6 +81,29 @@ async function nativeBinaryIn(
   return null;
 }
 
+/** Where `npm install -g` usually puts packages, without running npm (slow, maybe absent). */
+export function defaultGlobalModuleDirs(
+  env: Readonly<Record<string, string>>,
+  platform: NodeJS.Platform,
+): string[] {
+  if (platform === 'win32') {
+    const appData = Object.entries(env).find(([k]) => k.toUpperCase() === 'APPDATA')?.[1];
+    return [
+      ...(appData ? [path.win32.join(appData, 'npm', 'node_modules')] : []),
+      path.win32.join(path.win32.dirname(process.execPath), 'node_modules'),
+    ];
+  }
+  const nodePrefix = path.dirname(path.dirname(process.execPath));
+  return [
+    ...new Set([
+      path.join(nodePrefix, 'lib', 'node_modules'),
+      '/usr/local/lib/node_modules',
+      '/opt/homebrew/lib/node_modules',
+      ...(env.HOME ? [path.join(env.HOME, '.npm-global', 'lib', 'node_modules')] : []),
+    ]),
+  ];
+}
+
 /**
  * Finds the Claude Code program: a configured path, then `claude` on PATH, then a global npm
  * install. When what was found is the npm package's shim or placeholder (its postinstall, which
@@ -109,7 +135,7 @@ export async function findClaudeBinary(options: ClaudeDetectOptions = {}): Promi
     }
   }
   if (found[0]) return found[0];
-  for (const dir of options.globalModuleDirs ?? []) {
+  for (const dir of options.globalModuleDirs ?? defaultGlobalModuleDirs(env, platform)) {
     const native = await nativeBinaryIn(path.join(dir, '@anthropic-ai', 'claude-code'), platform, arch);
     if (native) return native;
   }

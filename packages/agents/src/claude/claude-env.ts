@@ -22,6 +22,8 @@ const passedNames = new Set([
   'CLAUDE_CODE_SKIP_BEDROCK_AUTH',
   'CLAUDE_CODE_SKIP_VERTEX_AUTH',
   'CLAUDE_CONFIG_DIR',
+  // Claude Code on Windows runs its shell tool through Git Bash, found here when not on PATH.
+  'CLAUDE_CODE_GIT_BASH_PATH',
   'AWS_REGION',
   'AWS_PROFILE',
   'AWS_ACCESS_KEY_ID',
