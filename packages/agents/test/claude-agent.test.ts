@@ -165,4 +165,18 @@ describe.skipIf(!posix)('Claude Code adapter on recorded transcripts', () => {
     run.respond(asked.requestId, { kind: 'approval', decision: 'allow_once' });
     expect(await run.result).toMatchObject({ status: 'completed', summary: 'Wrote out.txt.' });
   });
+
+  it('stops a CLI that lingers after its turn ended, and keeps the completed turn', async () => {
+    const { start } = await setup({ exitGraceMs: 200 });
+    const { run, until, events } = start({
+      FAKE_CLAUDE_TRANSCRIPT: transcript('approve'),
+      FAKE_CLAUDE_LINGER: '1',
+    });
+    run.respond((await until(ofType('approval.requested'))).requestId, {
+      kind: 'approval',
+      decision: 'allow_once',
+    });
+    expect(await run.result).toMatchObject({ status: 'completed', summary: 'Wrote out.txt.' });
+    expect(events.at(-1)).toMatchObject({ type: 'process.exited', signal: 'SIGTERM', sawTurnEnd: true });
+  });
 });

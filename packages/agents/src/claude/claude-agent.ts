@@ -23,6 +23,11 @@ export interface ClaudeCodeAgentOptions extends AgentProcessOptions {
   permissionMode?: ClaudePermissionMode;
   /** Where to look for the CLI (configured path, extra PATH, global node_modules). */
   detect?: Omit<ClaudeDetectOptions, 'parentEnv'>;
+  /**
+   * How long the CLI may take to exit once its turn has ended and stdin is closed, before it is
+   * stopped (some versions hung after the result when piped: research/agent-protocols.md 6.2).
+   */
+  exitGraceMs?: number;
 }
 
 interface Launch {
@@ -40,7 +45,12 @@ interface Launch {
  * fresh session whose prompt carries a recap.
  */
 export function createClaudeCodeAgent(options: ClaudeCodeAgentOptions = {}): AgentPort {
-  const { permissionMode = 'default', detect: detectOptions = {}, ...processOptions } = options;
+  const {
+    permissionMode = 'default',
+    detect: detectOptions = {},
+    exitGraceMs = 10_000,
+    ...processOptions
+  } = options;
   const parentEnv = processOptions.parentEnv ?? process.env;
   let program: string | null = null;
 
@@ -85,7 +95,11 @@ export function createClaudeCodeAgent(options: ClaudeCodeAgentOptions = {}): Age
         },
         onEvent: (event: AgentEvent, control) => {
           // One turn per process: without EOF the CLI would wait for another user message.
-          if (event.type === 'turn.completed') control.closeStdin();
+          if (event.type !== 'turn.completed') return;
+          control.closeStdin();
+          // The turn is over and counted; a CLI that does not exit is stopped (a no-op once it
+          // has), and the driver then ends its whole process group.
+          setTimeout(() => control.signal('SIGTERM'), exitGraceMs).unref();
         },
       },
       processOptions,
