@@ -36,7 +36,9 @@ describe.skipIf(process.platform !== 'linux')('Claude Code sessions (real CLI, f
     const first = h.start({ instructions: 'Rename the widget (marker-7731).' });
     const started = await first.until(ofType('session.started'));
     await h.fake.waitForModelRequests(1);
-    await until(() => existsSync(transcriptOf(h.home, h.workDir, started.sessionId)));
+    // Killed once the CLI has saved the prompt: what a crash later in a turn would leave.
+    const transcript = transcriptOf(h.home, h.workDir, started.sessionId);
+    await until(() => existsSync(transcript) && readFileSync(transcript, 'utf8').includes('marker-7731'));
     // A crash, not a stop the runner asked for: the CLI dies mid-turn.
     process.kill(pidOfSession(started.sessionId), 'SIGKILL');
     const killed = await first.run.result;
