@@ -81,6 +81,8 @@ describe.skipIf(!posix)('Claude Code adapter on recorded transcripts', () => {
       '--verbose',
       '--permission-prompt-tool=stdio',
       '--permission-mode=acceptEdits',
+      '--setting-sources=user',
+      '--strict-mcp-config',
       sessionFlag,
       // A job's model can never become a flag of its own.
       '--model=--dangerously-skip-permissions',

@@ -20,6 +20,12 @@ export const isSessionId = (value: string): boolean => uuidPattern.test(value);
  * explicit (the CLI's own default has changed between versions). Values go in the `--flag=value`
  * form, so one that starts with a dash (a model name from a job) can never become a flag; the
  * prompt itself goes over stdin, never argv.
+ *
+ * A work directory is often someone else's repository, and in -p mode (no trust dialog) the CLI
+ * would honour what it brings: its .claude/settings*.json allow rules (skipping the person's
+ * approval) and hooks, and its .mcp.json servers, started at once (commands run unasked; both
+ * verified on 2.1.332 in tests/agents). So settings come from the user's own files only, and MCP
+ * servers only from the runner (none yet).
  */
 export function buildClaudeArgs(input: ClaudeArgsInput): string[] {
   if (!isSessionId(input.sessionId)) throw new Error('a Claude Code session id must be a UUID');
@@ -30,6 +36,8 @@ export function buildClaudeArgs(input: ClaudeArgsInput): string[] {
     '--verbose',
     '--permission-prompt-tool=stdio',
     `--permission-mode=${input.permissionMode}`,
+    '--setting-sources=user',
+    '--strict-mcp-config',
     input.resume ? `--resume=${input.sessionId}` : `--session-id=${input.sessionId}`,
     ...(input.model ? [`--model=${input.model}`] : []),
   ];
