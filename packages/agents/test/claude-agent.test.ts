@@ -40,6 +40,7 @@ async function setup(options: ClaudeCodeAgentOptions = {}, parentEnv: NodeJS.Pro
       workDir,
       agent: { id: 'claude-code' },
       resumeSessionId: null,
+      protectedPaths: [],
       env,
       ...overrides,
     });

@@ -80,6 +80,7 @@ export async function claudeHarness(
         workDir,
         agent: { id: 'claude-code' },
         resumeSessionId: null,
+        protectedPaths: [],
         env: {},
         ...overrides,
       });
