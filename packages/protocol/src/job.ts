@@ -82,16 +82,36 @@ export const relativePathSchema = z
     'must be a relative path inside the work directory',
   );
 
-/** One step of the demo agent's plan. */
+/** An `ask` step's answer goes into later `say` texts and `write` contents as `{{answer:<id>}}`. */
+const answerIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only');
+
+/**
+ * One step of the demo agent's plan. `write` and `run` with `ask: true` first ask for approval
+ * and honour the answer; `ask` asks a question. Every approval path can be shown without a model.
+ */
 export const demoStepSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('say'), text: z.string().max(10_000) }),
-  z.object({ type: z.literal('write'), path: relativePathSchema, content: z.string().max(1_000_000) }),
+  z.object({
+    type: z.literal('write'),
+    path: relativePathSchema,
+    content: z.string().max(1_000_000),
+    ask: z.boolean().optional(),
+  }),
   /** Prints a file, like an agent's read tool: any path, except the runner's private state. */
   z.object({ type: z.literal('read'), path: z.string().min(1).max(4096) }),
   z.object({
     type: z.literal('run'),
     /** argv, never a shell string: the first element is the program. */
     command: z.array(z.string().max(4096)).min(1).max(64),
+    ask: z.boolean().optional(),
+  }),
+  z.object({
+    type: z.literal('ask'),
+    id: answerIdSchema,
+    question: z.string().min(1).max(10_000),
+    /** Without options the answer is free text; with them, free text is allowed too. */
+    options: z.array(z.string().min(1).max(500)).max(10).optional(),
+    multiSelect: z.boolean().optional(),
   }),
 ]);
 export type DemoStep = z.infer<typeof demoStepSchema>;

@@ -7,7 +7,7 @@ import { parseAgentEventLine } from '../events/parse-agent-event.js';
 import { runAgentProcess } from '../process/run-agent-process.js';
 import type { AgentProcessOptions } from '../process/types.js';
 import { settledRun } from '../process/settled-run.js';
-import { demoDisplayName, type DemoTask } from './demo-task.js';
+import { demoDisplayName, type DemoAnswer, type DemoTask } from './demo-task.js';
 
 export interface DemoAgentOptions extends AgentProcessOptions {
   /**
@@ -67,6 +67,9 @@ export function createDemoAgent(options: DemoAgentOptions = {}): AgentPort {
           parseLine: (line) => parseAgentEventLine(line),
           requestInterrupt: (control) => {
             if (!control.writeLine(JSON.stringify({ type: 'interrupt' }))) control.signal('SIGINT');
+          },
+          respond: (requestId, answer, control) => {
+            control.writeLine(JSON.stringify({ type: 'answer', requestId, answer } satisfies DemoAnswer));
           },
         },
         processOptions,

@@ -7,6 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { AgentEvent } from '@coord/runner-core';
+import type { InteractionAnswer } from '@coord/runner-protocol';
+import type { Asker } from './demo-asking.js';
 import { runDemoPlan } from './demo-steps.js';
 import type { DemoInput, DemoTask } from './demo-task.js';
 
@@ -16,10 +18,31 @@ const emit = (event: AgentEvent): void => {
 
 let started = false;
 let interrupted = false;
+/** Questions and approvals waiting for a person's answer, by request id. */
+const waiting = new Map<string, (answer: InteractionAnswer | null) => void>();
+let asked = 0;
+
+function waitForAnswer(request: AgentEvent & { requestId: string }): Promise<InteractionAnswer | null> {
+  if (interrupted) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    waiting.set(request.requestId, resolve);
+    emit(request);
+  });
+}
+
+const asker: Asker = {
+  approve: (request) =>
+    waitForAnswer({ type: 'approval.requested', requestId: `ask-${++asked}`, ...request }),
+  question: (request) =>
+    waitForAnswer({ type: 'question.requested', requestId: `ask-${++asked}`, ...request }),
+};
 
 function requestStop(): void {
   if (interrupted) return;
   interrupted = true;
+  // Nothing waits for an answer past a stop.
+  for (const resolve of waiting.values()) resolve(null);
+  waiting.clear();
   emit({
     type: 'message.completed',
     role: 'assistant',
@@ -47,6 +70,7 @@ async function run(task: DemoTask): Promise<void> {
       protectedPaths: task.protectedPaths ?? [],
       emit,
       isInterrupted: () => interrupted,
+      asker,
     },
     task.plan,
   );
@@ -75,7 +99,10 @@ input.on('line', (line) => {
     return;
   }
   if (message.type === 'interrupt') requestStop();
-  else if (message.type === 'task' && !started) {
+  else if (message.type === 'answer') {
+    waiting.get(message.requestId)?.(message.answer);
+    waiting.delete(message.requestId);
+  } else if (message.type === 'task' && !started) {
     started = true;
     if (!Array.isArray(message.plan)) fail('the task has no plan');
     else void run(message).catch((error: unknown) => fail(`demo agent error: ${String(error)}`));

@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentEvent } from '@coord/runner-core';
 import type { DemoStep } from '@coord/runner-protocol';
+import { createApprovals, fillAnswers, type Asker, type Verdict } from './demo-asking.js';
 import { summarizeDemo, type DemoRecord } from './demo-summary.js';
 import { PathRefusedError, prepareWritePath, refuseProtected } from './safe-path.js';
 
@@ -13,9 +14,34 @@ export interface DemoContext {
   emit: (event: AgentEvent) => void;
   /** Checked between steps: a stop request lets the current step finish. */
   isInterrupted: () => boolean;
+  /** Questions and approvals go to a person through the runner. */
+  asker: Asker;
 }
 
-type StepOutcome = { ok: true } | { ok: false; error: string };
+/** `stop`: a person denied a step and asked the agent to stop. */
+type StepOutcome = { ok: true; stop?: string } | { ok: false; error: string };
+
+type Decide = (
+  kind: 'write' | 'run',
+  toolCallId: string,
+  summary: string,
+  input: unknown,
+) => Promise<Verdict>;
+
+/** A denied step is not done: the tool call ends `denied` with the person's note, if any. */
+function denied(
+  ctx: DemoContext,
+  id: string,
+  what: string,
+  verdict: Extract<Verdict, { allowed: false }>,
+): StepOutcome {
+  const note = verdict.note ? `: ${verdict.note}` : '';
+  ctx.emit({ type: 'tool.completed', toolCallId: id, status: 'denied', output: `${what} was denied${note}` });
+  return verdict.stop ? { ok: true, stop: `${what} was denied${note}` } : { ok: true };
+}
+
+/** What an approval shows of a file write: the path and the start of the new content. */
+const shownContentChars = 4000;
 
 const outputTailChars = 4096;
 
@@ -28,18 +54,28 @@ async function writeStep(
   id: string,
   step: Extract<DemoStep, { type: 'write' }>,
   record: DemoRecord,
+  content: string,
+  decide: Decide,
 ): Promise<StepOutcome> {
+  const bytes = Buffer.byteLength(content);
   ctx.emit({
     type: 'tool.started',
     toolCallId: id,
     name: 'write',
     kind: 'edit',
-    input: { path: step.path, bytes: Buffer.byteLength(step.content) },
+    input: { path: step.path, bytes },
     title: `Write ${step.path}`,
   });
+  if (step.ask) {
+    const verdict = await decide('write', id, `Write ${step.path} (${bytes} bytes)`, {
+      path: step.path,
+      content: content.slice(0, shownContentChars),
+    });
+    if (!verdict.allowed) return denied(ctx, id, `Writing ${step.path}`, verdict);
+  }
   try {
     await refuseProtected(ctx.workDir, step.path, ctx.protectedPaths, 'write');
-    await writeFile(await prepareWritePath(ctx.workDir, step.path), step.content);
+    await writeFile(await prepareWritePath(ctx.workDir, step.path), content);
   } catch (error) {
     const message =
       error instanceof PathRefusedError
@@ -85,11 +121,12 @@ async function readStep(
   return { ok: true };
 }
 
-function runStep(
+async function runStep(
   ctx: DemoContext,
   id: string,
   step: Extract<DemoStep, { type: 'run' }>,
   record: DemoRecord,
+  decide: Decide,
 ): Promise<StepOutcome> {
   const [program, ...args] = step.command;
   const shown = showCommand(step.command);
@@ -101,6 +138,10 @@ function runStep(
     input: { command: step.command },
     title: `Run ${shown}`,
   });
+  if (step.ask) {
+    const verdict = await decide('run', id, shown, { command: step.command, cwd: ctx.workDir });
+    if (!verdict.allowed) return denied(ctx, id, `Running \`${shown}\``, verdict);
+  }
   // A command can read anything its user can: the protected paths cannot be policed here. The
   // runner's redaction of every event and the pre-push secret scan are the defence for `run`.
   return new Promise((resolve) => {
@@ -146,12 +187,44 @@ function runStep(
   });
 }
 
+/** Asks a person a question and keeps the answer for later steps' `{{answer:<id>}}`. */
+async function askStep(
+  ctx: DemoContext,
+  step: Extract<DemoStep, { type: 'ask' }>,
+  answers: Map<string, string>,
+): Promise<StepOutcome> {
+  const answer = await ctx.asker.question({
+    questions: [
+      {
+        id: step.id,
+        text: step.question,
+        options: (step.options ?? []).map((label) => ({ label })),
+        multiSelect: step.multiSelect ?? false,
+        allowFreeText: true,
+      },
+    ],
+  });
+  if (answer === null) return { ok: true, stop: 'a stop was requested while a question waited' };
+  const given = answer.kind === 'question' ? (answer.answers[step.id] ?? []).join(', ') : '';
+  answers.set(step.id, given);
+  ctx.emit({
+    type: 'message.completed',
+    role: 'assistant',
+    text: given ? `You answered: ${given}` : 'No answer came; going on without one.',
+  });
+  return { ok: true };
+}
+
 /** Follows the plan step by step and ends with exactly one `turn.completed`. */
 export async function runDemoPlan(
   ctx: DemoContext,
   plan: readonly DemoStep[],
 ): Promise<'completed' | 'interrupted' | 'failed'> {
   const record: DemoRecord = { said: 0, wrote: [], ran: [] };
+  const answers = new Map<string, string>();
+  const approvals = createApprovals(ctx.asker);
+  const decide: Decide = (kind, toolCallId, summary, input) =>
+    approvals.decide(kind, kind === 'write' ? 'edit' : 'shell', toolCallId, summary, input);
   // No model, no tokens: the zeros still go out so that consumers see the usual shape.
   const endTurn = (event: Extract<AgentEvent, { type: 'turn.completed' }>): void => {
     ctx.emit({ type: 'usage', inputTokens: 0, outputTokens: 0, costUsd: 0, cumulative: true });
@@ -170,13 +243,23 @@ export async function runDemoPlan(
     let outcome: StepOutcome = { ok: true };
     if (step.type === 'say') {
       record.said += 1;
-      ctx.emit({ type: 'message.completed', role: 'assistant', text: step.text });
+      ctx.emit({ type: 'message.completed', role: 'assistant', text: fillAnswers(step.text, answers) });
     } else if (step.type === 'write') {
-      outcome = await writeStep(ctx, id, step, record);
+      outcome = await writeStep(ctx, id, step, record, fillAnswers(step.content, answers), decide);
     } else if (step.type === 'read') {
       outcome = await readStep(ctx, id, step);
+    } else if (step.type === 'ask') {
+      outcome = await askStep(ctx, step, answers);
     } else {
-      outcome = await runStep(ctx, id, step, record);
+      outcome = await runStep(ctx, id, step, record, decide);
+    }
+    if (outcome.ok && outcome.stop) {
+      endTurn({
+        type: 'turn.completed',
+        status: 'interrupted',
+        finalText: `Stopped at step ${index + 1} of ${plan.length}: ${outcome.stop}.`,
+      });
+      return 'interrupted';
     }
     if (!outcome.ok) {
       endTurn({

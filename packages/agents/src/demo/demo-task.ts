@@ -1,4 +1,4 @@
-import type { DemoStep } from '@coord/runner-protocol';
+import type { DemoStep, InteractionAnswer } from '@coord/runner-protocol';
 
 /** The first stdin line the demo agent reads: its whole job (never argv, which `ps` shows). */
 export interface DemoTask {
@@ -16,6 +16,13 @@ export interface DemoInterrupt {
   type: 'interrupt';
 }
 
-export type DemoInput = DemoTask | DemoInterrupt;
+/** A person's answer to an approval or question the demo agent asked (AgentRun.respond). */
+export interface DemoAnswer {
+  type: 'answer';
+  requestId: string;
+  answer: InteractionAnswer;
+}
+
+export type DemoInput = DemoTask | DemoInterrupt | DemoAnswer;
 
 export const demoDisplayName = 'Demo agent (scripted, no AI)';
