@@ -42,7 +42,8 @@ export function createInteractionDesk(options: InteractionDeskOptions): Interact
     options.color ? styleText(style, text) : text;
   const titles = new Map<string, string>();
   const queue: Waiting[] = [];
-  let current: (Waiting & { abort: AbortController }) | null = null;
+  /** `answeredBy`: set when an answer from elsewhere took the prompt away. */
+  let current: (Waiting & { abort: AbortController; answeredBy?: string }) | null = null;
   let held: string[] | null = null;
   let dropped = 0;
   let closed = false;
@@ -59,7 +60,10 @@ export function createInteractionDesk(options: InteractionDeskOptions): Interact
     if (current || closed) return;
     const next = queue.shift();
     if (!next) return;
-    const entry = { ...next, abort: new AbortController() };
+    const entry: Waiting & { abort: AbortController; answeredBy?: string } = {
+      ...next,
+      abort: new AbortController(),
+    };
     current = entry;
     const what = next.request.kind === 'approval' ? 'Approval needed' : 'Question';
     options.write(
@@ -72,7 +76,8 @@ export function createInteractionDesk(options: InteractionDeskOptions): Interact
       if (!outcome.won) options.write(`${paint('yellow', `  already answered on the ${outcome.by}`)}\n`);
     } catch (error) {
       if (entry.abort.signal.aborted) {
-        // Answered elsewhere (the notice is printed by onEvent) or the desk closed.
+        // Said once the prompt has let go of the screen (it settles asynchronously).
+        if (entry.answeredBy) options.write(`${paint('magenta', `  ✓ answered ${entry.answeredBy}`)}\n`);
       } else if ((error as Error).name === 'ExitPromptError') {
         closed = true;
         options.write(
@@ -106,10 +111,8 @@ export function createInteractionDesk(options: InteractionDeskOptions): Interact
         const index = queue.findIndex((w) => w.interactionId === event.interactionId);
         if (index >= 0) queue.splice(index, 1);
         if (current?.interactionId === event.interactionId && event.by !== 'runner') {
+          current.answeredBy = event.by === 'web' ? 'on the web' : 'by timeout';
           current.abort.abort();
-          options.write(
-            `${paint('magenta', `  ✓ answered ${event.by === 'web' ? 'on the web' : 'by timeout'}`)}\n`,
-          );
         }
       }
     },

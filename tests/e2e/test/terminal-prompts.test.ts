@@ -1,0 +1,135 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { startLocalServer } from '@coord/local-server';
+import type { InteractionView, JobView } from '@coord/runner-protocol';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from './helpers/cleanup.js';
+import { CLI_BIN, eventually, tempDir } from './helpers/cli.js';
+import { api } from './helpers/server.js';
+
+/** A terminal a person sits at: tmux on its own socket, read with capture-pane, typed with send-keys. */
+function terminal(name: string, command: string[], env: Record<string, string>) {
+  const socket = `coord-e2e-${name}-${process.pid}`;
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+  const quoted = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const line = [
+    'env',
+    '-i',
+    ...Object.entries(env).map(([k, v]) => quoted(`${k}=${v}`)),
+    ...command.map(quoted),
+  ].join(' ');
+  tmux('new-session', '-d', '-s', 'main', '-x', '160', '-y', '50', `${line}; echo "EXIT:$?"; sleep 600`);
+  onCleanup(() => {
+    try {
+      tmux('kill-server');
+    } catch {
+      // already gone
+    }
+  });
+  const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', 'main');
+  return {
+    screen,
+    keys: (...keys: string[]) => void tmux('send-keys', '-t', 'main', ...keys),
+    waitFor: (text: string | RegExp, what: string) =>
+      eventually(
+        () => {
+          const shown = screen();
+          return (typeof text === 'string' ? shown.includes(text) : text.test(shown)) ? shown : undefined;
+        },
+        30_000,
+        `${what} on the terminal`,
+      ),
+  };
+}
+
+describe('approvals and questions at the terminal', () => {
+  it('coord-runner start asks at the terminal; an answer from the web takes the prompt away', async () => {
+    const dir = tempDir('prompts');
+    onCleanup(dir.cleanup);
+    const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
+    onCleanup(() => server.close());
+    const submitted = await api<{ job: JobView }>(server, 'POST', '/v1/workspaces/local/jobs', {
+      title: 'Greet someone',
+      instructions: 'Greet.',
+      context: { type: 'local' },
+      routing: { mode: 'any' },
+      agent: {
+        id: 'demo',
+        plan: [
+          { type: 'ask', id: 'name', question: 'Whom should it greet?', options: ['World', 'Coord'] },
+          { type: 'write', path: 'greeting.txt', content: 'Hello, {{answer:name}}!\n', ask: true },
+          { type: 'run', command: [process.execPath, '-e', 'console.log("ran")'], ask: true },
+          { type: 'write', path: 'denied.txt', content: 'no\n', ask: true },
+        ],
+      },
+    });
+    const jobId = submitted.json.job.id;
+
+    const term = terminal(
+      'prompts',
+      [
+        process.execPath,
+        CLI_BIN,
+        'start',
+        '--once',
+        '--server',
+        server.url,
+        '--token-file',
+        join(dir.path, 'server', 'token'),
+        '--state-dir',
+        join(dir.path, 'runner'),
+      ],
+      {
+        PATH: process.env['PATH'] ?? '',
+        HOME: join(dir.path, 'home'),
+        LANG: 'C.UTF-8',
+        TERM: 'xterm-256color',
+      },
+    );
+
+    // A question, answered with the arrow keys.
+    await term.waitFor('Question — job "Greet someone"', 'the question');
+    await term.waitFor('❯ World', 'its options');
+    term.keys('Down', 'Enter');
+
+    // An approval, answered on the web instead: the prompt goes away and says so.
+    await term.waitFor('Allow write: Write greeting.txt', 'the write approval');
+    const pending = await eventually(async () => {
+      const job = (await api<{ job: JobView }>(server, 'GET', `/v1/jobs/${jobId}`)).json.job;
+      const attempt = job.attempts[0];
+      if (!attempt) return undefined;
+      const events = await api<{ events: { type: string; data: { interactionId?: string } }[] }>(
+        server,
+        'GET',
+        `/v1/attempts/${attempt.id}/events?after=0&limit=500`,
+      );
+      const asked = events.json.events.filter((e) => e.type === 'interaction.requested');
+      return asked.length === 2 ? asked[1]!.data.interactionId : undefined;
+    }, 20_000);
+    const web = await api<{ interaction: InteractionView }>(
+      server,
+      'POST',
+      `/v1/interactions/${pending}/answer`,
+      {
+        answer: { kind: 'approval', decision: 'allow_once' },
+        by: 'web',
+      },
+    );
+    expect(web.status).toBe(200);
+    await term.waitFor('✓ answered on the web', 'the web answer noticed');
+
+    // The command: allowed here. The last write: denied here.
+    await term.waitFor('Allow run:', 'the run approval');
+    term.keys('Enter');
+    await term.waitFor('Allow write: Write denied.txt', 'the last approval');
+    term.keys('Down', 'Down', 'Enter');
+
+    const shown = await term.waitFor(/EXIT:\d+/, 'the runner to exit');
+    expect(shown).toContain('EXIT:0');
+    expect(shown).toContain('You answered: Coord');
+    expect(shown).toContain('ran');
+    const job = (await api<{ job: JobView }>(server, 'GET', `/v1/jobs/${jobId}`)).json.job;
+    expect(job.status).toBe('done');
+    expect(job.attempts[0]!.outputs).toEqual(['greeting.txt']);
+  });
+});
