@@ -28,6 +28,14 @@ export function parseVersion(output: string): string | null {
   return firstLine ? firstLine.slice(0, 100) : null;
 }
 
+/** Compares the numeric major.minor.patch of two versions (pre-release tags are ignored). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.+-]/).map((n) => Number.parseInt(n, 10) || 0);
+  const pb = b.split(/[.+-]/).map((n) => Number.parseInt(n, 10) || 0);
+  for (let i = 0; i < 3; i += 1) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
 /**
  * Detects an agent CLI: `unsupported` off its platforms, `not_found` when the binary is not on
  * PATH, otherwise `detected` with the version its `--version` prints (null when that fails: the

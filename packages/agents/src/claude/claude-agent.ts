@@ -15,8 +15,8 @@ import { detectClaude, type ClaudeDetectOptions } from './claude-detect.js';
 import { claudeEnv, claudeSecretNames } from './claude-env.js';
 import { interruptRequestLine, userMessageLine } from './claude-messages.js';
 import { createClaudeSession, parseClaudeLine, type ClaudeSession } from './claude-parser.js';
-import { withFallback } from './fallback-run.js';
-import { continuePrompt, recapPrompt, taskPrompt } from './claude-prompt.js';
+import { withFallback } from '../process/fallback-run.js';
+import { continuePrompt, recapPrompt, taskPrompt } from '../process/agent-prompt.js';
 
 export interface ClaudeCodeAgentOptions extends AgentProcessOptions {
   /** Tool calls that are not read-only ask a person in `default` (the default). */

@@ -1,9 +1,9 @@
-import { access, constants, realpath, stat } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { DetectedAgent } from '@coord/runner-protocol';
-import { parseVersion, type DetectOptions } from '../detect.js';
+import { compareVersions, parseVersion, type DetectOptions } from '../detect.js';
 import { buildAgentEnv, pathOf } from '../process/agent-env.js';
-import { findExecutable } from '../process/find-executable.js';
+import { findExecutable, isExecutableFile } from '../process/find-executable.js';
 import { runShortCommand } from '../process/run-agent-process.js';
 
 export const claudeInstallCommand = 'npm install -g @anthropic-ai/claude-code';
@@ -25,16 +25,6 @@ export interface ClaudeDetection {
   detected: DetectedAgent;
   /** The program to start: the native binary, not a shell shim, when one was found. */
   file: string | null;
-}
-
-async function isExecutable(file: string, platform: NodeJS.Platform): Promise<boolean> {
-  try {
-    if (!(await stat(file)).isFile()) return false;
-    if (platform !== 'win32') await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Names of the platform packages that may hold the native binary here (musl first is harmless). */
@@ -75,7 +65,7 @@ async function nativeBinaryIn(
       path.join(root, '..', name, binary),
       path.join(root, 'node_modules', '@anthropic-ai', name, binary),
     ]) {
-      if (await isExecutable(candidate, platform)) return candidate;
+      if (await isExecutableFile(candidate, platform)) return candidate;
     }
   }
   return null;
@@ -118,7 +108,7 @@ export async function findClaudeBinary(options: ClaudeDetectOptions = {}): Promi
 
   const found: string[] = [];
   if (options.configuredPath) {
-    if (await isExecutable(options.configuredPath, platform)) found.push(options.configuredPath);
+    if (await isExecutableFile(options.configuredPath, platform)) found.push(options.configuredPath);
     else return null; // a configured path that is wrong must say so, not be replaced silently
   } else {
     const onPath = await findExecutable('claude', {
@@ -140,13 +130,6 @@ export async function findClaudeBinary(options: ClaudeDetectOptions = {}): Promi
     if (native) return native;
   }
   return null;
-}
-
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.+-]/).map((n) => Number.parseInt(n, 10) || 0);
-  const pb = b.split(/[.+-]/).map((n) => Number.parseInt(n, 10) || 0);
-  for (let i = 0; i < 3; i += 1) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
-  return 0;
 }
 
 /** Detected (with its version), Not found (with the install command) or Unsupported (and why). */

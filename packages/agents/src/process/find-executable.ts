@@ -1,7 +1,8 @@
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 
-async function isExecutableFile(candidate: string, platform: NodeJS.Platform): Promise<boolean> {
+/** A regular file this process may run (any file on Windows, where there is no x bit). */
+export async function isExecutableFile(candidate: string, platform: NodeJS.Platform): Promise<boolean> {
   try {
     if (!(await stat(candidate)).isFile()) return false;
     if (platform !== 'win32') await access(candidate, constants.X_OK);
