@@ -1,6 +1,6 @@
 import { arch, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createClaudeCodeAgent, createDemoAgent } from '@coord/runner-agents';
+import { createClaudeCodeAgent, createCodexAgent, createDemoAgent } from '@coord/runner-agents';
 import {
   createCoordClient,
   createFileEventSpool,
@@ -32,18 +32,25 @@ export interface ComposeOptions {
   forgeRetryForMs?: number;
   /** A Claude Code program to use instead of looking on PATH (a setting). */
   claudeCodePath?: string;
+  /** A Codex program to use instead of looking on PATH (a setting). */
+  codexPath?: string;
 }
 
 /** Wires core, agents and git into a runner: the composition root for terminals and servers. */
 export function composeRunner(options: ComposeOptions): Runner {
   const workspaceDir = options.workspaceDir ?? join(options.stateDir, 'workspace');
-  // Detected at start: a runner without the CLI registers it as not found, and is offered no
-  // job for it. Codex and Gemini join this list in their own slices.
+  // Detected at start: a runner without the CLI registers it as not found (Codex on Windows as
+  // unsupported), and is offered no job for it. Gemini joins this list in its own slice.
   const agents: AgentPort[] = [
     createDemoAgent(),
     createClaudeCodeAgent(
       options.claudeCodePath ? { detect: { configuredPath: options.claudeCodePath } } : {},
     ),
+    createCodexAgent({
+      // Per-job CODEX_HOMEs (sessions kept for a resume) live in the runner's state dir.
+      homeBaseDir: join(options.stateDir, 'codex-homes'),
+      ...(options.codexPath ? { detect: { configuredPath: options.codexPath } } : {}),
+    }),
   ];
   return createRunner({
     client: createCoordClient({

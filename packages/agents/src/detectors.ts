@@ -1,8 +1,9 @@
 import type { DetectedAgent } from '@coord/runner-protocol';
 import { detectClaude, type ClaudeDetectOptions } from './claude/claude-detect.js';
+import { detectCodexCli, type CodexDetectOptions } from './codex/codex-detect.js';
 import { detectCli, type CliDetectorSpec, type DetectOptions } from './detect.js';
 
-// Detection only: the full adapters for these CLIs come later (research/agent-protocols.md 5.1).
+// The generic specs; Claude Code and Codex have detectors of their own (native binaries, versions).
 
 export const claudeCodeCli: CliDetectorSpec = {
   id: 'claude-code',
@@ -20,6 +21,8 @@ export const geminiCli: CliDetectorSpec = {
 /** Claude Code has a detector of its own: native binary resolution and a minimum version. */
 export const detectClaudeCode = async (options?: ClaudeDetectOptions): Promise<DetectedAgent> =>
   (await detectClaude(options)).detected;
-export const detectCodex = (options?: DetectOptions): Promise<DetectedAgent> => detectCli(codexCli, options);
+/** Codex too: the native binary behind the npm shim, and a minimum version. */
+export const detectCodex = async (options?: CodexDetectOptions): Promise<DetectedAgent> =>
+  (await detectCodexCli(options)).detected;
 export const detectGemini = (options?: DetectOptions): Promise<DetectedAgent> =>
   detectCli(geminiCli, options);

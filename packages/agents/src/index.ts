@@ -29,3 +29,12 @@ export {
   type ClaudeDetection,
   type ClaudeDetectOptions,
 } from './claude/claude-detect.js';
+export { createCodexAgent, type CodexAgentOptions } from './codex/codex-agent.js';
+export {
+  codexInstallCommand,
+  detectCodexCli,
+  findCodexBinary,
+  type CodexDetection,
+  type CodexDetectOptions,
+} from './codex/codex-detect.js';
+export type { CodexProvider } from './codex/codex-home.js';

@@ -55,12 +55,23 @@ describe.skipIf(!posix)('CLI detection', () => {
 
   it('still reports a binary whose --version fails as detected, without a version', async () => {
     const bin = await tempDir();
-    await fakeBinary(bin, 'codex', 'boom', 1);
-    expect(await detectCodex({ env: { PATH: bin }, platform: 'linux' })).toEqual({
-      id: 'codex',
+    await fakeBinary(bin, 'gemini', 'boom', 1);
+    expect(await detectCli({ id: 'gemini', binary: 'gemini' }, { env: { PATH: bin } })).toEqual({
+      id: 'gemini',
       state: 'detected',
       version: null,
       enabled: true,
+    });
+  });
+
+  it('reports a codex whose --version fails as unsupported, with how to reinstall it', async () => {
+    const bin = await tempDir();
+    await fakeBinary(bin, 'codex', 'boom', 1);
+    expect(await detectCodex({ env: { PATH: bin }, platform: 'linux' })).toMatchObject({
+      id: 'codex',
+      state: 'unsupported',
+      enabled: false,
+      hint: expect.stringContaining('npm install -g @openai/codex'),
     });
   });
 

@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { functionOutputs, requestText } from '../src/fake-openai.js';
+import { codexHarness, fakeKey, ofType } from './codex-harness.js';
+
+const patch = (file: string, line: string): string =>
+  `apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: ${file}\n+${line}\n*** End Patch\nEOF\n`;
+
+describe('Codex approvals (real CLI, fake model)', () => {
+  it('runs a command once a person approves it', async () => {
+    const h = await codexHarness([
+      { kind: 'tool', name: 'exec_command', arguments: { cmd: 'echo approved > out.txt' } },
+      { kind: 'text', text: 'Wrote out.txt.' },
+    ]);
+    const { run, until, events } = h.start();
+    const asked = await until(ofType('approval.requested'));
+    expect(asked).toMatchObject({
+      toolName: 'exec_command',
+      kind: 'shell',
+      summary: "exec_command: /bin/bash -lc 'echo approved > out.txt'",
+      input: { command: "/bin/bash -lc 'echo approved > out.txt'", cwd: h.workDir },
+    });
+    run.respond(asked.requestId, { kind: 'approval', decision: 'allow_once' });
+    const result = await run.result;
+
+    expect(result).toMatchObject({ status: 'completed', summary: 'Wrote out.txt.', error: null });
+    expect(await readFile(path.join(h.workDir, 'out.txt'), 'utf8')).toBe('approved\n');
+    expect(events.find(ofType('tool.completed'))).toMatchObject({
+      toolCallId: asked.toolCallId,
+      status: 'ok',
+      exitCode: 0,
+    });
+    const started = events.find(ofType('session.started'));
+    expect(result.sessionId).toBe(started?.sessionId);
+    expect(h.fake.modelRequests()[0]?.headers['x-codex-window-id']).toContain(result.sessionId);
+    // The key went in an environment variable, as a bearer token, and nowhere in the events.
+    expect(h.fake.modelRequests()[0]?.headers.authorization).toBe(`Bearer ${fakeKey}`);
+    expect(JSON.stringify(events)).not.toContain(fakeKey);
+    expect(events.at(-1)).toMatchObject({ type: 'process.exited', sawTurnEnd: true });
+  });
+
+  it('edits a file once a person approves the patch, with the diff in the request', async () => {
+    const h = await codexHarness([
+      { kind: 'tool', name: 'exec_command', arguments: { cmd: patch('notes.md', '# Notes') } },
+      { kind: 'text', text: 'Wrote the notes.' },
+    ]);
+    const { run, until } = h.start();
+    const asked = await until(ofType('approval.requested'));
+    expect(asked).toMatchObject({
+      toolName: 'apply_patch',
+      kind: 'edit',
+      summary: 'apply_patch: add notes.md',
+      input: {
+        changes: [{ path: path.join(h.workDir, 'notes.md'), kind: { type: 'add' }, diff: '# Notes\n' }],
+      },
+    });
+    run.respond(asked.requestId, { kind: 'approval', decision: 'allow_once' });
+    expect((await run.result).status).toBe('completed');
+    expect(await readFile(path.join(h.workDir, 'notes.md'), 'utf8')).toBe('# Notes\n');
+  });
+
+  it('leaves the disk untouched when a person denies a command, and the note reaches the model', async () => {
+    const h = await codexHarness([
+      { kind: 'tool', name: 'exec_command', arguments: { cmd: 'echo nope > denied.txt' } },
+      { kind: 'text', text: 'Understood, I did not write it.' },
+    ]);
+    const { run, until, events } = h.start();
+    const asked = await until(ofType('approval.requested'));
+    run.respond(asked.requestId, { kind: 'approval', decision: 'deny', message: 'not in this repo' });
+    const result = await run.result;
+
+    expect(result.status).toBe('completed');
+    expect(existsSync(path.join(h.workDir, 'denied.txt'))).toBe(false);
+    expect(events.find(ofType('tool.completed'))).toMatchObject({
+      toolCallId: asked.toolCallId,
+      status: 'denied',
+    });
+    const next = h.fake.modelRequests()[1]!;
+    expect(JSON.stringify(functionOutputs(next))).toContain('rejected by user');
+    expect(requestText(next)).toContain('not in this repo');
+  });
+
+  it("gives the agent's commands none of the runner's secrets", async () => {
+    const h = await codexHarness([
+      { kind: 'tool', name: 'exec_command', arguments: { cmd: 'env > env.txt' } },
+      { kind: 'text', text: 'Printed.' },
+    ]);
+    const { run, until } = h.start();
+    run.respond((await until(ofType('approval.requested'))).requestId, {
+      kind: 'approval',
+      decision: 'allow_once',
+    });
+    expect((await run.result).status).toBe('completed');
+    const env = await readFile(path.join(h.workDir, 'env.txt'), 'utf8');
+    expect(env).not.toContain('runner-secret-token');
+    expect(env).not.toContain(fakeKey);
+  });
+});
