@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { functionOutputs, requestText } from '../src/fake-openai.js';
@@ -96,5 +96,30 @@ describe('Codex approvals (real CLI, fake model)', () => {
     const env = await readFile(path.join(h.workDir, 'env.txt'), 'utf8');
     expect(env).not.toContain('runner-secret-token');
     expect(env).not.toContain(fakeKey);
+  });
+});
+
+describe("Codex and the user's own sign-in (real CLI, fake model)", () => {
+  it("carries the user's auth.json into the job's CODEX_HOME for the run, and none of their config", async () => {
+    const h = await codexHarness([
+      { kind: 'tool', name: 'exec_command', arguments: { cmd: 'true' } },
+      { kind: 'text', text: 'Done.' },
+    ]);
+    await writeFile(path.join(h.userHome, 'auth.json'), '{"OPENAI_API_KEY":"sk-user-login"}');
+    await writeFile(
+      path.join(h.userHome, 'config.toml'),
+      '[mcp_servers.slow]\ncommand = "/nonexistent/mcp"\n',
+    );
+    const { run, until } = h.start();
+    const asked = await until(ofType('approval.requested'));
+    const [home] = await readdir(h.homes);
+    const jobHome = path.join(h.homes, home!);
+    // While the run is live, Codex has the sign-in, private to the runner's user.
+    expect(await readFile(path.join(jobHome, 'auth.json'), 'utf8')).toContain('sk-user-login');
+    expect((await stat(path.join(jobHome, 'auth.json'))).mode & 0o777).toBe(0o600);
+    expect(await readFile(path.join(jobHome, 'config.toml'), 'utf8')).not.toContain('mcp_servers');
+    run.respond(asked.requestId, { kind: 'approval', decision: 'allow_once' });
+    expect((await run.result).status).toBe('completed');
+    expect(existsSync(path.join(jobHome, 'auth.json'))).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createCodexAgent, type CodexAgentOptions } from '@coord/runner-agents';
+import { createCodexAgent, type CodexAgentOptions, type CodexProvider } from '@coord/runner-agents';
 import type { AgentRunInput } from '@coord/runner-core';
 import { afterEach } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIStep } from '../src/fake-openai.js';
@@ -41,6 +41,7 @@ export const fakeKey = 'sk-test-openai-dummy-key';
 export async function codexHarness(
   steps: FakeOpenAIStep[],
   options: CodexAgentOptions = {},
+  providerOverrides: Partial<CodexProvider> = {},
 ): Promise<CodexHarness> {
   const fake = await startFakeOpenAI(steps);
   cleanups.push(() => fake.close());
@@ -57,6 +58,7 @@ export async function codexHarness(
       envKey: 'FAKE_OPENAI_KEY',
       requestMaxRetries: 0,
       streamMaxRetries: 0,
+      ...providerOverrides,
     },
     ...options,
     parentEnv: {
