@@ -12,7 +12,7 @@ import { withFallback } from '../process/fallback-run.js';
 import { runAgentProcess } from '../process/run-agent-process.js';
 import { settledRun } from '../process/settled-run.js';
 import type { AgentProcessOptions } from '../process/types.js';
-import { answerLines } from './codex-controls.js';
+import { respondTo } from './codex-controls.js';
 import { detectCodexCli, type CodexDetectOptions } from './codex-detect.js';
 import { codexEnv, codexSecretNames, providerFromEnv } from './codex-env.js';
 import {
@@ -101,23 +101,23 @@ export function createCodexAgent(options: CodexAgentOptions = {}): AgentPort {
         parseLine: (line, _state, control) => {
           const parsed = parseCodexLine(line, session);
           for (const reply of parsed.replies) control.writeLine(reply);
-          // A rejected resume: nothing more to do in this process; the fallback takes over.
-          if (session.resumeRejected) control.closeStdin();
+          // A rejected resume, or a stop before any turn: nothing more to do in this process.
+          if (
+            session.resumeRejected ||
+            (session.interruptWanted && session.threadId && !session.turnRequested)
+          )
+            control.closeStdin();
           return parsed.events;
         },
         respond: (requestId, answer, control) => {
-          const pending = session.pending.get(requestId);
-          if (!pending) return; // withdrawn by Codex, or answered already
-          session.pending.delete(requestId);
-          const { lines, denied } = answerLines(session, pending, answer);
-          if (denied && pending.kind !== 'question') session.declined.add(pending.params.itemId);
-          for (const line of lines) control.writeLine(line);
+          for (const line of respondTo(session, requestId, answer)) control.writeLine(line);
         },
         requestInterrupt: (control) => {
           const line = interruptLine(session);
           if (line) control.writeLine(line);
-          // No turn yet: nothing to interrupt, and no turn will start; EOF ends app-server.
-          else if (!session.turnId) control.closeStdin();
+          // No turn asked for: none will be now, and EOF ends app-server. (One asked for but not
+          // yet answered is interrupted as soon as its id arrives.)
+          else if (!session.turnRequested) control.closeStdin();
         },
         onEvent: (event: AgentEvent, control) => {
           // One turn per process: app-server exits when its stdin closes.

@@ -107,3 +107,17 @@ export function answerLines(
     }
   }
 }
+
+/**
+ * A person's answer to the request the runner knows as `requestId`: the lines to write, or none
+ * when Codex withdrew the request (or it was answered already).
+ */
+export function respondTo(session: CodexSession, requestId: string, answer: InteractionAnswer): string[] {
+  const pending = session.pending.get(requestId);
+  if (!pending) return [];
+  session.pending.delete(requestId);
+  const { lines, denied } = answerLines(session, pending, answer);
+  // Codex reports a cancelled call as failed: it was a person's denial.
+  if (denied && pending.kind !== 'question') session.declined.add(pending.params.itemId);
+  return lines;
+}

@@ -69,6 +69,9 @@ export function codexConfigToml(input: Pick<CodexHomeInput, 'workDir' | 'provide
       throw new Error('a Codex provider id must match [A-Za-z0-9_-]+');
     lines.push(`model_provider = ${tomlString(provider.id)}`);
   }
+  // Under development in 0.171 (hence the warning switched off), and the only way Codex asks a
+  // person a question outside Plan mode: without it, request_user_input fails for the model.
+  lines.push('suppress_unstable_features_warning = true');
   lines.push('', '[features]', 'default_mode_request_user_input = true');
   if (provider) {
     lines.push(

@@ -453,6 +453,7 @@ function onResponse(session: CodexSession, purpose: RequestPurpose, result: unkn
         resumed: purpose === 'thread/resume',
       };
       if (session.interruptWanted) return { events: [started], replies: [] };
+      session.turnRequested = true;
       const turn = session.rpc.request(
         'turn/start',
         { threadId: response.thread.id, input: textInput(session.launch.prompt) } satisfies TurnStartParams,

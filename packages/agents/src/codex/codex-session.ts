@@ -30,6 +30,8 @@ export interface CodexSession {
   readonly launch: CodexLaunch;
   readonly rpc: RpcClient<RequestPurpose>;
   threadId: string | null;
+  /** turn/start was sent (its response brings the turn id). */
+  turnRequested: boolean;
   turnId: string | null;
   /** Server requests waiting for a person, by the request id the runner sees. */
   pending: Map<string, PendingRequest>;
@@ -51,6 +53,7 @@ export function createCodexSession(launch: CodexLaunch): CodexSession {
     launch,
     rpc: new RpcClient<RequestPurpose>(),
     threadId: null,
+    turnRequested: false,
     turnId: null,
     pending: new Map(),
     fileChanges: new Map(),
