@@ -82,6 +82,24 @@ describe.skipIf(process.platform !== 'linux')('Codex sessions (real CLI, fake mo
     });
   });
 
+  it("reports a resumed thread's usage as the thread's totals: earlier runs included, once", async () => {
+    const h = await codexHarness([
+      { kind: 'text', text: 'First run.' },
+      { kind: 'text', text: 'Second run.' },
+    ]);
+    const first = await h.start().run.result;
+    expect(first.usage).toMatchObject({ inputTokens: fakeUsage.input_tokens });
+    const second = h.start({ resumeSessionId: first.sessionId });
+    const result = await second.run.result;
+    // Codex restores the thread's totals on resume: the retry's figure is the whole thread's, so
+    // the runner must take it as is (it reports the last run's usage), never add the runs up.
+    expect(result.usage).toEqual({
+      inputTokens: 2 * fakeUsage.input_tokens,
+      outputTokens: 2 * fakeUsage.output_tokens,
+      cachedInputTokens: 2 * fakeUsage.input_tokens_details.cached_tokens,
+    });
+  });
+
   it('fails the turn cleanly when the model API connection dies mid-answer', async () => {
     const h = await codexHarness([{ kind: 'die' }]);
     const { run, events } = h.start();
