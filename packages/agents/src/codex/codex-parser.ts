@@ -23,6 +23,7 @@ import {
 import { requestKey, type CodexSession, type RequestPurpose } from './codex-session.js';
 import type { InitializeParams } from './protocol/InitializeParams.js';
 import type { McpServerElicitationRequestResponse } from './protocol/v2/McpServerElicitationRequestResponse.js';
+import type { PermissionsRequestApprovalResponse } from './protocol/v2/PermissionsRequestApprovalResponse.js';
 import type { ThreadResumeParams } from './protocol/v2/ThreadResumeParams.js';
 import type { ThreadStartParams } from './protocol/v2/ThreadStartParams.js';
 import type { TurnInterruptParams } from './protocol/v2/TurnInterruptParams.js';
@@ -408,7 +409,9 @@ function onServerRequest(session: CodexSession, id: RpcId, method: string, param
           `request:${method}`,
           'Codex asked for wider permissions; none were granted.',
         ),
-        replies: [resultLine(id, { permissions: {}, scope: 'turn' })],
+        replies: [
+          resultLine(id, { permissions: {}, scope: 'turn' } satisfies PermissionsRequestApprovalResponse),
+        ],
       };
     case 'mcpServer/elicitation/request':
       return {
