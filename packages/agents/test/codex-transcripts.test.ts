@@ -110,8 +110,8 @@ describe(`Codex ${version} transcripts`, () => {
     const { events, sent } = replay('deny', {
       answer: { kind: 'approval', decision: 'deny', message: 'not in this repository' },
     });
-    expect(sent[4]).toEqual({ id: 0, result: { decision: 'decline' } });
-    expect(sent[5]).toMatchObject({
+    expect(sent[5]).toEqual({ id: 0, result: { decision: 'decline' } });
+    expect(sent[4]).toMatchObject({
       method: 'turn/steer',
       params: {
         input: [

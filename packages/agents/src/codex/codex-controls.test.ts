@@ -58,10 +58,9 @@ describe('answers to Codex server requests', () => {
     ).toEqual([{ id: 7, result: { decision: 'accept' } }]);
   });
 
-  it('denies with the note as steer input, and marks the call as denied', () => {
+  it('denies with the note as steer input just before the decline, and marks the call as denied', () => {
     const s = session(command());
     expect(answer(s, { kind: 'approval', decision: 'deny', message: ' use git clean ' })).toEqual([
-      { id: 7, result: { decision: 'decline' } },
       {
         method: 'turn/steer',
         id: 1,
@@ -77,6 +76,7 @@ describe('answers to Codex server requests', () => {
           ],
         },
       },
+      { id: 7, result: { decision: 'decline' } },
     ]);
     expect(s.declined.has('call-1')).toBe(true);
     expect(answer(session(file), { kind: 'approval', decision: 'deny' })).toEqual([

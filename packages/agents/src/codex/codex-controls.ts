@@ -52,8 +52,8 @@ const stopLines = (session: CodexSession): string[] => {
  * Approvals: allow once -> `accept`; allow for the session -> see sessionDecision; deny ->
  * `decline`; deny and stop -> `cancel` (Codex declines and ends the turn) plus `turn/interrupt`;
  * nobody answered in time -> the same as deny and stop, so an unanswered request never becomes
- * an ask-deny loop. Codex's decisions carry no note: a denial's note follows as `turn/steer`
- * input to the running turn, which the model reads with the declined call's result.
+ * an ask-deny loop. Codex's decisions carry no note: a denial's note goes just before it as
+ * `turn/steer` input to the running turn, which the model reads with the declined call's result.
  *
  * Questions: the answers by question id; no answer (a timeout, a deny) sends empty answers, and
  * a timeout or "deny and stop" also interrupts the turn.
@@ -103,7 +103,9 @@ export function answerLines(
             `The person reviewing this run denied that ${pending.kind === 'command' ? 'command' : 'file change'}: ${note}`,
           )
         : null;
-      return { lines: [reply('decline'), ...(steer ? [steer] : [])], denied: true };
+      // The note first: steered input waits in the turn and goes out with the model's next request.
+      // Sent after the decline, it raced that request (Codex continues at once) and could miss it.
+      return { lines: [...(steer ? [steer] : []), reply('decline')], denied: true };
     }
   }
 }
