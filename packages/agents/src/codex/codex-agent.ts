@@ -18,6 +18,7 @@ import { codexEnv, codexSecretNames, providerFromEnv } from './codex-env.js';
 import {
   defaultCodexHomeBase,
   prepareCodexHome,
+  pruneCodexHomes,
   userCodexHome,
   type CodexHome,
   type CodexProvider,
@@ -134,6 +135,8 @@ export function createCodexAgent(options: CodexAgentOptions = {}): AgentPort {
     id: 'codex',
     displayName: 'Codex',
     async detect(): Promise<DetectedAgent> {
+      // Detection runs at start and on a rescan: a good time to drop homes of long-gone jobs.
+      pruneCodexHomes(homeBaseDir ?? defaultCodexHomeBase());
       const { detected, file } = await detectCodexCli({ ...detectOptions, parentEnv });
       program = detected.state === 'detected' ? file : null;
       return detected;

@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { codexConfigToml, prepareCodexHome, userCodexHome } from './codex-home.js';
+import { codexConfigToml, prepareCodexHome, pruneCodexHomes, userCodexHome } from './codex-home.js';
 
 const dirs: string[] = [];
 const temp = (): string => {
@@ -33,6 +33,37 @@ describe('the per-job CODEX_HOME', () => {
     expect(prepareCodexHome({ baseDir: base, jobId: 'job-2', workDir: '/w', userHome: null }).dir).not.toBe(
       home.dir,
     );
+  });
+
+  it("gives a sign-in Codex refreshed during the run back to the user's file, unless theirs changed", () => {
+    const user = temp();
+    const base = temp();
+    const original = path.join(user, 'auth.json');
+    writeFileSync(original, '{"refresh":"r1"}');
+    const home = prepareCodexHome({ baseDir: base, jobId: 'job-1', workDir: '/w', userHome: user });
+    writeFileSync(path.join(home.dir, 'auth.json'), '{"refresh":"r2"}'); // Codex rotated the token
+    home.cleanup();
+    expect(readFileSync(original, 'utf8')).toBe('{"refresh":"r2"}');
+    expect(statSync(original).mode & 0o777).toBe(0o600);
+
+    const again = prepareCodexHome({ baseDir: base, jobId: 'job-1', workDir: '/w', userHome: user });
+    writeFileSync(path.join(again.dir, 'auth.json'), '{"refresh":"r3"}');
+    writeFileSync(original, '{"refresh":"user-logged-in-again"}');
+    again.cleanup();
+    expect(readFileSync(original, 'utf8')).toBe('{"refresh":"user-logged-in-again"}');
+    expect(existsSync(path.join(again.dir, 'auth.json'))).toBe(false);
+  });
+
+  it('prunes the homes of jobs not run for two weeks', () => {
+    const base = temp();
+    const old = prepareCodexHome({ baseDir: base, jobId: 'old', workDir: '/w', userHome: null }).dir;
+    const recent = prepareCodexHome({ baseDir: base, jobId: 'recent', workDir: '/w', userHome: null }).dir;
+    const longAgo = (Date.now() - 15 * 24 * 60 * 60 * 1000) / 1000;
+    utimesSync(path.join(old, 'config.toml'), longAgo, longAgo);
+    pruneCodexHomes(base);
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
+    pruneCodexHomes(path.join(base, 'missing'));
   });
 
   it('names the key variable of a provider, never the key, and trusts the work directory', () => {

@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -101,11 +110,55 @@ export function codexConfigToml(input: Pick<CodexHomeInput, 'workDir' | 'provide
   return lines.join('\n');
 }
 
+/** Job homes whose config.toml (rewritten on every run) is older than this are removed. */
+export const codexHomeMaxAgeMs = 14 * 24 * 60 * 60 * 1000;
+
+/** Best effort: removes the homes of jobs not run for `maxAgeMs` (sessions, Codex's databases). */
+export function pruneCodexHomes(baseDir: string, maxAgeMs = codexHomeMaxAgeMs, now = Date.now()): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(baseDir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith('job-')) continue;
+    const dir = path.join(baseDir, entry);
+    try {
+      if (now - statSync(path.join(dir, 'config.toml')).mtimeMs > maxAgeMs)
+        rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // being created, or already gone
+    }
+  }
+}
+
+function readOrNull(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The user's sign-in back where it came from, if Codex refreshed it during the run (ChatGPT
+ * refresh tokens rotate: keeping the stale one would sign the user out) and the user's own file
+ * did not change meanwhile (their own `codex` wins). Atomic, owner-only.
+ */
+function syncBack(copy: string, original: string, copiedText: string): void {
+  const now = readOrNull(copy);
+  if (now === null || now === copiedText || readOrNull(original) !== copiedText) return;
+  const temp = `${original}.coord-${process.pid}.tmp`;
+  writeFileSync(temp, now, { mode: 0o600 });
+  renameSync(temp, original);
+}
+
 /**
  * The CODEX_HOME a job's runs use: one directory per job (so a retry finds the thread's rollout
  * and can resume it), private to the runner's user, with a config.toml of the runner's own and a
  * copy of the user's auth.json (so people signed in with `codex login` need no setup). The copy
- * is removed when the run ends.
+ * is removed when the run ends, after a refreshed sign-in has gone back to the user's file.
  */
 export function prepareCodexHome(input: CodexHomeInput): CodexHome {
   // Synchronous: a few small files, written before the process starts (AgentPort.start is sync).
@@ -115,20 +168,21 @@ export function prepareCodexHome(input: CodexHomeInput): CodexHome {
   chmodSync(dir, 0o700);
   writeFileSync(path.join(dir, 'config.toml'), codexConfigToml(input), { mode: 0o600 });
   const auth = path.join(dir, 'auth.json');
-  let copied = false;
-  if (input.userHome) {
-    try {
-      copyFileSync(path.join(input.userHome, 'auth.json'), auth);
-      chmodSync(auth, 0o600);
-      copied = true;
-    } catch {
-      // not signed in with `codex login`: a provider key (or nothing) it is
-    }
+  const original = input.userHome ? path.join(input.userHome, 'auth.json') : null;
+  const copiedText = original ? readOrNull(original) : null;
+  if (copiedText !== null) {
+    writeFileSync(auth, copiedText, { mode: 0o600 });
+    chmodSync(auth, 0o600); // a copy left by a runner that was killed keeps its old mode otherwise
   }
   return {
     dir,
     cleanup() {
-      if (copied) rmSync(auth, { force: true });
+      if (copiedText === null || !original) return;
+      try {
+        syncBack(auth, original, copiedText);
+      } finally {
+        rmSync(auth, { force: true });
+      }
     },
   };
 }
