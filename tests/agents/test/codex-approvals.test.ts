@@ -82,6 +82,20 @@ describe('Codex approvals (real CLI, fake model)', () => {
     expect(requestText(next)).toContain('not in this repo');
   });
 
+  it('allows for the session: the same command runs again without asking', async () => {
+    const h = await codexHarness([
+      { kind: 'tool', name: 'exec_command', arguments: { cmd: 'echo again >> log.txt' } },
+      { kind: 'tool', name: 'exec_command', arguments: { cmd: 'echo again >> log.txt' } },
+      { kind: 'text', text: 'Ran it twice.' },
+    ]);
+    const { run, until, events } = h.start();
+    const asked = await until(ofType('approval.requested'));
+    run.respond(asked.requestId, { kind: 'approval', decision: 'allow_session' });
+    expect(await run.result).toMatchObject({ status: 'completed', summary: 'Ran it twice.' });
+    expect(events.filter(ofType('approval.requested'))).toHaveLength(1);
+    expect(await readFile(path.join(h.workDir, 'log.txt'), 'utf8')).toBe('again\nagain\n');
+  });
+
   it("gives the agent's commands none of the runner's secrets", async () => {
     const h = await codexHarness([
       { kind: 'tool', name: 'exec_command', arguments: { cmd: 'env > env.txt' } },
