@@ -96,6 +96,24 @@ describe('Codex approvals (real CLI, fake model)', () => {
     expect(await readFile(path.join(h.workDir, 'log.txt'), 'utf8')).toBe('again\nagain\n');
   });
 
+  it('leaves the file unwritten when a person denies the patch', async () => {
+    const h = await codexHarness([
+      { kind: 'tool', name: 'exec_command', arguments: { cmd: patch('secrets.md', 'nope') } },
+      { kind: 'text', text: 'I left it.' },
+    ]);
+    const { run, until, events } = h.start();
+    const asked = await until(ofType('approval.requested'));
+    expect(asked.kind).toBe('edit');
+    run.respond(asked.requestId, { kind: 'approval', decision: 'deny', message: 'no secrets file' });
+    expect((await run.result).status).toBe('completed');
+    expect(existsSync(path.join(h.workDir, 'secrets.md'))).toBe(false);
+    expect(events.find(ofType('tool.completed'))).toMatchObject({
+      toolCallId: asked.toolCallId,
+      status: 'denied',
+    });
+    expect(requestText(h.fake.modelRequests()[1]!)).toContain('denied that file change: no secrets file');
+  });
+
   it("gives the agent's commands none of the runner's secrets", async () => {
     const h = await codexHarness([
       { kind: 'tool', name: 'exec_command', arguments: { cmd: 'env > env.txt' } },

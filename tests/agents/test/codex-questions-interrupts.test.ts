@@ -44,6 +44,29 @@ describe('Codex questions and graceful stops (real CLI, fake model)', () => {
     expect(JSON.parse(String(output?.output))).toEqual({ answers: { database: { answers: ['SQLite'] } } });
   });
 
+  it('interrupts the turn when nobody answers a question in time', async () => {
+    const h = await codexHarness([
+      {
+        kind: 'question',
+        // Codex 0.171 refuses a question without options ("requires non-empty options").
+        questions: [
+          {
+            id: 'color',
+            header: 'Color',
+            question: 'Which color?',
+            options: [{ label: 'Red', description: 'warm' }],
+          },
+        ],
+      },
+      { kind: 'text', text: 'This should not be asked for.' },
+    ]);
+    const { run, until } = h.start();
+    const asked = await until(ofType('question.requested'));
+    expect(asked.questions[0]).toMatchObject({ allowFreeText: true });
+    run.respond(asked.requestId, { kind: 'timeout' });
+    expect((await run.result).status).toBe('interrupted');
+  });
+
   it('stops a streaming turn with turn/interrupt: interrupted, and Codex exits by itself', async () => {
     const h = await codexHarness([{ kind: 'hang' }]);
     const { run, events } = h.start();
