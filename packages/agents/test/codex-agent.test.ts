@@ -60,6 +60,7 @@ async function setup(options: CodexAgentOptions = {}, parentEnv: NodeJS.ProcessE
       workDir,
       agent: { id: 'codex' },
       resumeSessionId: null,
+      protectedPaths: [],
       env: { FAKE_CODEX_TRANSCRIPT: transcript(name), FAKE_CODEX_STDIN: stdinFile, ...extraEnv },
       ...overrides,
     });

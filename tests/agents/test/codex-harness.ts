@@ -90,6 +90,7 @@ export async function codexHarness(
           workDir,
           agent: { id: 'codex', model: 'mock-model' },
           resumeSessionId: null,
+          protectedPaths: [],
           env: {},
           ...overrides,
         }),

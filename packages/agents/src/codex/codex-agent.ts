@@ -146,7 +146,7 @@ export function createCodexAgent(options: CodexAgentOptions = {}): AgentPort {
       const previous = input.resumeSessionId;
       if (!previous) return fresh(taskPrompt(input));
       if (!threadIdPattern.test(previous)) return fresh(recapPrompt(input, previous));
-      const first = launch(input, { resumeThreadId: previous, prompt: continuePrompt() });
+      const first = launch(input, { resumeThreadId: previous, prompt: continuePrompt(input) });
       return withFallback(
         first.run,
         () =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { continuePrompt, recapPrompt, taskPrompt } from './claude-prompt.js';
+import { continuePrompt, recapPrompt, taskPrompt } from './agent-prompt.js';
 
 const input = {
   title: 'Fix login',
