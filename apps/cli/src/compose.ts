@@ -7,6 +7,7 @@ import {
   createLocalWorkspaces,
   createRunner,
   type AgentPort,
+  type PermissionSettings,
   type Runner,
 } from '@coord/runner-core';
 import { createRepositoryWorkspaces } from '@coord/runner-git';
@@ -28,6 +29,8 @@ export interface ComposeOptions {
   labels?: string[];
   timings?: { leaseRenewMs?: number; claimWaitMs?: number };
   keepWorkTrees?: boolean;
+  /** How the agents' tool calls are decided (the permission mode and rules). */
+  permissions?: PermissionSettings;
   /** How long pushes, fetches and pull-request calls keep retrying through an outage (default 5 min). */
   forgeRetryForMs?: number;
   /** A Claude Code program to use instead of looking on PATH (a setting). */
@@ -77,6 +80,7 @@ export function composeRunner(options: ComposeOptions): Runner {
     spool: createFileEventSpool(join(options.stateDir, 'attempts')),
     ...(options.timings ? { timings: options.timings } : {}),
     keepWorkTrees: options.keepWorkTrees ?? false,
+    ...(options.permissions ? { permissions: options.permissions } : {}),
     secrets: secretsFromEnv(process.env),
     // Agents run as this user: they are told to keep out of the runner's state and token file.
     protectedPaths: [options.stateDir, ...(options.tokenFile ? [resolve(options.tokenFile)] : [])],

@@ -33,6 +33,14 @@ export function renderEvent(event: RunnerEvent, options: { color: boolean }): st
       return paint(event.level === 'info' ? 'cyan' : 'yellow', `  · ${event.message}`);
     case 'job.agent':
       return renderAgent(event.event, paint);
+    case 'approval.decided':
+      // An ask is shown by the interaction it opens; automatic decisions get a line of their own.
+      return event.decision === 'ask'
+        ? null
+        : paint(
+            event.decision === 'allow' ? 'dim' : 'yellow',
+            `  ${event.decision === 'allow' ? '✓ allowed' : '✗ denied'} ${event.toolName} by the permission policy: ${event.reason}`,
+          );
     case 'interaction.requested':
       return paint(
         'magenta',

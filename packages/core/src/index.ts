@@ -11,6 +11,18 @@ export { defaultRetryPolicy, retryTransient, type RetryOptions, type RetryPolicy
 export { containsRegisteredSecret, redactJson } from './redact.js';
 export { createSecretSafeChunker, type SecretSafeChunker } from './agents/secret-safe-chunks.js';
 export { isProtectedPath } from './agents/protected-paths.js';
+export {
+  decidePermission,
+  permissionModeSchema,
+  permissionRuleSchema,
+  permissionSettingsSchema,
+  type PermissionMode,
+  type PermissionRule,
+  type PermissionSettings,
+  type PolicyVerdict,
+  type ToolRequest,
+} from './policy/permission-policy.js';
+export { findDanger, type Danger, type DangerKind } from './policy/dangerous.js';
 export type { AgentEvent, AgentEventType, ToolKind } from './agents/agent-event.js';
 export type {
   AttemptState,

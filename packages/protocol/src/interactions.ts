@@ -11,6 +11,10 @@ export const interactionRequestSchema = z.discriminatedUnion('kind', [
     /** A one-line description a person can judge (the command, the file path). */
     summary: z.string().max(10_000),
     input: z.unknown(),
+    /** Why the runner's permission policy asked instead of deciding (absent from older runners). */
+    reason: z.string().max(2000).optional(),
+    /** Where the agent works: what "inside the project" means for this request. */
+    workDir: z.string().max(4096).optional(),
   }),
   z.object({
     kind: z.literal('question'),

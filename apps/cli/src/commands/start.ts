@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type Command } from '@commander-js/extra-typings';
+import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-typings';
+import { permissionModeSchema } from '@coord/runner-core';
 import { resolveConnection } from '../connection.js';
 import { composeRunner } from '../compose.js';
 import { followRunner } from '../follow.js';
@@ -20,6 +21,14 @@ export function registerStart(program: Command): void {
       'how long pushes, fetches and pull-request calls keep retrying through an outage (default 300)',
       (v) => parsePositiveInt(v, '--forge-retry-for'),
     )
+    .addOption(
+      new Option(
+        '--permission-mode <mode>',
+        'what agents may do without asking: ask (everything asks), auto_edit (edits inside the project), auto_project (anything inside the project); outside the project and dangerous calls always ask',
+      )
+        .choices(permissionModeSchema.options)
+        .default('ask' as const),
+    )
     .option('--json', 'print events as NDJSON instead of text')
     .option('--no-interactive', 'never prompt for approvals and answers here (answer them on the web)')
     .action(async (opts) => {
@@ -34,6 +43,7 @@ export function registerStart(program: Command): void {
         capacity: opts.capacity,
         keepWorkTrees: opts.keepWorkTrees ?? false,
         ...(opts.forgeRetryFor ? { forgeRetryForMs: opts.forgeRetryFor * 1000 } : {}),
+        permissions: { mode: opts.permissionMode },
       });
       const exitCode = await followRunner(runner, {
         json: opts.json ?? false,

@@ -24,6 +24,12 @@ export function describeApproval(request: Extract<InteractionRequest, { kind: 'a
   return terminalSafe(`${request.toolName}: ${request.summary}`);
 }
 
+/** Why the policy asked, and where the agent works: shown above the approval prompt. */
+export function approvalContext(request: Extract<InteractionRequest, { kind: 'approval' }>): string | null {
+  const parts = [request.reason, request.workDir ? `in ${request.workDir}` : null].filter(Boolean);
+  return parts.length > 0 ? terminalSafe(parts.join(' — ')) : null;
+}
+
 /** Asks a person for the answer to one approval or question at the terminal. */
 export async function askAnswer(
   prompter: Prompter,

@@ -2,7 +2,7 @@ import { styleText } from 'node:util';
 import type { AnswerOutcome, RunnerEvent } from '@coord/runner-core';
 import type { InteractionAnswer, InteractionRequest } from '@coord/runner-protocol';
 import { terminalSafe } from '../terminal-text.js';
-import { askAnswer, type Prompter } from './ask.js';
+import { approvalContext, askAnswer, type Prompter } from './ask.js';
 
 export interface InteractionDeskOptions {
   answer(interactionId: string, answer: InteractionAnswer): Promise<AnswerOutcome>;
@@ -69,6 +69,8 @@ export function createInteractionDesk(options: InteractionDeskOptions): Interact
     options.write(
       `\u0007${paint(['bold', 'magenta'], `⚠ ${what} — job "${terminalSafe(next.title)}"`)} ${paint('dim', `(${next.interactionId}; also answerable on the web)`)}\n`,
     );
+    const context = next.request.kind === 'approval' ? approvalContext(next.request) : null;
+    if (context) options.write(`  ${paint('dim', context)}\n`);
     held = [];
     try {
       const answer = await askAnswer(options.prompter, next.request, entry.abort.signal);

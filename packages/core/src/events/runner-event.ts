@@ -46,6 +46,15 @@ export type RunnerEvent =
   | (JobScoped & { type: 'job.state'; state: AttemptState })
   | (JobScoped & { type: 'job.log'; level: 'info' | 'warn' | 'error'; message: string })
   | (JobScoped & { type: 'job.agent'; event: AgentEvent })
+  /** The permission policy decided a tool call (allow, deny), or sent it to a person (ask), and why. */
+  | (JobScoped & {
+      type: 'approval.decided';
+      requestId: string;
+      toolName: string;
+      decision: 'allow' | 'deny' | 'ask';
+      reason: string;
+      by: 'policy';
+    })
   | (JobScoped & { type: 'interaction.requested'; interactionId: string; request: InteractionRequest })
   | (JobScoped & {
       type: 'interaction.resolved';

@@ -10,6 +10,7 @@ import type {
   RegisterRunnerResponse,
   Timings,
 } from '@coord/runner-protocol';
+import { homedir } from 'node:os';
 import { Subject, type Observable } from 'rxjs';
 import { createActor, fromPromise, type Actor, type SnapshotFrom } from 'xstate';
 import type { AgentEvent } from '../agents/agent-event.js';
@@ -19,6 +20,7 @@ import { CoordError, isCoordError, registerSecret, toErrorPayload, type ErrorPay
 import { containsRegisteredSecret, redactJson } from '../redact.js';
 import type { AttemptState, JobEvent, RunnerEvent, RunnerStatus } from '../events/runner-event.js';
 import { fitEventData } from '../events/fit-event.js';
+import { decidePermission, type PermissionSettings } from '../policy/permission-policy.js';
 import { attemptMachine, type Publication } from '../machine/attempt-machine.js';
 import type { EventSpool, SpooledAttempt } from '../store/event-spool.js';
 import { parseAssignment } from './assignment.js';
@@ -90,6 +92,13 @@ export interface RunnerOptions {
    * write inside it, except in their own work dir (see `AgentRunInput.protectedPaths`).
    */
   protectedPaths?: readonly string[];
+  /**
+   * How tool calls the agents ask about are decided: automatically by mode and rules, or by a
+   * person (default: every one asks). Dangerous calls always ask; the runner's credentials never.
+   */
+  permissions?: PermissionSettings;
+  /** The user's home, where the policy looks for credential files (default: the OS's). */
+  homeDir?: string;
 }
 
 export interface ActiveAttemptView {
@@ -159,6 +168,8 @@ export function createRunner(options: RunnerOptions): Runner {
   const capacity = options.capacity ?? 1;
   const stopGraceMs = options.stopGraceMs ?? 10_000;
   const interactionTimeoutMs = options.interactionTimeoutMs ?? 30 * 60_000;
+  const permissions: PermissionSettings = options.permissions ?? { mode: 'ask' };
+  const homeDir = options.homeDir ?? homedir();
   const batchInterval = options.eventBatch?.intervalMs ?? 250;
   const batchMax = options.eventBatch?.maxEvents ?? 500;
   let batchBytes = batchBytesFor(options.eventBatch?.maxBytes, undefined);
@@ -765,12 +776,41 @@ export function createRunner(options: RunnerOptions): Runner {
   function onAgentEventCut(record: AttemptRecord, event: AgentEvent): void {
     emitJob(record, { type: 'job.agent', event });
     if (event.type === 'approval.requested') {
-      openInteraction(record, event.requestId, {
-        kind: 'approval',
+      const workDir = record.workDir ?? '';
+      const verdict = decidePermission(permissions, {
         toolName: event.toolName,
-        summary: event.summary,
+        kind: event.kind,
         input: event.input,
+        workDir,
+        home: homeDir,
+        protectedPaths: options.protectedPaths ?? [],
       });
+      const { decision, reason } = verdict;
+      emitJob(record, {
+        type: 'approval.decided',
+        requestId: event.requestId,
+        toolName: event.toolName,
+        decision,
+        reason,
+        by: 'policy',
+      });
+      if (decision === 'ask') {
+        openInteraction(record, event.requestId, {
+          kind: 'approval',
+          toolName: event.toolName,
+          summary: event.summary,
+          input: event.input,
+          reason,
+          workDir,
+        });
+      } else {
+        record.agentRun?.respond(
+          event.requestId,
+          decision === 'allow'
+            ? { kind: 'approval', decision: 'allow_once' }
+            : { kind: 'approval', decision: 'deny', message: reason },
+        );
+      }
     } else if (event.type === 'question.requested') {
       openInteraction(record, event.requestId, { kind: 'question', questions: event.questions });
     } else if (event.type === 'request.withdrawn') {

@@ -25,7 +25,11 @@ export function interactionForm(interaction: InteractionView, csrf: string): str
   if (request.kind === 'approval') {
     const input = shownInput(request.input);
     return `<section class="interaction"><h3>Approval needed: ${escape(request.toolName)}</h3>
-<p>${escape(request.summary)}</p>${input ? `<pre>${escape(input)}</pre>` : ''}
+<p>${escape(request.summary)}</p>${input ? `<pre>${escape(input)}</pre>` : ''}${
+      request.reason || request.workDir
+        ? `<p><small>${escape([request.reason, request.workDir ? `in ${request.workDir}` : ''].filter(Boolean).join(' — '))}</small></p>`
+        : ''
+    }
 <form method="post" action="${escape(action)}">${hidden}
 <button type="submit" name="decision" value="allow_once">Allow once</button>
 <button type="submit" name="decision" value="allow_session">Allow for this job</button>

@@ -74,6 +74,8 @@ export function describeEvent(event: AttemptEvent): string {
       return `[${str(d['state'])}]`;
     case 'job.log':
       return `· ${str(d['message'])}`;
+    case 'approval.decided':
+      return `policy: ${str(d['decision'])} ${str(d['toolName'])}: ${str(d['reason'])}`;
     case 'interaction.requested':
       return `? ${JSON.stringify(d['request'])}`;
     case 'interaction.resolved':
