@@ -1,17 +1,17 @@
 import { arch, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createClaudeCodeAgent, createCodexAgent, createDemoAgent } from '@coord/runner-agents';
 import {
   createCoordClient,
   createFileEventSpool,
   createLocalWorkspaces,
   createRunner,
-  type AgentPort,
   type PermissionSettings,
   type Runner,
 } from '@coord/runner-core';
 import { createRepositoryWorkspaces } from '@coord/runner-git';
 import type { Platform } from '@coord/runner-protocol';
+import { createAgents } from './agents.js';
+import { readConfig } from './config.js';
 import { secretsFromEnv } from './runner-secrets.js';
 import { loadMachineId } from './state-dir.js';
 import { CLI_VERSION } from './version.js';
@@ -42,19 +42,7 @@ export interface ComposeOptions {
 /** Wires core, agents and git into a runner: the composition root for terminals and servers. */
 export function composeRunner(options: ComposeOptions): Runner {
   const workspaceDir = options.workspaceDir ?? join(options.stateDir, 'workspace');
-  // Detected at start: a runner without the CLI registers it as not found (Codex on Windows as
-  // unsupported), and is offered no job for it. Gemini joins this list in its own slice.
-  const agents: AgentPort[] = [
-    createDemoAgent(),
-    createClaudeCodeAgent(
-      options.claudeCodePath ? { detect: { configuredPath: options.claudeCodePath } } : {},
-    ),
-    createCodexAgent({
-      // Per-job CODEX_HOMEs (sessions kept for a resume) live in the runner's state dir.
-      homeBaseDir: join(options.stateDir, 'codex-homes'),
-      ...(options.codexPath ? { detect: { configuredPath: options.codexPath } } : {}),
-    }),
-  ];
+  const agents = createAgents(options);
   return createRunner({
     client: createCoordClient({
       baseUrl: options.server,
@@ -80,6 +68,7 @@ export function composeRunner(options: ComposeOptions): Runner {
     spool: createFileEventSpool(join(options.stateDir, 'attempts')),
     ...(options.timings ? { timings: options.timings } : {}),
     keepWorkTrees: options.keepWorkTrees ?? false,
+    disabledAgents: readConfig(options.stateDir).disabledAgents ?? [],
     ...(options.permissions ? { permissions: options.permissions } : {}),
     secrets: secretsFromEnv(process.env),
     // Agents run as this user: they are told to keep out of the runner's state and token file.

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 /** Settings people may edit and share (DESIGN.md section 11): never a secret. */
 export interface RunnerConfig {
   server?: string;
+  /** Agents switched off on this machine (`coord-runner agents disable <id>`). */
+  disabledAgents?: string[];
 }
 
 export function readConfig(stateDir: string): RunnerConfig {

@@ -1,4 +1,5 @@
 import { Command } from '@commander-js/extra-typings';
+import { registerAgents } from './commands/agents.js';
 import { registerDemo } from './commands/demo.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerLocal } from './commands/local.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerStart(program);
   registerLocal(program);
   registerJobs(program);
+  registerAgents(program);
   registerDemo(program);
   return program;
 }

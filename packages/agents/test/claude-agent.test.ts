@@ -46,13 +46,19 @@ async function setup(options: ClaudeCodeAgentOptions = {}, parentEnv: NodeJS.Pro
     });
     return { run, ...record(run) };
   };
-  return { agent, detected, start, workDir, scratch, argvFile: path.join(scratch, 'argv.json') };
+  return { agent, detected, program, start, workDir, scratch, argvFile: path.join(scratch, 'argv.json') };
 }
 
 describe.skipIf(!posix)('Claude Code adapter on recorded transcripts', () => {
   it('detects a configured program and reports its version', async () => {
-    const { detected } = await setup();
-    expect(detected).toEqual({ id: 'claude-code', state: 'detected', version: '2.1.332', enabled: true });
+    const { detected, program } = await setup();
+    expect(detected).toEqual({
+      id: 'claude-code',
+      state: 'detected',
+      version: '2.1.332',
+      enabled: true,
+      path: program,
+    });
   });
 
   it('starts the CLI headless with an explicit permission mode, a fresh session id and the prompt on stdin', async () => {

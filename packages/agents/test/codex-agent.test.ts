@@ -66,13 +66,19 @@ async function setup(options: CodexAgentOptions = {}, parentEnv: NodeJS.ProcessE
     });
     return { run, ...record(run) };
   };
-  return { detected, start, sent, workDir, scratch, argvFile: path.join(scratch, 'argv.json') };
+  return { detected, program, start, sent, workDir, scratch, argvFile: path.join(scratch, 'argv.json') };
 }
 
 describe.skipIf(!posix)('Codex adapter on recorded transcripts', () => {
   it('detects a configured program and reports its version', async () => {
-    const { detected } = await setup();
-    expect(detected).toEqual({ id: 'codex', state: 'detected', version: '0.171.0', enabled: true });
+    const { detected, program } = await setup();
+    expect(detected).toEqual({
+      id: 'codex',
+      state: 'detected',
+      version: '0.171.0',
+      enabled: true,
+      path: program,
+    });
   });
 
   it('starts app-server with a per-job CODEX_HOME, the key only in its environment, and the prompt over JSON-RPC', async () => {

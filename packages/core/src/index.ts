@@ -36,6 +36,7 @@ export { isJobEvent } from './events/runner-event.js';
 export { forJob, ofType, untilFinished } from './events/operators.js';
 export {
   systemClock,
+  type AgentDetection,
   type AgentPort,
   type AgentResult,
   type AgentRun,

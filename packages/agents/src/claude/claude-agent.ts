@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import {
   registerSecret,
   type AgentEvent,
+  type AgentDetection,
   type AgentPort,
   type AgentRun,
   type AgentRunInput,
 } from '@coord/runner-core';
-import type { DetectedAgent } from '@coord/runner-protocol';
 import { runAgentProcess } from '../process/run-agent-process.js';
 import type { AgentProcessOptions } from '../process/types.js';
 import { buildClaudeArgs, isSessionId, type ClaudePermissionMode } from './claude-args.js';
@@ -110,10 +110,10 @@ export function createClaudeCodeAgent(options: ClaudeCodeAgentOptions = {}): Age
   return {
     id: 'claude-code',
     displayName: 'Claude Code',
-    async detect(): Promise<DetectedAgent> {
+    async detect(): Promise<AgentDetection> {
       const { detected, file } = await detectClaude({ ...detectOptions, parentEnv });
       program = detected.state === 'detected' ? file : null;
-      return detected;
+      return { ...detected, path: program };
     },
     start(input: AgentRunInput): AgentRun {
       const fresh = (prompt: string): AgentRun =>

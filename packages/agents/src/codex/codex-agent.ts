@@ -2,11 +2,11 @@ import {
   redactSecrets,
   registerSecret,
   type AgentEvent,
+  type AgentDetection,
   type AgentPort,
   type AgentRun,
   type AgentRunInput,
 } from '@coord/runner-core';
-import type { DetectedAgent } from '@coord/runner-protocol';
 import { continuePrompt, recapPrompt, taskPrompt } from '../process/agent-prompt.js';
 import { withFallback } from '../process/fallback-run.js';
 import { runAgentProcess } from '../process/run-agent-process.js';
@@ -134,12 +134,12 @@ export function createCodexAgent(options: CodexAgentOptions = {}): AgentPort {
   return {
     id: 'codex',
     displayName: 'Codex',
-    async detect(): Promise<DetectedAgent> {
+    async detect(): Promise<AgentDetection> {
       // Detection runs at start and on a rescan: a good time to drop homes of long-gone jobs.
       pruneCodexHomes(homeBaseDir ?? defaultCodexHomeBase());
       const { detected, file } = await detectCodexCli({ ...detectOptions, parentEnv });
       program = detected.state === 'detected' ? file : null;
-      return detected;
+      return { ...detected, path: program };
     },
     start(input: AgentRunInput): AgentRun {
       const fresh = (prompt: string): AgentRun => launch(input, { resumeThreadId: null, prompt }).run;

@@ -66,11 +66,14 @@ export interface AgentRun {
   kill(): void;
 }
 
+/** What detection found, for this machine's people: the wire's DetectedAgent plus the program's path (never sent). */
+export type AgentDetection = DetectedAgent & { path?: string | null };
+
 export interface AgentPort {
   readonly id: AgentId;
   /** Shown to people; the demo agent says it is a demo here. */
   readonly displayName: string;
-  detect(): Promise<DetectedAgent>;
+  detect(): Promise<AgentDetection>;
   start(input: AgentRunInput): AgentRun;
 }
 

@@ -956,7 +956,8 @@ export function createRunner(options: RunnerOptions): Runner {
       setStatus('starting');
       const agents = await Promise.all(
         options.agents.map(async (agent) => {
-          const detected = await agent.detect();
+          // Where the program lives is this machine's business, not the server's.
+          const { path: _path, ...detected } = await agent.detect();
           return { ...detected, enabled: detected.enabled && !disabled.has(agent.id) };
         }),
       );
