@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<void>> = {
   prepare: async () => (await import('./prepare.js')).main(process.argv.slice(3)),
   events: async () => (await import('./events.js')).main(process.argv.slice(3)),
   redact: async () => (await import('./redact.js')).main(process.argv.slice(3)),
+  'agent-start': async () => (await import('./agent-start.js')).main(process.argv.slice(3)),
 };
 
 const name = process.argv[2];

@@ -40,6 +40,8 @@ export interface RecordedRequest {
   body: MessagesRequest | null;
   /** Whether this request took a scripted step (a main-loop model call with tools). */
   scripted: boolean;
+  /** When its headers arrived (epoch ms, sub-millisecond): what start-up benchmarks measure to. */
+  receivedAt: number;
 }
 
 export interface MessagesRequest {
@@ -205,6 +207,7 @@ export async function startFakeAnthropic(steps: FakeStep[]): Promise<FakeAnthrop
   let messageCounter = 0;
 
   const server = createServer((req, res) => {
+    const receivedAt = performance.timeOrigin + performance.now();
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -212,7 +215,14 @@ export async function startFakeAnthropic(steps: FakeStep[]): Promise<FakeAnthrop
       const body = parseBody(raw);
       const isMessages = req.method === 'POST' && (req.url ?? '').startsWith('/v1/messages');
       const scripted = isMessages && Array.isArray(body?.tools) && body.tools.length > 0;
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, scripted });
+      requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        scripted,
+        receivedAt,
+      });
       for (const wake of waiters.splice(0)) wake();
 
       if (!isMessages) {
