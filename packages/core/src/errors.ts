@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'agent.failed'
   | 'agent.bad_output'
   | 'agent.timeout'
+  | 'agent.budget_exceeded'
   | 'agent.interrupted'
   | 'git.clone_failed'
   | 'git.invalid_branch'

@@ -116,10 +116,21 @@ export const demoStepSchema = z.discriminatedUnion('type', [
 ]);
 export type DemoStep = z.infer<typeof demoStepSchema>;
 
+/**
+ * What an agent may do without asking a person (a runner's setting, and a job's): `ask`
+ * (everything asks), `auto_edit` (edits inside the project), `auto_project` (anything inside it).
+ */
+export const permissionModeSchema = z.enum(['ask', 'auto_edit', 'auto_project']);
+export type PermissionMode = z.infer<typeof permissionModeSchema>;
+
 export const agentSpecSchema = z
   .object({
     id: agentIdSchema,
     model: z.string().min(1).max(200).optional(),
+    /** Tightens the runner's permission mode for this job; it never loosens it. */
+    permissionMode: permissionModeSchema.optional(),
+    /** The agent is stopped once its reported cost passes this, and the attempt fails saying so. */
+    maxCostUsd: z.number().positive().max(100_000).optional(),
     /** The demo agent's script; required for `demo`, ignored by real agents. */
     plan: z.array(demoStepSchema).max(100).optional(),
   })

@@ -35,7 +35,8 @@ export interface AttemptMachineContext {
 
 export type AttemptMachineEvent =
   | { type: 'CANCEL'; reason?: string }
-  | { type: 'STOP' }
+  /** A graceful stop; with `failure`, the attempt then fails with it (a budget spent, say). */
+  | { type: 'STOP'; failure?: ErrorPayload }
   | { type: 'LEASE_LOST' }
   | { type: 'INPUT_REQUESTED' }
   | { type: 'INPUT_RESOLVED' };
@@ -85,6 +86,13 @@ export const attemptMachine = setup({
           retryable: false,
         },
       }),
+    }),
+    // A stop with a reason to fail (a spent budget) ends failed, whatever the agent then says.
+    recordStopFailure: assign({
+      finish: ({ context, event }) =>
+        event.type === 'STOP' && event.failure
+          ? { outcome: 'failed' as const, error: event.failure }
+          : context.finish,
     }),
   },
   guards: {
@@ -163,13 +171,13 @@ export const attemptMachine = setup({
         working: {
           on: {
             INPUT_REQUESTED: 'awaiting_input',
-            STOP: 'stopping',
+            STOP: { target: 'stopping', actions: 'recordStopFailure' },
           },
         },
         awaiting_input: {
           on: {
             INPUT_RESOLVED: 'working',
-            STOP: 'stopping',
+            STOP: { target: 'stopping', actions: 'recordStopFailure' },
           },
         },
         stopping: {

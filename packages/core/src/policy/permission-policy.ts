@@ -1,17 +1,23 @@
 import { isAbsolute, relative, resolve } from 'node:path';
+import { permissionModeSchema, type PermissionMode } from '@coord/runner-protocol';
 import { z } from 'zod';
 import type { ToolKind } from '../agents/agent-event.js';
 import { findDanger, type DangerKind } from './dangerous.js';
 import { toolTargets } from './tool-targets.js';
 
 /**
- * The settings a person picks: `ask` (every tool call the agent asks about comes to a person),
- * `auto_edit` (edits and reads inside the project are approved), `auto_project` (everything inside
- * the project is approved). Commands and files outside the project, and dangerous calls, ask in
- * every mode.
+ * The modes (the protocol's, since a job may name one too): `ask` (every tool call the agent asks
+ * about comes to a person), `auto_edit` (edits and reads inside the project are approved),
+ * `auto_project` (everything inside the project is approved). Commands and files outside the
+ * project, and dangerous calls, ask in every mode.
  */
-export const permissionModeSchema = z.enum(['ask', 'auto_edit', 'auto_project']);
-export type PermissionMode = z.infer<typeof permissionModeSchema>;
+export { permissionModeSchema, type PermissionMode };
+
+/** The stricter of two modes: a job can tighten the runner's setting, never loosen it. */
+export function stricterMode(a: PermissionMode, b: PermissionMode | undefined): PermissionMode {
+  const order: PermissionMode[] = ['ask', 'auto_edit', 'auto_project'];
+  return b === undefined ? a : order[Math.min(order.indexOf(a), order.indexOf(b))]!;
+}
 
 /**
  * A rule by tool, command and path; every field given must match. Patterns use `*` for any run

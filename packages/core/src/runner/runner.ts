@@ -20,7 +20,7 @@ import { CoordError, isCoordError, registerSecret, toErrorPayload, type ErrorPay
 import { containsRegisteredSecret, redactJson } from '../redact.js';
 import type { AttemptState, JobEvent, RunnerEvent, RunnerStatus } from '../events/runner-event.js';
 import { fitEventData } from '../events/fit-event.js';
-import { decidePermission, type PermissionSettings } from '../policy/permission-policy.js';
+import { decidePermission, stricterMode, type PermissionSettings } from '../policy/permission-policy.js';
 import { attemptMachine, type Publication } from '../machine/attempt-machine.js';
 import type { EventSpool, SpooledAttempt } from '../store/event-spool.js';
 import { parseAssignment } from './assignment.js';
@@ -155,6 +155,8 @@ interface AttemptRecord {
   /** Set once `job.finished` is spooled: later events (the final state) stay local. */
   reported: boolean;
   pending: Map<string, PendingInteraction>;
+  /** What the agent reported spending so far, against the job's `maxCostUsd`. */
+  costUsd: number;
   done: Promise<void>;
   markDone: () => void;
 }
@@ -387,6 +389,7 @@ export function createRunner(options: RunnerOptions): Runner {
       leaseLost: false,
       reported: false,
       pending: new Map(),
+      costUsd: 0,
       done,
       markDone,
       uploader: createEventUploader({
@@ -775,16 +778,21 @@ export function createRunner(options: RunnerOptions): Runner {
 
   function onAgentEventCut(record: AttemptRecord, event: AgentEvent): void {
     emitJob(record, { type: 'job.agent', event });
+    if (event.type === 'usage') watchBudget(record, event);
     if (event.type === 'approval.requested') {
       const workDir = record.workDir ?? '';
-      const verdict = decidePermission(permissions, {
-        toolName: event.toolName,
-        kind: event.kind,
-        input: event.input,
-        workDir,
-        home: homeDir,
-        protectedPaths: options.protectedPaths ?? [],
-      });
+      const mode = stricterMode(permissions.mode ?? 'ask', record.assignment?.job.spec.agent.permissionMode);
+      const verdict = decidePermission(
+        { ...permissions, mode },
+        {
+          toolName: event.toolName,
+          kind: event.kind,
+          input: event.input,
+          workDir,
+          home: homeDir,
+          protectedPaths: options.protectedPaths ?? [],
+        },
+      );
       const { decision, reason } = verdict;
       emitJob(record, {
         type: 'approval.decided',
@@ -820,6 +828,21 @@ export function createRunner(options: RunnerOptions): Runner {
           void answerLocally(interactionId, { kind: 'timeout' }).catch(reportError);
       }
     }
+  }
+
+  /** A job with a cost budget: the agent is stopped once it has spent more, and the attempt fails saying so. */
+  function watchBudget(record: AttemptRecord, usage: Extract<AgentEvent, { type: 'usage' }>): void {
+    if (usage.costUsd === undefined) return;
+    const spentBefore = record.costUsd;
+    record.costUsd = usage.cumulative ? usage.costUsd : record.costUsd + usage.costUsd;
+    const budget = record.assignment?.job.spec.agent.maxCostUsd;
+    if (budget === undefined || record.costUsd <= budget || spentBefore > budget) return;
+    const message = `The agent passed the job's cost budget of $${budget} (it reported $${record.costUsd.toFixed(4)}) and was stopped.`;
+    emitJob(record, { type: 'job.log', level: 'warn', message });
+    record.actor?.send({
+      type: 'STOP',
+      failure: { code: 'agent.budget_exceeded', message, retryable: false },
+    });
   }
 
   function openInteraction(record: AttemptRecord, requestId: string, raw: InteractionRequest): void {
