@@ -19,4 +19,15 @@ describe('coord-runner demo (what `pnpm demo` runs)', () => {
     );
     expect(lines.at(-1)).toMatch(/^ {2}2 files changed, 8 insertions\(\+\), 0 deletions\(-\)$/);
   });
+
+  it('--agent claude-code without the CLI says what to install and starts nothing', async () => {
+    const dir = tempDir('demo-missing');
+    onCleanup(dir.cleanup);
+    const env = cliEnv(join(dir.path, 'home'), { TMPDIR: dir.path, PATH: '/usr/local/bin:/usr/bin:/bin' });
+    const result = await runCli(['demo', '--agent', 'claude-code'], { env });
+    expect(result.exitCode).toBe(1);
+    expect(String(result.stderr)).toContain('Claude Code is not installed here');
+    expect(String(result.stderr)).toContain('npm install -g @anthropic-ai/claude-code');
+    expect(String(result.stdout)).not.toContain('Local Coord server');
+  });
 });

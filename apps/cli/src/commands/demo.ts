@@ -1,11 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from '@commander-js/extra-typings';
+import { Option, type Command } from '@commander-js/extra-typings';
 import { startLocalServer } from '@coord/local-server';
-import { createCoordClient, type RunnerEvent } from '@coord/runner-core';
+import {
+  createCoordClient,
+  permissionModeSchema,
+  type PermissionMode,
+  type RunnerEvent,
+} from '@coord/runner-core';
 import type { JobSubmission } from '@coord/runner-protocol';
+import { createAgents } from '../agents.js';
 import { composeRunner } from '../compose.js';
+import { inquirerPrompter } from '../interactions/inquirer-prompter.js';
+import { createInteractionDesk, type InteractionDesk } from '../interactions/interaction-desk.js';
 import { renderEvent } from '../render.js';
 import { terminalSafe } from '../terminal-text.js';
 
@@ -19,14 +27,50 @@ export function registerDemo(program: Command): void {
       '--keep',
       'keep the temporary data directory and serve until Ctrl-C so the pull request can be opened',
     )
+    .addOption(
+      new Option(
+        '--agent <agent>',
+        'the agent: the scripted demo agent, or your own signed-in Claude Code or Codex (approvals are asked here)',
+      )
+        .choices(['demo', 'claude-code', 'codex'] as const)
+        .default('demo' as const),
+    )
+    .addOption(
+      new Option('--permission-mode <mode>', 'what the agent may do without asking (as for start)')
+        .choices(permissionModeSchema.options)
+        .default('ask' as const),
+    )
     .action(async (opts) => {
-      process.exitCode = await runDemo({ keep: opts.keep ?? false });
+      process.exitCode = await runDemo({
+        keep: opts.keep ?? false,
+        agent: opts.agent,
+        permissionMode: opts.permissionMode,
+      });
     });
 }
 
-async function runDemo(options: { keep: boolean }): Promise<number> {
+type DemoAgentId = 'demo' | 'claude-code' | 'codex';
+
+async function runDemo(options: {
+  keep: boolean;
+  agent: DemoAgentId;
+  permissionMode: PermissionMode;
+}): Promise<number> {
   const root = mkdtempSync(join(tmpdir(), 'coord-demo-'));
   const color = process.stdout.isTTY === true;
+  if (options.agent !== 'demo') {
+    // A real agent must be here before anything starts: say what to install, and stop.
+    const agent = createAgents({ stateDir: join(root, 'runner') }).find((a) => a.id === options.agent)!;
+    const detected = await agent.detect();
+    if (detected.state !== 'detected') {
+      process.stderr.write(
+        `${agent.displayName} is ${detected.state === 'not_found' ? 'not installed here' : 'not supported here'}${detected.hint ? `: ${detected.hint}` : ''}.\n` +
+          `Then sign in once (run \`${options.agent === 'codex' ? 'codex login' : 'claude'}\`) or set ${options.agent === 'codex' ? 'OPENAI_API_KEY' : 'ANTHROPIC_API_KEY'}, and run the demo again.\n`,
+      );
+      rmSync(root, { recursive: true, force: true });
+      return 1;
+    }
+  }
   // Lines built from the server's answers; rendered events are already safe (and coloured).
   const say = (line: string) => process.stdout.write(`${terminalSafe(line)}\n`);
   const server = await startLocalServer({ dataDir: join(root, 'server') });
@@ -36,24 +80,46 @@ async function runDemo(options: { keep: boolean }): Promise<number> {
     say(`Sample repository: ${repo.fullName} (${repo.cloneUrl})`);
 
     const client = createCoordClient({ baseUrl: server.url, token: server.token });
-    const job = await client.submitJob('local', demoJob(repo));
-    say(`Submitted job ${job.id}: "${job.spec.title}" (agent: demo, a scripted agent, no AI)\n`);
+    const job = await client.submitJob(
+      'local',
+      options.agent === 'demo' ? demoJob(repo) : agentJob(repo, options.agent),
+    );
+    say(
+      `Submitted job ${job.id}: "${job.spec.title}" (agent: ${options.agent === 'demo' ? 'demo, a scripted agent, no AI' : options.agent})\n`,
+    );
 
     const runner = composeRunner({
       server: server.url,
       token: server.token,
       stateDir: join(root, 'runner'),
       name: 'demo-runner',
+      permissions: { mode: options.permissionMode },
     });
+    // A real agent's approvals and questions are asked here (or on the server's web page).
+    const desk: InteractionDesk | null =
+      options.agent !== 'demo' && color && process.stdin.isTTY === true
+        ? createInteractionDesk({
+            answer: (id, answer) => runner.answer(id, answer),
+            prompter: inquirerPrompter,
+            write: (text) => process.stdout.write(text),
+            color,
+            onInterrupt: () => void runner.stop({ mode: 'graceful' }),
+          })
+        : null;
     const finished = new Promise<Extract<RunnerEvent, { type: 'job.finished' }>>((resolve) => {
       runner.events$.subscribe((event) => {
         const line = renderEvent(event, { color });
-        if (line !== null) process.stdout.write(`${line}\n`);
+        if (line !== null) {
+          if (desk) desk.print(line);
+          else process.stdout.write(`${line}\n`);
+        }
+        desk?.onEvent(event);
         if (event.type === 'job.finished' && event.jobId === job.id) resolve(event);
       });
     });
     await runner.start();
     const result = await finished;
+    desk?.close();
     await runner.stop();
 
     if (result.outcome !== 'succeeded' || !result.pullRequest) {
@@ -153,6 +219,19 @@ async function getPull(
   return (await forgeFetch(`${serverUrl}/forge/api/repos/${repo.owner}/${repo.name}/pulls/${number}`, token, {
     method: 'GET',
   })) as Pull;
+}
+
+/** The same task for a real agent: instructions only, no plan. */
+function agentJob(repo: SampleRepository, agent: Exclude<DemoAgentId, 'demo'>): JobSubmission {
+  const { plan: _plan, ...job } = demoJob(repo).agent;
+  return {
+    ...demoJob(repo),
+    instructions:
+      'Add src/greeting.js exporting greet(name), which returns `Hello, ${name}!`, and a test in ' +
+      'test/greeting.test.mjs that checks it with node:assert. Run the test with node to show it passes. ' +
+      'Keep it small: no dependencies, no other files.',
+    agent: { ...job, id: agent },
+  };
 }
 
 function demoJob(repo: SampleRepository): JobSubmission {

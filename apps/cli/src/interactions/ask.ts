@@ -21,7 +21,10 @@ const OTHER = '\u0000other';
 
 /** One line a person can judge an approval by: the tool and what it would do. */
 export function describeApproval(request: Extract<InteractionRequest, { kind: 'approval' }>): string {
-  return terminalSafe(`${request.toolName}: ${request.summary}`);
+  // Some agents' summaries already start with the tool's name ("Write: src/a.ts").
+  const named =
+    request.summary.startsWith(`${request.toolName}:`) || request.summary.startsWith(`${request.toolName} `);
+  return terminalSafe(named ? request.summary : `${request.toolName}: ${request.summary}`);
 }
 
 /** Why the policy asked, and where the agent works: shown above the approval prompt. */
