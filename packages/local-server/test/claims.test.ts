@@ -39,6 +39,7 @@ describe('claims', () => {
       previousSessionId: null,
       branch: null,
       workspaceId: 'local',
+      earlier: [],
     });
     expect(assignment.forge).toBeNull();
     const job = (await api('GET', `/v1/jobs/${jobId}`)).body.job;

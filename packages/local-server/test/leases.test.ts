@@ -66,6 +66,8 @@ describe('leases', () => {
     expect(job.attempts[0]).toMatchObject({ status: 'lost', sessionId: 'sess-1' });
     const next = await claimNow(api, second);
     expect(next.attempt).toMatchObject({ number: 2, previousSessionId: 'sess-1', jobId });
+    // The next attempt's prompt learns what happened to the first.
+    expect(next.attempt.earlier).toEqual([{ number: 1, status: 'lost', summary: null, error: null }]);
     const late = await api(
       'POST',
       `/v1/attempts/${attempt.id}/lease`,

@@ -28,6 +28,18 @@ export const attemptInfoSchema = z.object({
   previousSessionId: z.string().nullable(),
   /** The branch earlier attempts pushed to (revisions push to the same branch and PR). */
   branch: z.string().nullable(),
+  /** Earlier attempts of the job, oldest first, for the agent's prompt (absent from older servers). */
+  earlier: z
+    .array(
+      z.object({
+        number: z.number().int().positive(),
+        status: z.string().max(40),
+        summary: z.string().max(4000).nullable(),
+        error: z.string().max(2000).nullable(),
+      }),
+    )
+    .max(20)
+    .optional(),
 });
 export type AttemptInfo = z.infer<typeof attemptInfoSchema>;
 

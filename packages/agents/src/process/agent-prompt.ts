@@ -1,18 +1,47 @@
-export interface PromptInput {
-  title: string;
-  instructions: string;
-  workDir: string;
+import type { AgentRunInput } from '@coord/runner-core';
+
+export type PromptInput = Pick<
+  AgentRunInput,
+  'title' | 'instructions' | 'workDir' | 'workContext' | 'earlierAttempts'
+>;
+
+/** Where the agent works and what becomes of its work, as the runner will deliver it. */
+function whereLines(input: PromptInput): string[] {
+  const context = input.workContext;
+  if (context?.kind === 'repository') {
+    return [
+      `You are working in ${input.workDir}, a clone of ${context.repository} on branch ${context.branch} (from ${context.baseBranch}).`,
+      'Keep your changes inside it. Do not commit or push: when you finish, the runner commits your changes, pushes the branch and opens the pull request.',
+    ];
+  }
+  if (context?.kind === 'local') {
+    return [
+      `You are working in ${input.workDir}, a scratch directory for this job.`,
+      "Keep your changes inside it: the files you leave there are uploaded as the job's outputs.",
+    ];
+  }
+  return [`You are working in ${input.workDir}. Keep your changes inside it.`];
 }
 
-/** The first message of a fresh session: the job, and where the agent is working. */
-export function taskPrompt(input: PromptInput): string {
+/** What earlier attempts of this job did, so this one builds on them instead of starting blind. */
+function earlierLines(input: PromptInput): string[] {
+  const earlier = input.earlierAttempts ?? [];
+  if (earlier.length === 0) return [];
   return [
-    `# ${input.title}`,
     '',
-    input.instructions,
-    '',
-    `You are working in ${input.workDir}. Keep your changes inside it.`,
-  ].join('\n');
+    '## Earlier attempts',
+    ...earlier.map(
+      (a) =>
+        `- Attempt ${a.number} (${a.status})${a.error ? `: ${a.error}` : ''}${a.summary ? `\n  Summary: ${a.summary}` : ''}`,
+    ),
+  ];
+}
+
+/** The first message of a fresh session: the job, where the agent works, what was tried before. */
+export function taskPrompt(input: PromptInput): string {
+  return [`# ${input.title}`, '', input.instructions, '', ...whereLines(input), ...earlierLines(input)].join(
+    '\n',
+  );
 }
 
 /**

@@ -32,6 +32,19 @@ export interface AgentRunInput {
   agent: AgentSpec;
   /** Session of an earlier attempt to resume, when the agent supports it. */
   resumeSessionId: string | null;
+  /**
+   * What the work is part of, for the agent's prompt: the repository and branch the runner will
+   * commit to, or a local job whose files are its outputs. Absent for callers that do not say.
+   */
+  workContext?:
+    { kind: 'repository'; repository: string; branch: string; baseBranch: string } | { kind: 'local' };
+  /** Earlier attempts of the job, oldest first, so a new attempt knows what was tried. */
+  earlierAttempts?: ReadonlyArray<{
+    number: number;
+    status: string;
+    summary: string | null;
+    error: string | null;
+  }>;
   /** Extra environment for the agent process (never secrets of the runner's own). */
   env: Readonly<Record<string, string>>;
   /**

@@ -509,6 +509,16 @@ export function createRunner(options: RunnerOptions): Runner {
             resumeSessionId: record.envelope.attempt.previousSessionId,
             env: {},
             protectedPaths: options.protectedPaths ?? [],
+            workContext:
+              s.context.type === 'repository' && record.prepared
+                ? {
+                    kind: 'repository',
+                    repository: `${s.context.repository.owner}/${s.context.repository.name}`,
+                    branch: record.prepared.branch,
+                    baseBranch: record.prepared.baseBranch,
+                  }
+                : { kind: 'local' },
+            earlierAttempts: record.envelope.attempt.earlier ?? [],
           });
           record.agentRun = run;
           const onAbort = () => run.kill();

@@ -22,6 +22,12 @@ export const CLAIMABLE = `
                OR (j.routing_mode = 'runner' AND j.routing_runner = @name)))
     )`;
 
+/** A stored attempt error as one line for the next attempt's prompt. */
+function errorLine(stored: string | null): string | null {
+  const error = parseJson<{ code: string; message: string }>(stored);
+  return error ? `${error.code}: ${error.message}`.slice(0, 2000) : null;
+}
+
 /** The oldest Ready job this runner may take. */
 const PICK = `SELECT j.* FROM jobs j WHERE ${CLAIMABLE} ORDER BY j.ready_at, j.seq LIMIT 1`;
 
@@ -48,8 +54,17 @@ export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | 
     const now = Date.now();
     const leaseExpiresAt = now + store.timings.leaseTtlMs;
     const previous = store.db
-      .prepare('SELECT number, session_id, pull_request FROM attempts WHERE job_id = ? ORDER BY number DESC')
-      .all(job.id) as { number: number; session_id: string | null; pull_request: string | null }[];
+      .prepare(
+        'SELECT number, status, summary, error, session_id, pull_request FROM attempts WHERE job_id = ? ORDER BY number DESC',
+      )
+      .all(job.id) as {
+      number: number;
+      status: string;
+      summary: string | null;
+      error: string | null;
+      session_id: string | null;
+      pull_request: string | null;
+    }[];
     const number = (previous[0]?.number ?? 0) + 1;
     const previousSessionId = previous.find((a) => a.session_id !== null)?.session_id ?? null;
     const pr = previous.find((a) => a.pull_request !== null);
@@ -89,6 +104,15 @@ export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | 
         leaseExpiresAt: iso(leaseExpiresAt),
         previousSessionId,
         branch,
+        earlier: previous
+          .slice(0, 20)
+          .reverse()
+          .map((a) => ({
+            number: a.number,
+            status: a.status,
+            summary: a.summary?.slice(0, 4000) ?? null,
+            error: errorLine(a.error),
+          })),
       },
       job: { id: job.id, spec: JSON.parse(job.spec) as unknown },
       forge: forgeToken ? { apiBaseUrl: forgeApiBase(store), token: forgeToken } : null,
