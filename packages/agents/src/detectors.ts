@@ -2,8 +2,9 @@ import type { DetectedAgent } from '@coord/runner-protocol';
 import { detectClaude, type ClaudeDetectOptions } from './claude/claude-detect.js';
 import { detectCodexCli, type CodexDetectOptions } from './codex/codex-detect.js';
 import { detectCli, type CliDetectorSpec, type DetectOptions } from './detect.js';
+import { detectGeminiCli, type GeminiDetectOptions } from './gemini/gemini-detect.js';
 
-// The generic specs; Claude Code and Codex have detectors of their own (native binaries, versions).
+// The generic specs; Claude Code, Codex and Gemini CLI have detectors of their own.
 
 export const claudeCodeCli: CliDetectorSpec = {
   id: 'claude-code',
@@ -24,5 +25,6 @@ export const detectClaudeCode = async (options?: ClaudeDetectOptions): Promise<D
 /** Codex too: the native binary behind the npm shim, and a minimum version. */
 export const detectCodex = async (options?: CodexDetectOptions): Promise<DetectedAgent> =>
   (await detectCodexCli(options)).detected;
-export const detectGemini = (options?: DetectOptions): Promise<DetectedAgent> =>
-  detectCli(geminiCli, options);
+/** Gemini CLI too: its npm bin is a Node script, started with Node rather than through a shim. */
+export const detectGemini = async (options?: GeminiDetectOptions): Promise<DetectedAgent> =>
+  (await detectGeminiCli(options)).detected;

@@ -38,3 +38,15 @@ export {
   type CodexDetectOptions,
 } from './codex/codex-detect.js';
 export type { CodexProvider } from './codex/codex-home.js';
+export { createAcpAgent, startAcpRun, type AcpAgentOptions, type AcpLaunch } from './acp/acp-agent.js';
+export { acpProtocolVersion } from './acp/acp-session.js';
+export { createGeminiAgent, type GeminiAgentOptions } from './gemini/gemini-agent.js';
+export {
+  detectGeminiCli,
+  findGeminiProgram,
+  geminiInstallCommand,
+  type GeminiDetection,
+  type GeminiDetectOptions,
+  type GeminiProgram,
+} from './gemini/gemini-detect.js';
+export { withFallback } from './process/fallback-run.js';

@@ -2,10 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClaudeCodeAgent, type ClaudeCodeAgentOptions } from '@coord/runner-agents';
+import {
+  createClaudeCodeAgent,
+  createGeminiAgent,
+  type ClaudeCodeAgentOptions,
+  type GeminiAgentOptions,
+} from '@coord/runner-agents';
 import type { AgentEvent, AgentPort, AgentRun, AgentRunInput } from '@coord/runner-core';
 import { afterEach } from 'vitest';
 import { startFakeAnthropic, type FakeAnthropic, type FakeStep } from '../src/fake-anthropic.js';
+import { startFakeGemini, type FakeGemini, type FakeGeminiStep } from '../src/fake-gemini.js';
 
 /** node_modules/.bin of this package: where pnpm put the pinned `claude` shim. */
 export const pinnedBin = fileURLToPath(new URL('../node_modules/.bin', import.meta.url));
@@ -126,3 +132,70 @@ export const ofType =
   ) =>
   (e: AgentEvent): e is Extract<AgentEvent, { type: K }> =>
     e.type === type && extra(e as Extract<AgentEvent, { type: K }>);
+
+export interface GeminiHarness {
+  fake: FakeGemini;
+  home: string;
+  workDir: string;
+  agent: AgentPort;
+  start(overrides?: Partial<AgentRunInput>): Recorded;
+}
+
+/** The model the tests name, so the CLI skips its router's classifier call. */
+export const geminiTestModel = 'gemini-2.5-flash';
+
+/**
+ * The real, pinned Gemini CLI (`--acp`) against a fake Gemini API, with its own HOME (its
+ * sessions under ~/.gemini/tmp are this test's only) and work directory. The runner's environment
+ * is minimal: PATH to the pinned shim, HOME, the fake's URL and a dummy key; the adapter writes the
+ * auth type into its per-run system defaults.
+ */
+export async function geminiHarness(
+  steps: FakeGeminiStep[],
+  options: GeminiAgentOptions = {},
+): Promise<GeminiHarness> {
+  const fake = await startFakeGemini(steps);
+  cleanups.push(() => fake.close());
+  const home = await tempDir('coord-gemini-home-');
+  const workDir = await tempDir('coord-gemini-work-');
+  const agent = createGeminiAgent({
+    termGraceMs: 2000,
+    timeoutMs: 60_000,
+    model: geminiTestModel,
+    ...options,
+    parentEnv: {
+      PATH: `${pinnedBin}:/usr/bin:/bin`,
+      HOME: home,
+      GOOGLE_GEMINI_BASE_URL: fake.url,
+      GEMINI_API_KEY: 'gemini-test-dummy-key',
+      COORD_TOKEN: 'runner-secret-token',
+      ...options.parentEnv,
+    },
+  });
+  const detected = await agent.detect();
+  if (detected.state !== 'detected')
+    throw new Error(`the pinned Gemini CLI was not detected: ${JSON.stringify(detected)}`);
+  return {
+    fake,
+    home,
+    workDir,
+    agent,
+    start(overrides = {}) {
+      return record(
+        agent.start({
+          jobId: 'job-1',
+          attemptId: 'attempt-1',
+          attemptNumber: 1,
+          title: 'Test job',
+          instructions: 'Do what the fake model says.',
+          workDir,
+          agent: { id: 'gemini' },
+          resumeSessionId: null,
+          protectedPaths: [],
+          env: {},
+          ...overrides,
+        }),
+      );
+    },
+  };
+}

@@ -3,7 +3,7 @@ import { createEventChannel } from '../process/event-channel.js';
 
 /**
  * One AgentRun made of a first run and, when `fallBack()` says so once it has ended, a second
- * one. Used when an agent rejects a resume (Claude Code, Codex): the runner sees one run whose events continue
+ * one. Used when an agent rejects a resume (Claude Code, Codex, ACP agents): the runner sees one run whose events continue
  * into the fresh session, and one result (the second's). A stop or kill reaches whichever run is
  * current, and a stopped first run is never followed by a second.
  */

@@ -89,6 +89,9 @@ export function runAgentProcess(spec: AgentProcessSpec, options: AgentProcessOpt
         // already gone
       }
     },
+    emit(event) {
+      if (!finished) emit(event);
+    },
   };
 
   const emit = (event: AgentEvent): void => {
@@ -245,6 +248,14 @@ export function runAgentProcess(spec: AgentProcessSpec, options: AgentProcessOpt
       }
       resolveStarted();
       for (const line of spec.initialInput ?? []) control.writeLine(line);
+      try {
+        spec.onSpawn?.(control);
+      } catch (error) {
+        channel.next({
+          type: 'warning',
+          message: `The ${spec.agentId} adapter failed to start: ${String(error)}`,
+        });
+      }
       if (options.timeoutMs !== undefined) {
         timeoutTimer = setTimeout(() => {
           timedOut = true;

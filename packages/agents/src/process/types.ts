@@ -33,6 +33,11 @@ export interface AgentProcessControl {
   closeStdin(): void;
   /** Signals the agent process itself (not its group), e.g. SIGINT for a graceful stop. */
   signal(signal: NodeJS.Signals): void;
+  /**
+   * Emits an event outside a parsed line: for adapters whose protocol answers arrive
+   * asynchronously (an ACP client resolving a request it sent).
+   */
+  emit(event: AgentEvent): void;
 }
 
 export interface AgentProcessSpec {
@@ -46,6 +51,8 @@ export interface AgentProcessSpec {
   stdin: 'pipe' | 'ignore';
   /** Lines written to stdin right after the start (stdin `pipe` only). */
   initialInput?: readonly string[];
+  /** Called once the process has started (e.g. to open a JSON-RPC session over its stdio). */
+  onSpawn?: (control: AgentProcessControl) => void;
   parseLine: AgentLineParser;
   /** The session id when the adapter chooses it up front (known even if the agent dies at once). */
   sessionId?: string;

@@ -1,0 +1,67 @@
+/**
+ * What Gemini CLI gets from the runner's environment, on top of the allowlist every agent gets
+ * (buildAgentEnv): its credentials and provider switches (Gemini API key, Vertex AI, a base URL).
+ * They go to this agent only, never to another agent, argv or events. HOME stays, so a person
+ * signed in with Google (~/.gemini/oauth_creds.json, or GEMINI_CLI_HOME) needs no setup.
+ */
+const passedNames = new Set([
+  'GEMINI_API_KEY',
+  'GOOGLE_API_KEY',
+  'GOOGLE_GEMINI_BASE_URL',
+  'GOOGLE_VERTEX_BASE_URL',
+  'GOOGLE_GENAI_USE_VERTEXAI',
+  'GOOGLE_GENAI_USE_GCA',
+  'GOOGLE_CLOUD_PROJECT',
+  'GOOGLE_CLOUD_LOCATION',
+  'GOOGLE_APPLICATION_CREDENTIALS',
+  'GEMINI_MODEL',
+  'GEMINI_CLI_HOME',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+  'NODE_EXTRA_CA_CERTS',
+]);
+
+/** Values among them that are secrets, to be redacted wherever text leaves the runner. */
+export const geminiSecretNames = ['GEMINI_API_KEY', 'GOOGLE_API_KEY'];
+
+/** Names a job may not set: they would undo the guards below. */
+const guarded = new Set([
+  'GEMINI_CLI_TRUST_WORKSPACE',
+  'GEMINI_CLI_SYSTEM_SETTINGS_PATH',
+  'GEMINI_CLI_SYSTEM_DEFAULTS_PATH',
+  'GEMINI_CLI_NO_RELAUNCH',
+]);
+
+/**
+ * The auth method Gemini should use when the runner's environment brings credentials. Without it,
+ * a GOOGLE_GEMINI_BASE_URL makes 0.61 pick GATEWAY auth and fail ("Invalid auth method selected").
+ * It goes in the system *defaults* (the lowest layer): a person's own settings still win.
+ */
+export function geminiAuthType(env: Readonly<Record<string, string>>): string | null {
+  if (env.GOOGLE_GENAI_USE_VERTEXAI === 'true') return 'vertex-ai';
+  if (env.GEMINI_API_KEY) return 'gemini-api-key';
+  return null;
+}
+
+/**
+ * The environment Gemini CLI runs with, beyond the allowlist. Guards (verified on 0.61 in
+ * tests/agents): GEMINI_CLI_TRUST_WORKSPACE=false makes every work directory untrusted, whatever the
+ * person's trustedFolders.json says, so a repository's own .gemini/settings.json (tool allow
+ * rules, MCP servers, hooks, auto-approval modes) and .env are ignored; GEMINI_CLI_NO_RELAUNCH
+ * keeps it one process (it otherwise re-execs itself for a bigger heap).
+ */
+export function geminiEnv(
+  parentEnv: NodeJS.ProcessEnv,
+  jobEnv: Readonly<Record<string, string>> = {},
+  systemDefaultsPath?: string,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parentEnv))
+    if (value !== undefined && passedNames.has(name)) env[name] = value;
+  for (const [name, value] of Object.entries(jobEnv)) if (!guarded.has(name)) env[name] = value;
+  env.GEMINI_CLI_TRUST_WORKSPACE = 'false';
+  env.GEMINI_CLI_NO_RELAUNCH = 'true';
+  if (systemDefaultsPath) env.GEMINI_CLI_SYSTEM_DEFAULTS_PATH = systemDefaultsPath;
+  return env;
+}
