@@ -1,6 +1,13 @@
 import { join } from 'node:path';
-import { createClaudeCodeAgent, createCodexAgent, createDemoAgent } from '@coord/runner-agents';
+import {
+  createAcpAgent,
+  createClaudeCodeAgent,
+  createCodexAgent,
+  createDemoAgent,
+  createGeminiAgent,
+} from '@coord/runner-agents';
 import type { AgentPort } from '@coord/runner-core';
+import type { AcpAgentConfig } from './config.js';
 
 export interface AgentsOptions {
   stateDir: string;
@@ -8,6 +15,10 @@ export interface AgentsOptions {
   claudeCodePath?: string;
   /** A Codex program to use instead of looking on PATH (a setting). */
   codexPath?: string;
+  /** A Gemini CLI program (the `gemini` shim or bundle/gemini.js) to use instead of looking on PATH. */
+  geminiPath?: string;
+  /** ACP agents from the config file, each registered as `acp:<name>`. */
+  acpAgents?: readonly AcpAgentConfig[];
 }
 
 /**
@@ -26,5 +37,13 @@ export function createAgents(options: AgentsOptions): AgentPort[] {
       homeBaseDir: join(options.stateDir, 'codex-homes'),
       ...(options.codexPath ? { detect: { configuredPath: options.codexPath } } : {}),
     }),
+    createGeminiAgent(options.geminiPath ? { detect: { configuredPath: options.geminiPath } } : {}),
+    ...(options.acpAgents ?? []).map((entry) =>
+      createAcpAgent({
+        id: `acp:${entry.name}`,
+        command: entry.command,
+        ...(entry.displayName ? { displayName: entry.displayName } : {}),
+      }),
+    ),
   ];
 }

@@ -12,6 +12,7 @@ import { createRepositoryWorkspaces } from '@coord/runner-git';
 import type { Platform } from '@coord/runner-protocol';
 import { createAgents } from './agents.js';
 import { readConfig } from './config.js';
+import type { AcpAgentConfig } from './config.js';
 import { secretsFromEnv } from './runner-secrets.js';
 import { loadMachineId } from './state-dir.js';
 import { CLI_VERSION } from './version.js';
@@ -37,6 +38,10 @@ export interface ComposeOptions {
   claudeCodePath?: string;
   /** A Codex program to use instead of looking on PATH (a setting). */
   codexPath?: string;
+  /** A Gemini CLI program (the `gemini` shim or bundle/gemini.js) to use instead of looking on PATH. */
+  geminiPath?: string;
+  /** ACP agents from the config file, each registered as `acp:<name>`. */
+  acpAgents?: readonly AcpAgentConfig[];
 }
 
 /** Wires core, agents and git into a runner: the composition root for terminals and servers. */

@@ -6,6 +6,52 @@ export interface RunnerConfig {
   server?: string;
   /** Agents switched off on this machine (`coord-runner agents disable <id>`). */
   disabledAgents?: string[];
+  /** Agent programs to use instead of looking on PATH. */
+  claudeCodePath?: string;
+  geminiPath?: string;
+  /**
+   * Any ACP agent, by name (its agent id is `acp:<name>`) and command line, started without a shell:
+   * `"acpAgents": { "foo": { "command": ["foo-acp", "--stdio"] } }`.
+   */
+  acpAgents?: Record<string, { command: string[]; displayName?: string }>;
+}
+
+export interface AcpAgentConfig {
+  name: string;
+  command: [string, ...string[]];
+  displayName?: string;
+}
+
+/** The valid `acpAgents` entries; a bad one is skipped with a reason (a shared file may be stale). */
+export function acpAgentsOf(
+  config: RunnerConfig,
+  warn: (message: string) => void = () => undefined,
+): AcpAgentConfig[] {
+  const entries = config.acpAgents;
+  if (!entries || typeof entries !== 'object') return [];
+  const out: AcpAgentConfig[] = [];
+  for (const [name, entry] of Object.entries(entries)) {
+    const command = (entry as { command?: unknown } | null)?.command;
+    if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(name)) {
+      warn(`acpAgents: "${name}" is not a valid name (lowercase letters, digits and dashes)`);
+      continue;
+    }
+    if (
+      !Array.isArray(command) ||
+      command.length === 0 ||
+      !command.every((c) => typeof c === 'string' && c)
+    ) {
+      warn(`acpAgents.${name}: "command" must be a non-empty list of strings`);
+      continue;
+    }
+    const displayName = (entry as { displayName?: unknown }).displayName;
+    out.push({
+      name,
+      command: command as [string, ...string[]],
+      ...(typeof displayName === 'string' && displayName ? { displayName } : {}),
+    });
+  }
+  return out;
 }
 
 export function readConfig(stateDir: string): RunnerConfig {
@@ -40,4 +86,16 @@ export function resolveServer(flag: string | undefined, stateDir: string): strin
   }
   if (url.username || url.password) throw new Error('The server URL must not contain credentials.');
   return server.replace(/\/+$/, '');
+}
+
+/** What the config says about where agents are and which ACP agents exist (for start and agents). */
+export function agentSettings(
+  config: RunnerConfig,
+  warn?: (message: string) => void,
+): { claudeCodePath?: string; geminiPath?: string; acpAgents: AcpAgentConfig[] } {
+  return {
+    ...(config.claudeCodePath ? { claudeCodePath: config.claudeCodePath } : {}),
+    ...(config.geminiPath ? { geminiPath: config.geminiPath } : {}),
+    acpAgents: acpAgentsOf(config, warn),
+  };
 }

@@ -2,7 +2,7 @@ import type { Command } from '@commander-js/extra-typings';
 import type { AgentDetection } from '@coord/runner-core';
 import { agentIdSchema } from '@coord/runner-protocol';
 import { createAgents } from '../agents.js';
-import { readConfig, writeConfig } from '../config.js';
+import { agentSettings, readConfig, writeConfig } from '../config.js';
 import { resolveStateDir } from '../state-dir.js';
 import { terminalJson, terminalSafe } from '../terminal-text.js';
 
@@ -16,7 +16,7 @@ interface AgentRow extends AgentDetection {
 async function scan(stateDir: string): Promise<AgentRow[]> {
   const disabled = new Set(readConfig(stateDir).disabledAgents ?? []);
   return Promise.all(
-    createAgents({ stateDir }).map(async (agent) => {
+    createAgents({ stateDir, ...agentSettings(readConfig(stateDir)) }).map(async (agent) => {
       const detected = await agent.detect();
       return { ...detected, displayName: agent.displayName, enabledHere: !disabled.has(agent.id) };
     }),

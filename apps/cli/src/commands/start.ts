@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-
 import { permissionModeSchema } from '@coord/runner-core';
 import { resolveConnection } from '../connection.js';
 import { composeRunner } from '../compose.js';
+import { agentSettings, readConfig } from '../config.js';
 import { followRunner } from '../follow.js';
 
 export function registerStart(program: Command): void {
@@ -34,6 +35,9 @@ export function registerStart(program: Command): void {
     .action(async (opts) => {
       const { server, token, stateDir } = resolveConnection(opts);
       const runner = composeRunner({
+        ...agentSettings(readConfig(stateDir), (message) =>
+          process.stderr.write(`config.json: ${message}\n`),
+        ),
         server,
         token,
         stateDir,

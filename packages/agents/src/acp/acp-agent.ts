@@ -1,5 +1,5 @@
-import type { AgentEvent, AgentPort, AgentRun, AgentRunInput } from '@coord/runner-core';
-import type { AgentId, DetectedAgent } from '@coord/runner-protocol';
+import type { AgentDetection, AgentEvent, AgentPort, AgentRun, AgentRunInput } from '@coord/runner-core';
+import type { AgentId } from '@coord/runner-protocol';
 import { buildAgentEnv, pathOf } from '../process/agent-env.js';
 import { withFallback } from '../process/fallback-run.js';
 import { findExecutable } from '../process/find-executable.js';
@@ -102,11 +102,11 @@ export function createAcpAgent(options: AcpAgentOptions): AgentPort {
   return {
     id,
     displayName,
-    async detect(): Promise<DetectedAgent> {
+    async detect(): Promise<AgentDetection> {
       const agentEnv = buildAgentEnv(parentEnv, env);
       const found = await findExecutable(file, { path: pathOf(agentEnv) });
       return found
-        ? { id, state: 'detected', version: null, enabled: true }
+        ? { id, state: 'detected', version: null, enabled: true, path: found }
         : { id, state: 'not_found', version: null, enabled: false, hint: `No program "${file}" on PATH.` };
     },
     start(input: AgentRunInput): AgentRun {

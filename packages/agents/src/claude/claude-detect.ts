@@ -5,7 +5,7 @@ import { compareVersions, parseVersion, type DetectOptions } from '../detect.js'
 import { buildAgentEnv, pathOf } from '../process/agent-env.js';
 import { findExecutable, isExecutableFile } from '../process/find-executable.js';
 import { runShortCommand } from '../process/run-agent-process.js';
-import { compareVersions, defaultGlobalModuleDirs } from '../process/npm-global.js';
+import { defaultGlobalModuleDirs } from '../process/npm-global.js';
 
 export { defaultGlobalModuleDirs };
 

@@ -1,8 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { registerSecret, type AgentPort, type AgentRun, type AgentRunInput } from '@coord/runner-core';
-import type { DetectedAgent } from '@coord/runner-protocol';
+import {
+  registerSecret,
+  type AgentDetection,
+  type AgentPort,
+  type AgentRun,
+  type AgentRunInput,
+} from '@coord/runner-core';
 import { startAcpRun } from '../acp/acp-agent.js';
 import type { AgentProcessOptions } from '../process/types.js';
 import { detectGeminiCli, type GeminiDetectOptions, type GeminiProgram } from './gemini-detect.js';
@@ -36,10 +41,11 @@ export function createGeminiAgent(options: GeminiAgentOptions = {}): AgentPort {
   return {
     id: 'gemini',
     displayName: 'Gemini CLI',
-    async detect(): Promise<DetectedAgent> {
+    async detect(): Promise<AgentDetection> {
       const { detected, program: found } = await detectGeminiCli({ ...detectOptions, parentEnv });
       program = detected.state === 'detected' ? found : null;
-      return detected;
+      // The script itself, when Node runs it: that is what a person would look for.
+      return { ...detected, path: program ? (program.prefixArgs[0] ?? program.file) : null };
     },
     start(input: AgentRunInput): AgentRun {
       const settingsDir = mkdtempSync(path.join(tmpdir(), 'coord-gemini-'));

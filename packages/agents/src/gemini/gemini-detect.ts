@@ -1,10 +1,10 @@
 import { access, constants, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DetectedAgent } from '@coord/runner-protocol';
-import { parseVersion, type DetectOptions } from '../detect.js';
+import { compareVersions, parseVersion, type DetectOptions } from '../detect.js';
 import { buildAgentEnv, pathOf } from '../process/agent-env.js';
 import { findExecutable } from '../process/find-executable.js';
-import { compareVersions, defaultGlobalModuleDirs } from '../process/npm-global.js';
+import { defaultGlobalModuleDirs } from '../process/npm-global.js';
 import { runShortCommand } from '../process/run-agent-process.js';
 
 export const geminiInstallCommand = 'npm install -g @google/gemini-cli';

@@ -22,11 +22,3 @@ export function defaultGlobalModuleDirs(
     ]),
   ];
 }
-
-/** Compares dotted versions by their first three numbers. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.+-]/).map((n) => Number.parseInt(n, 10) || 0);
-  const pb = b.split(/[.+-]/).map((n) => Number.parseInt(n, 10) || 0);
-  for (let i = 0; i < 3; i += 1) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
-  return 0;
-}
