@@ -127,13 +127,11 @@ export async function startFakeGemini(steps: FakeGeminiStep[]): Promise<FakeGemi
       const step = script.shift() ?? { kind: 'text', text: 'Done.' };
       if (step.kind === 'error') {
         script.unshift(step);
-        res
-          .writeHead(step.status, { 'content-type': 'application/json' })
-          .end(
-            JSON.stringify({
-              error: { code: step.status, message: step.message, status: 'INVALID_ARGUMENT' },
-            }),
-          );
+        res.writeHead(step.status, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            error: { code: step.status, message: step.message, status: 'INVALID_ARGUMENT' },
+          }),
+        );
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
