@@ -14,6 +14,7 @@ import type { AgentProcessControl } from '../process/types.js';
 import { choosePermission } from './acp-permissions.js';
 import {
   createAcpTurnState,
+  knownUpdateKinds,
   mapSessionUpdate,
   startTool,
   toolKind,
@@ -69,6 +70,20 @@ export class AcpSession {
     const message = JSON.parse(line) as unknown;
     if (!message || typeof message !== 'object' || Array.isArray(message))
       throw new Error('not a JSON-RPC message object');
+    // The SDK drops a session/update it cannot validate with only a console error; an update kind
+    // from a newer agent becomes a warning here instead.
+    const update = (message as { method?: unknown; params?: { update?: { sessionUpdate?: unknown } } }).params
+      ?.update?.sessionUpdate;
+    if (
+      (message as { method?: unknown }).method === 'session/update' &&
+      !knownUpdateKinds.has(String(update))
+    ) {
+      this.control?.emit({
+        type: 'warning',
+        message: `Ignored an unknown ACP session update "${String(update).slice(0, 80)}" from ${this.options.agentName}.`,
+      });
+      return;
+    }
     this.incoming?.enqueue(message as AnyMessage);
   }
 

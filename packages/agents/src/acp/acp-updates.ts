@@ -71,8 +71,12 @@ export function toolInput(call: ToolCallUpdate, cwd?: string): Record<string, un
     .map((d) => ({ path: d.path, oldText: d.oldText ?? null, newText: d.newText }));
   const raw =
     call.rawInput && typeof call.rawInput === 'object' ? (call.rawInput as Record<string, unknown>) : {};
+  // Gemini 0.61 sends no rawInput with a permission request: a shell call's title is its command.
+  const command =
+    call.kind === 'execute' && typeof raw.command !== 'string' && call.title ? { command: call.title } : {};
   return {
     ...raw,
+    ...command,
     ...(call.title ? { title: call.title } : {}),
     ...(diffs.length > 0 ? { diffs } : {}),
     ...(call.locations?.length ? { locations: call.locations.map((l) => l.path) } : {}),
@@ -175,6 +179,24 @@ export function mapSessionUpdate(notification: SessionNotification, turn: AcpTur
       ];
   }
 }
+
+/** The session/update kinds of ACP v1 (SDK 2.4) this client maps or knowingly ignores. */
+export const knownUpdateKinds: ReadonlySet<string> = new Set([
+  'agent_message_chunk',
+  'user_message_chunk',
+  'agent_thought_chunk',
+  'tool_call',
+  'tool_call_update',
+  'plan',
+  'available_commands_update',
+  'current_mode_update',
+  'config_option_update',
+  'session_info_update',
+  'usage_update',
+  'compaction_update',
+  'compaction_summary_chunk',
+  'notice',
+]);
 
 const statuses: Record<StopReason, 'completed' | 'interrupted' | 'failed' | 'max_turns'> = {
   end_turn: 'completed',
