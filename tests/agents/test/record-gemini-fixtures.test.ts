@@ -93,7 +93,10 @@ async function recordScenario(name: string, steps: FakeGeminiStep[], permission:
   });
   const created = await request('session/new', { cwd: workDir, mcpServers: [] });
   sessionId = (created.result as { sessionId: string }).sessionId;
-  await request('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'Do what the fake model says.' }] });
+  await request('session/prompt', {
+    sessionId,
+    prompt: [{ type: 'text', text: 'Do what the fake model says.' }],
+  });
   child.stdin.end();
   await new Promise((resolve) => child.once('exit', resolve));
   await fake.close();
@@ -102,10 +105,22 @@ async function recordScenario(name: string, steps: FakeGeminiStep[], permission:
 }
 
 describe.runIf(enabled)(`record Gemini CLI ${version} ACP fixtures`, () => {
-  const shell = (command: string): FakeGeminiStep => ({ kind: 'tool', name: 'run_shell_command', args: { command } });
+  const shell = (command: string): FakeGeminiStep => ({
+    kind: 'tool',
+    name: 'run_shell_command',
+    args: { command },
+  });
   it('approve', () =>
-    recordScenario('approve', [shell('echo approved > out.txt'), { kind: 'text', text: 'Wrote out.txt.' }], 'allow_once'));
+    recordScenario(
+      'approve',
+      [shell('echo approved > out.txt'), { kind: 'text', text: 'Wrote out.txt.' }],
+      'allow_once',
+    ));
   it('deny', () =>
-    recordScenario('deny', [shell('echo nope > denied.txt'), { kind: 'text', text: 'I did not run it.' }], 'reject_once'));
+    recordScenario(
+      'deny',
+      [shell('echo nope > denied.txt'), { kind: 'text', text: 'I did not run it.' }],
+      'reject_once',
+    ));
   it('interrupt-approval', () => recordScenario('interrupt-approval', [shell('sleep 30')], 'cancel'));
 });
