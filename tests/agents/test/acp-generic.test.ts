@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAcpAgent } from '@coord/runner-agents';
@@ -19,8 +19,6 @@ describe('any ACP agent by its command line (Gemini CLI as acp:gemini-test)', ()
     try {
       const home = await tempDir('coord-acp-home-');
       const workDir = await tempDir('coord-acp-work-');
-      const defaults = path.join(home, 'system-defaults.json');
-      await writeFile(defaults, JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }));
       const agent = createAcpAgent({
         id: 'acp:gemini-test',
         displayName: 'Gemini (generic ACP)',
@@ -28,7 +26,6 @@ describe('any ACP agent by its command line (Gemini CLI as acp:gemini-test)', ()
         env: {
           GEMINI_API_KEY: 'acp-test-dummy-key',
           GOOGLE_GEMINI_BASE_URL: fake.url,
-          GEMINI_CLI_SYSTEM_DEFAULTS_PATH: defaults,
           GEMINI_CLI_NO_RELAUNCH: 'true',
           GEMINI_CLI_TRUST_WORKSPACE: 'false',
         },

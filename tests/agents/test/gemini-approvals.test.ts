@@ -30,6 +30,8 @@ describe('Gemini CLI approvals (real CLI over ACP, fake model)', () => {
     expect(result.sessionId).toBe(started?.sessionId);
     // The tool result reached the model; the tools the CLI offers in ACP mode include the shell.
     const [first, second] = h.fake.modelRequests();
+    // The key went to the model API as a header, never into argv or events.
+    expect(first!.headers['x-goog-api-key']).toBe('gemini-test-dummy-key');
     expect(declaredTools(first!)).toEqual(
       expect.arrayContaining(['run_shell_command', 'write_file', 'replace']),
     );

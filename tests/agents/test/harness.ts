@@ -147,8 +147,8 @@ export const geminiTestModel = 'gemini-2.5-flash';
 /**
  * The real, pinned Gemini CLI (`--acp`) against a fake Gemini API, with its own HOME (its
  * sessions under ~/.gemini/tmp are this test's only) and work directory. The runner's environment
- * is minimal: PATH to the pinned shim, HOME, the fake's URL and a dummy key; the adapter writes the
- * auth type into its per-run system defaults.
+ * is minimal: PATH to the pinned shim, HOME, the fake's URL and a dummy key (in ACP mode 0.61
+ * takes them from the environment: no settings file needed).
  */
 export async function geminiHarness(
   steps: FakeGeminiStep[],

@@ -26,8 +26,6 @@ async function recordScenario(name: string, steps: FakeGeminiStep[], permission:
   const fake = await startFakeGemini(steps);
   const home = await tempDir('coord-gemini-rec-home-');
   const workDir = await tempDir('coord-gemini-rec-work-');
-  const defaults = path.join(home, 'defaults.json');
-  await writeFile(defaults, JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }));
   const child = spawn(process.execPath, [script, '--acp', `--model=${geminiTestModel}`], {
     cwd: workDir,
     env: {
@@ -35,7 +33,6 @@ async function recordScenario(name: string, steps: FakeGeminiStep[], permission:
       HOME: home,
       GEMINI_API_KEY: 'dummy',
       GOOGLE_GEMINI_BASE_URL: fake.url,
-      GEMINI_CLI_SYSTEM_DEFAULTS_PATH: defaults,
       GEMINI_CLI_NO_RELAUNCH: 'true',
       GEMINI_CLI_TRUST_WORKSPACE: 'false',
     },

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import {
   registerSecret,
   type AgentDetection,
@@ -11,7 +8,7 @@ import {
 import { startAcpRun } from '../acp/acp-agent.js';
 import type { AgentProcessOptions } from '../process/types.js';
 import { detectGeminiCli, type GeminiDetectOptions, type GeminiProgram } from './gemini-detect.js';
-import { geminiAuthType, geminiEnv, geminiSecretNames } from './gemini-env.js';
+import { geminiEnv, geminiSecretNames } from './gemini-env.js';
 
 export interface GeminiAgentOptions extends AgentProcessOptions {
   /** Where to look for the CLI (configured path, extra PATH, global node_modules). */
@@ -29,9 +26,14 @@ const modelPattern = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 
 /**
  * Gemini CLI through its ACP mode (`gemini --acp`, research/agent-protocols.md 3.2) on the
- * generic ACP client: permission requests, session/cancel, session/load to resume. Each run gets
- * a small settings dir of its own (system defaults: the auth type for configured credentials),
- * removed when the run ends.
+ * generic ACP client: permission requests, session/cancel, session/load to resume.
+ *
+ * Auth: in ACP mode 0.61 picks it from the environment (GEMINI_API_KEY; Vertex with
+ * GOOGLE_GENAI_USE_VERTEXAI; GOOGLE_GEMINI_BASE_URL with a key counts as its "gateway") or from
+ * the person's own settings (a Google sign-in). The client never calls ACP `authenticate`: with a
+ * method other than the person's selected one, Gemini deletes their cached Google credentials.
+ * A per-run settings file is no way out either: Gemini reads system settings only from root-owned
+ * files in directories nobody else can write.
  */
 export function createGeminiAgent(options: GeminiAgentOptions = {}): AgentPort {
   const { detect: detectOptions = {}, model: defaultModel, exitGraceMs, ...processOptions } = options;
@@ -48,16 +50,7 @@ export function createGeminiAgent(options: GeminiAgentOptions = {}): AgentPort {
       return { ...detected, path: program ? (program.prefixArgs[0] ?? program.file) : null };
     },
     start(input: AgentRunInput): AgentRun {
-      const settingsDir = mkdtempSync(path.join(tmpdir(), 'coord-gemini-'));
-      const base = geminiEnv(parentEnv, input.env);
-      const authType = geminiAuthType(base);
-      const defaultsPath = path.join(settingsDir, 'system-defaults.json');
-      writeFileSync(
-        defaultsPath,
-        JSON.stringify(authType ? { security: { auth: { selectedType: authType } } } : {}),
-        { mode: 0o600 },
-      );
-      const env = geminiEnv(parentEnv, input.env, defaultsPath);
+      const env = geminiEnv(parentEnv, input.env);
       for (const name of geminiSecretNames) registerSecret(env[name]);
       const model = input.agent.model ?? defaultModel;
       const run = startAcpRun(
@@ -76,7 +69,6 @@ export function createGeminiAgent(options: GeminiAgentOptions = {}): AgentPort {
         },
         processOptions,
       );
-      void run.result.finally(() => rmSync(settingsDir, { recursive: true, force: true }));
       return run;
     },
   };

@@ -34,17 +34,6 @@ const guarded = new Set([
 ]);
 
 /**
- * The auth method Gemini should use when the runner's environment brings credentials. Without it,
- * a GOOGLE_GEMINI_BASE_URL makes 0.61 pick GATEWAY auth and fail ("Invalid auth method selected").
- * It goes in the system *defaults* (the lowest layer): a person's own settings still win.
- */
-export function geminiAuthType(env: Readonly<Record<string, string>>): string | null {
-  if (env.GOOGLE_GENAI_USE_VERTEXAI === 'true') return 'vertex-ai';
-  if (env.GEMINI_API_KEY) return 'gemini-api-key';
-  return null;
-}
-
-/**
  * The environment Gemini CLI runs with, beyond the allowlist. Guards (verified on 0.61 in
  * tests/agents): GEMINI_CLI_TRUST_WORKSPACE=false makes every work directory untrusted, whatever the
  * person's trustedFolders.json says, so a repository's own .gemini/settings.json (tool allow
@@ -54,7 +43,6 @@ export function geminiAuthType(env: Readonly<Record<string, string>>): string | 
 export function geminiEnv(
   parentEnv: NodeJS.ProcessEnv,
   jobEnv: Readonly<Record<string, string>> = {},
-  systemDefaultsPath?: string,
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(parentEnv))
@@ -62,6 +50,5 @@ export function geminiEnv(
   for (const [name, value] of Object.entries(jobEnv)) if (!guarded.has(name)) env[name] = value;
   env.GEMINI_CLI_TRUST_WORKSPACE = 'false';
   env.GEMINI_CLI_NO_RELAUNCH = 'true';
-  if (systemDefaultsPath) env.GEMINI_CLI_SYSTEM_DEFAULTS_PATH = systemDefaultsPath;
   return env;
 }
