@@ -155,4 +155,14 @@ describe('Gemini CLI interrupts and sessions (real CLI over ACP, fake model)', (
     expect(h.fake.modelRequests()).toHaveLength(2);
     expect(events.at(-1)).toMatchObject({ type: 'process.exited', sawTurnEnd: true });
   });
+
+  it('fails the turn cleanly with the API error when the model API refuses the request', async () => {
+    const h = await geminiHarness([{ kind: 'error', status: 400, message: 'model says no: bad request' }]);
+    const { run, events } = h.start();
+    const result = await run.result;
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'agent.failed' } });
+    expect(result.error?.message).toContain('model says no');
+    expect(result.error?.message).not.toContain('gemini-test-dummy-key');
+    expect(events.at(-1)).toMatchObject({ type: 'process.exited', sawTurnEnd: true });
+  });
 });
