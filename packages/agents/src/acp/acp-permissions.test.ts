@@ -35,6 +35,27 @@ describe('choosePermission: the one approval contract on ACP options', () => {
     expect(choosePermission(gemini, { kind: 'timeout' })).toMatchObject({ denied: true, cancelTurn: true });
   });
 
+  it('never picks an allow option that outlives the run', () => {
+    const permanent: PermissionOption[] = [
+      {
+        optionId: 'proceed_always_and_save',
+        name: 'Allow this command for all future sessions',
+        kind: 'allow_always',
+      },
+      ...gemini,
+    ];
+    expect(choosePermission(permanent, { kind: 'approval', decision: 'allow_session' }).response).toEqual(
+      picked('proceed_always'),
+    );
+    const onlyForever: PermissionOption[] = [
+      { optionId: 'save', name: 'Always allow', kind: 'allow_always' },
+      { optionId: 'once', name: 'Allow', kind: 'allow_once' },
+    ];
+    expect(choosePermission(onlyForever, { kind: 'approval', decision: 'allow_session' }).response).toEqual(
+      picked('once'),
+    );
+  });
+
   it('falls back safely when an agent offers fewer options', () => {
     const onceOnly: PermissionOption[] = [{ optionId: 'y', name: 'Yes', kind: 'allow_once' }];
     expect(choosePermission(onceOnly, { kind: 'approval', decision: 'allow_session' }).response).toEqual(

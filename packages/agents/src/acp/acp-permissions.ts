@@ -24,6 +24,15 @@ function pick(
   return undefined;
 }
 
+/**
+ * ACP's `allow_always` covers both "for this session" and "forever". Gemini 0.61 (with the person's
+ * enablePermanentToolApproval) offers both under that kind, the lasting one as
+ * `proceed_always_and_save` "…for all future sessions": a runner never picks one that outlives
+ * the run.
+ */
+const outlivesTheRun = (option: PermissionOption): boolean =>
+  /future|save|permanent|forever/i.test(`${option.optionId} ${option.name}`);
+
 const cancelled: RequestPermissionResponse = { outcome: { outcome: 'cancelled' } };
 const selected = (option: PermissionOption): RequestPermissionResponse => ({
   outcome: { outcome: 'selected', optionId: option.optionId },
@@ -52,7 +61,10 @@ export function choosePermission(
     return option ? { response: selected(option), denied: false, cancelTurn: false } : reject(false);
   }
   if (answer.decision === 'allow_session') {
-    const option = pick(options, ['allow_always', 'allow_once']);
+    const option = pick(
+      options.filter((o) => !outlivesTheRun(o)),
+      ['allow_always', 'allow_once'],
+    );
     return option ? { response: selected(option), denied: false, cancelTurn: false } : reject(false);
   }
   return reject(answer.stop === true);
