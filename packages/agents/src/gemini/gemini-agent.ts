@@ -8,7 +8,7 @@ import {
 import { startAcpRun } from '../acp/acp-agent.js';
 import type { AgentProcessOptions } from '../process/types.js';
 import { detectGeminiCli, type GeminiDetectOptions, type GeminiProgram } from './gemini-detect.js';
-import { geminiEnv, geminiSecretNames } from './gemini-env.js';
+import { geminiEnv, geminiSecretNames, withoutRepositoryAuth } from './gemini-env.js';
 
 export interface GeminiAgentOptions extends AgentProcessOptions {
   /** Where to look for the CLI (configured path, extra PATH, global node_modules). */
@@ -50,7 +50,7 @@ export function createGeminiAgent(options: GeminiAgentOptions = {}): AgentPort {
       return { ...detected, path: program ? (program.prefixArgs[0] ?? program.file) : null };
     },
     start(input: AgentRunInput): AgentRun {
-      const env = geminiEnv(parentEnv, input.env);
+      const env = withoutRepositoryAuth(geminiEnv(parentEnv, input.env), input.workDir, parentEnv.HOME);
       for (const name of geminiSecretNames) registerSecret(env[name]);
       const model = input.agent.model ?? defaultModel;
       const run = startAcpRun(

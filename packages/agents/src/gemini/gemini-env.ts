@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
 /**
  * What Gemini CLI gets from the runner's environment, on top of the allowlist every agent gets
  * (buildAgentEnv): its credentials and provider switches (Gemini API key, Vertex AI, a base URL).
@@ -51,4 +54,34 @@ export function geminiEnv(
   env.GEMINI_CLI_TRUST_WORKSPACE = 'false';
   env.GEMINI_CLI_NO_RELAUNCH = 'true';
   return env;
+}
+
+/** What 0.61 takes from a .env even in an untrusted folder (AUTH_ENV_VAR_WHITELIST), if unset. */
+const dotenvAuthNames = ['GEMINI_API_KEY', 'GOOGLE_API_KEY', 'GOOGLE_CLOUD_PROJECT', 'GOOGLE_CLOUD_LOCATION'];
+
+/** The first .env Gemini would read from the work directory up, other than the home one. */
+export function repositoryEnvFile(workDir: string, home: string | undefined): string | null {
+  for (let dir = path.resolve(workDir); ; dir = path.dirname(dir)) {
+    const file = path.join(dir, '.env');
+    if (dir !== home && existsSync(file)) return file;
+    if (path.dirname(dir) === dir) return null;
+  }
+}
+
+/**
+ * Even in an untrusted folder, 0.61 reads auth variables from the first .env above the work
+ * directory when they are unset, so a repository could make the job run on its own key or cloud
+ * project (verified in tests/agents). Gemini never overrides a set variable, so when such a file
+ * exists, the unset ones are set empty (which Gemini treats as unset). Without one, the person's
+ * ~/.env keeps working. There is no flag for it: 0.61 rejects `--ignore-env` as unknown.
+ */
+export function withoutRepositoryAuth(
+  env: Record<string, string>,
+  workDir: string,
+  home: string | undefined,
+): Record<string, string> {
+  if (!repositoryEnvFile(workDir, home)) return env;
+  const out = { ...env };
+  for (const name of dotenvAuthNames) if (!(name in out)) out[name] = '';
+  return out;
 }
