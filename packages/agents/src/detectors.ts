@@ -1,7 +1,7 @@
 import type { DetectedAgent } from '@coord/runner-protocol';
 import { detectClaude, type ClaudeDetectOptions } from './claude/claude-detect.js';
 import { detectCodexCli, type CodexDetectOptions } from './codex/codex-detect.js';
-import { detectCli, type CliDetectorSpec, type DetectOptions } from './detect.js';
+import type { CliDetectorSpec } from './detect.js';
 import { detectGeminiCli, type GeminiDetectOptions } from './gemini/gemini-detect.js';
 
 // The generic specs; Claude Code, Codex and Gemini CLI have detectors of their own.
