@@ -30,9 +30,9 @@ export function registerDemo(program: Command): void {
     .addOption(
       new Option(
         '--agent <agent>',
-        'the agent: the scripted demo agent, or your own signed-in Claude Code or Codex (approvals are asked here)',
+        'the agent: the scripted demo agent, or your own signed-in Claude Code, Codex or Gemini CLI (approvals are asked here)',
       )
-        .choices(['demo', 'claude-code', 'codex'] as const)
+        .choices(['demo', 'claude-code', 'codex', 'gemini'] as const)
         .default('demo' as const),
     )
     .addOption(
@@ -49,7 +49,14 @@ export function registerDemo(program: Command): void {
     });
 }
 
-type DemoAgentId = 'demo' | 'claude-code' | 'codex';
+type DemoAgentId = 'demo' | 'claude-code' | 'codex' | 'gemini';
+
+/** How a person gets each real agent signed in, for the message when it is missing. */
+const signIn: Record<Exclude<DemoAgentId, 'demo'>, string> = {
+  'claude-code': 'sign in once (run `claude`) or set ANTHROPIC_API_KEY',
+  codex: 'sign in once (run `codex login`) or set OPENAI_API_KEY',
+  gemini: 'sign in once with Google (run `gemini`) or set GEMINI_API_KEY',
+};
 
 async function runDemo(options: {
   keep: boolean;
@@ -65,7 +72,7 @@ async function runDemo(options: {
     if (detected.state !== 'detected') {
       process.stderr.write(
         `${agent.displayName} is ${detected.state === 'not_found' ? 'not installed here' : 'not supported here'}${detected.hint ? `: ${detected.hint}` : ''}.\n` +
-          `Then sign in once (run \`${options.agent === 'codex' ? 'codex login' : 'claude'}\`) or set ${options.agent === 'codex' ? 'OPENAI_API_KEY' : 'ANTHROPIC_API_KEY'}, and run the demo again.\n`,
+          `Then ${signIn[options.agent]}, and run the demo again.\n`,
       );
       rmSync(root, { recursive: true, force: true });
       return 1;
