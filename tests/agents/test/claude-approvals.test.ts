@@ -61,6 +61,19 @@ describe('Claude Code approvals (real CLI, fake model)', () => {
     expect(h.fake.modelRequests()).toHaveLength(2);
   });
 
+  it('fails in seconds, saying what to configure, when the model API refuses the key (the CLI would retry for minutes)', async () => {
+    const h = await claudeHarness([
+      { kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' },
+    ]);
+    const started = Date.now();
+    const result = await h.start().run.result;
+    expect(result.status).toBe('failed');
+    expect(result.error?.message).toContain('refused Claude Code');
+    expect(result.error?.message).toContain('ANTHROPIC_API_KEY');
+    // Well before the CLI's own ten retries would have ended (minutes), within its exit grace.
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
   it("gives the agent's commands Claude's settings but none of the runner's secrets", async () => {
     const h = await claudeHarness([
       { kind: 'tool', name: 'Bash', input: { command: 'env > env.txt', description: 'print env' } },

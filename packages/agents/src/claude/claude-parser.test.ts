@@ -35,6 +35,34 @@ describe('parseClaudeLine', () => {
     expect(sub.events).toEqual([{ type: 'message.delta', channel: 'reasoning', text: 'hmm' }]);
   });
 
+  it('ends the turn at once when the model API refuses the credentials (the CLI would retry for minutes)', () => {
+    const line = {
+      type: 'system',
+      subtype: 'api_retry',
+      attempt: 1,
+      max_retries: 10,
+      retry_delay_ms: 500,
+      error_status: 401,
+      error: 'authentication_failed',
+    };
+    const [end] = parse(line).events;
+    expect(end).toMatchObject({ type: 'turn.completed', status: 'failed' });
+    expect((end as { error: string }).error).toContain('set ANTHROPIC_API_KEY');
+    const overloaded = parse({
+      ...line,
+      error_status: 529,
+      error: 'overloaded',
+      attempt: 3,
+      retry_delay_ms: 4200,
+    });
+    expect(overloaded.events).toEqual([
+      {
+        type: 'warning',
+        message: 'The model API answered 529; Claude Code retries in 4 s (attempt 3 of 10).',
+      },
+    ]);
+  });
+
   it('maps result subtypes to turn ends', () => {
     const end = (result: Record<string, unknown>) =>
       parse({ type: 'result', ...result }).events.find((e) => e.type === 'turn.completed');
@@ -56,12 +84,12 @@ describe('parseClaudeLine', () => {
     });
   });
 
-  it('ignores system lines other than the first init, and known chatter', () => {
+  it('ignores system lines other than the first init and api_retry, and known chatter', () => {
     const session = createClaudeSession(false);
     const init = { type: 'system', subtype: 'init', session_id: 's-1' };
     expect(parse(init, session).events).toHaveLength(1);
     expect(parse(init, session).events).toEqual([]);
-    expect(parse({ type: 'system', subtype: 'api_retry' }, session).events).toEqual([]);
+    expect(parse({ type: 'system', subtype: 'status', status: 'requesting' }, session).events).toEqual([]);
     expect(parse({ type: 'stream_event', event: {} }, session).events).toEqual([]);
   });
 

@@ -310,6 +310,39 @@ function onCanUseTool(session: ClaudeSession, requestId: string, value: unknown)
   ];
 }
 
+/** `system/api_retry`: the CLI is about to retry a model API call (2.1.332 retries up to 10 times). */
+interface ApiRetry {
+  attempt?: number;
+  max_retries?: number;
+  retry_delay_ms?: number;
+  error_status?: number | null;
+  error?: string;
+}
+
+/**
+ * A refused sign-in is retried by the CLI for minutes (a 401 as well as a 529): the turn ends at
+ * once with what to configure instead. Other retries are a warning, so a person sees why it waits.
+ */
+function onApiRetry(retry: ApiRetry): AgentEvent[] {
+  const status = retry.error_status ?? null;
+  if (status === 401 || status === 403 || retry.error === 'authentication_failed') {
+    return [
+      {
+        type: 'turn.completed',
+        status: 'failed',
+        error: `the model API refused Claude Code's credentials (HTTP ${status ?? 'error'}): set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN, or the Bedrock/Vertex settings) for the runner, or sign in by running \`claude\` and /login as the runner's user`,
+      },
+    ];
+  }
+  const seconds = Math.round((retry.retry_delay_ms ?? 0) / 1000);
+  return [
+    {
+      type: 'warning',
+      message: `The model API answered ${status ?? retry.error ?? 'with an error'}; Claude Code retries in ${seconds} s (attempt ${retry.attempt ?? '?'} of ${retry.max_retries ?? '?'}).`,
+    },
+  ];
+}
+
 /**
  * Turns one stdout line of `claude -p --output-format stream-json` into normalized events. Pure
  * apart from the session it updates. Throws on a line that is not JSON or not the shape its type
@@ -325,6 +358,7 @@ export function parseClaudeLine(line: string, session: ClaudeSession): ParsedLin
   switch (type) {
     case 'system': {
       const subtype = (value as { subtype?: unknown }).subtype;
+      if (subtype === 'api_retry') return events(onApiRetry(value as ApiRetry));
       if (subtype !== 'init') return events([]);
       const init = parseStrict(systemInitSchema, value, 'system init');
       // Every turn repeats init; the session starts once.
