@@ -1,5 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { startRecordingServer, type RecordedCall, type RecordingServer } from './recording-server.js';
 
 /**
  * A fake Anthropic Messages API on 127.0.0.1, for running the real Claude Code CLI offline. It
@@ -32,17 +32,7 @@ export type FakeStep =
    */
   | { kind: 'error'; status: number; type: string; message: string };
 
-export interface RecordedRequest {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  /** The parsed JSON body (null for bodiless requests such as the CLI's `HEAD /` probe). */
-  body: MessagesRequest | null;
-  /** Whether this request took a scripted step (a main-loop model call with tools). */
-  scripted: boolean;
-  /** When its headers arrived (epoch ms, sub-millisecond): what start-up benchmarks measure to. */
-  receivedAt: number;
-}
+export type RecordedRequest = RecordedCall<MessagesRequest>;
 
 export interface MessagesRequest {
   model?: string;
@@ -51,17 +41,10 @@ export interface MessagesRequest {
   [key: string]: unknown;
 }
 
-export interface FakeAnthropic {
-  /** For ANTHROPIC_BASE_URL (no /v1: the CLI adds it). */
-  readonly url: string;
-  readonly requests: RecordedRequest[];
+/** The fake and its script; `url` is for ANTHROPIC_BASE_URL (no /v1: the CLI adds it). */
+export interface FakeAnthropic extends RecordingServer<MessagesRequest> {
   /** The steps still to come; a test may add some once it knows its paths. */
   readonly script: FakeStep[];
-  /** The scripted model calls, in order. */
-  modelRequests(): RecordedRequest[];
-  /** Resolves once `count` scripted model calls have arrived (with a deadline). */
-  waitForModelRequests(count: number, ms?: number): Promise<RecordedRequest[]>;
-  close(): Promise<void>;
 }
 
 type Sse = [event: string, data: Record<string, unknown>];
@@ -183,14 +166,6 @@ function wholeMessage(step: FakeStep, id: string, model: string): Record<string,
   };
 }
 
-function parseBody(raw: string): MessagesRequest | null {
-  try {
-    return raw ? (JSON.parse(raw) as MessagesRequest) : null;
-  } catch {
-    return null;
-  }
-}
-
 function writeSse(res: ServerResponse, events: Sse[]): void {
   for (const [event, data] of events) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
@@ -201,29 +176,19 @@ function writeSse(res: ServerResponse, events: Sse[]): void {
  * canned answer. When the script runs out, the model says "Done.".
  */
 export async function startFakeAnthropic(steps: FakeStep[]): Promise<FakeAnthropic> {
-  const requests: RecordedRequest[] = [];
-  const waiters: Array<() => void> = [];
   const script = [...steps];
   let messageCounter = 0;
 
-  const server = createServer((req, res) => {
-    const receivedAt = performance.timeOrigin + performance.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const body = parseBody(raw);
-      const isMessages = req.method === 'POST' && (req.url ?? '').startsWith('/v1/messages');
-      const scripted = isMessages && Array.isArray(body?.tools) && body.tools.length > 0;
-      requests.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body,
-        scripted,
-        receivedAt,
-      });
-      for (const wake of waiters.splice(0)) wake();
+  const server = await startRecordingServer<MessagesRequest>({
+    name: 'the fake model',
+    isScripted: (call) =>
+      call.method === 'POST' &&
+      call.url.startsWith('/v1/messages') &&
+      Array.isArray(call.body?.tools) &&
+      call.body.tools.length > 0,
+    answer: (call, res) => {
+      const { body, scripted } = call;
+      const isMessages = call.method === 'POST' && call.url.startsWith('/v1/messages');
 
       if (!isMessages) {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
@@ -257,38 +222,9 @@ export async function startFakeAnthropic(steps: FakeStep[]): Promise<FakeAnthrop
         return;
       }
       res.end();
-    });
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  const modelRequests = () => requests.filter((r) => r.scripted);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    script,
-    modelRequests,
-    async waitForModelRequests(count, ms = 15_000) {
-      const deadline = Date.now() + ms;
-      while (modelRequests().length < count) {
-        const left = deadline - Date.now();
-        if (left <= 0)
-          throw new Error(`the fake model saw ${modelRequests().length} of ${count} requests in ${ms} ms`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, left);
-          waiters.push(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-      }
-      return modelRequests();
-    },
-    close() {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { ...server, script };
 }
 
 /** Every text a request's messages carry (user text, tool results), for "did X reach the model". */

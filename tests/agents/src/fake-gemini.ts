@@ -1,5 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { startRecordingServer, type RecordedCall, type RecordingServer } from './recording-server.js';
 
 /**
  * A fake Gemini API (generativelanguage v1beta) on 127.0.0.1, for running the real Gemini CLI
@@ -28,23 +28,12 @@ export interface GeminiRequest {
   [key: string]: unknown;
 }
 
-export interface RecordedGeminiRequest {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: GeminiRequest | null;
-  /** A main-loop streaming call, which took a scripted step. */
-  scripted: boolean;
-}
+export type RecordedGeminiRequest = RecordedCall<GeminiRequest>;
 
-export interface FakeGemini {
-  /** For GOOGLE_GEMINI_BASE_URL. */
-  readonly url: string;
-  readonly requests: RecordedGeminiRequest[];
+/** The fake and its script; `url` is for GOOGLE_GEMINI_BASE_URL. */
+export interface FakeGemini extends RecordingServer<GeminiRequest> {
+  /** The steps still to come; a test may add some once it knows its paths. */
   readonly script: FakeGeminiStep[];
-  modelRequests(): RecordedGeminiRequest[];
-  waitForModelRequests(count: number, ms?: number): Promise<RecordedGeminiRequest[]>;
-  close(): Promise<void>;
 }
 
 const usage = { promptTokenCount: 12, candidatesTokenCount: 5, totalTokenCount: 17 };
@@ -90,29 +79,16 @@ function writeSse(res: ServerResponse, chunks: Array<Record<string, unknown>>): 
   for (const c of chunks) res.write(`data: ${JSON.stringify(c)}\n\n`);
 }
 
-function parseBody(raw: string): GeminiRequest | null {
-  try {
-    return raw ? (JSON.parse(raw) as GeminiRequest) : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Starts the fake; when the script runs out, the model says "Done.". */
 export async function startFakeGemini(steps: FakeGeminiStep[]): Promise<FakeGemini> {
-  const requests: RecordedGeminiRequest[] = [];
-  const waiters: Array<() => void> = [];
   const script = [...steps];
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = parseBody(Buffer.concat(chunks).toString('utf8'));
-      const url = req.url ?? '';
-      const scripted = req.method === 'POST' && url.includes(':streamGenerateContent');
-      requests.push({ method: req.method ?? '', url, headers: req.headers, body, scripted });
-      for (const wake of waiters.splice(0)) wake();
+  const server = await startRecordingServer<GeminiRequest>({
+    name: 'the fake Gemini',
+    isScripted: (call) => call.method === 'POST' && call.url.includes(':streamGenerateContent'),
+    waitMs: 20_000,
+    answer: (call, res) => {
+      const { url, scripted } = call;
 
       if (!scripted) {
         if (url.includes(':countTokens')) {
@@ -142,37 +118,9 @@ export async function startFakeGemini(steps: FakeGeminiStep[]): Promise<FakeGemi
         return;
       }
       res.end();
-    });
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const modelRequests = () => requests.filter((r) => r.scripted);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    script,
-    modelRequests,
-    async waitForModelRequests(count, ms = 20_000) {
-      const deadline = Date.now() + ms;
-      while (modelRequests().length < count) {
-        const left = deadline - Date.now();
-        if (left <= 0)
-          throw new Error(`the fake Gemini saw ${modelRequests().length} of ${count} requests in ${ms} ms`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, left);
-          waiters.push(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-      }
-      return modelRequests();
-    },
-    close() {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { ...server, script };
 }
 
 /** Everything a request's contents carry (user text, function responses). */

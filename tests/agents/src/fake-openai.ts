@@ -1,5 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { startRecordingServer, type RecordedCall, type RecordingServer } from './recording-server.js';
 
 /**
  * A fake OpenAI Responses API on 127.0.0.1, for running the real Codex CLI offline. It speaks the
@@ -40,24 +40,12 @@ export interface ResponsesRequest {
   [key: string]: unknown;
 }
 
-export interface RecordedRequest {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: ResponsesRequest | null;
-  /** Whether this request took a scripted step (a POST to /v1/responses). */
-  scripted: boolean;
-}
+export type RecordedRequest = RecordedCall<ResponsesRequest>;
 
-export interface FakeOpenAI {
-  /** For a model provider's `base_url` (with /v1). */
-  readonly url: string;
-  readonly requests: RecordedRequest[];
+/** The fake and its script; `url` is for a model provider's `base_url` (with /v1). */
+export interface FakeOpenAI extends RecordingServer<ResponsesRequest> {
   /** The steps still to come; a test may add some once it knows its paths. */
   readonly script: FakeOpenAIStep[];
-  modelRequests(): RecordedRequest[];
-  waitForModelRequests(count: number, ms?: number): Promise<RecordedRequest[]>;
-  close(): Promise<void>;
 }
 
 /** Usage every completed response reports: 4 of the 9 output tokens are reasoning tokens. */
@@ -127,14 +115,6 @@ function stepEvents(step: FakeOpenAIStep, id: string): Sse[] {
   }
 }
 
-function parseBody(raw: string): ResponsesRequest | null {
-  try {
-    return raw ? (JSON.parse(raw) as ResponsesRequest) : null;
-  } catch {
-    return null;
-  }
-}
-
 function writeSse(res: ServerResponse, events: Sse[]): void {
   for (const event of events) res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
 }
@@ -144,20 +124,14 @@ function writeSse(res: ServerResponse, events: Sse[]): void {
  * out, the model says "Done.". `GET /v1/models` answers an empty list; anything else gets `{}`.
  */
 export async function startFakeOpenAI(steps: FakeOpenAIStep[]): Promise<FakeOpenAI> {
-  const requests: RecordedRequest[] = [];
-  const waiters: Array<() => void> = [];
   const script = [...steps];
   let responseCounter = 0;
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = parseBody(Buffer.concat(chunks).toString('utf8'));
-      const url = req.url ?? '';
-      const scripted = req.method === 'POST' && url.startsWith('/v1/responses');
-      requests.push({ method: req.method ?? '', url, headers: req.headers, body, scripted });
-      for (const wake of waiters.splice(0)) wake();
+  const server = await startRecordingServer<ResponsesRequest>({
+    name: 'the fake model',
+    isScripted: (call) => call.method === 'POST' && call.url.startsWith('/v1/responses'),
+    answer: (call, res) => {
+      const { body, url, scripted } = call;
 
       if (!scripted) {
         const answer = url.startsWith('/v1/models') ? { object: 'list', data: [], models: [] } : {};
@@ -188,38 +162,9 @@ export async function startFakeOpenAI(steps: FakeOpenAIStep[]): Promise<FakeOpen
         { type: 'response.completed', response: { ...response, status: 'completed', usage: fakeUsage } },
       ]);
       res.end();
-    });
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  const modelRequests = () => requests.filter((r) => r.scripted);
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    script,
-    modelRequests,
-    async waitForModelRequests(count, ms = 15_000) {
-      const deadline = Date.now() + ms;
-      while (modelRequests().length < count) {
-        const left = deadline - Date.now();
-        if (left <= 0)
-          throw new Error(`the fake model saw ${modelRequests().length} of ${count} requests in ${ms} ms`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, left);
-          waiters.push(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-      }
-      return modelRequests();
-    },
-    close() {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { ...server, url: `${server.url}/v1`, script };
 }
 
 /** Everything a request's input carries (user text, tool outputs), for "did X reach the model". */
