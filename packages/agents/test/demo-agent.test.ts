@@ -1,32 +1,10 @@
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AgentRunInput } from '@coord/runner-core';
-import type { DemoStep } from '@coord/runner-protocol';
 import { describe, expect, inject, it } from 'vitest';
-import { createDemoAgent } from '../src/demo/create-demo-agent.js';
 import { parseAgentEventLine } from '../src/events/parse-agent-event.js';
 import { runAgentProcess } from '../src/process/run-agent-process.js';
+import { demoAgent as agent, startDemo } from './demo-run.js';
 import { ofType, record, tempDir } from './helpers.js';
-
-const agent = createDemoAgent({ scriptPath: inject('demoScript') });
-
-async function startDemo(plan: DemoStep[], over: Partial<AgentRunInput> = {}) {
-  const workDir = await tempDir('coord-demo-');
-  const run = agent.start({
-    jobId: 'job-1',
-    attemptId: 'attempt-1',
-    attemptNumber: 1,
-    title: 'Demo job',
-    instructions: 'Follow the plan.',
-    workDir,
-    agent: { id: 'demo', plan },
-    resumeSessionId: null,
-    env: {},
-    protectedPaths: [],
-    ...over,
-  });
-  return { run, workDir, ...record(run) };
-}
 
 describe('demo agent', () => {
   it('says it is a demo, writes files, runs a command, and completes with a summary', async () => {

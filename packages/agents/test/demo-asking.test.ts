@@ -1,30 +1,9 @@
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AgentRunInput } from '@coord/runner-core';
 import type { DemoStep } from '@coord/runner-protocol';
-import { describe, expect, inject, it } from 'vitest';
-import { createDemoAgent } from '../src/demo/create-demo-agent.js';
-import { ofType, record, tempDir } from './helpers.js';
-
-const agent = createDemoAgent({ scriptPath: inject('demoScript') });
-
-async function startDemo(plan: DemoStep[], over: Partial<AgentRunInput> = {}) {
-  const workDir = await tempDir('coord-demo-ask-');
-  const run = agent.start({
-    jobId: 'job-1',
-    attemptId: 'attempt-1',
-    attemptNumber: 1,
-    title: 'Demo job',
-    instructions: 'Follow the plan.',
-    workDir,
-    agent: { id: 'demo', plan },
-    resumeSessionId: null,
-    env: {},
-    protectedPaths: [],
-    ...over,
-  });
-  return { run, workDir, ...record(run) };
-}
+import { describe, expect, it } from 'vitest';
+import { startDemo } from './demo-run.js';
+import { ofType } from './helpers.js';
 
 const exists = (file: string) =>
   access(file).then(
