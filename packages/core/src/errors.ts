@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'git.push_failed'
   | 'git.pr_failed'
   | 'git.secret_detected'
+  | 'git.conflict'
+  | 'git.file_too_large'
   | 'workspace.failed'
   | 'artifact.upload_failed'
   | 'artifact.secret_detected'

@@ -1,6 +1,7 @@
-import { CoordError, isCoordError, retryTransient, type RetryPolicy } from '@coord/runner-core';
+import { CoordError, isCoordError, type RetryPolicy } from '@coord/runner-core';
 import type { ForgeCredentials } from '@coord/runner-protocol';
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
+import { createForgeClient, type ForgeClient } from './forge-client.js';
 
 export interface PullRequestRequest {
   forge: ForgeCredentials;
@@ -11,6 +12,8 @@ export interface PullRequestRequest {
   base: string;
   title: string;
   body: string;
+  /** Open it as a draft (a pull request that exists is left as it is: REST cannot change that). */
+  draft?: boolean | undefined;
   fetch?: typeof fetch | undefined;
   signal: AbortSignal;
   log: (message: string) => void;
@@ -24,31 +27,25 @@ export interface UpsertedPullRequest {
   created: boolean;
 }
 
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-
-export function createOctokit(forge: ForgeCredentials, fetchImpl?: typeof fetch): Octokit {
-  return new Octokit({
-    baseUrl: forge.apiBaseUrl.replace(/\/+$/, ''),
-    auth: forge.token,
-    userAgent: 'coord-runner',
-    log: quiet,
-    ...(fetchImpl ? { request: { fetch: fetchImpl } } : {}),
-  });
+interface Call {
+  client: ForgeClient;
+  request: PullRequestRequest;
 }
 
 /**
  * One pull request per job branch: an open one for `owner:branch` is updated, otherwise one is
  * created. A retry after a crash between push and PR, or a create that loses a race (422 "already
  * exists"), therefore ends with the same single pull request. Each call is retried through
- * transient failures (network, 5xx, rate limits) on its own, so a retry never repeats a create
- * that succeeded.
+ * transient failures and rate limits by the forge client, on its own, so a retry never repeats a
+ * create that succeeded.
  */
 export async function upsertPullRequest(request: PullRequestRequest): Promise<UpsertedPullRequest> {
-  const octokit = createOctokit(request.forge, request.fetch);
-  const existing = await findOpenPullRequest(octokit, request);
-  if (existing) return await update(octokit, request, existing);
+  const call: Call = { client: createForgeClient(request), request };
+  const { octokit } = call.client;
+  const existing = await findOpenPullRequest(call);
+  if (existing) return await update(call, existing);
   try {
-    const { data } = await call(request, 'Opening the pull request', () =>
+    const { data } = await send(call, 'Opening the pull request', () =>
       octokit.rest.pulls.create({
         owner: request.owner,
         repo: request.repo,
@@ -56,6 +53,7 @@ export async function upsertPullRequest(request: PullRequestRequest): Promise<Up
         head: request.branch,
         base: request.base,
         body: request.body,
+        ...(request.draft ? { draft: true } : {}),
         request: { signal: request.signal },
       }),
     );
@@ -63,36 +61,28 @@ export async function upsertPullRequest(request: PullRequestRequest): Promise<Up
   } catch (error) {
     // Someone (an earlier try whose answer we never got, too) opened it first: use that one.
     if (!isCoordError(error) || error.details?.['status'] !== 422) throw error;
-    const raced = await findOpenPullRequest(octokit, request);
+    const raced = await findOpenPullRequest(call);
     if (!raced) throw error;
-    return await update(octokit, request, raced);
+    return await update(call, raced);
   }
 }
 
-/** One forge call, retried through transient failures; every failure becomes a `git.pr_failed`. */
-function call<T>(request: PullRequestRequest, what: string, run: () => Promise<T>): Promise<T> {
-  const where = `${request.owner}/${request.repo}`;
-  return retryTransient(
-    async () => {
-      try {
-        return await run();
-      } catch (error) {
-        throw pullRequestError(error, where);
-      }
-    },
-    {
-      what,
-      signal: request.signal,
-      policy: request.retry,
-      retryAfterMs: (error) => retryAfterMs(error.cause),
-      onRetry: (error, next) => request.log(`${what}: ${error.message}; retrying (try ${next})`),
-    },
-  );
+/** One forge call; whatever the client's retries leave becomes a `git.pr_failed` that says what to fix. */
+async function send<T>(call: Call, what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (call.request.signal.aborted) {
+      throw new CoordError('job.cancelled', `${what} was cancelled.`, { cause: error });
+    }
+    throw pullRequestError(error, call.request, what, call.client.lastTries());
+  }
 }
 
-async function findOpenPullRequest(octokit: Octokit, request: PullRequestRequest): Promise<number | null> {
-  const { data } = await call(request, 'Looking up the pull request', () =>
-    octokit.rest.pulls.list({
+async function findOpenPullRequest(call: Call): Promise<number | null> {
+  const { request } = call;
+  const { data } = await send(call, 'Looking up the pull request', () =>
+    call.client.octokit.rest.pulls.list({
       owner: request.owner,
       repo: request.repo,
       head: `${request.owner}:${request.branch}`,
@@ -106,13 +96,10 @@ async function findOpenPullRequest(octokit: Octokit, request: PullRequestRequest
   return match ? match.number : null;
 }
 
-async function update(
-  octokit: Octokit,
-  request: PullRequestRequest,
-  number: number,
-): Promise<UpsertedPullRequest> {
-  const { data } = await call(request, 'Updating the pull request', () =>
-    octokit.rest.pulls.update({
+async function update(call: Call, number: number): Promise<UpsertedPullRequest> {
+  const { request } = call;
+  const { data } = await send(call, 'Updating the pull request', () =>
+    (call.client.octokit as Octokit).rest.pulls.update({
       owner: request.owner,
       repo: request.repo,
       pull_number: number,
@@ -135,49 +122,82 @@ function headerOf(error: unknown, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** A rate limit: 429, or GitHub's 403 that says when to come back. Not a refused token. */
+/** GitHub's own words: its message and, for a 422, each validation error's. */
+function forgeWords(error: unknown): string {
+  const data = (error as { response?: { data?: unknown } } | null)?.response?.data as
+    { message?: unknown; errors?: unknown } | undefined;
+  const message =
+    typeof data?.message === 'string' ? data.message : error instanceof Error ? error.message : String(error);
+  const details = Array.isArray(data?.errors)
+    ? data.errors
+        .map((e: unknown) =>
+          typeof e === 'string'
+            ? e
+            : typeof (e as { message?: unknown }).message === 'string'
+              ? String((e as { message: string }).message)
+              : [(e as { field?: unknown }).field, (e as { code?: unknown }).code].filter(Boolean).join(' '),
+        )
+        .filter(Boolean)
+    : [];
+  return [message, ...details].join(': ').slice(0, 500);
+}
+
+/** A rate limit: 429, or GitHub's 403 that says so (secondary limit, or no requests left). */
 function isRateLimited(error: unknown, status: number | undefined): boolean {
   if (status === 429) return true;
   return (
     status === 403 &&
-    (headerOf(error, 'retry-after') !== undefined || headerOf(error, 'x-ratelimit-remaining') === '0')
+    (/rate limit/i.test(forgeWords(error)) ||
+      headerOf(error, 'retry-after') !== undefined ||
+      headerOf(error, 'x-ratelimit-remaining') === '0')
   );
 }
 
-/** How long the forge asked us to wait: `Retry-After` (seconds or a date), else the rate limit's reset. */
-export function retryAfterMs(error: unknown, now = Date.now()): number | null {
-  const retryAfter = headerOf(error, 'retry-after');
-  if (retryAfter !== undefined) {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const date = Date.parse(retryAfter);
-    if (Number.isFinite(date)) return Math.max(0, date - now);
+/** What the person who runs the forge side should do about each answer. */
+function advice(status: number | undefined, error: unknown, request: PullRequestRequest): string {
+  const where = `${request.owner}/${request.repo}`;
+  const api = request.forge.apiBaseUrl;
+  if (isRateLimited(error, status)) {
+    return `The forge's rate limit for this token held for longer than the runner waits; the job can run again once it resets.`;
   }
-  const reset = Number(headerOf(error, 'x-ratelimit-reset'));
-  if (headerOf(error, 'x-ratelimit-remaining') === '0' && Number.isFinite(reset) && reset > 0) {
-    return Math.max(0, reset * 1000 - now);
+  switch (status) {
+    case 401:
+      return `The forge at ${api} refused the token (expired, revoked, or not a token for this forge). The Coord server mints it for each attempt: check the server's forge credentials.`;
+    case 403:
+      return `The token may not open pull requests on ${where}: it needs "Pull requests: write" and "Contents: write" (a fine-grained token or GitHub App) or the "repo" scope (a classic token), and SSO authorization where the organization enforces it.`;
+    case 404:
+      return `No repository ${where} at ${api}, or the token cannot see it: check the job's owner and name, that the token is granted this repository, and for GitHub Enterprise that the API base URL ends in /api/v3.`;
+    case 422: {
+      const words = forgeWords(error);
+      if (/already exists/i.test(words)) {
+        return `A pull request already exists for ${request.owner}:${request.branch} that the runner cannot update (closed, or from another fork): reopen or close it, then run the job again.`;
+      }
+      if (/no commits between/i.test(words)) {
+        return `The branch ${request.branch} has no commits that ${request.base} lacks.`;
+      }
+      return `The forge refused the pull request's fields: check that the base branch ${request.base} exists and that branch protection or repository rules allow a pull request from ${request.branch}.`;
+    }
+    default:
+      return '';
   }
-  return null;
 }
 
-/** octokit's RequestError already hides the authorization header; CoordError hides the token anywhere else. */
-function pullRequestError(error: unknown, where: string): CoordError {
+function pullRequestError(
+  error: unknown,
+  request: PullRequestRequest,
+  what: string,
+  tries: number,
+): CoordError {
   if (error instanceof CoordError) return error;
   const status = statusOf(error);
-  const message = error instanceof Error ? error.message : String(error);
-  // Status 0 (or none) is a network failure or abort (octokit reports those as 500); 5xx and rate
-  // limits are the forge asking us to come back. 401, 403, 404 and 422 are answers: not retried.
-  const retryable = status !== undefined && (status === 0 || status >= 500 || isRateLimited(error, status));
-  const hint = isRateLimited(error, status)
-    ? ' (rate limited)'
-    : status === 401 || status === 403
-      ? ' (the forge token was refused or lacks permission)'
-      : status === 404
-        ? ' (no such repository, or no access)'
-        : '';
+  // Status 500 without a response is a network failure (octokit reports those as 500); 5xx and
+  // rate limits are the forge asking us to come back. 401, 403, 404 and 422 are answers.
+  const retryable = status === undefined || status === 0 || status >= 500 || isRateLimited(error, status);
+  const hint = advice(status, error, request);
+  const gaveUp = retryable && tries > 1 ? ` (gave up after ${tries} tries)` : '';
   return new CoordError(
     'git.pr_failed',
-    `Could not open or update the pull request on ${where}: ${status ? `HTTP ${status}: ` : ''}${message.slice(0, 500)}${hint}`,
+    `${what} on ${request.owner}/${request.repo} failed: ${status ? `HTTP ${status}: ` : ''}${forgeWords(error)}${gaveUp}.${hint ? ` ${hint}` : ''}`,
     { cause: error, retryable, ...(status ? { details: { status } } : {}) },
   );
 }

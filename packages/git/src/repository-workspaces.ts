@@ -178,6 +178,7 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
           summary: input.summary,
           jobId: job.id,
           attemptNumber: attempt.number,
+          coAuthor: job.submitter ?? null,
         }),
       );
       // The message goes through a file: agent-written text is never an argument to git.
@@ -234,9 +235,13 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
       body: pullRequestBody({
         summary: input.summary,
         jobId: job.id,
+        jobUrl: job.webUrl ?? null,
         attemptNumber: attempt.number,
         agentDisplayName: input.agentDisplayName,
+        earlier: attempt.earlier,
+        feedback: attempt.feedback ?? null,
       }),
+      draft: repository.draft ?? false,
       fetch: this.options.octokitFetch,
       signal,
       log,

@@ -69,7 +69,9 @@ describe('publish', () => {
         title: 'Fix the flaky widget test',
         head: ws.branch,
         base: 'main',
-        body: `Fixed the race in the widget test.\n\n---\nCoord job \`${jobId}\`, attempt 1, by Claude Code.\n`,
+        body:
+          `Fixed the race in the widget test.\n\n---\nCoord job \`${jobId}\`, attempt 1, by Claude Code.\n\n` +
+          'Attempts:\n- Attempt 1 (this one): pushed — Fixed the race in the widget test.\n',
       },
     });
     expect(create?.authorization).toMatch(new RegExp(`^(token|bearer) ${fx.forge.token}$`, 'i'));

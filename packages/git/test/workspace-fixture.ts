@@ -10,14 +10,14 @@ import type {
 import type { AttemptInfo, ForgeCredentials, Repository } from '@coord/runner-protocol';
 import { createRepositoryWorkspaces, type RepositoryWorkspacesOptions } from '../src/index.js';
 import { createOrigin, createTestContext, type Origin, type TestContext } from './helpers/context.js';
-import { startFakePullsApi, type FakePullsApi } from './helpers/fake-pulls-api.js';
+import { startGitHubEmulator, type EmulatorOptions, type GitHubEmulator } from './helpers/github-emulator.js';
 
 export const forgeToken = 'ghs_TESTTOKENabcdefghijklmnopqrstuvwxyz0123';
 
 export interface Fixture {
   ctx: TestContext;
   origin: Origin;
-  api: FakePullsApi;
+  api: GitHubEmulator;
   port: RepositoryWorkspacePort;
   repository: Repository;
   forge: ForgeCredentials;
@@ -43,11 +43,11 @@ export const jobIdHash = createHash('sha256').update(jobId).digest('hex').slice(
 /** `withOrigin: false` skips creating the bare origin, for tests that must fail before git runs. */
 export async function createFixture(
   options: Partial<RepositoryWorkspacesOptions> = {},
-  { withOrigin = true } = {},
+  { withOrigin = true, emulator = {} }: { withOrigin?: boolean; emulator?: EmulatorOptions } = {},
 ): Promise<Fixture> {
   const ctx = await createTestContext();
   const origin = withOrigin ? await createOrigin(ctx) : unusedOrigin(ctx);
-  const api = await startFakePullsApi();
+  const api = await startGitHubEmulator({ token: forgeToken, ...emulator });
   const port = createRepositoryWorkspaces({
     workspaceDir: ctx.workspaceDir,
     mirrorsDir: ctx.mirrorsDir,

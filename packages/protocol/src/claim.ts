@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { idSchema, timestampSchema } from './common.js';
-import { jobSubmissionSchema } from './job.js';
+import { idSchema, timestampSchema, webUrlSchema } from './common.js';
+import { jobSubmissionSchema, reviewerFeedbackSchema } from './job.js';
 
 export const claimRequestSchema = z.object({
   /** How long the server may hold the request open when nothing is Ready. */
@@ -36,10 +36,17 @@ export const attemptInfoSchema = z.object({
         status: z.string().max(40),
         summary: z.string().max(4000).nullable(),
         error: z.string().max(2000).nullable(),
+        /** The reviewer feedback that attempt answered (absent from older servers). */
+        feedback: z.string().max(2000).nullable().optional(),
       }),
     )
     .max(20)
     .optional(),
+  /**
+   * What a reviewer asked for when they requested changes: this attempt is a revision, which
+   * continues `branch` and updates its pull request (absent from older servers, null otherwise).
+   */
+  feedback: reviewerFeedbackSchema.nullable().optional(),
 });
 export type AttemptInfo = z.infer<typeof attemptInfoSchema>;
 
@@ -54,8 +61,21 @@ export const assignmentEnvelopeSchema = z.object({
 });
 export type AssignmentEnvelope = z.infer<typeof assignmentEnvelopeSchema>;
 
+/** Who submitted the job, for the `Co-authored-by` trailer of the runner's commits. */
+export const submitterSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  email: z.email().max(320),
+});
+export type Submitter = z.infer<typeof submitterSchema>;
+
 export const assignmentSchema = assignmentEnvelopeSchema.extend({
-  job: z.object({ id: idSchema, spec: jobSubmissionSchema }),
+  job: z.object({
+    id: idSchema,
+    spec: jobSubmissionSchema,
+    /** The job's page on the server, linked from the pull request (absent from older servers). */
+    webUrl: webUrlSchema.optional(),
+    submitter: submitterSchema.nullable().optional(),
+  }),
 });
 export type Assignment = z.infer<typeof assignmentSchema>;
 

@@ -63,6 +63,8 @@ export const repositorySchema = z.object({
     .regex(/^[A-Za-z0-9_.-]+$/, 'is not a valid repository name'),
   /** Branch the pull request targets; the forge's default branch when absent. */
   baseBranch: gitRefNameSchema.optional(),
+  /** Open the pull request as a draft (one that exists already keeps its state). */
+  draft: z.boolean().optional(),
 });
 export type Repository = z.infer<typeof repositorySchema>;
 
@@ -197,6 +199,8 @@ export const attemptViewSchema = z.object({
   error: failureSchema.nullable(),
   usage: usageSchema.nullable(),
   sessionId: z.string().nullable(),
+  /** The reviewer feedback this attempt answers (a revision), if any (absent from older servers). */
+  feedback: z.string().nullable().optional(),
   /** Highest contiguous event seq the server holds. */
   eventsAcked: z.number().int().nonnegative(),
 });
@@ -227,6 +231,13 @@ export const jobViewSchema = z.object({
   waiting: jobWaitingSchema.nullable().optional(),
 });
 export type JobView = z.infer<typeof jobViewSchema>;
+
+/** What a reviewer writes when they request changes on a job in Awaiting Review. */
+export const reviewerFeedbackSchema = z.string().trim().min(1).max(20_000);
+
+/** `POST /jobs/:id/request-changes`: a new attempt on the same branch and pull request. */
+export const requestChangesSchema = z.object({ feedback: reviewerFeedbackSchema });
+export type RequestChanges = z.infer<typeof requestChangesSchema>;
 
 export const jobListSchema = z.object({ jobs: z.array(jobViewSchema) });
 export type JobList = z.infer<typeof jobListSchema>;

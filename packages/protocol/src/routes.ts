@@ -22,5 +22,6 @@ export const routes = {
   job: (jobId: string) => `/v1/jobs/${e(jobId)}`,
   cancelJob: (jobId: string) => `/v1/jobs/${e(jobId)}/cancel`,
   stopJob: (jobId: string) => `/v1/jobs/${e(jobId)}/stop`,
+  requestChanges: (jobId: string) => `/v1/jobs/${e(jobId)}/request-changes`,
   whoami: () => '/v1/me',
 } as const;

@@ -112,7 +112,15 @@ export interface PreparedWorkspace {
 
 export interface PublishInput {
   workspace: PreparedWorkspace;
-  job: { id: string; title: string; instructions: string };
+  job: {
+    id: string;
+    title: string;
+    instructions: string;
+    /** The job's page on the server, linked from the pull request (the assignment's `job.webUrl`). */
+    webUrl?: string | undefined;
+    /** Credited as co-author of the commits (the assignment's `job.submitter`). */
+    submitter?: { name: string; email: string } | null | undefined;
+  };
   attempt: AttemptInfo;
   repository: Repository;
   forge: ForgeCredentials | null;
