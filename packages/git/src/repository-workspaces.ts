@@ -13,6 +13,7 @@ import {
 import type { ForgeCredentials } from '@coord/runner-protocol';
 import type { SimpleGit } from 'simple-git';
 import { assertBranchName, deriveBranchName } from './branch-name.js';
+import { defaultMaxFileBytes, refuseOversizedFiles } from './file-size-limit.js';
 import { createGit, gitStep, throwIfAborted } from './git.js';
 import { authorizationHeaderValue, gitEnvironment, type GitIdentity } from './git-env.js';
 import { commitMessage, pullRequestBody, singleLine } from './messages.js';
@@ -28,8 +29,10 @@ export interface RepositoryWorkspacesOptions {
   workspaceDir: string;
   /** Cache of bare mirrors, one per repository. */
   mirrorsDir: string;
-  /** Author and committer of the runner's commits. */
+  /** Author and committer of the runner's commits (the job's submitter is credited as co-author). */
   author?: GitIdentity;
+  /** A commit that adds a file larger than this is not pushed (default 50 MB, GitHub's warning size). */
+  maxFileBytes?: number;
   /** Accept `file:` clone URLs. Only for the local server and tests. */
   allowFileRemotes?: boolean;
   /** The git executable (default `git` on PATH). */
@@ -201,6 +204,14 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
       )
     ).trim();
 
+    await refuseOversizedFiles(
+      git,
+      signal,
+      baseCommit,
+      commit,
+      branch,
+      this.options.maxFileBytes ?? defaultMaxFileBytes,
+    );
     await this.refuseSecrets(git, signal, baseCommit, commit, branch, token);
     const filesChanged = (
       await gitStep(signal, 'git.commit_failed', 'Counting changed files', () =>
