@@ -60,13 +60,22 @@ export function gitEnvironment(options: GitEnvironmentOptions): Record<string, s
     GIT_TERMINAL_PROMPT: '0',
     GIT_ALLOW_PROTOCOL: options.allowedProtocols.join(':'),
   });
+  // GIT_ALLOW_PROTOCOL acts as `protocol.allow=never` plus `protocol.<ours>.allow=always` and
+  // overrides any protocol.* config, for every transport git is led to: a submodule's URL
+  // (`ext::`, `file:`) as much as a redirect. On top of that, no command recurses into submodules.
+  const config: [string, string][] = [
+    ['submodule.recurse', 'false'],
+    ['fetch.recurseSubmodules', 'false'],
+    ['push.recurseSubmodules', 'no'],
+  ];
   if (options.token) {
-    Object.assign(env, {
-      GIT_CONFIG_COUNT: '1',
-      GIT_CONFIG_KEY_0: 'http.extraHeader',
-      GIT_CONFIG_VALUE_0: `Authorization: ${authorizationHeaderValue(options.token)}`,
-    });
+    config.push(['http.extraHeader', `Authorization: ${authorizationHeaderValue(options.token)}`]);
   }
+  env.GIT_CONFIG_COUNT = String(config.length);
+  config.forEach(([key, value], index) => {
+    env[`GIT_CONFIG_KEY_${index}`] = key;
+    env[`GIT_CONFIG_VALUE_${index}`] = value;
+  });
   if (options.identity) {
     Object.assign(env, {
       GIT_AUTHOR_NAME: options.identity.name,

@@ -10,8 +10,8 @@ export interface GitOptions {
 
 /**
  * A simple-git instance for one directory with an explicit environment. The environment guard and
- * the unsafe-operation checks stay on; only the guarded keys we set ourselves are allowed, and
- * `GIT_CONFIG_COUNT` only when it carries the auth header.
+ * the unsafe-operation checks stay on; only the guarded keys we set ourselves are allowed
+ * (`GIT_CONFIG_*` carries our protocol rules and, for network commands, the auth header).
  */
 export function createGit(options: GitOptions): SimpleGit {
   const guarded = Object.keys(options.env).filter((key) => key.startsWith('GIT_'));

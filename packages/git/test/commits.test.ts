@@ -73,9 +73,7 @@ describe('the commit an attempt makes', () => {
     const error = await caught(fx.port.publish(fx.publishInput(ws)));
     expect(error.code).toBe('git.file_too_large');
     expect(error.retryable).toBe(false);
-    expect(error.message).toContain(
-      `Refusing to push ${ws.branch}: 2 files are larger than the 1 KB limit`,
-    );
+    expect(error.message).toContain(`Refusing to push ${ws.branch}: 2 files are larger than the 1 KB limit`);
     expect(error.message).toContain('model.bin (300 KB), data/dump.csv (4 KB)');
     expect(error.message).toContain('.gitignore');
     expect(error.details).toMatchObject({

@@ -1,9 +1,10 @@
+import { execFile } from 'node:child_process';
 import { readdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCoordError, type CoordError } from '@coord/runner-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRepositoryWorkspaces } from '../src/index.js';
-import { authorizationHeaderValue } from '../src/git-env.js';
+import { authorizationHeaderValue, gitEnvironment } from '../src/git-env.js';
 import { createGitRecorder } from './helpers/git-recorder.js';
 import { createFixture, forgeToken, jobIdHash, type Fixture } from './workspace-fixture.js';
 
@@ -41,6 +42,19 @@ describe('hostile input', () => {
     ['ssh://git:hunter22@github.com/acme/widgets.git', /credentials/],
     ['ssh://-oProxyCommand=touch%20x/acme/widgets.git', /host/],
     ['http://example.com/acme/widgets.git', /http on a host other than/],
+    ['http://127.0.0.1.evil.example/acme/widgets.git', /http on a host other than/],
+    ['https://github.com@evil.example/acme/widgets.git', /credentials/],
+    ['ext::git-remote-ext', /only https and ssh/],
+    ['EXT::sh -c id', /whitespace/],
+    ['git+ssh://github.com/acme/widgets.git', /only https and ssh/],
+    ['ssh+git://github.com/acme/widgets.git', /only https and ssh/],
+    ['ftp://example.com/acme/widgets.git', /only https and ssh/],
+    ['rsync://example.com/acme/widgets.git', /only https and ssh/],
+    ['FILE:///srv/git/widgets.git', /only the local server/],
+    ['file:///srv/git/widgets.git', /only the local server/],
+    ['git@-oProxyCommand=touch:acme/widgets.git', /host|not a URL/],
+    ['git@github.com:-u/widgets.git', /path starting with "-"/],
+    ['https://github.com/acme/widgets.git\n', /whitespace/],
   ];
 
   it.each(hostileUrls)(
@@ -105,6 +119,50 @@ describe('hostile input', () => {
       fx.prepareInput({ job: { title: '--force; rm -rf / ..\n@{-1} ~^:?*[ \\ ' } }),
     );
     expect(ws.branch).toBe(`coord/force-rm-rf-1-${jobIdHash}`);
+  });
+});
+
+describe('submodules', () => {
+  it('a repository whose submodule URL is ext:: or file: never makes git run or read it', async () => {
+    fx = await createFixture();
+    const marker = join(fx.ctx.root, 'submodule-ran');
+    // A gitlink plus a .gitmodules naming a command transport and a local path.
+    const scratch = join(fx.ctx.root, 'scratch-sub');
+    await fx.ctx.git(fx.ctx.root, 'clone', '--quiet', fx.origin.dir, scratch);
+    await writeFile(
+      join(scratch, '.gitmodules'),
+      `[submodule "evil"]\n\tpath = evil\n\turl = ext::sh -c touch% ${marker}\n` +
+        `[submodule "local"]\n\tpath = local\n\turl = file://${fx.origin.dir}\n`,
+    );
+    const head = (await fx.ctx.git(scratch, 'rev-parse', 'HEAD')).trim();
+    await fx.ctx.git(scratch, 'update-index', '--add', '--cacheinfo', `160000,${head},evil`);
+    await fx.ctx.git(scratch, 'update-index', '--add', '--cacheinfo', `160000,${head},local`);
+    await fx.ctx.git(scratch, 'add', '.gitmodules');
+    await fx.ctx.git(scratch, 'commit', '--quiet', '-m', 'Add submodules');
+    await fx.ctx.git(scratch, 'push', '--quiet', 'origin', 'HEAD:main');
+    // The runner's user asks git to recurse into submodules everywhere and to allow ext::.
+    await writeFile(
+      join(fx.ctx.home, '.gitconfig'),
+      '[submodule]\n\trecurse = true\n[protocol "ext"]\n\tallow = always\n[fetch]\n\trecurseSubmodules = true\n',
+    );
+
+    const ws = await fx.port.prepare(fx.prepareInput());
+    await writeFile(join(ws.workDir, 'a.txt'), 'one\n');
+    const result = await fx.port.publish(fx.publishInput(ws));
+    expect(result.kind).toBe('pull_request');
+    await expect(readFile(marker)).rejects.toThrow();
+    expect(await readdir(join(ws.workDir, 'evil'))).toEqual([]);
+    expect(await readdir(join(ws.workDir, 'local'))).toEqual([]);
+
+    // Were one of our commands to update the submodules, the transport rule would still refuse both.
+    const env = gitEnvironment({ ambient: fx.ctx.env, allowedProtocols: ['https'] });
+    const refused = await new Promise<string>((resolve) => {
+      execFile('git', ['submodule', 'update', '--init'], { cwd: ws.workDir, env }, (error, _out, stderr) =>
+        resolve(error ? stderr : 'it ran'),
+      );
+    });
+    expect(refused).toMatch(/transport 'ext' not allowed|transport 'file' not allowed/);
+    await expect(readFile(marker)).rejects.toThrow();
   });
 });
 

@@ -27,7 +27,7 @@ export async function createFlakyGit(dir: string): Promise<FlakyGit> {
       `if [ -e '${downFile}' ]; then`,
       '  case "$1" in push|fetch|ls-remote)',
       `    echo "$1" >> '${log}'`,
-      `    echo "fatal: unable to access 'https://forge.example/acme/widgets.git/': Failed to connect to forge.example port 443 after 2 ms: Couldn't connect to server ($GIT_CONFIG_VALUE_0)" >&2`,
+      `    echo "fatal: unable to access 'https://forge.example/acme/widgets.git/': Failed to connect to forge.example port 443 after 2 ms: Couldn't connect to server ($(env | grep Authorization))" >&2`,
       '    exit 128;;',
       '  esac',
       'fi',

@@ -18,7 +18,7 @@ export async function createGitRecorder(dir: string): Promise<GitRecorder> {
     [
       '#!/bin/sh',
       `{ printf 'ARGV'; for a in "$@"; do printf ' %s' "$a"; done; printf '\\n';`,
-      `  printf 'AUTH %s\\n' "\${GIT_CONFIG_VALUE_0:+yes}";`,
+      `  case "$(env)" in *'Authorization: Basic'*) printf 'AUTH yes\\n';; *) printf 'AUTH no\\n';; esac;`,
       `  env | tr '\\n' ' '; printf '\\n'; } >> '${log}'`,
       `exec ${realGit} "$@"`,
       '',
