@@ -173,7 +173,11 @@ describe('claims', () => {
     const runner = await register(api);
     const jobId = insertRawJob(server.store, { spec: { title: 42, agent: { id: 'demo' } }, agentId: 'demo' });
     const assignment = await claimNow(api, runner);
-    expect(assignment.job).toEqual({ id: jobId, spec: { title: 42, agent: { id: 'demo' } } });
+    expect(assignment.job).toEqual({
+      id: jobId,
+      spec: { title: 42, agent: { id: 'demo' } },
+      webUrl: `${server.url}/jobs/${jobId}`,
+    });
     expect(assignmentSchema.safeParse(assignment).success).toBe(false);
     const done = await api(
       'POST',

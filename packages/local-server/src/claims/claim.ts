@@ -2,7 +2,7 @@ import type { AssignmentEnvelope } from '@coord/runner-protocol';
 import type { RunnerRow } from '../db/runners.js';
 import type { Store } from '../db/store.js';
 import type { JobRow } from '../db/views.js';
-import { forgeApiBase, isForgeCloneUrl } from '../forge/urls.js';
+import { forgeApiBase, isForgeCloneUrl, jobPageUrl } from '../forge/urls.js';
 import { hashToken, iso, newId, newToken, parseJson } from '../util/ids.js';
 
 /**
@@ -55,7 +55,7 @@ export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | 
     const leaseExpiresAt = now + store.timings.leaseTtlMs;
     const previous = store.db
       .prepare(
-        'SELECT number, status, summary, error, session_id, pull_request FROM attempts WHERE job_id = ? ORDER BY number DESC',
+        'SELECT number, status, summary, error, session_id, pull_request, feedback FROM attempts WHERE job_id = ? ORDER BY number DESC',
       )
       .all(job.id) as {
       number: number;
@@ -64,6 +64,7 @@ export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | 
       error: string | null;
       session_id: string | null;
       pull_request: string | null;
+      feedback: string | null;
     }[];
     const number = (previous[0]?.number ?? 0) + 1;
     const previousSessionId = previous.find((a) => a.session_id !== null)?.session_id ?? null;
@@ -81,8 +82,8 @@ export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | 
     const attemptId = newId('att');
     store.db
       .prepare(
-        `INSERT INTO attempts (id, job_id, number, runner_id, status, started_at, lease_expires_at, forge_token_hash)
-         VALUES (?, ?, ?, ?, 'active', ?, ?, ?)`,
+        `INSERT INTO attempts (id, job_id, number, runner_id, status, started_at, lease_expires_at, forge_token_hash, feedback)
+         VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?)`,
       )
       .run(
         attemptId,
@@ -92,6 +93,7 @@ export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | 
         now,
         leaseExpiresAt,
         forgeToken ? hashToken(forgeToken) : null,
+        job.pending_feedback,
       );
     store.db.prepare("UPDATE jobs SET status = 'in_progress', updated_at = ? WHERE id = ?").run(now, job.id);
 
@@ -112,9 +114,11 @@ export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | 
             status: a.status,
             summary: a.summary?.slice(0, 4000) ?? null,
             error: errorLine(a.error),
+            feedback: a.feedback?.slice(0, 2000) ?? null,
           })),
+        feedback: job.pending_feedback,
       },
-      job: { id: job.id, spec: JSON.parse(job.spec) as unknown },
+      job: { id: job.id, spec: JSON.parse(job.spec) as unknown, webUrl: jobPageUrl(store, job.id) },
       forge: forgeToken ? { apiBaseUrl: forgeApiBase(store), token: forgeToken } : null,
     };
     return envelope;

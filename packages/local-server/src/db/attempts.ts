@@ -146,6 +146,8 @@ export function completeAttempt(
       case 'succeeded':
       case 'no_changes':
         status = job.context_type === 'repository' ? 'awaiting_review' : 'done';
+        // The revision is delivered: the feedback no longer waits for an attempt.
+        store.db.prepare('UPDATE jobs SET pending_feedback = NULL WHERE id = ?').run(job.id);
         break;
       case 'cancelled':
         status = 'cancelled';

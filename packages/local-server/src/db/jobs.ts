@@ -182,6 +182,36 @@ export function stopJob(store: Store, accountId: string, jobId: string, graceMs?
   return hintActiveAttempt(store, toJobView(store, jobRow(store, jobId)!));
 }
 
+/**
+ * A reviewer asks for changes on a job in Awaiting Review: the job is Ready again, and its next
+ * attempt carries the feedback, continues the job's branch and updates its pull request. The
+ * retry budget starts afresh for the revision.
+ */
+export function requestChanges(store: Store, accountId: string, jobId: string, feedback: string): JobView {
+  store.tx(() => {
+    const job = visibleJob(store, accountId, jobId);
+    if (job.status !== 'awaiting_review') {
+      throw new ApiError(
+        409,
+        'job.invalid_state',
+        `Job ${jobId} is ${job.status}: changes can be requested only on a job in Awaiting Review`,
+      );
+    }
+    const now = Date.now();
+    const last = store.db.prepare('SELECT max(number) AS n FROM attempts WHERE job_id = ?').get(jobId) as {
+      n: number | null;
+    };
+    store.db
+      .prepare(
+        `UPDATE jobs SET status = 'ready', pending_feedback = ?, revision_after = ?, updated_at = ?, ready_at = ?
+         WHERE id = ?`,
+      )
+      .run(feedback, last.n ?? 0, now, now, jobId);
+  });
+  store.notifyReady();
+  return toJobView(store, jobRow(store, jobId)!);
+}
+
 /** Tells the runner holding the job's active attempt (if any) that a control waits for it. */
 function hintActiveAttempt(store: Store, job: JobView): JobView {
   const active = job.attempts.find((a) => a.status === 'active');
@@ -213,8 +243,8 @@ export function requeueOrFail(
   else {
     const used = (
       store.db
-        .prepare("SELECT count(*) AS n FROM attempts WHERE job_id = ? AND status != 'stopped'")
-        .get(jobId) as {
+        .prepare("SELECT count(*) AS n FROM attempts WHERE job_id = ? AND status != 'stopped' AND number > ?")
+        .get(jobId, job.revision_after) as {
         n: number;
       }
     ).n;

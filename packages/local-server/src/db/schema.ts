@@ -157,6 +157,14 @@ const migrations: string[] = [
   );
   CREATE INDEX sessions_by_expiry ON sessions (expires_at);
   `,
+  // Revisions: the feedback a reviewer asked for waits on the job until an attempt delivers it;
+  // each attempt records the feedback it answered. Attempts up to revision_after do not count
+  // against the retry budget of the revision.
+  `
+  ALTER TABLE jobs ADD COLUMN pending_feedback TEXT;
+  ALTER TABLE jobs ADD COLUMN revision_after INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE attempts ADD COLUMN feedback TEXT;
+  `,
 ];
 
 export function migrate(db: Database): void {

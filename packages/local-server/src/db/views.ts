@@ -23,6 +23,8 @@ export interface JobRow {
   created_at: number;
   updated_at: number;
   ready_at: number | null;
+  pending_feedback: string | null;
+  revision_after: number;
 }
 
 export interface AttemptRow {
@@ -46,6 +48,7 @@ export interface AttemptRow {
   forge_token_hash: string | null;
   completion: string | null;
   completion_answer: string | null;
+  feedback: string | null;
 }
 
 export interface InteractionRow {
@@ -82,6 +85,7 @@ export function toAttemptView(row: AttemptRow & { runner_name: string }): Attemp
     error: parseJson(row.error),
     usage: parseJson(row.usage),
     sessionId: row.session_id,
+    feedback: row.feedback,
     eventsAcked: row.events_acked,
   };
 }

@@ -4,6 +4,11 @@ export function forgeApiBase(store: Store): string {
   return `${store.baseUrl}/forge/api`;
 }
 
+/** The job's page on this server's web app, linked from its pull request. */
+export function jobPageUrl(store: Store, jobId: string): string {
+  return `${store.baseUrl}/jobs/${encodeURIComponent(jobId)}`;
+}
+
 export function forgeCloneUrl(store: Store, owner: string, name: string): string {
   return `${store.baseUrl}/forge/git/${owner}/${name}.git`;
 }

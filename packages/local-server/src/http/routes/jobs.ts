@@ -1,8 +1,13 @@
-import { jobStatusSchema, jobSubmissionSchema, type MeResponse } from '@coord/runner-protocol';
+import {
+  jobStatusSchema,
+  jobSubmissionSchema,
+  requestChangesSchema,
+  type MeResponse,
+} from '@coord/runner-protocol';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { workspacesOf } from '../../db/accounts.js';
-import { cancelJob, listJobs, stopJob, submitJob, visibleJob } from '../../db/jobs.js';
+import { cancelJob, listJobs, requestChanges, stopJob, submitJob, visibleJob } from '../../db/jobs.js';
 import { toJobView } from '../../db/views.js';
 import type { AppEnv, Deps } from '../context.js';
 import { idParam, parseValue, readBody, readOptionalBody } from '../validate.js';
@@ -14,7 +19,7 @@ const listQuerySchema = z.object({
 const cancelBodySchema = z.object({ reason: z.string().max(2000).optional() });
 const stopBodySchema = z.object({ graceMs: z.number().int().nonnegative().max(3_600_000).optional() });
 
-/** What submitters (people, the web page, tools) do: submit, look, cancel, stop. */
+/** What submitters (people, the web page, tools) do: submit, look, cancel, stop, request changes. */
 export function jobRoutes({ store }: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -50,6 +55,12 @@ export function jobRoutes({ store }: Deps): Hono<AppEnv> {
     const jobId = idParam(c, 'jobId');
     const { graceMs } = await readOptionalBody(c, stopBodySchema);
     return c.json({ job: stopJob(store, c.get('account').id, jobId, graceMs) });
+  });
+
+  app.post('/jobs/:jobId/request-changes', async (c) => {
+    const jobId = idParam(c, 'jobId');
+    const { feedback } = await readBody(c, requestChangesSchema);
+    return c.json({ job: requestChanges(store, c.get('account').id, jobId, feedback) });
   });
 
   return app;
