@@ -4,6 +4,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerLocal } from './commands/local.js';
 import { registerLogin } from './commands/login.js';
+import { registerRequestChanges } from './commands/request-changes.js';
 import { registerStart } from './commands/start.js';
 import { CLI_VERSION } from './version.js';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerStart(program);
   registerLocal(program);
   registerJobs(program);
+  registerRequestChanges(program.commands.find((command) => command.name() === 'jobs')!);
   registerAgents(program);
   registerDemo(program);
   return program;

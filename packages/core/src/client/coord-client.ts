@@ -36,6 +36,7 @@ import {
   type LeaseRenewResponse,
   type MeResponse,
   type RegisterRunnerRequest,
+  type RequestChanges,
   type RegisterRunnerResponse,
   type RunnerHint,
 } from '@coord/runner-protocol';
@@ -114,6 +115,8 @@ export interface CoordClient {
   getJob(jobId: string): Promise<JobView>;
   listJobs(filter?: { workspace?: string; status?: JobStatus }): Promise<JobView[]>;
   cancelJob(jobId: string): Promise<JobView>;
+  /** A reviewer's request for changes on a job in Awaiting Review: a revision attempt with `feedback`. */
+  requestChanges(jobId: string, feedback: string): Promise<JobView>;
   /**
    * Opens the push hint stream and yields hints until it ends or `signal` aborts. Not retried:
    * the runner reconnects with backoff, and lease renewal polling covers the gaps.
@@ -357,6 +360,13 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     hints: (runnerId, signal, onOpen) => streamHints(runnerId, signal, onOpen),
     cancelJob: async (jobId) =>
       (await call('POST', routes.cancelJob(jobId), { body: {}, schema: jobResponseSchema })).job,
+    requestChanges: async (jobId, feedback) =>
+      (
+        await call('POST', routes.requestChanges(jobId), {
+          body: { feedback } satisfies RequestChanges,
+          schema: jobResponseSchema,
+        })
+      ).job,
   };
 }
 
