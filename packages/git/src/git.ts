@@ -95,6 +95,23 @@ export async function gitStep<T>(
   }
 }
 
+/**
+ * `ancestor` is reachable from `commit`. Asked as "is their merge base `ancestor`": simple-git
+ * resolves a command that exits non-zero without output, so `merge-base --is-ancestor` cannot say no.
+ */
+export async function isAncestor(
+  git: SimpleGit,
+  signal: AbortSignal,
+  ancestor: string,
+  commit: string,
+): Promise<boolean> {
+  const [a, base] = await gitStep(signal, 'workspace.failed', 'Comparing commits', async () => [
+    (await git.raw(['rev-parse', '--verify', `${ancestor}^{commit}`])).trim(),
+    (await git.raw(['merge-base', ancestor, commit])).trim(),
+  ]);
+  return a === base;
+}
+
 /** Starting git failed (spawn ENOENT): not a git command that failed, but git that never ran. */
 function isMissingGit(error: unknown): boolean {
   const seen = new Set<unknown>();

@@ -15,6 +15,11 @@ export interface PushBranchRequest {
   base: string;
   /** Shown in messages: `owner/repo`. */
   where: string;
+  /**
+   * Origin's tip this push replaces (a branch rebased onto a moved base): pushed with a lease on
+   * exactly that commit, so anything else someone pushed makes it fail rather than vanish.
+   */
+  replaces?: string | null | undefined;
   signal: AbortSignal;
   log: (message: string) => void;
   /** How the push and fetch are retried through an outage. */
@@ -44,6 +49,7 @@ export async function pushBranch(request: PushBranchRequest): Promise<string> {
             'push',
             '--no-verify',
             '--porcelain',
+            ...(request.replaces ? [`--force-with-lease=refs/heads/${branch}:${request.replaces}`] : []),
             'origin',
             `${commit}:refs/heads/${branch}`,
           ]),
@@ -54,13 +60,26 @@ export async function pushBranch(request: PushBranchRequest): Promise<string> {
       if (!isCoordError(error) || error.code !== 'git.push_failed') throw error;
       if (/\[remote rejected\]/i.test(error.message)) {
         // The forge refused the update itself (a hook, branch protection): a policy, not a race.
+        const protectedBranch = /protected branch|GH006|GH013|branch protection|repository rule/i.test(
+          error.message,
+        );
         throw new CoordError(
           'git.push_rejected',
-          error.message.replace(/ failed: /, ' was refused by the forge: '),
+          error.message.replace(/ failed: /, ' was refused by the forge: ') +
+            (protectedBranch
+              ? ` ${branch} is protected on the forge: let the runner's token push to it (or exempt coord/* branches from the rule), then run the job again.`
+              : ''),
           { cause: error, retryable: false },
         );
       }
       if (!isRejection(error.message)) throw error;
+      if (request.replaces) {
+        throw new CoordError(
+          'git.push_rejected',
+          `Push of ${branch} to ${request.where} was rejected: the branch moved on origin after this attempt rebased it, and the push replaces only the commit it rebased; the next attempt starts from what is there now.`,
+          { cause: error, retryable: true },
+        );
+      }
       if (round >= maxRounds) {
         throw new CoordError(
           'git.push_rejected',

@@ -12,9 +12,10 @@ import {
 } from '@coord/runner-core';
 import type { ForgeCredentials } from '@coord/runner-protocol';
 import type { SimpleGit } from 'simple-git';
+import { catchUpWithBase, type BaseDriftPolicy } from './base-drift.js';
 import { assertBranchName, deriveBranchName } from './branch-name.js';
 import { defaultMaxFileBytes, refuseOversizedFiles } from './file-size-limit.js';
-import { createGit, gitStep, throwIfAborted } from './git.js';
+import { createGit, gitStep, isAncestor, throwIfAborted } from './git.js';
 import { authorizationHeaderValue, gitEnvironment, type GitIdentity } from './git-env.js';
 import { commitMessage, pullRequestBody, singleLine } from './messages.js';
 import { MirrorCache } from './mirror-cache.js';
@@ -35,6 +36,8 @@ export interface RepositoryWorkspacesOptions {
   maxFileBytes?: number;
   /** Accept `file:` clone URLs. Only for the local server and tests. */
   allowFileRemotes?: boolean;
+  /** How a revision catches up with a base branch that moved: merge it in (default), rebase, or keep. */
+  baseDrift?: BaseDriftPolicy;
   /** The git executable (default `git` on PATH). */
   gitBinary?: string;
   /** The fetch octokit uses (tests). */
@@ -128,8 +131,19 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
           ? `Continuing branch ${branch} at ${start.slice(0, 8)}${attempt.branch ? '' : ', which an earlier attempt pushed'}`
           : `Created branch ${branch} from ${baseBranch} at ${start.slice(0, 8)}`,
       );
+      const caughtUp = branchTip
+        ? await catchUpWithBase({
+            git: this.git(workDir, signal, [], null, this.author),
+            signal,
+            branch,
+            baseBranch,
+            baseTip,
+            policy: this.options.baseDrift ?? 'merge',
+            log,
+          })
+        : null;
       log(`Work tree ready in ${Date.now() - started} ms`);
-      return { workDir, branch, baseBranch, baseCommit: start };
+      return { workDir, branch, baseBranch, baseCommit: caughtUp ?? start, originTip: branchTip ?? null };
     } catch (error) {
       await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
       throw error;
@@ -153,10 +167,12 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
       (await gitStep(signal, 'git.commit_failed', 'Listing the changes', () =>
         git.raw(['diff', '--cached', '--name-only', '-z']),
       )) !== '';
+    // What origin's branch lacks: the agent's commits, and a merge or rebase onto a moved base.
+    const originTip = workspace.originTip ? assertCommitId(workspace.originTip) : null;
     const agentCommits = Number(
       (
         await gitStep(signal, 'git.commit_failed', 'Counting commits', () =>
-          git.raw(['rev-list', '--count', `${baseCommit}..HEAD`]),
+          git.raw(['rev-list', '--count', `${originTip ?? baseCommit}..HEAD`]),
         )
       ).trim(),
     );
@@ -228,6 +244,8 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
       commit,
       base: baseCommit,
       where: remoteDisplayName(remote),
+      // A branch rebased at prepare replaces origin's old tip, and only that tip.
+      replaces: originTip && !(await isAncestor(git, signal, originTip, commit)) ? originTip : null,
       signal,
       log,
       retry: this.options.retry,

@@ -83,14 +83,19 @@ describe('prepare', () => {
   it('continues the branch an earlier attempt pushed (a revision)', async () => {
     const branch = `coord/fix-the-flaky-widget-test-${jobIdHash}`;
     const pushed = await fx.origin.commit(branch, { 'fix.txt': 'attempt 1\n' });
-    await fx.origin.commit('main', { 'LATER.md': 'main moved on\n' });
+    const moved = await fx.origin.commit('main', { 'LATER.md': 'main moved on\n' });
 
     const ws = await fx.port.prepare(fx.prepareInput({ attempt: { number: 2, branch } }));
     expect(ws.workDir).toBe(join(fx.ctx.workspaceDir, jobId, 'attempt-2'));
     expect(ws.branch).toBe(branch);
     expect(ws.baseBranch).toBe('main');
-    expect(ws.baseCommit).toBe(pushed);
+    expect(ws.originTip).toBe(pushed);
+    // main moved on: it is merged in (the default base-drift policy), so the agent works on both.
+    expect((await fx.ctx.git(ws.workDir, 'log', '-1', '--format=%P', ws.baseCommit)).trim()).toBe(
+      `${pushed} ${moved}`,
+    );
     expect(await readFile(join(ws.workDir, 'fix.txt'), 'utf8')).toBe('attempt 1\n');
+    expect(await readFile(join(ws.workDir, 'LATER.md'), 'utf8')).toBe('main moved on\n');
   });
 
   it('creates the attempt branch from the base when origin does not have it yet', async () => {

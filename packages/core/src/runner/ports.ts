@@ -106,8 +106,13 @@ export interface PreparedWorkspace {
   workDir: string;
   branch: string;
   baseBranch: string;
-  /** The commit the branch started from. */
+  /** The commit this attempt's own work starts from (after catching up with a moved base). */
   baseCommit: string;
+  /**
+   * The job branch's commit on origin when prepare began, if the branch existed (a revision):
+   * publish pushes what is new since, and a branch rebased onto a moved base replaces exactly it.
+   */
+  originTip?: string | null | undefined;
 }
 
 export interface PublishInput {
