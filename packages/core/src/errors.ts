@@ -37,6 +37,7 @@ export type ErrorCode =
   | 'workspace.failed'
   | 'artifact.upload_failed'
   | 'artifact.secret_detected'
+  | 'artifact.refused'
   | 'store.failed'
   | 'runner.restarted'
   | 'runner.internal';

@@ -58,7 +58,7 @@ export {
 } from './client/coord-client.js';
 export { ApiError, isApiError } from './client/api-error.js';
 export { createFileEventSpool, createMemoryEventSpool, type EventSpool } from './store/event-spool.js';
-export { createLocalWorkspaces } from './workspace/local-workspaces.js';
+export { createLocalWorkspaces, type LocalWorkspacesOptions } from './workspace/local-workspaces.js';
 export {
   createRunner,
   type ActiveAttemptView,

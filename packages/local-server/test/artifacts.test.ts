@@ -1,5 +1,10 @@
 import { request } from 'node:http';
-import { MAX_ARTIFACT_BYTES, artifactListSchema, artifactResponseSchema } from '@coord/runner-protocol';
+import {
+  ARTIFACT_SHA256_HEADER,
+  MAX_ARTIFACT_BYTES,
+  artifactListSchema,
+  artifactResponseSchema,
+} from '@coord/runner-protocol';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,6 +54,36 @@ describe('artifacts', () => {
     expect(res.status).toBe(200);
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
     expect((await api('GET', `/v1/attempts/${attempt.id}/artifacts/missing.txt`)).status).toBe(404);
+  });
+
+  it('refuses bytes that do not match the checksum sent with them, and serves the checksum with downloads', async () => {
+    const { server, api } = await startServer();
+    const runner = await register(api);
+    await submit(api);
+    const { attempt } = await claimNow(api, runner);
+    const bytes = new TextEncoder().encode('the real report\n');
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const put = (checksum: string) =>
+      api('PUT', `/v1/attempts/${attempt.id}/artifacts/report.txt`, undefined, {
+        runnerId: runner,
+        raw: bytes,
+        headers: { 'content-type': 'application/octet-stream', [ARTIFACT_SHA256_HEADER]: checksum },
+      });
+    const damaged = await put(createHash('sha256').update('something else').digest('hex'));
+    expect(damaged.status).toBe(400);
+    expect(damaged.body.error.code).toBe('artifact.checksum_mismatch');
+    expect(damaged.body.error.message).toContain('damaged on the way and not stored');
+    expect((await api('GET', `/v1/attempts/${attempt.id}/artifacts`)).body.artifacts).toEqual([]);
+    expect((await put('NOT-HEX')).status).toBe(400);
+
+    expect((await put(sha256)).status).toBe(200);
+    const res = await fetch(`${server.url}/v1/attempts/${attempt.id}/artifacts/report.txt`, {
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    expect(res.headers.get(ARTIFACT_SHA256_HEADER)).toBe(sha256);
+    expect(res.headers.get('content-disposition')).toBe("attachment; filename*=UTF-8''report.txt");
+    const downloaded = new Uint8Array(await res.arrayBuffer());
+    expect(createHash('sha256').update(downloaded).digest('hex')).toBe(sha256);
   });
 
   it('rejects path traversal and stores nothing outside the attempt', async () => {

@@ -25,6 +25,7 @@ export const errorCodes = [
   'interaction.conflict',
   'events.gap',
   'artifact.too_large',
+  'artifact.checksum_mismatch', // the bytes that arrived do not hash to the Coord-Content-Sha256 sent with them
   'forge.repo_not_found',
   'forge.repo_exists',
   'forge.pull_exists',

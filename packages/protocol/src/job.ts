@@ -68,12 +68,6 @@ export const repositorySchema = z.object({
 });
 export type Repository = z.infer<typeof repositorySchema>;
 
-export const jobContextSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('repository'), repository: repositorySchema }),
-  z.object({ type: z.literal('local') }),
-]);
-export type JobContext = z.infer<typeof jobContextSchema>;
-
 /** Relative path inside the work directory: no absolute paths, no `..` segments. */
 export const relativePathSchema = z
   .string()
@@ -83,6 +77,16 @@ export const relativePathSchema = z
     (p) => !p.startsWith('/') && !/^[A-Za-z]:/.test(p) && !p.includes('\\') && !p.split('/').includes('..'),
     'must be a relative path inside the work directory',
   );
+
+export const jobContextSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('repository'), repository: repositorySchema }),
+  z.object({
+    type: z.literal('local'),
+    /** The folder of the work directory whose files are the job's outputs (default: all of it). */
+    outputs: relativePathSchema.optional(),
+  }),
+]);
+export type JobContext = z.infer<typeof jobContextSchema>;
 
 /** An `ask` step's answer goes into later `say` texts and `write` contents as `{{answer:<id>}}`. */
 const answerIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   answerRequestSchema,
   artifactResponseSchema,
@@ -19,6 +20,7 @@ import {
   routes,
   RUNNER_ID_HEADER,
   runnerHintSchema,
+  ARTIFACT_SHA256_HEADER,
   type AnswerRequest,
   type ArtifactView,
   type AttemptEvent,
@@ -43,7 +45,7 @@ import {
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import pRetry, { AbortError } from 'p-retry';
 import { z } from 'zod';
-import { redactSecrets, registerSecret } from '../errors.js';
+import { CoordError, redactSecrets, registerSecret } from '../errors.js';
 import { ApiError, runnerCodeFor } from './api-error.js';
 
 export interface CoordClientOptions {
@@ -66,6 +68,8 @@ const rawClaimResponseSchema = z.object({ assignment: z.unknown().nullable() });
 interface RequestOptions<T> {
   body?: unknown;
   raw?: Uint8Array;
+  /** Extra request headers (the artifact checksum). */
+  headers?: Record<string, string>;
   schema: z.ZodType<T>;
   runnerId?: string;
   signal?: AbortSignal;
@@ -143,7 +147,7 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
   }
 
   async function once<T>(method: string, path: string, opts: RequestOptions<T>): Promise<T> {
-    const headers = baseHeaders('application/json', opts.runnerId);
+    const headers = { ...baseHeaders('application/json', opts.runnerId), ...opts.headers };
     let body: string | Uint8Array | undefined;
     if (opts.raw) {
       headers['content-type'] = 'application/octet-stream';
@@ -343,14 +347,24 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
         runnerId,
         ...(signal ? { signal } : {}),
       }),
-    uploadArtifact: async (runnerId, attemptId, path, bytes) =>
-      (
-        await call('PUT', routes.artifact(attemptId, path), {
-          raw: bytes,
-          schema: artifactResponseSchema,
-          runnerId,
-        })
-      ).artifact,
+    uploadArtifact: async (runnerId, attemptId, path, bytes) => {
+      // The server checks the bytes it got against this before storing them, and says what it stored.
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const { artifact } = await call('PUT', routes.artifact(attemptId, path), {
+        raw: bytes,
+        headers: { [ARTIFACT_SHA256_HEADER]: sha256 },
+        schema: artifactResponseSchema,
+        runnerId,
+      });
+      if (artifact.sha256 !== sha256 || artifact.size !== bytes.byteLength) {
+        throw new CoordError(
+          'artifact.upload_failed',
+          `The server stored ${path} as ${artifact.size} bytes with sha256 ${artifact.sha256}, not the ${bytes.byteLength} bytes sent (sha256 ${sha256}).`,
+          { retryable: true },
+        );
+      }
+      return artifact;
+    },
     submitJob: async (workspaceId, submission) =>
       (await call('POST', routes.submitJob(workspaceId), { body: submission, schema: jobResponseSchema }))
         .job,

@@ -157,7 +157,12 @@ export interface LocalOutputFile {
 /** Local jobs: a scratch directory whose files are the deliverable. */
 export interface LocalWorkspacePort {
   prepare(input: { job: { id: string }; attempt: AttemptInfo }): Promise<{ workDir: string }>;
-  collectOutputs(workDir: string): Promise<LocalOutputFile[]>;
+  /**
+   * The outputs the agent left: every regular file under `outputs` (a folder of the work directory,
+   * the job's `context.outputs`; the whole directory when absent). Refuses, naming them, files or
+   * links that lead outside the work directory and outputs over the size and count limits.
+   */
+  collectOutputs(workDir: string, options?: { outputs?: string | undefined }): Promise<LocalOutputFile[]>;
   /** Removes an attempt's scratch directory once its outputs are uploaded. */
   release(workDir: string): Promise<void>;
 }

@@ -1,42 +1,118 @@
-import { mkdir, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { lstat, mkdir, readdir, readFile, realpath, rm, rmdir } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { MAX_ARTIFACT_BYTES } from '@coord/runner-protocol';
+import { CoordError } from '../errors.js';
 import type { LocalOutputFile, LocalWorkspacePort } from '../runner/ports.js';
 
-/** Files larger than this are not uploaded as outputs (protocol MAX_ARTIFACT_BYTES is the hard cap). */
-const MAX_OUTPUT_FILES = 1000;
+export interface LocalWorkspacesOptions {
+  root: string;
+  /** At most this many output files (default 1000). */
+  maxFiles?: number;
+  /** At most this many bytes per file (default, and at most, the protocol's MAX_ARTIFACT_BYTES). */
+  maxFileBytes?: number;
+  /** At most this many bytes in all (default 200 MB). */
+  maxTotalBytes?: number;
+}
+
+const defaults = { maxFiles: 1000, maxTotalBytes: 200 * 1024 * 1024 };
+
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+function listed(items: string[]): string {
+  return items.slice(0, 5).join(', ') + (items.length > 5 ? ` and ${items.length - 5} more` : '');
+}
+
+function refused(message: string, details: Record<string, unknown>): CoordError {
+  return new CoordError('artifact.refused', message, { retryable: false, details });
+}
 
 /**
- * Local jobs: each attempt gets `<root>/<jobId>/attempt-<n>`; every regular file the agent leaves
- * there is an output. Symlinks are not followed, so an agent cannot make the runner upload files
- * from outside its work directory.
+ * Local jobs: each attempt gets `<root>/<jobId>/attempt-<n>`; the regular files the agent leaves
+ * in its outputs folder are the deliverable. Links are never followed: one that leads outside the
+ * work directory is refused by name (an agent must not make the runner upload files from
+ * elsewhere), one that stays inside is left out (its target is uploaded if it is an output).
  */
-export function createLocalWorkspaces(options: { root: string }): LocalWorkspacePort {
+export function createLocalWorkspaces(options: LocalWorkspacesOptions): LocalWorkspacePort {
+  const maxFiles = options.maxFiles ?? defaults.maxFiles;
+  const maxFileBytes = Math.min(options.maxFileBytes ?? MAX_ARTIFACT_BYTES, MAX_ARTIFACT_BYTES);
+  const maxTotalBytes = options.maxTotalBytes ?? defaults.maxTotalBytes;
   return {
     async prepare({ job, attempt }) {
       const workDir = join(options.root, job.id, `attempt-${attempt.number}`);
       await mkdir(workDir, { recursive: true, mode: 0o700 });
       return { workDir };
     },
-    async collectOutputs(workDir) {
-      const files: LocalOutputFile[] = [];
+    async collectOutputs(workDir, { outputs } = {}) {
+      const realWorkDir = await realpath(workDir);
+      const folder = resolve(workDir, outputs ?? '.');
+      if (!inside(resolve(workDir), folder)) {
+        throw refused(`The outputs folder ${JSON.stringify(outputs)} is outside the work directory.`, {
+          outputs,
+        });
+      }
+      const folderInfo = await lstat(folder).catch(() => null);
+      if (!folderInfo) return []; // the agent made no outputs folder: no outputs
+      const realFolder = await realpath(folder);
+      if (!inside(realWorkDir, realFolder)) {
+        throw refused(
+          `The outputs folder ${JSON.stringify(outputs)} is a link that leads outside the work directory.`,
+          {
+            outputs,
+          },
+        );
+      }
+      if (!(await lstat(realFolder)).isDirectory()) {
+        throw refused(`The outputs folder ${JSON.stringify(outputs)} is not a folder.`, { outputs });
+      }
+      const files: (LocalOutputFile & { full: string })[] = [];
+      const escaping: string[] = [];
       const walk = async (dir: string): Promise<void> => {
         const entries = await readdir(dir, { withFileTypes: true });
         entries.sort((a, b) => a.name.localeCompare(b.name));
         for (const entry of entries) {
           const full = join(dir, entry.name);
+          const path = relative(realFolder, full).split(sep).join('/');
           if (entry.isDirectory()) await walk(full);
-          else if (entry.isFile() && files.length < MAX_OUTPUT_FILES) {
-            const { size } = await stat(full);
-            files.push({
-              path: relative(workDir, full).split(sep).join('/'),
-              size,
-              read: () => readFile(full),
-            });
+          else if (entry.isSymbolicLink()) {
+            const target = await realpath(full).catch(() => null);
+            if (target === null || !inside(realWorkDir, target)) escaping.push(path);
+          } else if (entry.isFile()) {
+            const { size } = await lstat(full);
+            files.push({ path, size, full, read: () => readFile(full) });
           }
         }
       };
-      await walk(workDir);
-      return files;
+      await walk(realFolder);
+      if (escaping.length > 0) {
+        throw refused(
+          `Refusing to upload the outputs: ${listed(escaping)} ${escaping.length === 1 ? 'is a link' : 'are links'} leading outside the work directory. Copy the files in instead of linking them.`,
+          { links: escaping.slice(0, 50) },
+        );
+      }
+      if (files.length > maxFiles) {
+        throw refused(
+          `Refusing to upload the outputs: the attempt left ${files.length} files, more than the ${maxFiles} allowed. Archive them into fewer files${outputs ? '' : ', or give the job an outputs folder'}.`,
+          { count: files.length, maxFiles },
+        );
+      }
+      const large = files.filter((file) => file.size > maxFileBytes);
+      if (large.length > 0) {
+        throw refused(
+          `Refusing to upload the outputs: ${listed(large.map((f) => `${f.path} (${f.size} bytes)`))} ${large.length === 1 ? 'is' : 'are'} larger than the ${maxFileBytes} bytes a file may have.`,
+          { files: large.slice(0, 50).map(({ path, size }) => ({ path, size })) },
+        );
+      }
+      const total = files.reduce((sum, file) => sum + file.size, 0);
+      if (total > maxTotalBytes) {
+        throw refused(
+          `Refusing to upload the outputs: together they are ${total} bytes, more than the ${maxTotalBytes} allowed.`,
+          { total, maxTotalBytes },
+        );
+      }
+      return files.map(({ path, size, read }) => ({ path, size, read }));
     },
     async release(workDir) {
       const root = resolve(options.root);

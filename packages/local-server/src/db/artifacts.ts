@@ -58,9 +58,18 @@ export async function putArtifact(
   attemptId: string,
   path: string,
   bytes: Uint8Array,
+  /** The sha256 the runner computed: bytes damaged on the way are refused, and nothing is stored. */
+  declaredSha256?: string,
 ): Promise<ArtifactView> {
   writableAttempt(store, accountId, runnerId, attemptId);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (declaredSha256 !== undefined && declaredSha256 !== sha256) {
+    throw new ApiError(
+      400,
+      'artifact.checksum_mismatch',
+      `Artifact ${path} arrived with sha256 ${sha256}, not the ${declaredSha256} the runner sent: it was damaged on the way and not stored; upload it again.`,
+    );
+  }
   try {
     await writeFileDurably(join(store.artifactsDir, attemptId, 'files', path), bytes);
   } catch (error) {

@@ -1,10 +1,11 @@
-import { MAX_ARTIFACT_BYTES } from '@coord/runner-protocol';
+import { ARTIFACT_SHA256_HEADER, MAX_ARTIFACT_BYTES, sha256HexSchema } from '@coord/runner-protocol';
 import { Hono } from 'hono';
 import { artifactPath, getArtifact, listArtifacts, putArtifact } from '../../db/artifacts.js';
 import { bodySource, readBytes } from '../body.js';
 import { requireMediaType } from '../guards.js';
 import type { AppEnv, Ctx, Deps } from '../context.js';
 import { idParam, runnerIdHeader } from '../validate.js';
+import { ApiError } from '../../errors.js';
 
 /**
  * The artifact path as the client sent it. The WHATWG URL the app sees has `..` segments already
@@ -31,8 +32,22 @@ export function artifactRoutes({ store }: Deps): Hono<AppEnv> {
     const path = rawArtifactPath(c, attemptId);
     const source = bodySource(c);
     requireMediaType(source.incoming, 'application/octet-stream');
+    const declared = c.req.header(ARTIFACT_SHA256_HEADER);
+    if (declared !== undefined && !sha256HexSchema.safeParse(declared).success) {
+      throw new ApiError(400, 'request.invalid', `${ARTIFACT_SHA256_HEADER} must be a lowercase hex sha256`, {
+        issues: [{ path: ARTIFACT_SHA256_HEADER, message: 'must be a lowercase hex sha256' }],
+      });
+    }
     const bytes = await readBytes(source, MAX_ARTIFACT_BYTES, 'artifact.too_large');
-    const artifact = await putArtifact(store, c.get('account').id, runnerId, attemptId, path, bytes);
+    const artifact = await putArtifact(
+      store,
+      c.get('account').id,
+      runnerId,
+      attemptId,
+      path,
+      bytes,
+      declared,
+    );
     return c.json({ artifact });
   });
 
@@ -46,7 +61,8 @@ export function artifactRoutes({ store }: Deps): Hono<AppEnv> {
     );
     return c.body(new Uint8Array(bytes), 200, {
       'content-type': 'application/octet-stream',
-      'x-coord-sha256': view.sha256,
+      'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(view.path.split('/').pop()!)}`,
+      [ARTIFACT_SHA256_HEADER]: view.sha256,
     });
   });
 
