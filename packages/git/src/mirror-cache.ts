@@ -55,9 +55,16 @@ export class MirrorCache {
     return withLock(`${path}.lock`, lockOptions, async () => {
       const started = Date.now();
       if (await exists(join(path, 'HEAD'))) {
-        request.log(`Updating mirror of ${name}`);
-        await this.fetch(path, request);
-        if (request.refreshDefaultBranch) await this.refreshHead(path, request);
+        // One round trip when nothing changed (the common case for the next job): the remote's
+        // refs are compared with the mirror's, and the fetch is skipped when they are the same.
+        const remote = await this.remoteRefs(path, request);
+        if (remote.refs === (await this.localRefs(path, request))) {
+          request.log(`Mirror of ${name} already matches the remote`);
+        } else {
+          request.log(`Updating mirror of ${name}`);
+          await this.fetch(path, request);
+        }
+        if (request.refreshDefaultBranch && remote.head) await this.setHead(path, request, remote.head);
       } else {
         request.log(`Creating mirror of ${name}`);
         await this.create(path, request);
@@ -109,16 +116,52 @@ export class MirrorCache {
 
   /** Points the mirror's HEAD at the remote's default branch, as `clone --mirror` would. */
   private async refreshHead(path: string, request: MirrorRequest): Promise<void> {
+    const { head } = await this.remoteRefs(path, request);
+    if (head) await this.setHead(path, request, head);
+  }
+
+  /**
+   * The remote's branches and tags (`sha ref` lines, sorted) and the branch its HEAD names, in one
+   * `ls-remote`. Peeled tags (`^{}`) are left out: the mirror's own list has none.
+   */
+  private async remoteRefs(
+    path: string,
+    request: MirrorRequest,
+  ): Promise<{ refs: string; head: string | null }> {
     const git = this.git(path, request, true);
     const output = await networkStep(
       this.network(request),
       'git.clone_failed',
-      'Reading the default branch',
-      () => git.raw(['ls-remote', '--symref', 'origin', 'HEAD']),
+      "Reading the remote's branches",
+      () => git.raw(['ls-remote', '--symref', 'origin', 'HEAD', 'refs/heads/*', 'refs/tags/*']),
     );
-    const match = /^ref: (refs\/heads\/[^\s]+)\tHEAD$/m.exec(output);
-    if (!match?.[1]) return; // An empty repository, or a server that does not advertise it.
-    const target = match[1];
+    const head = /^ref: (refs\/heads\/[^\s]+)\tHEAD$/m.exec(output)?.[1] ?? null;
+    const refs = output
+      .split('\n')
+      .map((line) => line.split('\t'))
+      .filter(
+        ([sha = '', ref = '']) =>
+          /^[0-9a-f]{40,64}$/.test(sha) && /^refs\/(heads|tags)\//.test(ref) && !ref.endsWith('^{}'),
+      )
+      .map(([sha, ref]) => `${sha} ${ref}`)
+      .sort()
+      .join('\n');
+    return { refs, head };
+  }
+
+  private async localRefs(path: string, request: MirrorRequest): Promise<string> {
+    const output = await gitStep(request.signal, 'git.clone_failed', "Listing the mirror's branches", () =>
+      this.git(path, request, false).raw([
+        'for-each-ref',
+        '--format=%(objectname) %(refname)',
+        'refs/heads',
+        'refs/tags',
+      ]),
+    );
+    return output.split('\n').filter(Boolean).sort().join('\n');
+  }
+
+  private async setHead(path: string, request: MirrorRequest, target: string): Promise<void> {
     await gitStep(request.signal, 'git.clone_failed', 'Recording the default branch', () =>
       this.git(path, request, false).raw(['symbolic-ref', 'HEAD', target]),
     );

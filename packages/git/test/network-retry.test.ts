@@ -70,13 +70,13 @@ describe('git commands through an outage of the forge', () => {
     expectNoToken(f.logs.join('\n'));
   });
 
-  it('retries the mirror fetch of prepare the same way', async () => {
+  it('retries the mirror refresh of prepare (its ls-remote) the same way', async () => {
     const { fx: f, git } = await withFlakyGit();
     fx = f;
     await f.port.prepare(f.prepareInput()); // creates the mirror
     await git.down();
     const preparing = f.port.prepare(f.prepareInput({ job: { id: 'job_second0001' } }));
-    await until(async () => (await git.failed()).includes('fetch'), 'a failed fetch');
+    await until(async () => (await git.failed()).includes('ls-remote'), 'a failed ls-remote');
     await git.up();
     const ws = await preparing;
     expect(ws.baseCommit).toBe(await f.origin.tip('main'));

@@ -2,6 +2,8 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCoordError } from '@coord/runner-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRepositoryWorkspaces } from '../src/index.js';
+import { createGitRecorder } from './helpers/git-recorder.js';
 import { createFixture, jobId, jobIdHash, type Fixture } from './workspace-fixture.js';
 
 let fx: Fixture;
@@ -67,6 +69,34 @@ describe('prepare', () => {
     expect(elapsed).toBeLessThan(2500);
   });
 
+  it('does no fetch for the next job when nothing changed on the remote: one ls-remote, then the clone', async () => {
+    const rec = await createGitRecorder(fx.ctx.root);
+    const port = createRepositoryWorkspaces({
+      workspaceDir: fx.ctx.workspaceDir,
+      mirrorsDir: fx.ctx.mirrorsDir,
+      allowFileRemotes: true,
+      environment: fx.ctx.env,
+      gitBinary: rec.binary,
+    });
+    await port.prepare(fx.prepareInput());
+    const before = (await rec.calls()).length;
+    fx.logs.length = 0;
+    const ws = await port.prepare(fx.prepareInput({ job: { id: 'job_unchanged01' } }));
+    const network = (await rec.calls())
+      .slice(before)
+      .map((call) => call.argv.split(' ')[0])
+      .filter((command) => ['fetch', 'ls-remote', 'clone'].includes(command!));
+    expect(network).toEqual(['ls-remote', 'clone']);
+    expect(fx.logs).toContain('Mirror of acme/widgets already matches the remote');
+    expect(ws.baseCommit).toBe(await fx.origin.tip('main'));
+
+    // A new tag alone is a change: the mirror fetches it.
+    await fx.ctx.git(fx.origin.dir, 'tag', 'v1', 'main');
+    fx.logs.length = 0;
+    await port.prepare(fx.prepareInput({ job: { id: 'job_tagged0001' } }));
+    expect(fx.logs.some((line) => line.startsWith('Updating mirror of acme/widgets'))).toBe(true);
+  });
+
   it('serializes concurrent prepares on one repository through the mirror lock', async () => {
     const [a, b] = await Promise.all([
       fx.port.prepare(fx.prepareInput({ job: { id: 'job_concurrent_a' } })),
@@ -74,7 +104,10 @@ describe('prepare', () => {
     ]);
     expect(a.baseCommit).toBe(b.baseCommit);
     expect(fx.logs.filter((line) => line.startsWith('Creating mirror'))).toHaveLength(1);
-    expect(fx.logs.filter((line) => line.startsWith('Updating mirror'))).toHaveLength(1);
+    // The second found the mirror made, and the remote unchanged.
+    expect(
+      fx.logs.filter((line) => line === 'Mirror of acme/widgets already matches the remote'),
+    ).toHaveLength(1);
     expect((await readdir(fx.ctx.mirrorsDir)).sort()).toEqual([
       expect.stringMatching(/^acme-widgets-[0-9a-f]{16}\.git$/),
     ]);
