@@ -78,7 +78,9 @@ describe('a reviewer requests changes (built CLI processes, local server, forge,
     );
     expect(pull.json.head.ref).toBe(pr.branch);
     expect(pull.json.body).toContain('- Attempt 1: succeeded');
-    expect(pull.json.body).toContain('- Attempt 2 (this one): pushed — answering review "Log twice, please."');
+    expect(pull.json.body).toContain(
+      '- Attempt 2 (this one): pushed — answering review "Log twice, please."',
+    );
     const pulls = await api<unknown[]>(
       server,
       'GET',
