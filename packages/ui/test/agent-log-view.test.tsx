@@ -84,9 +84,7 @@ describe('AgentLogView', () => {
     );
     fireEvent.change(search, { target: { value: 'no such text' } });
     fireEvent.keyDown(search, { key: 'Enter' });
-    await waitFor(() =>
-      expect(screen.getByRole('status').textContent).toBe('No later match for “no such text”.'),
-    );
+    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('No match for “no such text”.'));
   });
 
   it('] and [ jump between tool calls; f toggles follow', async () => {

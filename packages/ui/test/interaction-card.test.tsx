@@ -179,5 +179,6 @@ describe('InteractionCard: questions', () => {
       answeredAt: base.createdAt,
     });
     expect(screen.getByText('Resolved')).toBeTruthy();
+    expect(screen.getByText('Answered: Red.')).toBeTruthy();
   });
 });

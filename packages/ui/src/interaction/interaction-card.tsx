@@ -16,7 +16,10 @@ type ApprovalRequest = Extract<InteractionView['request'], { kind: 'approval' }>
 
 function describeAnswer(answer: InteractionAnswer): string {
   if (answer.kind === 'timeout') return 'Nobody answered in time: it was denied.';
-  if (answer.kind === 'question') return 'Answered.';
+  if (answer.kind === 'question') {
+    const given = Object.values(answer.answers).map((a) => a.join(', '));
+    return given.length > 0 ? `Answered: ${given.join('; ')}.` : 'Answered.';
+  }
   const label = { allow_once: 'Allowed once', allow_session: 'Allowed for this session', deny: 'Denied' }[
     answer.decision
   ];

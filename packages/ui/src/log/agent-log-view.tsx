@@ -84,15 +84,22 @@ export function AgentLogView({
     if (follow !== atBottom) setFollow(atBottom);
   };
 
+  /** The next match after the current one (or the top of the view), wrapping around once. */
   const jump = async (q: LogQuery, direction: 1 | -1, what: string) => {
     const from = current === null ? (direction === 1 ? first : last) : current + direction;
     try {
-      const found = await source.find(q, Math.max(0, from), direction);
+      let found = await source.find(q, Math.max(0, from), direction);
+      let wrapped = false;
       if (found === null) {
-        setStatus(`No ${direction === 1 ? 'later' : 'earlier'} ${what}.`);
+        found = await source.find(q, direction === 1 ? 0 : length - 1, direction);
+        wrapped = found !== null;
+      }
+      if (found === null) {
+        setStatus(`No ${what}.`);
         return;
       }
-      setStatus(`${what[0]!.toUpperCase()}${what.slice(1)} at event ${(found + 1).toLocaleString('en')}.`);
+      const where = `${what[0]!.toUpperCase()}${what.slice(1)} at event ${(found + 1).toLocaleString('en')}`;
+      setStatus(wrapped ? `${where} (from the ${direction === 1 ? 'top' : 'bottom'}).` : `${where}.`);
       setFollow(false);
       setCurrent(found);
       programmatic.current = true;

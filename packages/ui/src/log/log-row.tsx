@@ -2,11 +2,14 @@ import type { AttemptEvent } from '@coord/runner-protocol';
 import type { ReactNode } from 'react';
 import { toLogEntry, type LogEntry, type ToolInput } from './log-entry.js';
 
+/** The lines of a text; a final newline ends the last line rather than starting an empty one. */
+const linesOf = (text: string): string[] => (text ? text.replace(/\n$/, '').split('\n') : []);
+
 /** A unified-style diff of an edit: removed lines, then added lines. */
 export function DiffView({ path, before, after }: { path: string; before: string; after: string }) {
   const lines = [
-    ...(before ? before.split('\n').map((l) => ['del', l] as const) : []),
-    ...(after ? after.split('\n').map((l) => ['add', l] as const) : []),
+    ...linesOf(before).map((l) => ['del', l] as const),
+    ...linesOf(after).map((l) => ['add', l] as const),
   ];
   return (
     <div className="cr-diff" aria-label={`Changes to ${path}`}>
