@@ -5,6 +5,8 @@ import { accountByToken } from '../db/accounts.js';
 import { ApiError } from '../errors.js';
 import { forgeApiRoutes } from '../forge/api.js';
 import { STYLE_HASH } from '../web/html.js';
+import { APP_PREFIX, appRoutes } from '../web/app-shell.js';
+import { browserApi } from '../web/browser-api.js';
 import { webRoutes } from '../web/page.js';
 import { bearerToken } from './auth.js';
 import type { AppEnv, Deps } from './context.js';
@@ -19,21 +21,29 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   const v1 = new Hono<AppEnv>();
 
   // Every answer, pages and JSON alike: nothing but our own style, forms and images; never framed.
-  app.use(
-    '*',
+  // The web app's pages also run their own script and call their own API; still nothing inline.
+  const headers = (csp: { scriptSrc?: string[]; styleSrc: string[]; connectSrc?: string[] }) =>
     secureHeaders({
       contentSecurityPolicy: {
         defaultSrc: ["'none'"],
-        styleSrc: [STYLE_HASH],
+        ...csp,
         imgSrc: ["'self'"],
         formAction: ["'self'"],
         baseUri: ["'none'"],
         frameAncestors: ["'none'"],
       },
       xFrameOptions: 'DENY',
-      referrerPolicy: 'no-referrer',
+      // Never a referrer to other sites. Not `no-referrer`: with it browsers send `Origin: null` on
+      // form posts, and the Origin guard then refuses the pages' own forms.
+      referrerPolicy: 'same-origin',
       strictTransportSecurity: false, // served over plain http; a TLS proxy in front sets its own
-    }),
+    });
+  const pageHeaders = headers({ styleSrc: [STYLE_HASH] });
+  const appHeaders = headers({ scriptSrc: ["'self'"], styleSrc: ["'self'"], connectSrc: ["'self'"] });
+  app.use('*', (c, next) =>
+    c.req.path === APP_PREFIX || c.req.path.startsWith(`${APP_PREFIX}/`)
+      ? appHeaders(c, next)
+      : pageHeaders(c, next),
   );
 
   // A missing header means "1"; anything else must name a major this server speaks.
@@ -86,6 +96,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   app.route('/v1', v1);
   app.route('/forge/api', forgeApiRoutes(deps.store));
+  app.route('/api', browserApi(deps));
+  app.route('/', appRoutes(deps.store));
   app.route('/', webRoutes(deps));
   app.notFound((c) =>
     c.json(new ApiError(404, 'request.not_found', `No route ${c.req.method} ${c.req.path}`).toBody(), 404),

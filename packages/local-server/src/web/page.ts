@@ -224,13 +224,13 @@ export function webRoutes({ store, policy }: Deps): Hono<WebEnv> {
 function signInPage(csrf: string, next: string, problem = ''): string {
   return page(
     'Sign in',
-    `<h1>Sign in</h1>${problem ? `<p>${escape(problem)}</p>` : ''}
-<p>Paste the server's API token (the <code>token</code> file in its data dir).</p>
+    `<main class="signin"><h1>Sign in to Coord</h1>${problem ? `<p class="problem" role="alert">${escape(problem)}</p>` : ''}
+<p>Paste the server's API token: the <code>token</code> file in its data dir.</p>
 <form method="post" action="/sign-in">
 <input type="hidden" name="csrf" value="${escape(csrf)}">
 <input type="hidden" name="next" value="${escape(next)}">
-<label>Token <input type="password" name="token" autocomplete="current-password" required></label>
-<button type="submit">Sign in</button>
-</form>`,
+<label>Token <input type="password" name="token" autocomplete="current-password" required autofocus></label>
+<button type="submit" class="primary">Sign in</button>
+</form></main>`,
   );
 }
