@@ -123,9 +123,9 @@ export function App() {
         action="Check that the local server is running, then reload this page."
       />
     );
-  else if (!session) content = null;
+  // Only the form needs the session (its workspaces): the other pages load at once, in parallel.
   else if (route.page === 'board') content = <BoardPage />;
-  else if (route.page === 'new') content = <NewJobPage session={session} />;
+  else if (route.page === 'new') content = session ? <NewJobPage session={session} /> : null;
   else if (route.page === 'job') content = <JobPage key={route.jobId} jobId={route.jobId} />;
   else if (route.page === 'runners') content = <RunnersPage />;
   else content = <ErrorState title="No such page" action="Go back to the board." />;

@@ -43,6 +43,21 @@ describe('LogRow draws each event kind', () => {
     expect(c.querySelector('.cr-command')!.textContent).toBe("$ npm test -- 'a b'\n# in /w");
   });
 
+  it('a short command without a directory sits on the tool line', () => {
+    const c = row(
+      agent({
+        type: 'tool.started',
+        toolCallId: 't9',
+        name: 'Bash',
+        kind: 'shell',
+        title: 'Run tests',
+        input: { command: 'npm test' },
+      }),
+    );
+    expect(c.querySelector('.cr-inline-command')!.textContent).toBe('$ npm test');
+    expect(c.querySelector('.cr-command')).toBeNull();
+  });
+
   it('a file edit as a diff', () => {
     const c = row(
       agent({

@@ -1,5 +1,5 @@
 import type { AttemptEvent } from '@coord/runner-protocol';
-import type { ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import { toLogEntry, type LogEntry, type ToolInput } from './log-entry.js';
 
 /** The lines of a text; a final newline ends the last line rather than starting an empty one. */
@@ -27,7 +27,14 @@ export function DiffView({ path, before, after }: { path: string; before: string
   );
 }
 
+/** A command short enough to sit on the tool's own line (most of them): the row stays one line. */
+const inlineCommand = (input: ToolInput): string | null =>
+  input.type === 'command' && !input.cwd && !input.command.includes('\n') && input.command.length <= 100
+    ? input.command
+    : null;
+
 function ToolInputView({ input }: { input: ToolInput }) {
+  if (inlineCommand(input) !== null) return null;
   switch (input.type) {
     case 'command':
       return (
@@ -120,6 +127,9 @@ export function LogEntryView({ entry }: { entry: LogEntry }) {
               {TOOL_ICON[entry.toolKind] ?? '•'}
             </span>
             <span className="cr-tool-title">{entry.title}</span>
+            {inlineCommand(entry.input) !== null ? (
+              <code className="cr-inline-command">$ {inlineCommand(entry.input)}</code>
+            ) : null}
             <span className="cr-tool-name">{entry.name}</span>
           </div>
           <ToolInputView input={entry.input} />
@@ -213,7 +223,7 @@ export function LogEntryView({ entry }: { entry: LogEntry }) {
   }
 }
 
-/** An attempt event as a log row. */
-export function LogRow({ event }: { event: AttemptEvent }) {
+/** An attempt event as a log row; drawn again only when the event itself changes (not on scroll). */
+export const LogRow = memo(function LogRow({ event }: { event: AttemptEvent }) {
   return <LogEntryView entry={toLogEntry(event)} />;
-}
+});
