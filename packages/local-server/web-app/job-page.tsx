@@ -115,7 +115,9 @@ export function JobPage({ jobId }: { jobId: string }) {
           <h1>{job.spec.title}</h1>
           <div className="job-meta">
             <JobStatusBadge status={job.status} />
-            <span className="cr-mono">{jobWhere(job)}</span>
+            <span className={job.spec.context.type === 'repository' ? 'cr-mono' : undefined}>
+              {jobWhere(job)}
+            </span>
             <span>
               {job.spec.agent.id}
               {job.spec.agent.model ? ` · ${job.spec.agent.model}` : ''}

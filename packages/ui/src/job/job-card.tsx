@@ -37,7 +37,9 @@ export function JobCard({ job, href, onOpen, now }: JobLinkProps) {
     >
       <div className="cr-job-card-title">{job.spec.title}</div>
       <div className="cr-job-card-meta">
-        <span className="cr-mono">{jobWhere(job)}</span>
+        <span className={job.spec.context.type === 'repository' ? 'cr-mono' : undefined}>
+          {jobWhere(job)}
+        </span>
         <span>{job.spec.agent.id}</span>
         {pr ? <span>PR #{pr.number}</span> : null}
       </div>
@@ -57,7 +59,9 @@ export function JobRow({ job, href, onOpen, now }: JobLinkProps) {
     <a className="cr-job-row" href={href} onClick={openHandler(job, onOpen)}>
       <JobStatusBadge status={job.status} />
       <span className="cr-job-row-title">{job.spec.title}</span>
-      <span className="cr-mono cr-muted">{jobWhere(job)}</span>
+      <span className={job.spec.context.type === 'repository' ? 'cr-mono cr-muted' : 'cr-muted'}>
+        {jobWhere(job)}
+      </span>
       <span className="cr-muted">{job.spec.agent.id}</span>
       <span className="cr-muted">{pr ? `#${pr.number}` : ''}</span>
       <span className="cr-muted">{formatWhen(job.updatedAt, now)}</span>
