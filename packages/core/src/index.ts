@@ -66,3 +66,4 @@ export {
   type RunnerIdentity,
   type RunnerOptions,
 } from './runner/runner.js';
+export * from './control/index.js';
