@@ -6,6 +6,8 @@ export default defineConfig({
     index: 'src/index.ts',
     machine: 'src/machine/index.ts',
     'protected-paths': 'src/agents/protected-paths.ts',
+    // Only the control API's schemas: what `coord-runner status` loads to talk to a runner.
+    'control-api': 'src/control/control-api.ts',
   },
   format: ['esm'],
   dts: true,

@@ -1,12 +1,16 @@
-import { redactSecrets } from '@coord/runner-core';
+import { CommanderError } from '@commander-js/extra-typings';
 import { buildProgram } from './main.js';
-import { terminalSafe } from './terminal-text.js';
+import { describeFailure } from './failure.js';
 
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (error) {
-  process.stderr.write(
-    `coord-runner: ${terminalSafe(redactSecrets(error instanceof Error ? error.message : String(error)))}\n`,
-  );
-  process.exitCode = 1;
+  if (error instanceof CommanderError) {
+    // Commander has printed the message (and the help for usage errors).
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    const { message, exitCode } = describeFailure(error);
+    process.stderr.write(message);
+    process.exitCode = exitCode;
+  }
 }

@@ -5,6 +5,7 @@ import {
   createFileEventSpool,
   createLocalWorkspaces,
   createRunner,
+  type EventSpool,
   type PermissionSettings,
   type Runner,
 } from '@coord/runner-core';
@@ -40,6 +41,8 @@ export interface ComposeOptions {
   codexPath?: string;
   /** A Gemini CLI program (the `gemini` shim or bundle/gemini.js) to use instead of looking on PATH. */
   geminiPath?: string;
+  /** The event spool (default: `<state>/attempts`); `start` shares it with the control API. */
+  spool?: EventSpool;
   /** ACP agents from the config file, each registered as `acp:<name>`. */
   acpAgents?: readonly AcpAgentConfig[];
 }
@@ -70,7 +73,7 @@ export function composeRunner(options: ComposeOptions): Runner {
       ...(options.forgeRetryForMs !== undefined ? { retry: { maxElapsedMs: options.forgeRetryForMs } } : {}),
     }),
     local: createLocalWorkspaces({ root: join(workspaceDir, 'local') }),
-    spool: createFileEventSpool(join(options.stateDir, 'attempts')),
+    spool: options.spool ?? createFileEventSpool(join(options.stateDir, 'attempts')),
     ...(options.timings ? { timings: options.timings } : {}),
     keepWorkTrees: options.keepWorkTrees ?? false,
     disabledAgents: readConfig(options.stateDir).disabledAgents ?? [],

@@ -14,6 +14,8 @@ export interface RunnerConfig {
    * `"acpAgents": { "foo": { "command": ["foo-acp", "--stdio"] } }`.
    */
   acpAgents?: Record<string, { command: string[]; displayName?: string }>;
+  /** How much history of finished jobs is kept (default 10000 entries, 90 days). */
+  history?: { maxEntries?: number; maxAgeDays?: number };
 }
 
 export interface AcpAgentConfig {

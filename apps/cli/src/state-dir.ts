@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import envPaths from 'env-paths';
+import { CliError, EXIT } from './exit-codes.js';
 
 export const STATE_DIR_ENV = 'COORD_RUNNER_STATE_DIR';
 export const TOKEN_ENV = 'COORD_TOKEN';
@@ -43,8 +44,10 @@ export function loadToken(options: { tokenFile?: string; stateDir: string }): st
   try {
     return readTokenFile(credentials);
   } catch (error) {
-    throw new Error(
+    throw new CliError(
+      EXIT.notSignedIn,
       `No Coord token: set ${TOKEN_ENV}, pass --token-file <file>, or save it with \`coord-runner login --token-file <file>\` (looked in ${credentials}).`,
+      undefined,
       { cause: error },
     );
   }
@@ -76,4 +79,9 @@ export function saveToken(stateDir: string, token: string): string {
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   return file;
+}
+
+/** The index of finished attempts (DESIGN.md section 11 `history`). */
+export function historyFile(stateDir: string): string {
+  return join(stateDir, 'history', 'attempts.ndjson');
 }

@@ -7,7 +7,16 @@ import { readStdin } from '../stdin.js';
 import { terminalJson, terminalSafe } from '../terminal-text.js';
 
 export function registerJobs(program: Command): void {
-  const jobs = program.command('jobs').description('Work with jobs on a Coord server');
+  const jobs = program
+    .command('jobs')
+    .description('The jobs running on this runner (`jobs active`, the default), and jobs on a Coord server');
+
+  jobs
+    .command('active', { isDefault: true })
+    .description('List the jobs running on this runner now: state, agent, elapsed time, last output line')
+    .option('--state-dir <dir>', 'state directory of the runner (or set COORD_RUNNER_STATE_DIR)')
+    .option('--json', 'print the jobs as JSON')
+    .action(async (opts) => (await import('./control-actions.js')).activeJobs(opts));
 
   jobs
     .command('submit')

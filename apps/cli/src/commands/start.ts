@@ -1,9 +1,32 @@
 import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-typings';
-import { permissionModeSchema } from '@coord/runner-core';
+import { join } from 'node:path';
+import {
+  createControlService,
+  createFileEventSpool,
+  createFileHistoryStore,
+  permissionModeSchema,
+  type PermissionMode,
+} from '@coord/runner-core';
+import { openControlEndpoint, type ControlEndpoint } from '../control/control-server.js';
+import { historyFile } from '../state-dir.js';
+import { CLI_VERSION } from '../version.js';
 import { resolveConnection } from '../connection.js';
 import { composeRunner } from '../compose.js';
 import { agentSettings, readConfig } from '../config.js';
 import { followRunner } from '../follow.js';
+
+interface StartFlags {
+  tokenFile?: string;
+  workspaceDir?: string;
+  name?: string;
+  capacity: number;
+  once?: boolean;
+  keepWorkTrees?: boolean;
+  forgeRetryFor?: number;
+  permissionMode: PermissionMode;
+  json?: boolean;
+  interactive: boolean;
+}
 
 export function registerStart(program: Command): void {
   program
@@ -34,28 +57,66 @@ export function registerStart(program: Command): void {
     .option('--no-interactive', 'never prompt for approvals and answers here (answer them on the web)')
     .action(async (opts) => {
       const { server, token, stateDir } = resolveConnection(opts);
-      const runner = composeRunner({
-        ...agentSettings(readConfig(stateDir), (message) =>
-          process.stderr.write(`config.json: ${message}\n`),
-        ),
-        server,
-        token,
-        stateDir,
-        ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}),
-        ...(opts.workspaceDir ? { workspaceDir: opts.workspaceDir } : {}),
-        ...(opts.name ? { name: opts.name } : {}),
-        capacity: opts.capacity,
-        keepWorkTrees: opts.keepWorkTrees ?? false,
-        ...(opts.forgeRetryFor ? { forgeRetryForMs: opts.forgeRetryFor * 1000 } : {}),
-        permissions: { mode: opts.permissionMode },
-      });
-      const exitCode = await followRunner(runner, {
-        json: opts.json ?? false,
-        once: opts.once ?? false,
-        interactive: opts.interactive,
-      });
-      process.exitCode = exitCode;
+      // Before anything else: a second runner on this state dir must not register at all.
+      const endpoint = await openControlEndpoint(stateDir);
+      try {
+        process.exitCode = await run(opts, { server, token, stateDir }, endpoint);
+      } finally {
+        await endpoint.close();
+      }
     });
+}
+
+async function run(
+  opts: StartFlags,
+  { server, token, stateDir }: { server: string; token: string; stateDir: string },
+  endpoint: ControlEndpoint,
+): Promise<number> {
+  const config = readConfig(stateDir);
+  const spool = createFileEventSpool(join(stateDir, 'attempts'));
+  const runner = composeRunner({
+    ...agentSettings(config, (message) => process.stderr.write(`config.json: ${message}\n`)),
+    server,
+    token,
+    stateDir,
+    ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}),
+    ...(opts.workspaceDir ? { workspaceDir: opts.workspaceDir } : {}),
+    ...(opts.name ? { name: opts.name } : {}),
+    capacity: opts.capacity,
+    keepWorkTrees: opts.keepWorkTrees ?? false,
+    ...(opts.forgeRetryFor ? { forgeRetryForMs: opts.forgeRetryFor * 1000 } : {}),
+    permissions: { mode: opts.permissionMode },
+    spool,
+  });
+  const warn = (error: unknown) =>
+    process.stderr.write(`coord-runner: ${error instanceof Error ? error.message : String(error)}\n`);
+  endpoint.serve(
+    createControlService({
+      runner,
+      spool,
+      history: createFileHistoryStore(historyFile(stateDir), {
+        ...(config.history?.maxEntries ? { maxEntries: config.history.maxEntries } : {}),
+        ...(config.history?.maxAgeDays ? { maxAgeMs: config.history.maxAgeDays * 86_400_000 } : {}),
+      }),
+      server,
+      capacity: opts.capacity,
+      runnerVersion: CLI_VERSION,
+      stateDir,
+      handlers: {
+        force: () => {
+          process.stderr.write('Asked to stop now (coord-runner stop --now): exiting.\n');
+          // After the answer has left.
+          setTimeout(() => process.exit(130), 50);
+        },
+      },
+      onError: warn,
+    }),
+  );
+  return followRunner(runner, {
+    json: opts.json ?? false,
+    once: opts.once ?? false,
+    interactive: opts.interactive,
+  });
 }
 
 export function parsePositiveInt(value: string, flag: string): number {
