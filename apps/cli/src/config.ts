@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CliError, EXIT } from './exit-codes.js';
 
 /** Settings people may edit and share (DESIGN.md section 11): never a secret. */
 export interface RunnerConfig {
@@ -73,7 +74,8 @@ export function writeConfig(stateDir: string, config: RunnerConfig): void {
 export function resolveServer(flag: string | undefined, stateDir: string): string {
   const server = flag ?? process.env['COORD_SERVER'] ?? readConfig(stateDir).server;
   if (!server) {
-    throw new Error(
+    throw new CliError(
+      EXIT.notSignedIn,
       'No Coord server: pass --server <url>, set COORD_SERVER, or run `coord-runner login --server <url>`.',
     );
   }

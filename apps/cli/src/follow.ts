@@ -1,4 +1,5 @@
 import type { Runner, RunnerEvent } from '@coord/runner-core';
+import { describeFailure } from './failure.js';
 import { inquirerPrompter } from './interactions/inquirer-prompter.js';
 import { createInteractionDesk, type InteractionDesk } from './interactions/interaction-desk.js';
 import { renderEvent } from './render.js';
@@ -13,7 +14,13 @@ import { terminalJson } from './terminal-text.js';
  */
 export async function followRunner(
   runner: Runner,
-  options: { json: boolean; once: boolean; interactive?: boolean },
+  options: {
+    json: boolean;
+    once: boolean;
+    interactive?: boolean;
+    /** Whether someone asked for the stop through the control API (`coord-runner stop`). */
+    stopAsked?: () => boolean;
+  },
 ): Promise<number> {
   const color = !options.json && process.stdout.isTTY === true;
   const interactive = (options.interactive ?? true) && !options.json && process.stdin.isTTY === true && color;
@@ -36,7 +43,13 @@ export async function followRunner(
       next: (event) => {
         print(event);
         desk?.onEvent(event);
-        if (event.type === 'runner.status' && event.status === 'stopped' && !stopRequested) exitCode = 1;
+        if (
+          event.type === 'runner.status' &&
+          event.status === 'stopped' &&
+          !stopRequested &&
+          !options.stopAsked?.()
+        )
+          exitCode = 1;
         if (event.type === 'job.claimed') claimed.add(event.attemptId);
         // One-job mode ends with the job this run claimed, not with an attempt a crashed run left.
         if (event.type === 'job.finished' && options.once && claimed.has(event.attemptId) && !stopRequested) {
@@ -72,9 +85,9 @@ export async function followRunner(
 
   try {
     await runner.start();
-  } catch {
-    // The error was printed as a runner.error event.
-    return 1;
+  } catch (error) {
+    // The error was printed as a runner.error event; the exit code says which kind it was.
+    return describeFailure(error).exitCode;
   }
   await stopped;
   desk?.close();

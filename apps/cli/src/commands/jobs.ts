@@ -3,6 +3,7 @@ import type { Command } from '@commander-js/extra-typings';
 import { createCoordClient } from '@coord/runner-core';
 import { describeIssues, jobStatusSchema, jobSubmissionSchema, toErrorIssues } from '@coord/runner-protocol';
 import { resolveConnection } from '../connection.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import { readStdin } from '../stdin.js';
 import { terminalJson, terminalSafe } from '../terminal-text.js';
 
@@ -61,7 +62,8 @@ export function registerJobs(program: Command): void {
     .action(async (opts) => {
       const status = opts.status === undefined ? undefined : jobStatusSchema.safeParse(opts.status);
       if (status && !status.success) {
-        throw new Error(
+        throw new CliError(
+          EXIT.usage,
           `--status must be one of ${jobStatusSchema.options.join(', ')}, got "${opts.status}"`,
         );
       }

@@ -88,6 +88,7 @@ async function run(
     permissions: { mode: opts.permissionMode },
     spool,
   });
+  let stopAsked = false;
   const warn = (error: unknown) =>
     process.stderr.write(`coord-runner: ${error instanceof Error ? error.message : String(error)}\n`);
   endpoint.serve(
@@ -103,6 +104,7 @@ async function run(
       runnerVersion: CLI_VERSION,
       stateDir,
       handlers: {
+        onStop: () => (stopAsked = true),
         force: () => {
           process.stderr.write('Asked to stop now (coord-runner stop --now): exiting.\n');
           // After the answer has left.
@@ -116,6 +118,7 @@ async function run(
     json: opts.json ?? false,
     once: opts.once ?? false,
     interactive: opts.interactive,
+    stopAsked: () => stopAsked,
   });
 }
 

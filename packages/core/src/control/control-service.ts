@@ -19,6 +19,7 @@ import {
   type ParsedControlCall,
   type Setting,
   type StatusSnapshot,
+  type StopMode,
 } from './control-api.js';
 import type { HistoryStore } from './history-store.js';
 
@@ -38,6 +39,8 @@ export interface ControlHandlers {
   };
   /** `stop --now`: end the process at once, after the answer has been sent. */
   force?: () => void;
+  /** A person asked the runner to stop (so its owner can tell that stop from a failure). */
+  onStop?: (mode: StopMode) => void;
 }
 
 export interface ControlServiceOptions {
@@ -186,6 +189,7 @@ export function createControlService(options: ControlServiceOptions): ControlSer
       }
       case 'stop': {
         const active = runner.activeAttempts().length;
+        options.handlers?.onStop?.(call.mode);
         if (call.mode === 'force') {
           if (!options.handlers?.force) throw unavailable('stop --now');
           options.handlers.force();
