@@ -5,6 +5,7 @@ const benches: Record<string, () => Promise<void>> = {
   events: async () => (await import('./events.js')).main(process.argv.slice(3)),
   redact: async () => (await import('./redact.js')).main(process.argv.slice(3)),
   'agent-start': async () => (await import('./agent-start.js')).main(process.argv.slice(3)),
+  cli: async () => (await import('./cli.js')).main(process.argv.slice(3)),
 };
 
 const name = process.argv[2];

@@ -1,4 +1,4 @@
-import { isCoordError, redactSecrets } from '@coord/runner-core';
+import { isCoordError, redactSecrets } from '@coord/runner-core/errors';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { terminalSafe } from './terminal-text.js';
 

@@ -1,7 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { registerAgents } from './commands/agents.js';
 import { registerControl } from './commands/control.js';
-import { registerDemo } from './commands/demo.js';
+import { registerDemo } from './commands/demo-command.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerLocal } from './commands/local.js';
 import { registerLogin } from './commands/login.js';

@@ -12,3 +12,4 @@ export * from './artifacts.js';
 export * from './me.js';
 export * from './hints.js';
 export * from './routes.js';
+export * from './names.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PERMISSION_MODES } from './names.js';
 import { agentIdSchema, idSchema, timestampSchema, usageSchema, webUrlSchema } from './common.js';
 
 export const jobStatusSchema = z.enum([
@@ -120,7 +121,7 @@ export type DemoStep = z.infer<typeof demoStepSchema>;
  * What an agent may do without asking a person (a runner's setting, and a job's): `ask`
  * (everything asks), `auto_edit` (edits inside the project), `auto_project` (anything inside it).
  */
-export const permissionModeSchema = z.enum(['ask', 'auto_edit', 'auto_project']);
+export const permissionModeSchema = z.enum(PERMISSION_MODES);
 export type PermissionMode = z.infer<typeof permissionModeSchema>;
 
 export const agentSpecSchema = z

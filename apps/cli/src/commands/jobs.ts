@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from '@commander-js/extra-typings';
-import { createCoordClient } from '@coord/runner-core';
-import { describeIssues, jobStatusSchema, jobSubmissionSchema, toErrorIssues } from '@coord/runner-protocol';
+import type { CoordClientOptions } from '@coord/runner-core';
 import { resolveConnection } from '../connection.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { readStdin } from '../stdin.js';
 import { terminalJson, terminalSafe } from '../terminal-text.js';
+
+/** The API client loads only when a command talks to a server (`--help` does not). */
+async function coordClient(options: CoordClientOptions) {
+  return (await import('@coord/runner-core')).createCoordClient(options);
+}
 
 export function registerJobs(program: Command): void {
   const jobs = program
@@ -38,11 +42,12 @@ export function registerJobs(program: Command): void {
         });
       }
       // Validate here too, so a mistake is named before anything is sent.
+      const { describeIssues, jobSubmissionSchema, toErrorIssues } = await import('@coord/runner-protocol');
       const parsed = jobSubmissionSchema.safeParse(json);
       if (!parsed.success)
         throw new Error(`The job is invalid: ${describeIssues(toErrorIssues(parsed.error))}`);
       const { server, token } = resolveConnection(opts);
-      const client = createCoordClient({ baseUrl: server, token });
+      const client = await coordClient({ baseUrl: server, token });
       const job = await client.submitJob(opts.workspace, json as never);
       process.stdout.write(`${terminalJson({ id: job.id, status: job.status })}\n`);
     });
@@ -60,6 +65,7 @@ export function registerJobs(program: Command): void {
     .option('--token-file <file>', 'file holding the Coord token (or set COORD_TOKEN)')
     .option('--state-dir <dir>', 'state directory (or set COORD_RUNNER_STATE_DIR)')
     .action(async (opts) => {
+      const { jobStatusSchema } = await import('@coord/runner-protocol');
       const status = opts.status === undefined ? undefined : jobStatusSchema.safeParse(opts.status);
       if (status && !status.success) {
         throw new CliError(
@@ -68,7 +74,9 @@ export function registerJobs(program: Command): void {
         );
       }
       const { server, token } = resolveConnection(opts);
-      const list = await createCoordClient({ baseUrl: server, token }).listJobs({
+      const list = await (
+        await coordClient({ baseUrl: server, token })
+      ).listJobs({
         ...(status ? { status: status.data } : {}),
         ...(opts.workspace ? { workspace: opts.workspace } : {}),
       });
@@ -96,7 +104,7 @@ export function registerJobs(program: Command): void {
     .option('--state-dir <dir>', 'state directory (or set COORD_RUNNER_STATE_DIR)')
     .action(async (id, opts) => {
       const { server, token } = resolveConnection(opts);
-      const client = createCoordClient({ baseUrl: server, token });
+      const client = await coordClient({ baseUrl: server, token });
       process.stdout.write(`${terminalJson(await client.getJob(id), 2)}\n`);
     });
 }

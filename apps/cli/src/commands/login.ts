@@ -1,5 +1,4 @@
 import type { Command } from '@commander-js/extra-typings';
-import { createCoordClient } from '@coord/runner-core';
 import { readConfig, resolveServer, writeConfig } from '../config.js';
 import { loadToken, resolveStateDir, saveToken } from '../state-dir.js';
 import { readStdin } from '../stdin.js';
@@ -20,6 +19,7 @@ export function registerLogin(program: Command): void {
         ? (await readStdin()).trim()
         : loadToken({ tokenFile: opts.tokenFile, stateDir });
       if (!token) throw new Error('No token on stdin.');
+      const { createCoordClient } = await import('@coord/runner-core');
       const me = await createCoordClient({ baseUrl: server, token, retries: 1 }).me();
       const credentials = saveToken(stateDir, token);
       writeConfig(stateDir, { ...readConfig(stateDir), server });
