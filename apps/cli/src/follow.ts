@@ -8,8 +8,8 @@ import { terminalJson } from './terminal-text.js';
 /**
  * Starts a runner, prints its events until it stops, and maps the end to an exit code:
  * 0 after a clean stop, 1 when registration failed or (in one-job mode) the job failed.
- * SIGINT/SIGTERM stop gracefully: agents finish their current operation and jobs are requeued;
- * a second signal exits at once. At a terminal, waiting approvals and questions are prompts
+ * SIGINT/SIGTERM drain (no new job; running ones finish); a second one stops gracefully (agents
+ * finish their current operation, save their session, and the jobs are requeued); a third exits. At a terminal, waiting approvals and questions are prompts
  * (`interactive`, on by default when stdin and stdout are a TTY and output is not JSON).
  */
 export async function followRunner(
@@ -62,14 +62,25 @@ export async function followRunner(
     });
   });
 
+  // The signal ladder (as the Buildkite agent's): drain, then stop gracefully, then exit.
+  let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopRequested) {
-      process.stderr.write(`Received ${signal} again: exiting now.\n`);
+    signals += 1;
+    stopRequested = true;
+    if (signals === 1) {
+      process.stderr.write(
+        `Received ${signal}: taking no new job, finishing the running ones (send it again to stop them gracefully, a third time to exit at once).\n`,
+      );
+      void runner.stop({ mode: 'drain' });
+    } else if (signals === 2) {
+      process.stderr.write(
+        `Received ${signal} again: stopping the running jobs gracefully; agents save their session and the jobs are requeued (send it again to exit at once).\n`,
+      );
+      void runner.stop({ mode: 'graceful' });
+    } else {
+      process.stderr.write(`Received ${signal} a third time: exiting now.\n`);
       process.exit(130);
     }
-    stopRequested = true;
-    process.stderr.write(`Received ${signal}: stopping gracefully (send it again to exit at once).\n`);
-    void runner.stop({ mode: 'graceful' });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

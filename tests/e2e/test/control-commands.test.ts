@@ -12,6 +12,7 @@ import type { JobView } from '@coord/runner-protocol';
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from './helpers/cleanup.js';
 import { cliEnv, eventually, processGone, runCli, startCli, tempDir } from './helpers/cli.js';
+import { longRunningJob } from './helpers/jobs.js';
 import { api } from './helpers/server.js';
 
 async function setup(name: string) {
@@ -219,4 +220,34 @@ describe('coord-runner status, jobs, logs, approve, history and stop against a r
       error: { code: 'control.unsupported_version', message: expect.stringContaining('version 99') },
     });
   });
+
+  it('start climbs the signal ladder: drain first, then stop the running job gracefully', async () => {
+    const { server, startRunner, runningStatus } = await setup('ladder');
+    const runner = startRunner();
+    await runningStatus();
+    const job = await api<{ job: JobView }>(
+      server,
+      'POST',
+      '/v1/workspaces/local/jobs',
+      longRunningJob('Long'),
+    );
+    await eventually(
+      async () => ((await runningStatus()).active.length ? true : undefined),
+      30_000,
+      'the job',
+    );
+
+    runner.child.kill('SIGINT');
+    // Draining: the job keeps running; the runner takes nothing new.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const draining = await runningStatus();
+    expect(draining.connections[0]?.status).toBe('stopping');
+    expect(draining.active.map((a) => a.jobId)).toEqual([job.json.job.id]);
+
+    runner.child.kill('SIGINT');
+    const exited = await runner.child;
+    expect(exited.exitCode).toBe(0);
+    const view = await api<{ job: JobView }>(server, 'GET', `/v1/jobs/${job.json.job.id}`);
+    expect(view.json.job.attempts.map((a) => a.status)).toEqual(['stopped']);
+  }, 60_000);
 });
