@@ -15,6 +15,14 @@ export interface RunnerConfig {
    * `"acpAgents": { "foo": { "command": ["foo-acp", "--stdio"] } }`.
    */
   acpAgents?: Record<string, { command: string[]; displayName?: string }>;
+  /** Where attempts' work trees live (`--workspace-dir` wins). */
+  workspaceDir?: string;
+  /** What agents may do without asking (`--permission-mode` wins). */
+  permissionMode?: 'ask' | 'auto_edit' | 'auto_project';
+  /** Jobs run at once (`--capacity` wins). */
+  capacity?: number;
+  /** How long forge calls keep retrying through an outage (`--forge-retry-for` wins). */
+  forgeRetryForSeconds?: number;
   /** How much history of finished jobs is kept (default 10000 entries, 90 days). */
   history?: { maxEntries?: number; maxAgeDays?: number };
 }

@@ -1,5 +1,6 @@
 import { Command } from '@commander-js/extra-typings';
 import { registerAgents } from './commands/agents.js';
+import { registerConfig } from './commands/config.js';
 import { registerControl } from './commands/control.js';
 import { registerDemo } from './commands/demo-command.js';
 import { registerJobs } from './commands/jobs.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerLocal(program);
   registerJobs(program);
   registerAgents(program);
+  registerConfig(program);
   registerDemo(program);
   return program;
 }

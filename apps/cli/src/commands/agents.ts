@@ -4,14 +4,14 @@ import { agentSettings, readConfig, writeConfig } from '../config.js';
 import { resolveStateDir } from '../state-dir.js';
 import { terminalJson, terminalSafe } from '../terminal-text.js';
 
-interface AgentRow extends AgentDetection {
+export interface AgentRow extends AgentDetection {
   displayName: string;
   /** Switched on in this runner's settings (a detected agent can still be switched off). */
   enabledHere: boolean;
 }
 
 /** Detects every agent now (a rescan), with the on/off switch from the settings. */
-async function scan(stateDir: string): Promise<AgentRow[]> {
+export async function scan(stateDir: string): Promise<AgentRow[]> {
   const disabled = new Set(readConfig(stateDir).disabledAgents ?? []);
   // The adapters (and what they load) only when agents are looked for.
   const { createAgents } = await import('../agents.js');
@@ -54,7 +54,7 @@ function table(rows: AgentRow[]): string {
   );
 }
 
-async function setEnabled(stateDir: string, id: string, enabled: boolean): Promise<void> {
+export async function setEnabled(stateDir: string, id: string, enabled: boolean): Promise<void> {
   const { agentIdSchema } = await import('@coord/runner-protocol');
   const parsed = agentIdSchema.safeParse(id);
   if (!parsed.success)

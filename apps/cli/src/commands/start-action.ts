@@ -1,6 +1,14 @@
 import { join } from 'node:path';
-import { createControlService, createFileEventSpool, createFileHistoryStore } from '@coord/runner-core';
+import {
+  createControlService,
+  type AgentRow as ControlAgentRow,
+  createFileEventSpool,
+  createFileHistoryStore,
+} from '@coord/runner-core';
+import { permissionModeSchema } from '@coord/runner-protocol';
 import { composeRunner } from '../compose.js';
+import { applyAgentSecrets, getSetting, listSettings, setSetting } from '../settings.js';
+import { scan, setEnabled, type AgentRow as ScannedAgent } from './agents.js';
 import { agentSettings, readConfig } from '../config.js';
 import { resolveConnection } from '../connection.js';
 import { openControlEndpoint, type ControlEndpoint } from '../control/control-server.js';
@@ -27,6 +35,14 @@ async function run(
   endpoint: ControlEndpoint,
 ): Promise<number> {
   const config = readConfig(stateDir);
+  // Flags win over settings; a setting a shared file got wrong falls back to the default.
+  const capacity = opts.capacity ?? (positiveInt(config.capacity) ? config.capacity : 1);
+  const mode = opts.permissionMode ?? permissionModeSchema.safeParse(config.permissionMode).data ?? 'ask';
+  const workspaceDir = opts.workspaceDir ?? config.workspaceDir;
+  const forgeRetryFor =
+    opts.forgeRetryFor ??
+    (positiveInt(config.forgeRetryForSeconds) ? config.forgeRetryForSeconds : undefined);
+  applyAgentSecrets(stateDir, process.env);
   const spool = createFileEventSpool(join(stateDir, 'attempts'));
   const runner = composeRunner({
     ...agentSettings(config, (message) => process.stderr.write(`config.json: ${message}\n`)),
@@ -34,12 +50,12 @@ async function run(
     token,
     stateDir,
     ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}),
-    ...(opts.workspaceDir ? { workspaceDir: opts.workspaceDir } : {}),
+    ...(workspaceDir ? { workspaceDir } : {}),
     ...(opts.name ? { name: opts.name } : {}),
-    capacity: opts.capacity,
+    capacity,
     keepWorkTrees: opts.keepWorkTrees ?? false,
-    ...(opts.forgeRetryFor ? { forgeRetryForMs: opts.forgeRetryFor * 1000 } : {}),
-    permissions: { mode: opts.permissionMode },
+    ...(forgeRetryFor ? { forgeRetryForMs: forgeRetryFor * 1000 } : {}),
+    permissions: { mode },
     spool,
   });
   let stopAsked = false;
@@ -54,10 +70,22 @@ async function run(
         ...(config.history?.maxAgeDays ? { maxAgeMs: config.history.maxAgeDays * 86_400_000 } : {}),
       }),
       server,
-      capacity: opts.capacity,
+      capacity,
       runnerVersion: CLI_VERSION,
       stateDir,
       handlers: {
+        agents: {
+          list: async () => (await scan(stateDir)).map(agentRow),
+          setEnabled: async (id, enabled) => {
+            await setEnabled(stateDir, id, enabled);
+            return (await scan(stateDir)).map(agentRow);
+          },
+        },
+        settings: {
+          list: () => listSettings(stateDir),
+          get: (key) => getSetting(stateDir, key),
+          set: (key, value) => setSetting(stateDir, key, value),
+        },
         onStop: () => (stopAsked = true),
         force: () => {
           process.stderr.write('Asked to stop now (coord-runner stop --now): exiting.\n');
@@ -74,4 +102,21 @@ async function run(
     interactive: opts.interactive,
     stopAsked: () => stopAsked,
   });
+}
+
+function positiveInt(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1;
+}
+
+/** An agent as the control API describes it (agents are detected afresh on every list). */
+function agentRow(agent: ScannedAgent): ControlAgentRow {
+  return {
+    id: agent.id,
+    displayName: agent.displayName,
+    state: agent.state,
+    version: agent.version ?? null,
+    path: agent.path ?? null,
+    hint: agent.hint ?? null,
+    enabled: agent.enabled && agent.enabledHere,
+  };
 }

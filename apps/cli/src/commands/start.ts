@@ -8,11 +8,11 @@ export interface StartFlags {
   tokenFile?: string;
   workspaceDir?: string;
   name?: string;
-  capacity: number;
+  capacity?: number;
   once?: boolean;
   keepWorkTrees?: boolean;
   forgeRetryFor?: number;
-  permissionMode: PermissionMode;
+  permissionMode?: PermissionMode;
   json?: boolean;
   interactive: boolean;
 }
@@ -26,7 +26,9 @@ export function registerStart(program: Command): void {
     .option('--state-dir <dir>', 'state directory (or set COORD_RUNNER_STATE_DIR)')
     .option('--workspace-dir <dir>', 'where work trees of attempts live')
     .option('--name <name>', 'runner name shown in Coord (default: host name)')
-    .option('--capacity <n>', 'jobs to run at once', (v) => parsePositiveInt(v, '--capacity'), 1)
+    .option('--capacity <n>', 'jobs to run at once (default: the capacity setting, else 1)', (v) =>
+      parsePositiveInt(v, '--capacity'),
+    )
     .option('--once', 'exit after one job has finished (one-job mode for clean environments)')
     .option('--keep-work-trees', 'keep work trees of delivered jobs too (failed ones are always kept)')
     .option(
@@ -37,10 +39,8 @@ export function registerStart(program: Command): void {
     .addOption(
       new Option(
         '--permission-mode <mode>',
-        'what agents may do without asking: ask (everything asks), auto_edit (edits inside the project), auto_project (anything inside the project); outside the project and dangerous calls always ask',
-      )
-        .choices(PERMISSION_MODES)
-        .default('ask' as const),
+        'what agents may do without asking: ask (everything asks), auto_edit (edits inside the project), auto_project (anything inside the project); outside the project and dangerous calls always ask (default: the permissionMode setting, else ask)',
+      ).choices(PERMISSION_MODES),
     )
     .option('--json', 'print events as NDJSON instead of text')
     .option('--no-interactive', 'never prompt for approvals and answers here (answer them on the web)')
