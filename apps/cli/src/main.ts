@@ -3,6 +3,7 @@ import { registerAgents } from './commands/agents.js';
 import { registerConfig } from './commands/config.js';
 import { registerControl } from './commands/control.js';
 import { registerDemo } from './commands/demo-command.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerLocal } from './commands/local.js';
 import { registerLogin } from './commands/login.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerJobs(program);
   registerAgents(program);
   registerConfig(program);
+  registerDoctor(program);
   registerDemo(program);
   return program;
 }

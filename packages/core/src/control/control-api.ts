@@ -169,6 +169,16 @@ export const settingSchema = z.object({
 });
 export type Setting = z.infer<typeof settingSchema>;
 
+/** One finding of `coord-runner doctor` (the desktop app shows the same checks). */
+export const doctorCheckSchema = z.object({
+  check: z.string(),
+  status: z.enum(['ok', 'warn', 'fail']),
+  detail: z.string(),
+  /** What to do about a problem. */
+  next: z.string().nullable(),
+});
+export type DoctorCheck = z.infer<typeof doctorCheckSchema>;
+
 /** One schema per request; the answer's schema is in `controlAnswerSchemas`. */
 export const controlCallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('status') }),
