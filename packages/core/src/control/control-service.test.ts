@@ -39,6 +39,10 @@ function handRunner() {
       return { won: true, by: 'runner', answer };
     },
     activeAttempts: () => [...active.values()],
+    stopAttempt: (attemptId) => {
+      stops.push(`attempt ${attemptId}`);
+      return active.has(attemptId);
+    },
   };
   return { runner, spool, emit, active, answers, stops, complete: () => subject.complete() };
 }

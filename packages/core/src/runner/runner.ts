@@ -124,6 +124,11 @@ export interface Runner {
   /** Answers a pending question or approval from this runner's own UI; the first answer wins. */
   answer(interactionId: string, answer: InteractionAnswer): Promise<AnswerOutcome>;
   activeAttempts(): ActiveAttemptView[];
+  /**
+   * Stops one running attempt gracefully, as a stop from the server does (the agent saves its
+   * session; the attempt ends `stopped`). False when it is not running here.
+   */
+  stopAttempt(attemptId: string): boolean;
 }
 
 interface PendingInteraction {
@@ -1018,6 +1023,11 @@ export function createRunner(options: RunnerOptions): Runner {
     },
     stop: ({ mode = 'drain' } = {}) => shutdown(mode),
     answer: (interactionId, answer) => answerLocally(interactionId, answer),
+    stopAttempt: (attemptId) => {
+      const record = active.get(attemptId);
+      record?.actor?.send({ type: 'STOP' });
+      return record !== undefined;
+    },
     activeAttempts: () =>
       [...active.values()].map((r) => ({
         jobId: r.jobId,
