@@ -250,4 +250,38 @@ describe('coord-runner status, jobs, logs, approve, history and stop against a r
     const view = await api<{ job: JobView }>(server, 'GET', `/v1/jobs/${job.json.job.id}`);
     expect(view.json.job.attempts.map((a) => a.status)).toEqual(['stopped']);
   }, 60_000);
+
+  it('jobs stop stops one running job gracefully and the runner goes on', async () => {
+    const { server, cli, startRunner, runningStatus } = await setup('job-stop');
+    startRunner();
+    await runningStatus();
+    const job = await api<{ job: JobView }>(
+      server,
+      'POST',
+      '/v1/workspaces/local/jobs',
+      longRunningJob('Long'),
+    );
+    const jobId = job.json.job.id;
+    await eventually(
+      async () => ((await runningStatus()).active.length ? true : undefined),
+      30_000,
+      'the job',
+    );
+
+    const stopped = await cli(['jobs', 'stop', jobId, '--json']);
+    expect(stopped.exitCode, String(stopped.all)).toBe(0);
+    expect(controlAnswerSchemas['job.stop'].parse(JSON.parse(String(stopped.stdout))).jobId).toBe(jobId);
+    const attempts = await eventually(
+      async () => {
+        const view = await api<{ job: JobView }>(server, 'GET', `/v1/jobs/${jobId}`);
+        const statuses = view.json.job.attempts.map((a) => a.status);
+        return statuses[0] === 'stopped' ? statuses : undefined;
+      },
+      30_000,
+      'the attempt to be stopped',
+    );
+    expect(attempts[0]).toBe('stopped');
+    expect((await runningStatus()).connections[0]?.status).not.toBe('stopped');
+    expect((await cli(['jobs', 'stop', 'job_unknown'])).exitCode).toBe(6);
+  }, 60_000);
 });

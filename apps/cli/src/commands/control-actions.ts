@@ -90,6 +90,12 @@ export async function stop(opts: { stateDir?: string; drain?: boolean; now?: boo
   );
 }
 
+export async function stopJob(job: string, opts: { stateDir?: string; json?: boolean }) {
+  const result = await callRunner(resolveStateDir(opts.stateDir), { method: 'job.stop', job });
+  if (opts.json) return json(result);
+  out(`Stopping job ${result.jobId} (attempt ${result.attemptId}) gracefully.`);
+}
+
 /** A spooled event as the runner emitted it, so it is drawn exactly as `start` draws it live. */
 function asRunnerEvent(page: Pick<LogPage, 'jobId' | 'attemptId'>, event: AttemptEvent): RunnerEvent {
   return {

@@ -24,6 +24,16 @@ export function registerJobs(program: Command): void {
     .action(async (opts) => (await import('./control-actions.js')).activeJobs(opts));
 
   jobs
+    .command('stop')
+    .description(
+      'Stop a job running on this runner, gracefully: the agent saves its session and the attempt ends stopped',
+    )
+    .argument('<job>', 'job id or attempt id')
+    .option('--state-dir <dir>', 'state directory of the runner (or set COORD_RUNNER_STATE_DIR)')
+    .option('--json', 'print the answer as JSON')
+    .action(async (job, opts) => (await import('./control-actions.js')).stopJob(job, opts));
+
+  jobs
     .command('submit')
     .description('Submit a job from a JSON file (or - for stdin); see docs/protocol.md for the fields')
     .argument('<file>', 'job JSON file, or - to read stdin')

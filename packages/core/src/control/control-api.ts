@@ -201,6 +201,8 @@ export const controlCallSchema = z.discriminatedUnion('method', [
     answer: interactionAnswerSchema,
   }),
   z.object({ method: z.literal('stop'), mode: stopModeSchema.default('drain') }),
+  /** Stops one job's running attempt gracefully (a job id or an attempt id). */
+  z.object({ method: z.literal('job.stop'), job: z.string().min(1) }),
   z.object({ method: z.literal('agents.list'), rescan: z.boolean().default(false) }),
   z.object({ method: z.literal('agents.set'), id: agentIdSchema, enabled: z.boolean() }),
   z.object({ method: z.literal('settings.list') }),
@@ -217,6 +219,7 @@ export const controlAnswerSchemas = {
   log: logPageSchema,
   answer: answerResultSchema,
   stop: z.object({ mode: stopModeSchema, active: z.number().int().nonnegative() }),
+  'job.stop': z.object({ jobId: z.string(), attemptId: z.string() }),
   'agents.list': z.object({ agents: z.array(agentRowSchema) }),
   'agents.set': z.object({ agents: z.array(agentRowSchema) }),
   'settings.list': z.object({ settings: z.array(settingSchema) }),

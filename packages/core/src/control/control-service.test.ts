@@ -128,6 +128,11 @@ describe('the control service', () => {
   it('records each finished attempt in the history with its usage and duration', async () => {
     const s = setup();
     s.claim();
+    expect(await s.call({ method: 'job.stop', job: 'job-1' })).toEqual({
+      ok: true,
+      result: { jobId: 'job-1', attemptId: 'att-1' },
+    });
+    expect(s.stops).toEqual(['attempt att-1']);
     for (const n of [10, 20]) {
       s.emit({
         type: 'job.agent',
@@ -225,6 +230,10 @@ describe('the control service', () => {
       result: { mode: 'graceful', active: 0 },
     });
     expect(s.stops).toEqual(['graceful']);
+    expect(await s.call({ method: 'job.stop', job: 'job-1' })).toMatchObject({
+      ok: false,
+      error: { code: 'control.not_found' },
+    });
     s.emit({ type: 'runner.status', at, status: 'stopped' });
     s.complete();
     expect((await pushes).map((p) => p.kind)).toEqual(['event', 'end']);

@@ -198,6 +198,17 @@ export function createControlService(options: ControlServiceOptions): ControlSer
         }
         return { mode: call.mode, active };
       }
+      case 'job.stop': {
+        const target = resolveAttempt(call.job);
+        if (!runner.stopAttempt(target.attemptId)) {
+          throw new ControlError(
+            'control.not_found',
+            `Job ${target.jobId} is not running on this runner (its attempt ${target.attemptId} has finished).`,
+            'See what is running with `coord-runner jobs`.',
+          );
+        }
+        return target;
+      }
       case 'agents.list': {
         if (!options.handlers?.agents) throw unavailable('agents');
         return { agents: await options.handlers.agents.list({ rescan: call.rescan }) };
