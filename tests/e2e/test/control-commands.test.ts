@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { startLocalServer } from '@coord/local-server';
@@ -194,9 +194,15 @@ describe('coord-runner status, jobs, logs, approve, history and stop against a r
     expect((await cli(['status'])).exitCode).toBe(5);
     await first.child;
 
-    startRunner();
+    const second = startRunner();
     const next = await runningStatus();
     expect(next.pid).not.toBe(pid);
+
+    // `stop --now` exits at once, and takes its socket along.
+    const now = await cli(['stop', '--now']);
+    expect(now.exitCode, String(now.all)).toBe(0);
+    expect((await second.child).exitCode).toBe(130);
+    expect(existsSync(join(stateDir, 'control', 'runner.sock'))).toBe(false);
   }, 60_000);
 
   it('answers a client of another control API version with a clear error', async () => {

@@ -97,11 +97,23 @@ export async function openControlEndpoint(stateDir: string): Promise<ControlEndp
     });
   });
   if (process.platform !== 'win32') chmodSync(path, 0o600);
+  // An exit at once (a third Ctrl-C, `stop --now`) takes the socket along; only a kill leaves it.
+  const removeOnExit = () => {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  };
+  if (process.platform !== 'win32') process.once('exit', removeOnExit);
 
   return {
     path,
     serve: (next) => void (service = next),
-    close: () => closeServer(server, streams, path),
+    close: () => {
+      process.off('exit', removeOnExit);
+      return closeServer(server, streams, path);
+    },
   };
 }
 
