@@ -163,6 +163,7 @@ describe('coord-runner status, jobs, logs, approve, history and stop against a r
     expect((await cli(['logs', 'job_x'])).exitCode).toBe(5); // no runner running
     expect((await cli(['status', '--bogus'])).exitCode).toBe(2); // bad flag
     expect((await cli(['history', '--outcome', 'great'])).exitCode).toBe(2);
+    expect((await cli(['history', '--cursor', 'page-2'])).exitCode).toBe(2);
     expect((await cli(['start', '--server', server.url])).exitCode).toBe(3); // not signed in
     const unreachable = await cli([
       'jobs',
@@ -176,6 +177,7 @@ describe('coord-runner status, jobs, logs, approve, history and stop against a r
 
     startRunner();
     await runningStatus();
+    expect((await cli(['history', '--cursor', 'page-2'])).exitCode).toBe(2); // through the runner too
     const unknown = await cli(['logs', 'job_nope']);
     expect(unknown.exitCode).toBe(6); // unknown job
     expect(String(unknown.stderr)).toContain('coord-runner history');

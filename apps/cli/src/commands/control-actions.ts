@@ -193,8 +193,13 @@ export async function history(opts: HistoryFlags): Promise<void> {
   } catch (error) {
     if (!(error instanceof CliError && error.exitCode === EXIT.noRunner)) throw error;
     // The history is on disk: no runner is needed to read it.
-    const { createFileHistoryStore } = await import('@coord/runner-core');
-    page = createFileHistoryStore(historyFile(stateDir)).query(query);
+    const { ControlError, createFileHistoryStore } = await import('@coord/runner-core');
+    try {
+      page = createFileHistoryStore(historyFile(stateDir)).query(query);
+    } catch (refused) {
+      if (refused instanceof ControlError) throw new CliError(EXIT.usage, refused.message, refused.hint);
+      throw refused;
+    }
   }
   if (opts.json) return json(page);
   if (page.entries.length === 0) return out('No finished job matches.');

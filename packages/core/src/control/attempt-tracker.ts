@@ -47,7 +47,8 @@ export function trackAttempts(
   const live = new Map<string, TrackedAttempt>();
   let connection: RunnerConnection = { runnerId: null, status: 'starting', message: null, since: null };
 
-  const attemptOf = (event: Extract<RunnerEvent, { attemptId: string }>): TrackedAttempt => {
+  /** A claim (or, for an attempt a crashed run left, its finish) opens an attempt's record. */
+  const open = (event: Extract<RunnerEvent, { attemptId: string }>): TrackedAttempt => {
     let tracked = live.get(event.attemptId);
     if (!tracked) {
       tracked = {
@@ -66,6 +67,8 @@ export function trackAttempts(
     }
     return tracked;
   };
+  /** Events after the finish (the final state) find no record and change nothing. */
+  const known = (event: Extract<RunnerEvent, { attemptId: string }>) => live.get(event.attemptId);
 
   const subscription: Subscription = events$.subscribe((event) => {
     try {
@@ -81,7 +84,7 @@ export function trackAttempts(
         case 'runner.error':
           return;
         case 'job.claimed': {
-          const tracked = attemptOf(event);
+          const tracked = open(event);
           tracked.attemptNumber = event.attemptNumber;
           tracked.title = event.title;
           tracked.workspaceId = event.workspaceId;
@@ -89,14 +92,18 @@ export function trackAttempts(
           tracked.startedAt = event.at;
           return;
         }
-        case 'job.log':
-          attemptOf(event).lastLine = oneLine(event.message);
+        case 'job.log': {
+          const tracked = known(event);
+          if (tracked) tracked.lastLine = oneLine(event.message);
           return;
-        case 'job.agent':
-          observeAgent(attemptOf(event), event.event);
+        }
+        case 'job.agent': {
+          const tracked = known(event);
+          if (tracked) observeAgent(tracked, event.event);
           return;
+        }
         case 'interaction.requested':
-          attemptOf(event).waiting.set(event.interactionId, {
+          known(event)?.waiting.set(event.interactionId, {
             interactionId: event.interactionId,
             jobId: event.jobId,
             attemptId: event.attemptId,
@@ -106,14 +113,13 @@ export function trackAttempts(
           });
           return;
         case 'interaction.resolved':
-          attemptOf(event).waiting.delete(event.interactionId);
+          known(event)?.waiting.delete(event.interactionId);
           return;
         case 'job.finished':
-          finish(attemptOf(event), event);
+          finish(open(event), event);
           return;
         case 'job.state':
         case 'approval.decided':
-          attemptOf(event);
           return;
       }
     } catch (error) {

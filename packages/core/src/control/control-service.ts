@@ -11,7 +11,6 @@ import {
   controlSubscriptionSchema,
   type ActiveAttempt,
   type AgentRow,
-  type ControlErrorCode,
   type ControlErrorPayload,
   type ControlPush,
   type ControlReply,
@@ -21,6 +20,7 @@ import {
   type StatusSnapshot,
   type StopMode,
 } from './control-api.js';
+import { ControlError } from './control-error.js';
 import type { HistoryStore } from './history-store.js';
 
 /**
@@ -65,16 +65,6 @@ export interface ControlService {
   /** A stream of pushes, or the error that refused the subscription. */
   subscribe(message: unknown): { pushes$: Observable<ControlPush> } | { error: ControlErrorPayload };
   close(): void;
-}
-
-export class ControlError extends Error {
-  constructor(
-    readonly code: ControlErrorCode,
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-  }
 }
 
 const LOG_PAGE = 500;

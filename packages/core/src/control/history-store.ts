@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CoordError } from '../errors.js';
+import { ControlError } from './control-error.js';
 import {
   historyEntrySchema,
   type HistoryEntry,
@@ -37,9 +38,10 @@ function parseCursor(cursor: string): Pick<HistoryEntry, 'finishedAt' | 'attempt
   const at = cursor.indexOf('~');
   const finishedAt = Number(cursor.slice(0, at));
   if (at < 1 || !Number.isInteger(finishedAt)) {
-    throw new CoordError(
-      'store.failed',
-      `"${cursor}" is not a history cursor (pass the one a page returned).`,
+    throw new ControlError(
+      'control.bad_request',
+      `"${cursor}" is not a history cursor.`,
+      'Pass the cursor a page printed, with the same filters.',
     );
   }
   return { finishedAt, attemptId: cursor.slice(at + 1) };

@@ -1,7 +1,7 @@
 export * from './control-api.js';
 export { trackAttempts, type AttemptTracker, type TrackedAttempt } from './attempt-tracker.js';
+export { ControlError } from './control-error.js';
 export {
-  ControlError,
   createControlService,
   type ControlHandlers,
   type ControlService,
