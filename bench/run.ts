@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<void>> = {
   redact: async () => (await import('./redact.js')).main(process.argv.slice(3)),
   'agent-start': async () => (await import('./agent-start.js')).main(process.argv.slice(3)),
   cli: async () => (await import('./cli.js')).main(process.argv.slice(3)),
+  history: async () => (await import('./history.js')).main(process.argv.slice(3)),
 };
 
 const name = process.argv[2];

@@ -152,26 +152,36 @@ export function createFileHistoryStore(
   const index = createIndex(limits, now);
   let lines = 0;
 
-  let text = '';
-  try {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw historyError(file, error);
-  }
-  let torn = false;
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    lines += 1;
+  let loaded = false;
+
+  /**
+   * Reads the file on first use, not at creation: a runner starts without parsing thousands of
+   * lines, and pays for it when the history is first asked for or added to.
+   */
+  function load(): void {
+    if (loaded) return;
+    let text = '';
     try {
-      const parsed = historyEntrySchema.safeParse(JSON.parse(line));
-      if (parsed.success) index.add(parsed.data);
-    } catch {
-      torn = true; // a line cut short by a crash; the next compaction drops it
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw historyError(file, error);
     }
+    loaded = true;
+    let torn = false;
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      lines += 1;
+      try {
+        const parsed = historyEntrySchema.safeParse(JSON.parse(line));
+        if (parsed.success) index.add(parsed.data);
+      } catch {
+        torn = true; // a line cut short by a crash; the next compaction drops it
+      }
+    }
+    // A torn last line without its newline would swallow the next append.
+    if (torn || (text.length > 0 && !text.endsWith('\n')) || index.prune()) compact();
   }
-  // A torn last line without its newline would swallow the next append.
-  if (torn || (text.length > 0 && !text.endsWith('\n')) || index.prune()) compact();
 
   function compact(): void {
     const temp = `${file}.${process.pid}.tmp`;
@@ -197,6 +207,7 @@ export function createFileHistoryStore(
   return {
     record(entry) {
       const valid = historyEntrySchema.parse(entry);
+      load();
       try {
         const fd = openSync(file, 'a', 0o600);
         try {
@@ -214,10 +225,10 @@ export function createFileHistoryStore(
       // O(1) per record.
       if (lines > Math.max(64, index.all().length * 2)) compact();
     },
-    query: (options) => index.query(options),
-    get: (id) => index.get(id),
-    latestOfJob: (jobId) => index.latestOfJob(jobId),
-    size: () => index.all().length,
+    query: (options) => (load(), index.query(options)),
+    get: (id) => (load(), index.get(id)),
+    latestOfJob: (jobId) => (load(), index.latestOfJob(jobId)),
+    size: () => (load(), index.all().length),
   };
 }
 
