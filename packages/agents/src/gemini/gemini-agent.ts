@@ -36,6 +36,13 @@ const modelPattern = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
  * method other than the person's selected one, Gemini deletes their cached Google credentials.
  * A per-run settings file is no way out either: Gemini reads system settings only from root-owned
  * files in directories nobody else can write.
+ *
+ * Every job runs over ACP, unattended or not; `gemini -p -o stream-json` is not used. Headless,
+ * tools run only under a privileged approval mode, which 0.61 refuses in an untrusted folder
+ * ("Approval mode overridden to default"), and trusting the work tree would let the repository's
+ * own .gemini/settings.json add hooks and MCP servers. `yolo` would also bypass the runner's
+ * policy, which must see every call (dangerous ones are never auto-approved). Over ACP the policy
+ * answers each permission request, automatically or through a person.
  */
 export function createGeminiAgent(options: GeminiAgentOptions = {}): AgentPort {
   const { detect: detectOptions = {}, model: defaultModel, exitGraceMs, ...processOptions } = options;
