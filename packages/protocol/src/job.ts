@@ -231,4 +231,9 @@ export type JobView = z.infer<typeof jobViewSchema>;
 export const jobListSchema = z.object({ jobs: z.array(jobViewSchema) });
 export type JobList = z.infer<typeof jobListSchema>;
 export const jobResponseSchema = z.object({ job: jobViewSchema });
+/** `POST /v1/jobs/ready`: Backlog jobs made Ready together (all or none). */
+export const readyJobsRequestSchema = z.object({
+  jobIds: z.array(z.string().min(1).max(128)).min(1).max(5000),
+});
+export type ReadyJobsRequest = z.infer<typeof readyJobsRequestSchema>;
 export type JobResponse = z.infer<typeof jobResponseSchema>;
