@@ -4,6 +4,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerLocal } from './commands/local.js';
 import { registerLogin } from './commands/login.js';
+import { registerService } from './commands/service.js';
 import { registerStart } from './commands/start.js';
 import { CLI_VERSION } from './version.js';
 
@@ -20,5 +21,6 @@ export function buildProgram(): Command {
   registerJobs(program);
   registerAgents(program);
   registerDemo(program);
+  registerService(program);
   return program;
 }
