@@ -1,5 +1,6 @@
 import { Command } from '@commander-js/extra-typings';
 import { registerAgents } from './commands/agents.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerDemo } from './commands/demo.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerLocal } from './commands/local.js';
@@ -22,5 +23,6 @@ export function buildProgram(): Command {
   registerAgents(program);
   registerDemo(program);
   registerService(program);
+  registerCompletion(program);
   return program;
 }
