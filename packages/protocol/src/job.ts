@@ -204,7 +204,7 @@ export type AttemptView = z.infer<typeof attemptViewSchema>;
 
 /**
  * Why a Ready job has not been taken yet. `code` is one of no_runner, runner_offline,
- * agent_unavailable, runners_busy, queued; a string, so a newer server's codes still parse.
+ * agent_unavailable, runners_busy, queued, affinity; a string, so a newer server's codes still parse.
  */
 export const jobWaitingSchema = z.object({
   code: z.string().min(1).max(100),
