@@ -5,6 +5,7 @@ import {
   createFileEventSpool,
   createLocalWorkspaces,
   createRunner,
+  environmentSecrets,
   type EventSpool,
   type PermissionSettings,
   type Runner,
@@ -14,7 +15,6 @@ import type { Platform } from '@coord/runner-protocol';
 import { createAgents } from './agents.js';
 import { readConfig } from './config.js';
 import type { AcpAgentConfig } from './config.js';
-import { secretsFromEnv } from './runner-secrets.js';
 import { loadMachineId } from './state-dir.js';
 import { CLI_VERSION } from './version.js';
 
@@ -78,7 +78,7 @@ export function composeRunner(options: ComposeOptions): Runner {
     keepWorkTrees: options.keepWorkTrees ?? false,
     disabledAgents: readConfig(options.stateDir).disabledAgents ?? [],
     ...(options.permissions ? { permissions: options.permissions } : {}),
-    secrets: secretsFromEnv(process.env),
+    secrets: environmentSecrets(process.env),
     // Agents run as this user: they are told to keep out of the runner's state and token file.
     protectedPaths: [options.stateDir, ...(options.tokenFile ? [resolve(options.tokenFile)] : [])],
   });

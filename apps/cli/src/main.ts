@@ -1,5 +1,6 @@
 import { Command } from '@commander-js/extra-typings';
 import { registerAgents } from './commands/agents.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerConfig } from './commands/config.js';
 import { registerControl } from './commands/control.js';
 import { registerDemo } from './commands/demo-command.js';
@@ -7,6 +8,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerLocal } from './commands/local.js';
 import { registerLogin } from './commands/login.js';
+import { registerService } from './commands/service.js';
 import { registerStart } from './commands/start.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { CLI_VERSION } from './version.js';
@@ -30,5 +32,7 @@ export function buildProgram(): Command {
   registerConfig(program);
   registerDoctor(program);
   registerDemo(program);
+  registerService(program);
+  registerCompletion(program);
   return program;
 }

@@ -7,12 +7,17 @@ import { CliError, EXIT } from './exit-codes.js';
 export const STATE_DIR_ENV = 'COORD_RUNNER_STATE_DIR';
 export const TOKEN_ENV = 'COORD_TOKEN';
 
+/** The platform's usual place for the state directory. */
+export function defaultStateDir(): string {
+  return resolve(envPaths('coord-runner', { suffix: '' }).data);
+}
+
 /**
  * The runner's state directory (DESIGN.md section 11): the platform's usual place, resolved by
  * env-paths, overridable with one environment variable and one flag.
  */
 export function resolveStateDir(flag?: string): string {
-  const dir = resolve(flag ?? process.env[STATE_DIR_ENV] ?? envPaths('coord-runner', { suffix: '' }).data);
+  const dir = resolve(flag ?? process.env[STATE_DIR_ENV] ?? defaultStateDir());
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
 }

@@ -8,7 +8,7 @@ export {
   type ErrorPayload,
 } from './errors.js';
 export { defaultRetryPolicy, retryTransient, type RetryOptions, type RetryPolicy } from './retry.js';
-export { containsRegisteredSecret, redactJson } from './redact.js';
+export { containsRegisteredSecret, redactJson, environmentSecrets } from './redact.js';
 export { createSecretSafeChunker, type SecretSafeChunker } from './agents/secret-safe-chunks.js';
 export { isProtectedPath } from './agents/protected-paths.js';
 export {

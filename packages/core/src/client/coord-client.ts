@@ -114,6 +114,8 @@ export interface CoordClient {
   getJob(jobId: string): Promise<JobView>;
   listJobs(filter?: { workspace?: string; status?: JobStatus }): Promise<JobView[]>;
   cancelJob(jobId: string): Promise<JobView>;
+  /** Moves Backlog jobs to Ready together (all or none: one not in Backlog is a 409). */
+  readyJobs(jobIds: readonly string[]): Promise<JobView[]>;
   /**
    * Opens the push hint stream and yields hints until it ends or `signal` aborts. Not retried:
    * the runner reconnects with backoff, and lease renewal polling covers the gaps.
@@ -357,6 +359,8 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     hints: (runnerId, signal, onOpen) => streamHints(runnerId, signal, onOpen),
     cancelJob: async (jobId) =>
       (await call('POST', routes.cancelJob(jobId), { body: {}, schema: jobResponseSchema })).job,
+    readyJobs: async (jobIds) =>
+      (await call('POST', routes.readyJobs(), { body: { jobIds: [...jobIds] }, schema: jobListSchema })).jobs,
   };
 }
 

@@ -157,6 +157,12 @@ const migrations: string[] = [
   );
   CREATE INDEX sessions_by_expiry ON sessions (expires_at);
   `,
+  // A job requeued because its runner was lost is offered to that runner first, for a while.
+  `
+  ALTER TABLE jobs ADD COLUMN affinity_runner TEXT;
+  ALTER TABLE jobs ADD COLUMN affinity_until INTEGER;
+  CREATE INDEX jobs_by_affinity ON jobs (affinity_runner) WHERE affinity_runner IS NOT NULL;
+  `,
 ];
 
 export function migrate(db: Database): void {

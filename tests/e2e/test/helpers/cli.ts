@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,15 +87,26 @@ export function startCli(
 }
 
 /** Resolves once no process has this pid (it exited and was reaped). */
+function readFileOrEmpty(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 export function processGone(pid: number, timeoutMs = 10_000): Promise<true> {
   return eventually(
     () => {
       try {
         process.kill(pid, 0);
-        return undefined;
       } catch {
         return true as const;
       }
+      // Killed but not reaped (an orphan whose new parent, maybe PID 1 of a container, never
+      // waits): a zombie runs nothing.
+      const stat = process.platform === 'linux' ? readFileOrEmpty(`/proc/${pid}/stat`) : null;
+      return stat === '' || (stat !== null && /\) Z /.test(stat)) ? (true as const) : undefined;
     },
     timeoutMs,
     `process ${pid} to be gone`,
