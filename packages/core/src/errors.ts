@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'api.invalid_response'
   | 'api.unsupported_version'
   | 'auth.invalid_token'
+  | 'auth.sign_in_failed'
   | 'lease.lost'
   | 'attempt.refused'
   | 'job.invalid_payload'

@@ -57,6 +57,7 @@ export {
   type CoordClientOptions,
 } from './client/coord-client.js';
 export { ApiError, isApiError } from './client/api-error.js';
+export { signInWithDevice, type DeviceSignInOptions } from './client/device-sign-in.js';
 export { createFileEventSpool, createMemoryEventSpool, type EventSpool } from './store/event-spool.js';
 export { createLocalWorkspaces } from './workspace/local-workspaces.js';
 export {
