@@ -45,6 +45,7 @@ import { EventSourceParserStream } from 'eventsource-parser/stream';
 import pRetry, { AbortError } from 'p-retry';
 import { z } from 'zod';
 import { redactSecrets, registerSecret } from '../errors.js';
+import { pRetryTiming } from '../retry.js';
 import { ApiError, runnerCodeFor } from './api-error.js';
 
 export interface CoordClientOptions {
@@ -220,10 +221,10 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
       },
       {
         retries: opts.retries ?? defaultRetries,
-        minTimeout: options.minRetryDelayMs ?? 250,
-        maxTimeout: options.maxRetryDelayMs ?? 5_000,
-        factor: 2,
-        randomize: true,
+        ...pRetryTiming({
+          minDelayMs: options.minRetryDelayMs ?? 250,
+          maxDelayMs: options.maxRetryDelayMs ?? 5_000,
+        }),
         signal: opts.signal,
       },
     ).catch((error: unknown) => {

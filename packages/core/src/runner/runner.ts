@@ -23,6 +23,7 @@ import { fitEventData } from '../events/fit-event.js';
 import { decidePermission, stricterMode, type PermissionSettings } from '../policy/permission-policy.js';
 import { attemptMachine, type Publication } from '../machine/attempt-machine.js';
 import type { EventSpool, SpooledAttempt } from '../store/event-spool.js';
+import { backoffDelayMs, serverBackoff } from '../retry.js';
 import { parseAssignment } from './assignment.js';
 import { batchBytesFor, createEventUploader, type EventUploader } from './event-uploader.js';
 import { classifyRefusal } from './refusal.js';
@@ -269,7 +270,7 @@ export function createRunner(options: RunnerOptions): Runner {
         failures += 1;
         reportError(error);
         if (failures === 1) setStatus('offline', 'Cannot reach the Coord server; retrying');
-        await sleep(backoffMs(failures));
+        await sleep(backoffDelayMs(serverBackoff, failures, clock.random));
       } finally {
         claimAbort = null;
       }
@@ -315,7 +316,7 @@ export function createRunner(options: RunnerOptions): Runner {
       } finally {
         hintAbort = null;
       }
-      if (!stopping) await sleep(backoffMs(failures));
+      if (!stopping) await sleep(backoffDelayMs(serverBackoff, failures, clock.random));
     }
   }
 
@@ -766,7 +767,7 @@ export function createRunner(options: RunnerOptions): Runner {
           }
           reportError(error);
           failures += 1;
-          const wait = delay(clock, backoffMs(failures));
+          const wait = delay(clock, backoffDelayMs(serverBackoff, failures, clock.random));
           const waited = await Promise.race([wait.expired, cut]);
           wait.cancel();
           if (waited === CUT) return 'left';
@@ -1067,11 +1068,6 @@ function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
       resolve();
     });
   });
-}
-
-/** Exponential backoff with jitter: about 1 s after the first failure, at most 30 s. */
-function backoffMs(failures: number): number {
-  return Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
 }
 
 /** What a `job.finished` event carries, as spooled. */
