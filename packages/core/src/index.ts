@@ -23,7 +23,14 @@ export {
   type ToolRequest,
 } from './policy/permission-policy.js';
 export { findDanger, type Danger, type DangerKind } from './policy/dangerous.js';
-export type { AgentEvent, AgentEventType, ToolKind } from './agents/agent-event.js';
+export {
+  agentEventSchema,
+  isAgentEvent,
+  isAgentOutputEvent,
+  type AgentEvent,
+  type AgentEventType,
+  type ToolKind,
+} from './agents/agent-event.js';
 export type {
   AttemptState,
   JobEvent,
