@@ -7,18 +7,10 @@ import type {
 } from '@coord/runner-protocol';
 import type { AgentEvent } from '../agents/agent-event.js';
 import type { ErrorPayload } from '../errors.js';
+import type { AttemptState } from '../machine/attempt-machine.js';
 
-/** Where one attempt is in its lifecycle on this runner (DESIGN.md section 5). */
-export type AttemptState =
-  | 'claimed'
-  | 'preparing'
-  | 'running'
-  | 'awaiting_input'
-  | 'stopping'
-  | 'publishing'
-  | 'reporting'
-  | 'done'
-  | 'lease_lost';
+/** Where one attempt is in its lifecycle on this runner (DESIGN.md section 5): the machine's state names. */
+export type { AttemptState } from '../machine/attempt-machine.js';
 
 export type RunnerStatus = 'starting' | 'idle' | 'busy' | 'offline' | 'stopping' | 'stopped';
 

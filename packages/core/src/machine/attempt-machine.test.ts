@@ -4,6 +4,7 @@ import { CoordError, type ErrorPayload } from '../errors.js';
 import type { AgentResult } from '../runner/ports.js';
 import {
   attemptMachine,
+  attemptStateOf,
   type AttemptMachineInput,
   type Publication,
   type ReportInput,
@@ -360,3 +361,13 @@ async function waitForValue(condition: () => boolean): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
+
+describe('attemptStateOf', () => {
+  it('names what people see after the machine: top-level states, and running sub-states but working', () => {
+    expect(attemptStateOf('preparing')).toBe('preparing');
+    expect(attemptStateOf({ running: 'working' })).toBe('running');
+    expect(attemptStateOf({ running: 'awaiting_input' })).toBe('awaiting_input');
+    expect(attemptStateOf({ running: 'stopping' })).toBe('stopping');
+    expect(attemptStateOf('lease_lost')).toBe('lease_lost');
+  });
+});

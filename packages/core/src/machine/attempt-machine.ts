@@ -1,5 +1,5 @@
 import type { Outcome, PullRequestRef } from '@coord/runner-protocol';
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, fromPromise, setup, type StateValueFrom } from 'xstate';
 import { toErrorPayload, type ErrorPayload } from '../errors.js';
 import type { AgentResult } from '../runner/ports.js';
 
@@ -232,3 +232,18 @@ export const attemptMachine = setup({
 });
 
 export type AttemptMachine = typeof attemptMachine;
+
+type AttemptStateValue = StateValueFrom<AttemptMachine>;
+type RunningSubstate = NonNullable<Extract<AttemptStateValue, object>['running']>;
+
+/**
+ * Where one attempt is, as people see it, named by the machine itself: a top-level state, or a
+ * sub-state of `running` other than plain `working` (shown as `running`).
+ */
+export type AttemptState = Extract<AttemptStateValue, string> | Exclude<RunningSubstate, 'working'>;
+
+export function attemptStateOf(value: AttemptStateValue): AttemptState {
+  if (typeof value === 'string') return value;
+  const running = value.running;
+  return running === undefined || running === 'working' ? 'running' : running;
+}

@@ -21,7 +21,7 @@ import { containsRegisteredSecret, redactJson } from '../redact.js';
 import type { AttemptState, JobEvent, RunnerEvent, RunnerStatus } from '../events/runner-event.js';
 import { fitEventData } from '../events/fit-event.js';
 import { decidePermission, stricterMode, type PermissionSettings } from '../policy/permission-policy.js';
-import { attemptMachine, type Publication } from '../machine/attempt-machine.js';
+import { attemptMachine, attemptStateOf, type Publication } from '../machine/attempt-machine.js';
 import type { EventSpool, SpooledAttempt } from '../store/event-spool.js';
 import { backoffDelayMs, serverBackoff } from '../retry.js';
 import { parseAssignment } from './assignment.js';
@@ -436,16 +436,8 @@ export function createRunner(options: RunnerOptions): Runner {
     actor.start();
   }
 
-  function stateOf(snapshot: SnapshotFrom<typeof attemptMachine>): AttemptState {
-    const value = snapshot.value;
-    if (typeof value === 'string') return value as AttemptState;
-    const running = (value as { running?: string }).running;
-    if (running === 'awaiting_input' || running === 'stopping') return running;
-    return 'running';
-  }
-
   function onSnapshot(record: AttemptRecord, snapshot: SnapshotFrom<typeof attemptMachine>): void {
-    const state = stateOf(snapshot);
+    const state = attemptStateOf(snapshot.value);
     if (state !== record.state) {
       record.state = state;
       emitJob(record, { type: 'job.state', state });
