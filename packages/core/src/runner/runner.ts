@@ -26,6 +26,7 @@ import type { EventSpool, SpooledAttempt } from '../store/event-spool.js';
 import { backoffDelayMs, serverBackoff } from '../retry.js';
 import { parseAssignment } from './assignment.js';
 import { batchBytesFor, createEventUploader, type EventUploader } from './event-uploader.js';
+import { advertisedAgents, checkEligibility, type RunnerAbilities } from './eligibility.js';
 import { classifyRefusal } from './refusal.js';
 import { delay, graceAfterStop } from './stop-grace.js';
 import {
@@ -177,7 +178,12 @@ export function createRunner(options: RunnerOptions): Runner {
   const batchMax = options.eventBatch?.maxEvents ?? 500;
   let batchBytes = batchBytesFor(options.eventBatch?.maxBytes, undefined);
   const deliveryGraceMs = options.deliveryGraceMs ?? 10_000;
-  const disabled = new Set(options.disabledAgents ?? []);
+  const abilities: RunnerAbilities = {
+    agents: options.agents,
+    disabledAgents: new Set(options.disabledAgents ?? []),
+    repositoryJobs: options.repositories !== undefined,
+    localJobs: options.local !== undefined,
+  };
   for (const secret of options.secrets ?? []) registerSecret(secret);
 
   const subject = new Subject<RunnerEvent>();
@@ -340,23 +346,9 @@ export function createRunner(options: RunnerOptions): Runner {
     let rejection: ErrorPayload | null = parsed.kind === 'rejected' ? parsed.error : null;
     let agent: AgentPort | null = null;
     if (assignment) {
-      const spec = assignment.job.spec;
-      agent = options.agents.find((a) => a.id === spec.agent.id && !disabled.has(a.id)) ?? null;
-      if (!agent) {
-        rejection = {
-          code: 'agent.not_found',
-          message: `This runner has no enabled agent "${spec.agent.id}" (it has: ${
-            options.agents.map((a) => a.id).join(', ') || 'none'
-          })`,
-          retryable: false,
-        };
-      } else if (spec.context.type === 'repository' ? !options.repositories : !options.local) {
-        rejection = {
-          code: 'job.unsupported_context',
-          message: `This runner is not set up for ${spec.context.type} jobs`,
-          retryable: false,
-        };
-      }
+      const eligibility = checkEligibility(assignment.job.spec, abilities);
+      if (eligibility.kind === 'eligible') agent = eligibility.agent;
+      else rejection = eligibility.error;
     }
     startAttempt(envelope, assignment, agent, rejection);
   }
@@ -980,13 +972,7 @@ export function createRunner(options: RunnerOptions): Runner {
     },
     async start() {
       setStatus('starting');
-      const agents = await Promise.all(
-        options.agents.map(async (agent) => {
-          // Where the program lives is this machine's business, not the server's.
-          const { path: _path, ...detected } = await agent.detect();
-          return { ...detected, enabled: detected.enabled && !disabled.has(agent.id) };
-        }),
-      );
+      const agents = await advertisedAgents(abilities);
       let registration: RegisterRunnerResponse;
       try {
         registration = await client.register({
