@@ -25,7 +25,10 @@ import { attemptMachine, attemptStateOf, type Publication } from '../machine/att
 import type { EventSpool, SpooledAttempt } from '../store/event-spool.js';
 import { backoffDelayMs, serverBackoff } from '../retry.js';
 import { parseAssignment } from './assignment.js';
-import { batchBytesFor, createEventUploader, type EventUploader } from './event-uploader.js';
+import { createClaimLoop, type ClaimLoop } from './claim-loop.js';
+import { createEventUploader, type EventUploader } from './event-uploader.js';
+import { createHintLoop, type HintLoop } from './hint-loop.js';
+import { openSession, type RunnerSession } from './session.js';
 import { advertisedAgents, checkEligibility, type RunnerAbilities } from './eligibility.js';
 import { classifyRefusal } from './refusal.js';
 import { delay, graceAfterStop } from './stop-grace.js';
@@ -163,8 +166,6 @@ interface AttemptRecord {
   markDone: () => void;
 }
 
-const DEFAULT_TIMINGS: Timings = { leaseRenewMs: 15_000, leaseTtlMs: 60_000, claimWaitMs: 25_000 };
-
 /** Creates a runner: register, claim, run attempts through their machines, report. */
 export function createRunner(options: RunnerOptions): Runner {
   const { client, spool } = options;
@@ -176,7 +177,6 @@ export function createRunner(options: RunnerOptions): Runner {
   const homeDir = options.homeDir ?? homedir();
   const batchInterval = options.eventBatch?.intervalMs ?? 250;
   const batchMax = options.eventBatch?.maxEvents ?? 500;
-  let batchBytes = batchBytesFor(options.eventBatch?.maxBytes, undefined);
   const deliveryGraceMs = options.deliveryGraceMs ?? 10_000;
   const abilities: RunnerAbilities = {
     agents: options.agents,
@@ -188,15 +188,13 @@ export function createRunner(options: RunnerOptions): Runner {
 
   const subject = new Subject<RunnerEvent>();
   const active = new Map<string, AttemptRecord>();
-  let runnerId: string | null = null;
-  let timings: Timings = { ...DEFAULT_TIMINGS, ...options.timings };
+  let session: RunnerSession | null = null;
   let status: RunnerStatus | null = null;
   let stopping = false;
-  let claimAbort: AbortController | null = null;
-  let hintAbort: AbortController | null = null;
+  let claims: ClaimLoop | null = null;
+  let hints: HintLoop | null = null;
   let loop: Promise<void> | null = null;
-  let hints: Promise<void> | null = null;
-  let slotWaiter: (() => void) | null = null;
+  let hintsDone: Promise<void> | null = null;
 
   const emit = (event: RunnerEvent) => subject.next(event);
   const setStatus = (next: RunnerStatus, message?: string) => {
@@ -206,7 +204,7 @@ export function createRunner(options: RunnerOptions): Runner {
       type: 'runner.status',
       at: clock.now(),
       status: next,
-      ...(runnerId ? { runnerId } : {}),
+      ...(session ? { runnerId: session.runnerId } : {}),
       ...(message ? { message } : {}),
     });
   };
@@ -238,92 +236,6 @@ export function createRunner(options: RunnerOptions): Runner {
       }
     }
     emit(full);
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Claiming
-
-  async function claimLoop(): Promise<void> {
-    let failures = 0;
-    while (!stopping) {
-      if (active.size >= capacity) {
-        await new Promise<void>((resolve) => (slotWaiter = resolve));
-        continue;
-      }
-      claimAbort = new AbortController();
-      try {
-        const raw = await client.claim(
-          runnerId!,
-          { waitMs: timings.claimWaitMs, activeAttemptIds: [...active.keys()] },
-          claimAbort.signal,
-        );
-        if (failures > 0) {
-          failures = 0;
-          setStatus(settledStatus(), 'Connected to the Coord server again');
-        }
-        if (raw !== null && raw !== undefined) acceptAssignment(raw);
-      } catch (error) {
-        if (stopping) break;
-        if (
-          isCoordError(error) &&
-          (error.code === 'auth.invalid_token' || error.code === 'api.unsupported_version')
-        ) {
-          // Retrying cannot help: stop claiming, let active attempts finish, then end the stream.
-          reportError(error);
-          void shutdown('drain', error.message);
-          break;
-        }
-        failures += 1;
-        reportError(error);
-        if (failures === 1) setStatus('offline', 'Cannot reach the Coord server; retrying');
-        await sleep(backoffDelayMs(serverBackoff, failures, clock.random));
-      } finally {
-        claimAbort = null;
-      }
-    }
-  }
-
-  /** Backoff waits that `stop()` cuts short. */
-  const sleepers = new Set<() => void>();
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clock.clearTimeout(handle);
-        sleepers.delete(wake);
-        resolve();
-      };
-      const handle = clock.setTimeout(wake, ms);
-      sleepers.add(wake);
-    });
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Push hints: the server says a control waits for an attempt; renew its lease now to fetch it.
-
-  async function hintLoop(): Promise<void> {
-    let failures = 0;
-    while (!stopping) {
-      hintAbort = new AbortController();
-      try {
-        // Whatever was hinted while the stream was down is fetched now, by renewing every lease.
-        const onOpen = () => {
-          for (const record of active.values()) renewNow(record);
-        };
-        for await (const hint of client.hints(runnerId!, hintAbort.signal, onOpen)) {
-          failures = 0;
-          const record = active.get(hint.attemptId);
-          if (record) renewNow(record);
-        }
-      } catch (error) {
-        if (stopping) break;
-        // A server without hints, or a token it refuses (the claim loop reports that): poll only.
-        if (isCoordError(error) && !error.retryable) return;
-        failures += 1;
-      } finally {
-        hintAbort = null;
-      }
-      if (!stopping) await sleep(backoffDelayMs(serverBackoff, failures, clock.random));
-    }
   }
 
   function renewNow(record: AttemptRecord): void {
@@ -388,12 +300,12 @@ export function createRunner(options: RunnerOptions): Runner {
       uploader: createEventUploader({
         client,
         spool,
-        runnerId: runnerId!,
+        runnerId: session!.runnerId,
         attemptId: attempt.id,
         clock,
         intervalMs: batchInterval,
         maxBatch: batchMax,
-        maxBatchBytes: batchBytes,
+        maxBatchBytes: session!.batchBytes,
         onError: (error) => reportError(error),
         onLeaseLost: (error) => onLeaseLost(record, error),
       }),
@@ -445,9 +357,7 @@ export function createRunner(options: RunnerOptions): Runner {
     active.delete(record.attemptId);
     record.markDone();
     if (!stopping) setStatus(settledStatus());
-    const wake = slotWaiter;
-    slotWaiter = null;
-    wake?.();
+    claims?.slotFreed();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -544,7 +454,7 @@ export function createRunner(options: RunnerOptions): Runner {
           await refuseLeakingOutputs(files);
           for (const file of files) {
             try {
-              await client.uploadArtifact(runnerId!, record.attemptId, file.path, await file.read());
+              await client.uploadArtifact(session!.runnerId, record.attemptId, file.path, await file.read());
             } catch (cause) {
               throw new CoordError('artifact.upload_failed', `Cannot upload output file ${file.path}`, {
                 cause,
@@ -636,12 +546,12 @@ export function createRunner(options: RunnerOptions): Runner {
     holder.uploader = createEventUploader({
       client,
       spool,
-      runnerId: runnerId!,
+      runnerId: session!.runnerId,
       attemptId,
       clock,
       intervalMs: batchInterval,
       maxBatch: batchMax,
-      maxBatchBytes: batchBytes,
+      maxBatchBytes: session!.batchBytes,
       onError: reportError,
       onLeaseLost: (error) => {
         holder.leaseLost = true;
@@ -727,7 +637,7 @@ export function createRunner(options: RunnerOptions): Runner {
       for (let failures = 0; !record.leaseLost;) {
         try {
           if ((await Promise.race([record.uploader.drain(), cut])) === CUT) return 'left';
-          const completed = client.complete(runnerId!, record.attemptId, request, abort.signal);
+          const completed = client.complete(session!.runnerId, record.attemptId, request, abort.signal);
           if ((await Promise.race([completed, cut])) === CUT) return 'left';
           spool.finish(record.attemptId);
           return 'delivered';
@@ -851,7 +761,7 @@ export function createRunner(options: RunnerOptions): Runner {
     record.pending.set(interactionId, { requestId, timer });
     emitJob(record, { type: 'interaction.requested', interactionId, request });
     record.actor?.send({ type: 'INPUT_REQUESTED' });
-    client.putInteraction(runnerId!, record.attemptId, interactionId, request).catch(reportError);
+    client.putInteraction(session!.runnerId, record.attemptId, interactionId, request).catch(reportError);
   }
 
   function resolveInteraction(
@@ -885,14 +795,16 @@ export function createRunner(options: RunnerOptions): Runner {
   // Leases
 
   function scheduleLeaseRenewal(record: AttemptRecord): void {
-    record.leaseTimer = clock.setTimeout(() => void renewLease(record), timings.leaseRenewMs);
+    record.leaseTimer = clock.setTimeout(() => void renewLease(record), session!.timings.leaseRenewMs);
   }
 
   async function renewLease(record: AttemptRecord): Promise<void> {
     if (!active.has(record.attemptId)) return;
     record.renewing = true;
     try {
-      const { controls } = await client.renewLease(runnerId!, record.attemptId, { state: record.state });
+      const { controls } = await client.renewLease(session!.runnerId, record.attemptId, {
+        state: record.state,
+      });
       for (const control of controls) {
         if (control.type === 'cancel') record.actor?.send({ type: 'CANCEL', reason: control.reason });
         else if (control.type === 'stop') record.actor?.send({ type: 'STOP' });
@@ -949,16 +861,12 @@ export function createRunner(options: RunnerOptions): Runner {
     stopping = true;
     markStopped();
     setStatus('stopping', reason);
-    claimAbort?.abort();
-    hintAbort?.abort();
-    for (const wake of [...sleepers]) wake();
-    const wake = slotWaiter;
-    slotWaiter = null;
-    wake?.();
+    claims?.stop();
+    hints?.stop();
     shutdownPromise = (async () => {
       await Promise.all([...active.values()].map((r) => r.done));
       if (loop) await loop;
-      if (hints) await hints;
+      if (hintsDone) await hintsDone;
       setStatus('stopped', reason);
       subject.complete();
     })();
@@ -968,7 +876,7 @@ export function createRunner(options: RunnerOptions): Runner {
   return {
     events$: subject.asObservable(),
     get runnerId() {
-      return runnerId;
+      return session?.runnerId ?? null;
     },
     async start() {
       setStatus('starting');
@@ -986,13 +894,44 @@ export function createRunner(options: RunnerOptions): Runner {
         setStatus('stopped', 'Registration failed');
         throw error;
       }
-      runnerId = registration.runner.id;
-      timings = { ...registration.timings, ...options.timings };
-      batchBytes = batchBytesFor(options.eventBatch?.maxBytes, registration.limits);
+      const current = openSession(registration, {
+        timings: options.timings,
+        maxBatchBytes: options.eventBatch?.maxBytes,
+      });
+      session = current;
       setStatus('idle');
+      claims = createClaimLoop({
+        clock,
+        capacity,
+        activeAttemptIds: () => [...active.keys()],
+        claim: (activeAttemptIds, signal) =>
+          client.claim(current.runnerId, { waitMs: current.timings.claimWaitMs, activeAttemptIds }, signal),
+        onAssignment: acceptAssignment,
+        onConnection: (state) =>
+          state === 'offline'
+            ? setStatus('offline', 'Cannot reach the Coord server; retrying')
+            : setStatus(settledStatus(), 'Connected to the Coord server again'),
+        // Retrying cannot help: stop claiming, let active attempts finish, then end the stream.
+        onFatal: (error) => void shutdown('drain', error.message),
+        reportError,
+      });
+      hints = createHintLoop({
+        clock,
+        hints: (signal, onOpen) => client.hints(current.runnerId, signal, onOpen),
+        onHint: (attemptId) => {
+          const record = active.get(attemptId);
+          if (record) renewNow(record);
+        },
+        onOpen: () => {
+          for (const record of active.values()) renewNow(record);
+        },
+      });
       // Attempts a crashed run left unreported go first: their jobs are requeued before we claim.
-      loop = recoverUnfinished().then(claimLoop).catch(reportError);
-      hints = hintLoop().catch(reportError);
+      const claimLoop = claims;
+      loop = recoverUnfinished()
+        .then(() => claimLoop.run())
+        .catch(reportError);
+      hintsDone = hints.run().catch(reportError);
       return registration;
     },
     stop: ({ mode = 'drain' } = {}) => shutdown(mode),
