@@ -42,16 +42,16 @@ describe('the claim loop', () => {
   it('claims again after an empty answer, and waits for a free slot once full', async () => {
     const h = harness();
     await until(() => h.claims.length === 1);
-    h.claims[0].answer.resolve(null);
+    h.claims[0]!.answer.resolve(null);
     await until(() => h.claims.length === 2);
-    h.claims[1].answer.resolve({ id: 'att-1' });
+    h.claims[1]!.answer.resolve({ id: 'att-1' });
     await until(() => h.seen.includes('assignment att-1'));
     await new Promise((r) => setImmediate(r));
     expect(h.claims).toHaveLength(2);
     h.active.length = 0;
     h.loop.slotFreed();
     await until(() => h.claims.length === 3);
-    expect(h.claims[2].active).toEqual([]);
+    expect(h.claims[2]!.active).toEqual([]);
     h.loop.stop();
     await h.done;
   });
@@ -59,9 +59,9 @@ describe('the claim loop', () => {
   it('tells the server which attempts it still runs', async () => {
     const h = harness({ capacity: 2 });
     await until(() => h.claims.length === 1);
-    h.claims[0].answer.resolve({ id: 'att-1' });
+    h.claims[0]!.answer.resolve({ id: 'att-1' });
     await until(() => h.claims.length === 2);
-    expect(h.claims[1].active).toEqual(['att-1']);
+    expect(h.claims[1]!.active).toEqual(['att-1']);
     h.loop.stop();
     await h.done;
   });
@@ -69,19 +69,19 @@ describe('the claim loop', () => {
   it('backs off through an outage by the one policy, going offline once and online again', async () => {
     const h = harness();
     await until(() => h.claims.length === 1);
-    h.claims[0].answer.reject(network());
+    h.claims[0]!.answer.reject(network());
     await until(() => h.clock.pendingTimers === 1);
     expect(h.seen).toEqual(['offline']);
     expect(h.clock.nextTimerIn).toBe(500);
     h.clock.advance(500);
     await until(() => h.claims.length === 2);
-    h.claims[1].answer.reject(network());
+    h.claims[1]!.answer.reject(network());
     await until(() => h.clock.pendingTimers === 1);
     expect(h.clock.nextTimerIn).toBe(1_000);
     expect(h.seen).toEqual(['offline']);
     h.clock.advance(1_000);
     await until(() => h.claims.length === 3);
-    h.claims[2].answer.resolve(null);
+    h.claims[2]!.answer.resolve(null);
     await until(() => h.claims.length === 4);
     expect(h.seen).toEqual(['offline', 'online']);
     expect(h.errors).toHaveLength(2);
@@ -93,7 +93,7 @@ describe('the claim loop', () => {
     const h = harness();
     await until(() => h.claims.length === 1);
     const refused = new CoordError('auth.invalid_token', 'The token was refused');
-    h.claims[0].answer.reject(refused);
+    h.claims[0]!.answer.reject(refused);
     await h.done;
     expect(h.fatal).toEqual([refused]);
     expect(h.errors).toEqual([refused]);
@@ -104,13 +104,13 @@ describe('the claim loop', () => {
     const h = harness();
     await until(() => h.claims.length === 1);
     h.loop.stop();
-    expect(h.claims[0].signal.aborted).toBe(true);
+    expect(h.claims[0]!.signal.aborted).toBe(true);
     await h.done;
     expect(h.errors).toEqual([]);
 
     const backingOff = harness();
     await until(() => backingOff.claims.length === 1);
-    backingOff.claims[0].answer.reject(network());
+    backingOff.claims[0]!.answer.reject(network());
     await until(() => backingOff.clock.pendingTimers === 1);
     backingOff.loop.stop();
     await backingOff.done;

@@ -28,6 +28,7 @@ import { parseAssignment } from './assignment.js';
 import { createClaimLoop, type ClaimLoop } from './claim-loop.js';
 import { createEventUploader, type EventUploader } from './event-uploader.js';
 import { createHintLoop, type HintLoop } from './hint-loop.js';
+import { createLeaseKeeper, type LeaseKeeper } from './lease-keeper.js';
 import { openSession, type RunnerSession } from './session.js';
 import { advertisedAgents, checkEligibility, type RunnerAbilities } from './eligibility.js';
 import { classifyRefusal } from './refusal.js';
@@ -152,10 +153,7 @@ interface AttemptRecord {
   agentRun: AgentRun | null;
   /** Re-cuts streamed agent output so no secret is split across two events (redaction needs it). */
   chunker: SecretSafeChunker;
-  leaseTimer: unknown;
-  /** A renewal is in flight; `renewAgain` asks for another as soon as it ends (a hint came in). */
-  renewing: boolean;
-  renewAgain: boolean;
+  lease: LeaseKeeper;
   leaseLost: boolean;
   /** Set once `job.finished` is spooled: later events (the final state) stay local. */
   reported: boolean;
@@ -238,15 +236,6 @@ export function createRunner(options: RunnerOptions): Runner {
     emit(full);
   }
 
-  function renewNow(record: AttemptRecord): void {
-    if (record.renewing) {
-      record.renewAgain = true;
-      return;
-    }
-    clock.clearTimeout(record.leaseTimer);
-    void renewLease(record);
-  }
-
   function acceptAssignment(raw: unknown): void {
     const parsed = parseAssignment(raw);
     if (parsed.kind === 'unreadable') {
@@ -288,9 +277,20 @@ export function createRunner(options: RunnerOptions): Runner {
       workDir: null,
       agentRun: null,
       chunker: createSecretSafeChunker(),
-      leaseTimer: null,
-      renewing: false,
-      renewAgain: false,
+      lease: createLeaseKeeper({
+        clock,
+        renewMs: session!.timings.leaseRenewMs,
+        renew: () => client.renewLease(session!.runnerId, attempt.id, { state: record.state }),
+        onControls: (controls) => {
+          for (const control of controls) {
+            if (control.type === 'cancel') record.actor?.send({ type: 'CANCEL', reason: control.reason });
+            else if (control.type === 'stop') record.actor?.send({ type: 'STOP' });
+            else resolveInteraction(control.interactionId, control.answer, 'web');
+          }
+        },
+        onGone: (error) => onLeaseLost(record, error),
+        reportError,
+      }),
       leaseLost: false,
       reported: false,
       pending: new Map(),
@@ -324,7 +324,7 @@ export function createRunner(options: RunnerOptions): Runner {
       title: record.title,
       agent: assignment?.job.spec.agent.id ?? null,
     });
-    scheduleLeaseRenewal(record);
+    record.lease.start();
 
     const actor = createActor(provideActors(record), {
       input: { jobId: record.jobId, attemptId: record.attemptId, rejection },
@@ -351,7 +351,7 @@ export function createRunner(options: RunnerOptions): Runner {
 
   function finishRecord(record: AttemptRecord): void {
     if (!active.has(record.attemptId)) return;
-    clock.clearTimeout(record.leaseTimer);
+    record.lease.stop();
     for (const pending of record.pending.values()) clock.clearTimeout(pending.timer);
     record.uploader.stop();
     active.delete(record.attemptId);
@@ -794,40 +794,6 @@ export function createRunner(options: RunnerOptions): Runner {
   // -------------------------------------------------------------------------------------------
   // Leases
 
-  function scheduleLeaseRenewal(record: AttemptRecord): void {
-    record.leaseTimer = clock.setTimeout(() => void renewLease(record), session!.timings.leaseRenewMs);
-  }
-
-  async function renewLease(record: AttemptRecord): Promise<void> {
-    if (!active.has(record.attemptId)) return;
-    record.renewing = true;
-    try {
-      const { controls } = await client.renewLease(session!.runnerId, record.attemptId, {
-        state: record.state,
-      });
-      for (const control of controls) {
-        if (control.type === 'cancel') record.actor?.send({ type: 'CANCEL', reason: control.reason });
-        else if (control.type === 'stop') record.actor?.send({ type: 'STOP' });
-        else resolveInteraction(control.interactionId, control.answer, 'web');
-      }
-    } catch (error) {
-      if (classifyRefusal(error) === 'gone') {
-        onLeaseLost(record, error);
-        return;
-      }
-      reportError(error);
-    } finally {
-      record.renewing = false;
-    }
-    if (!active.has(record.attemptId)) return;
-    if (record.renewAgain) {
-      record.renewAgain = false;
-      void renewLease(record);
-    } else {
-      scheduleLeaseRenewal(record);
-    }
-  }
-
   /** The attempt is no longer this runner's (lease lost, or the server refuses it for good). */
   function onLeaseLost(record: AttemptRecord, error?: unknown): void {
     if (record.leaseLost) return;
@@ -920,10 +886,10 @@ export function createRunner(options: RunnerOptions): Runner {
         hints: (signal, onOpen) => client.hints(current.runnerId, signal, onOpen),
         onHint: (attemptId) => {
           const record = active.get(attemptId);
-          if (record) renewNow(record);
+          record?.lease.renewNow();
         },
         onOpen: () => {
-          for (const record of active.values()) renewNow(record);
+          for (const record of active.values()) record.lease.renewNow();
         },
       });
       // Attempts a crashed run left unreported go first: their jobs are requeued before we claim.
