@@ -67,6 +67,10 @@ export type RunnerEventType = RunnerEvent['type'];
 export type RunnerEventOf<T extends RunnerEventType> = Extract<RunnerEvent, { type: T }>;
 export type JobEvent = Extract<RunnerEvent, { jobId: string }>;
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A job event as its attempt writes it: the time and the job and attempt ids are added on the way out. */
+export type JobEventDraft = DistributiveOmit<JobEvent, 'at' | 'jobId' | 'attemptId'>;
+
 export function isJobEvent(event: RunnerEvent): event is JobEvent {
   return 'jobId' in event;
 }

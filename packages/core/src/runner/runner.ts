@@ -5,7 +5,6 @@ import type {
   Outcome,
   AssignmentEnvelope,
   InteractionAnswer,
-  InteractionRequest,
   Platform,
   RegisterRunnerResponse,
   Timings,
@@ -18,9 +17,15 @@ import { createSecretSafeChunker, type SecretSafeChunker } from '../agents/secre
 import type { AnswerOutcome, CoordClient } from '../client/coord-client.js';
 import { CoordError, isCoordError, registerSecret, toErrorPayload, type ErrorPayload } from '../errors.js';
 import { containsRegisteredSecret, redactJson } from '../redact.js';
-import type { AttemptState, JobEvent, RunnerEvent, RunnerStatus } from '../events/runner-event.js';
+import type {
+  AttemptState,
+  JobEvent,
+  JobEventDraft,
+  RunnerEvent,
+  RunnerStatus,
+} from '../events/runner-event.js';
 import { fitEventData } from '../events/fit-event.js';
-import { decidePermission, stricterMode, type PermissionSettings } from '../policy/permission-policy.js';
+import type { PermissionSettings } from '../policy/permission-policy.js';
 import { attemptMachine, attemptStateOf, type Publication } from '../machine/attempt-machine.js';
 import type { EventSpool, SpooledAttempt } from '../store/event-spool.js';
 import { backoffDelayMs, serverBackoff } from '../retry.js';
@@ -28,6 +33,7 @@ import { parseAssignment } from './assignment.js';
 import { createClaimLoop, type ClaimLoop } from './claim-loop.js';
 import { createEventUploader, type EventUploader } from './event-uploader.js';
 import { createHintLoop, type HintLoop } from './hint-loop.js';
+import { createInteractions, type Interactions } from './interactions.js';
 import { createLeaseKeeper, type LeaseKeeper } from './lease-keeper.js';
 import { openSession, type RunnerSession } from './session.js';
 import { advertisedAgents, checkEligibility, type RunnerAbilities } from './eligibility.js';
@@ -132,11 +138,6 @@ export interface Runner {
   activeAttempts(): ActiveAttemptView[];
 }
 
-interface PendingInteraction {
-  requestId: string;
-  timer: unknown;
-}
-
 interface AttemptRecord {
   jobId: string;
   attemptId: string;
@@ -157,7 +158,7 @@ interface AttemptRecord {
   leaseLost: boolean;
   /** Set once `job.finished` is spooled: later events (the final state) stay local. */
   reported: boolean;
-  pending: Map<string, PendingInteraction>;
+  interactions: Interactions;
   /** What the agent reported spending so far, against the job's `maxCostUsd`. */
   costUsd: number;
   done: Promise<void>;
@@ -214,10 +215,7 @@ export function createRunner(options: RunnerOptions): Runner {
    * Redacts a job event, spools it (so it reaches the server), then shows it to subscribers. The
    * one door for job events: nothing unredacted is spooled, shown or sent.
    */
-  function emitJob(
-    record: AttemptRecord,
-    event: DistributiveOmit<JobEvent, 'at' | 'jobId' | 'attemptId'>,
-  ): void {
+  function emitJob(record: AttemptRecord, event: JobEventDraft): void {
     const full = redactJson({
       ...event,
       at: clock.now(),
@@ -285,7 +283,7 @@ export function createRunner(options: RunnerOptions): Runner {
           for (const control of controls) {
             if (control.type === 'cancel') record.actor?.send({ type: 'CANCEL', reason: control.reason });
             else if (control.type === 'stop') record.actor?.send({ type: 'STOP' });
-            else resolveInteraction(control.interactionId, control.answer, 'web');
+            else record.interactions.resolve(control.interactionId, control.answer, 'web');
           }
         },
         onGone: (error) => onLeaseLost(record, error),
@@ -293,7 +291,25 @@ export function createRunner(options: RunnerOptions): Runner {
       }),
       leaseLost: false,
       reported: false,
-      pending: new Map(),
+      interactions: createInteractions({
+        clock,
+        timeoutMs: interactionTimeoutMs,
+        policy: {
+          settings: permissions,
+          jobMode: assignment?.job.spec.agent.permissionMode,
+          home: homeDir,
+          protectedPaths: options.protectedPaths ?? [],
+          workDir: () => record.workDir ?? '',
+        },
+        put: (interactionId, request) =>
+          client.putInteraction(session!.runnerId, attempt.id, interactionId, request),
+        answer: (interactionId, answer) => client.answerInteraction(interactionId, { answer, by: 'runner' }),
+        respond: (requestId, answer) => record.agentRun?.respond(requestId, answer),
+        emit: (event) => emitJob(record, event),
+        onWaiting: () => record.actor?.send({ type: 'INPUT_REQUESTED' }),
+        onAllAnswered: () => record.actor?.send({ type: 'INPUT_RESOLVED' }),
+        reportError,
+      }),
       costUsd: 0,
       done,
       markDone,
@@ -352,7 +368,7 @@ export function createRunner(options: RunnerOptions): Runner {
   function finishRecord(record: AttemptRecord): void {
     if (!active.has(record.attemptId)) return;
     record.lease.stop();
-    for (const pending of record.pending.values()) clock.clearTimeout(pending.timer);
+    record.interactions.close();
     record.uploader.stop();
     active.delete(record.attemptId);
     record.markDone();
@@ -684,55 +700,7 @@ export function createRunner(options: RunnerOptions): Runner {
   function onAgentEventCut(record: AttemptRecord, event: AgentEvent): void {
     emitJob(record, { type: 'job.agent', event });
     if (event.type === 'usage') watchBudget(record, event);
-    if (event.type === 'approval.requested') {
-      const workDir = record.workDir ?? '';
-      const mode = stricterMode(permissions.mode ?? 'ask', record.assignment?.job.spec.agent.permissionMode);
-      const verdict = decidePermission(
-        { ...permissions, mode },
-        {
-          toolName: event.toolName,
-          kind: event.kind,
-          input: event.input,
-          workDir,
-          home: homeDir,
-          protectedPaths: options.protectedPaths ?? [],
-        },
-      );
-      const { decision, reason } = verdict;
-      emitJob(record, {
-        type: 'approval.decided',
-        requestId: event.requestId,
-        toolName: event.toolName,
-        decision,
-        reason,
-        by: 'policy',
-      });
-      if (decision === 'ask') {
-        openInteraction(record, event.requestId, {
-          kind: 'approval',
-          toolName: event.toolName,
-          summary: event.summary,
-          input: event.input,
-          reason,
-          workDir,
-        });
-      } else {
-        record.agentRun?.respond(
-          event.requestId,
-          decision === 'allow'
-            ? { kind: 'approval', decision: 'allow_once' }
-            : { kind: 'approval', decision: 'deny', message: reason },
-        );
-      }
-    } else if (event.type === 'question.requested') {
-      openInteraction(record, event.requestId, { kind: 'question', questions: event.questions });
-    } else if (event.type === 'request.withdrawn') {
-      // Nobody needs to answer any more: close it like a timeout, so the web app stops asking.
-      for (const [interactionId, pending] of record.pending) {
-        if (pending.requestId === event.requestId)
-          void answerLocally(interactionId, { kind: 'timeout' }).catch(reportError);
-      }
-    }
+    record.interactions.onAgentEvent(event);
   }
 
   /** A job with a cost budget: the agent is stopped once it has spent more, and the attempt fails saying so. */
@@ -748,47 +716,6 @@ export function createRunner(options: RunnerOptions): Runner {
       type: 'STOP',
       failure: { code: 'agent.budget_exceeded', message, retryable: false },
     });
-  }
-
-  function openInteraction(record: AttemptRecord, requestId: string, raw: InteractionRequest): void {
-    // The server shows it to people: the agent's tool input may hold a secret.
-    const request = redactJson(raw);
-    const interactionId = `int-${globalThis.crypto.randomUUID()}`;
-    const timer = clock.setTimeout(
-      () => void answerLocally(interactionId, { kind: 'timeout' }).catch(reportError),
-      interactionTimeoutMs,
-    );
-    record.pending.set(interactionId, { requestId, timer });
-    emitJob(record, { type: 'interaction.requested', interactionId, request });
-    record.actor?.send({ type: 'INPUT_REQUESTED' });
-    client.putInteraction(session!.runnerId, record.attemptId, interactionId, request).catch(reportError);
-  }
-
-  function resolveInteraction(
-    interactionId: string,
-    answer: InteractionAnswer,
-    by: 'runner' | 'web' | 'timeout',
-  ): void {
-    for (const record of active.values()) {
-      const pending = record.pending.get(interactionId);
-      if (!pending) continue;
-      record.pending.delete(interactionId);
-      clock.clearTimeout(pending.timer);
-      record.agentRun?.respond(pending.requestId, answer);
-      emitJob(record, { type: 'interaction.resolved', interactionId, answer, by });
-      if (record.pending.size === 0) record.actor?.send({ type: 'INPUT_RESOLVED' });
-      return;
-    }
-  }
-
-  async function answerLocally(interactionId: string, answer: InteractionAnswer): Promise<AnswerOutcome> {
-    const outcome = await client.answerInteraction(interactionId, { answer, by: 'runner' });
-    resolveInteraction(
-      interactionId,
-      outcome.answer,
-      answer.kind === 'timeout' && outcome.won ? 'timeout' : outcome.by,
-    );
-    return outcome;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -901,7 +828,12 @@ export function createRunner(options: RunnerOptions): Runner {
       return registration;
     },
     stop: ({ mode = 'drain' } = {}) => shutdown(mode),
-    answer: (interactionId, answer) => answerLocally(interactionId, answer),
+    answer: (interactionId, answer) => {
+      const owner = [...active.values()].find((r) => r.interactions.has(interactionId));
+      return owner
+        ? owner.interactions.answer(interactionId, answer)
+        : client.answerInteraction(interactionId, { answer, by: 'runner' });
+    },
     activeAttempts: () =>
       [...active.values()].map((r) => ({
         jobId: r.jobId,
@@ -912,8 +844,6 @@ export function createRunner(options: RunnerOptions): Runner {
       })),
   };
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** What a delivery wait yields when the stop grace ran out first. */
 const CUT = Symbol('cut');
