@@ -1,7 +1,6 @@
 import type {
   AgentId,
   Assignment,
-  CompleteRequest,
   Outcome,
   AssignmentEnvelope,
   InteractionAnswer,
@@ -27,9 +26,15 @@ import type {
 import { fitEventData } from '../events/fit-event.js';
 import type { PermissionSettings } from '../policy/permission-policy.js';
 import { attemptMachine, attemptStateOf, type Publication } from '../machine/attempt-machine.js';
-import type { EventSpool, SpooledAttempt } from '../store/event-spool.js';
-import { backoffDelayMs, serverBackoff } from '../retry.js';
+import type { EventSpool } from '../store/event-spool.js';
 import { parseAssignment } from './assignment.js';
+import {
+  completionRequest,
+  createCompletionDelivery,
+  finishedData,
+  type DeliverCompletion,
+} from './completion.js';
+import { recoverUnfinished } from './recovery.js';
 import { createClaimLoop, type ClaimLoop } from './claim-loop.js';
 import { createEventUploader, type EventUploader } from './event-uploader.js';
 import { createHintLoop, type HintLoop } from './hint-loop.js';
@@ -37,8 +42,6 @@ import { createInteractions, type Interactions } from './interactions.js';
 import { createLeaseKeeper, type LeaseKeeper } from './lease-keeper.js';
 import { openSession, type RunnerSession } from './session.js';
 import { advertisedAgents, checkEligibility, type RunnerAbilities } from './eligibility.js';
-import { classifyRefusal } from './refusal.js';
-import { delay, graceAfterStop } from './stop-grace.js';
 import {
   systemClock,
   type AgentPort,
@@ -196,6 +199,21 @@ export function createRunner(options: RunnerOptions): Runner {
   let hintsDone: Promise<void> | null = null;
 
   const emit = (event: RunnerEvent) => subject.next(event);
+  let deliver: DeliverCompletion | null = null;
+  /** An uploader of one attempt's spooled events, batched as configured. */
+  const uploaderFor = (attemptId: string, onLeaseLost: (error: unknown) => void) =>
+    createEventUploader({
+      client,
+      spool,
+      runnerId: session!.runnerId,
+      attemptId,
+      clock,
+      intervalMs: batchInterval,
+      maxBatch: batchMax,
+      maxBatchBytes: session!.batchBytes,
+      onError: reportError,
+      onLeaseLost,
+    });
   const setStatus = (next: RunnerStatus, message?: string) => {
     if (next === status && message === undefined) return;
     status = next;
@@ -313,18 +331,7 @@ export function createRunner(options: RunnerOptions): Runner {
       costUsd: 0,
       done,
       markDone,
-      uploader: createEventUploader({
-        client,
-        spool,
-        runnerId: session!.runnerId,
-        attemptId: attempt.id,
-        clock,
-        intervalMs: batchInterval,
-        maxBatch: batchMax,
-        maxBatchBytes: session!.batchBytes,
-        onError: (error) => reportError(error),
-        onLeaseLost: (error) => onLeaseLost(record, error),
-      }),
+      uploader: uploaderFor(attempt.id, (error) => onLeaseLost(record, error)),
     };
     active.set(attempt.id, record);
     try {
@@ -494,28 +501,13 @@ export function createRunner(options: RunnerOptions): Runner {
           // nothing still writes in the work directory of a job the server calls finished.
           if (record.agentRun && agentResult === null)
             await settleWithin(record.agentRun.result, stopGraceMs);
-          const summary = agentResult?.summary ?? '';
-          emitJob(record, {
-            type: 'job.finished',
-            outcome: finish.outcome,
-            summary,
-            pullRequest: publication?.pullRequest ?? null,
-            outputs: publication?.outputs ?? null,
-            error: finish.error,
-          });
+          const finished = finishedData(finish, agentResult, publication);
+          emitJob(record, { type: 'job.finished', ...finished });
           record.reported = true;
-          const delivered = await deliverCompletion(record, {
-            outcome: finish.outcome,
-            summary,
-            pullRequest: publication?.pullRequest ?? null,
-            outputs: publication?.outputs ?? null,
-            usage: agentResult?.usage ?? null,
-            sessionId: agentResult?.sessionId ?? null,
-            lastSeq: spool.lastSeq(record.attemptId),
-            error: finish.error
-              ? { code: finish.error.code, message: finish.error.message, retryable: finish.error.retryable }
-              : null,
-          });
+          const delivered = await deliver!(
+            record,
+            completionRequest(finished, agentResult, spool.lastSeq(record.attemptId)),
+          );
           if (delivered === 'left')
             emitJob(record, {
               type: 'job.log',
@@ -538,155 +530,6 @@ export function createRunner(options: RunnerOptions): Runner {
       await port?.release(record.workDir);
     } catch (error) {
       reportError(error);
-    }
-  }
-
-  /**
-   * Attempts an earlier run of this runner began and never reported (it crashed or was killed).
-   * Their agent is gone from this process, so the runner uploads what the spool still holds and
-   * reports them failed and retryable: the job is requeued now, not when its lease expires, and the
-   * next attempt resumes the agent session. If the attempt had already finished, its report is sent
-   * again (completion is idempotent). Reattaching to live work belongs to the job lifecycle.
-   */
-  async function recoverUnfinished(): Promise<void> {
-    for (const attempt of spool.unfinished()) {
-      if (stopping) return;
-      if (active.has(attempt.attemptId)) continue;
-      await recoverAttempt(attempt).catch(reportError);
-    }
-  }
-
-  async function recoverAttempt(attempt: SpooledAttempt): Promise<void> {
-    const { attemptId, jobId } = attempt;
-    const holder = { attemptId, leaseLost: false, uploader: null as unknown as EventUploader };
-    holder.uploader = createEventUploader({
-      client,
-      spool,
-      runnerId: session!.runnerId,
-      attemptId,
-      clock,
-      intervalMs: batchInterval,
-      maxBatch: batchMax,
-      maxBatchBytes: session!.batchBytes,
-      onError: reportError,
-      onLeaseLost: (error) => {
-        holder.leaseLost = true;
-        refused(error);
-      },
-    });
-    // A permanent refusal finishes the attempt here, and people are told why (once).
-    let told = false;
-    const refused = (error: unknown) => {
-      if (!told) reportError(refusedAttempt(attemptId, error));
-      told = true;
-    };
-    try {
-      const lastSeq = spool.lastSeq(attemptId);
-      const last = lastSeq > 0 ? spool.read(attemptId, lastSeq - 1, 1)[0] : undefined;
-      let finished: FinishedData;
-      if (last?.type === 'job.finished') {
-        finished = last.data as unknown as FinishedData;
-      } else {
-        finished = {
-          outcome: 'failed',
-          summary: '',
-          pullRequest: null,
-          outputs: null,
-          error: {
-            code: 'runner.restarted',
-            message:
-              'The runner stopped while this attempt was running (a crash or a kill); the job is requeued and the next attempt resumes the agent session.',
-            retryable: true,
-          },
-        };
-        const at = clock.now();
-        spool.append(attemptId, {
-          type: 'job.finished',
-          at: new Date(at).toISOString(),
-          data: { ...finished },
-        });
-        emit({ type: 'job.finished', at, jobId, attemptId, ...finished });
-      }
-      holder.uploader.notify();
-      const error = finished.error;
-      await deliverCompletion(
-        holder,
-        {
-          outcome: finished.outcome,
-          summary: finished.summary,
-          pullRequest: finished.pullRequest,
-          outputs: finished.outputs,
-          usage: null,
-          sessionId: null,
-          lastSeq: spool.lastSeq(attemptId),
-          error: error ? { code: error.code, message: error.message, retryable: error.retryable } : null,
-        },
-        { untilStopping: true, onGone: refused },
-      );
-    } finally {
-      holder.uploader.stop();
-    }
-  }
-
-  /**
-   * Uploads the attempt's last events and its completion, retrying transient failures for as long
-   * as the lease holds (renewals go on meanwhile): a finished job must not be lost to an outage and
-   * run again. Ends quietly when the lease is lost (`gone`); a refusal (4xx) is reported and thrown,
-   * or handed to `onGone` (recovery finishes the attempt locally and says why).
-   * Once the runner stops, it tries for `deliveryGraceMs` more (a recovered attempt: not at all),
-   * then leaves the rest in the spool for the next start (`left`).
-   */
-  async function deliverCompletion(
-    record: { attemptId: string; uploader: EventUploader; leaseLost: boolean },
-    request: CompleteRequest,
-    options: { untilStopping?: boolean; onGone?: (error: unknown) => void } = {},
-  ): Promise<'delivered' | 'gone' | 'left'> {
-    // The summary and error come from the agent: redacted like its events.
-    request = redactJson(request);
-    const grace = graceAfterStop(stopped, clock, options.untilStopping ? 0 : deliveryGraceMs);
-    const abort = new AbortController();
-    const cut = grace.expired.then(() => {
-      abort.abort();
-      return CUT;
-    });
-    try {
-      for (let failures = 0; !record.leaseLost;) {
-        try {
-          if ((await Promise.race([record.uploader.drain(), cut])) === CUT) return 'left';
-          const completed = client.complete(session!.runnerId, record.attemptId, request, abort.signal);
-          if ((await Promise.race([completed, cut])) === CUT) return 'left';
-          spool.finish(record.attemptId);
-          return 'delivered';
-        } catch (error) {
-          if (record.leaseLost) break;
-          if (classifyRefusal(error) === 'gone') {
-            // The attempt is no longer ours: nothing more is owed for it.
-            if (options.onGone) options.onGone(error);
-            else if (!isCoordError(error) || error.code !== 'lease.lost') reportError(error);
-            break;
-          }
-          if (!isCoordError(error) || !error.retryable) {
-            // Refused for good: trying again at the next start would only be refused again.
-            spool.finish(record.attemptId);
-            if (!options.onGone) {
-              reportError(error);
-              throw error;
-            }
-            options.onGone(error);
-            return 'gone';
-          }
-          reportError(error);
-          failures += 1;
-          const wait = delay(clock, backoffDelayMs(serverBackoff, failures, clock.random));
-          const waited = await Promise.race([wait.expired, cut]);
-          wait.cancel();
-          if (waited === CUT) return 'left';
-        }
-      }
-      spool.finish(record.attemptId);
-      return 'gone';
-    } finally {
-      grace.cancel();
     }
   }
 
@@ -821,9 +664,26 @@ export function createRunner(options: RunnerOptions): Runner {
       });
       // Attempts a crashed run left unreported go first: their jobs are requeued before we claim.
       const claimLoop = claims;
-      loop = recoverUnfinished()
-        .then(() => claimLoop.run())
-        .catch(reportError);
+      deliver = createCompletionDelivery({
+        client,
+        spool,
+        clock,
+        runnerId: current.runnerId,
+        stopped,
+        deliveryGraceMs,
+        reportError,
+      });
+      const recovery = recoverUnfinished({
+        spool,
+        clock,
+        uploaderFor,
+        deliver,
+        emit,
+        reportError,
+        isStopping: () => stopping,
+        isActive: (attemptId) => active.has(attemptId),
+      });
+      loop = recovery.then(() => claimLoop.run()).catch(reportError);
       hintsDone = hints.run().catch(reportError);
       return registration;
     },
@@ -845,9 +705,6 @@ export function createRunner(options: RunnerOptions): Runner {
   };
 }
 
-/** What a delivery wait yields when the stop grace ran out first. */
-const CUT = Symbol('cut');
-
 /**
  * A local job's output files are its deliverable, shown to people: like the pre-push scan for a
  * repository job, none may carry one of the runner's own secrets (the agent could have read them).
@@ -863,15 +720,6 @@ async function refuseLeakingOutputs(files: LocalOutputFile[]): Promise<void> {
   );
 }
 
-/** Why a recovered attempt was finished locally, for the runner.error people see. */
-function refusedAttempt(attemptId: string, cause: unknown): CoordError {
-  return new CoordError(
-    'attempt.refused',
-    `The server refuses attempt ${attemptId} left by an earlier run (${toErrorPayload(cause).message}): it is finished here and its report is dropped.`,
-    { cause },
-  );
-}
-
 /** Waits for a promise, but no longer than `ms`. */
 function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
   return new Promise((resolve) => {
@@ -882,9 +730,3 @@ function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
     });
   });
 }
-
-/** What a `job.finished` event carries, as spooled. */
-type FinishedData = Pick<
-  Extract<RunnerEvent, { type: 'job.finished' }>,
-  'outcome' | 'summary' | 'pullRequest' | 'outputs' | 'error'
->;
