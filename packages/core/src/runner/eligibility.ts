@@ -1,4 +1,7 @@
 import type { AgentId, DetectedAgent, JobSpec } from '@coord/runner-protocol';
+import { CoordError } from '../errors.js';
+import { parseAssignment } from './assignment.js';
+import type { ClaimedAttempt } from './attempt-driver.js';
 import type { ErrorCode, ErrorPayload } from '../errors.js';
 import type { AgentPort } from './ports.js';
 
@@ -46,4 +49,23 @@ export async function advertisedAgents(abilities: RunnerAbilities): Promise<Dete
 
 function ineligible(code: ErrorCode, message: string): Eligibility {
   return { kind: 'ineligible', error: { code, message, retryable: false } };
+}
+
+/**
+ * What a claim's raw assignment amounts to: an attempt to run, or to report failed at once (a
+ * job it cannot read or run), or an error when not even the attempt can be read (nothing can be
+ * reported to the server then).
+ */
+export function claimedAttempt(raw: unknown, abilities: RunnerAbilities): ClaimedAttempt | CoordError {
+  const parsed = parseAssignment(raw);
+  if (parsed.kind === 'unreadable') return new CoordError('api.invalid_response', parsed.error.message);
+  if (parsed.kind === 'rejected')
+    return { envelope: parsed.envelope, assignment: null, agent: null, rejection: parsed.error };
+  const eligibility = checkEligibility(parsed.assignment.job.spec, abilities);
+  return {
+    envelope: parsed.assignment,
+    assignment: parsed.assignment,
+    agent: eligibility.kind === 'eligible' ? eligibility.agent : null,
+    rejection: eligibility.kind === 'eligible' ? null : eligibility.error,
+  };
 }

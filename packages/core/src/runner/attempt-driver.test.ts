@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import {
+  FakeCoordServer,
+  fakeAgentPort,
+  fakeAgentRun,
+  fakeLocalWorkspaces,
+  type FakeAgentRun,
+} from '../../test/fake-ports.js';
+import { ManualClock, until } from '../../test/manual-clock.js';
+import { ApiError } from '../client/api-error.js';
+import type { RunnerEvent } from '../events/runner-event.js';
+import { createMemoryEventSpool } from '../store/event-spool.js';
+import { startAttempt, type Attempt, type AttemptDeps } from './attempt-driver.js';
+import { createCompletionDelivery } from './completion.js';
+import { claimedAttempt } from './eligibility.js';
+import { createEventUploader } from './event-uploader.js';
+
+const raw = (agent: Record<string, unknown> = {}) => ({
+  attempt: {
+    id: 'att-1',
+    jobId: 'job-1',
+    workspaceId: 'ws-1',
+    number: 1,
+    leaseExpiresAt: '2030-01-01T00:00:00.000Z',
+    previousSessionId: null,
+    branch: null,
+  },
+  job: {
+    id: 'job-1',
+    spec: {
+      title: 'Write notes',
+      instructions: 'Write notes.md',
+      context: { type: 'local' },
+      agent: { id: 'claude-code', ...agent },
+    },
+  },
+  forge: null,
+});
+
+/** One attempt driven through fake ports, a fake server and a manual clock. */
+function harness(agent: Record<string, unknown> = {}) {
+  const clock = new ManualClock();
+  const server = new FakeCoordServer();
+  const spool = createMemoryEventSpool();
+  const runs: FakeAgentRun[] = [];
+  const port = fakeAgentPort('claude-code', {
+    start: (input) => {
+      const run = fakeAgentRun(input);
+      runs.push(run);
+      return run;
+    },
+  });
+  const local = fakeLocalWorkspaces();
+  const events: RunnerEvent[] = [];
+  const errors: unknown[] = [];
+  const ended: string[] = [];
+  const session = {
+    runnerId: 'run-1',
+    timings: { leaseRenewMs: 15_000, leaseTtlMs: 60_000, claimWaitMs: 25_000 },
+    batchBytes: 1 << 20,
+  };
+  const deps: AttemptDeps = {
+    session,
+    client: server.client,
+    spool,
+    clock,
+    repositories: undefined,
+    local,
+    settings: {
+      stopGraceMs: 10_000,
+      deliveryGraceMs: 10_000,
+      interactionTimeoutMs: 60_000,
+      permissions: { mode: 'ask' },
+      homeDir: '/home/u',
+      protectedPaths: [],
+      keepWorkTrees: false,
+    },
+    uploaderFor: (attemptId, onLeaseLost) =>
+      createEventUploader({
+        client: server.client,
+        spool,
+        runnerId: 'run-1',
+        attemptId,
+        clock,
+        intervalMs: 250,
+        maxBatch: 500,
+        onError: (error) => errors.push(error),
+        onLeaseLost,
+      }),
+    deliver: createCompletionDelivery({
+      client: server.client,
+      spool,
+      clock,
+      runnerId: 'run-1',
+      stopped: new Promise(() => {}),
+      deliveryGraceMs: 10_000,
+      reportError: (error) => errors.push(error),
+    }),
+    emit: (event) => events.push(event),
+    reportError: (error) => errors.push(error),
+    onStarted: () => {},
+    onEnded: (attempt) => ended.push(attempt.attemptId),
+  };
+  const claim = claimedAttempt(raw(agent), {
+    agents: [port],
+    disabledAgents: new Set(),
+    repositoryJobs: false,
+    localJobs: true,
+  });
+  if (claim instanceof Error) throw claim;
+  const start = (): Attempt => startAttempt(deps, claim);
+  const states = () => events.flatMap((e) => (e.type === 'job.state' ? [e.state] : []));
+  return { clock, server, spool, runs, local, events, errors, ended, start, states, deps };
+}
+
+describe('the attempt driver', () => {
+  it('runs a job through its states, spools and uploads its events, and reports it', async () => {
+    const h = harness();
+    const attempt = h.start();
+    await until(() => h.runs.length === 1, 'the agent to start');
+    expect(attempt.view()).toMatchObject({ attemptId: 'att-1', title: 'Write notes', state: 'running' });
+    expect(h.runs[0]!.input).toMatchObject({ workDir: '/work/att-1', resumeSessionId: null });
+    h.runs[0]!.emit({ type: 'message.completed', role: 'assistant', text: 'Notes written' });
+    h.runs[0]!.finish({ summary: 'Notes written', sessionId: 'sess-7' });
+    await attempt.done;
+    expect(h.states()).toEqual(['preparing', 'running', 'publishing', 'reporting', 'done']);
+    expect(h.server.completions).toEqual([
+      {
+        attemptId: 'att-1',
+        request: expect.objectContaining({
+          outcome: 'no_changes',
+          summary: 'Notes written',
+          sessionId: 'sess-7',
+        }),
+      },
+    ]);
+    const types = h.server.typesOf('att-1');
+    expect(types[0]).toBe('job.claimed');
+    expect(types).toContain('job.agent');
+    expect(types.at(-1)).toBe('job.finished');
+    expect(h.server.completions[0]!.request.lastSeq).toBe(types.length);
+    expect(h.local.released).toEqual(['/work/att-1']);
+    expect(h.ended).toEqual(['att-1']);
+    expect(h.clock.pendingTimers).toBe(0);
+    expect(h.errors).toEqual([]);
+  });
+
+  it('applies a cancel that a lease renewal brings: the agent is killed at once', async () => {
+    const h = harness();
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    h.server.controls.push({ type: 'cancel', reason: 'Not needed' });
+    h.clock.advance(15_000);
+    await attempt.done;
+    expect(h.runs[0]!.calls).toContain('kill');
+    expect(h.server.completions[0]!.request).toMatchObject({
+      outcome: 'cancelled',
+      error: { code: 'job.cancelled', message: 'Not needed' },
+    });
+  });
+
+  it('stops an agent that passes the cost budget, and fails the attempt saying so', async () => {
+    const h = harness({ maxCostUsd: 1 });
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    h.runs[0]!.emit({ type: 'usage', inputTokens: 1, outputTokens: 1, costUsd: 1.5, cumulative: true });
+    await attempt.done;
+    expect(h.runs[0]!.calls).toEqual(['interrupt']);
+    expect(h.server.completions[0]!.request).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'agent.budget_exceeded' },
+    });
+    expect(h.local.released).toEqual([]);
+  });
+
+  it('ends without a report once the server gave the lease away', async () => {
+    const h = harness();
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    h.server.refuseWith = new ApiError(
+      {
+        code: 'lease.lost',
+        status: 409,
+        method: 'POST',
+        path: '/v1/attempts/att-1/lease',
+        serverCode: 'lease.lost',
+      },
+      'lease lost',
+      { retryable: false },
+    );
+    h.clock.advance(15_000);
+    await attempt.done;
+    expect(h.states().at(-1)).toBe('lease_lost');
+    expect(h.runs[0]!.calls).toContain('kill');
+    expect(h.server.completions).toEqual([]);
+    expect(h.spool.unfinished()).toEqual([]);
+    expect(h.events.some((e) => e.type === 'job.log' && e.message.includes('lease lost'))).toBe(true);
+  });
+
+  it('reports a job it cannot run failed at once, without starting an agent', async () => {
+    const h = harness();
+    const claim = claimedAttempt(raw(), {
+      agents: [],
+      disabledAgents: new Set(),
+      repositoryJobs: false,
+      localJobs: true,
+    });
+    if (claim instanceof Error) throw claim;
+    const attempt = startAttempt(h.deps, claim);
+    await attempt.done;
+    expect(h.runs).toEqual([]);
+    expect(h.server.completions[0]!.request).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'agent.not_found' },
+    });
+  });
+});
