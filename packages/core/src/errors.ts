@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'agent.failed'
   | 'agent.bad_output'
   | 'agent.timeout'
+  | 'agent.stalled'
   | 'agent.budget_exceeded'
   | 'agent.interrupted'
   | 'git.clone_failed'

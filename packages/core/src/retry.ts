@@ -28,6 +28,9 @@ export function pRetryTiming(backoff: Backoff) {
 /** Talking to the Coord server again after a failure (claims, hints, reports): about 1 s, at most 30 s. */
 export const serverBackoff: Backoff = { minDelayMs: 500, maxDelayMs: 30_000 };
 
+/** Running a crashed or stalled agent again in place: a few seconds, at most a minute. */
+export const agentRetryBackoff: Backoff = { minDelayMs: 2_000, maxDelayMs: 60_000 };
+
 /** How a call to another machine (a forge, a git remote) is retried through transient failures. */
 export interface RetryPolicy extends Backoff {
   /** Stop retrying once this long has passed since the first try (ms). */

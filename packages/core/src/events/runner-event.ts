@@ -37,6 +37,18 @@ export type RunnerEvent =
     })
   | (JobScoped & { type: 'job.state'; state: AttemptState })
   | (JobScoped & { type: 'job.log'; level: 'info' | 'warn' | 'error'; message: string })
+  /**
+   * A transient agent failure is retried in place (same attempt, work directory and session):
+   * why, which retry of how many, after how long, and the session it resumes.
+   */
+  | (JobScoped & {
+      type: 'job.retry';
+      retry: number;
+      maxRetries: number;
+      delayMs: number;
+      reason: ErrorPayload;
+      resumeSessionId: string | null;
+    })
   | (JobScoped & { type: 'job.agent'; event: AgentEvent })
   /** The permission policy decided a tool call (allow, deny), or sent it to a person (ask), and why. */
   | (JobScoped & {

@@ -33,7 +33,7 @@ function harness(input: Partial<AttemptMachineInput> = {}) {
   const report = deferred<void>();
   const calls = {
     prepare: 0,
-    runAgent: [] as Array<{ workDir: string }>,
+    runAgent: [] as Array<{ workDir: string; resumeSessionId: string | null; retry: number }>,
     interruptAgent: 0,
     publish: [] as Array<{ workDir: string; agentResult: AgentResult }>,
     report: [] as ReportInput[],
@@ -81,7 +81,7 @@ describe('attemptMachine', () => {
     expect(h.actor.getSnapshot().value).toBe('preparing');
     h.prepare.resolve({ workDir: '/tmp/work' });
     await h.reach({ running: 'working' });
-    expect(h.calls.runAgent).toEqual([{ workDir: '/tmp/work' }]);
+    expect(h.calls.runAgent).toEqual([{ workDir: '/tmp/work', resumeSessionId: null, retry: 0 }]);
     h.agent.resolve(result('completed'));
     await h.reach('publishing');
     expect(h.calls.publish[0]).toEqual({ workDir: '/tmp/work', agentResult: result('completed') });

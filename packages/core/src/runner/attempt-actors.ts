@@ -1,11 +1,13 @@
 import type { Outcome } from '@coord/runner-protocol';
 import { fromPromise } from 'xstate';
-import { CoordError, isCoordError } from '../errors.js';
+import { CoordError, isCoordError, type ErrorPayload } from '../errors.js';
 import { attemptMachine, type Publication } from '../machine/attempt-machine.js';
 import { containsRegisteredSecret } from '../redact.js';
 import type { AttemptDeps, AttemptRecord } from './attempt-driver.js';
 import { completionRequest, finishedData } from './completion.js';
-import type { Clock, LocalOutputFile } from './ports.js';
+import { backoffDelayMs } from '../retry.js';
+import type { AgentResult, AgentRunInput, Clock, LocalOutputFile } from './ports.js';
+import { delay } from './stop-grace.js';
 
 /** The attempt machine's actors, bound to this runner's ports for one attempt. */
 export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
@@ -14,6 +16,7 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
   const assignment = () => record.claim.assignment!;
   const spec = () => assignment().job.spec;
   const attempt = () => record.claim.envelope.attempt;
+  const tries: NonNullable<AgentRunInput['earlierAttempts']>[number][] = [];
 
   return attemptMachine.provide({
     actors: {
@@ -36,7 +39,7 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
         return prepared;
       }),
 
-      runAgent: fromPromise(async ({ input, signal }) => {
+      runAgent: fromPromise(async ({ input, signal }): Promise<AgentResult> => {
         const s = spec();
         const run = record.claim.agent!.start({
           jobId: record.jobId,
@@ -46,7 +49,7 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
           instructions: s.instructions,
           workDir: input.workDir,
           agent: s.agent,
-          resumeSessionId: attempt().previousSessionId,
+          resumeSessionId: input.resumeSessionId,
           env: {},
           protectedPaths: settings.protectedPaths,
           workContext:
@@ -58,19 +61,55 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
                   baseBranch: record.prepared.baseBranch,
                 }
               : { kind: 'local' },
-          earlierAttempts: attempt().earlier ?? [],
+          // The tries of this attempt that failed, for the recap of a fresh session.
+          earlierAttempts: [...(attempt().earlier ?? []), ...tries],
         });
         record.agentRun = run;
         const onAbort = () => run.kill();
         signal.addEventListener('abort', onAbort, { once: true });
-        const subscription = run.events$.subscribe((event) => record.onAgentEvent(event));
+        const stall = watchForStall(record, clock, settings.agentStallMs, () => run.kill());
+        let sessionId: string | null = null;
+        const subscription = run.events$.subscribe((event) => {
+          stall.reset();
+          if (event.type === 'session.started') sessionId = event.sessionId;
+          record.onAgentEvent(event);
+        });
         try {
-          return await run.result;
+          const result = await run.result;
+          const ended: AgentResult = stall.fired
+            ? { ...result, status: 'failed', error: stalled(settings.agentStallMs) }
+            : result;
+          if (ended.status === 'failed')
+            tries.push({
+              number: record.attemptNumber,
+              status: 'failed',
+              summary: ended.summary || null,
+              error: ended.error?.message ?? null,
+            });
+          // A crash before the agent said its session leaves the result without one.
+          return { ...ended, sessionId: ended.sessionId ?? sessionId };
         } finally {
+          stall.stop();
           signal.removeEventListener('abort', onAbort);
           subscription.unsubscribe();
           record.flushAgentOutput();
         }
+      }),
+
+      waitToRetry: fromPromise(async ({ input, signal }) => {
+        const delayMs = backoffDelayMs(settings.agentRetryBackoff, input.retry, clock.random);
+        record.emit({
+          type: 'job.retry',
+          retry: input.retry,
+          maxRetries: input.maxRetries,
+          delayMs,
+          reason: input.failure,
+          resumeSessionId: input.resumeSessionId,
+        });
+        const wait = delay(clock, delayMs);
+        // Leaving `retrying` (a cancel, a stop) ends the wait; the machine has moved on by then.
+        signal.addEventListener('abort', () => wait.cancel(), { once: true });
+        await wait.expired;
       }),
 
       interruptAgent: fromPromise(async () => {
@@ -184,4 +223,50 @@ function settleWithin(clock: Clock, promise: Promise<unknown>, ms: number): Prom
       resolve();
     });
   });
+}
+
+/**
+ * A stall: the agent wrote nothing for `ms` while working (waiting for a person's answer is not a
+ * stall). The agent is then killed, and its try fails as `agent.stalled` (transient).
+ */
+function watchForStall(record: AttemptRecord, clock: Clock, ms: number, kill: () => void) {
+  let timer: unknown = null;
+  let fired = false;
+  let stopped = false;
+  const arm = () => {
+    timer = clock.setTimeout(() => {
+      if (stopped) return;
+      if (record.state === 'awaiting_input') return arm();
+      fired = true;
+      record.emit({
+        type: 'job.log',
+        level: 'warn',
+        message: `The agent wrote nothing for ${Math.round(ms / 1000)} s; stopping it as stalled.`,
+      });
+      kill();
+    }, ms);
+  };
+  arm();
+  return {
+    get fired() {
+      return fired;
+    },
+    reset() {
+      if (stopped || fired) return;
+      clock.clearTimeout(timer);
+      arm();
+    },
+    stop() {
+      stopped = true;
+      clock.clearTimeout(timer);
+    },
+  };
+}
+
+function stalled(ms: number): ErrorPayload {
+  return {
+    code: 'agent.stalled',
+    message: `The agent wrote nothing for ${Math.round(ms / 1000)} s and was stopped as stalled.`,
+    retryable: true,
+  };
 }

@@ -74,6 +74,9 @@ function harness(agent: Record<string, unknown> = {}) {
       homeDir: '/home/u',
       protectedPaths: [],
       keepWorkTrees: false,
+      agentStallMs: 60_000,
+      maxAgentRetries: Number.POSITIVE_INFINITY,
+      agentRetryBackoff: { minDelayMs: 1_000, maxDelayMs: 10_000 },
     },
     uploaderFor: (attemptId, onLeaseLost) =>
       createEventUploader({
@@ -213,5 +216,116 @@ describe('the attempt driver', () => {
       outcome: 'failed',
       error: { code: 'agent.not_found' },
     });
+  });
+});
+
+const crashed = { code: 'agent.crashed', message: 'The agent was killed by SIGKILL', retryable: true };
+
+describe('in-place retries of transient agent failures', () => {
+  it('runs a crashed agent again in the same attempt and work dir, resuming its session, after a backoff', async () => {
+    const h = harness();
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    h.runs[0]!.emit({ type: 'session.started', sessionId: 'sess-9', resumed: false });
+    h.runs[0]!.finish({ status: 'failed', sessionId: null, summary: '', error: crashed });
+    await until(() => h.states().includes('retrying'));
+    const retry = h.events.find((e) => e.type === 'job.retry');
+    expect(retry).toMatchObject({
+      retry: 1,
+      maxRetries: 2,
+      delayMs: 1_000,
+      reason: crashed,
+      resumeSessionId: 'sess-9',
+    });
+    h.clock.advance(999);
+    await new Promise((r) => setImmediate(r));
+    expect(h.runs).toHaveLength(1);
+    h.clock.advance(1);
+    await until(() => h.runs.length === 2);
+    expect(h.runs[1]!.input).toMatchObject({ workDir: '/work/att-1', resumeSessionId: 'sess-9' });
+    expect(h.runs[1]!.input.earlierAttempts).toEqual([
+      { number: 1, status: 'failed', summary: null, error: 'The agent was killed by SIGKILL' },
+    ]);
+    h.runs[1]!.finish({ sessionId: 'sess-9' });
+    await attempt.done;
+    expect(h.states()).toEqual([
+      'preparing',
+      'running',
+      'retrying',
+      'running',
+      'publishing',
+      'reporting',
+      'done',
+    ]);
+    expect(h.server.completions).toHaveLength(1);
+    expect(h.server.completions[0]!.request).toMatchObject({ outcome: 'no_changes', sessionId: 'sess-9' });
+    // The retry is a job event: the server holds it in the job's history.
+    expect(h.server.typesOf('att-1')).toContain('job.retry');
+  });
+
+  it('stops an agent that writes nothing for the stall time, and retries it', async () => {
+    const h = harness();
+    h.start();
+    await until(() => h.runs.length === 1);
+    h.clock.advance(59_000);
+    h.runs[0]!.emit({ type: 'message.delta', channel: 'text', text: 'still here' });
+    h.clock.advance(59_000);
+    expect(h.runs[0]!.calls).toEqual([]);
+    h.clock.advance(1_000);
+    expect(h.runs[0]!.calls).toEqual(['kill']);
+    await until(() => h.events.some((e) => e.type === 'job.retry'));
+    expect(h.events.find((e) => e.type === 'job.retry')).toMatchObject({ reason: { code: 'agent.stalled' } });
+  });
+
+  it('gives up once the job budget is spent, saying how many tries, and asks for no new attempt', async () => {
+    const h = harness();
+    const attempt = h.start();
+    for (let n = 1; n <= 3; n++) {
+      await until(() => h.runs.length === n);
+      h.runs[n - 1]!.finish({ status: 'failed', error: crashed });
+      if (n < 3) {
+        await until(() => h.events.filter((e) => e.type === 'job.retry').length === n);
+        h.clock.advance(1_000 * 2 ** (n - 1));
+      }
+    }
+    await attempt.done;
+    expect(h.server.completions[0]!.request).toMatchObject({
+      outcome: 'failed',
+      error: {
+        code: 'agent.crashed',
+        message: `${crashed.message} (gave up after 3 tries in this attempt)`,
+        retryable: false,
+      },
+    });
+  });
+
+  it('fails at once on a permanent failure', async () => {
+    const h = harness();
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    h.runs[0]!.finish({
+      status: 'failed',
+      error: { code: 'agent.failed', message: 'Invalid API key', retryable: false },
+    });
+    await attempt.done;
+    expect(h.events.some((e) => e.type === 'job.retry')).toBe(false);
+    expect(h.server.completions[0]!.request).toMatchObject({
+      outcome: 'failed',
+      error: { message: 'Invalid API key' },
+    });
+  });
+
+  it('ends on a cancel during the backoff without starting the agent again', async () => {
+    const h = harness();
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    h.runs[0]!.finish({ status: 'failed', error: crashed });
+    await until(() => h.states().includes('retrying'));
+    h.server.controls.push({ type: 'cancel' });
+    attempt.renewNow();
+    await attempt.done;
+    expect(h.runs).toHaveLength(1);
+    expect(h.server.completions[0]!.request).toMatchObject({ outcome: 'cancelled' });
+    expect(h.clock.pendingTimers).toBe(0);
   });
 });

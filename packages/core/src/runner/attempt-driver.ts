@@ -24,6 +24,7 @@ import type {
   PreparedWorkspace,
   RepositoryWorkspacePort,
 } from './ports.js';
+import type { Backoff } from '../retry.js';
 import type { RunnerSession } from './session.js';
 
 export interface ActiveAttemptView {
@@ -43,6 +44,11 @@ export interface AttemptSettings {
   homeDir: string;
   protectedPaths: readonly string[];
   keepWorkTrees: boolean;
+  /** No agent output for this long (while not waiting for an answer) is a stall. */
+  agentStallMs: number;
+  /** In-place retries of transient agent failures: at most this many, and within the job's budget. */
+  maxAgentRetries: number;
+  agentRetryBackoff: Backoff;
 }
 
 /** What an attempt needs from its runner: the session, the ports, and where its events go. */
@@ -283,7 +289,14 @@ export function startAttempt(deps: AttemptDeps, claim: ClaimedAttempt): Attempt 
   });
   lease.start();
   actor = createActor(provideAttemptActors(record, deps), {
-    input: { jobId: info.jobId, attemptId: info.id, rejection: claim.rejection },
+    input: {
+      jobId: info.jobId,
+      attemptId: info.id,
+      rejection: claim.rejection,
+      resumeSessionId: info.previousSessionId,
+      // The job's budget counts every try: the attempts before this one, and this one's retries.
+      maxRetries: Math.max(0, Math.min(settings.maxAgentRetries, (spec?.maxAttempts ?? 1) - info.number)),
+    },
   });
   actor.subscribe({
     next: onSnapshot,

@@ -10,6 +10,7 @@ import type { Observable } from 'rxjs';
 import type { AnswerOutcome, CoordClient } from '../client/coord-client.js';
 import type { RunnerEvent } from '../events/runner-event.js';
 import type { PermissionSettings } from '../policy/permission-policy.js';
+import { agentRetryBackoff, type Backoff } from '../retry.js';
 import type { EventSpool } from '../store/event-spool.js';
 import type { ActiveAttemptView, AttemptSettings } from './attempt-driver.js';
 import type { AgentPort, Clock, LocalWorkspacePort, RepositoryWorkspacePort } from './ports.js';
@@ -75,6 +76,13 @@ export interface RunnerOptions {
   permissions?: PermissionSettings;
   /** The user's home, where the policy looks for credential files (default: the OS's). */
   homeDir?: string;
+  /**
+   * Transient agent failures (a crash, a timeout, a stall) are retried in place: same attempt,
+   * work directory and agent session, after a jittered backoff. `maxRetries` caps them (default:
+   * the job's budget, `maxAttempts` less the attempts before); `stallMs` is how long an agent may
+   * write nothing while working before it counts as stalled (default 15 min).
+   */
+  agentRetries?: { maxRetries?: number; backoff?: Partial<Backoff>; stallMs?: number };
 }
 
 export interface Runner {
@@ -104,5 +112,8 @@ export function attemptSettings(options: RunnerOptions): AttemptSettings {
     homeDir: options.homeDir ?? homedir(),
     protectedPaths: options.protectedPaths ?? [],
     keepWorkTrees: options.keepWorkTrees ?? false,
+    agentStallMs: options.agentRetries?.stallMs ?? 15 * 60_000,
+    maxAgentRetries: options.agentRetries?.maxRetries ?? Number.POSITIVE_INFINITY,
+    agentRetryBackoff: { ...agentRetryBackoff, ...options.agentRetries?.backoff },
   };
 }
