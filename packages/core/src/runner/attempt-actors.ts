@@ -92,7 +92,7 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
           stall.stop();
           signal.removeEventListener('abort', onAbort);
           subscription.unsubscribe();
-          record.flushAgentOutput();
+          record.onAgentRunEnded();
         }
       }),
 

@@ -110,8 +110,8 @@ export interface AttemptRecord {
   emit(event: JobEventDraft): void;
   /** Normalized agent output: re-cut, shown and spooled, and acted on (budget, questions). */
   onAgentEvent(event: AgentEvent): void;
-  /** Emits what the secret-safe chunker still holds (the agent's output ended). */
-  flushAgentOutput(): void;
+  /** The agent's try ended: what the chunker holds is emitted, what it asked is closed. */
+  onAgentRunEnded(): void;
 }
 
 /**
@@ -180,8 +180,9 @@ export function startAttempt(deps: AttemptDeps, claim: ClaimedAttempt): Attempt 
     onAgentEvent: (event) => {
       for (const cut of chunker.push(event)) onAgentEventCut(cut);
     },
-    flushAgentOutput: () => {
+    onAgentRunEnded: () => {
       for (const held of chunker.flush()) emitJob({ type: 'job.agent', event: held });
+      interactions.withdrawAll();
     },
   };
 

@@ -150,4 +150,19 @@ describe('interactions', () => {
     h.interactions.close();
     expect(h.clock.pendingTimers).toBe(0);
   });
+
+  it('closes what a gone agent asked, without answering the dead agent', () => {
+    const h = harness();
+    h.interactions.onAgentEvent(approval());
+    h.interactions.withdrawAll();
+    expect(h.toAgent).toEqual([]);
+    expect(h.events.at(-1)).toMatchObject({
+      type: 'interaction.resolved',
+      answer: { kind: 'timeout' },
+      by: 'timeout',
+    });
+    expect(h.states).toEqual(['waiting', 'answered']);
+    expect(h.clock.pendingTimers).toBe(0);
+    expect(h.interactions.has(h.put[0]!.interactionId)).toBe(false);
+  });
 });

@@ -46,6 +46,11 @@ export interface Interactions {
   resolve(interactionId: string, answer: InteractionAnswer, by: 'runner' | 'web' | 'timeout'): boolean;
   /** Answers from this runner's own UI: the server decides which answer won, and that one is applied. */
   answer(interactionId: string, answer: InteractionAnswer): Promise<AnswerOutcome>;
+  /**
+   * The agent that asked is gone (its try ended): what it asked is closed like a timeout, on the
+   * server too, so nobody answers a question no one waits for.
+   */
+  withdrawAll(): void;
   /** The attempt ended: no more timeouts. */
   close(): void;
 }
@@ -144,6 +149,17 @@ export function createInteractions(options: InteractionsOptions): Interactions {
       }
     },
     has: (interactionId) => pending.has(interactionId),
+    withdrawAll() {
+      if (pending.size === 0) return;
+      for (const [interactionId, request] of pending) {
+        clock.clearTimeout(request.timer);
+        const timeout: InteractionAnswer = { kind: 'timeout' };
+        options.emit({ type: 'interaction.resolved', interactionId, answer: timeout, by: 'timeout' });
+        options.answer(interactionId, timeout).catch(options.reportError);
+      }
+      pending.clear();
+      options.onAllAnswered();
+    },
     resolve,
     answer,
     close() {
