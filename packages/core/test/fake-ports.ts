@@ -54,12 +54,16 @@ export interface FakeAgentRun extends AgentRun {
   readonly calls: string[];
 }
 
-export function fakeAgentRun(input: AgentRunInput): FakeAgentRun {
+/** `holdInterrupt`: a graceful stop waits until the test finishes the run (the agent's own pace). */
+export function fakeAgentRun(input: AgentRunInput, options: { holdInterrupt?: boolean } = {}): FakeAgentRun {
   const events = new Subject<AgentEvent>();
   let settle!: (result: AgentResult) => void;
   const result = new Promise<AgentResult>((resolve) => (settle = resolve));
   const calls: string[] = [];
+  let finished = false;
   const finish = (over: Partial<AgentResult>) => {
+    if (finished) return;
+    finished = true;
     events.complete();
     settle({ status: 'completed', sessionId: 'sess-1', summary: 'done', usage: null, error: null, ...over });
   };
@@ -71,10 +75,10 @@ export function fakeAgentRun(input: AgentRunInput): FakeAgentRun {
     emit: (event) => events.next(event),
     finish,
     respond: (requestId, answer) => calls.push(`respond ${requestId} ${answer.kind}`),
-    interrupt: () => {
+    interrupt: async () => {
       calls.push('interrupt');
-      finish({ status: 'interrupted', summary: 'interrupted' });
-      return Promise.resolve();
+      if (!options.holdInterrupt) finish({ status: 'interrupted', summary: 'interrupted' });
+      await result;
     },
     kill: () => {
       calls.push('kill');
