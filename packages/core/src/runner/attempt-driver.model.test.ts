@@ -3,15 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { assign, setup } from 'xstate';
 import { createTestModel } from 'xstate/graph';
 import { deferred, type Deferred } from '../../test/deferred.js';
-import { FakeCoordServer, fakeAgentPort, fakeAgentRun, type FakeAgentRun } from '../../test/fake-ports.js';
-import { ManualClock, until } from '../../test/manual-clock.js';
+import { fakeAttemptSystem } from '../../test/fake-attempt.js';
+import { until } from '../../test/manual-clock.js';
 import { ApiError } from '../client/api-error.js';
-import type { RunnerEvent } from '../events/runner-event.js';
-import { createMemoryEventSpool } from '../store/event-spool.js';
-import { startAttempt, type Attempt, type AttemptDeps } from './attempt-driver.js';
-import { createCompletionDelivery } from './completion.js';
-import { claimedAttempt } from './eligibility.js';
-import { createEventUploader } from './event-uploader.js';
+import { startAttempt, type Attempt } from './attempt-driver.js';
 import type { LocalOutputFile, LocalWorkspacePort } from './ports.js';
 
 /**
@@ -106,10 +101,6 @@ function shownState(value: unknown): string {
 }
 
 function startSystem() {
-  const clock = new ManualClock();
-  const server = new FakeCoordServer();
-  const spool = createMemoryEventSpool();
-  const runs: FakeAgentRun[] = [];
   const prepared: Array<Deferred<{ workDir: string }>> = [];
   const outputs: Array<Deferred<LocalOutputFile[]>> = [];
   const local: LocalWorkspacePort = {
@@ -125,85 +116,8 @@ function startSystem() {
     },
     release: () => Promise.resolve(),
   };
-  const events: RunnerEvent[] = [];
-  const errors: unknown[] = [];
-  const deps: AttemptDeps = {
-    session: {
-      runnerId: 'run-1',
-      timings: { leaseRenewMs: 15_000, leaseTtlMs: 60_000, claimWaitMs: 25_000 },
-      batchBytes: 1 << 20,
-    },
-    client: server.client,
-    spool,
-    clock,
-    repositories: undefined,
-    local,
-    settings: {
-      stopGraceMs: 10_000,
-      deliveryGraceMs: 10_000,
-      interactionTimeoutMs: 30 * 60_000,
-      permissions: { mode: 'ask' },
-      homeDir: '/home/u',
-      protectedPaths: [],
-      keepWorkTrees: false,
-      agentStallMs: 15 * 60_000,
-      maxAgentRetries: Number.POSITIVE_INFINITY,
-      agentRetryBackoff: { minDelayMs: 1_000, maxDelayMs: 10_000 },
-    },
-    uploaderFor: (attemptId, onLeaseLost) =>
-      createEventUploader({
-        client: server.client,
-        spool,
-        runnerId: 'run-1',
-        attemptId,
-        clock,
-        intervalMs: 250,
-        maxBatch: 500,
-        onError: (error) => errors.push(error),
-        onLeaseLost,
-      }),
-    deliver: createCompletionDelivery({
-      client: server.client,
-      spool,
-      clock,
-      runnerId: 'run-1',
-      stopped: new Promise(() => {}),
-      deliveryGraceMs: 10_000,
-      reportError: (error) => errors.push(error),
-    }),
-    emit: (event) => events.push(event),
-    reportError: (error) => errors.push(error),
-    onStarted: () => {},
-    onEnded: () => {},
-  };
-  const port = fakeAgentPort('claude-code', {
-    start: (input) => {
-      const run = fakeAgentRun(input, { holdInterrupt: true });
-      runs.push(run);
-      return run;
-    },
-  });
-  const claim = claimedAttempt(
-    {
-      attempt: {
-        id: 'att-1',
-        jobId: 'job-1',
-        workspaceId: 'ws-1',
-        number: 1,
-        leaseExpiresAt: '2030-01-01T00:00:00.000Z',
-        previousSessionId: null,
-        branch: null,
-      },
-      job: {
-        id: 'job-1',
-        spec: { title: 'T', instructions: 'I', context: { type: 'local' }, agent: { id: 'claude-code' } },
-      },
-      forge: null,
-    },
-    { agents: [port], disabledAgents: new Set(), repositoryJobs: false, localJobs: true },
-  );
-  if (claim instanceof Error) throw claim;
-  const attempt: Attempt = startAttempt(deps, claim);
+  const { clock, server, runs, events, deps, claim } = fakeAttemptSystem({ local, holdInterrupt: true });
+  const attempt: Attempt = startAttempt(deps, claim());
   let ended = false;
   void attempt.done.then(() => (ended = true));
 

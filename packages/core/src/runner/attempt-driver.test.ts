@@ -1,119 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FakeCoordServer,
-  fakeAgentPort,
-  fakeAgentRun,
-  fakeLocalWorkspaces,
-  type FakeAgentRun,
-} from '../../test/fake-ports.js';
-import { ManualClock, until } from '../../test/manual-clock.js';
+import { fakeAttemptSystem } from '../../test/fake-attempt.js';
+import { fakeLocalWorkspaces } from '../../test/fake-ports.js';
+import { until } from '../../test/manual-clock.js';
 import { ApiError } from '../client/api-error.js';
-import type { RunnerEvent } from '../events/runner-event.js';
-import { createMemoryEventSpool } from '../store/event-spool.js';
-import { startAttempt, type Attempt, type AttemptDeps } from './attempt-driver.js';
-import { createCompletionDelivery } from './completion.js';
-import { claimedAttempt } from './eligibility.js';
-import { createEventUploader } from './event-uploader.js';
-
-const raw = (agent: Record<string, unknown> = {}) => ({
-  attempt: {
-    id: 'att-1',
-    jobId: 'job-1',
-    workspaceId: 'ws-1',
-    number: 1,
-    leaseExpiresAt: '2030-01-01T00:00:00.000Z',
-    previousSessionId: null,
-    branch: null,
-  },
-  job: {
-    id: 'job-1',
-    spec: {
-      title: 'Write notes',
-      instructions: 'Write notes.md',
-      context: { type: 'local' },
-      agent: { id: 'claude-code', ...agent },
-    },
-  },
-  forge: null,
-});
+import { startAttempt, type Attempt } from './attempt-driver.js';
 
 /** One attempt driven through fake ports, a fake server and a manual clock. */
 function harness(agent: Record<string, unknown> = {}) {
-  const clock = new ManualClock();
-  const server = new FakeCoordServer();
-  const spool = createMemoryEventSpool();
-  const runs: FakeAgentRun[] = [];
-  const port = fakeAgentPort('claude-code', {
-    start: (input) => {
-      const run = fakeAgentRun(input);
-      runs.push(run);
-      return run;
-    },
-  });
   const local = fakeLocalWorkspaces();
-  const events: RunnerEvent[] = [];
-  const errors: unknown[] = [];
-  const ended: string[] = [];
-  const session = {
-    runnerId: 'run-1',
-    timings: { leaseRenewMs: 15_000, leaseTtlMs: 60_000, claimWaitMs: 25_000 },
-    batchBytes: 1 << 20,
-  };
-  const deps: AttemptDeps = {
-    session,
-    client: server.client,
-    spool,
-    clock,
-    repositories: undefined,
-    local,
-    settings: {
-      stopGraceMs: 10_000,
-      deliveryGraceMs: 10_000,
-      interactionTimeoutMs: 60_000,
-      permissions: { mode: 'ask' },
-      homeDir: '/home/u',
-      protectedPaths: [],
-      keepWorkTrees: false,
-      agentStallMs: 60_000,
-      maxAgentRetries: Number.POSITIVE_INFINITY,
-      agentRetryBackoff: { minDelayMs: 1_000, maxDelayMs: 10_000 },
-    },
-    uploaderFor: (attemptId, onLeaseLost) =>
-      createEventUploader({
-        client: server.client,
-        spool,
-        runnerId: 'run-1',
-        attemptId,
-        clock,
-        intervalMs: 250,
-        maxBatch: 500,
-        onError: (error) => errors.push(error),
-        onLeaseLost,
-      }),
-    deliver: createCompletionDelivery({
-      client: server.client,
-      spool,
-      clock,
-      runnerId: 'run-1',
-      stopped: new Promise(() => {}),
-      deliveryGraceMs: 10_000,
-      reportError: (error) => errors.push(error),
-    }),
-    emit: (event) => events.push(event),
-    reportError: (error) => errors.push(error),
-    onStarted: () => {},
-    onEnded: (attempt) => ended.push(attempt.attemptId),
-  };
-  const claim = claimedAttempt(raw(agent), {
-    agents: [port],
-    disabledAgents: new Set(),
-    repositoryJobs: false,
-    localJobs: true,
-  });
-  if (claim instanceof Error) throw claim;
-  const start = (): Attempt => startAttempt(deps, claim);
-  const states = () => events.flatMap((e) => (e.type === 'job.state' ? [e.state] : []));
-  return { clock, server, spool, runs, local, events, errors, ended, start, states, deps };
+  const system = fakeAttemptSystem({ local });
+  const start = (): Attempt => startAttempt(system.deps, system.claim(agent));
+  const states = () => system.events.flatMap((e) => (e.type === 'job.state' ? [e.state] : []));
+  return { ...system, local, start, states };
 }
 
 describe('the attempt driver', () => {
@@ -202,14 +100,7 @@ describe('the attempt driver', () => {
 
   it('reports a job it cannot run failed at once, without starting an agent', async () => {
     const h = harness();
-    const claim = claimedAttempt(raw(), {
-      agents: [],
-      disabledAgents: new Set(),
-      repositoryJobs: false,
-      localJobs: true,
-    });
-    if (claim instanceof Error) throw claim;
-    const attempt = startAttempt(h.deps, claim);
+    const attempt = startAttempt(h.deps, h.claim({}, []));
     await attempt.done;
     expect(h.runs).toEqual([]);
     expect(h.server.completions[0]!.request).toMatchObject({
