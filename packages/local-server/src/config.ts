@@ -8,6 +8,9 @@ export interface ServerTimings extends Timings {
    * so a runner that comes back resumes its own session in its own work dir; then to any.
    */
   affinityMs: number;
+  /** Device sign-in: how long a code lasts, and the poll interval a runner is given. */
+  deviceCodeTtlMs: number;
+  devicePollMs: number;
 }
 
 /** DESIGN.md section 10. */
@@ -17,6 +20,8 @@ export const defaultTimings: ServerTimings = {
   claimWaitMs: 25_000,
   sweepIntervalMs: 1_000,
   affinityMs: 30_000,
+  deviceCodeTtlMs: 15 * 60_000,
+  devicePollMs: 5_000,
 };
 
 export function resolveTimings(overrides: Partial<ServerTimings> = {}): ServerTimings {

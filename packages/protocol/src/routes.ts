@@ -25,4 +25,7 @@ export const routes = {
   cancelJob: (jobId: string) => `/v1/jobs/${e(jobId)}/cancel`,
   stopJob: (jobId: string) => `/v1/jobs/${e(jobId)}/stop`,
   whoami: () => '/v1/me',
+  signOut: () => '/v1/me/sign-out',
+  deviceAuthorize: () => '/v1/device/authorize',
+  deviceToken: () => '/v1/device/token',
 } as const;

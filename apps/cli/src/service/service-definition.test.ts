@@ -32,6 +32,11 @@ describe('service definitions', () => {
     const unit = systemdUnit(spec('/srv/state'));
     expect(unit).toContain('Restart=on-failure');
     expect(unit).toContain('KillSignal=SIGINT');
+    expect(unit).toContain(
+      'ExecStop="' +
+        process.execPath +
+        '" "/srv/state/odd \\"dir\\" 100%%/coord-runner.js" "stop" "--state-dir" "/srv/state"',
+    );
     expect(unit).toContain('EnvironmentFile=-/srv/state/service.env');
     // Quotes escaped and `%` doubled, so systemd reads the path back as it is.
     expect(unit).toContain(

@@ -33,12 +33,14 @@ function systemdWord(value: string): string {
 
 /**
  * A systemd user unit. `Restart=on-failure`: a crash or a kill restarts it, `coord-runner stop`
- * (exit 0) does not. SIGINT first (the runner drains on it), SIGKILL only after the stop grace.
+ * (exit 0) does not. `systemctl stop` stops gracefully through the control socket (agents save
+ * their session, jobs are requeued); SIGINT follows, SIGKILL only after `TimeoutStopSec`.
  * No secret is written here: the token stays in the state dir's credentials, agent keys in the
  * optional owner-only environment file.
  */
 export function systemdUnit(spec: ServiceSpec): string {
   const exec = [spec.node, spec.cliScript, 'start', '--json', '--state-dir', spec.stateDir].map(systemdWord);
+  const stop = [spec.node, spec.cliScript, 'stop', '--state-dir', spec.stateDir].map(systemdWord);
   return [
     '[Unit]',
     'Description=Coord Runner (agentic jobs)',
@@ -49,6 +51,7 @@ export function systemdUnit(spec: ServiceSpec): string {
     '[Service]',
     'Type=simple',
     `ExecStart=${exec.join(' ')}`,
+    `ExecStop=${stop.join(' ')}`,
     `Environment=${systemdWord(`PATH=${spec.path}`)}`,
     `EnvironmentFile=-${serviceEnvFile(spec.stateDir).replace(/%/g, '%%')}`,
     'Restart=on-failure',

@@ -10,6 +10,7 @@ import {
 } from '@coord/runner-protocol';
 import { z } from 'zod';
 import type { RunnerEvent } from '../events/runner-event.js';
+import type { AttemptState } from '../machine/attempt-machine.js';
 
 /**
  * The control API (DESIGN.md section 11): everything a person does to a running runner, as plain
@@ -19,17 +20,26 @@ import type { RunnerEvent } from '../events/runner-event.js';
  */
 export const CONTROL_API_VERSION = 1;
 
-const attemptStateSchema = z.enum([
+/**
+ * The attempt machine's state names, spelled out so this module stays free of xstate (the CLI
+ * loads it on its fast paths); the compiler holds the list equal to the machine's own.
+ */
+const attemptStates = [
   'claimed',
   'preparing',
   'running',
   'awaiting_input',
+  'retrying',
   'stopping',
   'publishing',
   'reporting',
   'done',
   'lease_lost',
-]);
+] as const satisfies readonly AttemptState[];
+const everyStateListed: Exclude<AttemptState, (typeof attemptStates)[number]> extends never ? true : false =
+  true;
+void everyStateListed;
+const attemptStateSchema = z.enum(attemptStates);
 const runnerStatusSchema = z.enum(['starting', 'idle', 'busy', 'offline', 'stopping', 'stopped']);
 const epochMsSchema = z.number().int().nonnegative();
 

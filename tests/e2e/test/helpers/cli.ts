@@ -68,7 +68,7 @@ export async function eventually<T>(
 export function startCli(
   args: string[],
   env: Record<string, string>,
-  options: { keepChars?: number } = {},
+  options: { keepChars?: number; /** Keep what it prints on stderr too. */ stderr?: boolean } = {},
 ): { child: ResultPromise; output: () => string } {
   const child = execa(process.execPath, [CLI_BIN, ...args], {
     env,
@@ -79,10 +79,12 @@ export function startCli(
   }) as unknown as ResultPromise;
   let printed = '';
   const keep = options.keepChars ?? Number.POSITIVE_INFINITY;
-  child.stdout!.on('data', (chunk: Buffer) => {
+  const keepPrinted = (chunk: Buffer) => {
     printed += chunk.toString();
     if (printed.length > keep) printed = printed.slice(-keep);
-  });
+  };
+  child.stdout!.on('data', keepPrinted);
+  if (options.stderr) child.stderr!.on('data', keepPrinted);
   return { child, output: () => printed };
 }
 

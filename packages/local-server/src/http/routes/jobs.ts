@@ -3,12 +3,15 @@ import {
   jobSubmissionSchema,
   readyJobsRequestSchema,
   type MeResponse,
+  type SignOutResponse,
 } from '@coord/runner-protocol';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { workspacesOf } from '../../db/accounts.js';
+import { revokeDeviceToken } from '../../db/device-codes.js';
 import { cancelJob, listJobs, readyJobs, stopJob, submitJob, visibleJob } from '../../db/jobs.js';
 import { toJobView } from '../../db/views.js';
+import { bearerToken } from '../auth.js';
 import type { AppEnv, Deps } from '../context.js';
 import { idParam, parseValue, readBody, readOptionalBody } from '../validate.js';
 
@@ -26,6 +29,13 @@ export function jobRoutes({ store }: Deps): Hono<AppEnv> {
   app.get('/me', (c) => {
     const account = c.get('account');
     const body: MeResponse = { account, workspaces: workspacesOf(store, account.id) };
+    return c.json(body);
+  });
+
+  // Signing a runner out: its device-minted token stops working here at once.
+  app.post('/me/sign-out', (c) => {
+    const token = bearerToken(c.req.header('authorization') ?? '');
+    const body: SignOutResponse = { revoked: token ? revokeDeviceToken(store, token) : false };
     return c.json(body);
   });
 
