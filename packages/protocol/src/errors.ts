@@ -25,6 +25,11 @@ export const errorCodes = [
   'interaction.conflict',
   'events.gap',
   'artifact.too_large',
+  'device.authorization_pending', // a device sign-in nobody has approved yet: poll again
+  'device.slow_down', // polled too often: wait 5 s longer between polls
+  'device.denied', // the person said no
+  'device.expired', // the code ran out: start again
+  'device.invalid_code', // no such device or user code (or it was used)
   'forge.repo_not_found',
   'forge.repo_exists',
   'forge.pull_exists',

@@ -13,6 +13,7 @@ import {
   jobResponseSchema,
   leaseRenewResponseSchema,
   meResponseSchema,
+  signOutResponseSchema,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
   registerRunnerResponseSchema,
@@ -35,6 +36,7 @@ import {
   type LeaseRenewRequest,
   type LeaseRenewResponse,
   type MeResponse,
+  type SignOutResponse,
   type RegisterRunnerRequest,
   type RegisterRunnerResponse,
   type RunnerHint,
@@ -43,6 +45,7 @@ import { EventSourceParserStream } from 'eventsource-parser/stream';
 import pRetry, { AbortError } from 'p-retry';
 import { z } from 'zod';
 import { redactSecrets, registerSecret } from '../errors.js';
+import { pRetryTiming } from '../retry.js';
 import { ApiError, runnerCodeFor } from './api-error.js';
 
 export interface CoordClientOptions {
@@ -82,6 +85,8 @@ export interface AnswerOutcome {
 export interface CoordClient {
   readonly baseUrl: string;
   me(): Promise<MeResponse>;
+  /** Revokes this client's token on the server if a device sign-in minted it. */
+  signOut(): Promise<SignOutResponse>;
   register(request: RegisterRunnerRequest): Promise<RegisterRunnerResponse>;
   /** Long poll. Resolves with the raw assignment (validated by the runner) or null. */
   claim(runnerId: string, request: ClaimRequest, signal?: AbortSignal): Promise<unknown>;
@@ -114,6 +119,8 @@ export interface CoordClient {
   getJob(jobId: string): Promise<JobView>;
   listJobs(filter?: { workspace?: string; status?: JobStatus }): Promise<JobView[]>;
   cancelJob(jobId: string): Promise<JobView>;
+  /** Moves Backlog jobs to Ready together (all or none: one not in Backlog is a 409). */
+  readyJobs(jobIds: readonly string[]): Promise<JobView[]>;
   /**
    * Opens the push hint stream and yields hints until it ends or `signal` aborts. Not retried:
    * the runner reconnects with backoff, and lease renewal polling covers the gaps.
@@ -214,10 +221,10 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
       },
       {
         retries: opts.retries ?? defaultRetries,
-        minTimeout: options.minRetryDelayMs ?? 250,
-        maxTimeout: options.maxRetryDelayMs ?? 5_000,
-        factor: 2,
-        randomize: true,
+        ...pRetryTiming({
+          minDelayMs: options.minRetryDelayMs ?? 250,
+          maxDelayMs: options.maxRetryDelayMs ?? 5_000,
+        }),
         signal: opts.signal,
       },
     ).catch((error: unknown) => {
@@ -277,6 +284,7 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
   return {
     baseUrl,
     me: () => call('GET', routes.whoami(), { schema: meResponseSchema }),
+    signOut: () => call('POST', routes.signOut(), { body: {}, schema: signOutResponseSchema }),
     register: (request) =>
       call('POST', routes.register(), { body: request, schema: registerRunnerResponseSchema }),
     claim: async (runnerId, request, signal) => {
@@ -357,6 +365,8 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     hints: (runnerId, signal, onOpen) => streamHints(runnerId, signal, onOpen),
     cancelJob: async (jobId) =>
       (await call('POST', routes.cancelJob(jobId), { body: {}, schema: jobResponseSchema })).job,
+    readyJobs: async (jobIds) =>
+      (await call('POST', routes.readyJobs(), { body: { jobIds: [...jobIds] }, schema: jobListSchema })).jobs,
   };
 }
 

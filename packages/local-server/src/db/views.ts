@@ -23,6 +23,9 @@ export interface JobRow {
   created_at: number;
   updated_at: number;
   ready_at: number | null;
+  /** The lost runner this Ready job is held for, until `affinity_until`. */
+  affinity_runner: string | null;
+  affinity_until: number | null;
 }
 
 export interface AttemptRow {

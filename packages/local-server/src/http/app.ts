@@ -1,5 +1,5 @@
 import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@coord/runner-protocol';
-import { Hono } from 'hono';
+import { Hono, type ErrorHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { accountByToken } from '../db/accounts.js';
 import { ApiError } from '../errors.js';
@@ -12,8 +12,20 @@ import { bearerToken } from './auth.js';
 import type { AppEnv, Deps } from './context.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { attemptRoutes } from './routes/attempts.js';
+import { deviceRoutes } from './routes/device.js';
 import { jobRoutes } from './routes/jobs.js';
 import { runnerRoutes } from './routes/runners.js';
+
+/** JSON error bodies for the API: ApiErrors as they are, anything else a logged 500. */
+const apiErrors: ErrorHandler<AppEnv> = (error, c) => {
+  if (error instanceof ApiError) {
+    const headers: Record<string, string> =
+      error.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="coord"' } : {};
+    return c.json(error.toBody(), error.status, headers);
+  }
+  console.error('coord-local-server: internal error', error);
+  return c.json(new ApiError(500, 'server.internal', 'Internal server error').toBody(), 500);
+};
 
 /** Builds the whole HTTP app: the v1 protocol, the forge's REST API and the web page. */
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -84,16 +96,13 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   v1.notFound((c) =>
     c.json(new ApiError(404, 'request.not_found', `No route ${c.req.method} ${c.req.path}`).toBody(), 404),
   );
-  v1.onError((error, c) => {
-    if (error instanceof ApiError) {
-      const headers: Record<string, string> =
-        error.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="coord"' } : {};
-      return c.json(error.toBody(), error.status, headers);
-    }
-    console.error('coord-local-server: internal error', error);
-    return c.json(new ApiError(500, 'server.internal', 'Internal server error').toBody(), 500);
-  });
+  v1.onError(apiErrors);
 
+  // Before /v1 and its token check: a runner signing in has no token yet.
+  const device = new Hono<AppEnv>();
+  device.route('/', deviceRoutes(deps));
+  device.onError(apiErrors);
+  app.route('/v1/device', device);
   app.route('/v1', v1);
   app.route('/forge/api', forgeApiRoutes(deps.store));
   app.route('/api', browserApi(deps));
