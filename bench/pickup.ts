@@ -13,6 +13,7 @@ import {
 } from '@coord/runner-core';
 import { firstValueFrom, filter } from 'rxjs';
 import { createInstantAgent } from './instant-agent.js';
+import { percentile, round } from './stats.js';
 
 /**
  * Pickup latency: idle runners wait on one local server (long polls) while jobs become Ready one
@@ -125,14 +126,4 @@ export async function measurePickup(options: { jobs: number; runners: number }):
     await server.close();
     rmSync(root, { recursive: true, force: true });
   }
-}
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
 }

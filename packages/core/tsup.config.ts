@@ -6,6 +6,10 @@ export default defineConfig({
     index: 'src/index.ts',
     machine: 'src/machine/index.ts',
     'protected-paths': 'src/agents/protected-paths.ts',
+    // Only the control API's schemas: what `coord-runner status` loads to talk to a runner.
+    'control-api': 'src/control/control-api.ts',
+    // The error type and the redactor, for a CLI that reports failures without loading the runner.
+    errors: 'src/errors.ts',
   },
   format: ['esm'],
   dts: true,

@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  // `names`: plain lists for command-line choices, without zod.
+  entry: { index: 'src/index.ts', names: 'src/names.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -78,8 +78,26 @@ export const boundaries = [
     },
   },
   {
+    files: ['packages/ui/**/*.ts', 'packages/ui/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...sideEffectLibs, ...apps],
+          patterns: [
+            { group: ['node:*'], message: 'ui runs in browsers and renderers: no node modules.' },
+            {
+              group: ['@coord/*', '!@coord/runner-protocol'],
+              message: 'ui depends on protocol types only (plus React): it draws what the wire carries.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests and build/test configuration are not part of any layer.
-    files: ['**/*.test.ts', '**/test/**/*.ts', '**/*.config.ts'],
+    files: ['**/*.test.ts', '**/*.test.tsx', '**/test/**/*.ts', '**/test/**/*.tsx', '**/*.config.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
 ];

@@ -5,6 +5,8 @@ import {
   createFileEventSpool,
   createLocalWorkspaces,
   createRunner,
+  environmentSecrets,
+  type EventSpool,
   type PermissionSettings,
   type Runner,
 } from '@coord/runner-core';
@@ -13,7 +15,6 @@ import type { Platform } from '@coord/runner-protocol';
 import { createAgents } from './agents.js';
 import { readConfig } from './config.js';
 import type { AcpAgentConfig } from './config.js';
-import { secretsFromEnv } from './runner-secrets.js';
 import { loadMachineId } from './state-dir.js';
 import { CLI_VERSION } from './version.js';
 
@@ -40,6 +41,8 @@ export interface ComposeOptions {
   codexPath?: string;
   /** A Gemini CLI program (the `gemini` shim or bundle/gemini.js) to use instead of looking on PATH. */
   geminiPath?: string;
+  /** The event spool (default: `<state>/attempts`); `start` shares it with the control API. */
+  spool?: EventSpool;
   /** ACP agents from the config file, each registered as `acp:<name>`. */
   acpAgents?: readonly AcpAgentConfig[];
 }
@@ -70,12 +73,12 @@ export function composeRunner(options: ComposeOptions): Runner {
       ...(options.forgeRetryForMs !== undefined ? { retry: { maxElapsedMs: options.forgeRetryForMs } } : {}),
     }),
     local: createLocalWorkspaces({ root: join(workspaceDir, 'local') }),
-    spool: createFileEventSpool(join(options.stateDir, 'attempts')),
+    spool: options.spool ?? createFileEventSpool(join(options.stateDir, 'attempts')),
     ...(options.timings ? { timings: options.timings } : {}),
     keepWorkTrees: options.keepWorkTrees ?? false,
     disabledAgents: readConfig(options.stateDir).disabledAgents ?? [],
     ...(options.permissions ? { permissions: options.permissions } : {}),
-    secrets: secretsFromEnv(process.env),
+    secrets: environmentSecrets(process.env),
     // Agents run as this user: they are told to keep out of the runner's state and token file.
     protectedPaths: [options.stateDir, ...(options.tokenFile ? [resolve(options.tokenFile)] : [])],
   });

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CliError, EXIT } from './exit-codes.js';
 
 /** Settings people may edit and share (DESIGN.md section 11): never a secret. */
 export interface RunnerConfig {
@@ -14,6 +15,16 @@ export interface RunnerConfig {
    * `"acpAgents": { "foo": { "command": ["foo-acp", "--stdio"] } }`.
    */
   acpAgents?: Record<string, { command: string[]; displayName?: string }>;
+  /** Where attempts' work trees live (`--workspace-dir` wins). */
+  workspaceDir?: string;
+  /** What agents may do without asking (`--permission-mode` wins). */
+  permissionMode?: 'ask' | 'auto_edit' | 'auto_project';
+  /** Jobs run at once (`--capacity` wins). */
+  capacity?: number;
+  /** How long forge calls keep retrying through an outage (`--forge-retry-for` wins). */
+  forgeRetryForSeconds?: number;
+  /** How much history of finished jobs is kept (default 10000 entries, 90 days). */
+  history?: { maxEntries?: number; maxAgeDays?: number };
 }
 
 export interface AcpAgentConfig {
@@ -71,7 +82,8 @@ export function writeConfig(stateDir: string, config: RunnerConfig): void {
 export function resolveServer(flag: string | undefined, stateDir: string): string {
   const server = flag ?? process.env['COORD_SERVER'] ?? readConfig(stateDir).server;
   if (!server) {
-    throw new Error(
+    throw new CliError(
+      EXIT.notSignedIn,
       'No Coord server: pass --server <url>, set COORD_SERVER, or run `coord-runner login --server <url>`.',
     );
   }

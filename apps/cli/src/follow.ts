@@ -1,4 +1,5 @@
 import type { Runner, RunnerEvent } from '@coord/runner-core';
+import { describeFailure } from './failure.js';
 import { inquirerPrompter } from './interactions/inquirer-prompter.js';
 import { createInteractionDesk, type InteractionDesk } from './interactions/interaction-desk.js';
 import { renderEvent } from './render.js';
@@ -7,13 +8,19 @@ import { terminalJson } from './terminal-text.js';
 /**
  * Starts a runner, prints its events until it stops, and maps the end to an exit code:
  * 0 after a clean stop, 1 when registration failed or (in one-job mode) the job failed.
- * SIGINT/SIGTERM stop gracefully: agents finish their current operation and jobs are requeued;
- * a second signal exits at once. At a terminal, waiting approvals and questions are prompts
+ * SIGINT/SIGTERM drain (no new job; running ones finish); a second one stops gracefully (agents
+ * finish their current operation, save their session, and the jobs are requeued); a third exits. At a terminal, waiting approvals and questions are prompts
  * (`interactive`, on by default when stdin and stdout are a TTY and output is not JSON).
  */
 export async function followRunner(
   runner: Runner,
-  options: { json: boolean; once: boolean; interactive?: boolean },
+  options: {
+    json: boolean;
+    once: boolean;
+    interactive?: boolean;
+    /** Whether someone asked for the stop through the control API (`coord-runner stop`). */
+    stopAsked?: () => boolean;
+  },
 ): Promise<number> {
   const color = !options.json && process.stdout.isTTY === true;
   const interactive = (options.interactive ?? true) && !options.json && process.stdin.isTTY === true && color;
@@ -36,7 +43,13 @@ export async function followRunner(
       next: (event) => {
         print(event);
         desk?.onEvent(event);
-        if (event.type === 'runner.status' && event.status === 'stopped' && !stopRequested) exitCode = 1;
+        if (
+          event.type === 'runner.status' &&
+          event.status === 'stopped' &&
+          !stopRequested &&
+          !options.stopAsked?.()
+        )
+          exitCode = 1;
         if (event.type === 'job.claimed') claimed.add(event.attemptId);
         // One-job mode ends with the job this run claimed, not with an attempt a crashed run left.
         if (event.type === 'job.finished' && options.once && claimed.has(event.attemptId) && !stopRequested) {
@@ -49,14 +62,25 @@ export async function followRunner(
     });
   });
 
+  // The signal ladder (as the Buildkite agent's): drain, then stop gracefully, then exit.
+  let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopRequested) {
-      process.stderr.write(`Received ${signal} again: exiting now.\n`);
+    signals += 1;
+    stopRequested = true;
+    if (signals === 1) {
+      process.stderr.write(
+        `Received ${signal}: taking no new job, finishing the running ones (send it again to stop them gracefully, a third time to exit at once).\n`,
+      );
+      void runner.stop({ mode: 'drain' });
+    } else if (signals === 2) {
+      process.stderr.write(
+        `Received ${signal} again: stopping the running jobs gracefully; agents save their session and the jobs are requeued (send it again to exit at once).\n`,
+      );
+      void runner.stop({ mode: 'graceful' });
+    } else {
+      process.stderr.write(`Received ${signal} a third time: exiting now.\n`);
       process.exit(130);
     }
-    stopRequested = true;
-    process.stderr.write(`Received ${signal}: stopping gracefully (send it again to exit at once).\n`);
-    void runner.stop({ mode: 'graceful' });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -72,9 +96,9 @@ export async function followRunner(
 
   try {
     await runner.start();
-  } catch {
-    // The error was printed as a runner.error event.
-    return 1;
+  } catch (error) {
+    // The error was printed as a runner.error event; the exit code says which kind it was.
+    return describeFailure(error).exitCode;
   }
   await stopped;
   desk?.close();

@@ -21,6 +21,24 @@ describe('renderEvent', () => {
     ).toBe('■ job job_1 succeeded: pull request #3 http://forge/pull/3');
   });
 
+  it('says why and when the agent is retried in place', () => {
+    const line = renderEvent(
+      {
+        ...base,
+        type: 'job.retry',
+        retry: 1,
+        maxRetries: 2,
+        delayMs: 2_400,
+        reason: { code: 'agent.crashed', message: 'The demo agent was killed by SIGKILL', retryable: true },
+        resumeSessionId: 's1',
+      },
+      { color: false },
+    );
+    expect(line).toBe(
+      '  ↻ retrying the agent in place (1 of 2) in 3 s: The demo agent was killed by SIGKILL',
+    );
+  });
+
   it('names the error code and message of a failed job', () => {
     const line = renderEvent(
       {

@@ -31,6 +31,11 @@ export function renderEvent(event: RunnerEvent, options: { color: boolean }): st
       return paint('dim', `  [${event.state}]`);
     case 'job.log':
       return paint(event.level === 'info' ? 'cyan' : 'yellow', `  · ${event.message}`);
+    case 'job.retry':
+      return paint(
+        'yellow',
+        `  ↻ retrying the agent in place (${event.retry} of ${event.maxRetries}) in ${Math.ceil(event.delayMs / 1000)} s: ${event.reason.message}`,
+      );
     case 'job.agent':
       return renderAgent(event.event, paint);
     case 'approval.decided':

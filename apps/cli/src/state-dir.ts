@@ -2,16 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import envPaths from 'env-paths';
+import { CliError, EXIT } from './exit-codes.js';
 
 export const STATE_DIR_ENV = 'COORD_RUNNER_STATE_DIR';
 export const TOKEN_ENV = 'COORD_TOKEN';
+
+/** The platform's usual place for the state directory. */
+export function defaultStateDir(): string {
+  return resolve(envPaths('coord-runner', { suffix: '' }).data);
+}
 
 /**
  * The runner's state directory (DESIGN.md section 11): the platform's usual place, resolved by
  * env-paths, overridable with one environment variable and one flag.
  */
 export function resolveStateDir(flag?: string): string {
-  const dir = resolve(flag ?? process.env[STATE_DIR_ENV] ?? envPaths('coord-runner', { suffix: '' }).data);
+  const dir = resolve(flag ?? process.env[STATE_DIR_ENV] ?? defaultStateDir());
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
 }
@@ -43,8 +49,10 @@ export function loadToken(options: { tokenFile?: string; stateDir: string }): st
   try {
     return readTokenFile(credentials);
   } catch (error) {
-    throw new Error(
+    throw new CliError(
+      EXIT.notSignedIn,
       `No Coord token: set ${TOKEN_ENV}, pass --token-file <file>, or save it with \`coord-runner login --token-file <file>\` (looked in ${credentials}).`,
+      undefined,
       { cause: error },
     );
   }
@@ -76,4 +84,9 @@ export function saveToken(stateDir: string, token: string): string {
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   return file;
+}
+
+/** The index of finished attempts (DESIGN.md section 11 `history`). */
+export function historyFile(stateDir: string): string {
+  return join(stateDir, 'history', 'attempts.ndjson');
 }

@@ -235,6 +235,19 @@ describe('runAgentProcess', () => {
     for (const pid of pidsOf(hint.text)) await waitUntilGone(pid);
   });
 
+  it.skipIf(process.platform !== 'linux')(
+    'kills what the agent started outside its process group (a setsid dev server and its daemon) once the run ends',
+    async () => {
+      const { run, until } = await startFake('daemon');
+      const hint = await until(ofType('message.completed', (e) => e.text.startsWith('pids ')));
+      const [server, daemon] = pidsOf(hint.text);
+      expect(await run.result).toMatchObject({ status: 'completed' });
+      // Settled means swept: nothing of the run is left, without waiting.
+      expect(await isGone(server)).toBe(true);
+      expect(await isGone(daemon)).toBe(true);
+    },
+  );
+
   it('fails with agent.timeout (retryable) when the overall limit is reached', async () => {
     const { run } = await startFake('hang', [], { timeoutMs: 300, termGraceMs: 1000 });
     const result = await run.result;

@@ -8,7 +8,7 @@ export {
   type ErrorPayload,
 } from './errors.js';
 export { defaultRetryPolicy, retryTransient, type RetryOptions, type RetryPolicy } from './retry.js';
-export { containsRegisteredSecret, redactJson } from './redact.js';
+export { containsRegisteredSecret, redactJson, environmentSecrets } from './redact.js';
 export { createSecretSafeChunker, type SecretSafeChunker } from './agents/secret-safe-chunks.js';
 export { isProtectedPath } from './agents/protected-paths.js';
 export {
@@ -23,7 +23,14 @@ export {
   type ToolRequest,
 } from './policy/permission-policy.js';
 export { findDanger, type Danger, type DangerKind } from './policy/dangerous.js';
-export type { AgentEvent, AgentEventType, ToolKind } from './agents/agent-event.js';
+export {
+  agentEventSchema,
+  isAgentEvent,
+  isAgentOutputEvent,
+  type AgentEvent,
+  type AgentEventType,
+  type ToolKind,
+} from './agents/agent-event.js';
 export type {
   AttemptState,
   JobEvent,
@@ -57,6 +64,7 @@ export {
   type CoordClientOptions,
 } from './client/coord-client.js';
 export { ApiError, isApiError } from './client/api-error.js';
+export { signInWithDevice, type DeviceSignInOptions } from './client/device-sign-in.js';
 export { createFileEventSpool, createMemoryEventSpool, type EventSpool } from './store/event-spool.js';
 export { createLocalWorkspaces, type LocalWorkspacesOptions } from './workspace/local-workspaces.js';
 export {
@@ -66,3 +74,4 @@ export {
   type RunnerIdentity,
   type RunnerOptions,
 } from './runner/runner.js';
+export * from './control/index.js';

@@ -5,15 +5,66 @@
 
 const registeredSecrets = new Set<string>();
 let longestRegistered = 0;
+/** All registered forms as one regex (longest first), built on first use after a change. */
+let registeredPattern: RegExp | null = null;
+
+function registered(): RegExp | null {
+  if (registeredSecrets.size === 0) return null;
+  registeredPattern ??= new RegExp(
+    [...registeredSecrets]
+      .sort((a, b) => b.length - a.length)
+      .map((secret) => secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('|'),
+    'g',
+  );
+  return registeredPattern;
+}
 
 /**
- * Registers a secret (a token, an API key) so that everything redacted hides it. Called wherever a
- * secret enters the process: the client's token, minted forge tokens, the agents' API keys.
+ * Registers a secret (a token, an API key) so that everything redacted hides it, in the forms it
+ * travels in too: URL-encoded, and base64 at each of the three byte alignments it can have inside
+ * a longer base64 text (a Basic auth header, a config blob). Called wherever a secret enters the
+ * process: the client's token, minted forge tokens, the agents' API keys, the environment.
  */
 export function registerSecret(secret: string | null | undefined): void {
   if (!secret || secret.length < MIN_SECRET_LENGTH) return;
-  registeredSecrets.add(secret);
-  longestRegistered = Math.max(longestRegistered, secret.length);
+  for (const form of [secret, encodeURIComponent(secret), ...base64Forms(secret)]) {
+    if (form.length < MIN_SECRET_LENGTH) continue;
+    if (registeredSecrets.has(form)) continue;
+    registeredSecrets.add(form);
+    registeredPattern = null;
+    longestRegistered = Math.max(longestRegistered, form.length);
+  }
+}
+
+/**
+ * The base64 characters that depend on `secret` alone, for each offset (0, 1, 2 bytes) it may sit
+ * at in the encoded data: a character covers 6 bits, so only those wholly inside the secret's bits.
+ */
+function base64Forms(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  const forms: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes, Buffer.alloc(2)]).toString('base64');
+    const first = Math.ceil((8 * offset) / 6);
+    const last = Math.floor((8 * (offset + bytes.length)) / 6); // exclusive
+    forms.push(encoded.slice(first, last));
+  }
+  return forms;
+}
+
+/**
+ * Environment variables whose values are secrets by their name: `GITHUB_TOKEN`, `ANTHROPIC_API_KEY`,
+ * `AWS_SECRET_ACCESS_KEY`, `DB_PASSWORD`, `GOOGLE_APPLICATION_CREDENTIALS`.
+ */
+const secretNamePattern = /(?:^|_)(?:TOKEN|KEY|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?|PAT)$/i;
+
+/** The values of the variables named like secrets that are set (for `RunnerOptions.secrets`). */
+export function environmentSecrets(env: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.entries(env).flatMap(([name, value]) => {
+    const trimmed = value?.trim();
+    return trimmed && secretNamePattern.test(name) ? [trimmed] : [];
+  });
 }
 
 /**
@@ -34,18 +85,26 @@ export function longestRegisteredSecret(): number {
   return longestRegistered;
 }
 
+/** A PEM private key, with its end line or, cut short, to the end of the text. */
+const privateKeyPattern =
+  /(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
+
 /** Each keeps its first group (a header name, a token's kind prefix) and hides the rest. */
 const secretPatterns: RegExp[] = [
   /(authorization:\s*(?:bearer|token|basic)\s+)[^\s"']+/gi,
   /(bearer\s+)[A-Za-z0-9._~+/=-]{6,}/gi,
   // Keeps the `@` so the URL still reads as one: `https://***@host/path`.
   /(https?:\/\/)[^/\s:@]+(?::[^/\s@]*)?(?=@)/gi,
-  // GitHub (ghp_, gho_, ghs_, ghu_, ghr_, github_pat_), Anthropic, OpenAI.
-  /\b(gh[opsur]_|github_pat_|sk-ant-|sk-)[A-Za-z0-9_-]{8,}/g,
-  // Google API keys, Slack tokens, AWS access key ids.
+  // GitHub (ghp_, gho_, ghs_, ghu_, ghr_, github_pat_), Anthropic, OpenAI, GitLab, npm, Stripe.
+  /\b(gh[opsur]_|github_pat_|sk-ant-|sk-|glpat-|npm_|[sr]k_live_)[A-Za-z0-9_-]{8,}/g,
+  // Google API keys and OAuth access tokens, Slack tokens, AWS access key ids.
   /\b(AIza)[A-Za-z0-9_-]{30,}/g,
-  /\b(xox[abposr]-)[A-Za-z0-9-]{10,}/g,
+  /\b(ya29\.)[A-Za-z0-9_-]{20,}/g,
+  /\b(xox[abposr]-|xapp-)[A-Za-z0-9-]{10,}/g,
   /\b(AKIA|ASIA)[0-9A-Z]{16}\b/g,
+  // JSON Web Tokens: header and payload are base64url JSON (`{"` encodes as `eyJ`).
+  /\b(eyJ)[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
+  privateKeyPattern,
   // The local Coord server's tokens: `coord_` / `coordfa_` and 32 random bytes in base64url.
   /(?<![A-Za-z0-9_-])(coord(?:fa)?_)[A-Za-z0-9_-]{40,}/g,
 ];
@@ -56,8 +115,23 @@ const secretPatterns: RegExp[] = [
  * caseless one over everything: that is about twice as slow on long output.
  */
 const tokenStarts = /gh[opsur]_|github_pat_|sk-|AIza|xox[abposr]-|AKIA|ASIA|coord/;
+// Apart: one alternation of all of them is several times slower than the two (V8 picks a worse plan).
+const moreTokenStarts = /eyJ|ya29\.|glpat-|npm_|k_live_|xapp-|-----BEGIN/;
 const caselessStarts = /authorization|bearer|https?:\/\//i;
-const mayMatchPattern = (text: string) => tokenStarts.test(text) || caselessStarts.test(text);
+const mayMatchPattern = (text: string) =>
+  tokenStarts.test(text) || moreTokenStarts.test(text) || caselessStarts.test(text);
+
+/**
+ * Where the PEM private keys in `text` are, as [start, end) ranges; one with no end line yet
+ * reaches the end of the text (it goes on in later output).
+ */
+export function privateKeySpans(text: string): Array<[number, number]> {
+  if (!text.includes('-----BEGIN ')) return [];
+  const spans: Array<[number, number]> = [];
+  for (const match of text.matchAll(privateKeyPattern))
+    spans.push([match.index, match.index + match[0].length]);
+  return spans;
+}
 
 /** Shorter than any secret the redactor knows (registered ones have at least 6 characters). */
 const MIN_SECRET_LENGTH = 6;
@@ -65,8 +139,8 @@ const MIN_SECRET_LENGTH = 6;
 /** Hides registered secrets and anything shaped like a credential. */
 export function redactSecrets(text: string): string {
   if (text.length < MIN_SECRET_LENGTH) return text;
-  let out = text;
-  for (const secret of registeredSecrets) if (out.includes(secret)) out = out.split(secret).join('***');
+  const known = registered();
+  let out = known ? text.replace(known, '***') : text;
   if (!mayMatchPattern(out)) return out;
   for (const pattern of secretPatterns) out = out.replace(pattern, (_m, prefix: string) => `${prefix}***`);
   return out;
@@ -87,11 +161,9 @@ export function redactJson<T>(value: T): T {
 /** Where secrets are in `text`, as [start, end) ranges (a kept prefix included), in no order. */
 export function secretSpans(text: string): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
-  for (const secret of registeredSecrets) {
-    for (let at = text.indexOf(secret); at !== -1; at = text.indexOf(secret, at + 1)) {
-      spans.push([at, at + secret.length]);
-    }
-  }
+  const known = registered();
+  if (known)
+    for (const match of text.matchAll(known)) spans.push([match.index, match.index + match[0].length]);
   if (!mayMatchPattern(text)) return spans;
   for (const pattern of secretPatterns) {
     for (const match of text.matchAll(pattern)) spans.push([match.index, match.index + match[0].length]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CoordError } from './errors.js';
-import { retryTransient } from './retry.js';
+import { backoffDelayMs, retryTransient } from './retry.js';
 
 const fast = { minDelayMs: 1, maxDelayMs: 5, maxElapsedMs: 2_000 };
 const transient = () =>
@@ -100,5 +100,27 @@ describe('retryTransient', () => {
     }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'git.push_failed', retryable: true });
     expect(calls()).toBe(1);
+  });
+});
+
+describe('backoffDelayMs', () => {
+  const policy = { minDelayMs: 500, maxDelayMs: 30_000 };
+
+  it('doubles from the first delay and stops at the longest', () => {
+    const none = () => 0;
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => backoffDelayMs(policy, n, none))).toEqual([
+      500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000,
+    ]);
+  });
+
+  it('spreads each wait over one to two times its base (jitter), never past the cap', () => {
+    expect(backoffDelayMs(policy, 1, () => 0.5)).toBe(750);
+    expect(backoffDelayMs(policy, 1, () => 0.999)).toBe(1_000);
+    expect(backoffDelayMs(policy, 6, () => 0.999)).toBe(30_000);
+  });
+
+  it('treats a first call with 0 like the first retry, and huge counts without overflow', () => {
+    expect(backoffDelayMs(policy, 0, () => 0)).toBe(500);
+    expect(backoffDelayMs(policy, 10_000, () => 0)).toBe(30_000);
   });
 });

@@ -1,14 +1,40 @@
 import pRetry from 'p-retry';
 import { CoordError, isCoordError } from './errors.js';
 
-/** How a call to another machine (a forge, a git remote) is retried through transient failures. */
-export interface RetryPolicy {
-  /** Stop retrying once this long has passed since the first try (ms). */
-  maxElapsedMs: number;
-  /** Delay before the first retry (ms); it doubles each time, times a random 1-2 (jitter). */
+/**
+ * The one backoff policy of core: the wait before retry n is `minDelayMs * 2^(n-1)`, times a
+ * random 1-2 (jitter, so runners that failed together do not retry together), at most
+ * `maxDelayMs`. p-retry (the API client, `retryTransient`) and the runner's own loops (claims,
+ * hints, uploads, completion delivery, agent retries) all wait by it.
+ */
+export interface Backoff {
+  /** Delay before the first retry (ms). */
   minDelayMs: number;
   /** Longest delay between two tries (ms): an outage that ends is noticed within this. */
   maxDelayMs: number;
+}
+
+/** The wait before retry number `retry` (1 for the first), with `random()` in [0, 1). */
+export function backoffDelayMs(backoff: Backoff, retry: number, random: () => number): number {
+  const exponent = Math.min(Math.max(retry, 1) - 1, 30);
+  return Math.round(Math.min(backoff.maxDelayMs, backoff.minDelayMs * 2 ** exponent * (1 + random())));
+}
+
+/** The same policy, as p-retry's options. */
+export function pRetryTiming(backoff: Backoff) {
+  return { minTimeout: backoff.minDelayMs, maxTimeout: backoff.maxDelayMs, factor: 2, randomize: true };
+}
+
+/** Talking to the Coord server again after a failure (claims, hints, reports): about 1 s, at most 30 s. */
+export const serverBackoff: Backoff = { minDelayMs: 500, maxDelayMs: 30_000 };
+
+/** Running a crashed or stalled agent again in place: a few seconds, at most a minute. */
+export const agentRetryBackoff: Backoff = { minDelayMs: 2_000, maxDelayMs: 60_000 };
+
+/** How a call to another machine (a forge, a git remote) is retried through transient failures. */
+export interface RetryPolicy extends Backoff {
+  /** Stop retrying once this long has passed since the first try (ms). */
+  maxElapsedMs: number;
 }
 
 /** Minutes are fine: the lease keeps renewing while the runner waits for the other side. */
@@ -49,10 +75,7 @@ export async function retryTransient<T>(run: () => Promise<T>, options: RetryOpt
       {
         retries: Number.POSITIVE_INFINITY,
         maxRetryTime: policy.maxElapsedMs,
-        minTimeout: policy.minDelayMs,
-        maxTimeout: policy.maxDelayMs,
-        factor: 2,
-        randomize: true,
+        ...pRetryTiming(policy),
         signal,
         // A wait the other side asked for replaces our own backoff (it does not add to it).
         shouldConsumeRetry: ({ error }) => !(isCoordError(error) && retryAfter(options, error) !== null),

@@ -3,6 +3,14 @@ import type { Timings } from '@coord/runner-protocol';
 export interface ServerTimings extends Timings {
   /** How often expired leases are looked for. */
   sweepIntervalMs: number;
+  /**
+   * A job whose runner was lost (its lease expired) is offered to that runner alone for this long,
+   * so a runner that comes back resumes its own session in its own work dir; then to any.
+   */
+  affinityMs: number;
+  /** Device sign-in: how long a code lasts, and the poll interval a runner is given. */
+  deviceCodeTtlMs: number;
+  devicePollMs: number;
 }
 
 /** DESIGN.md section 10. */
@@ -11,6 +19,9 @@ export const defaultTimings: ServerTimings = {
   leaseTtlMs: 60_000,
   claimWaitMs: 25_000,
   sweepIntervalMs: 1_000,
+  affinityMs: 30_000,
+  deviceCodeTtlMs: 15 * 60_000,
+  devicePollMs: 5_000,
 };
 
 export function resolveTimings(overrides: Partial<ServerTimings> = {}): ServerTimings {

@@ -65,6 +65,31 @@ describe('job submission', () => {
     expect((await otherApi('GET', '/v1/jobs')).body.jobs).toEqual([]);
   });
 
+  it('makes Backlog jobs Ready, one or many at once with one readyAt, and refuses any other state', async () => {
+    const { server, api } = await startServer();
+    const one = await submit(api, { status: 'backlog' });
+    const res = await api('POST', `/v1/jobs/${one}/ready`);
+    expect(res.status).toBe(200);
+    expect(res.body.job).toMatchObject({ id: one, status: 'ready' });
+    expect(res.body.job.readyAt).not.toBeNull();
+    expect((await api('POST', `/v1/jobs/${one}/ready`)).body.error.code).toBe('job.invalid_state');
+
+    const many = [await submit(api, { status: 'backlog' }), await submit(api, { status: 'backlog' })];
+    const both = await api('POST', '/v1/jobs/ready', { jobIds: many });
+    expect(both.status).toBe(200);
+    expect(both.body.jobs.map((j: { status: string }) => j.status)).toEqual(['ready', 'ready']);
+    expect(new Set(both.body.jobs.map((j: { readyAt: string }) => j.readyAt)).size).toBe(1);
+
+    // All or nothing: one job that is not in Backlog leaves the others where they were.
+    const waiting = await submit(api, { status: 'backlog' });
+    const mixed = await api('POST', '/v1/jobs/ready', { jobIds: [waiting, one] });
+    expect(mixed.status).toBe(409);
+    expect((await api('GET', `/v1/jobs/${waiting}`)).body.job.status).toBe('backlog');
+    expect((await api('POST', '/v1/jobs/ready', { jobIds: [] })).status).toBe(400);
+    const other = createAccount(server.store, { name: 'other', workspaces: ['elsewhere'] });
+    expect((await apiFor(server, other.token)('POST', `/v1/jobs/${waiting}/ready`)).status).toBe(404);
+  });
+
   it('cancels a Ready job at once and refuses to stop a job that is not running', async () => {
     const { api } = await startServer();
     const id = await submit(api);

@@ -37,7 +37,8 @@ describe('leases', () => {
   });
 
   it('expiry requeues as attempt 2 with the previous session id, and answers 409 to the old holder', async () => {
-    const { server, api } = await startServer({ leaseTtlMs: 400, sweepIntervalMs: 20 });
+    // No affinity window here: the lost runner's claim on the job is the next test's subject.
+    const { server, api } = await startServer({ leaseTtlMs: 400, sweepIntervalMs: 20, affinityMs: 1 });
     const first = await register(api, { machineId: 'machine-first' });
     const second = await register(api, { machineId: 'machine-second' });
     const jobId = await submit(api);
@@ -67,7 +68,9 @@ describe('leases', () => {
     const next = await claimNow(api, second);
     expect(next.attempt).toMatchObject({ number: 2, previousSessionId: 'sess-1', jobId });
     // The next attempt's prompt learns what happened to the first.
-    expect(next.attempt.earlier).toEqual([{ number: 1, status: 'lost', summary: null, error: null }]);
+    expect(next.attempt.earlier).toEqual([
+      { number: 1, status: 'lost', summary: null, error: null, feedback: null },
+    ]);
     const late = await api(
       'POST',
       `/v1/attempts/${attempt.id}/lease`,
@@ -84,6 +87,60 @@ describe('leases', () => {
     );
     expect(lateEvents.status).toBe(409);
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('offers a job whose runner was lost to that runner first, then to any once the window passes', async () => {
+    const { api } = await startServer({
+      leaseTtlMs: 300,
+      sweepIntervalMs: 20,
+      affinityMs: 1_000,
+      claimWaitMs: 5_000,
+    });
+    const lost = await register(api, { machineId: 'machine-lost', name: 'lost-one' });
+    const other = await register(api, { machineId: 'machine-other', name: 'other-one' });
+    const held = await submit(api);
+    await claimNow(api, lost);
+    // The lost runner never renews: the sweep expires its lease and holds the job for it.
+    const view = await waitFor(async () => {
+      const job = (await api('GET', `/v1/jobs/${held}`)).body.job;
+      return job.status === 'ready' ? job : null;
+    }, 'the requeue');
+    expect(view.waiting.code).toBe('affinity');
+    expect(view.waiting.message).toContain('"lost-one"');
+    // Meanwhile another runner takes other work, never the held job.
+    const fresh = await submit(api);
+    expect((await claimNow(api, other)).job.id).toBe(fresh);
+    await api(
+      'POST',
+      `/v1/attempts/${(await api('GET', `/v1/jobs/${fresh}`)).body.job.attempts[0].id}/complete`,
+      { outcome: 'succeeded', lastSeq: 0 },
+      { runnerId: other },
+    );
+    expect(await claimNow(api, other)).toBeNull();
+
+    // A runner parked in a claim wait is woken when the window ends, and takes the job.
+    const parkedAt = Date.now();
+    const parked = await api('POST', `/v1/runners/${other}/claim`, { waitMs: 20_000 }, { runnerId: other });
+    expect(parked.body.assignment?.job.id).toBe(held);
+    // Woken by the window's end (1 s), not by the end of its wait.
+    expect(Date.now() - parkedAt).toBeLessThan(10_000);
+    expect(
+      (await api('GET', `/v1/jobs/${held}`)).body.job.attempts.map((a: { number: number }) => a.number),
+    ).toEqual([1, 2]);
+  });
+
+  it('the lost runner, back in its window, takes its own job before older ones', async () => {
+    const { server, api } = await startServer({ sweepIntervalMs: 60_000, affinityMs: 60_000 });
+    const lost = await register(api, { machineId: 'machine-lost', name: 'lost-one', capacity: 2 });
+    const mine = await submit(api);
+    await claimNow(api, lost);
+    sweepExpiredLeases(server.store, Date.now() + 120_000);
+    // Older work for everyone is in line too; the held job still comes first for its runner.
+    const older = await submit(api);
+    await api('POST', `/v1/jobs/${older}/cancel`);
+    const queued = await submit(api);
+    expect((await claimNow(api, lost)).attempt).toMatchObject({ jobId: mine, number: 2 });
+    expect((await claimNow(api, lost)).job.id).toBe(queued);
   });
 
   it('fails the job once maxAttempts is spent', async () => {

@@ -110,7 +110,7 @@ describe('links from untrusted data', () => {
       expect(csp, res.url).toMatch(/base-uri 'none'/);
       expect(csp, res.url).not.toMatch(/unsafe-inline|script-src/);
       expect(res.headers.get('x-content-type-options'), res.url).toBe('nosniff');
-      expect(res.headers.get('referrer-policy'), res.url).toBe('no-referrer');
+      expect(res.headers.get('referrer-policy'), res.url).toBe('same-origin');
       expect(res.headers.get('x-frame-options'), res.url).toBe('DENY');
     }
     // The page's one inline style is the one the policy allows, and the pages carry no script.

@@ -26,6 +26,11 @@ export const errorCodes = [
   'events.gap',
   'artifact.too_large',
   'artifact.checksum_mismatch', // the bytes that arrived do not hash to the Coord-Content-Sha256 sent with them
+  'device.authorization_pending', // a device sign-in nobody has approved yet: poll again
+  'device.slow_down', // polled too often: wait 5 s longer between polls
+  'device.denied', // the person said no
+  'device.expired', // the code ran out: start again
+  'device.invalid_code', // no such device or user code (or it was used)
   'forge.repo_not_found',
   'forge.repo_exists',
   'forge.pull_exists',

@@ -10,5 +10,7 @@ export * from './interactions.js';
 export * from './completion.js';
 export * from './artifacts.js';
 export * from './me.js';
+export * from './device.js';
 export * from './hints.js';
 export * from './routes.js';
+export * from './names.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PERMISSION_MODES } from './names.js';
 import { agentIdSchema, idSchema, timestampSchema, usageSchema, webUrlSchema } from './common.js';
 
 export const jobStatusSchema = z.enum([
@@ -126,7 +127,7 @@ export type DemoStep = z.infer<typeof demoStepSchema>;
  * What an agent may do without asking a person (a runner's setting, and a job's): `ask`
  * (everything asks), `auto_edit` (edits inside the project), `auto_project` (anything inside it).
  */
-export const permissionModeSchema = z.enum(['ask', 'auto_edit', 'auto_project']);
+export const permissionModeSchema = z.enum(PERMISSION_MODES);
 export type PermissionMode = z.infer<typeof permissionModeSchema>;
 
 export const agentSpecSchema = z
@@ -212,7 +213,7 @@ export type AttemptView = z.infer<typeof attemptViewSchema>;
 
 /**
  * Why a Ready job has not been taken yet. `code` is one of no_runner, runner_offline,
- * agent_unavailable, runners_busy, queued; a string, so a newer server's codes still parse.
+ * agent_unavailable, runners_busy, queued, affinity; a string, so a newer server's codes still parse.
  */
 export const jobWaitingSchema = z.object({
   code: z.string().min(1).max(100),
@@ -246,4 +247,9 @@ export type RequestChanges = z.infer<typeof requestChangesSchema>;
 export const jobListSchema = z.object({ jobs: z.array(jobViewSchema) });
 export type JobList = z.infer<typeof jobListSchema>;
 export const jobResponseSchema = z.object({ job: jobViewSchema });
+/** `POST /v1/jobs/ready`: Backlog jobs made Ready together (all or none). */
+export const readyJobsRequestSchema = z.object({
+  jobIds: z.array(z.string().min(1).max(128)).min(1).max(5000),
+});
+export type ReadyJobsRequest = z.infer<typeof readyJobsRequestSchema>;
 export type JobResponse = z.infer<typeof jobResponseSchema>;

@@ -20,8 +20,13 @@ export const routes = {
   submitJob: (workspaceId: string) => `/v1/workspaces/${e(workspaceId)}/jobs`,
   jobs: () => '/v1/jobs',
   job: (jobId: string) => `/v1/jobs/${e(jobId)}`,
+  readyJob: (jobId: string) => `/v1/jobs/${e(jobId)}/ready`,
+  readyJobs: () => '/v1/jobs/ready',
   cancelJob: (jobId: string) => `/v1/jobs/${e(jobId)}/cancel`,
   stopJob: (jobId: string) => `/v1/jobs/${e(jobId)}/stop`,
   requestChanges: (jobId: string) => `/v1/jobs/${e(jobId)}/request-changes`,
   whoami: () => '/v1/me',
+  signOut: () => '/v1/me/sign-out',
+  deviceAuthorize: () => '/v1/device/authorize',
+  deviceToken: () => '/v1/device/token',
 } as const;

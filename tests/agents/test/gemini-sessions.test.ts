@@ -77,36 +77,41 @@ describe('Gemini CLI interrupts and sessions (real CLI over ACP, fake model)', (
     expect(events.filter(ofType('approval.requested'))).toHaveLength(1);
   });
 
-  it('resumes a killed run with session/load: the model sees the earlier history', async () => {
-    const h = await geminiHarness([
-      { kind: 'tool', name: 'run_shell_command', args: { command: 'echo first-step > step.txt' } },
-      { kind: 'hang' },
-      { kind: 'text', text: 'Finished after the resume.' },
-    ]);
-    const first = h.start();
-    const asked = await first.until(ofType('approval.requested'));
-    first.run.respond(asked.requestId, { kind: 'approval', decision: 'allow_once' });
-    await h.fake.waitForModelRequests(2);
-    // A crash, not a stop: the CLI dies under the runner (SIGKILL from outside).
-    const pids = await cliPids(h.workDir);
-    expect(pids.length).toBeGreaterThan(0);
-    for (const pid of pids) process.kill(pid, 'SIGKILL');
-    const killed = await first.run.result;
-    expect(killed).toMatchObject({ status: 'failed', error: { code: 'agent.crashed', retryable: true } });
-    expect(killed.sessionId).toBeTruthy();
+  it(
+    'resumes a run killed seconds ago with session/load: the model sees the earlier history',
+    { timeout: 120_000 },
+    async () => {
+      const h = await geminiHarness([
+        { kind: 'tool', name: 'run_shell_command', args: { command: 'echo first-step > step.txt' } },
+        { kind: 'hang' },
+        { kind: 'text', text: 'Finished after the resume.' },
+      ]);
+      const first = h.start();
+      const asked = await first.until(ofType('approval.requested'));
+      first.run.respond(asked.requestId, { kind: 'approval', decision: 'allow_once' });
+      await h.fake.waitForModelRequests(2);
+      // A crash, not a stop: the CLI dies under the runner (SIGKILL from outside).
+      const pids = await cliPids(h.workDir);
+      expect(pids.length).toBeGreaterThan(0);
+      for (const pid of pids) process.kill(pid, 'SIGKILL');
+      const killed = await first.run.result;
+      expect(killed).toMatchObject({ status: 'failed', error: { code: 'agent.crashed', retryable: true } });
+      expect(killed.sessionId).toBeTruthy();
 
-    await ageSessionFiles(h.home);
-    const second = h.start({ resumeSessionId: killed.sessionId, attemptNumber: 2 });
-    const result = await second.run.result;
-    expect(result).toMatchObject({ status: 'completed', summary: 'Finished after the resume.' });
-    expect(second.events.find(ofType('session.started'))).toMatchObject({
-      sessionId: killed.sessionId,
-      resumed: true,
-    });
-    const resumed = geminiRequestText(h.fake.modelRequests()[2]!);
-    expect(resumed).toContain('echo first-step > step.txt');
-    expect(resumed).toContain('continues your earlier session');
-  });
+      // Resumed at once, as an in-place retry does: within the minute its file is named for, the
+      // adapter waits for the minute to turn rather than let Gemini overwrite the history.
+      const second = h.start({ resumeSessionId: killed.sessionId, attemptNumber: 2 });
+      const result = await second.run.result;
+      expect(result).toMatchObject({ status: 'completed', summary: 'Finished after the resume.' });
+      expect(second.events.find(ofType('session.started'))).toMatchObject({
+        sessionId: killed.sessionId,
+        resumed: true,
+      });
+      const resumed = geminiRequestText(h.fake.modelRequests()[2]!);
+      expect(resumed).toContain('echo first-step > step.txt');
+      expect(resumed).toContain('continues your earlier session');
+    },
+  );
 
   it('starts a fresh session with a recap when the session to resume is unknown', async () => {
     const h = await geminiHarness([{ kind: 'text', text: 'Started over.' }]);

@@ -155,7 +155,7 @@ describe('bad input gets a clear error and changes nothing', () => {
       ['start', '--server', server.url, '--token-file', tokenFile, '--state-dir', join(dir, 'runner')],
       { env },
     );
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(3); // not signed in
     expect(String(result.all)).toMatch(/401/);
     expect(String(result.all)).not.toContain('not-the-right-token-123456');
   });
@@ -168,7 +168,7 @@ describe('bad input gets a clear error and changes nothing', () => {
       ['start', '--server', url, '--token-file', tokenFile, '--state-dir', join(dir, 'runner')],
       { env },
     );
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(4); // server unreachable
     expect(String(result.all)).toContain(`Cannot reach the Coord server at ${url}`);
   });
 });

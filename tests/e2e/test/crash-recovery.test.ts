@@ -108,4 +108,56 @@ describe('a runner killed in the middle of a job', () => {
 
     await processGone(pid);
   });
+
+  it.skipIf(process.platform !== 'linux')(
+    'takes down what the agent started outside its process group too (a setsid daemon) after a kill -9',
+    async () => {
+      const dir = tempDir('escaped');
+      onCleanup(dir.cleanup);
+      const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
+      onCleanup(() => server.close());
+      // A dev server the agent's command started in its own session, as `setsid` or a daemon does.
+      const daemonScript = [
+        "const { spawn } = require('node:child_process');",
+        "const d = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });",
+        "d.unref(); console.log('daemon', d.pid); setTimeout(() => {}, 60000);",
+      ].join(' ');
+      await api(
+        server,
+        'POST',
+        '/v1/workspaces/local/jobs',
+        longRunningJob('Start a dev server', {
+          agent: { id: 'demo', plan: [{ type: 'run', command: [process.execPath, '-e', daemonScript] }] },
+        }),
+      );
+      const runner = startCli(
+        [
+          'start',
+          '--server',
+          server.url,
+          '--token-file',
+          join(dir.path, 'server', 'token'),
+          '--state-dir',
+          join(dir.path, 'runner'),
+          '--json',
+        ],
+        cliEnv(join(dir.path, 'home')),
+      );
+      onCleanup(() => void runner.child.kill('SIGKILL'));
+      const daemon = Number(
+        await eventually(() => /daemon (\d+)/.exec(runner.output())?.[1], 20_000, 'the daemon to start'),
+      );
+      onCleanup(() => {
+        try {
+          process.kill(daemon, 'SIGKILL');
+        } catch {
+          // gone, as it should be
+        }
+      });
+      runner.child.kill('SIGKILL');
+      await runner.child;
+
+      await processGone(daemon);
+    },
+  );
 });

@@ -19,7 +19,7 @@ describe('coord-runner login, then start with nothing on the command line', () =
       env,
       input: 'wrong-token-0000000\n',
     });
-    expect(wrong.exitCode).toBe(1);
+    expect(wrong.exitCode).toBe(3); // not signed in
     expect(String(wrong.stderr)).toContain('401');
     expect(String(wrong.stderr)).not.toContain('wrong-token-0000000');
     expect(existsSync(join(dir.path, 'state', 'credentials'))).toBe(false);
@@ -48,7 +48,7 @@ describe('coord-runner login, then start with nothing on the command line', () =
     expect(listed.exitCode, String(listed.all)).toBe(0);
     expect(String(listed.stdout)).toMatch(new RegExp(`^${job.json.job.id} +done +1 +After login$`, 'm'));
     const bad = await runCli(['jobs', 'list', '--status', 'finished'], { env });
-    expect(bad.exitCode).toBe(1);
+    expect(bad.exitCode).toBe(2); // bad flag
     expect(String(bad.stderr)).toContain('--status must be one of backlog, ready');
   });
 
@@ -57,7 +57,7 @@ describe('coord-runner login, then start with nothing on the command line', () =
     onCleanup(dir.cleanup);
     const env = cliEnv(join(dir.path, 'home'), { COORD_RUNNER_STATE_DIR: join(dir.path, 'state') });
     const run = await runCli(['start'], { env });
-    expect(run.exitCode).toBe(1);
+    expect(run.exitCode).toBe(3); // not signed in
     expect(String(run.stderr)).toContain('No Coord server: pass --server <url>');
   });
 });

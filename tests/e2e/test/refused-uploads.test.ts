@@ -181,6 +181,9 @@ describe('uploads the server refuses', () => {
     );
     proxy.down();
     const stoppedAt = Date.now();
+    // Once to drain, again to stop the running job gracefully.
+    first.child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 500));
     first.child.kill('SIGINT');
     const exited = await first.child;
     // The agent finishes its step (1 s), then the report gets the 10 s delivery grace, no more.

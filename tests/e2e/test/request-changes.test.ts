@@ -78,6 +78,8 @@ describe('a reviewer requests changes (built CLI processes, local server, forge,
     );
     expect(pull.json.head.ref).toBe(pr.branch);
     expect(pull.json.body).toContain('- Attempt 1: succeeded');
+    // The runner passes the job's page on: the pull request links back to it.
+    expect(pull.json.body).toContain(`${server.url}/jobs/${jobId}`);
     expect(pull.json.body).toContain(
       '- Attempt 2 (this one): pushed — answering review "Log twice, please."',
     );

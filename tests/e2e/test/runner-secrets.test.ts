@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttemptEvent, JobSubmission, JobView } from '@coord/runner-protocol';
 import { describe, expect, it } from 'vitest';
@@ -128,6 +128,71 @@ describe("the runner's secrets", () => {
     for (const hidden of [token, part.repeat(2), apiKey]) {
       expect(events).not.toContain(hidden);
       expect(String(run.all)).not.toContain(hidden);
+    }
+  });
+
+  it('planted secrets appear nowhere: environment-named values in any encoding, a private key over two chunks, a JWT', async () => {
+    const { dir, stateDir, submit, runOnce, finished } = await setup('planted');
+    const deployToken = `deploy-${'q9'.repeat(14)}`;
+    const dbPassword = `pw+/=${'Zx'.repeat(10)}`;
+    const keyBody = Array.from(
+      { length: 24 },
+      (_, i) => `${'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC'}${String(i).padStart(32, 'k')}`,
+    );
+    const privateKey = `-----BEGIN PRIVATE KEY-----\n${keyBody.join('\n')}\n-----END PRIVATE KEY-----`;
+    const jwt = `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwbGFudGVkLXVzZXIifQ.${'s1gnatureXYZ'.repeat(3)}`;
+    // What the agent comes across, in a file it reads: the runner never handed these to it.
+    const planted = join(dir.path, 'planted.json');
+    writeFileSync(
+      planted,
+      JSON.stringify({
+        lines: [
+          `token ${deployToken}`,
+          `basic ${Buffer.from(`ci:${deployToken}`).toString('base64')}`,
+          `url https://db.example/?password=${encodeURIComponent(dbPassword)}`,
+          `b64 ${Buffer.from(dbPassword).toString('base64')}`,
+          `jwt ${jwt}`,
+        ],
+        keyHalves: [privateKey.slice(0, 700), privateKey.slice(700)],
+      }),
+    );
+    const job = await submit({
+      title: 'Print what it found',
+      instructions: 'Print.',
+      context: { type: 'local' },
+      agent: {
+        id: 'demo',
+        plan: [
+          node(
+            `const p = JSON.parse(require('fs').readFileSync(${JSON.stringify(planted)}, 'utf8')); console.log(p.lines.join('\\n')); process.stdout.write(p.keyHalves[0]); setTimeout(() => process.stdout.write(p.keyHalves[1] + '\\ndone\\n'), 300)`,
+          ),
+        ],
+      },
+      routing: { mode: 'any' },
+    });
+    const run = await runOnce({ ACME_DEPLOY_TOKEN: deployToken, DB_PASSWORD: dbPassword });
+    expect(run.exitCode, String(run.all).slice(-2000)).toBe(0);
+    const { events } = await finished(job.id);
+    expect(events).toContain('token ***');
+    expect(events).toContain('-----BEGIN PRIVATE KEY-----***');
+    expect(events).toContain('done');
+    const hidden = [
+      deployToken,
+      dbPassword,
+      encodeURIComponent(dbPassword),
+      jwt.slice(4),
+      ...keyBody.map((l) => l.slice(-32)),
+    ];
+    hidden.push(Buffer.from(dbPassword).toString('base64').slice(0, 20));
+    hidden.push(Buffer.from(`ci:${deployToken}`).toString('base64').slice(8, 28));
+    for (const secret of hidden) {
+      expect(events, secret).not.toContain(secret);
+      expect(String(run.all), secret).not.toContain(secret);
+    }
+    // Nor on disk: the runner's spool and state, the server's data.
+    for (const file of [...filesUnder(stateDir), ...filesUnder(join(dir.path, 'server'))]) {
+      const content = readFileSync(file);
+      for (const secret of hidden) expect(content.includes(secret), `${secret} in ${file}`).toBe(false);
     }
   });
 

@@ -1,20 +1,20 @@
 import type { Command } from '@commander-js/extra-typings';
 import type { AgentDetection } from '@coord/runner-core';
-import { agentIdSchema } from '@coord/runner-protocol';
-import { createAgents } from '../agents.js';
 import { agentSettings, readConfig, writeConfig } from '../config.js';
 import { resolveStateDir } from '../state-dir.js';
 import { terminalJson, terminalSafe } from '../terminal-text.js';
 
-interface AgentRow extends AgentDetection {
+export interface AgentRow extends AgentDetection {
   displayName: string;
   /** Switched on in this runner's settings (a detected agent can still be switched off). */
   enabledHere: boolean;
 }
 
 /** Detects every agent now (a rescan), with the on/off switch from the settings. */
-async function scan(stateDir: string): Promise<AgentRow[]> {
+export async function scan(stateDir: string): Promise<AgentRow[]> {
   const disabled = new Set(readConfig(stateDir).disabledAgents ?? []);
+  // The adapters (and what they load) only when agents are looked for.
+  const { createAgents } = await import('../agents.js');
   return Promise.all(
     createAgents({ stateDir, ...agentSettings(readConfig(stateDir)) }).map(async (agent) => {
       const detected = await agent.detect();
@@ -54,7 +54,8 @@ function table(rows: AgentRow[]): string {
   );
 }
 
-function setEnabled(stateDir: string, id: string, enabled: boolean): void {
+export async function setEnabled(stateDir: string, id: string, enabled: boolean): Promise<void> {
+  const { agentIdSchema } = await import('@coord/runner-protocol');
   const parsed = agentIdSchema.safeParse(id);
   if (!parsed.success)
     throw new Error(`"${id}" is not an agent id (claude-code, codex, gemini, demo or acp:<name>).`);
@@ -86,10 +87,10 @@ export function registerAgents(program: Command): void {
         `${enabled ? 'Switch an agent on' : 'Switch an agent off: the runner takes no job for it'} (from the next start)`,
       )
       .argument('<agent>', 'agent id: claude-code, codex, gemini, demo or acp:<name>')
-      .action((id, _opts, command) => {
+      .action(async (id, _opts, command) => {
         // --state-dir belongs to `agents`, wherever it is written on the command line.
         const stateDir = resolveStateDir(command.optsWithGlobals().stateDir);
-        setEnabled(stateDir, id, enabled);
+        await setEnabled(stateDir, id, enabled);
         process.stdout.write(
           `${terminalSafe(id)} ${enabled ? 'enabled' : 'disabled'}; a running runner picks it up at its next start.\n`,
         );

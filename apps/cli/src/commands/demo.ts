@@ -1,14 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Option, type Command } from '@commander-js/extra-typings';
 import { startLocalServer } from '@coord/local-server';
-import {
-  createCoordClient,
-  permissionModeSchema,
-  type PermissionMode,
-  type RunnerEvent,
-} from '@coord/runner-core';
+import { createCoordClient, type PermissionMode, type RunnerEvent } from '@coord/runner-core';
 import type { JobSubmission } from '@coord/runner-protocol';
 import { createAgents } from '../agents.js';
 import { composeRunner } from '../compose.js';
@@ -17,39 +11,7 @@ import { createInteractionDesk, type InteractionDesk } from '../interactions/int
 import { renderEvent } from '../render.js';
 import { terminalSafe } from '../terminal-text.js';
 
-export function registerDemo(program: Command): void {
-  program
-    .command('demo')
-    .description(
-      'Run one real job end to end: a local Coord server with a forge, a sample repository, the scripted demo agent (no AI), and a pull request',
-    )
-    .option(
-      '--keep',
-      'keep the temporary data directory and serve until Ctrl-C so the pull request can be opened',
-    )
-    .addOption(
-      new Option(
-        '--agent <agent>',
-        'the agent: the scripted demo agent, or your own signed-in Claude Code, Codex or Gemini CLI (approvals are asked here)',
-      )
-        .choices(['demo', 'claude-code', 'codex', 'gemini'] as const)
-        .default('demo' as const),
-    )
-    .addOption(
-      new Option('--permission-mode <mode>', 'what the agent may do without asking (as for start)')
-        .choices(permissionModeSchema.options)
-        .default('ask' as const),
-    )
-    .action(async (opts) => {
-      process.exitCode = await runDemo({
-        keep: opts.keep ?? false,
-        agent: opts.agent,
-        permissionMode: opts.permissionMode,
-      });
-    });
-}
-
-type DemoAgentId = 'demo' | 'claude-code' | 'codex' | 'gemini';
+export type DemoAgentId = 'demo' | 'claude-code' | 'codex' | 'gemini';
 
 /** How a person gets each real agent signed in, for the message when it is missing. */
 const signIn: Record<Exclude<DemoAgentId, 'demo'>, string> = {
@@ -58,7 +20,7 @@ const signIn: Record<Exclude<DemoAgentId, 'demo'>, string> = {
   gemini: 'sign in once with Google (run `gemini`) or set GEMINI_API_KEY',
 };
 
-async function runDemo(options: {
+export async function runDemo(options: {
   keep: boolean;
   agent: DemoAgentId;
   permissionMode: PermissionMode;

@@ -1,13 +1,37 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from '@commander-js/extra-typings';
-import { createCoordClient } from '@coord/runner-core';
-import { describeIssues, jobStatusSchema, jobSubmissionSchema, toErrorIssues } from '@coord/runner-protocol';
+import type { CoordClientOptions } from '@coord/runner-core';
 import { resolveConnection } from '../connection.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import { readStdin } from '../stdin.js';
 import { terminalJson, terminalSafe } from '../terminal-text.js';
 
+/** The API client loads only when a command talks to a server (`--help` does not). */
+async function coordClient(options: CoordClientOptions) {
+  return (await import('@coord/runner-core')).createCoordClient(options);
+}
+
 export function registerJobs(program: Command): void {
-  const jobs = program.command('jobs').description('Work with jobs on a Coord server');
+  const jobs = program
+    .command('jobs')
+    .description('The jobs running on this runner (`jobs active`, the default), and jobs on a Coord server');
+
+  jobs
+    .command('active', { isDefault: true })
+    .description('List the jobs running on this runner now: state, agent, elapsed time, last output line')
+    .option('--state-dir <dir>', 'state directory of the runner (or set COORD_RUNNER_STATE_DIR)')
+    .option('--json', 'print the jobs as JSON')
+    .action(async (opts) => (await import('./control-actions.js')).activeJobs(opts));
+
+  jobs
+    .command('stop')
+    .description(
+      'Stop a job running on this runner, gracefully: the agent saves its session and the attempt ends stopped',
+    )
+    .argument('<job>', 'job id or attempt id')
+    .option('--state-dir <dir>', 'state directory of the runner (or set COORD_RUNNER_STATE_DIR)')
+    .option('--json', 'print the answer as JSON')
+    .action(async (job, opts) => (await import('./control-actions.js')).stopJob(job, opts));
 
   jobs
     .command('submit')
@@ -28,11 +52,12 @@ export function registerJobs(program: Command): void {
         });
       }
       // Validate here too, so a mistake is named before anything is sent.
+      const { describeIssues, jobSubmissionSchema, toErrorIssues } = await import('@coord/runner-protocol');
       const parsed = jobSubmissionSchema.safeParse(json);
       if (!parsed.success)
         throw new Error(`The job is invalid: ${describeIssues(toErrorIssues(parsed.error))}`);
       const { server, token } = resolveConnection(opts);
-      const client = createCoordClient({ baseUrl: server, token });
+      const client = await coordClient({ baseUrl: server, token });
       const job = await client.submitJob(opts.workspace, json as never);
       process.stdout.write(`${terminalJson({ id: job.id, status: job.status })}\n`);
     });
@@ -50,14 +75,18 @@ export function registerJobs(program: Command): void {
     .option('--token-file <file>', 'file holding the Coord token (or set COORD_TOKEN)')
     .option('--state-dir <dir>', 'state directory (or set COORD_RUNNER_STATE_DIR)')
     .action(async (opts) => {
+      const { jobStatusSchema } = await import('@coord/runner-protocol');
       const status = opts.status === undefined ? undefined : jobStatusSchema.safeParse(opts.status);
       if (status && !status.success) {
-        throw new Error(
+        throw new CliError(
+          EXIT.usage,
           `--status must be one of ${jobStatusSchema.options.join(', ')}, got "${opts.status}"`,
         );
       }
       const { server, token } = resolveConnection(opts);
-      const list = await createCoordClient({ baseUrl: server, token }).listJobs({
+      const list = await (
+        await coordClient({ baseUrl: server, token })
+      ).listJobs({
         ...(status ? { status: status.data } : {}),
         ...(opts.workspace ? { workspace: opts.workspace } : {}),
       });
@@ -85,7 +114,7 @@ export function registerJobs(program: Command): void {
     .option('--state-dir <dir>', 'state directory (or set COORD_RUNNER_STATE_DIR)')
     .action(async (id, opts) => {
       const { server, token } = resolveConnection(opts);
-      const client = createCoordClient({ baseUrl: server, token });
+      const client = await coordClient({ baseUrl: server, token });
       process.stdout.write(`${terminalJson(await client.getJob(id), 2)}\n`);
     });
 }

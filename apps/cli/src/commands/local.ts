@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
-import { startLocalServer } from '@coord/local-server';
 import { resolveStateDir } from '../state-dir.js';
 import { parsePositiveInt } from './start.js';
 
@@ -13,6 +12,7 @@ export function registerLocal(program: Command): void {
     .option('--print-token', 'print the token even when output is not a terminal (a log file, a service)')
     .action(async (opts) => {
       const dataDir = resolve(opts.dataDir ?? join(resolveStateDir(), 'local-server'));
+      const { startLocalServer } = await import('@coord/local-server');
       const server = await startLocalServer({ dataDir, ...(opts.port ? { port: opts.port } : {}) });
       const tokenFile = join(dataDir, 'token');
       // A person at a terminal gets the token to paste; logs of services get only its file.

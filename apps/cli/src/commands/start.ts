@@ -1,9 +1,21 @@
 import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-typings';
-import { permissionModeSchema } from '@coord/runner-core';
-import { resolveConnection } from '../connection.js';
-import { composeRunner } from '../compose.js';
-import { agentSettings, readConfig } from '../config.js';
-import { followRunner } from '../follow.js';
+import type { PermissionMode } from '@coord/runner-protocol';
+import { PERMISSION_MODES } from '@coord/runner-protocol/names';
+
+export interface StartFlags {
+  server?: string;
+  stateDir?: string;
+  tokenFile?: string;
+  workspaceDir?: string;
+  name?: string;
+  capacity?: number;
+  once?: boolean;
+  keepWorkTrees?: boolean;
+  forgeRetryFor?: number;
+  permissionMode?: PermissionMode;
+  json?: boolean;
+  interactive: boolean;
+}
 
 export function registerStart(program: Command): void {
   program
@@ -14,7 +26,9 @@ export function registerStart(program: Command): void {
     .option('--state-dir <dir>', 'state directory (or set COORD_RUNNER_STATE_DIR)')
     .option('--workspace-dir <dir>', 'where work trees of attempts live')
     .option('--name <name>', 'runner name shown in Coord (default: host name)')
-    .option('--capacity <n>', 'jobs to run at once', (v) => parsePositiveInt(v, '--capacity'), 1)
+    .option('--capacity <n>', 'jobs to run at once (default: the capacity setting, else 1)', (v) =>
+      parsePositiveInt(v, '--capacity'),
+    )
     .option('--once', 'exit after one job has finished (one-job mode for clean environments)')
     .option('--keep-work-trees', 'keep work trees of delivered jobs too (failed ones are always kept)')
     .option(
@@ -25,37 +39,12 @@ export function registerStart(program: Command): void {
     .addOption(
       new Option(
         '--permission-mode <mode>',
-        'what agents may do without asking: ask (everything asks), auto_edit (edits inside the project), auto_project (anything inside the project); outside the project and dangerous calls always ask',
-      )
-        .choices(permissionModeSchema.options)
-        .default('ask' as const),
+        'what agents may do without asking: ask (everything asks), auto_edit (edits inside the project), auto_project (anything inside the project); outside the project and dangerous calls always ask (default: the permissionMode setting, else ask)',
+      ).choices(PERMISSION_MODES),
     )
     .option('--json', 'print events as NDJSON instead of text')
     .option('--no-interactive', 'never prompt for approvals and answers here (answer them on the web)')
-    .action(async (opts) => {
-      const { server, token, stateDir } = resolveConnection(opts);
-      const runner = composeRunner({
-        ...agentSettings(readConfig(stateDir), (message) =>
-          process.stderr.write(`config.json: ${message}\n`),
-        ),
-        server,
-        token,
-        stateDir,
-        ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}),
-        ...(opts.workspaceDir ? { workspaceDir: opts.workspaceDir } : {}),
-        ...(opts.name ? { name: opts.name } : {}),
-        capacity: opts.capacity,
-        keepWorkTrees: opts.keepWorkTrees ?? false,
-        ...(opts.forgeRetryFor ? { forgeRetryForMs: opts.forgeRetryFor * 1000 } : {}),
-        permissions: { mode: opts.permissionMode },
-      });
-      const exitCode = await followRunner(runner, {
-        json: opts.json ?? false,
-        once: opts.once ?? false,
-        interactive: opts.interactive,
-      });
-      process.exitCode = exitCode;
-    });
+    .action(async (opts) => (await import('./start-action.js')).start(opts));
 }
 
 export function parsePositiveInt(value: string, flag: string): number {

@@ -6,9 +6,11 @@ import {
   type AgentRunInput,
 } from '@coord/runner-core';
 import { startAcpRun } from '../acp/acp-agent.js';
+import { startAfter } from '../process/deferred-run.js';
 import type { AgentProcessOptions } from '../process/types.js';
 import { detectGeminiCli, type GeminiDetectOptions, type GeminiProgram } from './gemini-detect.js';
 import { geminiEnv, geminiSecretNames, withoutRepositoryAuth } from './gemini-env.js';
+import { geminiResumeWaitMs } from './gemini-session-files.js';
 
 export interface GeminiAgentOptions extends AgentProcessOptions {
   /** Where to look for the CLI (configured path, extra PATH, global node_modules). */
@@ -34,6 +36,13 @@ const modelPattern = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
  * method other than the person's selected one, Gemini deletes their cached Google credentials.
  * A per-run settings file is no way out either: Gemini reads system settings only from root-owned
  * files in directories nobody else can write.
+ *
+ * Every job runs over ACP, unattended or not; `gemini -p -o stream-json` is not used. Headless,
+ * tools run only under a privileged approval mode, which 0.61 refuses in an untrusted folder
+ * ("Approval mode overridden to default"), and trusting the work tree would let the repository's
+ * own .gemini/settings.json add hooks and MCP servers. `yolo` would also bypass the runner's
+ * policy, which must see every call (dangerous ones are never auto-approved). Over ACP the policy
+ * answers each permission request, automatically or through a person.
  */
 export function createGeminiAgent(options: GeminiAgentOptions = {}): AgentPort {
   const { detect: detectOptions = {}, model: defaultModel, exitGraceMs, ...processOptions } = options;
@@ -53,23 +62,35 @@ export function createGeminiAgent(options: GeminiAgentOptions = {}): AgentPort {
       const env = withoutRepositoryAuth(geminiEnv(parentEnv, input.env), input.workDir, parentEnv.HOME);
       for (const name of geminiSecretNames) registerSecret(env[name]);
       const model = input.agent.model ?? defaultModel;
-      const run = startAcpRun(
-        input,
+      const launch = (): AgentRun =>
+        startAcpRun(
+          input,
+          {
+            agentId: 'gemini',
+            displayName: 'Gemini CLI',
+            file: program?.file ?? detectOptions.configuredPath ?? 'gemini',
+            args: [
+              ...(program?.prefixArgs ?? []),
+              '--acp',
+              ...(model && modelPattern.test(model) ? [`--model=${model}`] : []),
+            ],
+            env: { ...(detectOptions.env ?? {}), ...env },
+            ...(exitGraceMs === undefined ? {} : { exitGraceMs }),
+          },
+          processOptions,
+        );
+      const resume = input.resumeSessionId;
+      const processEnv = { ...parentEnv, ...(detectOptions.env ?? {}), ...env };
+      const waitMs = resume ? geminiResumeWaitMs(processEnv, resume, new Date()) : 0;
+      return startAfter(
+        waitMs,
         {
-          agentId: 'gemini',
-          displayName: 'Gemini CLI',
-          file: program?.file ?? detectOptions.configuredPath ?? 'gemini',
-          args: [
-            ...(program?.prefixArgs ?? []),
-            '--acp',
-            ...(model && modelPattern.test(model) ? [`--model=${model}`] : []),
-          ],
-          env: { ...(detectOptions.env ?? {}), ...env },
-          ...(exitGraceMs === undefined ? {} : { exitGraceMs }),
+          type: 'warning',
+          message: `Resuming Gemini CLI session ${resume} in ${Math.ceil(waitMs / 1000)} s: resumed within the minute it was saved, Gemini 0.61 would lose its history.`,
         },
-        processOptions,
+        resume ?? null,
+        launch,
       );
-      return run;
     },
   };
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { runMarkerName } from './escaped-processes.js';
 
 /**
  * POSIX process groups. Agents start detached (their own group, pgid = pid) so that a stop reaches
@@ -41,32 +42,61 @@ export function untrackGroup(pid: number): void {
 /**
  * A tiny process, started next to each agent, that outlives a runner killed without warning
  * (kill -9, the OOM killer): it notices it was reparented and stops the agent's group (SIGTERM,
- * then SIGKILL after the grace), so no orphaned agent keeps spending tokens or editing files while
- * the job is requeued. It exits by itself once the group is gone. Its argv holds only numbers.
+ * then SIGKILL after the grace) and, on Linux, every process carrying the run's marker that left
+ * the group (escaped-processes.ts), so no orphaned agent or dev server keeps spending tokens or
+ * editing files while the job is requeued. It exits by itself once the group is gone while the
+ * runner lives (the runner sweeps the marker then). Its argv holds only numbers and the marker.
  */
 const WATCHDOG_SOURCE = `
+const fs = require('node:fs');
 const pgid = Number(process.argv[1]);
 const graceMs = Number(process.argv[2]);
+const needle = process.argv[3] ? Buffer.from('${runMarkerName}=' + process.argv[3] + '\\0') : null;
 const parent = process.ppid;
 const alive = () => { try { process.kill(-pgid, 0); return true; } catch { return false; } };
+const sweep = () => {
+  if (!needle || process.platform !== 'linux') return;
+  for (let round = 0; round < 5; round += 1) {
+    let found = 0;
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\\d+$/.test(entry) || Number(entry) === process.pid) continue;
+      let environ;
+      try { environ = fs.readFileSync('/proc/' + entry + '/environ'); } catch { continue; }
+      if (!environ.includes(needle)) continue;
+      found += 1;
+      try { process.kill(Number(entry), 'SIGKILL'); } catch {}
+    }
+    if (found === 0) return;
+  }
+};
 const timer = setInterval(() => {
-  if (!alive()) process.exit(0);
-  if (process.ppid === parent) return;
+  if (process.ppid === parent) {
+    if (!alive()) process.exit(0);
+    return;
+  }
   clearInterval(timer);
   try { process.kill(-pgid, 'SIGTERM'); } catch {}
-  setTimeout(() => { try { process.kill(-pgid, 'SIGKILL'); } catch {} process.exit(0); }, graceMs);
+  setTimeout(() => {
+    try { process.kill(-pgid, 'SIGKILL'); } catch {}
+    sweep();
+    process.exit(0);
+  }, alive() ? graceMs : 0);
 }, 250);
 `;
 
-export function watchGroup(pid: number, graceMs: number): void {
+export function watchGroup(pid: number, graceMs: number, marker?: string): void {
   try {
-    spawn(process.execPath, ['-e', WATCHDOG_SOURCE, String(pid), String(graceMs)], {
-      detached: true,
-      stdio: 'ignore',
-      // It needs nothing from the runner's environment, which may hold its tokens.
-      env: {},
-      windowsHide: true,
-    }).unref();
+    spawn(
+      process.execPath,
+      ['-e', WATCHDOG_SOURCE, String(pid), String(graceMs), ...(marker ? [marker] : [])],
+      {
+        detached: true,
+        stdio: 'ignore',
+        // It needs nothing from the runner's environment, which may hold its tokens.
+        env: {},
+        windowsHide: true,
+      },
+    ).unref();
   } catch {
     // Without a watchdog the agent is still stopped on every exit but a kill -9 of the runner.
   }

@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { execa } from 'execa';
 import { buildAgentEnv, pathOf } from './agent-env.js';
 import { createEventChannel } from './event-channel.js';
+import { killMarkedProcesses, newRunMarker, runMarkerName } from './escaped-processes.js';
 import { findExecutable } from './find-executable.js';
 import { LineSplitter } from './line-splitter.js';
 import { signalGroup, trackGroup, untrackGroup, watchGroup } from './process-group.js';
@@ -50,6 +51,8 @@ export function runAgentProcess(spec: AgentProcessSpec, options: AgentProcessOpt
     message: `${count} early agent events were dropped before anyone subscribed`,
   }));
   const state = initialRunState(spec.sessionId ?? null);
+  /** Inherited by everything the agent starts, so what leaves its process group is found too. */
+  const marker = newRunMarker();
 
   let stdin: Writable | null = null;
   let pid: number | undefined;
@@ -172,7 +175,7 @@ export function runAgentProcess(spec: AgentProcessSpec, options: AgentProcessOpt
   };
 
   const start = async (): Promise<void> => {
-    const env = buildAgentEnv(options.parentEnv ?? process.env, spec.env);
+    const env = { ...buildAgentEnv(options.parentEnv ?? process.env, spec.env), [runMarkerName]: marker };
     // Node reports a missing cwd as ENOENT of the program: check it first for an honest message.
     const cwdOk = await stat(spec.cwd).then(
       (s) => s.isDirectory(),
@@ -244,7 +247,7 @@ export function runAgentProcess(spec: AgentProcessSpec, options: AgentProcessOpt
       pid = child.pid;
       if (pid !== undefined && !isWindows) {
         trackGroup(pid);
-        watchGroup(pid, termGraceMs);
+        watchGroup(pid, termGraceMs, marker);
       }
       resolveStarted();
       for (const line of spec.initialInput ?? []) control.writeLine(line);
@@ -273,10 +276,13 @@ export function runAgentProcess(spec: AgentProcessSpec, options: AgentProcessOpt
         signalGroup(pid, 'SIGKILL');
         untrackGroup(pid);
       }
+      // And what it started that left the group (a dev server, a daemon): the result settles
+      // only once nothing of this run is left.
+      const swept = killMarkedProcesses(marker).catch(() => []);
       // Wait for the output to drain, but not for a descendant that kept a pipe open.
       let drainTimer: ReturnType<typeof setTimeout> | undefined;
       const drained = new Promise<void>((resolve) => (drainTimer = setTimeout(resolve, drainMs)));
-      void Promise.race([streamsDone, drained]).then(() => {
+      void Promise.all([Promise.race([streamsDone, drained]), swept]).then(() => {
         clearTimeout(drainTimer);
         if (!child.stdout.destroyed) {
           child.stdout.destroy();

@@ -55,6 +55,16 @@ describe('createSecretSafeChunker', () => {
     }
   });
 
+  it('never lets a private key through, though it spans lines, wherever the chunks cut it', () => {
+    const body = Array.from({ length: 26 }, () => randomBytes(48).toString('base64')).join('\n');
+    const text = `$ cat key\n-----BEGIN EC PRIVATE KEY-----\n${body}\n-----END EC PRIVATE KEY-----\nok\n`;
+    for (let at = 1; at < text.length; at += 3) {
+      const seen = shown(stream(text, [at, Math.min(text.length, at + 40)]));
+      for (const line of body.split('\n')) expect(seen).not.toContain(line.slice(0, 12));
+      expect(seen).toBe('$ cat key\n-----BEGIN EC PRIVATE KEY-----***\nok\n');
+    }
+  });
+
   it('passes whole lines at once and holds back only a partial last line', () => {
     const chunker = createSecretSafeChunker();
     expect(chunker.push(output('one\ntwo\n'))).toEqual([output('one\ntwo\n')]);

@@ -1,4 +1,4 @@
-import { longestRegisteredSecret, secretSpans } from '../redact.js';
+import { longestRegisteredSecret, secretSpans, privateKeySpans } from '../redact.js';
 import type { AgentEvent } from './agent-event.js';
 
 /** Held back at least: longer than any token format the redactor knows. */
@@ -83,7 +83,7 @@ function safeCut(buffer: string): number {
   const hold = Math.max(MIN_HOLD, longestRegisteredSecret());
   let cut = Math.max(0, buffer.length - hold);
   const newline = buffer.lastIndexOf('\n');
-  // Secrets hold no newline, so none can straddle one.
+  // Secrets hold no newline (but private keys, below), so none can straddle one.
   if (newline + 1 > cut) cut = newline + 1;
   const from = Math.max(0, cut - hold);
   const spans = secretSpans(buffer.slice(from)).map(([s, e]) => [s + from, e + from] as const);
@@ -95,6 +95,11 @@ function safeCut(buffer: string): number {
         moved = true;
       }
     }
+  }
+  // A private key spans lines, so it may start well before the window: never cut one, and an
+  // unfinished one waits whole for its end line.
+  for (const [start, end] of privateKeySpans(buffer)) {
+    if (start < cut && (end > cut || end === buffer.length)) cut = start;
   }
   if (buffer.length - cut > MAX_CARRY) cut = buffer.length - hold;
   return cut;

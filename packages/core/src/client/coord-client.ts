@@ -14,6 +14,7 @@ import {
   jobResponseSchema,
   leaseRenewResponseSchema,
   meResponseSchema,
+  signOutResponseSchema,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
   registerRunnerResponseSchema,
@@ -37,6 +38,7 @@ import {
   type LeaseRenewRequest,
   type LeaseRenewResponse,
   type MeResponse,
+  type SignOutResponse,
   type RegisterRunnerRequest,
   type RequestChanges,
   type RegisterRunnerResponse,
@@ -46,6 +48,7 @@ import { EventSourceParserStream } from 'eventsource-parser/stream';
 import pRetry, { AbortError } from 'p-retry';
 import { z } from 'zod';
 import { CoordError, redactSecrets, registerSecret } from '../errors.js';
+import { pRetryTiming } from '../retry.js';
 import { ApiError, runnerCodeFor } from './api-error.js';
 
 export interface CoordClientOptions {
@@ -87,6 +90,8 @@ export interface AnswerOutcome {
 export interface CoordClient {
   readonly baseUrl: string;
   me(): Promise<MeResponse>;
+  /** Revokes this client's token on the server if a device sign-in minted it. */
+  signOut(): Promise<SignOutResponse>;
   register(request: RegisterRunnerRequest): Promise<RegisterRunnerResponse>;
   /** Long poll. Resolves with the raw assignment (validated by the runner) or null. */
   claim(runnerId: string, request: ClaimRequest, signal?: AbortSignal): Promise<unknown>;
@@ -121,6 +126,8 @@ export interface CoordClient {
   cancelJob(jobId: string): Promise<JobView>;
   /** A reviewer's request for changes on a job in Awaiting Review: a revision attempt with `feedback`. */
   requestChanges(jobId: string, feedback: string): Promise<JobView>;
+  /** Moves Backlog jobs to Ready together (all or none: one not in Backlog is a 409). */
+  readyJobs(jobIds: readonly string[]): Promise<JobView[]>;
   /**
    * Opens the push hint stream and yields hints until it ends or `signal` aborts. Not retried:
    * the runner reconnects with backoff, and lease renewal polling covers the gaps.
@@ -221,10 +228,10 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
       },
       {
         retries: opts.retries ?? defaultRetries,
-        minTimeout: options.minRetryDelayMs ?? 250,
-        maxTimeout: options.maxRetryDelayMs ?? 5_000,
-        factor: 2,
-        randomize: true,
+        ...pRetryTiming({
+          minDelayMs: options.minRetryDelayMs ?? 250,
+          maxDelayMs: options.maxRetryDelayMs ?? 5_000,
+        }),
         signal: opts.signal,
       },
     ).catch((error: unknown) => {
@@ -284,6 +291,7 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
   return {
     baseUrl,
     me: () => call('GET', routes.whoami(), { schema: meResponseSchema }),
+    signOut: () => call('POST', routes.signOut(), { body: {}, schema: signOutResponseSchema }),
     register: (request) =>
       call('POST', routes.register(), { body: request, schema: registerRunnerResponseSchema }),
     claim: async (runnerId, request, signal) => {
@@ -381,6 +389,8 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
           schema: jobResponseSchema,
         })
       ).job,
+    readyJobs: async (jobIds) =>
+      (await call('POST', routes.readyJobs(), { body: { jobIds: [...jobIds] }, schema: jobListSchema })).jobs,
   };
 }
 

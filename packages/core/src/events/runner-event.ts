@@ -7,18 +7,10 @@ import type {
 } from '@coord/runner-protocol';
 import type { AgentEvent } from '../agents/agent-event.js';
 import type { ErrorPayload } from '../errors.js';
+import type { AttemptState } from '../machine/attempt-machine.js';
 
-/** Where one attempt is in its lifecycle on this runner (DESIGN.md section 5). */
-export type AttemptState =
-  | 'claimed'
-  | 'preparing'
-  | 'running'
-  | 'awaiting_input'
-  | 'stopping'
-  | 'publishing'
-  | 'reporting'
-  | 'done'
-  | 'lease_lost';
+/** Where one attempt is in its lifecycle on this runner (DESIGN.md section 5): the machine's state names. */
+export type { AttemptState } from '../machine/attempt-machine.js';
 
 export type RunnerStatus = 'starting' | 'idle' | 'busy' | 'offline' | 'stopping' | 'stopped';
 
@@ -45,6 +37,18 @@ export type RunnerEvent =
     })
   | (JobScoped & { type: 'job.state'; state: AttemptState })
   | (JobScoped & { type: 'job.log'; level: 'info' | 'warn' | 'error'; message: string })
+  /**
+   * A transient agent failure is retried in place (same attempt, work directory and session):
+   * why, which retry of how many, after how long, and the session it resumes.
+   */
+  | (JobScoped & {
+      type: 'job.retry';
+      retry: number;
+      maxRetries: number;
+      delayMs: number;
+      reason: ErrorPayload;
+      resumeSessionId: string | null;
+    })
   | (JobScoped & { type: 'job.agent'; event: AgentEvent })
   /** The permission policy decided a tool call (allow, deny), or sent it to a person (ask), and why. */
   | (JobScoped & {
@@ -74,6 +78,10 @@ export type RunnerEvent =
 export type RunnerEventType = RunnerEvent['type'];
 export type RunnerEventOf<T extends RunnerEventType> = Extract<RunnerEvent, { type: T }>;
 export type JobEvent = Extract<RunnerEvent, { jobId: string }>;
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A job event as its attempt writes it: the time and the job and attempt ids are added on the way out. */
+export type JobEventDraft = DistributiveOmit<JobEvent, 'at' | 'jobId' | 'attemptId'>;
 
 export function isJobEvent(event: RunnerEvent): event is JobEvent {
   return 'jobId' in event;

@@ -4,6 +4,7 @@ import { CoordError, type ErrorPayload } from '../errors.js';
 import type { AgentResult } from '../runner/ports.js';
 import {
   attemptMachine,
+  attemptStateOf,
   type AttemptMachineInput,
   type Publication,
   type ReportInput,
@@ -32,7 +33,7 @@ function harness(input: Partial<AttemptMachineInput> = {}) {
   const report = deferred<void>();
   const calls = {
     prepare: 0,
-    runAgent: [] as Array<{ workDir: string }>,
+    runAgent: [] as Array<{ workDir: string; resumeSessionId: string | null; retry: number }>,
     interruptAgent: 0,
     publish: [] as Array<{ workDir: string; agentResult: AgentResult }>,
     report: [] as ReportInput[],
@@ -80,7 +81,7 @@ describe('attemptMachine', () => {
     expect(h.actor.getSnapshot().value).toBe('preparing');
     h.prepare.resolve({ workDir: '/tmp/work' });
     await h.reach({ running: 'working' });
-    expect(h.calls.runAgent).toEqual([{ workDir: '/tmp/work' }]);
+    expect(h.calls.runAgent).toEqual([{ workDir: '/tmp/work', resumeSessionId: null, retry: 0 }]);
     h.agent.resolve(result('completed'));
     await h.reach('publishing');
     expect(h.calls.publish[0]).toEqual({ workDir: '/tmp/work', agentResult: result('completed') });
@@ -360,3 +361,13 @@ async function waitForValue(condition: () => boolean): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
+
+describe('attemptStateOf', () => {
+  it('names what people see after the machine: top-level states, and running sub-states but working', () => {
+    expect(attemptStateOf('preparing')).toBe('preparing');
+    expect(attemptStateOf({ running: 'working' })).toBe('running');
+    expect(attemptStateOf({ running: 'awaiting_input' })).toBe('awaiting_input');
+    expect(attemptStateOf({ running: 'stopping' })).toBe('stopping');
+    expect(attemptStateOf('lease_lost')).toBe('lease_lost');
+  });
+});

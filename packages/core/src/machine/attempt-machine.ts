@@ -1,13 +1,15 @@
 import type { Outcome, PullRequestRef } from '@coord/runner-protocol';
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, fromPromise, setup, type StateValueFrom } from 'xstate';
 import { toErrorPayload, type ErrorPayload } from '../errors.js';
+import { isRetryableInPlace } from './failure-class.js';
 import type { AgentResult } from '../runner/ports.js';
 
 /**
  * The lifecycle of one attempt on the runner (DESIGN.md section 5), as pure configuration: the
  * actors are named here and provided by the runner (`attemptMachine.provide({ actors })`), so tests
- * swap them. This first form covers the happy path, failure, cancel, graceful stop and lease loss;
- * retries with session resume happen across attempts on the server for now.
+ * swap them. It covers the happy path, failure, cancel, graceful stop, lease loss, and in-place
+ * retries: a transient failure of the agent (crash, timeout, stall) waits in `retrying` (backoff),
+ * then runs the agent again in the same work directory, resuming its session, within the budget.
  */
 
 export interface Publication {
@@ -31,6 +33,13 @@ export interface AttemptMachineContext {
   finish: Finish | null;
   stopRequested: boolean;
   cancelReason: string | null;
+  /** The agent session to resume next: the previous attempt's, then the latest try's. */
+  agentSessionId: string | null;
+  /** In-place retries so far, and how many the job's budget allows this attempt. */
+  retries: number;
+  maxRetries: number;
+  /** Why the last try failed (what `retrying` waits after). */
+  lastFailure: ErrorPayload | null;
 }
 
 export type AttemptMachineEvent =
@@ -46,6 +55,25 @@ export interface AttemptMachineInput {
   attemptId: string;
   /** Set when the assignment could not be used at all (bad payload, missing agent): report it. */
   rejection: ErrorPayload | null;
+  /** The session of an earlier attempt to resume (default none). */
+  resumeSessionId?: string | null;
+  /** In-place retries of transient agent failures this attempt may make (default 0). */
+  maxRetries?: number;
+}
+
+export interface RunAgentInput {
+  workDir: string;
+  resumeSessionId: string | null;
+  /** 0 for the first try, then the number of the retry. */
+  retry: number;
+}
+
+export interface RetryWaitInput {
+  /** The number of the coming retry (1 for the first). */
+  retry: number;
+  maxRetries: number;
+  failure: ErrorPayload;
+  resumeSessionId: string | null;
 }
 
 export interface ReportInput {
@@ -59,6 +87,19 @@ const notProvided = (name: string) =>
 
 const failed = (error: unknown): Finish => ({ outcome: 'failed', error: toErrorPayload(error) });
 
+/**
+ * A transient agent failure after the in-place retries ran out: it says how many tries were
+ * made, and a new attempt is not asked for (the retries spent the job's budget).
+ */
+function gaveUp(context: AttemptMachineContext, error: ErrorPayload | null): ErrorPayload | null {
+  if (!error || context.retries === 0 || !isRetryableInPlace(error)) return error;
+  return {
+    ...error,
+    message: `${error.message} (gave up after ${context.retries + 1} tries in this attempt)`,
+    retryable: false,
+  };
+}
+
 export const attemptMachine = setup({
   types: {
     context: {} as AttemptMachineContext,
@@ -68,7 +109,11 @@ export const attemptMachine = setup({
   actors: {
     prepare: notProvided('prepare') as unknown as ReturnType<typeof fromPromise<{ workDir: string }, void>>,
     runAgent: notProvided('runAgent') as unknown as ReturnType<
-      typeof fromPromise<AgentResult, { workDir: string }>
+      typeof fromPromise<AgentResult, RunAgentInput>
+    >,
+    /** The backoff before a retry in place; the runner says why and how long (an event). */
+    waitToRetry: notProvided('waitToRetry') as unknown as ReturnType<
+      typeof fromPromise<void, RetryWaitInput>
     >,
     interruptAgent: notProvided('interruptAgent') as unknown as ReturnType<typeof fromPromise<void, void>>,
     publish: notProvided('publish') as unknown as ReturnType<
@@ -99,6 +144,16 @@ export const attemptMachine = setup({
     rejected: ({ context }) => context.finish !== null,
     agentCompleted: ({ event }) =>
       (event as unknown as { output: AgentResult }).output.status === 'completed',
+    retryInPlace: ({ context, event }) => {
+      const { output } = event as unknown as { output: AgentResult };
+      return (
+        output.status === 'failed' &&
+        isRetryableInPlace(output.error) &&
+        context.retries < context.maxRetries &&
+        !context.stopRequested &&
+        context.finish === null
+      );
+    },
   },
 }).createMachine({
   id: 'attempt',
@@ -112,6 +167,10 @@ export const attemptMachine = setup({
     finish: input.rejection ? { outcome: 'failed', error: input.rejection } : null,
     stopRequested: false,
     cancelReason: null,
+    agentSessionId: input.resumeSessionId ?? null,
+    retries: 0,
+    maxRetries: input.maxRetries ?? 0,
+    lastFailure: null,
   }),
   on: {
     // The server gave the attempt away: stop at once and report nothing more.
@@ -138,12 +197,25 @@ export const attemptMachine = setup({
     running: {
       invoke: {
         src: 'runAgent',
-        input: ({ context }) => ({ workDir: context.workDir ?? '' }),
+        input: ({ context }) => ({
+          workDir: context.workDir ?? '',
+          resumeSessionId: context.agentSessionId,
+          retry: context.retries,
+        }),
         onDone: [
           {
             guard: 'agentCompleted',
             target: 'publishing',
             actions: assign({ agentResult: ({ event }) => event.output }),
+          },
+          {
+            guard: 'retryInPlace',
+            target: 'retrying',
+            actions: assign({
+              retries: ({ context }) => context.retries + 1,
+              lastFailure: ({ event }) => event.output.error,
+              agentSessionId: ({ context, event }) => event.output.sessionId ?? context.agentSessionId,
+            }),
           },
           {
             target: 'reporting',
@@ -155,7 +227,7 @@ export const attemptMachine = setup({
                   ? { outcome: 'stopped', error: null }
                   : {
                       outcome: 'failed',
-                      error: event.output.error ?? {
+                      error: gaveUp(context, event.output.error) ?? {
                         code: 'agent.failed',
                         message: 'The agent failed without giving a reason',
                         retryable: false,
@@ -199,6 +271,32 @@ export const attemptMachine = setup({
         CANCEL: { target: 'reporting', actions: 'recordCancel' },
       },
     },
+    retrying: {
+      invoke: {
+        src: 'waitToRetry',
+        input: ({ context }) => ({
+          retry: context.retries,
+          maxRetries: context.maxRetries,
+          failure: context.lastFailure!,
+          resumeSessionId: context.agentSessionId,
+        }),
+        onDone: 'running',
+        onError: { target: 'reporting', actions: assign({ finish: ({ event }) => failed(event.error) }) },
+      },
+      on: {
+        // No agent runs while waiting: a cancel or a stop ends the attempt here.
+        CANCEL: { target: 'reporting', actions: 'recordCancel' },
+        STOP: {
+          target: 'reporting',
+          actions: assign({
+            finish: ({ event }) =>
+              event.failure
+                ? { outcome: 'failed' as const, error: event.failure }
+                : { outcome: 'stopped' as const, error: null },
+          }),
+        },
+      },
+    },
     publishing: {
       invoke: {
         src: 'publish',
@@ -232,3 +330,18 @@ export const attemptMachine = setup({
 });
 
 export type AttemptMachine = typeof attemptMachine;
+
+type AttemptStateValue = StateValueFrom<AttemptMachine>;
+type RunningSubstate = NonNullable<Extract<AttemptStateValue, object>['running']>;
+
+/**
+ * Where one attempt is, as people see it, named by the machine itself: a top-level state, or a
+ * sub-state of `running` other than plain `working` (shown as `running`).
+ */
+export type AttemptState = Extract<AttemptStateValue, string> | Exclude<RunningSubstate, 'working'>;
+
+export function attemptStateOf(value: AttemptStateValue): AttemptState {
+  if (typeof value === 'string') return value;
+  const running = value.running;
+  return running === undefined || running === 'working' ? 'running' : running;
+}

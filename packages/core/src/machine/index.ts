@@ -1,5 +1,7 @@
 export {
   attemptMachine,
+  attemptStateOf,
+  type AttemptState,
   type AttemptMachine,
   type AttemptMachineContext,
   type AttemptMachineEvent,

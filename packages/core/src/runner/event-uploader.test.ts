@@ -13,47 +13,7 @@ import {
   DEFAULT_MAX_BATCH_BYTES,
   type EventUploaderOptions,
 } from './event-uploader.js';
-import type { Clock } from './ports.js';
-
-/** A clock whose timers run only when the test advances it. */
-class ManualClock implements Clock {
-  private time = 0;
-  private nextId = 1;
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  now = () => this.time;
-  setTimeout = (fn: () => void, ms: number): unknown => {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.time + ms, fn });
-    return id;
-  };
-  clearTimeout = (handle: unknown): void => {
-    this.timers.delete(handle as number);
-  };
-  get pendingTimers(): number {
-    return this.timers.size;
-  }
-  /** Runs every timer due within `ms`, in order. */
-  advance(ms: number): void {
-    const until = this.time + ms;
-    for (;;) {
-      const next = [...this.timers.entries()].sort((a, b) => a[1].at - b[1].at)[0];
-      if (!next || next[1].at > until) break;
-      this.timers.delete(next[0]);
-      this.time = next[1].at;
-      next[1].fn();
-    }
-    this.time = until;
-  }
-}
-
-/** Lets pending promise callbacks and I/O run until `condition` holds, or fails after 2 s. */
-async function until(condition: () => boolean, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + 2_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-}
+import { ManualClock, until } from '../../test/manual-clock.js';
 
 type Behaviour =
   'store' | 'fail' | 'store-then-fail' | 'lease-lost' | 'not-found' | { storeOnly: number } | 'hold';

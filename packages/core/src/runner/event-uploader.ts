@@ -2,6 +2,7 @@ import { MAX_EVENTS_PER_BATCH, type AttemptEvent, type ServerLimits } from '@coo
 import type { CoordClient } from '../client/coord-client.js';
 import { CoordError, toErrorPayload } from '../errors.js';
 import { eventLineBytes, type EventSpool } from '../store/event-spool.js';
+import { backoffDelayMs, serverBackoff } from '../retry.js';
 import type { Clock } from './ports.js';
 import { classifyRefusal } from './refusal.js';
 
@@ -140,7 +141,16 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
       sending = false;
     }
     if (pending() === 0) settle();
-    else if (!stopped) schedule(backoff(failures, options.intervalMs));
+    else if (!stopped)
+      schedule(
+        failures === 0
+          ? options.intervalMs
+          : backoffDelayMs(
+              { ...serverBackoff, minDelayMs: Math.max(250, options.intervalMs) },
+              failures,
+              clock.random,
+            ),
+      );
   }
 
   function settle(error?: unknown): void {
@@ -205,11 +215,4 @@ function refusedForGood(attemptId: string, error: unknown): CoordError {
     `The server refuses every event of attempt ${attemptId}, even a short note (${toErrorPayload(error).message.slice(0, 500)}): the runner stops sending for it`,
     { cause: error },
   );
-}
-
-/** Exponential backoff with full jitter, capped at 30 s; the first retry comes soon. */
-function backoff(failures: number, baseMs: number): number {
-  if (failures === 0) return baseMs;
-  const cap = Math.min(30_000, Math.max(250, baseMs) * 2 ** Math.min(failures, 7));
-  return Math.round(cap / 2 + (Math.random() * cap) / 2);
 }

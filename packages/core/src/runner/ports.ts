@@ -174,10 +174,13 @@ export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /** A number in [0, 1): the jitter of every backoff, so tests can fix it. */
+  random(): number;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  random: () => Math.random(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };

@@ -1,197 +1,51 @@
-import type {
-  AgentId,
-  Assignment,
-  CompleteRequest,
-  Outcome,
-  AssignmentEnvelope,
-  InteractionAnswer,
-  InteractionRequest,
-  Platform,
-  RegisterRunnerResponse,
-  Timings,
-} from '@coord/runner-protocol';
-import { homedir } from 'node:os';
-import { Subject, type Observable } from 'rxjs';
-import { createActor, fromPromise, type Actor, type SnapshotFrom } from 'xstate';
-import type { AgentEvent } from '../agents/agent-event.js';
-import { createSecretSafeChunker, type SecretSafeChunker } from '../agents/secret-safe-chunks.js';
-import type { AnswerOutcome, CoordClient } from '../client/coord-client.js';
-import { CoordError, isCoordError, registerSecret, toErrorPayload, type ErrorPayload } from '../errors.js';
-import { containsRegisteredSecret, redactJson } from '../redact.js';
-import type { AttemptState, JobEvent, RunnerEvent, RunnerStatus } from '../events/runner-event.js';
-import { fitEventData } from '../events/fit-event.js';
-import { decidePermission, stricterMode, type PermissionSettings } from '../policy/permission-policy.js';
-import { attemptMachine, type Publication } from '../machine/attempt-machine.js';
-import type { EventSpool, SpooledAttempt } from '../store/event-spool.js';
-import { parseAssignment } from './assignment.js';
-import { batchBytesFor, createEventUploader, type EventUploader } from './event-uploader.js';
-import { classifyRefusal } from './refusal.js';
-import { delay, graceAfterStop } from './stop-grace.js';
-import {
-  systemClock,
-  type AgentPort,
-  type AgentRun,
-  type Clock,
-  type LocalOutputFile,
-  type LocalWorkspacePort,
-  type PreparedWorkspace,
-  type RepositoryWorkspacePort,
-} from './ports.js';
+import type { RegisterRunnerResponse } from '@coord/runner-protocol';
+import { Subject } from 'rxjs';
+import { CoordError, registerSecret, toErrorPayload } from '../errors.js';
+import type { RunnerEvent, RunnerStatus } from '../events/runner-event.js';
+import { startAttempt, type Attempt, type AttemptDeps } from './attempt-driver.js';
+import { createClaimLoop, type ClaimLoop } from './claim-loop.js';
+import { createCompletionDelivery } from './completion.js';
+import { advertisedAgents, claimedAttempt, type RunnerAbilities } from './eligibility.js';
+import { createEventUploader } from './event-uploader.js';
+import { createHintLoop, type HintLoop } from './hint-loop.js';
+import { systemClock } from './ports.js';
+import { recoverUnfinished } from './recovery.js';
+import { attemptSettings, type Runner, type RunnerOptions } from './runner-api.js';
+import { openSession, type RunnerSession } from './session.js';
 
-export interface RunnerIdentity {
-  /** Stable per machine and state dir: re-registering with it keeps the runner id. */
-  machineId: string;
-  name: string;
-  platform: Platform;
-  arch: string;
-  version: string;
-  labels?: string[];
-}
+export type { ActiveAttemptView } from './attempt-driver.js';
+export type { Runner, RunnerIdentity, RunnerOptions } from './runner-api.js';
 
-export interface RunnerOptions {
-  client: CoordClient;
-  identity: RunnerIdentity;
-  agents: AgentPort[];
-  /** Agents detected but switched off by the user. */
-  disabledAgents?: AgentId[];
-  repositories?: RepositoryWorkspacePort;
-  local?: LocalWorkspacePort;
-  spool: EventSpool;
-  /** Jobs run at once (default 1). */
-  capacity?: number;
-  clock?: Clock;
-  /** Overrides of the server's timings (tests, benchmarks). */
-  timings?: Partial<Timings>;
-  /**
-   * Upload batching. `maxBytes` caps one request's serialized events (default 2 MiB, and below the
-   * limit the server advertises at registration).
-   */
-  eventBatch?: { intervalMs?: number; maxEvents?: number; maxBytes?: number };
-  /** Graceful stop: how long the agent may take to finish before it is terminated (default 10 s). */
-  stopGraceMs?: number;
-  /**
-   * Once stopping, how long the runner keeps trying to deliver events and reports the server does
-   * not take (an outage, a refusal); then it stops anyway and they stay in the spool for the next
-   * start (default 10 s).
-   */
-  deliveryGraceMs?: number;
-  /** Unanswered questions and approvals fall back to deny after this long (default 30 min). */
-  interactionTimeoutMs?: number;
-  /**
-   * Keep every attempt's work tree. By default a work tree is removed once its work is delivered
-   * (succeeded, no changes, cancelled); failed and stopped ones are kept for inspection and retries.
-   */
-  keepWorkTrees?: boolean;
-  /**
-   * Secrets the runner holds besides its Coord token and forge tokens (which register themselves):
-   * the agents' API keys. They are redacted from every event and block a push that adds them.
-   */
-  secrets?: readonly string[];
-  /**
-   * The runner's private state (state dir, credentials file): agents are told never to read or
-   * write inside it, except in their own work dir (see `AgentRunInput.protectedPaths`).
-   */
-  protectedPaths?: readonly string[];
-  /**
-   * How tool calls the agents ask about are decided: automatically by mode and rules, or by a
-   * person (default: every one asks). Dangerous calls always ask; the runner's credentials never.
-   */
-  permissions?: PermissionSettings;
-  /** The user's home, where the policy looks for credential files (default: the OS's). */
-  homeDir?: string;
-}
-
-export interface ActiveAttemptView {
-  jobId: string;
-  attemptId: string;
-  attemptNumber: number;
-  title: string;
-  state: AttemptState;
-}
-
-export interface Runner {
-  /** Everything the runner does. Hot: subscribe before `start()` to see registration. */
-  readonly events$: Observable<RunnerEvent>;
-  readonly runnerId: string | null;
-  /** Registers and starts claiming; resolves once registered, rejects if registration fails. */
-  start(): Promise<RegisterRunnerResponse>;
-  /**
-   * Stops claiming. `drain` (default) lets active attempts finish; `graceful` asks their agents to
-   * stop (they save their session and the job is requeued). Resolves when nothing is active;
-   * then `events$` completes.
-   */
-  stop(options?: { mode?: 'drain' | 'graceful' }): Promise<void>;
-  /** Answers a pending question or approval from this runner's own UI; the first answer wins. */
-  answer(interactionId: string, answer: InteractionAnswer): Promise<AnswerOutcome>;
-  activeAttempts(): ActiveAttemptView[];
-}
-
-interface PendingInteraction {
-  requestId: string;
-  timer: unknown;
-}
-
-interface AttemptRecord {
-  jobId: string;
-  attemptId: string;
-  attemptNumber: number;
-  title: string;
-  envelope: AssignmentEnvelope;
-  assignment: Assignment | null;
-  agent: AgentPort | null;
-  actor: Actor<typeof attemptMachine> | null;
-  uploader: EventUploader;
-  state: AttemptState;
-  prepared: PreparedWorkspace | null;
-  workDir: string | null;
-  agentRun: AgentRun | null;
-  /** Re-cuts streamed agent output so no secret is split across two events (redaction needs it). */
-  chunker: SecretSafeChunker;
-  leaseTimer: unknown;
-  /** A renewal is in flight; `renewAgain` asks for another as soon as it ends (a hint came in). */
-  renewing: boolean;
-  renewAgain: boolean;
-  leaseLost: boolean;
-  /** Set once `job.finished` is spooled: later events (the final state) stay local. */
-  reported: boolean;
-  pending: Map<string, PendingInteraction>;
-  /** What the agent reported spending so far, against the job's `maxCostUsd`. */
-  costUsd: number;
-  done: Promise<void>;
-  markDone: () => void;
-}
-
-const DEFAULT_TIMINGS: Timings = { leaseRenewMs: 15_000, leaseTtlMs: 60_000, claimWaitMs: 25_000 };
-
-/** Creates a runner: register, claim, run attempts through their machines, report. */
+/**
+ * Creates a runner: register, claim, run attempts through their machines, report. The
+ * composition root: each concern is a module of its own (DESIGN.md section 5).
+ */
 export function createRunner(options: RunnerOptions): Runner {
   const { client, spool } = options;
   const clock = options.clock ?? systemClock;
   const capacity = options.capacity ?? 1;
-  const stopGraceMs = options.stopGraceMs ?? 10_000;
-  const interactionTimeoutMs = options.interactionTimeoutMs ?? 30 * 60_000;
-  const permissions: PermissionSettings = options.permissions ?? { mode: 'ask' };
-  const homeDir = options.homeDir ?? homedir();
-  const batchInterval = options.eventBatch?.intervalMs ?? 250;
-  const batchMax = options.eventBatch?.maxEvents ?? 500;
-  let batchBytes = batchBytesFor(options.eventBatch?.maxBytes, undefined);
-  const deliveryGraceMs = options.deliveryGraceMs ?? 10_000;
-  const disabled = new Set(options.disabledAgents ?? []);
+  const settings = attemptSettings(options);
+  const abilities: RunnerAbilities = {
+    agents: options.agents,
+    disabledAgents: new Set(options.disabledAgents ?? []),
+    repositoryJobs: options.repositories !== undefined,
+    localJobs: options.local !== undefined,
+  };
   for (const secret of options.secrets ?? []) registerSecret(secret);
 
   const subject = new Subject<RunnerEvent>();
-  const active = new Map<string, AttemptRecord>();
-  let runnerId: string | null = null;
-  let timings: Timings = { ...DEFAULT_TIMINGS, ...options.timings };
+  const active = new Map<string, Attempt>();
+  let session: RunnerSession | null = null;
   let status: RunnerStatus | null = null;
   let stopping = false;
-  let claimAbort: AbortController | null = null;
-  let hintAbort: AbortController | null = null;
-  let loop: Promise<void> | null = null;
-  let hints: Promise<void> | null = null;
-  let slotWaiter: (() => void) | null = null;
+  let claims: ClaimLoop | null = null;
+  let hints: HintLoop | null = null;
+  let work: Promise<unknown>[] = [];
 
   const emit = (event: RunnerEvent) => subject.next(event);
+  const reportError = (error: unknown) =>
+    emit({ type: 'runner.error', at: clock.now(), error: toErrorPayload(error) });
+  const settledStatus = (): RunnerStatus => (active.size > 0 ? 'busy' : 'idle');
   const setStatus = (next: RunnerStatus, message?: string) => {
     if (next === status && message === undefined) return;
     status = next;
@@ -199,801 +53,133 @@ export function createRunner(options: RunnerOptions): Runner {
       type: 'runner.status',
       at: clock.now(),
       status: next,
-      ...(runnerId ? { runnerId } : {}),
+      ...(session ? { runnerId: session.runnerId } : {}),
       ...(message ? { message } : {}),
     });
   };
-  const reportError = (error: unknown) =>
-    emit({ type: 'runner.error', at: clock.now(), error: toErrorPayload(error) });
-  const settledStatus = (): RunnerStatus => (active.size > 0 ? 'busy' : 'idle');
 
-  /**
-   * Redacts a job event, spools it (so it reaches the server), then shows it to subscribers. The
-   * one door for job events: nothing unredacted is spooled, shown or sent.
-   */
-  function emitJob(
-    record: AttemptRecord,
-    event: DistributiveOmit<JobEvent, 'at' | 'jobId' | 'attemptId'>,
-  ): void {
-    const full = redactJson({
-      ...event,
-      at: clock.now(),
-      jobId: record.jobId,
-      attemptId: record.attemptId,
-    } as JobEvent);
-    if (!record.leaseLost && !record.reported) {
-      const { type, at, jobId: _j, attemptId: _a, ...data } = full;
-      try {
-        spool.append(record.attemptId, { type, at: new Date(at).toISOString(), data: fitEventData(data) });
-        record.uploader.notify();
-      } catch (error) {
-        reportError(error);
-      }
-    }
-    emit(full);
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Claiming
-
-  async function claimLoop(): Promise<void> {
-    let failures = 0;
-    while (!stopping) {
-      if (active.size >= capacity) {
-        await new Promise<void>((resolve) => (slotWaiter = resolve));
-        continue;
-      }
-      claimAbort = new AbortController();
-      try {
-        const raw = await client.claim(
-          runnerId!,
-          { waitMs: timings.claimWaitMs, activeAttemptIds: [...active.keys()] },
-          claimAbort.signal,
-        );
-        if (failures > 0) {
-          failures = 0;
-          setStatus(settledStatus(), 'Connected to the Coord server again');
-        }
-        if (raw !== null && raw !== undefined) acceptAssignment(raw);
-      } catch (error) {
-        if (stopping) break;
-        if (
-          isCoordError(error) &&
-          (error.code === 'auth.invalid_token' || error.code === 'api.unsupported_version')
-        ) {
-          // Retrying cannot help: stop claiming, let active attempts finish, then end the stream.
-          reportError(error);
-          void shutdown('drain', error.message);
-          break;
-        }
-        failures += 1;
-        reportError(error);
-        if (failures === 1) setStatus('offline', 'Cannot reach the Coord server; retrying');
-        await sleep(backoffMs(failures));
-      } finally {
-        claimAbort = null;
-      }
-    }
-  }
-
-  /** Backoff waits that `stop()` cuts short. */
-  const sleepers = new Set<() => void>();
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clock.clearTimeout(handle);
-        sleepers.delete(wake);
-        resolve();
-      };
-      const handle = clock.setTimeout(wake, ms);
-      sleepers.add(wake);
-    });
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Push hints: the server says a control waits for an attempt; renew its lease now to fetch it.
-
-  async function hintLoop(): Promise<void> {
-    let failures = 0;
-    while (!stopping) {
-      hintAbort = new AbortController();
-      try {
-        // Whatever was hinted while the stream was down is fetched now, by renewing every lease.
-        const onOpen = () => {
-          for (const record of active.values()) renewNow(record);
-        };
-        for await (const hint of client.hints(runnerId!, hintAbort.signal, onOpen)) {
-          failures = 0;
-          const record = active.get(hint.attemptId);
-          if (record) renewNow(record);
-        }
-      } catch (error) {
-        if (stopping) break;
-        // A server without hints, or a token it refuses (the claim loop reports that): poll only.
-        if (isCoordError(error) && !error.retryable) return;
-        failures += 1;
-      } finally {
-        hintAbort = null;
-      }
-      if (!stopping) await sleep(backoffMs(failures));
-    }
-  }
-
-  function renewNow(record: AttemptRecord): void {
-    if (record.renewing) {
-      record.renewAgain = true;
-      return;
-    }
-    clock.clearTimeout(record.leaseTimer);
-    void renewLease(record);
-  }
-
-  function acceptAssignment(raw: unknown): void {
-    const parsed = parseAssignment(raw);
-    if (parsed.kind === 'unreadable') {
-      reportError(new CoordError('api.invalid_response', parsed.error.message));
-      return;
-    }
-    const envelope = parsed.kind === 'ok' ? parsed.assignment : parsed.envelope;
-    const assignment = parsed.kind === 'ok' ? parsed.assignment : null;
-    let rejection: ErrorPayload | null = parsed.kind === 'rejected' ? parsed.error : null;
-    let agent: AgentPort | null = null;
-    if (assignment) {
-      const spec = assignment.job.spec;
-      agent = options.agents.find((a) => a.id === spec.agent.id && !disabled.has(a.id)) ?? null;
-      if (!agent) {
-        rejection = {
-          code: 'agent.not_found',
-          message: `This runner has no enabled agent "${spec.agent.id}" (it has: ${
-            options.agents.map((a) => a.id).join(', ') || 'none'
-          })`,
-          retryable: false,
-        };
-      } else if (spec.context.type === 'repository' ? !options.repositories : !options.local) {
-        rejection = {
-          code: 'job.unsupported_context',
-          message: `This runner is not set up for ${spec.context.type} jobs`,
-          retryable: false,
-        };
-      }
-    }
-    startAttempt(envelope, assignment, agent, rejection);
-  }
-
-  function startAttempt(
-    envelope: AssignmentEnvelope,
-    assignment: Assignment | null,
-    agent: AgentPort | null,
-    rejection: ErrorPayload | null,
-  ): void {
-    const { attempt } = envelope;
-    let markDone!: () => void;
-    const done = new Promise<void>((resolve) => (markDone = resolve));
-    const record: AttemptRecord = {
-      jobId: attempt.jobId,
-      attemptId: attempt.id,
-      attemptNumber: attempt.number,
-      title: assignment?.job.spec.title ?? '(unreadable job)',
-      envelope,
-      assignment,
-      agent,
-      actor: null,
-      state: 'claimed',
-      prepared: null,
-      workDir: null,
-      agentRun: null,
-      chunker: createSecretSafeChunker(),
-      leaseTimer: null,
-      renewing: false,
-      renewAgain: false,
-      leaseLost: false,
-      reported: false,
-      pending: new Map(),
-      costUsd: 0,
-      done,
-      markDone,
-      uploader: createEventUploader({
-        client,
-        spool,
-        runnerId: runnerId!,
-        attemptId: attempt.id,
-        clock,
-        intervalMs: batchInterval,
-        maxBatch: batchMax,
-        maxBatchBytes: batchBytes,
-        onError: (error) => reportError(error),
-        onLeaseLost: (error) => onLeaseLost(record, error),
-      }),
-    };
-    active.set(attempt.id, record);
-    try {
-      spool.begin({ attemptId: attempt.id, jobId: attempt.jobId, attemptNumber: attempt.number });
-    } catch (error) {
-      reportError(error);
-    }
-    setStatus('busy');
-    emitJob(record, {
-      type: 'job.claimed',
-      attemptNumber: attempt.number,
-      workspaceId: attempt.workspaceId,
-      title: record.title,
-      agent: assignment?.job.spec.agent.id ?? null,
-    });
-    scheduleLeaseRenewal(record);
-
-    const actor = createActor(provideActors(record), {
-      input: { jobId: record.jobId, attemptId: record.attemptId, rejection },
-    });
-    record.actor = actor;
-    actor.subscribe({
-      next: (snapshot) => onSnapshot(record, snapshot),
-      error: (error) => {
-        reportError(error);
-        finishRecord(record);
-      },
-    });
-    actor.start();
-  }
-
-  function stateOf(snapshot: SnapshotFrom<typeof attemptMachine>): AttemptState {
-    const value = snapshot.value;
-    if (typeof value === 'string') return value as AttemptState;
-    const running = (value as { running?: string }).running;
-    if (running === 'awaiting_input' || running === 'stopping') return running;
-    return 'running';
-  }
-
-  function onSnapshot(record: AttemptRecord, snapshot: SnapshotFrom<typeof attemptMachine>): void {
-    const state = stateOf(snapshot);
-    if (state !== record.state) {
-      record.state = state;
-      emitJob(record, { type: 'job.state', state });
-    }
-    if (snapshot.status === 'done') finishRecord(record);
-  }
-
-  function finishRecord(record: AttemptRecord): void {
-    if (!active.has(record.attemptId)) return;
-    clock.clearTimeout(record.leaseTimer);
-    for (const pending of record.pending.values()) clock.clearTimeout(pending.timer);
-    record.uploader.stop();
-    active.delete(record.attemptId);
-    record.markDone();
-    if (!stopping) setStatus(settledStatus());
-    const wake = slotWaiter;
-    slotWaiter = null;
-    wake?.();
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Actors of the attempt machine, bound to this runner's ports
-
-  function provideActors(record: AttemptRecord) {
-    const log = (message: string) => emitJob(record, { type: 'job.log', level: 'info', message });
-    const spec = () => record.assignment!.job.spec;
-
-    return attemptMachine.provide({
-      actors: {
-        prepare: fromPromise(async ({ signal }) => {
-          const s = spec();
-          if (s.context.type === 'repository') {
-            record.prepared = await options.repositories!.prepare({
-              job: { id: record.jobId, title: s.title },
-              attempt: record.envelope.attempt,
-              repository: s.context.repository,
-              forge: record.envelope.forge,
-              signal,
-              log,
-            });
-            record.workDir = record.prepared.workDir;
-            return { workDir: record.prepared.workDir };
-          }
-          const prepared = await options.local!.prepare({
-            job: { id: record.jobId },
-            attempt: record.envelope.attempt,
-          });
-          record.workDir = prepared.workDir;
-          return prepared;
-        }),
-
-        runAgent: fromPromise(async ({ input, signal }) => {
-          const s = spec();
-          const run = record.agent!.start({
-            jobId: record.jobId,
-            attemptId: record.attemptId,
-            attemptNumber: record.attemptNumber,
-            title: s.title,
-            instructions: s.instructions,
-            workDir: input.workDir,
-            agent: s.agent,
-            resumeSessionId: record.envelope.attempt.previousSessionId,
-            env: {},
-            protectedPaths: options.protectedPaths ?? [],
-            workContext:
-              s.context.type === 'repository' && record.prepared
-                ? {
-                    kind: 'repository',
-                    repository: `${s.context.repository.owner}/${s.context.repository.name}`,
-                    branch: record.prepared.branch,
-                    baseBranch: record.prepared.baseBranch,
-                  }
-                : { kind: 'local' },
-            earlierAttempts: record.envelope.attempt.earlier ?? [],
-          });
-          record.agentRun = run;
-          const onAbort = () => run.kill();
-          signal.addEventListener('abort', onAbort, { once: true });
-          const subscription = run.events$.subscribe((event) => onAgentEvent(record, event));
-          try {
-            return await run.result;
-          } finally {
-            signal.removeEventListener('abort', onAbort);
-            subscription.unsubscribe();
-            for (const held of record.chunker.flush()) emitJob(record, { type: 'job.agent', event: held });
-          }
-        }),
-
-        interruptAgent: fromPromise(async () => {
-          await record.agentRun?.interrupt(stopGraceMs);
-        }),
-
-        publish: fromPromise(async ({ input, signal }): Promise<Publication> => {
-          const s = spec();
-          if (s.context.type === 'repository') {
-            const result = await options.repositories!.publish({
-              workspace: record.prepared!,
-              job: { id: record.jobId, title: s.title, instructions: s.instructions },
-              attempt: record.envelope.attempt,
-              repository: s.context.repository,
-              forge: record.envelope.forge,
-              summary: input.agentResult.summary,
-              agentDisplayName: record.agent!.displayName,
-              signal,
-              log,
-            });
-            return result.kind === 'pull_request'
-              ? { outcome: 'succeeded', pullRequest: result.pullRequest, outputs: null }
-              : { outcome: 'no_changes', pullRequest: null, outputs: null };
-          }
-          const files = await options.local!.collectOutputs(input.workDir);
-          await refuseLeakingOutputs(files);
-          for (const file of files) {
-            try {
-              await client.uploadArtifact(runnerId!, record.attemptId, file.path, await file.read());
-            } catch (cause) {
-              throw new CoordError('artifact.upload_failed', `Cannot upload output file ${file.path}`, {
-                cause,
-                retryable: isCoordError(cause) && cause.retryable,
-              });
-            }
-            log(`Uploaded ${file.path} (${file.size} bytes)`);
-          }
-          return {
-            outcome: files.length > 0 ? 'succeeded' : 'no_changes',
-            pullRequest: null,
-            outputs: files.map((f) => f.path),
-          };
-        }),
-
-        report: fromPromise(async ({ input }) => {
-          const { finish, agentResult, publication } = input;
-          // Let subscribers see the `reporting` state before the finish it reports.
-          await Promise.resolve();
-          // A cancelled agent was killed, not awaited: report only once its process is gone, so
-          // nothing still writes in the work directory of a job the server calls finished.
-          if (record.agentRun && agentResult === null)
-            await settleWithin(record.agentRun.result, stopGraceMs);
-          const summary = agentResult?.summary ?? '';
-          emitJob(record, {
-            type: 'job.finished',
-            outcome: finish.outcome,
-            summary,
-            pullRequest: publication?.pullRequest ?? null,
-            outputs: publication?.outputs ?? null,
-            error: finish.error,
-          });
-          record.reported = true;
-          const delivered = await deliverCompletion(record, {
-            outcome: finish.outcome,
-            summary,
-            pullRequest: publication?.pullRequest ?? null,
-            outputs: publication?.outputs ?? null,
-            usage: agentResult?.usage ?? null,
-            sessionId: agentResult?.sessionId ?? null,
-            lastSeq: spool.lastSeq(record.attemptId),
-            error: finish.error
-              ? { code: finish.error.code, message: finish.error.message, retryable: finish.error.retryable }
-              : null,
-          });
-          if (delivered === 'left')
-            emitJob(record, {
-              type: 'job.log',
-              level: 'warn',
-              message: `The server did not take this attempt's report within ${deliveryGraceMs} ms of the stop: it stays in the spool and is sent at the next start.`,
-            });
-          await releaseWorkDir(record, finish.outcome);
-        }),
-      },
-    });
-  }
-
-  /** Removes a work tree whose work is delivered; failed and stopped ones stay for inspection. */
-  async function releaseWorkDir(record: AttemptRecord, outcome: Outcome): Promise<void> {
-    if (options.keepWorkTrees || !record.workDir || record.leaseLost || !record.assignment) return;
-    if (outcome !== 'succeeded' && outcome !== 'no_changes' && outcome !== 'cancelled') return;
-    const port =
-      record.assignment.job.spec.context.type === 'repository' ? options.repositories : options.local;
-    try {
-      await port?.release(record.workDir);
-    } catch (error) {
-      reportError(error);
-    }
-  }
-
-  /**
-   * Attempts an earlier run of this runner began and never reported (it crashed or was killed).
-   * Their agent is gone from this process, so the runner uploads what the spool still holds and
-   * reports them failed and retryable: the job is requeued now, not when its lease expires, and the
-   * next attempt resumes the agent session. If the attempt had already finished, its report is sent
-   * again (completion is idempotent). Reattaching to live work belongs to the job lifecycle.
-   */
-  async function recoverUnfinished(): Promise<void> {
-    for (const attempt of spool.unfinished()) {
-      if (stopping) return;
-      if (active.has(attempt.attemptId)) continue;
-      await recoverAttempt(attempt).catch(reportError);
-    }
-  }
-
-  async function recoverAttempt(attempt: SpooledAttempt): Promise<void> {
-    const { attemptId, jobId } = attempt;
-    const holder = { attemptId, leaseLost: false, uploader: null as unknown as EventUploader };
-    holder.uploader = createEventUploader({
-      client,
-      spool,
-      runnerId: runnerId!,
-      attemptId,
-      clock,
-      intervalMs: batchInterval,
-      maxBatch: batchMax,
-      maxBatchBytes: batchBytes,
-      onError: reportError,
-      onLeaseLost: (error) => {
-        holder.leaseLost = true;
-        refused(error);
-      },
-    });
-    // A permanent refusal finishes the attempt here, and people are told why (once).
-    let told = false;
-    const refused = (error: unknown) => {
-      if (!told) reportError(refusedAttempt(attemptId, error));
-      told = true;
-    };
-    try {
-      const lastSeq = spool.lastSeq(attemptId);
-      const last = lastSeq > 0 ? spool.read(attemptId, lastSeq - 1, 1)[0] : undefined;
-      let finished: FinishedData;
-      if (last?.type === 'job.finished') {
-        finished = last.data as unknown as FinishedData;
-      } else {
-        finished = {
-          outcome: 'failed',
-          summary: '',
-          pullRequest: null,
-          outputs: null,
-          error: {
-            code: 'runner.restarted',
-            message:
-              'The runner stopped while this attempt was running (a crash or a kill); the job is requeued and the next attempt resumes the agent session.',
-            retryable: true,
-          },
-        };
-        const at = clock.now();
-        spool.append(attemptId, {
-          type: 'job.finished',
-          at: new Date(at).toISOString(),
-          data: { ...finished },
-        });
-        emit({ type: 'job.finished', at, jobId, attemptId, ...finished });
-      }
-      holder.uploader.notify();
-      const error = finished.error;
-      await deliverCompletion(
-        holder,
-        {
-          outcome: finished.outcome,
-          summary: finished.summary,
-          pullRequest: finished.pullRequest,
-          outputs: finished.outputs,
-          usage: null,
-          sessionId: null,
-          lastSeq: spool.lastSeq(attemptId),
-          error: error ? { code: error.code, message: error.message, retryable: error.retryable } : null,
-        },
-        { untilStopping: true, onGone: refused },
-      );
-    } finally {
-      holder.uploader.stop();
-    }
-  }
-
-  /**
-   * Uploads the attempt's last events and its completion, retrying transient failures for as long
-   * as the lease holds (renewals go on meanwhile): a finished job must not be lost to an outage and
-   * run again. Ends quietly when the lease is lost (`gone`); a refusal (4xx) is reported and thrown,
-   * or handed to `onGone` (recovery finishes the attempt locally and says why).
-   * Once the runner stops, it tries for `deliveryGraceMs` more (a recovered attempt: not at all),
-   * then leaves the rest in the spool for the next start (`left`).
-   */
-  async function deliverCompletion(
-    record: { attemptId: string; uploader: EventUploader; leaseLost: boolean },
-    request: CompleteRequest,
-    options: { untilStopping?: boolean; onGone?: (error: unknown) => void } = {},
-  ): Promise<'delivered' | 'gone' | 'left'> {
-    // The summary and error come from the agent: redacted like its events.
-    request = redactJson(request);
-    const grace = graceAfterStop(stopped, clock, options.untilStopping ? 0 : deliveryGraceMs);
-    const abort = new AbortController();
-    const cut = grace.expired.then(() => {
-      abort.abort();
-      return CUT;
-    });
-    try {
-      for (let failures = 0; !record.leaseLost;) {
-        try {
-          if ((await Promise.race([record.uploader.drain(), cut])) === CUT) return 'left';
-          const completed = client.complete(runnerId!, record.attemptId, request, abort.signal);
-          if ((await Promise.race([completed, cut])) === CUT) return 'left';
-          spool.finish(record.attemptId);
-          return 'delivered';
-        } catch (error) {
-          if (record.leaseLost) break;
-          if (classifyRefusal(error) === 'gone') {
-            // The attempt is no longer ours: nothing more is owed for it.
-            if (options.onGone) options.onGone(error);
-            else if (!isCoordError(error) || error.code !== 'lease.lost') reportError(error);
-            break;
-          }
-          if (!isCoordError(error) || !error.retryable) {
-            // Refused for good: trying again at the next start would only be refused again.
-            spool.finish(record.attemptId);
-            if (!options.onGone) {
-              reportError(error);
-              throw error;
-            }
-            options.onGone(error);
-            return 'gone';
-          }
-          reportError(error);
-          failures += 1;
-          const wait = delay(clock, backoffMs(failures));
-          const waited = await Promise.race([wait.expired, cut]);
-          wait.cancel();
-          if (waited === CUT) return 'left';
-        }
-      }
-      spool.finish(record.attemptId);
-      return 'gone';
-    } finally {
-      grace.cancel();
-    }
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Agent output and interactions
-
-  function onAgentEvent(record: AttemptRecord, raw: AgentEvent): void {
-    for (const event of record.chunker.push(raw)) onAgentEventCut(record, event);
-  }
-
-  function onAgentEventCut(record: AttemptRecord, event: AgentEvent): void {
-    emitJob(record, { type: 'job.agent', event });
-    if (event.type === 'usage') watchBudget(record, event);
-    if (event.type === 'approval.requested') {
-      const workDir = record.workDir ?? '';
-      const mode = stricterMode(permissions.mode ?? 'ask', record.assignment?.job.spec.agent.permissionMode);
-      const verdict = decidePermission(
-        { ...permissions, mode },
-        {
-          toolName: event.toolName,
-          kind: event.kind,
-          input: event.input,
-          workDir,
-          home: homeDir,
-          protectedPaths: options.protectedPaths ?? [],
-        },
-      );
-      const { decision, reason } = verdict;
-      emitJob(record, {
-        type: 'approval.decided',
-        requestId: event.requestId,
-        toolName: event.toolName,
-        decision,
-        reason,
-        by: 'policy',
-      });
-      if (decision === 'ask') {
-        openInteraction(record, event.requestId, {
-          kind: 'approval',
-          toolName: event.toolName,
-          summary: event.summary,
-          input: event.input,
-          reason,
-          workDir,
-        });
-      } else {
-        record.agentRun?.respond(
-          event.requestId,
-          decision === 'allow'
-            ? { kind: 'approval', decision: 'allow_once' }
-            : { kind: 'approval', decision: 'deny', message: reason },
-        );
-      }
-    } else if (event.type === 'question.requested') {
-      openInteraction(record, event.requestId, { kind: 'question', questions: event.questions });
-    } else if (event.type === 'request.withdrawn') {
-      // Nobody needs to answer any more: close it like a timeout, so the web app stops asking.
-      for (const [interactionId, pending] of record.pending) {
-        if (pending.requestId === event.requestId)
-          void answerLocally(interactionId, { kind: 'timeout' }).catch(reportError);
-      }
-    }
-  }
-
-  /** A job with a cost budget: the agent is stopped once it has spent more, and the attempt fails saying so. */
-  function watchBudget(record: AttemptRecord, usage: Extract<AgentEvent, { type: 'usage' }>): void {
-    if (usage.costUsd === undefined) return;
-    const spentBefore = record.costUsd;
-    record.costUsd = usage.cumulative ? usage.costUsd : record.costUsd + usage.costUsd;
-    const budget = record.assignment?.job.spec.agent.maxCostUsd;
-    if (budget === undefined || record.costUsd <= budget || spentBefore > budget) return;
-    const message = `The agent passed the job's cost budget of $${budget} (it reported $${record.costUsd.toFixed(4)}) and was stopped.`;
-    emitJob(record, { type: 'job.log', level: 'warn', message });
-    record.actor?.send({
-      type: 'STOP',
-      failure: { code: 'agent.budget_exceeded', message, retryable: false },
-    });
-  }
-
-  function openInteraction(record: AttemptRecord, requestId: string, raw: InteractionRequest): void {
-    // The server shows it to people: the agent's tool input may hold a secret.
-    const request = redactJson(raw);
-    const interactionId = `int-${globalThis.crypto.randomUUID()}`;
-    const timer = clock.setTimeout(
-      () => void answerLocally(interactionId, { kind: 'timeout' }).catch(reportError),
-      interactionTimeoutMs,
-    );
-    record.pending.set(interactionId, { requestId, timer });
-    emitJob(record, { type: 'interaction.requested', interactionId, request });
-    record.actor?.send({ type: 'INPUT_REQUESTED' });
-    client.putInteraction(runnerId!, record.attemptId, interactionId, request).catch(reportError);
-  }
-
-  function resolveInteraction(
-    interactionId: string,
-    answer: InteractionAnswer,
-    by: 'runner' | 'web' | 'timeout',
-  ): void {
-    for (const record of active.values()) {
-      const pending = record.pending.get(interactionId);
-      if (!pending) continue;
-      record.pending.delete(interactionId);
-      clock.clearTimeout(pending.timer);
-      record.agentRun?.respond(pending.requestId, answer);
-      emitJob(record, { type: 'interaction.resolved', interactionId, answer, by });
-      if (record.pending.size === 0) record.actor?.send({ type: 'INPUT_RESOLVED' });
-      return;
-    }
-  }
-
-  async function answerLocally(interactionId: string, answer: InteractionAnswer): Promise<AnswerOutcome> {
-    const outcome = await client.answerInteraction(interactionId, { answer, by: 'runner' });
-    resolveInteraction(
-      interactionId,
-      outcome.answer,
-      answer.kind === 'timeout' && outcome.won ? 'timeout' : outcome.by,
-    );
-    return outcome;
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Leases
-
-  function scheduleLeaseRenewal(record: AttemptRecord): void {
-    record.leaseTimer = clock.setTimeout(() => void renewLease(record), timings.leaseRenewMs);
-  }
-
-  async function renewLease(record: AttemptRecord): Promise<void> {
-    if (!active.has(record.attemptId)) return;
-    record.renewing = true;
-    try {
-      const { controls } = await client.renewLease(runnerId!, record.attemptId, { state: record.state });
-      for (const control of controls) {
-        if (control.type === 'cancel') record.actor?.send({ type: 'CANCEL', reason: control.reason });
-        else if (control.type === 'stop') record.actor?.send({ type: 'STOP' });
-        else resolveInteraction(control.interactionId, control.answer, 'web');
-      }
-    } catch (error) {
-      if (classifyRefusal(error) === 'gone') {
-        onLeaseLost(record, error);
-        return;
-      }
-      reportError(error);
-    } finally {
-      record.renewing = false;
-    }
-    if (!active.has(record.attemptId)) return;
-    if (record.renewAgain) {
-      record.renewAgain = false;
-      void renewLease(record);
-    } else {
-      scheduleLeaseRenewal(record);
-    }
-  }
-
-  /** The attempt is no longer this runner's (lease lost, or the server refuses it for good). */
-  function onLeaseLost(record: AttemptRecord, error?: unknown): void {
-    if (record.leaseLost) return;
-    const refused = error !== undefined && (!isCoordError(error) || error.code !== 'lease.lost');
-    emitJob(record, {
-      type: 'job.log',
-      level: 'warn',
-      message: refused
-        ? `The server refuses this attempt (${toErrorPayload(error).message}); stopping it without reporting.`
-        : 'The server gave this attempt to someone else (lease lost); stopping it without reporting.',
-    });
-    record.leaseLost = true;
-    try {
-      spool.finish(record.attemptId);
-    } catch (error) {
-      reportError(error);
-    }
-    record.agentRun?.kill();
-    record.actor?.send({ type: 'LEASE_LOST' });
-  }
-
-  // -------------------------------------------------------------------------------------------
-
-  let shutdownPromise: Promise<void> | null = null;
   let markStopped!: () => void;
   /** Resolves when a stop begins. */
   const stopped = new Promise<void>((resolve) => (markStopped = resolve));
+  let shutdownPromise: Promise<void> | null = null;
   function shutdown(mode: 'drain' | 'graceful', reason?: string): Promise<void> {
-    if (mode === 'graceful') for (const record of active.values()) record.actor?.send({ type: 'STOP' });
+    if (mode === 'graceful') for (const attempt of active.values()) attempt.stop();
     if (shutdownPromise) return shutdownPromise;
     stopping = true;
     markStopped();
     setStatus('stopping', reason);
-    claimAbort?.abort();
-    hintAbort?.abort();
-    for (const wake of [...sleepers]) wake();
-    const wake = slotWaiter;
-    slotWaiter = null;
-    wake?.();
+    claims?.stop();
+    hints?.stop();
     shutdownPromise = (async () => {
-      await Promise.all([...active.values()].map((r) => r.done));
-      if (loop) await loop;
-      if (hints) await hints;
+      await Promise.all([...active.values()].map((attempt) => attempt.done));
+      await Promise.all(work);
       setStatus('stopped', reason);
       subject.complete();
     })();
     return shutdownPromise;
   }
 
+  /** Everything after registration: the loops and attempts of one session. */
+  function run(current: RunnerSession): void {
+    const uploaderFor = (attemptId: string, onLeaseLost: (error: unknown) => void) =>
+      createEventUploader({
+        client,
+        spool,
+        runnerId: current.runnerId,
+        attemptId,
+        clock,
+        intervalMs: options.eventBatch?.intervalMs ?? 250,
+        maxBatch: options.eventBatch?.maxEvents ?? 500,
+        maxBatchBytes: current.batchBytes,
+        onError: reportError,
+        onLeaseLost,
+      });
+    const deliver = createCompletionDelivery({
+      client,
+      spool,
+      clock,
+      runnerId: current.runnerId,
+      stopped,
+      deliveryGraceMs: settings.deliveryGraceMs,
+      reportError,
+    });
+    const deps: AttemptDeps = {
+      session: current,
+      client,
+      spool,
+      clock,
+      repositories: options.repositories,
+      local: options.local,
+      settings,
+      uploaderFor,
+      deliver,
+      emit,
+      reportError,
+      onStarted: (attempt) => {
+        active.set(attempt.attemptId, attempt);
+        setStatus('busy');
+      },
+      onEnded: (attempt) => {
+        active.delete(attempt.attemptId);
+        if (!stopping) setStatus(settledStatus());
+        claims?.slotFreed();
+      },
+    };
+
+    const accept = (raw: unknown) => {
+      const claim = claimedAttempt(raw, abilities);
+      if (claim instanceof CoordError) reportError(claim);
+      else startAttempt(deps, claim);
+    };
+
+    const claimLoop = createClaimLoop({
+      clock,
+      capacity,
+      activeAttemptIds: () => [...active.keys()],
+      claim: (activeAttemptIds, signal) =>
+        client.claim(current.runnerId, { waitMs: current.timings.claimWaitMs, activeAttemptIds }, signal),
+      onAssignment: accept,
+      onConnection: (state) =>
+        state === 'offline'
+          ? setStatus('offline', 'Cannot reach the Coord server; retrying')
+          : setStatus(settledStatus(), 'Connected to the Coord server again'),
+      // Retrying cannot help: stop claiming, let active attempts finish, then end the stream.
+      onFatal: (error) => void shutdown('drain', error.message),
+      reportError,
+    });
+    const hintLoop = createHintLoop({
+      clock,
+      hints: (signal, onOpen) => client.hints(current.runnerId, signal, onOpen),
+      onHint: (attemptId) => active.get(attemptId)?.renewNow(),
+      // Whatever was hinted while the stream was down is fetched now, by renewing every lease.
+      onOpen: () => {
+        for (const attempt of active.values()) attempt.renewNow();
+      },
+    });
+    claims = claimLoop;
+    hints = hintLoop;
+    // Attempts a crashed run left unreported go first: their jobs are requeued before we claim.
+    const recovery = recoverUnfinished({
+      spool,
+      clock,
+      uploaderFor,
+      deliver,
+      emit,
+      reportError,
+      isStopping: () => stopping,
+      isActive: (attemptId) => active.has(attemptId),
+    });
+    work = [recovery.then(() => claimLoop.run()).catch(reportError), hintLoop.run().catch(reportError)];
+  }
+
   return {
     events$: subject.asObservable(),
     get runnerId() {
-      return runnerId;
+      return session?.runnerId ?? null;
     },
     async start() {
       setStatus('starting');
-      const agents = await Promise.all(
-        options.agents.map(async (agent) => {
-          // Where the program lives is this machine's business, not the server's.
-          const { path: _path, ...detected } = await agent.detect();
-          return { ...detected, enabled: detected.enabled && !disabled.has(agent.id) };
-        }),
-      );
+      const agents = await advertisedAgents(abilities);
       let registration: RegisterRunnerResponse;
       try {
         registration = await client.register({
@@ -1007,75 +193,26 @@ export function createRunner(options: RunnerOptions): Runner {
         setStatus('stopped', 'Registration failed');
         throw error;
       }
-      runnerId = registration.runner.id;
-      timings = { ...registration.timings, ...options.timings };
-      batchBytes = batchBytesFor(options.eventBatch?.maxBytes, registration.limits);
+      session = openSession(registration, {
+        timings: options.timings,
+        maxBatchBytes: options.eventBatch?.maxBytes,
+      });
       setStatus('idle');
-      // Attempts a crashed run left unreported go first: their jobs are requeued before we claim.
-      loop = recoverUnfinished().then(claimLoop).catch(reportError);
-      hints = hintLoop().catch(reportError);
+      run(session);
       return registration;
     },
     stop: ({ mode = 'drain' } = {}) => shutdown(mode),
-    answer: (interactionId, answer) => answerLocally(interactionId, answer),
-    activeAttempts: () =>
-      [...active.values()].map((r) => ({
-        jobId: r.jobId,
-        attemptId: r.attemptId,
-        attemptNumber: r.attemptNumber,
-        title: r.title,
-        state: r.state,
-      })),
+    answer: (interactionId, answer) => {
+      const owner = [...active.values()].find((attempt) => attempt.interactions.has(interactionId));
+      return owner
+        ? owner.interactions.answer(interactionId, answer)
+        : client.answerInteraction(interactionId, { answer, by: 'runner' });
+    },
+    activeAttempts: () => [...active.values()].map((attempt) => attempt.view()),
+    stopAttempt: (attemptId) => {
+      const attempt = active.get(attemptId);
+      attempt?.stop();
+      return attempt !== undefined;
+    },
   };
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** What a delivery wait yields when the stop grace ran out first. */
-const CUT = Symbol('cut');
-
-/**
- * A local job's output files are its deliverable, shown to people: like the pre-push scan for a
- * repository job, none may carry one of the runner's own secrets (the agent could have read them).
- */
-async function refuseLeakingOutputs(files: LocalOutputFile[]): Promise<void> {
-  const leaking: string[] = [];
-  for (const file of files) if (containsRegisteredSecret(await file.read())) leaking.push(file.path);
-  if (leaking.length === 0) return;
-  throw new CoordError(
-    'artifact.secret_detected',
-    `Refusing to upload ${leaking.slice(0, 5).join(', ')}${leaking.length > 5 ? ` and ${leaking.length - 5} more` : ''}: ` +
-      "the output holds one of the runner's own secrets (its Coord token or an API key). Remove it, and revoke it if it is real, then run the job again.",
-  );
-}
-
-/** Why a recovered attempt was finished locally, for the runner.error people see. */
-function refusedAttempt(attemptId: string, cause: unknown): CoordError {
-  return new CoordError(
-    'attempt.refused',
-    `The server refuses attempt ${attemptId} left by an earlier run (${toErrorPayload(cause).message}): it is finished here and its report is dropped.`,
-    { cause },
-  );
-}
-
-/** Waits for a promise, but no longer than `ms`. */
-function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    void promise.finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
-/** Exponential backoff with jitter: about 1 s after the first failure, at most 30 s. */
-function backoffMs(failures: number): number {
-  return Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
-}
-
-/** What a `job.finished` event carries, as spooled. */
-type FinishedData = Pick<
-  Extract<RunnerEvent, { type: 'job.finished' }>,
-  'outcome' | 'summary' | 'pullRequest' | 'outputs' | 'error'
->;

@@ -1,30 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from './ports.js';
+import { ManualClock } from '../../test/manual-clock.js';
 import { graceAfterStop } from './stop-grace.js';
 
-/** Timers that run only when the test says so. */
 function manualClock() {
-  let time = 0;
-  const timers = new Map<number, { at: number; fn: () => void }>();
-  let next = 1;
-  const clock: Clock = {
-    now: () => time,
-    setTimeout: (fn, ms) => {
-      timers.set(next, { at: time + ms, fn });
-      return next++;
-    },
-    clearTimeout: (handle) => void timers.delete(handle as number),
-  };
-  const advance = (ms: number) => {
-    time += ms;
-    for (const [id, t] of [...timers]) {
-      if (t.at <= time) {
-        timers.delete(id);
-        t.fn();
-      }
-    }
-  };
-  return { clock, advance, pending: () => timers.size };
+  const clock = new ManualClock();
+  return { clock, advance: (ms: number) => clock.advance(ms), pending: () => clock.pendingTimers };
 }
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -8,12 +8,14 @@ import { hashToken, iso, newId, newToken, parseJson } from '../util/ids.js';
 /**
  * Which Ready jobs a runner may take. Membership of the job's workspace is required except for
  * `any` routing (any runner at all); `mine` also needs the submitter to be the runner's account,
- * `runner` a matching name. The agent must be detected and enabled on the runner. Parameters:
- * @agents (JSON array), @account, @name.
+ * `runner` a matching name. The agent must be detected and enabled on the runner, and a job in
+ * another runner's affinity window waits for it. Parameters: @agents (JSON array), @account,
+ * @name, @runner (its id), @now.
  */
 export const CLAIMABLE = `
   j.status = 'ready'
     AND j.agent_id IN (SELECT value FROM json_each(@agents))
+    AND (j.affinity_until IS NULL OR j.affinity_until <= @now OR j.affinity_runner = @runner)
     AND (
       j.routing_mode = 'any'
       OR (EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = j.workspace_id AND m.account_id = @account)
@@ -30,6 +32,21 @@ function errorLine(stored: string | null): string | null {
 
 /** The oldest Ready job this runner may take. */
 const PICK = `SELECT j.* FROM jobs j WHERE ${CLAIMABLE} ORDER BY j.ready_at, j.seq LIMIT 1`;
+/** The oldest job held for this runner in its affinity window: taken before any other. */
+const PICK_OWN = `SELECT j.* FROM jobs j
+  WHERE j.affinity_runner = @runner AND j.affinity_until > @now AND ${CLAIMABLE}
+  ORDER BY j.ready_at, j.seq LIMIT 1`;
+
+/** The parameters of CLAIMABLE for `runner`. */
+export function claimParams(runner: RunnerRow, now: number) {
+  return {
+    agents: runner.eligible_agents,
+    account: runner.account_id,
+    name: runner.name,
+    runner: runner.id,
+    now,
+  };
+}
 
 /**
  * One atomic transition: Ready -> In Progress, a new attempt with a lease, the runner recorded.
@@ -45,13 +62,12 @@ export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | 
       }
     ).n;
     if (active >= runner.capacity) return null;
-    const job = store.db
-      .prepare(PICK)
-      .get({ agents: runner.eligible_agents, account: runner.account_id, name: runner.name }) as
+    const now = Date.now();
+    const params = claimParams(runner, now);
+    const job = (store.db.prepare(PICK_OWN).get(params) ?? store.db.prepare(PICK).get(params)) as
       JobRow | undefined;
     if (!job) return null;
 
-    const now = Date.now();
     const leaseExpiresAt = now + store.timings.leaseTtlMs;
     const previous = store.db
       .prepare(
@@ -95,7 +111,11 @@ export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | 
         forgeToken ? hashToken(forgeToken) : null,
         job.pending_feedback,
       );
-    store.db.prepare("UPDATE jobs SET status = 'in_progress', updated_at = ? WHERE id = ?").run(now, job.id);
+    store.db
+      .prepare(
+        "UPDATE jobs SET status = 'in_progress', affinity_runner = NULL, affinity_until = NULL, updated_at = ? WHERE id = ?",
+      )
+      .run(now, job.id);
 
     const envelope: AssignmentEnvelope = {
       attempt: {

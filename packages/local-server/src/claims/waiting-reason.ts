@@ -2,7 +2,7 @@ import type { DetectedAgent, JobWaiting } from '@coord/runner-protocol';
 import type { Store } from '../db/store.js';
 import type { JobRow } from '../db/views.js';
 import { parseJson } from '../util/ids.js';
-import { CLAIMABLE } from './claim.js';
+import { CLAIMABLE, claimParams } from './claim.js';
 
 interface CandidateRow {
   id: string;
@@ -72,6 +72,14 @@ export function waitingReason(store: Store, job: JobRow, viewer: string, now = D
       message: `No runner may take it: it is routed to ${routing}, and none is registered. Start one with \`coord-runner start\`.`,
     };
   }
+  if (job.affinity_runner && job.affinity_until !== null && job.affinity_until > now) {
+    const held = candidates.find((r) => r.id === job.affinity_runner);
+    const whom = held && held.account_id === viewer ? `the runner "${held.name}"` : 'the runner';
+    return {
+      code: 'affinity',
+      message: `Held for ${whom} that lost it, so that runner can resume the agent's session in its own work directory, until ${new Date(job.affinity_until).toISOString()}; then any runner it is routed to can take it.`,
+    };
+  }
   const online = candidates.filter((r) => now - r.last_seen_at <= onlineWindowMs(store));
   if (online.length === 0) {
     return {
@@ -108,9 +116,7 @@ export function waitingReason(store: Store, job: JobRow, viewer: string, now = D
       (r) =>
         (
           aheadAt.get({
-            agents: r.eligible_agents,
-            account: r.account_id,
-            name: r.name,
+            ...claimParams(r, now),
             readyAt: job.ready_at,
             seq: job.seq,
           }) as { n: number }

@@ -191,14 +191,24 @@ export function sweepExpiredLeases(store: Store, now = Date.now()): number {
   let requeued = false;
   const count = store.tx(() => {
     const expired = store.db
-      .prepare("SELECT id, job_id FROM attempts WHERE status = 'active' AND lease_expires_at < ?")
-      .all(now) as { id: string; job_id: string }[];
+      .prepare("SELECT id, job_id, runner_id FROM attempts WHERE status = 'active' AND lease_expires_at < ?")
+      .all(now) as { id: string; job_id: string; runner_id: string }[];
     for (const attempt of expired) {
       store.db.prepare("UPDATE attempts SET status = 'lost', ended_at = ? WHERE id = ?").run(now, attempt.id);
-      if (requeueOrFail(store, attempt.job_id, now, true) === 'ready') requeued = true;
+      if (requeueOrFail(store, attempt.job_id, now, true) !== 'ready') continue;
+      requeued = true;
+      store.db
+        .prepare('UPDATE jobs SET affinity_runner = ?, affinity_until = ? WHERE id = ?')
+        .run(attempt.runner_id, now + store.timings.affinityMs, attempt.job_id);
     }
     return expired.length;
   });
-  if (requeued) store.notifyReady();
+  if (requeued) {
+    store.notifyReady();
+    // Runners parked in a claim wait are woken again once the window has passed.
+    setTimeout(() => {
+      if (!store.closing.aborted) store.notifyReady();
+    }, store.timings.affinityMs + 1).unref();
+  }
   return count;
 }

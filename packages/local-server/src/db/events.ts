@@ -91,3 +91,32 @@ function sessionIdOf(data: Record<string, unknown>): unknown {
   }
   return data['sessionId'];
 }
+
+/**
+ * The nearest event from `fromSeq` (inclusive) in `direction` that starts a tool call, or whose
+ * stored JSON contains `text` (case-insensitive for ASCII, like SQLite's LIKE): the log view's
+ * search and "next tool call" without sending the whole log to the page.
+ */
+export function findEvent(
+  store: Store,
+  accountId: string,
+  attemptId: string,
+  query: { text: string } | { toolCalls: true },
+  fromSeq: number,
+  direction: 1 | -1,
+): number | null {
+  visibleAttempt(store, accountId, attemptId);
+  const [cmp, order] = direction === 1 ? ['>=', 'ASC'] : ['<=', 'DESC'];
+  const where =
+    'toolCalls' in query
+      ? `type = 'job.agent' AND json_extract(data, '$.event.type') = 'tool.started'`
+      : `data LIKE @pattern ESCAPE '\\'`;
+  const pattern = 'text' in query ? `%${query.text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%` : null;
+  const row = store.db
+    .prepare(
+      `SELECT seq FROM events WHERE attempt_id = @attempt AND seq ${cmp} @from AND ${where} ORDER BY seq ${order} LIMIT 1`,
+    )
+    .get({ attempt: attemptId, from: fromSeq, ...(pattern !== null ? { pattern } : {}) }) as
+    { seq: number } | undefined;
+  return row?.seq ?? null;
+}

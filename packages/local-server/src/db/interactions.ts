@@ -137,3 +137,18 @@ export function answerInteraction(
   store.notifyControl(view.attemptId);
   return view;
 }
+
+/** How long an answered request stays on the job page, so a person sees who answered it. */
+const RECENTLY_ANSWERED_MS = 10 * 60_000;
+
+/** Waiting requests of the job's running attempts, and the ones answered in the last minutes. */
+export function currentInteractions(store: Store, jobId: string, now = Date.now()): InteractionView[] {
+  const rows = store.db
+    .prepare(
+      `SELECT i.* FROM interactions i JOIN attempts a ON a.id = i.attempt_id
+       WHERE i.job_id = ? AND ((i.answer IS NULL AND a.status = 'active') OR i.answered_at > ?)
+       ORDER BY i.created_at, i.id`,
+    )
+    .all(jobId, now - RECENTLY_ANSWERED_MS) as InteractionRow[];
+  return rows.map(toInteractionView);
+}

@@ -170,6 +170,28 @@ export function cancelJob(store: Store, accountId: string, jobId: string, reason
   return hintActiveAttempt(store, toJobView(store, jobRow(store, jobId)!));
 }
 
+/**
+ * Moves Backlog jobs to Ready in one transaction (one `readyAt`, one wake-up for waiting runners),
+ * as a person does on the board. A job that is not visible is 404; one not in Backlog is 409, and
+ * then nothing changes.
+ */
+export function readyJobs(store: Store, accountId: string, jobIds: readonly string[]): JobView[] {
+  const now = Date.now();
+  store.tx(() => {
+    for (const jobId of jobIds) {
+      const job = visibleJob(store, accountId, jobId);
+      if (job.status !== 'backlog')
+        throw new ApiError(409, 'job.invalid_state', `Job ${jobId} is ${job.status}, not in Backlog`);
+    }
+    const update = store.db.prepare(
+      "UPDATE jobs SET status = 'ready', ready_at = ?, updated_at = ? WHERE id = ? AND status = 'backlog'",
+    );
+    for (const jobId of jobIds) update.run(now, now, jobId);
+  });
+  if (jobIds.length > 0) store.notifyReady();
+  return jobIds.map((jobId) => toJobView(store, jobRow(store, jobId)!));
+}
+
 /** A graceful stop: the runner lets the agent finish its current step, saves the session, and requeues. */
 export function stopJob(store: Store, accountId: string, jobId: string, graceMs?: number): JobView {
   store.tx(() => {

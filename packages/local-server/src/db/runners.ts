@@ -66,3 +66,62 @@ export function getRunner(store: Store, runnerId: string, accountId: string): Ru
 export function touchRunner(store: Store, runnerId: string): void {
   store.db.prepare('UPDATE runners SET last_seen_at = ? WHERE id = ?').run(Date.now(), runnerId);
 }
+
+/** A runner as the web app's runners page shows it. */
+export interface RunnerSummary {
+  id: string;
+  name: string;
+  platform: string;
+  arch: string;
+  version: string;
+  agents: DetectedAgent[];
+  capacity: number;
+  labels: string[];
+  lastSeenAt: string;
+  online: boolean;
+  /** The attempts it holds now. */
+  running: { attemptId: string; jobId: string; title: string; number: number }[];
+}
+
+/** The account's runners, most recently seen first; `online` uses the waiting reasons' window. */
+export function listRunners(
+  store: Store,
+  accountId: string,
+  onlineWithinMs: number,
+  now = Date.now(),
+): RunnerSummary[] {
+  const rows = store.db
+    .prepare('SELECT * FROM runners WHERE account_id = ? ORDER BY last_seen_at DESC')
+    .all(accountId) as (RunnerRow & {
+    platform: string;
+    arch: string;
+    version: string;
+    agents: string;
+    labels: string;
+    last_seen_at: number;
+  })[];
+  const running = store.db.prepare(
+    `SELECT a.id AS attemptId, a.job_id AS jobId, a.number, j.spec FROM attempts a JOIN jobs j ON j.id = a.job_id
+     WHERE a.runner_id = ? AND a.status = 'active' ORDER BY a.started_at`,
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    platform: r.platform,
+    arch: r.arch,
+    version: r.version,
+    agents: JSON.parse(r.agents) as DetectedAgent[],
+    capacity: r.capacity,
+    labels: JSON.parse(r.labels) as string[],
+    lastSeenAt: new Date(r.last_seen_at).toISOString(),
+    online: now - r.last_seen_at <= onlineWithinMs,
+    running: (running.all(r.id) as { attemptId: string; jobId: string; number: number; spec: string }[]).map(
+      (a) => ({
+        attemptId: a.attemptId,
+        jobId: a.jobId,
+        number: a.number,
+        title: String((JSON.parse(a.spec) as { title?: unknown }).title ?? ''),
+      }),
+    ),
+  }));
+}

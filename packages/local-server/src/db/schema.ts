@@ -157,6 +157,27 @@ const migrations: string[] = [
   );
   CREATE INDEX sessions_by_expiry ON sessions (expires_at);
   `,
+  // A job requeued because its runner was lost is offered to that runner first, for a while.
+  `
+  ALTER TABLE jobs ADD COLUMN affinity_runner TEXT;
+  ALTER TABLE jobs ADD COLUMN affinity_until INTEGER;
+  CREATE INDEX jobs_by_affinity ON jobs (affinity_runner) WHERE affinity_runner IS NOT NULL;
+  `,
+  // Device sign-in: a runner's pending request, approved by a person signed in to the web page.
+  // Only hashes of the device code are kept; the token is minted when the approved runner polls.
+  `
+  CREATE TABLE device_codes (
+    device_hash TEXT PRIMARY KEY,
+    user_code TEXT NOT NULL UNIQUE,
+    client_name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    account_id TEXT REFERENCES accounts(id),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    last_poll_at INTEGER
+  );
+  ALTER TABLE tokens ADD COLUMN source TEXT;
+  `,
   // Revisions: the feedback a reviewer asked for waits on the job until an attempt delivers it;
   // each attempt records the feedback it answered. Attempts up to revision_after do not count
   // against the retry budget of the revision.

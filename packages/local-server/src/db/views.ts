@@ -25,6 +25,9 @@ export interface JobRow {
   ready_at: number | null;
   pending_feedback: string | null;
   revision_after: number;
+  /** The lost runner this Ready job is held for, until `affinity_until`. */
+  affinity_runner: string | null;
+  affinity_until: number | null;
 }
 
 export interface AttemptRow {

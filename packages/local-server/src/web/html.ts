@@ -28,8 +28,18 @@ export interface Viewer {
   csrf: string;
 }
 
-export const STYLE =
-  'body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:left}form.inline{display:inline;margin-right:.5rem}header{margin-bottom:1rem;color:#555}section.interaction{border:2px solid #c60;border-radius:4px;padding:.2rem 1rem .8rem;margin:1rem 0;background:#fff8f0}.waiting{color:#a50}';
+export const STYLE = [
+  ':root{color-scheme:light dark;--bg:#f7f7f8;--fg:#1c1d21;--muted:#5c5f6a;--line:#e3e4e8;--card:#fff;--accent:#5e6ad2}',
+  '@media (prefers-color-scheme:dark){:root{--bg:#101114;--fg:#e6e7eb;--muted:#a3a6b0;--line:#2a2c33;--card:#17181c;--accent:#7c86f0}}',
+  'body{font:14px/1.5 ui-sans-serif,-apple-system,"Segoe UI",Inter,Roboto,Arial,sans-serif;margin:0;padding:2rem;background:var(--bg);color:var(--fg)}',
+  'a{color:var(--accent)}h1{font-size:20px;font-weight:600}pre{font:12px/1.5 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap;background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.6rem .8rem}',
+  'table{border-collapse:collapse;background:var(--card);border:1px solid var(--line);border-radius:8px}td,th{padding:.45rem .9rem;border-bottom:1px solid var(--line);text-align:left}th{font-size:12px;color:var(--muted);font-weight:600}',
+  'input,button{font:inherit;color:inherit}input[type=text],input[type=password]{height:32px;padding:0 .6rem;border:1px solid var(--line);border-radius:6px;background:var(--card);width:100%;box-sizing:border-box}',
+  'button{height:32px;padding:0 .9rem;border:1px solid var(--line);border-radius:6px;background:var(--card);cursor:pointer;font-weight:500}button.primary{background:var(--accent);border-color:var(--accent);color:#fff}',
+  'form.inline{display:inline;margin-right:.5rem}header{margin-bottom:1rem;color:var(--muted)}.waiting{color:#b7791f}',
+  'section.interaction{border:1px solid #d69e2e;border-radius:8px;padding:.2rem 1rem .8rem;margin:1rem 0;background:var(--card)}',
+  '.signin{max-width:380px;margin:10vh auto;background:var(--card);border:1px solid var(--line);border-radius:10px;padding:1.6rem 1.8rem}.signin p{color:var(--muted)}.signin label{display:block;font-size:12px;font-weight:500;color:var(--muted);margin:1rem 0}.signin label input{margin-top:.3rem}.signin button{width:100%}.problem{color:#c93b3b}',
+].join('');
 
 /** The pages' one inline style, allowed by hash in the Content-Security-Policy (no 'unsafe-inline'). */
 export const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
@@ -44,6 +54,6 @@ export const page = (title: string, body: string, opts: { head?: string; viewer?
 <style>${STYLE}</style>
 </head><body>${
     opts.viewer
-      ? `<header>Signed in as ${escape(opts.viewer.account.name)} ${postButton('/sign-out', 'Sign out', opts.viewer.csrf)}</header>`
+      ? `<header>Signed in as ${escape(opts.viewer.account.name)} ${postButton('/sign-out', 'Sign out', opts.viewer.csrf)} <a href="/app">Open the web app</a></header>`
       : ''
   }${body}</body></html>`;

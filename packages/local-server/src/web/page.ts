@@ -6,6 +6,7 @@ import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { accountByToken } from '../db/accounts.js';
 import { answerInteraction, visibleInteraction } from '../db/interactions.js';
+import { decideDevice, normalizeUserCode, pendingDevice } from '../db/device-codes.js';
 import { cancelJob, listJobs, stopJob } from '../db/jobs.js';
 import { ApiError } from '../errors.js';
 import type { ForgePrincipal } from '../forge/auth.js';
@@ -17,6 +18,7 @@ import type { Deps } from '../http/context.js';
 import { csrfToken, csrfValid } from './csrf.js';
 import { escape, page, safeLink, type Viewer } from './html.js';
 import { answerFromForm } from './interaction-forms.js';
+import { deviceCodePage, deviceConfirmPage, deviceDonePage } from './device-page.js';
 import { jobPage } from './job-page.js';
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS, sessionAccount } from './session.js';
 
@@ -180,6 +182,28 @@ export function webRoutes({ store, policy }: Deps): Hono<WebEnv> {
     return c.redirect(back, 303);
   });
 
+  // Device sign-in: a runner showed this code; the person signed in here approves or denies it.
+  app.get('/device', (c) => {
+    const viewer = viewerOf(c);
+    if (!viewer) return toSignIn(c);
+    const typed = c.req.query('code') ?? '';
+    if (!typed) return c.html(deviceCodePage(viewer, ''));
+    const code = normalizeUserCode(typed);
+    const pending = code ? pendingDevice(store, code) : null;
+    if (!pending)
+      return c.html(deviceCodePage(viewer, typed, 'That code is unknown, already used or expired.'), 404);
+    return c.html(deviceConfirmPage(viewer, pending));
+  });
+
+  app.post('/device', sameOrigin, async (c) => {
+    const viewer = await formViewer(c);
+    const code = normalizeUserCode(viewer.form.get('code') ?? '');
+    const approve = viewer.form.get('decision') === 'approve';
+    if (!code) return c.html(deviceCodePage(viewer, '', 'That is not a code a runner shows.'), 400);
+    decideDevice(store, viewer.account.id, code, approve);
+    return c.html(deviceDonePage(viewer, approve));
+  });
+
   app.get('/forge/:owner/:repo/pull/:number', async (c) => {
     const viewer = viewerOf(c);
     if (!viewer) return toSignIn(c);
@@ -224,13 +248,13 @@ export function webRoutes({ store, policy }: Deps): Hono<WebEnv> {
 function signInPage(csrf: string, next: string, problem = ''): string {
   return page(
     'Sign in',
-    `<h1>Sign in</h1>${problem ? `<p>${escape(problem)}</p>` : ''}
-<p>Paste the server's API token (the <code>token</code> file in its data dir).</p>
+    `<main class="signin"><h1>Sign in to Coord</h1>${problem ? `<p class="problem" role="alert">${escape(problem)}</p>` : ''}
+<p>Paste the server's API token: the <code>token</code> file in its data dir.</p>
 <form method="post" action="/sign-in">
 <input type="hidden" name="csrf" value="${escape(csrf)}">
 <input type="hidden" name="next" value="${escape(next)}">
-<label>Token <input type="password" name="token" autocomplete="current-password" required></label>
-<button type="submit">Sign in</button>
-</form>`,
+<label>Token <input type="password" name="token" autocomplete="current-password" required autofocus></label>
+<button type="submit" class="primary">Sign in</button>
+</form></main>`,
   );
 }

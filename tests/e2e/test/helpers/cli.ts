@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,7 +68,7 @@ export async function eventually<T>(
 export function startCli(
   args: string[],
   env: Record<string, string>,
-  options: { keepChars?: number } = {},
+  options: { keepChars?: number; /** Keep what it prints on stderr too. */ stderr?: boolean } = {},
 ): { child: ResultPromise; output: () => string } {
   const child = execa(process.execPath, [CLI_BIN, ...args], {
     env,
@@ -79,23 +79,36 @@ export function startCli(
   }) as unknown as ResultPromise;
   let printed = '';
   const keep = options.keepChars ?? Number.POSITIVE_INFINITY;
-  child.stdout!.on('data', (chunk: Buffer) => {
+  const keepPrinted = (chunk: Buffer) => {
     printed += chunk.toString();
     if (printed.length > keep) printed = printed.slice(-keep);
-  });
+  };
+  child.stdout!.on('data', keepPrinted);
+  if (options.stderr) child.stderr!.on('data', keepPrinted);
   return { child, output: () => printed };
 }
 
 /** Resolves once no process has this pid (it exited and was reaped). */
+function readFileOrEmpty(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 export function processGone(pid: number, timeoutMs = 10_000): Promise<true> {
   return eventually(
     () => {
       try {
         process.kill(pid, 0);
-        return undefined;
       } catch {
         return true as const;
       }
+      // Killed but not reaped (an orphan whose new parent, maybe PID 1 of a container, never
+      // waits): a zombie runs nothing.
+      const stat = process.platform === 'linux' ? readFileOrEmpty(`/proc/${pid}/stat`) : null;
+      return stat === '' || (stat !== null && /\) Z /.test(stat)) ? (true as const) : undefined;
     },
     timeoutMs,
     `process ${pid} to be gone`,

@@ -1,14 +1,26 @@
 import {
   jobStatusSchema,
   jobSubmissionSchema,
+  readyJobsRequestSchema,
   requestChangesSchema,
   type MeResponse,
+  type SignOutResponse,
 } from '@coord/runner-protocol';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { workspacesOf } from '../../db/accounts.js';
-import { cancelJob, listJobs, requestChanges, stopJob, submitJob, visibleJob } from '../../db/jobs.js';
+import { revokeDeviceToken } from '../../db/device-codes.js';
+import {
+  cancelJob,
+  listJobs,
+  readyJobs,
+  requestChanges,
+  stopJob,
+  submitJob,
+  visibleJob,
+} from '../../db/jobs.js';
 import { toJobView } from '../../db/views.js';
+import { bearerToken } from '../auth.js';
 import type { AppEnv, Deps } from '../context.js';
 import { idParam, parseValue, readBody, readOptionalBody } from '../validate.js';
 
@@ -19,13 +31,20 @@ const listQuerySchema = z.object({
 const cancelBodySchema = z.object({ reason: z.string().max(2000).optional() });
 const stopBodySchema = z.object({ graceMs: z.number().int().nonnegative().max(3_600_000).optional() });
 
-/** What submitters (people, the web page, tools) do: submit, look, cancel, stop, request changes. */
+/** What submitters (people, the web page, tools) do: submit, look, make Ready, cancel, stop, request changes. */
 export function jobRoutes({ store }: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get('/me', (c) => {
     const account = c.get('account');
     const body: MeResponse = { account, workspaces: workspacesOf(store, account.id) };
+    return c.json(body);
+  });
+
+  // Signing a runner out: its device-minted token stops working here at once.
+  app.post('/me/sign-out', (c) => {
+    const token = bearerToken(c.req.header('authorization') ?? '');
+    const body: SignOutResponse = { revoked: token ? revokeDeviceToken(store, token) : false };
     return c.json(body);
   });
 
@@ -43,6 +62,17 @@ export function jobRoutes({ store }: Deps): Hono<AppEnv> {
   app.get('/jobs/:jobId', (c) => {
     const row = visibleJob(store, c.get('account').id, idParam(c, 'jobId'));
     return c.json({ job: toJobView(store, row) });
+  });
+
+  app.post('/jobs/:jobId/ready', (c) => {
+    const [job] = readyJobs(store, c.get('account').id, [idParam(c, 'jobId')]);
+    return c.json({ job });
+  });
+
+  // Many at once, in one transaction: a planning session's worth of Backlog made Ready together.
+  app.post('/jobs/ready', async (c) => {
+    const { jobIds } = await readBody(c, readyJobsRequestSchema);
+    return c.json({ jobs: readyJobs(store, c.get('account').id, [...new Set(jobIds)]) });
   });
 
   app.post('/jobs/:jobId/cancel', async (c) => {

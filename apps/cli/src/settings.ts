@@ -1,0 +1,189 @@
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PERMISSION_MODES } from '@coord/runner-protocol/names';
+import { readConfig, writeConfig, type RunnerConfig } from './config.js';
+import { CliError, EXIT } from './exit-codes.js';
+
+/** A setting as `config list` shows it (the control API's `Setting`). */
+export interface SettingView {
+  key: string;
+  value: unknown;
+  description: string;
+  secret: boolean;
+}
+
+interface PlainSetting {
+  key: string;
+  description: string;
+  secret: false;
+  parse(value: string): unknown;
+  read(config: RunnerConfig): unknown;
+  write(config: RunnerConfig, value: unknown): RunnerConfig;
+}
+
+interface SecretSetting {
+  key: string;
+  description: string;
+  secret: true;
+  /** The environment variable the agents read it from; `start` sets it when the environment does not. */
+  env: string;
+}
+
+type SettingDef = PlainSetting | SecretSetting;
+
+const positive = (key: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new CliError(EXIT.usage, `${key} must be a positive whole number, got "${value}".`);
+  }
+  return n;
+};
+
+const top = <K extends keyof RunnerConfig>(key: K, description: string, parse: (v: string) => unknown) =>
+  ({
+    key,
+    description,
+    secret: false,
+    parse,
+    read: (config: RunnerConfig) => config[key],
+    write: (config: RunnerConfig, value: unknown) => ({ ...config, [key]: value }),
+  }) satisfies PlainSetting;
+
+const history = (field: 'maxEntries' | 'maxAgeDays', description: string): PlainSetting => ({
+  key: `history.${field}`,
+  description,
+  secret: false,
+  parse: positive(`history.${field}`),
+  read: (config) => config.history?.[field],
+  write: (config, value) => ({ ...config, history: { ...config.history, [field]: value } }),
+});
+
+const secret = (key: string, env: string, description: string): SecretSetting => ({
+  key,
+  env,
+  description,
+  secret: true,
+});
+
+/**
+ * Every setting `coord-runner config` knows. Plain ones live in `config.json` (shareable); secrets
+ * in `agent-secrets.json`, owner-only, and are never printed in full nor taken from argv.
+ */
+export const SETTINGS: readonly SettingDef[] = [
+  top('workspaceDir', 'where work trees of attempts live (default: <state dir>/workspace)', (v) =>
+    resolve(v),
+  ),
+  top(
+    'permissionMode',
+    `what agents may do without asking: ${PERMISSION_MODES.join(', ')} (default ask)`,
+    (v) => {
+      if (!(PERMISSION_MODES as readonly string[]).includes(v)) {
+        throw new CliError(
+          EXIT.usage,
+          `permissionMode must be one of ${PERMISSION_MODES.join(', ')}, got "${v}".`,
+        );
+      }
+      return v;
+    },
+  ),
+  top('capacity', 'jobs to run at once (default 1)', positive('capacity')),
+  top(
+    'forgeRetryForSeconds',
+    'how long pushes, fetches and pull-request calls keep retrying through an outage (default 300)',
+    positive('forgeRetryForSeconds'),
+  ),
+  history('maxEntries', 'finished jobs the history keeps (default 10000)'),
+  history('maxAgeDays', 'days the history keeps a finished job (default 90)'),
+  top('claudeCodePath', 'the Claude Code program (default: found on PATH)', (v) => resolve(v)),
+  top('geminiPath', 'the Gemini CLI program (default: found on PATH)', (v) => resolve(v)),
+  secret('anthropic.apiKey', 'ANTHROPIC_API_KEY', 'API key Claude Code uses (instead of its own sign-in)'),
+  secret('anthropic.baseUrl', 'ANTHROPIC_BASE_URL', 'another Anthropic-compatible API for Claude Code'),
+  secret('openai.apiKey', 'OPENAI_API_KEY', 'API key Codex uses'),
+  secret('openai.baseUrl', 'OPENAI_BASE_URL', 'another OpenAI-compatible API for Codex'),
+  secret('gemini.apiKey', 'GEMINI_API_KEY', 'API key Gemini CLI uses'),
+];
+
+const secretsFile = (stateDir: string) => join(stateDir, 'agent-secrets.json');
+
+function readSecrets(stateDir: string): Record<string, string> {
+  try {
+    const parsed = JSON.parse(readFileSync(secretsFile(stateDir), 'utf8')) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function writeSecrets(stateDir: string, secrets: Record<string, string>): void {
+  writeFileSync(secretsFile(stateDir), `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(secretsFile(stateDir), 0o600);
+}
+
+/** Enough to recognise a value, never enough to use it. */
+export function mask(value: string): string {
+  return value.length <= 8 ? '…' : `${value.slice(0, 3)}…${value.slice(-4)}`;
+}
+
+function definition(key: string): SettingDef {
+  const def = SETTINGS.find((s) => s.key === key);
+  if (!def) {
+    throw new CliError(
+      EXIT.usage,
+      `There is no setting "${key}".`,
+      `See them all with \`coord-runner config list\`: ${SETTINGS.map((s) => s.key).join(', ')}.`,
+    );
+  }
+  return def;
+}
+
+function view(stateDir: string, def: SettingDef, config = readConfig(stateDir)): SettingView {
+  const value = def.secret ? readSecrets(stateDir)[def.key] : def.read(config);
+  return {
+    key: def.key,
+    value: value === undefined ? null : def.secret ? mask(String(value)) : value,
+    description: def.description,
+    secret: def.secret,
+  };
+}
+
+export function listSettings(stateDir: string): SettingView[] {
+  const config = readConfig(stateDir);
+  return SETTINGS.map((def) => view(stateDir, def, config));
+}
+
+export function getSetting(stateDir: string, key: string): SettingView {
+  return view(stateDir, definition(key));
+}
+
+export function isSecretSetting(key: string): boolean {
+  return definition(key).secret;
+}
+
+/** Sets (or with `null`, unsets) a setting; a running runner uses it from its next start. */
+export function setSetting(stateDir: string, key: string, value: string | null): SettingView {
+  const def = definition(key);
+  if (def.secret) {
+    const secrets = readSecrets(stateDir);
+    if (value === null) delete secrets[key];
+    else {
+      if (!value.trim()) throw new CliError(EXIT.usage, `${key} must not be empty.`);
+      secrets[key] = value.trim();
+    }
+    writeSecrets(stateDir, secrets);
+  } else {
+    const config = readConfig(stateDir);
+    writeConfig(stateDir, def.write(config, value === null ? undefined : def.parse(value)));
+  }
+  return getSetting(stateDir, key);
+}
+
+/**
+ * The agents' secrets for `start`: each put in the environment the agents inherit, unless the
+ * environment already has one (it wins, as a flag wins over a file).
+ */
+export function applyAgentSecrets(stateDir: string, env: NodeJS.ProcessEnv): void {
+  const secrets = readSecrets(stateDir);
+  for (const def of SETTINGS) {
+    if (def.secret && secrets[def.key] && !env[def.env]) env[def.env] = secrets[def.key];
+  }
+}

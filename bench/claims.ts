@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { startLocalServer } from '@coord/local-server';
+import {
+  createCoordClient,
+  createLocalWorkspaces,
+  createMemoryEventSpool,
+  createRunner,
+  type Runner,
+} from '@coord/runner-core';
+import { createInstantAgent } from './instant-agent.js';
+import { percentile, round } from './stats.js';
+
+/**
+ * Claim throughput under a burst: idle runners wait on one local server while a whole Backlog is
+ * made Ready in one request, every job finishing at once. `claims_per_s` is jobs over the time
+ * from that request to the last claim; `p99_ms` is Ready to claimed per job (the runner's own
+ * `job.claimed` event); double claims are counted by the runners and by the server (attempts).
+ */
+export async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { jobs: { type: 'string', default: '2000' }, runners: { type: 'string', default: '32' } },
+  });
+  const result = await measureClaims({ jobs: Number(values.jobs), runners: Number(values.runners) });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+export interface ClaimsResult {
+  bench: 'claims';
+  jobs: number;
+  runners: number;
+  claims_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  double_claims: number;
+  node: string;
+}
+
+export async function measureClaims(options: { jobs: number; runners: number }): Promise<ClaimsResult> {
+  const { jobs, runners: runnerCount } = options;
+  const root = mkdtempSync(join(tmpdir(), 'coord-bench-claims-'));
+  const server = await startLocalServer({ dataDir: join(root, 'server') });
+  const runners: Runner[] = [];
+  const claimedAt = new Map<string, number[]>();
+  let finished = 0;
+  let allFinished!: () => void;
+  const done = new Promise<void>((resolve) => (allFinished = resolve));
+  try {
+    for (let i = 0; i < runnerCount; i++) {
+      const runner = createRunner({
+        client: createCoordClient({ baseUrl: server.url, token: server.token }),
+        identity: {
+          machineId: `bench-claims-${i}`,
+          name: `bench-${i}`,
+          platform: 'linux',
+          arch: 'x64',
+          version: 'bench',
+        },
+        agents: [createInstantAgent()],
+        local: createLocalWorkspaces({ root: join(root, `runner-${i}`) }),
+        spool: createMemoryEventSpool(),
+        eventBatch: { intervalMs: 5 },
+      });
+      runner.events$.subscribe((event) => {
+        if (event.type === 'job.claimed') {
+          const list = claimedAt.get(event.jobId) ?? [];
+          list.push(performance.now());
+          claimedAt.set(event.jobId, list);
+        } else if (event.type === 'job.finished' && ++finished === jobs) allFinished();
+      });
+      await runner.start();
+      runners.push(runner);
+    }
+    const submitter = createCoordClient({ baseUrl: server.url, token: server.token });
+    const ids: string[] = [];
+    for (let i = 0; i < jobs; i++) {
+      const job = await submitter.submitJob('local', {
+        title: `burst job ${i}`,
+        instructions: 'finish at once',
+        context: { type: 'local' },
+        agent: { id: 'demo', plan: [{ type: 'say', text: 'done' }] },
+        routing: { mode: 'any' },
+        status: 'backlog',
+      });
+      ids.push(job.id);
+    }
+    // Let every runner park its long poll before the burst.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const t0 = performance.now();
+    await submitter.readyJobs(ids);
+    await done;
+
+    const latencies: number[] = [];
+    let runnerDoubles = 0;
+    for (const id of ids) {
+      const claims = claimedAt.get(id);
+      if (!claims) throw new Error(`job ${id} finished without a claim event`);
+      if (claims.length > 1) runnerDoubles += 1;
+      latencies.push(claims[0]! - t0);
+    }
+    const serverDoubles = (await submitter.listJobs({ workspace: 'local' })).filter(
+      (job) => job.attempts.length > 1,
+    ).length;
+    const lastClaim = Math.max(...latencies);
+    return {
+      bench: 'claims',
+      jobs,
+      runners: runnerCount,
+      claims_per_s: Math.round(jobs / (lastClaim / 1000)),
+      p50_ms: round(percentile(latencies, 50)),
+      p99_ms: round(percentile(latencies, 99)),
+      max_ms: round(lastClaim),
+      double_claims: runnerDoubles + serverDoubles,
+      node: process.version,
+    };
+  } finally {
+    await Promise.all(runners.map((r) => r.stop()));
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,241 @@
+import { Subject, firstValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import type { JobEvent, RunnerEvent } from '../events/runner-event.js';
+import type { ActiveAttemptView, Runner } from '../runner/runner.js';
+import { createMemoryEventSpool } from '../store/event-spool.js';
+import {
+  CONTROL_API_VERSION,
+  controlAnswerSchemas,
+  controlPushSchema,
+  type ControlPush,
+} from './control-api.js';
+import { createControlService } from './control-service.js';
+import { createMemoryHistoryStore } from './history-store.js';
+
+/**
+ * A runner's public face driven by hand: its events are spooled then emitted, in that order, as
+ * the real runner's one door for job events does.
+ */
+function handRunner() {
+  const subject = new Subject<RunnerEvent>();
+  const spool = createMemoryEventSpool();
+  const active = new Map<string, ActiveAttemptView>();
+  const answers: string[] = [];
+  const stops: string[] = [];
+  const emit = (event: RunnerEvent) => {
+    if ('attemptId' in event) {
+      const { type, at, jobId: _j, attemptId, ...data } = event as JobEvent;
+      spool.append(attemptId, { type, at: new Date(at).toISOString(), data });
+    }
+    subject.next(event);
+  };
+  const runner: Runner = {
+    events$: subject.asObservable(),
+    runnerId: 'run-1',
+    start: () => Promise.reject(new Error('not used')),
+    stop: async (options) => void stops.push(options?.mode ?? 'drain'),
+    answer: async (id, answer) => {
+      answers.push(id);
+      return { won: true, by: 'runner', answer };
+    },
+    activeAttempts: () => [...active.values()],
+    stopAttempt: (attemptId) => {
+      stops.push(`attempt ${attemptId}`);
+      return active.has(attemptId);
+    },
+  };
+  return { runner, spool, emit, active, answers, stops, complete: () => subject.complete() };
+}
+
+const at = 1_700_000_000_000;
+const ids = { jobId: 'job-1', attemptId: 'att-1' };
+
+function setup() {
+  const hand = handRunner();
+  const history = createMemoryHistoryStore({}, () => at);
+  const service = createControlService({
+    runner: hand.runner,
+    spool: hand.spool,
+    history,
+    server: 'http://127.0.0.1:9',
+    capacity: 2,
+    runnerVersion: '0.1.0',
+    stateDir: '/state',
+    now: () => at + 5000,
+  });
+  const call = (body: unknown) => service.call({ version: CONTROL_API_VERSION, call: body });
+  const claim = () => {
+    hand.active.set('att-1', { ...ids, attemptNumber: 2, title: 'Fix it', state: 'running' });
+    hand.emit({
+      type: 'job.claimed',
+      at,
+      ...ids,
+      attemptNumber: 2,
+      workspaceId: 'ws',
+      title: 'Fix it',
+      agent: 'demo',
+    });
+  };
+  return { ...hand, history, service, call, claim };
+}
+
+describe('the control service', () => {
+  it('derives the status from the events: agent, elapsed time, last line, waiting interactions', async () => {
+    const s = setup();
+    s.emit({ type: 'runner.status', at, status: 'busy', runnerId: 'run-1' });
+    s.claim();
+    s.emit({
+      type: 'job.agent',
+      at,
+      ...ids,
+      event: { type: 'message.completed', role: 'assistant', text: 'one\ntwo\n' },
+    });
+    s.emit({
+      type: 'interaction.requested',
+      at,
+      ...ids,
+      interactionId: 'int-1',
+      request: { kind: 'approval', toolName: 'Bash', summary: 'ls', input: {} },
+    });
+    const reply = await s.call({ method: 'status' });
+    expect(reply.ok).toBe(true);
+    const status = controlAnswerSchemas.status.parse((reply as { result: unknown }).result);
+    expect(status.connections).toEqual([
+      { server: 'http://127.0.0.1:9', runnerId: 'run-1', status: 'busy', message: null, since: at },
+    ]);
+    expect(status.active).toEqual([
+      expect.objectContaining({ agent: 'demo', state: 'running', elapsedMs: 5000, lastLine: 'two' }),
+    ]);
+    expect(status.waiting.map((w) => w.interactionId)).toEqual(['int-1']);
+
+    expect(
+      await s.call({
+        method: 'answer',
+        interactionId: 'int-1',
+        answer: { kind: 'approval', decision: 'deny' },
+      }),
+    ).toMatchObject({ ok: true, result: { won: true } });
+    expect(
+      await s.call({
+        method: 'answer',
+        interactionId: 'int-9',
+        answer: { kind: 'approval', decision: 'deny' },
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'control.not_found' } });
+    expect(s.answers).toEqual(['int-1']);
+  });
+
+  it('records each finished attempt in the history with its usage and duration', async () => {
+    const s = setup();
+    s.claim();
+    expect(await s.call({ method: 'job.stop', job: 'job-1' })).toEqual({
+      ok: true,
+      result: { jobId: 'job-1', attemptId: 'att-1' },
+    });
+    expect(s.stops).toEqual(['attempt att-1']);
+    for (const n of [10, 20]) {
+      s.emit({
+        type: 'job.agent',
+        at,
+        ...ids,
+        event: { type: 'usage', inputTokens: n, outputTokens: 1, costUsd: 0.5, cumulative: false },
+      });
+    }
+    s.active.clear();
+    s.emit({
+      type: 'job.finished',
+      at: at + 3000,
+      ...ids,
+      outcome: 'failed',
+      summary: '',
+      pullRequest: null,
+      outputs: null,
+      error: { code: 'agent.crashed', message: 'boom', retryable: true, details: { x: 1 } },
+    });
+    const reply = await s.call({ method: 'history', filter: { outcome: ['failed'] } });
+    expect(reply).toMatchObject({
+      ok: true,
+      result: {
+        entries: [
+          {
+            attemptId: 'att-1',
+            attemptNumber: 2,
+            agent: 'demo',
+            workspaceId: 'ws',
+            durationMs: 3000,
+            error: { code: 'agent.crashed', message: 'boom', retryable: true },
+            usage: { inputTokens: 30, outputTokens: 2, costUsd: 1 },
+          },
+        ],
+      },
+    });
+  });
+
+  it('follows a log from the spool, then live, with no gap and no repeat, until the attempt ends', async () => {
+    const s = setup();
+    s.claim();
+    s.emit({ type: 'job.log', at, ...ids, level: 'info', message: 'before' });
+    const sub = s.service.subscribe({
+      version: CONTROL_API_VERSION,
+      subscribe: { topic: 'log', job: 'job-1' },
+    });
+    if (!('pushes$' in sub)) throw new Error(sub.error.message);
+    const pushes = firstValueFrom(sub.pushes$.pipe(toArray()));
+    s.emit({ type: 'job.log', at, ...ids, level: 'info', message: 'after' });
+    s.active.clear();
+    s.emit({
+      type: 'job.finished',
+      at,
+      ...ids,
+      outcome: 'succeeded',
+      summary: 'ok',
+      pullRequest: null,
+      outputs: null,
+      error: null,
+    });
+    const all: ControlPush[] = await pushes;
+    for (const push of all) controlPushSchema.parse(push);
+    const seqs = all.flatMap((p) => (p.kind === 'log' ? p.page.events.map((e) => e.seq) : []));
+    expect(seqs).toEqual([1, 2, 3, 4]);
+    expect(all.at(-1)).toEqual({ kind: 'end', reason: 'attempt_finished' });
+  });
+
+  it('refuses another version, an unknown job and a malformed call, each with a clear code', async () => {
+    const s = setup();
+    expect(await s.service.call({ version: 99, call: { method: 'status' } })).toMatchObject({
+      ok: false,
+      error: { code: 'control.unsupported_version', message: expect.stringContaining('version 99') },
+    });
+    expect(await s.call({ method: 'log', job: 'nope' })).toMatchObject({
+      ok: false,
+      error: { code: 'control.not_found' },
+    });
+    expect(await s.call({ method: 'stop', mode: 'sideways' })).toMatchObject({
+      ok: false,
+      error: { code: 'control.bad_request' },
+    });
+    expect(await s.call({ method: 'agents.list' })).toMatchObject({
+      ok: false,
+      error: { code: 'control.unavailable' },
+    });
+  });
+
+  it('stops the runner in the mode asked, and ends subscriptions when it stops', async () => {
+    const s = setup();
+    const sub = s.service.subscribe({ version: CONTROL_API_VERSION, subscribe: { topic: 'events' } });
+    if (!('pushes$' in sub)) throw new Error(sub.error.message);
+    const pushes = firstValueFrom(sub.pushes$.pipe(toArray()));
+    expect(await s.call({ method: 'stop', mode: 'graceful' })).toEqual({
+      ok: true,
+      result: { mode: 'graceful', active: 0 },
+    });
+    expect(s.stops).toEqual(['graceful']);
+    expect(await s.call({ method: 'job.stop', job: 'job-1' })).toMatchObject({
+      ok: false,
+      error: { code: 'control.not_found' },
+    });
+    s.emit({ type: 'runner.status', at, status: 'stopped' });
+    s.complete();
+    expect((await pushes).map((p) => p.kind)).toEqual(['event', 'end']);
+  });
+});

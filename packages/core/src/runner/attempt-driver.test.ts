@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import { fakeAttemptSystem } from '../../test/fake-attempt.js';
+import { fakeLocalWorkspaces } from '../../test/fake-ports.js';
+import { until } from '../../test/manual-clock.js';
+import { ApiError } from '../client/api-error.js';
+import { startAttempt, type Attempt } from './attempt-driver.js';
+
+/** One attempt driven through fake ports, a fake server and a manual clock. */
+function harness(agent: Record<string, unknown> = {}) {
+  const local = fakeLocalWorkspaces();
+  const system = fakeAttemptSystem({ local });
+  const start = (): Attempt => startAttempt(system.deps, system.claim(agent));
+  const states = () => system.events.flatMap((e) => (e.type === 'job.state' ? [e.state] : []));
+  return { ...system, local, start, states };
+}
+
+describe('the attempt driver', () => {
+  it('runs a job through its states, spools and uploads its events, and reports it', async () => {
+    const h = harness();
+    const attempt = h.start();
+    await until(() => h.runs.length === 1, 'the agent to start');
+    expect(attempt.view()).toMatchObject({ attemptId: 'att-1', title: 'Write notes', state: 'running' });
+    expect(h.runs[0]!.input).toMatchObject({ workDir: '/work/att-1', resumeSessionId: null });
+    h.runs[0]!.emit({ type: 'message.completed', role: 'assistant', text: 'Notes written' });
+    h.runs[0]!.finish({ summary: 'Notes written', sessionId: 'sess-7' });
+    await attempt.done;
+    expect(h.states()).toEqual(['preparing', 'running', 'publishing', 'reporting', 'done']);
+    expect(h.server.completions).toEqual([
+      {
+        attemptId: 'att-1',
+        request: expect.objectContaining({
+          outcome: 'no_changes',
+          summary: 'Notes written',
+          sessionId: 'sess-7',
+        }),
+      },
+    ]);
+    const types = h.server.typesOf('att-1');
+    expect(types[0]).toBe('job.claimed');
+    expect(types).toContain('job.agent');
+    expect(types.at(-1)).toBe('job.finished');
+    expect(h.server.completions[0]!.request.lastSeq).toBe(types.length);
+    expect(h.local.released).toEqual(['/work/att-1']);
+    expect(h.ended).toEqual(['att-1']);
+    expect(h.clock.pendingTimers).toBe(0);
+    expect(h.errors).toEqual([]);
+  });
+
+  it('applies a cancel that a lease renewal brings: the agent is killed at once', async () => {
+    const h = harness();
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    h.server.controls.push({ type: 'cancel', reason: 'Not needed' });
+    h.clock.advance(15_000);
+    await attempt.done;
+    expect(h.runs[0]!.calls).toContain('kill');
+    expect(h.server.completions[0]!.request).toMatchObject({
+      outcome: 'cancelled',
+      error: { code: 'job.cancelled', message: 'Not needed' },
+    });
+  });
+
+  it('stops an agent that passes the cost budget, and fails the attempt saying so', async () => {
+    const h = harness({ maxCostUsd: 1 });
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    h.runs[0]!.emit({ type: 'usage', inputTokens: 1, outputTokens: 1, costUsd: 1.5, cumulative: true });
+    await attempt.done;
+    expect(h.runs[0]!.calls).toEqual(['interrupt']);
+    expect(h.server.completions[0]!.request).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'agent.budget_exceeded' },
+    });
+    expect(h.local.released).toEqual([]);
+  });
+
+  it('ends without a report once the server gave the lease away', async () => {
+    const h = harness();
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    h.server.refuseWith = new ApiError(
+      {
+        code: 'lease.lost',
+        status: 409,
+        method: 'POST',
+        path: '/v1/attempts/att-1/lease',
+        serverCode: 'lease.lost',
+      },
+      'lease lost',
+      { retryable: false },
+    );
+    h.clock.advance(15_000);
+    await attempt.done;
+    expect(h.states().at(-1)).toBe('lease_lost');
+    expect(h.runs[0]!.calls).toContain('kill');
+    expect(h.server.completions).toEqual([]);
+    expect(h.spool.unfinished()).toEqual([]);
+    expect(h.events.some((e) => e.type === 'job.log' && e.message.includes('lease lost'))).toBe(true);
+  });
+
+  it('reports a job it cannot run failed at once, without starting an agent', async () => {
+    const h = harness();
+    const attempt = startAttempt(h.deps, h.claim({}, []));
+    await attempt.done;
+    expect(h.runs).toEqual([]);
+    expect(h.server.completions[0]!.request).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'agent.not_found' },
+    });
+  });
+});
+
+const crashed = { code: 'agent.crashed', message: 'The agent was killed by SIGKILL', retryable: true };
+
+describe('in-place retries of transient agent failures', () => {
+  it('runs a crashed agent again in the same attempt and work dir, resuming its session, after a backoff', async () => {
+    const h = harness();
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    h.runs[0]!.emit({ type: 'session.started', sessionId: 'sess-9', resumed: false });
+    h.runs[0]!.finish({ status: 'failed', sessionId: null, summary: '', error: crashed });
+    await until(() => h.states().includes('retrying'));
+    const retry = h.events.find((e) => e.type === 'job.retry');
+    expect(retry).toMatchObject({
+      retry: 1,
+      maxRetries: 2,
+      delayMs: 1_000,
+      reason: crashed,
+      resumeSessionId: 'sess-9',
+    });
+    h.clock.advance(999);
+    await new Promise((r) => setImmediate(r));
+    expect(h.runs).toHaveLength(1);
+    h.clock.advance(1);
+    await until(() => h.runs.length === 2);
+    expect(h.runs[1]!.input).toMatchObject({ workDir: '/work/att-1', resumeSessionId: 'sess-9' });
+    expect(h.runs[1]!.input.earlierAttempts).toEqual([
+      { number: 1, status: 'failed', summary: null, error: 'The agent was killed by SIGKILL' },
+    ]);
+    h.runs[1]!.finish({ sessionId: 'sess-9' });
+    await attempt.done;
+    expect(h.states()).toEqual([
+      'preparing',
+      'running',
+      'retrying',
+      'running',
+      'publishing',
+      'reporting',
+      'done',
+    ]);
+    expect(h.server.completions).toHaveLength(1);
+    expect(h.server.completions[0]!.request).toMatchObject({ outcome: 'no_changes', sessionId: 'sess-9' });
+    // The retry is a job event: the server holds it in the job's history.
+    expect(h.server.typesOf('att-1')).toContain('job.retry');
+  });
+
+  it('stops an agent that writes nothing for the stall time, and retries it', async () => {
+    const h = harness();
+    h.start();
+    await until(() => h.runs.length === 1);
+    h.clock.advance(59_000);
+    h.runs[0]!.emit({ type: 'message.delta', channel: 'text', text: 'still here' });
+    h.clock.advance(59_000);
+    expect(h.runs[0]!.calls).toEqual([]);
+    h.clock.advance(1_000);
+    expect(h.runs[0]!.calls).toEqual(['kill']);
+    await until(() => h.events.some((e) => e.type === 'job.retry'));
+    expect(h.events.find((e) => e.type === 'job.retry')).toMatchObject({ reason: { code: 'agent.stalled' } });
+  });
+
+  it('gives up once the job budget is spent, saying how many tries, and asks for no new attempt', async () => {
+    const h = harness();
+    const attempt = h.start();
+    for (let n = 1; n <= 3; n++) {
+      await until(() => h.runs.length === n);
+      h.runs[n - 1]!.finish({ status: 'failed', error: crashed });
+      if (n < 3) {
+        await until(() => h.events.filter((e) => e.type === 'job.retry').length === n);
+        h.clock.advance(1_000 * 2 ** (n - 1));
+      }
+    }
+    await attempt.done;
+    expect(h.server.completions[0]!.request).toMatchObject({
+      outcome: 'failed',
+      error: {
+        code: 'agent.crashed',
+        message: `${crashed.message} (gave up after 3 tries in this attempt)`,
+        retryable: false,
+      },
+    });
+  });
+
+  it('fails at once on a permanent failure', async () => {
+    const h = harness();
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    h.runs[0]!.finish({
+      status: 'failed',
+      error: { code: 'agent.failed', message: 'Invalid API key', retryable: false },
+    });
+    await attempt.done;
+    expect(h.events.some((e) => e.type === 'job.retry')).toBe(false);
+    expect(h.server.completions[0]!.request).toMatchObject({
+      outcome: 'failed',
+      error: { message: 'Invalid API key' },
+    });
+  });
+
+  it('ends on a cancel during the backoff without starting the agent again', async () => {
+    const h = harness();
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    h.runs[0]!.finish({ status: 'failed', error: crashed });
+    await until(() => h.states().includes('retrying'));
+    h.server.controls.push({ type: 'cancel' });
+    attempt.renewNow();
+    await attempt.done;
+    expect(h.runs).toHaveLength(1);
+    expect(h.server.completions[0]!.request).toMatchObject({ outcome: 'cancelled' });
+    expect(h.clock.pendingTimers).toBe(0);
+  });
+});

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { deferred, type Deferred } from '../../test/deferred.js';
+import { ManualClock, until } from '../../test/manual-clock.js';
+import { CoordError } from '../errors.js';
+import { createClaimLoop, type ClaimLoopOptions } from './claim-loop.js';
+
+/** A server whose claims the test answers one by one. */
+function harness(over: Partial<ClaimLoopOptions> = {}) {
+  const clock = new ManualClock();
+  const claims: Array<{ active: string[]; signal: AbortSignal; answer: Deferred<unknown> }> = [];
+  const active: string[] = [];
+  const seen: string[] = [];
+  const errors: unknown[] = [];
+  const fatal: CoordError[] = [];
+  const loop = createClaimLoop({
+    clock,
+    capacity: 1,
+    activeAttemptIds: () => [...active],
+    claim: (activeAttemptIds, signal) => {
+      const answer = deferred<unknown>();
+      // Like the real client: an aborted claim rejects.
+      signal.addEventListener('abort', () => answer.reject(new Error('aborted')));
+      claims.push({ active: activeAttemptIds, signal, answer });
+      return answer.promise;
+    },
+    onAssignment: (raw) => {
+      seen.push(`assignment ${(raw as { id: string }).id}`);
+      active.push((raw as { id: string }).id);
+    },
+    onConnection: (state) => seen.push(state),
+    onFatal: (error) => fatal.push(error),
+    reportError: (error) => errors.push(error),
+    ...over,
+  });
+  const done = loop.run();
+  return { clock, claims, active, seen, errors, fatal, loop, done };
+}
+
+const network = () => new CoordError('api.network', 'connection refused', { retryable: true });
+
+describe('the claim loop', () => {
+  it('claims again after an empty answer, and waits for a free slot once full', async () => {
+    const h = harness();
+    await until(() => h.claims.length === 1);
+    h.claims[0]!.answer.resolve(null);
+    await until(() => h.claims.length === 2);
+    h.claims[1]!.answer.resolve({ id: 'att-1' });
+    await until(() => h.seen.includes('assignment att-1'));
+    await new Promise((r) => setImmediate(r));
+    expect(h.claims).toHaveLength(2);
+    h.active.length = 0;
+    h.loop.slotFreed();
+    await until(() => h.claims.length === 3);
+    expect(h.claims[2]!.active).toEqual([]);
+    h.loop.stop();
+    await h.done;
+  });
+
+  it('tells the server which attempts it still runs', async () => {
+    const h = harness({ capacity: 2 });
+    await until(() => h.claims.length === 1);
+    h.claims[0]!.answer.resolve({ id: 'att-1' });
+    await until(() => h.claims.length === 2);
+    expect(h.claims[1]!.active).toEqual(['att-1']);
+    h.loop.stop();
+    await h.done;
+  });
+
+  it('backs off through an outage by the one policy, going offline once and online again', async () => {
+    const h = harness();
+    await until(() => h.claims.length === 1);
+    h.claims[0]!.answer.reject(network());
+    await until(() => h.clock.pendingTimers === 1);
+    expect(h.seen).toEqual(['offline']);
+    expect(h.clock.nextTimerIn).toBe(500);
+    h.clock.advance(500);
+    await until(() => h.claims.length === 2);
+    h.claims[1]!.answer.reject(network());
+    await until(() => h.clock.pendingTimers === 1);
+    expect(h.clock.nextTimerIn).toBe(1_000);
+    expect(h.seen).toEqual(['offline']);
+    h.clock.advance(1_000);
+    await until(() => h.claims.length === 3);
+    h.claims[2]!.answer.resolve(null);
+    await until(() => h.claims.length === 4);
+    expect(h.seen).toEqual(['offline', 'online']);
+    expect(h.errors).toHaveLength(2);
+    h.loop.stop();
+    await h.done;
+  });
+
+  it('ends at once on a refused token, saying so', async () => {
+    const h = harness();
+    await until(() => h.claims.length === 1);
+    const refused = new CoordError('auth.invalid_token', 'The token was refused');
+    h.claims[0]!.answer.reject(refused);
+    await h.done;
+    expect(h.fatal).toEqual([refused]);
+    expect(h.errors).toEqual([refused]);
+    expect(h.clock.pendingTimers).toBe(0);
+  });
+
+  it('stops at once: the claim in flight is aborted, a backoff or a full slot cut short', async () => {
+    const h = harness();
+    await until(() => h.claims.length === 1);
+    h.loop.stop();
+    expect(h.claims[0]!.signal.aborted).toBe(true);
+    await h.done;
+    expect(h.errors).toEqual([]);
+
+    const backingOff = harness();
+    await until(() => backingOff.claims.length === 1);
+    backingOff.claims[0]!.answer.reject(network());
+    await until(() => backingOff.clock.pendingTimers === 1);
+    backingOff.loop.stop();
+    await backingOff.done;
+    expect(backingOff.clock.pendingTimers).toBe(0);
+
+    const full = harness({ capacity: 0 });
+    await new Promise((r) => setImmediate(r));
+    full.loop.stop();
+    await full.done;
+    expect(full.claims).toHaveLength(0);
+  });
+});

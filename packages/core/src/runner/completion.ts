@@ -1,0 +1,158 @@
+import type { CompleteRequest, Usage } from '@coord/runner-protocol';
+import type { CoordClient } from '../client/coord-client.js';
+import { isCoordError } from '../errors.js';
+import type { RunnerEventOf } from '../events/runner-event.js';
+import type { Finish, Publication } from '../machine/attempt-machine.js';
+import { redactJson } from '../redact.js';
+import { backoffDelayMs, serverBackoff } from '../retry.js';
+import type { EventSpool } from '../store/event-spool.js';
+import type { EventUploader } from './event-uploader.js';
+import type { AgentResult, Clock } from './ports.js';
+import { classifyRefusal } from './refusal.js';
+import { delay, graceAfterStop } from './stop-grace.js';
+
+/** How an attempt ended, as its `job.finished` event says (and the spool keeps, for recovery). */
+export type FinishedData = Pick<
+  RunnerEventOf<'job.finished'>,
+  'outcome' | 'summary' | 'pullRequest' | 'outputs' | 'error'
+>;
+
+/** What the machine's end amounts to, for the `job.finished` event. */
+export function finishedData(
+  finish: Finish,
+  agentResult: AgentResult | null,
+  publication: Publication | null,
+): FinishedData {
+  return {
+    outcome: finish.outcome,
+    summary: agentResult?.summary ?? '',
+    pullRequest: publication?.pullRequest ?? null,
+    outputs: publication?.outputs ?? null,
+    error: finish.error,
+  };
+}
+
+/**
+ * The one builder of completion requests, for an attempt that ends here and for one a crashed run
+ * left behind (whose agent, and so its usage and session, is gone: `agent` null).
+ */
+export function completionRequest(
+  finished: FinishedData,
+  agent: { usage: Usage | null; sessionId: string | null } | null,
+  lastSeq: number,
+): CompleteRequest {
+  const { error } = finished;
+  return {
+    outcome: finished.outcome,
+    summary: finished.summary,
+    pullRequest: finished.pullRequest,
+    outputs: finished.outputs,
+    usage: agent?.usage ?? null,
+    sessionId: agent?.sessionId ?? null,
+    lastSeq,
+    // The wire takes the failure itself, not its details (they stay in the runner's events).
+    error: error ? { code: error.code, message: error.message, retryable: error.retryable } : null,
+  };
+}
+
+export interface CompletionDeliveryOptions {
+  client: CoordClient;
+  spool: EventSpool;
+  clock: Clock;
+  runnerId: string;
+  /** Resolves when the runner begins to stop. */
+  stopped: Promise<void>;
+  /** Once stopping, how long delivery goes on before what is left stays in the spool. */
+  deliveryGraceMs: number;
+  reportError(error: unknown): void;
+}
+
+/** The attempt whose report is delivered: its uploader, and whether its lease is lost (read live). */
+export interface DeliveryTarget {
+  readonly attemptId: string;
+  readonly uploader: EventUploader;
+  readonly leaseLost: boolean;
+}
+
+export interface DeliverOptions {
+  /**
+   * Give up as soon as the runner stops (a recovered attempt: its report waits for the next start).
+   * Otherwise delivery goes on for the delivery grace after the stop (a live attempt).
+   */
+  stopWithRunner?: boolean;
+  /** Called instead of reporting when the server refuses the attempt (recovery says why itself). */
+  onGone?: (error: unknown) => void;
+}
+
+export type Delivery = 'delivered' | 'gone' | 'left';
+
+/**
+ * Uploads the attempt's last events and its completion, retrying transient failures for as long
+ * as the lease holds (renewals go on meanwhile): a finished job must not be lost to an outage and
+ * run again. Ends quietly when the lease is lost (`gone`); a refusal (4xx) is reported and thrown,
+ * or handed to `onGone` (recovery finishes the attempt locally and says why).
+ * Once the runner stops, it tries for `deliveryGraceMs` more (a recovered attempt: not at all),
+ * then leaves the rest in the spool for the next start (`left`).
+ */
+export function createCompletionDelivery(options: CompletionDeliveryOptions) {
+  const { client, spool, clock } = options;
+
+  return async function deliver(
+    target: DeliveryTarget,
+    raw: CompleteRequest,
+    { stopWithRunner = false, onGone }: DeliverOptions = {},
+  ): Promise<Delivery> {
+    // The summary and error come from the agent: redacted like its events.
+    const request = redactJson(raw);
+    const grace = graceAfterStop(options.stopped, clock, stopWithRunner ? 0 : options.deliveryGraceMs);
+    const abort = new AbortController();
+    const cut = grace.expired.then(() => {
+      abort.abort();
+      return CUT;
+    });
+    try {
+      for (let failures = 0; !target.leaseLost;) {
+        try {
+          if ((await Promise.race([target.uploader.drain(), cut])) === CUT) return 'left';
+          const completed = client.complete(options.runnerId, target.attemptId, request, abort.signal);
+          if ((await Promise.race([completed, cut])) === CUT) return 'left';
+          spool.finish(target.attemptId);
+          return 'delivered';
+        } catch (error) {
+          if (target.leaseLost) break;
+          if (classifyRefusal(error) === 'gone') {
+            // The attempt is no longer ours: nothing more is owed for it.
+            if (onGone) onGone(error);
+            else if (!isCoordError(error) || error.code !== 'lease.lost') options.reportError(error);
+            break;
+          }
+          if (!isCoordError(error) || !error.retryable) {
+            // Refused for good: trying again at the next start would only be refused again.
+            spool.finish(target.attemptId);
+            if (!onGone) {
+              options.reportError(error);
+              throw error;
+            }
+            onGone(error);
+            return 'gone';
+          }
+          options.reportError(error);
+          failures += 1;
+          const wait = delay(clock, backoffDelayMs(serverBackoff, failures, clock.random));
+          const waited = await Promise.race([wait.expired, cut]);
+          wait.cancel();
+          if (waited === CUT) return 'left';
+        }
+      }
+      spool.finish(target.attemptId);
+      return 'gone';
+    } finally {
+      grace.cancel();
+    }
+  };
+}
+
+export type DeliverCompletion = ReturnType<typeof createCompletionDelivery>;
+
+/** What a delivery wait yields when the stop grace ran out first. */
+const CUT = Symbol('cut');

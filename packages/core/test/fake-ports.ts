@@ -1,0 +1,147 @@
+import type {
+  AgentId,
+  AttemptEvent,
+  CompleteRequest,
+  ControlRequest,
+  InteractionAnswer,
+  LeaseRenewResponse,
+} from '@coord/runner-protocol';
+import { Subject } from 'rxjs';
+import type { AgentEvent } from '../src/agents/agent-event.js';
+import type { CoordClient } from '../src/client/coord-client.js';
+import type {
+  AgentDetection,
+  AgentPort,
+  AgentResult,
+  AgentRun,
+  AgentRunInput,
+  LocalOutputFile,
+  LocalWorkspacePort,
+} from '../src/runner/ports.js';
+
+/** An agent port whose detection is fixed and whose runs the test supplies (or refuses). */
+export function fakeAgentPort(
+  id: AgentId,
+  options: { detection?: Partial<AgentDetection>; start?: (input: AgentRunInput) => AgentRun } = {},
+): AgentPort & { started: AgentRunInput[] } {
+  const started: AgentRunInput[] = [];
+  return {
+    id,
+    displayName: `Fake ${id}`,
+    started,
+    detect: () =>
+      Promise.resolve({
+        id,
+        state: 'detected',
+        version: '1.0.0',
+        enabled: true,
+        path: `/opt/${id}/bin/${id}`,
+        ...options.detection,
+      } as AgentDetection),
+    start: (input) => {
+      started.push(input);
+      if (!options.start) throw new Error(`fake agent ${id} was not given runs`);
+      return options.start(input);
+    },
+  };
+}
+
+/** One scripted agent process: the test pushes its output and ends it. */
+export interface FakeAgentRun extends AgentRun {
+  readonly input: AgentRunInput;
+  emit(event: AgentEvent): void;
+  finish(result: Partial<AgentResult>): void;
+  readonly calls: string[];
+}
+
+/** `holdInterrupt`: a graceful stop waits until the test finishes the run (the agent's own pace). */
+export function fakeAgentRun(input: AgentRunInput, options: { holdInterrupt?: boolean } = {}): FakeAgentRun {
+  const events = new Subject<AgentEvent>();
+  let settle!: (result: AgentResult) => void;
+  const result = new Promise<AgentResult>((resolve) => (settle = resolve));
+  const calls: string[] = [];
+  let finished = false;
+  const finish = (over: Partial<AgentResult>) => {
+    if (finished) return;
+    finished = true;
+    events.complete();
+    settle({ status: 'completed', sessionId: 'sess-1', summary: 'done', usage: null, error: null, ...over });
+  };
+  return {
+    input,
+    calls,
+    events$: events.asObservable(),
+    result,
+    emit: (event) => events.next(event),
+    finish,
+    respond: (requestId, answer) => calls.push(`respond ${requestId} ${answer.kind}`),
+    interrupt: async () => {
+      calls.push('interrupt');
+      if (!options.holdInterrupt) finish({ status: 'interrupted', summary: 'interrupted' });
+      await result;
+    },
+    kill: () => {
+      calls.push('kill');
+      finish({ status: 'failed', error: { code: 'agent.crashed', message: 'killed', retryable: true } });
+    },
+  };
+}
+
+/** A local workspace in memory: prepared dirs are named after the attempt; outputs are given. */
+export function fakeLocalWorkspaces(
+  outputs: LocalOutputFile[] = [],
+): LocalWorkspacePort & { released: string[] } {
+  const released: string[] = [];
+  return {
+    released,
+    prepare: ({ attempt }) => Promise.resolve({ workDir: `/work/${attempt.id}` }),
+    collectOutputs: () => Promise.resolve(outputs),
+    release: (workDir) => {
+      released.push(workDir);
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * The Coord server's side of one runner's attempts, in memory: events are kept by seq and acked,
+ * renewals answer with the controls the test queued, completions are recorded.
+ */
+export class FakeCoordServer {
+  readonly events = new Map<string, AttemptEvent[]>();
+  readonly completions: Array<{ attemptId: string; request: CompleteRequest }> = [];
+  readonly controls: ControlRequest[] = [];
+  renewals = 0;
+  /** When set, renewals and uploads are refused with it (a lost lease, say). */
+  refuseWith: unknown = null;
+
+  readonly client = {
+    uploadEvents: (_runnerId: string, attemptId: string, batch: AttemptEvent[]) => {
+      if (this.refuseWith) return Promise.reject(this.refuseWith);
+      const held = this.events.get(attemptId) ?? [];
+      for (const event of batch) if (!held.some((e) => e.seq === event.seq)) held.push(event);
+      this.events.set(attemptId, held);
+      return Promise.resolve(held.length);
+    },
+    renewLease: (): Promise<LeaseRenewResponse> => {
+      this.renewals += 1;
+      if (this.refuseWith) return Promise.reject(this.refuseWith);
+      return Promise.resolve({
+        leaseExpiresAt: '2030-01-01T00:00:00.000Z',
+        controls: this.controls.splice(0),
+      });
+    },
+    complete: (_runnerId: string, attemptId: string, request: CompleteRequest) => {
+      this.completions.push({ attemptId, request });
+      return Promise.resolve({ job: { id: 'job-1', status: 'succeeded' } });
+    },
+    putInteraction: () => Promise.resolve({}),
+    answerInteraction: (_id: string, { answer }: { answer: InteractionAnswer }) =>
+      Promise.resolve({ won: true, answer, by: 'runner' }),
+    uploadArtifact: () => Promise.resolve({}),
+  } as unknown as CoordClient;
+
+  typesOf(attemptId: string): string[] {
+    return (this.events.get(attemptId) ?? []).map((e) => e.type);
+  }
+}

@@ -1,0 +1,108 @@
+import { deviceAuthorizationSchema, deviceTokenResponseSchema } from '@coord/runner-protocol';
+import { describe, expect, it } from 'vitest';
+import type { ServerTimings } from '../src/config.js';
+import { createAccount } from '../src/index.js';
+import { apiFor, signIn, startServer } from './helpers.js';
+
+async function setup(timings: Partial<ServerTimings> = {}) {
+  const { server, api } = await startServer({ devicePollMs: 1_000, ...timings });
+  const anonymous = apiFor(server, null as unknown as string);
+  const authorize = async () => {
+    const res = await anonymous(
+      'POST',
+      '/v1/device/authorize',
+      { clientName: 'runner on build-box' },
+      { token: null },
+    );
+    expect(res.status).toBe(200);
+    return deviceAuthorizationSchema.parse(res.body);
+  };
+  const poll = (deviceCode: string) => anonymous('POST', '/v1/device/token', { deviceCode }, { token: null });
+  return { server, api, anonymous, authorize, poll };
+}
+
+describe('device sign-in', () => {
+  it('gives a runner a code without a token, and a token of the approving account once approved', async () => {
+    const { server, api, authorize, poll } = await setup();
+    const started = await authorize();
+    expect(started.userCode).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+    expect(started.verificationUri).toBe(`${server.url}/device`);
+    expect(started.verificationUriComplete).toBe(`${server.url}/device?code=${started.userCode}`);
+
+    expect((await poll(started.deviceCode)).body.error.code).toBe('device.authorization_pending');
+    // Polling again at once is too often.
+    expect((await poll(started.deviceCode)).body.error.code).toBe('device.slow_down');
+
+    const browser = await signIn(server);
+    const confirm = await browser.get(`/device?code=${started.userCode.toLowerCase().replace('-', ' ')}`);
+    const html = await confirm.text();
+    expect(confirm.status).toBe(200);
+    expect(html).toContain('runner on build-box');
+    expect(html).toContain(started.userCode);
+    const approved = await browser.post('/device', {
+      csrf: browser.csrf,
+      code: started.userCode,
+      decision: 'approve',
+    });
+    expect(approved.status).toBe(200);
+    expect(await approved.text()).toContain('Runner signed in');
+
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const granted = await poll(started.deviceCode);
+    expect(granted.status).toBe(200);
+    const { token, account } = deviceTokenResponseSchema.parse(granted.body);
+    expect(account).toEqual({ id: 'local', name: 'local' });
+    expect(token).not.toBe(server.token);
+    expect((await api('GET', '/v1/me', undefined, { token })).status).toBe(200);
+    // Given once: the code is spent.
+    expect((await poll(started.deviceCode)).body.error.code).toBe('device.invalid_code');
+
+    // Signing out revokes the device token, never the account's first one.
+    expect((await api('POST', '/v1/me/sign-out', {}, { token })).body).toEqual({ revoked: true });
+    expect((await api('GET', '/v1/me', undefined, { token })).status).toBe(401);
+    expect((await api('POST', '/v1/me/sign-out', {})).body).toEqual({ revoked: false });
+    expect((await api('GET', '/v1/me')).status).toBe(200);
+  });
+
+  it('a denial reaches the runner, and a used or unknown code is refused on the page', async () => {
+    const { server, authorize, poll } = await setup();
+    const started = await authorize();
+    const other = createAccount(server.store, { name: 'bob' });
+    const browser = await signIn(server, other.token);
+    const denied = await browser.post('/device', {
+      csrf: browser.csrf,
+      code: started.userCode,
+      decision: 'deny',
+    });
+    expect(await denied.text()).toContain('Sign-in denied');
+    expect((await poll(started.deviceCode)).body.error.code).toBe('device.denied');
+    expect((await browser.get(`/device?code=${started.userCode}`)).status).toBe(404);
+    expect((await browser.get('/device?code=BBBB-BBBB')).status).toBe(404);
+  });
+
+  it('needs a signed-in person, the CSRF token and our own origin to approve', async () => {
+    const { server, authorize, poll } = await setup();
+    const started = await authorize();
+    const page = await fetch(`${server.url}/device?code=${started.userCode}`, { redirect: 'manual' });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toContain('/sign-in?next=');
+    const browser = await signIn(server);
+    expect((await browser.post('/device', { code: started.userCode, decision: 'approve' })).status).toBe(403);
+    const foreign = await browser.post(
+      '/device',
+      { csrf: browser.csrf, code: started.userCode, decision: 'approve' },
+      { origin: 'https://evil.example' },
+    );
+    expect(foreign.status).toBe(403);
+    expect((await poll(started.deviceCode)).body.error.code).toBe('device.authorization_pending');
+  });
+
+  it('a code nobody approves expires', async () => {
+    const { server, authorize, poll } = await setup({ deviceCodeTtlMs: 200 });
+    const started = await authorize();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await poll(started.deviceCode)).body.error.code).toBe('device.expired');
+    const browser = await signIn(server);
+    expect((await browser.get(`/device?code=${started.userCode}`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,240 @@
+import type { AttemptEvent, AttemptView } from '@coord/runner-protocol';
+import {
+  AgentLogView,
+  AttemptTimeline,
+  ErrorState,
+  InteractionCard,
+  JobStatusBadge,
+  PagedLogSource,
+  jobWhere,
+  safeHref,
+} from '@coord/runner-ui';
+import { useEffect, useMemo, useState } from 'react';
+import { Link } from './app.js';
+import { api, artifactHref, type JobDetail } from './api.js';
+
+/** The log of one attempt, read page by page from the API; live events are appended by the stream. */
+function logSource(attempt: AttemptView): PagedLogSource {
+  return new PagedLogSource({
+    length: attempt.eventsAcked,
+    fetchPage: async (after, limit) => (await api.events(attempt.id, after, limit)).events,
+    find: async (query, from, direction) => (await api.find(attempt.id, query, from, direction)).index,
+  });
+}
+
+/** The job's detail and its selected attempt's new events, pushed by the server (SSE). */
+function useJobStream(jobId: string, attempt: AttemptView | undefined, source: PagedLogSource | null) {
+  const [detail, setDetail] = useState<JobDetail | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => {
+    const params = new URLSearchParams(
+      attempt && source ? { attempt: attempt.id, after: String(source.length()) } : {},
+    );
+    const stream = new EventSource(`/api/jobs/${encodeURIComponent(jobId)}/stream?${params}`);
+    stream.addEventListener('job', (e) => {
+      setDetail(JSON.parse((e as MessageEvent<string>).data) as JobDetail);
+      setProblem(null);
+    });
+    stream.addEventListener('events', (e) =>
+      source?.append(JSON.parse((e as MessageEvent<string>).data) as AttemptEvent[]),
+    );
+    stream.onerror = () => {
+      // EventSource reconnects by itself; a job that does not exist never opens.
+      if (stream.readyState === EventSource.CLOSED)
+        setProblem('The live view lost the server. Reload the page to try again.');
+    };
+    return () => stream.close();
+  }, [jobId, attempt?.id, source]);
+  return { detail, problem };
+}
+
+export function JobPage({ jobId }: { jobId: string }) {
+  const [first, setFirst] = useState<JobDetail | null>(null);
+  const [loadProblem, setLoadProblem] = useState<string | null>(null);
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [actionProblem, setActionProblem] = useState<string | null>(null);
+
+  useEffect(() => {
+    api.detail(jobId).then(setFirst, (e: Error) => setLoadProblem(e.message));
+  }, [jobId]);
+
+  const attempts = first?.job.attempts ?? [];
+  const selected = attempts.find((a) => a.id === selectedId) ?? attempts.at(-1);
+  const source = useMemo(() => (selected ? logSource(selected) : null), [selected?.id]);
+  const { detail: live, problem: streamProblem } = useJobStream(jobId, selected, source);
+  const detail = live ?? first;
+
+  // A new attempt appeared (a retry, a revision): follow it unless one was picked.
+  useEffect(() => {
+    if (live && live.job.attempts.length !== first?.job.attempts.length) setFirst(live);
+  }, [live, first]);
+
+  if (loadProblem) {
+    return (
+      <div className="page">
+        <ErrorState
+          title="This job could not be opened"
+          detail={loadProblem}
+          action="Check the link, or go back to the board."
+        >
+          <div className="cr-actions center">
+            <Link to={{ page: 'board' }} className="cr-button">
+              Back to the board
+            </Link>
+          </div>
+        </ErrorState>
+      </div>
+    );
+  }
+  if (!detail) return <div className="page" />;
+
+  const { job } = detail;
+  const current = job.attempts.find((a) => a.id === selected?.id) ?? selected;
+  const live_ = job.status === 'ready' || job.status === 'in_progress' || job.status === 'backlog';
+  const running = job.status === 'in_progress' && job.attempts.some((a) => a.status === 'active');
+  const pr = [...job.attempts].reverse().find((a) => a.pullRequest)?.pullRequest ?? null;
+  const prHref = safeHref(pr?.url);
+  const waiting = detail.interactions.filter((i) => i.answer === null);
+  const act = async (what: 'cancel' | 'stop') => {
+    setActionProblem(null);
+    try {
+      await (what === 'cancel' ? api.cancel(job.id) : api.stop(job.id));
+    } catch (e) {
+      setActionProblem(e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  return (
+    <div className="page page-job">
+      <header className="page-head">
+        <div className="job-head">
+          <div className="crumbs">
+            <Link to={{ page: 'board' }}>Board</Link> <span aria-hidden="true">/</span>{' '}
+            <span className="cr-mono">{job.id}</span>
+          </div>
+          <h1>{job.spec.title}</h1>
+          <div className="job-meta">
+            <JobStatusBadge status={job.status} />
+            <span className={job.spec.context.type === 'repository' ? 'cr-mono' : undefined}>
+              {jobWhere(job)}
+            </span>
+            <span>
+              {job.spec.agent.id}
+              {job.spec.agent.model ? ` · ${job.spec.agent.model}` : ''}
+            </span>
+            <span>routing: {job.spec.routing?.mode ?? 'mine'}</span>
+          </div>
+        </div>
+        {live_ ? (
+          <div className="cr-actions head-actions">
+            {running ? (
+              <button
+                type="button"
+                className="cr-button"
+                onClick={() => void act('stop')}
+                title="Let the agent finish its current step and exit, saving its session"
+              >
+                Stop gracefully
+              </button>
+            ) : null}
+            <button type="button" className="cr-button cr-button-danger" onClick={() => void act('cancel')}>
+              Cancel job
+            </button>
+          </div>
+        ) : null}
+      </header>
+      {actionProblem ? <ErrorState title="That did not work" detail={actionProblem} /> : null}
+      {streamProblem ? <ErrorState title="Live updates stopped" detail={streamProblem} /> : null}
+      {job.waiting ? (
+        <div className="banner banner-waiting" role="status">
+          <strong>Waiting for a runner.</strong> {job.waiting.message}
+        </div>
+      ) : null}
+
+      <div className="job-grid">
+        <div className="job-main">
+          {waiting.length > 0 || detail.interactions.length > 0 ? (
+            <div className="interactions" aria-label="Requests from the agent">
+              {detail.interactions.map((i) => (
+                <InteractionCard
+                  key={i.id}
+                  interaction={i}
+                  onAnswer={async (answer) => void (await api.answer(i.id, answer))}
+                />
+              ))}
+            </div>
+          ) : null}
+          <section className="log-panel" aria-label="Agent log">
+            {source && current ? (
+              <AgentLogView key={current.id} source={source} follow={current.status === 'active'} />
+            ) : (
+              <div className="cr-card">
+                <div className="cr-state">
+                  <div className="cr-state-title">No log yet</div>
+                  <div className="cr-state-detail">The log starts when a runner takes the job.</div>
+                </div>
+              </div>
+            )}
+          </section>
+        </div>
+        <aside className="job-side">
+          {pr ? (
+            <section className="cr-card side-card" aria-label="Pull request">
+              <div className="side-title">Pull request</div>
+              {prHref ? (
+                <a href={prHref} rel="noreferrer" className="pr-link">
+                  #{pr.number} <span className="cr-mono cr-muted">{pr.branch}</span>
+                </a>
+              ) : (
+                <span>#{pr.number}</span>
+              )}
+              {detail.diffStat ? (
+                <div className="diffstat">
+                  <span>
+                    {detail.diffStat.changed_files === 1
+                      ? '1 file'
+                      : `${detail.diffStat.changed_files} files`}
+                  </span>
+                  <span className="add">+{detail.diffStat.additions}</span>
+                  <span className="del">−{detail.diffStat.deletions}</span>
+                  <span className="cr-muted">
+                    {detail.diffStat.commits === 1 ? '1 commit' : `${detail.diffStat.commits} commits`}
+                  </span>
+                </div>
+              ) : null}
+            </section>
+          ) : null}
+          {Object.keys(detail.artifacts).length > 0 ? (
+            <section className="cr-card side-card" aria-label="Output files">
+              <div className="side-title">Output files</div>
+              <ul className="files">
+                {Object.entries(detail.artifacts).flatMap(([attemptId, files]) =>
+                  files.map((f) => (
+                    <li key={`${attemptId}/${f.path}`}>
+                      <a href={artifactHref(attemptId, f.path)} download>
+                        {f.path}
+                      </a>
+                      <span className="cr-muted">{f.size.toLocaleString('en')} B</span>
+                    </li>
+                  )),
+                )}
+              </ul>
+            </section>
+          ) : null}
+          <section className="cr-card side-card" aria-label="Attempts">
+            <div className="side-title">Attempts</div>
+            <AttemptTimeline
+              attempts={job.attempts}
+              selected={current?.id}
+              onSelect={(a) => setSelectedId(a.id)}
+            />
+          </section>
+          <section className="cr-card side-card" aria-label="Instructions">
+            <div className="side-title">Instructions</div>
+            <div className="instructions">{job.spec.instructions}</div>
+          </section>
+        </aside>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,248 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { EmptyState, ErrorState } from '../common/states.js';
+import { LogRow } from './log-row.js';
+import type { LogQuery, LogSource } from './log-source.js';
+
+export interface AgentLogViewProps {
+  source: LogSource;
+  /** Stick to the newest line as events arrive (on by default; scrolling up turns it off). */
+  follow?: boolean;
+  /** Shown when the log has no events yet. */
+  emptyText?: string;
+  /** Viewport size before the first layout (tests, server rendering). */
+  initialRect?: { width: number; height: number };
+  className?: string;
+}
+
+const ESTIMATED_ROW_PX = 28;
+
+/** Re-renders when the source says something changed (rows loaded, length grew); returns its length. */
+function useSourceLength(source: LogSource): number {
+  const [, setTick] = useState(0);
+  useEffect(() => source.subscribe(() => setTick((t) => t + 1)), [source]);
+  return source.length();
+}
+
+/**
+ * An attempt's agent log: one virtualized row per event, loaded page by page from `source` as it
+ * scrolls into view. Keys: `/` search, Enter / Shift+Enter next / previous match, `]` / `[` next /
+ * previous tool call, `f` follow, `g` / `G` top / bottom.
+ */
+export function AgentLogView({
+  source,
+  follow: initialFollow = true,
+  emptyText,
+  initialRect,
+  className,
+}: AgentLogViewProps) {
+  const length = useSourceLength(source);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const [follow, setFollow] = useState(initialFollow);
+  const [query, setQuery] = useState('');
+  const [current, setCurrent] = useState<number | null>(null);
+  const [status, setStatus] = useState<string>('');
+  const [error, setError] = useState<string | null>(null);
+  const programmatic = useRef(false);
+
+  const virtualizer = useVirtualizer({
+    count: length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ESTIMATED_ROW_PX,
+    overscan: 12,
+    ...(initialRect ? { initialRect } : {}),
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items.at(-1)?.index ?? -1;
+
+  // Fetch what is on screen (plus the overscan).
+  useEffect(() => {
+    if (last < first) return;
+    source.ensure(first, last + 1).then(
+      () => setError(null),
+      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
+    );
+  }, [source, first, last, length]);
+
+  // Follow: keep the newest line in view as the log grows.
+  useEffect(() => {
+    if (!follow || length === 0) return;
+    programmatic.current = true;
+    virtualizer.scrollToIndex(length - 1, { align: 'end' });
+  }, [follow, length, virtualizer]);
+
+  const onScroll = () => {
+    if (programmatic.current) {
+      programmatic.current = false;
+      return;
+    }
+    const el = scrollRef.current;
+    if (!el) return;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < ESTIMATED_ROW_PX * 2;
+    if (follow !== atBottom) setFollow(atBottom);
+  };
+
+  /** The next match after the current one (or the top of the view), wrapping around once. */
+  const jump = async (q: LogQuery, direction: 1 | -1, what: string) => {
+    const from = current === null ? (direction === 1 ? first : last) : current + direction;
+    try {
+      let found = await source.find(q, Math.max(0, from), direction);
+      let wrapped = false;
+      if (found === null) {
+        found = await source.find(q, direction === 1 ? 0 : length - 1, direction);
+        wrapped = found !== null;
+      }
+      if (found === null) {
+        setStatus(`No ${what}.`);
+        return;
+      }
+      const where = `${what[0]!.toUpperCase()}${what.slice(1)} at event ${(found + 1).toLocaleString('en')}`;
+      setStatus(wrapped ? `${where} (from the ${direction === 1 ? 'top' : 'bottom'}).` : `${where}.`);
+      setFollow(false);
+      setCurrent(found);
+      programmatic.current = true;
+      virtualizer.scrollToIndex(found, { align: 'center' });
+    } catch (e) {
+      setStatus(`Search failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  const searchNext = (direction: 1 | -1) => {
+    if (query.trim() === '') return setStatus('Type something to search for.');
+    void jump({ text: query.trim() }, direction, `match for “${query.trim()}”`);
+  };
+  const toolNext = (direction: 1 | -1) => void jump({ toolCalls: true }, direction, 'tool call');
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.target instanceof HTMLInputElement || e.metaKey || e.ctrlKey || e.altKey) return;
+    const keys: Record<string, () => void> = {
+      '/': () => searchRef.current?.focus(),
+      ']': () => toolNext(1),
+      '[': () => toolNext(-1),
+      f: () => setFollow((f) => !f),
+      g: () => {
+        setFollow(false);
+        virtualizer.scrollToIndex(0);
+      },
+      G: () => setFollow(true),
+    };
+    const action = keys[e.key];
+    if (action) {
+      e.preventDefault();
+      action();
+    }
+  };
+
+  return (
+    <div className={`cr-log ${className ?? ''}`} onKeyDown={onKeyDown}>
+      <div className="cr-log-toolbar" role="toolbar" aria-label="Log tools">
+        <input
+          ref={searchRef}
+          className="cr-input cr-log-search"
+          type="search"
+          placeholder="Search the log  ( / )"
+          aria-label="Search the log"
+          value={query}
+          onChange={(e) => {
+            setQuery(e.target.value);
+            setCurrent(null);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              searchNext(e.shiftKey ? -1 : 1);
+            } else if (e.key === 'Escape') e.currentTarget.blur();
+          }}
+        />
+        <button
+          type="button"
+          className="cr-button cr-button-quiet"
+          onClick={() => searchNext(-1)}
+          aria-label="Previous match"
+        >
+          ↑
+        </button>
+        <button
+          type="button"
+          className="cr-button cr-button-quiet"
+          onClick={() => searchNext(1)}
+          aria-label="Next match"
+        >
+          ↓
+        </button>
+        <span className="cr-toolbar-sep" />
+        <button
+          type="button"
+          className="cr-button cr-button-quiet"
+          onClick={() => toolNext(-1)}
+          title="Previous tool call ( [ )"
+        >
+          ‹ Tool
+        </button>
+        <button
+          type="button"
+          className="cr-button cr-button-quiet"
+          onClick={() => toolNext(1)}
+          title="Next tool call ( ] )"
+        >
+          Tool ›
+        </button>
+        <span className="cr-toolbar-sep" />
+        <label className="cr-toggle" title="Follow new lines ( f )">
+          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow
+        </label>
+        <span className="cr-log-count cr-muted">{length.toLocaleString('en')} events</span>
+      </div>
+      {status ? (
+        <div className="cr-log-status" role="status">
+          {status}
+        </div>
+      ) : null}
+      {error ? (
+        <ErrorState
+          title="The log could not be loaded"
+          detail={error}
+          action="Check that the server is running, then scroll to retry."
+        />
+      ) : null}
+      {length === 0 ? (
+        <EmptyState
+          title="No output yet"
+          detail={emptyText ?? 'The agent’s messages, tool calls and output appear here as it works.'}
+        />
+      ) : (
+        <div
+          ref={scrollRef}
+          className="cr-log-scroll"
+          tabIndex={0}
+          role="log"
+          aria-label="Agent log"
+          aria-live={follow ? 'polite' : 'off'}
+          onScroll={onScroll}
+        >
+          <div className="cr-log-inner" style={{ height: virtualizer.getTotalSize() }}>
+            <div className="cr-log-window" style={{ transform: `translateY(${items[0]?.start ?? 0}px)` }}>
+              {items.map((item) => {
+                const event = source.get(item.index);
+                return (
+                  <div
+                    key={item.key}
+                    data-index={item.index}
+                    ref={virtualizer.measureElement}
+                    className={`cr-log-row${item.index === current ? ' cr-current' : ''}`}
+                  >
+                    <span className="cr-seq" aria-hidden="true">
+                      {item.index + 1}
+                    </span>
+                    {event ? <LogRow event={event} /> : <div className="cr-entry cr-loading">Loading…</div>}
+                  </div>
+                );
+              })}
+            </div>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,229 @@
+import type { AttemptEvent } from '@coord/runner-protocol';
+import { memo, type ReactNode } from 'react';
+import { toLogEntry, type LogEntry, type ToolInput } from './log-entry.js';
+
+/** The lines of a text; a final newline ends the last line rather than starting an empty one. */
+const linesOf = (text: string): string[] => (text ? text.replace(/\n$/, '').split('\n') : []);
+
+/** A unified-style diff of an edit: removed lines, then added lines. */
+export function DiffView({ path, before, after }: { path: string; before: string; after: string }) {
+  const lines = [
+    ...linesOf(before).map((l) => ['del', l] as const),
+    ...linesOf(after).map((l) => ['add', l] as const),
+  ];
+  return (
+    <div className="cr-diff" aria-label={`Changes to ${path}`}>
+      <div className="cr-diff-path">{path}</div>
+      <pre className="cr-diff-body">
+        {lines.map(([kind, line], i) => (
+          <span key={i} className={`cr-diff-line cr-diff-${kind}`}>
+            {kind === 'add' ? '+ ' : '- '}
+            {line}
+            {'\n'}
+          </span>
+        ))}
+      </pre>
+    </div>
+  );
+}
+
+/** A command short enough to sit on the tool's own line (most of them): the row stays one line. */
+const inlineCommand = (input: ToolInput): string | null =>
+  input.type === 'command' && !input.cwd && !input.command.includes('\n') && input.command.length <= 100
+    ? input.command
+    : null;
+
+function ToolInputView({ input }: { input: ToolInput }) {
+  if (inlineCommand(input) !== null) return null;
+  switch (input.type) {
+    case 'command':
+      return (
+        <pre className="cr-code cr-command">
+          <span className="cr-prompt">$ </span>
+          {input.command}
+          {input.cwd ? <span className="cr-muted">{`\n# in ${input.cwd}`}</span> : null}
+        </pre>
+      );
+    case 'edit':
+      return <DiffView path={input.path} before={input.before} after={input.after} />;
+    case 'write':
+      return input.content !== undefined ? (
+        <DiffView path={input.path} before="" after={input.content} />
+      ) : (
+        <div className="cr-muted cr-mono">
+          {input.path}
+          {input.bytes !== undefined ? ` · ${input.bytes} bytes` : ''}
+        </div>
+      );
+    case 'path':
+      return <div className="cr-muted cr-mono">{input.path}</div>;
+    case 'json':
+      return (
+        <details className="cr-json">
+          <summary>Input</summary>
+          <pre className="cr-code">{input.text}</pre>
+        </details>
+      );
+    case 'none':
+      return null;
+  }
+}
+
+const TOOL_ICON: Record<string, string> = {
+  shell: '❯',
+  edit: '✎',
+  read: '▤',
+  search: '⌕',
+  web: '◍',
+  mcp: '⬡',
+  question: '?',
+  plan: '☰',
+};
+
+function Line({ kind, label, children }: { kind: string; label?: string; children: ReactNode }) {
+  return (
+    <div className={`cr-entry cr-entry-${kind}`}>
+      {label ? <span className="cr-entry-label">{label}</span> : null}
+      <div className="cr-entry-body">{children}</div>
+    </div>
+  );
+}
+
+/** One log entry, drawn by its kind. Every string is rendered as text. */
+export function LogEntryView({ entry }: { entry: LogEntry }) {
+  switch (entry.kind) {
+    case 'message':
+      return (
+        <Line kind={`message cr-role-${entry.role}`} label={entry.role === 'user' ? 'You' : 'Agent'}>
+          <div className="cr-text">{entry.text}</div>
+        </Line>
+      );
+    case 'delta':
+      return entry.channel === 'reasoning' ? (
+        <details className="cr-entry cr-entry-reasoning">
+          <summary>Reasoning</summary>
+          <div className="cr-text cr-muted">{entry.text}</div>
+        </details>
+      ) : (
+        <Line kind="delta">
+          <span className="cr-text">{entry.text}</span>
+        </Line>
+      );
+    case 'session':
+      return (
+        <Line kind="session">
+          <span className="cr-muted">
+            {entry.resumed ? 'Resumed' : 'Started'} agent session <code>{entry.sessionId}</code>
+            {entry.model ? ` · ${entry.model}` : ''}
+            {entry.demo ? ' · demo agent: scripted, no AI' : ''}
+          </span>
+        </Line>
+      );
+    case 'tool':
+      return (
+        <div className="cr-entry cr-entry-tool" data-tool-kind={entry.toolKind}>
+          <div className="cr-tool-head">
+            <span className="cr-tool-icon" aria-hidden="true">
+              {TOOL_ICON[entry.toolKind] ?? '•'}
+            </span>
+            <span className="cr-tool-title">{entry.title}</span>
+            {inlineCommand(entry.input) !== null ? (
+              <code className="cr-inline-command">$ {inlineCommand(entry.input)}</code>
+            ) : null}
+            <span className="cr-tool-name">{entry.name}</span>
+          </div>
+          <ToolInputView input={entry.input} />
+        </div>
+      );
+    case 'output':
+      return (
+        <pre className={`cr-entry cr-entry-output cr-stream-${entry.stream}`}>
+          {entry.text.replace(/\n$/, '')}
+        </pre>
+      );
+    case 'tool-done': {
+      const failed = entry.status !== 'ok';
+      return (
+        <div className={`cr-entry cr-entry-tool-done ${failed ? 'cr-failed' : ''}`}>
+          <span className={`cr-pill cr-pill-${entry.status}`}>
+            {entry.status}
+            {entry.exitCode !== undefined ? ` · exit ${entry.exitCode}` : ''}
+          </span>
+          {entry.output ? <pre className="cr-code cr-result">{entry.output}</pre> : null}
+        </div>
+      );
+    }
+    case 'warning':
+      return (
+        <Line kind="warning" label="Warning">
+          <span className="cr-text">{entry.text}</span>
+        </Line>
+      );
+    case 'stderr':
+      return <pre className="cr-entry cr-entry-stderr">{entry.text}</pre>;
+    case 'usage':
+      return (
+        <Line kind="usage">
+          <span className="cr-muted">
+            {entry.inputTokens.toLocaleString('en')} tokens in · {entry.outputTokens.toLocaleString('en')} out
+            {entry.costUsd !== undefined ? ` · $${entry.costUsd.toFixed(4)}` : ''}
+          </span>
+        </Line>
+      );
+    case 'turn':
+      return (
+        <Line kind={`turn cr-turn-${entry.status}`} label={`Turn ${entry.status}`}>
+          {entry.text ? <span className="cr-text">{entry.text}</span> : null}
+        </Line>
+      );
+    case 'state':
+      return (
+        <Line kind="state">
+          <span className="cr-muted">{entry.state}</span>
+        </Line>
+      );
+    case 'log':
+      return (
+        <Line kind={`log cr-level-${entry.level}`} label={entry.level === 'info' ? undefined : entry.level}>
+          <span className="cr-muted">{entry.text}</span>
+        </Line>
+      );
+    case 'policy':
+      return (
+        <Line kind={`policy cr-decision-${entry.decision}`} label={`Policy: ${entry.decision}`}>
+          <span>
+            <code>{entry.toolName}</code> {entry.reason}
+          </span>
+        </Line>
+      );
+    case 'interaction':
+      return (
+        <Line
+          kind={`interaction cr-${entry.phase}`}
+          label={entry.phase === 'requested' ? 'Waiting' : 'Answered'}
+        >
+          <span className="cr-text">{entry.text}</span>
+        </Line>
+      );
+    case 'finished':
+      return (
+        <Line kind={`finished cr-outcome-${entry.outcome}`} label={`Finished: ${entry.outcome}`}>
+          <span className="cr-text">
+            {entry.summary}
+            {entry.error ? `\n${entry.error}` : ''}
+          </span>
+        </Line>
+      );
+    case 'note':
+      return (
+        <Line kind="note">
+          <span className="cr-muted">{entry.text}</span>
+        </Line>
+      );
+  }
+}
+
+/** An attempt event as a log row; drawn again only when the event itself changes (not on scroll). */
+export const LogRow = memo(function LogRow({ event }: { event: AttemptEvent }) {
+  return <LogEntryView entry={toLogEntry(event)} />;
+});

@@ -1,0 +1,79 @@
+import type { JobSubmission, JobView } from '@coord/runner-protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { launchChromium, screenshots } from './helpers/browser.js';
+import { cleanUp, onCleanup, signIn, startRunner, startServer, tempDir } from './helpers/stack.js';
+
+afterEach(cleanUp);
+
+async function submit(server: { url: string; token: string }, spec: JobSubmission): Promise<string> {
+  const res = await fetch(`${server.url}/v1/workspaces/local/jobs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(spec),
+  });
+  return ((await res.json()) as { job: JobView }).job.id;
+}
+
+describe('the job page: why it waits, cancelling, output files', () => {
+  it('a Ready job says why it waits, and Cancel ends it', async () => {
+    const dir = tempDir('waiting');
+    const server = await startServer(dir);
+    const jobId = await submit(server, {
+      title: 'Nobody to run me',
+      instructions: 'x',
+      context: { type: 'local' },
+      agent: { id: 'demo', plan: [{ type: 'say', text: 'hi' }] },
+    });
+    const { browser, close } = await launchChromium();
+    onCleanup(close);
+    const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+    await signIn(page, server, `/app/jobs/${jobId}`);
+    const banner = page.getByRole('status').filter({ hasText: 'Waiting for a runner.' });
+    await banner.waitFor();
+    expect(await banner.textContent()).toMatch(/runner/i);
+    await page.getByText('The log starts when a runner takes the job.').waitFor();
+    await screenshots(page, 'job-waiting');
+    await page.getByRole('button', { name: 'Cancel job' }).click();
+    await page.locator('.job-meta').getByText('Cancelled').waitFor();
+    expect(await page.getByRole('button', { name: 'Cancel job' }).count()).toBe(0);
+  });
+
+  it('a local job’s output files download from the job page', async () => {
+    const dir = tempDir('outputs');
+    const server = await startServer(dir);
+    startRunner(server, dir);
+    const jobId = await submit(server, {
+      title: 'Write a report',
+      instructions: 'x',
+      context: { type: 'local' },
+      agent: {
+        id: 'demo',
+        permissionMode: 'auto_project',
+        plan: [{ type: 'write', path: 'out/report.txt', content: 'all good\n' }],
+      },
+    });
+    const { browser, close } = await launchChromium();
+    onCleanup(close);
+    const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+    await signIn(page, server, `/app/jobs/${jobId}`);
+    await page.locator('.job-meta').getByText('Done').waitFor({ timeout: 60_000 });
+    const files = page.getByRole('region', { name: 'Output files' });
+    const link = files.getByRole('link', { name: 'out/report.txt' });
+    await link.waitFor();
+    const href = (await link.getAttribute('href'))!;
+    const download = await page.evaluate(async (url) => {
+      const res = await fetch(url);
+      return {
+        body: await res.text(),
+        disposition: res.headers.get('content-disposition'),
+        type: res.headers.get('content-type'),
+      };
+    }, href);
+    expect(download).toEqual({
+      body: 'all good\n',
+      disposition: 'attachment',
+      type: 'application/octet-stream',
+    });
+    await screenshots(page, 'job-done-local');
+  });
+});

@@ -1,0 +1,86 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { JobView } from '@coord/runner-protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { launchChromium } from './helpers/browser.js';
+import { cleanUp, onCleanup, signIn, startServer, tempDir } from './helpers/stack.js';
+
+afterEach(cleanUp);
+
+/** A page on another origin (same host, another port: the same *site*, so SameSite cookies go along). */
+async function hostilePage(html: string): Promise<string> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(html);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
+async function jobs(server: { url: string; token: string }): Promise<JobView[]> {
+  const res = await fetch(`${server.url}/v1/jobs`, { headers: { authorization: `Bearer ${server.token}` } });
+  return ((await res.json()) as { jobs: JobView[] }).jobs;
+}
+
+describe('the web app is safe in a browser', () => {
+  it('a page on another origin cannot submit or cancel jobs with the signed-in session', async () => {
+    const dir = tempDir('cross-origin');
+    const server = await startServer(dir);
+    const ready = await fetch(`${server.url}/v1/workspaces/local/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'Keep me',
+        instructions: 'x',
+        context: { type: 'local' },
+        agent: { id: 'demo', plan: [{ type: 'say', text: 'hi' }] },
+      }),
+    });
+    const { job } = (await ready.json()) as { job: JobView };
+    const { browser, close } = await launchChromium();
+    onCleanup(close);
+    const page = await browser.newPage();
+    await signIn(page, server);
+
+    const spec = JSON.stringify({
+      title: 'Planted',
+      instructions: 'x',
+      context: { type: 'local' },
+      agent: { id: 'demo', plan: [{ type: 'run', command: ['touch', '/tmp/pwned'] }] },
+    });
+    const evil = await hostilePage(`<!doctype html><body>
+<form id="f" method="post" action="${server.url}/jobs/${job.id}/cancel"><input name="csrf" value="guess"></form>
+<script>
+  fetch(${JSON.stringify(`${server.url}/api/workspaces/local/jobs`)}, { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: ${JSON.stringify(spec)} })
+    .finally(() => document.getElementById('f').submit());
+</script></body>`);
+    const refusals: number[] = [];
+    page.on('response', (res) => {
+      if (res.url().startsWith(server.url) && res.request().method() === 'POST') refusals.push(res.status());
+    });
+    await page.goto(evil);
+    await page.waitForURL(`${server.url}/jobs/${job.id}/cancel`);
+    expect(await page.textContent('body')).toContain('Requests from other sites are refused');
+    expect(refusals).toEqual([403, 403]);
+    const after = await jobs(server);
+    expect(after.map((j) => [j.spec.title, j.status])).toEqual([['Keep me', 'ready']]);
+  });
+
+  it('a request naming another host (DNS rebinding) is refused', async () => {
+    const dir = tempDir('rebinding');
+    const server = await startServer(dir);
+    const port = new URL(server.url).port;
+    // rebind.test resolves to the server's own address, as an attacker's DNS would make it.
+    const { browser, close } = await launchChromium(['--host-resolver-rules=MAP rebind.test 127.0.0.1']);
+    onCleanup(close);
+    const page = await browser.newPage();
+    for (const path of ['/app', '/api/board', '/sign-in']) {
+      const res = await page.goto(`http://rebind.test:${port}${path}`);
+      expect(res!.status(), path).toBe(421);
+      expect(await page.textContent('body')).toContain('does not answer to the host');
+    }
+    // The same server under its own name answers.
+    expect((await page.goto(`${server.url}/sign-in`))!.status()).toBe(200);
+  });
+});
