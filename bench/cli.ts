@@ -74,7 +74,8 @@ export async function measureCli({ samples }: { samples: number }): Promise<CliR
     const status_ms = medianOf(samples, [CLI_BIN, 'status'], env);
     return { bench: 'cli', samples, help_ms, status_ms, node_ms, ratio: round(help_ms / node_ms) };
   } finally {
-    runner.kill('SIGTERM');
+    // Not a drain: that would wait for the runner's parked claim (up to the 25 s long poll).
+    runner.kill('SIGKILL');
     await new Promise((resolve) => runner.once('exit', resolve));
     await server.close();
     await rm(dir, { recursive: true, force: true });

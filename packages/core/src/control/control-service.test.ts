@@ -200,6 +200,33 @@ describe('the control service', () => {
     expect(all.at(-1)).toEqual({ kind: 'end', reason: 'attempt_finished' });
   });
 
+  it('ends a follow that starts after the finish was spooled, while the attempt still reports', async () => {
+    const s = setup();
+    s.claim();
+    // Spooled, but the attempt is still active (delivering its completion) and says nothing more.
+    s.emit({
+      type: 'job.finished',
+      at,
+      ...ids,
+      outcome: 'succeeded',
+      summary: 'ok',
+      pullRequest: null,
+      outputs: null,
+      error: null,
+    });
+    const sub = s.service.subscribe({
+      version: CONTROL_API_VERSION,
+      subscribe: { topic: 'log', job: 'job-1' },
+    });
+    if (!('pushes$' in sub)) throw new Error(sub.error.message);
+    const all: ControlPush[] = await firstValueFrom(sub.pushes$.pipe(toArray()));
+    expect(all.flatMap((p) => (p.kind === 'log' ? p.page.events.map((e) => e.type) : []))).toEqual([
+      'job.claimed',
+      'job.finished',
+    ]);
+    expect(all.at(-1)).toEqual({ kind: 'end', reason: 'attempt_finished' });
+  });
+
   it('refuses another version, an unknown job and a malformed call, each with a clear code', async () => {
     const s = setup();
     expect(await s.service.call({ version: 99, call: { method: 'status' } })).toMatchObject({

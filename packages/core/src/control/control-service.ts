@@ -147,14 +147,16 @@ export function createControlService(options: ControlServiceOptions): ControlSer
   }
 
   function logPage(target: { jobId: string; attemptId: string }, afterSeq: number, limit: number): LogPage {
-    const finished = !isActive(target.attemptId);
     const events = spool.read(target.attemptId, afterSeq, limit);
     const lastSeq = events.length ? events[events.length - 1]!.seq : afterSeq;
+    // Nothing is spooled after `job.finished`, so the log is complete once it is read, even while
+    // the attempt is still delivering its completion (and may say nothing more on events$).
+    const finishedRead = events.at(-1)?.type === 'job.finished';
     return {
       ...target,
       events,
       lastSeq,
-      finished: finished && lastSeq >= spool.lastSeq(target.attemptId),
+      finished: (finishedRead || !isActive(target.attemptId)) && lastSeq >= spool.lastSeq(target.attemptId),
     };
   }
 
