@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
-import { createCoordClient } from '@coord/runner-core';
-import { requestChangesSchema } from '@coord/runner-protocol';
 import { resolveConnection } from '../connection.js';
 import { readStdin } from '../stdin.js';
 import { terminalJson } from '../terminal-text.js';
@@ -27,6 +25,9 @@ export function registerRequestChanges(jobs: CommandUnknownOpts): void {
       const text =
         opts.feedback ??
         (opts.feedbackFile === '-' ? await readStdin() : readFileSync(opts.feedbackFile!, 'utf8'));
+      // Loaded here, not at start: `coord-runner --help` must not pay for them (pnpm bench cli).
+      const { createCoordClient } = await import('@coord/runner-core');
+      const { requestChangesSchema } = await import('@coord/runner-protocol');
       // Checked here too, so an empty message is named before anything is sent.
       const parsed = requestChangesSchema.safeParse({ feedback: text });
       if (!parsed.success) throw new Error('The feedback is empty (or longer than 20,000 characters)');
