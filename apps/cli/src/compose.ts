@@ -10,13 +10,27 @@ import {
   type PermissionSettings,
   type Runner,
 } from '@coord/runner-core';
-import { createRepositoryWorkspaces } from '@coord/runner-git';
+import { createRepositoryWorkspaces, type RepositoryWorkspacesOptions } from '@coord/runner-git';
 import type { Platform } from '@coord/runner-protocol';
 import { createAgents } from './agents.js';
 import { readConfig } from './config.js';
-import type { AcpAgentConfig } from './config.js';
+import type { AcpAgentConfig, RunnerConfig } from './config.js';
 import { loadMachineId } from './state-dir.js';
 import { CLI_VERSION } from './version.js';
+
+/** The `git.*` settings as the git package takes them (an author needs both name and e-mail). */
+export function gitOptionsFrom(
+  config: RunnerConfig,
+): Pick<RepositoryWorkspacesOptions, 'author' | 'baseDrift' | 'maxFileBytes'> {
+  const git = config.git ?? {};
+  return {
+    ...(git.authorName && git.authorEmail
+      ? { author: { name: git.authorName, email: git.authorEmail } }
+      : {}),
+    ...(git.baseDrift ? { baseDrift: git.baseDrift } : {}),
+    ...(git.maxFileMb ? { maxFileBytes: git.maxFileMb * 1024 * 1024 } : {}),
+  };
+}
 
 export interface ComposeOptions {
   server: string;
@@ -71,6 +85,7 @@ export function composeRunner(options: ComposeOptions): Runner {
       workspaceDir: join(workspaceDir, 'repositories'),
       mirrorsDir: join(options.stateDir, 'mirrors'),
       ...(options.forgeRetryForMs !== undefined ? { retry: { maxElapsedMs: options.forgeRetryForMs } } : {}),
+      ...gitOptionsFrom(readConfig(options.stateDir)),
     }),
     local: createLocalWorkspaces({ root: join(workspaceDir, 'local') }),
     spool: options.spool ?? createFileEventSpool(join(options.stateDir, 'attempts')),

@@ -25,6 +25,15 @@ export interface RunnerConfig {
   forgeRetryForSeconds?: number;
   /** How much history of finished jobs is kept (default 10000 entries, 90 days). */
   history?: { maxEntries?: number; maxAgeDays?: number };
+  /** The runner's commits and revisions (DESIGN.md section 8). */
+  git?: {
+    authorName?: string;
+    authorEmail?: string;
+    /** What a revision does when the base branch moved: merge (default), rebase or keep. */
+    baseDrift?: 'merge' | 'rebase' | 'keep';
+    /** Files larger than this are refused in a commit (default 50). */
+    maxFileMb?: number;
+  };
 }
 
 export interface AcpAgentConfig {

@@ -58,6 +58,22 @@ const history = (field: 'maxEntries' | 'maxAgeDays', description: string): Plain
   write: (config, value) => ({ ...config, history: { ...config.history, [field]: value } }),
 });
 
+type GitConfig = NonNullable<RunnerConfig['git']>;
+const gitSetting = <F extends keyof GitConfig>(
+  field: F,
+  description: string,
+  parse: (v: string) => GitConfig[F],
+): PlainSetting => ({
+  key: `git.${field}`,
+  description,
+  secret: false,
+  parse,
+  read: (config) => config.git?.[field],
+  write: (config, value) => ({ ...config, git: { ...config.git, [field]: value } }),
+});
+
+const BASE_DRIFT = ['merge', 'rebase', 'keep'] as const;
+
 const secret = (key: string, env: string, description: string): SecretSetting => ({
   key,
   env,
@@ -94,6 +110,29 @@ export const SETTINGS: readonly SettingDef[] = [
   ),
   history('maxEntries', 'finished jobs the history keeps (default 10000)'),
   history('maxAgeDays', 'days the history keeps a finished job (default 90)'),
+  gitSetting('authorName', "name on the runner's commits (default Coord Runner)", (v) => {
+    if (!v.trim() || /[<>\n]/.test(v)) throw new CliError(EXIT.usage, `git.authorName cannot be "${v}".`);
+    return v.trim();
+  }),
+  gitSetting('authorEmail', "e-mail on the runner's commits", (v) => {
+    if (!/^[^\s<>@]+@[^\s<>@]+$/.test(v))
+      throw new CliError(EXIT.usage, `git.authorEmail must be an e-mail address, got "${v}".`);
+    return v;
+  }),
+  gitSetting(
+    'baseDrift',
+    `what a revision does when the base branch moved: ${BASE_DRIFT.join(', ')} (default merge)`,
+    (v) => {
+      if (!(BASE_DRIFT as readonly string[]).includes(v))
+        throw new CliError(EXIT.usage, `git.baseDrift must be one of ${BASE_DRIFT.join(', ')}, got "${v}".`);
+      return v as (typeof BASE_DRIFT)[number];
+    },
+  ),
+  gitSetting(
+    'maxFileMb',
+    'files larger than this many MB are refused in a commit (default 50)',
+    positive('git.maxFileMb'),
+  ),
   top('claudeCodePath', 'the Claude Code program (default: found on PATH)', (v) => resolve(v)),
   top('geminiPath', 'the Gemini CLI program (default: found on PATH)', (v) => resolve(v)),
   secret('anthropic.apiKey', 'ANTHROPIC_API_KEY', 'API key Claude Code uses (instead of its own sign-in)'),
