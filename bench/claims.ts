@@ -4,14 +4,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { startLocalServer } from '@coord/local-server';
-import {
-  createCoordClient,
-  createLocalWorkspaces,
-  createMemoryEventSpool,
-  createRunner,
-  type Runner,
-} from '@coord/runner-core';
-import { createInstantAgent } from './instant-agent.js';
+import { createCoordClient, type Runner } from '@coord/runner-core';
+import { startBenchRunners } from './bench-runners.js';
 import { percentile, round } from './stats.js';
 
 /**
@@ -46,36 +40,20 @@ export async function measureClaims(options: { jobs: number; runners: number }):
   const root = mkdtempSync(join(tmpdir(), 'coord-bench-claims-'));
   const server = await startLocalServer({ dataDir: join(root, 'server') });
   const runners: Runner[] = [];
-  const claimedAt = new Map<string, number[]>();
   let finished = 0;
   let allFinished!: () => void;
   const done = new Promise<void>((resolve) => (allFinished = resolve));
   try {
-    for (let i = 0; i < runnerCount; i++) {
-      const runner = createRunner({
-        client: createCoordClient({ baseUrl: server.url, token: server.token }),
-        identity: {
-          machineId: `bench-claims-${i}`,
-          name: `bench-${i}`,
-          platform: 'linux',
-          arch: 'x64',
-          version: 'bench',
-        },
-        agents: [createInstantAgent()],
-        local: createLocalWorkspaces({ root: join(root, `runner-${i}`) }),
-        spool: createMemoryEventSpool(),
-        eventBatch: { intervalMs: 5 },
-      });
-      runner.events$.subscribe((event) => {
-        if (event.type === 'job.claimed') {
-          const list = claimedAt.get(event.jobId) ?? [];
-          list.push(performance.now());
-          claimedAt.set(event.jobId, list);
-        } else if (event.type === 'job.finished' && ++finished === jobs) allFinished();
-      });
-      await runner.start();
-      runners.push(runner);
-    }
+    const started = await startBenchRunners({
+      server,
+      root,
+      count: runnerCount,
+      onEvent: (event) => {
+        if (event.type === 'job.finished' && ++finished === jobs) allFinished();
+      },
+    });
+    runners.push(...started.runners);
+    const { claimedAt } = started;
     const submitter = createCoordClient({ baseUrl: server.url, token: server.token });
     const ids: string[] = [];
     for (let i = 0; i < jobs; i++) {

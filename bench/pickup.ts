@@ -4,15 +4,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { startLocalServer } from '@coord/local-server';
-import {
-  createCoordClient,
-  createLocalWorkspaces,
-  createMemoryEventSpool,
-  createRunner,
-  type Runner,
-} from '@coord/runner-core';
+import { createCoordClient, type Runner } from '@coord/runner-core';
 import { firstValueFrom, filter } from 'rxjs';
-import { createInstantAgent } from './instant-agent.js';
+import { startBenchRunners } from './bench-runners.js';
 import { percentile, round } from './stats.js';
 
 /**
@@ -49,33 +43,10 @@ export async function measurePickup(options: { jobs: number; runners: number }):
   const root = mkdtempSync(join(tmpdir(), 'coord-bench-pickup-'));
   const server = await startLocalServer({ dataDir: join(root, 'server') });
   const runners: Runner[] = [];
-  const claimedAt = new Map<string, number[]>();
   try {
-    for (let i = 0; i < runnerCount; i++) {
-      const runner = createRunner({
-        client: createCoordClient({ baseUrl: server.url, token: server.token }),
-        identity: {
-          machineId: `bench-machine-${i}`,
-          name: `bench-${i}`,
-          platform: 'linux',
-          arch: 'x64',
-          version: 'bench',
-        },
-        agents: [createInstantAgent()],
-        local: createLocalWorkspaces({ root: join(root, `runner-${i}`) }),
-        spool: createMemoryEventSpool(),
-        eventBatch: { intervalMs: 5 },
-      });
-      runner.events$.subscribe((event) => {
-        if (event.type === 'job.claimed') {
-          const list = claimedAt.get(event.jobId) ?? [];
-          list.push(performance.now());
-          claimedAt.set(event.jobId, list);
-        }
-      });
-      await runner.start();
-      runners.push(runner);
-    }
+    const started = await startBenchRunners({ server, root, count: runnerCount });
+    runners.push(...started.runners);
+    const { claimedAt } = started;
     const submitter = createCoordClient({ baseUrl: server.url, token: server.token });
     // Let every runner park its long poll before the first job.
     await new Promise((resolve) => setTimeout(resolve, 200));
