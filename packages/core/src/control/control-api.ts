@@ -126,6 +126,8 @@ export const historyFilterSchema = z.object({
   since: epochMsSchema.optional(),
   /** Finished before (epoch ms). */
   until: epochMsSchema.optional(),
+  /** Words in the title, the summary, the job id or the pull request's URL (case-insensitive). */
+  text: z.string().trim().min(1).max(200).optional(),
 });
 export type HistoryFilter = z.infer<typeof historyFilterSchema>;
 
@@ -143,6 +145,8 @@ export const logPageSchema = z.object({
   events: z.array(attemptEventSchema),
   /** The seq to pass as `afterSeq` for the next page. */
   lastSeq: z.number().int().nonnegative(),
+  /** The attempt's newest seq so far: how long the whole log is (a viewer sizes its scrollbar by it). */
+  newestSeq: z.number().int().nonnegative(),
   /** The attempt has finished: nothing more will be written. */
   finished: z.boolean(),
 });

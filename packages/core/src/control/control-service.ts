@@ -152,11 +152,13 @@ export function createControlService(options: ControlServiceOptions): ControlSer
     // Nothing is spooled after `job.finished`, so the log is complete once it is read, even while
     // the attempt is still delivering its completion (and may say nothing more on events$).
     const finishedRead = events.at(-1)?.type === 'job.finished';
+    const newestSeq = spool.lastSeq(target.attemptId);
     return {
       ...target,
       events,
       lastSeq,
-      finished: (finishedRead || !isActive(target.attemptId)) && lastSeq >= spool.lastSeq(target.attemptId),
+      newestSeq,
+      finished: (finishedRead || !isActive(target.attemptId)) && lastSeq >= newestSeq,
     };
   }
 

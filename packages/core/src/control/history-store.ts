@@ -54,7 +54,14 @@ function matches(e: HistoryEntry, f: HistoryFilter): boolean {
     (f.agent === undefined || e.agent === f.agent) &&
     (f.jobId === undefined || e.jobId === f.jobId) &&
     (f.since === undefined || e.finishedAt >= f.since) &&
-    (f.until === undefined || e.finishedAt < f.until)
+    (f.until === undefined || e.finishedAt < f.until) &&
+    (f.text === undefined || containsText(e, f.text.toLowerCase()))
+  );
+}
+
+function containsText(e: HistoryEntry, lower: string): boolean {
+  return [e.title, e.summary, e.jobId, e.pullRequest?.url ?? ''].some((field) =>
+    field.toLowerCase().includes(lower),
   );
 }
 
