@@ -41,7 +41,7 @@ export function createCredentialStore(file: string, safeStorage: SafeStorageLike
       } catch {
         return null;
       }
-      let json: unknown = null;
+      let json: unknown;
       try {
         json = JSON.parse(raw);
       } catch {

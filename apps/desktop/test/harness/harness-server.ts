@@ -166,6 +166,10 @@ const TYPES: Record<string, string> = {
 
 /** The built renderer, with the harness's preload in front of the app's script. */
 function serveStatic(path: string, res: ServerResponse): void {
+  if (path === '/favicon.ico') {
+    res.writeHead(204).end(); // a browser asks; Electron's file:// page does not
+    return;
+  }
   const file =
     path === '/' || path === '/index.html'
       ? join(DIST, 'renderer', 'index.html')
