@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { LogTarget } from './app.js';
 import { coord, usePushes } from './desktop.js';
 
-const PAGE = 200;
+const PAGE = 100;
 const ROW_PX = 52;
 
 const OUTCOMES: { value: Outcome; label: string }[] = [

@@ -88,6 +88,16 @@ export function createControlService(options: ControlServiceOptions): ControlSer
   });
   let stopped = false;
   runner.events$.subscribe({ complete: () => (stopped = true) });
+  // The history is read on first use; read it just after the runner is up instead, so the first
+  // person to open it (the desktop's History tab, `coord-runner history`) does not wait for it.
+  const warm = setTimeout(() => {
+    try {
+      history.size();
+    } catch (error) {
+      options.onError?.(error);
+    }
+  }, 200);
+  warm.unref?.();
 
   function status(): StatusSnapshot {
     const tracked = tracker.attempts();
@@ -304,7 +314,10 @@ export function createControlService(options: ControlServiceOptions): ControlSer
         return { error: toControlError(error) };
       }
     },
-    close: () => tracker.close(),
+    close: () => {
+      clearTimeout(warm);
+      tracker.close();
+    },
   };
 }
 

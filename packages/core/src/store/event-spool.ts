@@ -117,20 +117,22 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw spoolError(attemptId, error);
     }
     const starts = [0];
-    // Byte offset just past the last whole event line.
-    let goodEnd = 0;
-    while (goodEnd < bytes.length) {
-      const newline = bytes.indexOf(0x0a, goodEnd);
-      // A last line without its newline was torn (killed mid-write): its append never returned.
-      if (newline === -1) break;
-      try {
-        JSON.parse(bytes.subarray(goodEnd, newline).toString('utf8'));
-      } catch {
-        break;
-      }
-      goodEnd = newline + 1;
-      starts.push(goodEnd);
+    // Line starts come from the newlines alone (memchr speed: a million-event log indexes in
+    // milliseconds). Appends are sequential and each ends with its newline, so only the last
+    // line can be torn by a kill mid-write: without its newline, or cut so it does not parse.
+    for (let newline = bytes.indexOf(0x0a); newline !== -1; newline = bytes.indexOf(0x0a, newline + 1)) {
+      starts.push(newline + 1);
     }
+    if (starts.length > 1) {
+      const lastLine = bytes.subarray(starts[starts.length - 2]!, starts[starts.length - 1]! - 1);
+      try {
+        JSON.parse(lastLine.toString('utf8'));
+      } catch {
+        starts.pop();
+      }
+    }
+    // Byte offset just past the last whole event line.
+    const goodEnd = starts[starts.length - 1]!;
     if (goodEnd < bytes.length) {
       // Cut the torn tail off, or the next append would be glued to it and lost on the next load.
       try {
