@@ -14,6 +14,8 @@ describe('deep links', () => {
     'coord-runner://jobs/job_1/extra',
     'coord-runner://settings/job_1',
     'coord-runner://jobs/..%2F..%2Fetc',
+    'coord-runner://jobs/../../etc',
+    'coord-runner://jobs/job_1?next=https://evil.example',
     'coord-runner://jobs/%3Cscript%3E',
     `coord-runner://jobs/${'a'.repeat(101)}`,
     'coord-runner:jobs',

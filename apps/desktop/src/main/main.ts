@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   app,
@@ -40,14 +40,13 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(boot);
 }
 
-/** The CLI that runs as the runner: bundled beside the app when packaged, the workspace's in development. */
+/**
+ * The CLI that runs as the runner: a dependency of the app, so it is found the same way in the
+ * workspace and in the packaged app (unpacked from the asar there, see electron-builder.yml).
+ */
 function cliPath(): string {
-  if (app.isPackaged) return join(process.resourcesPath, 'cli', 'bin', 'coord-runner.js');
-  return join(
-    dirname(createRequire(import.meta.url).resolve('@coord/runner-cli/package.json')),
-    'bin',
-    'coord-runner.js',
-  );
+  const pkg = dirname(createRequire(import.meta.url).resolve('@coord/runner-cli/package.json'));
+  return join(pkg.replace(`app.asar${sep}`, `app.asar.unpacked${sep}`), 'bin', 'coord-runner.js');
 }
 
 function boot(): void {
