@@ -15,7 +15,9 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
 
-async function stack(): Promise<{ dir: string; server: LocalServer; harness: DesktopHarness }> {
+async function stack(
+  signedIn = true,
+): Promise<{ dir: string; server: LocalServer; harness: DesktopHarness }> {
   const dir = mkdtempSync(join(tmpdir(), 'coord-desktop-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const server = await startLocalServer({ dataDir: join(dir, 'server') });
@@ -28,7 +30,7 @@ async function stack(): Promise<{ dir: string; server: LocalServer; harness: Des
   expect(res.status).toBe(201);
   const harness = await startDesktopHarness({
     stateDir: join(dir, 'state'),
-    credentials: { server: server.url, token: server.token },
+    ...(signedIn ? { credentials: { server: server.url, token: server.token } } : {}),
     env: {
       PATH: process.env['PATH'] ?? '',
       HOME: join(dir, 'home'),
@@ -226,5 +228,40 @@ describe('the desktop renderer in Chromium, through the harness, with a real run
       account: { signedIn: false },
     });
     await screenshots(page, 'settings-signed-out', SHOTS);
+  });
+
+  it('signs in with a device code: the code shows, the browser approves it, and the runner starts', async () => {
+    const { server, harness, dir } = await stack(false);
+    const { browser, close } = await launchChromium();
+    cleanups.push(close);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(harness.url);
+    await page.getByText('Sign in under Settings to take jobs.').waitFor();
+    await openTab(page, 'Settings');
+    await page.getByRole('textbox', { name: 'Coord server' }).fill(server.url);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const code = (await page.getByLabel('Sign-in code').textContent())!;
+    expect(code).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
+    await screenshots(page, 'settings-device-code', SHOTS);
+
+    // "Open the browser" hands the approval page to the system browser: here, a second tab.
+    await page.getByRole('button', { name: 'Open the browser' }).click();
+    await expect.poll(() => harness.opened.length).toBe(1);
+    const approvalUrl = harness.opened[0]!;
+    expect(approvalUrl).toContain(encodeURIComponent(code).replace('%2D', '-'));
+    const web = await browser.newPage();
+    const next = new URL(approvalUrl);
+    await web.goto(`${server.url}/sign-in?next=${encodeURIComponent(next.pathname + next.search)}`);
+    await web.fill('input[name="token"]', server.token);
+    await web.click('button[type="submit"]');
+    await web.getByRole('button', { name: 'Approve' }).click();
+
+    await page.getByText(`Signed in to ${server.url}`).waitFor({ timeout: 30_000 });
+    await openTab(page, 'Status');
+    await page.locator('.pill-ok').waitFor({ timeout: 60_000 });
+    // The new token is sealed on disk, never in the clear.
+    const saved = readFileSync(join(dir, 'state', 'desktop-credentials.json'), 'utf8');
+    expect(saved).toContain(server.url);
+    expect(saved).not.toMatch(/"token"/);
   });
 });
