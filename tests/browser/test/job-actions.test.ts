@@ -27,7 +27,7 @@ describe('the job page: why it waits, cancelling, output files', () => {
     const { browser, close } = await launchChromium();
     onCleanup(close);
     const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-    await signIn(page, server, `/app/jobs/${jobId}`);
+    await signIn(page, server, `/jobs/${jobId}`);
     const banner = page.getByRole('status').filter({ hasText: 'Waiting for a runner.' });
     await banner.waitFor();
     expect(await banner.textContent()).toMatch(/runner/i);
@@ -55,7 +55,7 @@ describe('the job page: why it waits, cancelling, output files', () => {
     const { browser, close } = await launchChromium();
     onCleanup(close);
     const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-    await signIn(page, server, `/app/jobs/${jobId}`);
+    await signIn(page, server, `/jobs/${jobId}`);
     await page.locator('.job-meta').getByText('Done').waitFor({ timeout: 60_000 });
     const files = page.getByRole('region', { name: 'Output files' });
     const link = files.getByRole('link', { name: 'out/report.txt' });

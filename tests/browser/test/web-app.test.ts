@@ -44,8 +44,8 @@ describe('the web app in Chromium, against a real server and a runner with the d
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
 
-    await page.goto(`${server.url}/app`);
-    await page.waitForURL(/\/sign-in\?next=%2Fapp$/);
+    await page.goto(`${server.url}/`);
+    await page.waitForURL(/\/sign-in\?next=%2F$/);
     await screenshots(page, 'sign-in');
     await signIn(page, server);
     await page.getByRole('heading', { name: 'Board' }).waitFor();
@@ -79,7 +79,7 @@ describe('the web app in Chromium, against a real server and a runner with the d
     await page.getByLabel(/Demo plan/).fill(JSON.stringify(PLAN, null, 2));
     await screenshots(page, 'new-job');
     await page.getByRole('button', { name: 'Submit job' }).click();
-    await page.waitForURL(/\/app\/jobs\/job_/);
+    await page.waitForURL(/\/jobs\/job_/);
     const jobId = new URL(page.url()).pathname.split('/').at(-1)!;
 
     // The question comes first: answer it with an option.
