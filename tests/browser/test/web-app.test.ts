@@ -123,6 +123,17 @@ describe('the web app in Chromium, against a real server and a runner with the d
     expect(await page.getByText('Allowed for this session.').count()).toBe(1);
     await screenshots(page, 'job-awaiting-review');
 
+    // The pull request's own page: what it changes, and the way back to its job.
+    await pr.getByRole('link', { name: /#1/ }).click();
+    await page.waitForURL(/\/forge\/local\/greeter\/pull\/1$/);
+    await page.getByRole('heading', { name: /#1/ }).waitFor();
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Changes' }).locator('.diffstat').textContent())
+      .toBe('1 file+2−01 commit');
+    await screenshots(page, 'pull-request');
+    await page.getByRole('link', { name: 'Open the job' }).click();
+    await page.waitForURL(`${server.url}/jobs/${jobId}`);
+
     // Search and tool-call jumps scroll the log to the line.
     const log = page.locator('.cr-log');
     await log.getByRole('checkbox', { name: /Follow/ }).uncheck();
