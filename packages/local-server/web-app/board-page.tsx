@@ -90,15 +90,18 @@ export function BoardPage() {
                     job.status === 'backlog' ? (
                       <div key={job.id} className="board-item">
                         <JobCard job={job} href={hrefOf({ page: 'job', jobId: job.id })} onOpen={open} />
-                        <button
-                          type="button"
-                          className="cr-button board-item-action"
-                          disabled={readying.has(job.id)}
-                          aria-label={`Make Ready: ${job.spec.title}`}
-                          onClick={() => void makeReady(job)}
-                        >
-                          Make Ready
-                        </button>
+                        <div className="board-item-foot">
+                          <button
+                            type="button"
+                            className="cr-button board-item-action"
+                            disabled={readying.has(job.id)}
+                            aria-label={`Make Ready: ${job.spec.title}`}
+                            title="Runners may take it from now on"
+                            onClick={() => void makeReady(job)}
+                          >
+                            Make Ready
+                          </button>
+                        </div>
                       </div>
                     ) : (
                       <JobCard

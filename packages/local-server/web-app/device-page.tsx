@@ -60,7 +60,7 @@ export function DevicePage() {
           <ErrorState
             title="No runner is waiting with that code"
             detail={state.problem}
-            action="Check the code in your terminal, or run `coord-runner login` again for a new one."
+            action="Check the code in your terminal, or run coord-runner login again for a new one."
           />
         ) : null}
         <div className="device-enter">

@@ -189,7 +189,7 @@ export function NewJobPage({ session }: { session: Session }) {
             </label>
           ) : (
             <p className="hint">
-              {repos?.length === 0 ? 'This server’s forge has no repositories yet; ' : ''}The agent works in a
+              {repos?.length === 0 ? 'This server’s forge has no repositories yet. ' : ''}The agent works in a
               scratch folder on the runner; its output files are attached to the job.
             </p>
           )}

@@ -69,7 +69,7 @@ export function PullPage({ owner, repo, number }: { owner: string; repo: string;
       <section className="cr-card side-card" aria-label="Description">
         <div className="side-title">Description</div>
         {pull.body ? (
-          <div className="instructions">{pull.body}</div>
+          <div className="instructions pull-body">{pull.body}</div>
         ) : (
           <p className="cr-muted">No description.</p>
         )}
