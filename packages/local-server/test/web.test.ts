@@ -42,6 +42,15 @@ describe('the web app’s pages and shutdown', () => {
       expect(res.status, old).toBe(308);
       expect(res.headers.get('location'), old).toBe(now);
     }
+    // Signed in, the sign-in page goes straight on (to a path on this server only).
+    for (const [next, to] of [
+      ['%2Frunners', '/runners'],
+      ['%2F%2Fevil.example', '/'],
+    ]) {
+      const res = await browser.get(`/sign-in?next=${next}`);
+      expect(res.status, next).toBe(303);
+      expect(res.headers.get('location'), next).toBe(to);
+    }
     expect((await browser.get('/application')).status).toBe(404);
     expect((await browser.get('/jobs/a/b')).status).toBe(404);
   });

@@ -6,7 +6,7 @@ import { getCookie } from 'hono/cookie';
 import type { AppEnv, Deps } from '../http/context.js';
 import { csrfToken } from './csrf.js';
 import { SESSION_COOKIE, sessionAccount } from './session.js';
-import { signInCsrf } from './sign-in.js';
+import { safeNext, signInCsrf } from './sign-in.js';
 
 /** Where the built app's files are served from. */
 const ASSETS = '/assets/';
@@ -113,7 +113,12 @@ export function appRoutes(deps: Deps): Hono<AppEnv> {
   };
   for (const path of PAGES) app.get(path, page);
 
-  app.get('/sign-in', (c) => (files.size === 0 ? notBuilt(c) : c.html(shell(signInCsrf(deps, c)))));
+  app.get('/sign-in', (c) => {
+    // Signed in already (a second tab, a bookmark): straight on to where it was going.
+    if (sessionAccount(store, getCookie(c, SESSION_COOKIE)))
+      return c.redirect(safeNext(c.req.query('next')), 303);
+    return files.size === 0 ? notBuilt(c) : c.html(shell(signInCsrf(deps, c)));
+  });
 
   const moved = (c: Context) => {
     const url = new URL(c.req.url);
