@@ -32,7 +32,7 @@ export async function measureUi(options: { lines: number; frames: number }) {
     const jobId = await finishedJobWithLog(server, lines);
     const page = await chromium.browser.newPage({ viewport: { width: 1360, height: 900 } });
     await signIn(page, server);
-    const firstRenderMs = await openLog(page, `${server.url}/app/jobs/${jobId}`);
+    const firstRenderMs = await openLog(page, `${server.url}/jobs/${jobId}`);
     const frames = await scrollFrames(page, '.cr-log-scroll', options.frames);
     const jsHeapMb = await heapMb(page);
     const rows = await page.locator('.cr-log-row').count();
@@ -112,9 +112,9 @@ async function finishedJobWithLog(server: LocalServer, lines: number): Promise<s
 }
 
 async function signIn(page: Page, server: LocalServer): Promise<void> {
-  await page.goto(`${server.url}/sign-in?next=%2Fapp`);
+  await page.goto(`${server.url}/sign-in?next=%2F`);
   await page.fill('input[name="token"]', server.token);
-  await Promise.all([page.waitForURL(`${server.url}/app`), page.click('button[type="submit"]')]);
+  await Promise.all([page.waitForURL(`${server.url}/`), page.click('button[type="submit"]')]);
 }
 
 /** Milliseconds from navigation start until a loaded log row is on screen. */

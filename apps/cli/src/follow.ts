@@ -1,40 +1,72 @@
-import type { Runner, RunnerEvent } from '@coord/runner-core';
+import type { Runner, RunnerEvent, StatusSnapshot } from '@coord/runner-core';
 import { describeFailure } from './failure.js';
 import { inquirerPrompter } from './interactions/inquirer-prompter.js';
 import { createInteractionDesk, type InteractionDesk } from './interactions/interaction-desk.js';
 import { renderEvent } from './render.js';
+import type { StatusArea } from './status/status-area.js';
 import { terminalJson } from './terminal-text.js';
+
+/** How `start` prints: NDJSON events, plain lines, or lines under a live status area. */
+export type OutputMode = 'json' | 'text' | 'live';
+
+/**
+ * NDJSON with `--json` and whenever stdout is not a terminal (a pipe, a log file, a service);
+ * at a terminal the live status area, unless `--text` asks for the plain lines alone.
+ */
+export function outputMode(flags: { json?: boolean; text?: boolean }, isTTY: boolean): OutputMode {
+  if (flags.json) return 'json';
+  if (flags.text) return 'text';
+  return isTTY ? 'live' : 'json';
+}
 
 /**
  * Starts a runner, prints its events until it stops, and maps the end to an exit code:
  * 0 after a clean stop, 1 when registration failed or (in one-job mode) the job failed.
  * SIGINT/SIGTERM drain (no new job; running ones finish); a second one stops gracefully (agents
- * finish their current operation, save their session, and the jobs are requeued); a third exits. At a terminal, waiting approvals and questions are prompts
- * (`interactive`, on by default when stdin and stdout are a TTY and output is not JSON).
+ * finish their current operation, save their session, and the jobs are requeued); a third exits.
+ * At a terminal, waiting approvals and questions are prompts (`interactive`, on by default when
+ * stdin and stdout are a TTY and output is not JSON), and a live status area sits under the log.
  */
 export async function followRunner(
   runner: Runner,
   options: {
-    json: boolean;
+    mode: OutputMode;
+    /** The control API's status snapshot, drawn by the live status area. */
+    status?: () => Promise<StatusSnapshot | null>;
     once: boolean;
     interactive?: boolean;
     /** Whether someone asked for the stop through the control API (`coord-runner stop`). */
     stopAsked?: () => boolean;
   },
 ): Promise<number> {
-  const color = !options.json && process.stdout.isTTY === true;
-  const interactive = (options.interactive ?? true) && !options.json && process.stdin.isTTY === true && color;
+  const json = options.mode === 'json';
+  const color = !json && process.stdout.isTTY === true && !process.env['NO_COLOR'];
+  const interactive =
+    (options.interactive ?? true) && !json && process.stdin.isTTY === true && process.stdout.isTTY === true;
   let exitCode = 0;
   let stopRequested = false;
   const claimed = new Set<string>();
   let desk: InteractionDesk | null = null;
+  // Loaded only at a terminal: log-update is for people, not for pipes.
+  const area: StatusArea | null =
+    options.mode === 'live' && options.status
+      ? (await import('./status/status-area.js')).createStatusArea({
+          stream: process.stdout,
+          status: options.status,
+          color,
+        })
+      : null;
+  /** Text for the terminal: above the status area when there is one. */
+  const write = (text: string) => (area ? area.print(text) : process.stdout.write(text));
+  /** What the runner says about itself (signals): on stderr, unless the area shares the screen. */
+  const say = (text: string) => (area ? area.print(text) : process.stderr.write(text));
   const print = (event: RunnerEvent) => {
-    if (options.json) process.stdout.write(`${terminalJson(event)}\n`);
+    if (json) process.stdout.write(`${terminalJson(event)}\n`);
     else {
       const line = renderEvent(event, { color });
       if (line === null) return;
       if (desk) desk.print(line);
-      else process.stdout.write(`${line}\n`);
+      else write(`${line}\n`);
     }
   };
 
@@ -42,6 +74,7 @@ export async function followRunner(
     runner.events$.subscribe({
       next: (event) => {
         print(event);
+        area?.onEvent(event);
         desk?.onEvent(event);
         if (
           event.type === 'runner.status' &&
@@ -68,16 +101,17 @@ export async function followRunner(
     signals += 1;
     stopRequested = true;
     if (signals === 1) {
-      process.stderr.write(
+      say(
         `Received ${signal}: taking no new job, finishing the running ones (send it again to stop them gracefully, a third time to exit at once).\n`,
       );
       void runner.stop({ mode: 'drain' });
     } else if (signals === 2) {
-      process.stderr.write(
+      say(
         `Received ${signal} again: stopping the running jobs gracefully; agents save their session and the jobs are requeued (send it again to exit at once).\n`,
       );
       void runner.stop({ mode: 'graceful' });
     } else {
+      area?.close();
       process.stderr.write(`Received ${signal} a third time: exiting now.\n`);
       process.exit(130);
     }
@@ -88,7 +122,9 @@ export async function followRunner(
     desk = createInteractionDesk({
       answer: (id, answer) => runner.answer(id, answer),
       prompter: inquirerPrompter,
-      write: (text) => process.stdout.write(text),
+      write,
+      // A prompt owns the screen while it is open: the area steps aside.
+      onPromptChange: (open) => (open ? area?.pause() : area?.resume()),
       color,
       onInterrupt: () => onSignal('SIGINT'),
     });
@@ -97,11 +133,13 @@ export async function followRunner(
   try {
     await runner.start();
   } catch (error) {
+    area?.close();
     // The error was printed as a runner.error event; the exit code says which kind it was.
     return describeFailure(error).exitCode;
   }
   await stopped;
   desk?.close();
+  area?.close();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   return exitCode;

@@ -10,30 +10,35 @@ const cookieOf = (res: Response, name: string) =>
     .getSetCookie()
     .map((c) => c.split(';')[0]!)
     .find((c) => c.startsWith(`${name}=`))!;
-const hidden = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(html)![1]!;
+const csrfOf = (html: string) => /<meta name="coord-csrf" content="([^"]+)">/.exec(html)![1]!;
 
-/** A person in the browser: signs in to the web page with the server's token, approves the code. */
+/** A person in the browser: signs in to the web app with the server's token, approves the code. */
 async function approveInBrowser(
   server: CliServer,
   url: string,
   decision: 'approve' | 'deny',
-): Promise<string> {
-  const form = await fetch(`${server.url}/sign-in`);
-  const nonce = cookieOf(form, 'coord_sign_in');
-  const signedIn = await fetch(`${server.url}/sign-in`, {
+): Promise<{ approved: boolean }> {
+  const json = { 'content-type': 'application/json', origin: server.url };
+  const page = await fetch(`${server.url}/sign-in`);
+  const signedIn = await fetch(`${server.url}/api/sign-in`, {
     method: 'POST',
-    redirect: 'manual',
-    headers: { origin: server.url, cookie: nonce },
-    body: new URLSearchParams({ csrf: hidden(await form.text(), 'csrf'), token: server.token, next: '/' }),
+    headers: { ...json, cookie: cookieOf(page, 'coord_sign_in'), 'x-coord-csrf': csrfOf(await page.text()) },
+    body: JSON.stringify({ token: server.token }),
   });
   const cookie = cookieOf(signedIn, 'coord_session');
-  const confirm = await (await fetch(url, { headers: { cookie } })).text();
-  const done = await fetch(`${server.url}/device`, {
-    method: 'POST',
-    headers: { origin: server.url, cookie },
-    body: new URLSearchParams({ csrf: hidden(confirm, 'csrf'), code: hidden(confirm, 'code'), decision }),
+  // The link opens the app's device page; the page looks the code up, then posts the decision.
+  const devicePage = await fetch(url, { headers: { cookie } });
+  const code = new URL(url).searchParams.get('code')!;
+  const lookup = await fetch(`${server.url}/api/device?code=${encodeURIComponent(code)}`, {
+    headers: { cookie },
   });
-  return done.text();
+  if (lookup.status !== 200) throw new Error(`the code was not found: ${await lookup.text()}`);
+  const done = await fetch(`${server.url}/api/device`, {
+    method: 'POST',
+    headers: { ...json, cookie, 'x-coord-csrf': csrfOf(await devicePage.text()) },
+    body: JSON.stringify({ code, decision }),
+  });
+  return (await done.json()) as { approved: boolean };
 }
 
 describe('coord-runner login with a device code', () => {
@@ -54,7 +59,7 @@ describe('coord-runner login with a device code', () => {
     );
     const code = /shows the code (\S{4}-\S{4})/.exec(login.output())![1]!;
     expect(url).toBe(`${server.url}/device?code=${code}`);
-    expect(await approveInBrowser(server, url, 'approve')).toContain('Runner signed in');
+    expect(await approveInBrowser(server, url, 'approve')).toEqual({ approved: true });
     const result = await login.child;
     expect(result.exitCode, login.output()).toBe(0);
     expect(login.output()).toContain('Logged in to');
@@ -92,7 +97,7 @@ describe('coord-runner login with a device code', () => {
       20_000,
       'the code',
     );
-    expect(await approveInBrowser(server, url, 'deny')).toContain('Sign-in denied');
+    expect(await approveInBrowser(server, url, 'deny')).toEqual({ approved: false });
     const result = await login.child;
     expect(result.exitCode).not.toBe(0);
     expect(login.output()).toContain('The sign-in was denied in the web app.');
