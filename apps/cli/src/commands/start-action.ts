@@ -59,6 +59,7 @@ async function run(
     spool,
   });
   let stopAsked = false;
+  let forced = false;
   const warn = (error: unknown) =>
     process.stderr.write(`coord-runner: ${error instanceof Error ? error.message : String(error)}\n`);
   endpoint.serve(
@@ -86,22 +87,27 @@ async function run(
           get: (key) => getSetting(stateDir, key),
           set: (key, value) => setSetting(stateDir, key, value),
         },
-        onStop: () => (stopAsked = true),
-        force: () => {
-          process.stderr.write('Asked to stop now (coord-runner stop --now): exiting.\n');
-          // After the answer has left.
-          setTimeout(() => process.exit(130), 50);
+        onStop: (mode) => {
+          stopAsked = true;
+          if (mode === 'force') {
+            forced = true;
+            process.stderr.write(
+              'Asked to stop now (coord-runner stop --now): ending the agents and reporting their jobs stopped.\n',
+            );
+          }
         },
       },
       onError: warn,
     }),
   );
-  return followRunner(runner, {
+  const exitCode = await followRunner(runner, {
     json: opts.json ?? false,
     once: opts.once ?? false,
     interactive: opts.interactive,
     stopAsked: () => stopAsked,
   });
+  // A forced stop exits as an interrupted run does.
+  return forced ? 130 : exitCode;
 }
 
 function positiveInt(value: unknown): value is number {
