@@ -79,6 +79,9 @@ describe('a runner whose token is revoked mid-job', () => {
     const tokenFile = join(server.store.dataDir, 'token');
     const login = await cli(['login', '--server', server.url, '--token-file', tokenFile]);
     expect(login.exitCode, String(login.all)).toBe(0);
+    // Asked by `login`, the runner looked at once (not at its next 5 s look).
+    expect(String(login.stdout)).toContain('The runner running on this state dir goes on.');
+    expect((await status())?.connections[0]?.status).not.toBe('signed_out');
     const done: JobView = await eventually(
       async () => {
         const view = await client.getJob(job.id);
