@@ -91,7 +91,10 @@ export interface Attempt {
   stopNow(): void;
   /** Renews the lease now: a hint said a control waits. */
   renewNow(): void;
-  /** The server takes calls again (a new sign-in): renew and upload now, not at the next backoff. */
+  /**
+   * The server takes calls again (a new sign-in): renew, upload and show waiting questions now,
+   * not at the next backoff.
+   */
   retryNow(): void;
   readonly interactions: Pick<Interactions, 'has' | 'answer'>;
 }
@@ -284,6 +287,7 @@ export function startAttempt(deps: AttemptDeps, claim: ClaimedAttempt): Attempt 
     retryNow: () => {
       lease.renewNow();
       record.uploader.retryNow();
+      interactions.republish();
     },
     interactions,
   };
