@@ -119,4 +119,43 @@ describe('stops', () => {
     expect(json.job.attempts.map((a) => a.status)).toEqual(['stopped']);
     expect(json.job.status).toBe('ready');
   }, 60_000);
+
+  it('a third Ctrl-C, while a graceful stop waits for the agent, ends it at once', async () => {
+    const dir = tempDir('third-signal');
+    onCleanup(dir.cleanup);
+    const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
+    onCleanup(() => server.close());
+    const tokenFile = join(dir.path, 'token');
+    writeFileSync(tokenFile, `${server.token}\n`, { mode: 0o600 });
+    const env = cliEnv(join(dir.path, 'home'), { COORD_RUNNER_STATE_DIR: join(dir.path, 'state') });
+    const runner = startCli(['start', '--server', server.url, '--token-file', tokenFile, '--json'], env, {
+      stderr: true,
+    });
+    onCleanup(async () => {
+      runner.child.kill('SIGKILL');
+      await runner.child;
+    });
+    const submitted = await api<{ job: JobView }>(
+      server,
+      'POST',
+      '/v1/workspaces/local/jobs',
+      longRunningJob('Stop me, then now'),
+    );
+    const pid = await eventually(() => pidIn(runner.output()), 30_000, 'the agent command to start');
+
+    runner.child.kill('SIGINT'); // drain
+    await eventually(() => (runner.output().includes('taking no new job') ? true : undefined));
+    runner.child.kill('SIGINT'); // graceful: the agent finishes its minute-long step, or its 10 s run out
+    await eventually(() =>
+      runner.output().includes('stopping the running jobs gracefully') ? true : undefined,
+    );
+    runner.child.kill('SIGINT'); // now
+    const exited = await runner.child;
+    // 130: the forced stop (a graceful one that ran its course would exit 0).
+    expect(exited.exitCode, runner.output()).toBe(130);
+    expect(runner.output()).toContain('ending the agents now');
+    await processGone(pid, 5_000);
+    const { json } = await api<{ job: JobView }>(server, 'GET', `/v1/jobs/${submitted.json.job.id}`);
+    expect(json.job.attempts.map((a) => a.status)).toEqual(['stopped']);
+  }, 60_000);
 });
