@@ -68,6 +68,8 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
         if (isSignedOut(error)) {
           // No claim on a refused token; the runner says so (a status, not an error per try).
           await sleeper.until(options.onSignedOut(error as CoordError));
+          // The status says signed in again now; an outage after this is a new one, said anew.
+          failures = 0;
           continue;
         }
         if (isFatal(error)) {
