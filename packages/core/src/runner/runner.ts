@@ -54,8 +54,8 @@ export function createRunner(options: RunnerOptions): Runner {
       if (!stopping) setStatus('signed_out', message);
     },
     onSignedIn: (message) => {
-      if (stopping) return;
-      setStatus(settledStatus(), message);
+      if (!stopping) setStatus(settledStatus(), message);
+      // Draining attempts too: what they owe goes out now, not after their backoff.
       for (const attempt of active.values()) attempt.retryNow();
     },
     reportError: (error) => reportError(error),
@@ -107,10 +107,11 @@ export function createRunner(options: RunnerOptions): Runner {
     setStatus('stopping', reason);
     claims?.stop();
     hints?.stop();
-    signIn.stop();
     shutdownPromise = (async () => {
       await Promise.all([...active.values()].map((attempt) => attempt.done));
       await Promise.all(work);
+      // Not before: attempts still finishing (a drain) deliver once someone signs in again.
+      signIn.stop();
       setStatus('stopped', reason);
       subject.complete();
     })();
