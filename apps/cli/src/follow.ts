@@ -23,9 +23,11 @@ export function outputMode(flags: { json?: boolean; text?: boolean }, isTTY: boo
  * Starts a runner, prints its events until it stops, and maps the end to an exit code:
  * 0 after a clean stop, 1 when registration failed or (in one-job mode) the job failed.
  * SIGINT/SIGTERM drain (no new job; running ones finish); a second one stops gracefully (agents
- * finish their current operation, save their session, and the jobs are requeued); a third exits.
- * At a terminal, waiting approvals and questions are prompts (`interactive`, on by default when
- * stdin and stdout are a TTY and output is not JSON), and a live status area sits under the log.
+ * finish their current operation, save their session, and the jobs are requeued); a third forces
+ * the stop (agents are ended at once, their jobs reported stopped; exit code 130); a fourth exits
+ * on the spot. At a terminal, waiting approvals and questions are prompts (`interactive`, on by
+ * default when stdin and stdout are a TTY and output is not JSON), and a live status area sits
+ * under the log.
  */
 export async function followRunner(
   runner: Runner,
@@ -95,24 +97,31 @@ export async function followRunner(
     });
   });
 
-  // The signal ladder (as the Buildkite agent's): drain, then stop gracefully, then exit.
+  // The signal ladder (as the Buildkite agent's): drain, then stop gracefully, then force, then exit.
   let signals = 0;
+  let forced = false;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
     stopRequested = true;
     if (signals === 1) {
       say(
-        `Received ${signal}: taking no new job, finishing the running ones (send it again to stop them gracefully, a third time to exit at once).\n`,
+        `Received ${signal}: taking no new job, finishing the running ones (send it again to stop them gracefully, a third time to stop them at once).\n`,
       );
       void runner.stop({ mode: 'drain' });
     } else if (signals === 2) {
       say(
-        `Received ${signal} again: stopping the running jobs gracefully; agents save their session and the jobs are requeued (send it again to exit at once).\n`,
+        `Received ${signal} again: stopping the running jobs gracefully; agents save their session and the jobs are requeued (send it again to stop them at once).\n`,
       );
       void runner.stop({ mode: 'graceful' });
+    } else if (signals === 3) {
+      say(
+        `Received ${signal} a third time: ending the agents now and reporting their jobs stopped (send it again to exit on the spot).\n`,
+      );
+      forced = true;
+      void runner.stop({ mode: 'force' });
     } else {
       area?.close();
-      process.stderr.write(`Received ${signal} a third time: exiting now.\n`);
+      process.stderr.write(`Received ${signal} a fourth time: exiting now.\n`);
       process.exit(130);
     }
   };
@@ -142,5 +151,5 @@ export async function followRunner(
   area?.close();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  return exitCode;
+  return forced ? 130 : exitCode;
 }

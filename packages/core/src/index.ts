@@ -81,4 +81,5 @@ export {
   type RunnerIdentity,
   type RunnerOptions,
 } from './runner/runner.js';
+export type { Credentials } from './runner/sign-in.js';
 export * from './control/index.js';

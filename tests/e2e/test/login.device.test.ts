@@ -3,43 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from './helpers/cleanup.js';
 import { cliEnv, eventually, runCli, startCli, tempDir } from './helpers/cli.js';
-import { startCliServer, type CliServer } from './helpers/server.js';
-
-const cookieOf = (res: Response, name: string) =>
-  res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0]!)
-    .find((c) => c.startsWith(`${name}=`))!;
-const csrfOf = (html: string) => /<meta name="coord-csrf" content="([^"]+)">/.exec(html)![1]!;
-
-/** A person in the browser: signs in to the web app with the server's token, approves the code. */
-async function approveInBrowser(
-  server: CliServer,
-  url: string,
-  decision: 'approve' | 'deny',
-): Promise<{ approved: boolean }> {
-  const json = { 'content-type': 'application/json', origin: server.url };
-  const page = await fetch(`${server.url}/sign-in`);
-  const signedIn = await fetch(`${server.url}/api/sign-in`, {
-    method: 'POST',
-    headers: { ...json, cookie: cookieOf(page, 'coord_sign_in'), 'x-coord-csrf': csrfOf(await page.text()) },
-    body: JSON.stringify({ token: server.token }),
-  });
-  const cookie = cookieOf(signedIn, 'coord_session');
-  // The link opens the app's device page; the page looks the code up, then posts the decision.
-  const devicePage = await fetch(url, { headers: { cookie } });
-  const code = new URL(url).searchParams.get('code')!;
-  const lookup = await fetch(`${server.url}/api/device?code=${encodeURIComponent(code)}`, {
-    headers: { cookie },
-  });
-  if (lookup.status !== 200) throw new Error(`the code was not found: ${await lookup.text()}`);
-  const done = await fetch(`${server.url}/api/device`, {
-    method: 'POST',
-    headers: { ...json, cookie, 'x-coord-csrf': csrfOf(await devicePage.text()) },
-    body: JSON.stringify({ code, decision }),
-  });
-  return (await done.json()) as { approved: boolean };
-}
+import { approveInBrowser } from './helpers/device-sign-in.js';
+import { startCliServer } from './helpers/server.js';
 
 describe('coord-runner login with a device code', () => {
   it('shows a code, waits for the approval in the web app, saves a token; whoami and logout work', async () => {

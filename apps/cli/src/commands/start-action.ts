@@ -61,6 +61,7 @@ async function run(
     spool,
   });
   let stopAsked = false;
+  let forced = false;
   const warn = (error: unknown) =>
     process.stderr.write(`coord-runner: ${error instanceof Error ? error.message : String(error)}\n`);
   const control = createControlService({
@@ -87,17 +88,20 @@ async function run(
         get: (key) => getSetting(stateDir, key),
         set: (key, value) => setSetting(stateDir, key, value),
       },
-      onStop: () => (stopAsked = true),
-      force: () => {
-        process.stderr.write('Asked to stop now (coord-runner stop --now): exiting.\n');
-        // After the answer has left.
-        setTimeout(() => process.exit(130), 50);
+      onStop: (mode) => {
+        stopAsked = true;
+        if (mode === 'force') {
+          forced = true;
+          process.stderr.write(
+            'Asked to stop now (coord-runner stop --now): ending the agents and reporting their jobs stopped.\n',
+          );
+        }
       },
     },
     onError: warn,
   });
   endpoint.serve(control);
-  return followRunner(runner, {
+  const exitCode = await followRunner(runner, {
     mode: outputMode(opts, process.stdout.isTTY === true),
     // The same snapshot `coord-runner status` gets.
     status: async () => {
@@ -108,6 +112,8 @@ async function run(
     interactive: opts.interactive,
     stopAsked: () => stopAsked,
   });
+  // A forced stop exits as an interrupted run does.
+  return forced ? 130 : exitCode;
 }
 
 function positiveInt(value: unknown): value is number {

@@ -1,4 +1,4 @@
-import type { StatusSnapshot } from '@coord/runner-core';
+import { CONTROL_API_VERSION, type StatusSnapshot } from '@coord/runner-core/control-api';
 import { describe, expect, it } from 'vitest';
 import { duration, renderStatus, type StatusViewContext } from './status-view.js';
 
@@ -6,7 +6,7 @@ const NOW = 1_800_000_000_000;
 
 function snapshot(overrides: Partial<StatusSnapshot> = {}): StatusSnapshot {
   return {
-    version: 1,
+    version: CONTROL_API_VERSION,
     runnerVersion: '0.1.0',
     pid: 4242,
     stateDir: '/tmp/state',

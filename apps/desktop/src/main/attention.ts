@@ -1,4 +1,4 @@
-import type { RunnerEvent } from '@coord/runner-core';
+import type { RunnerEvent, RunnerStatus } from '@coord/runner-core';
 
 export interface DesktopNotification {
   title: string;
@@ -12,7 +12,7 @@ export interface AttentionCounts {
   active: number;
   waiting: number;
   /** The runner's own word for its connection (offline: the server is unreachable). */
-  connection: 'starting' | 'idle' | 'busy' | 'offline' | 'stopping' | 'stopped' | null;
+  connection: RunnerStatus | null;
 }
 
 export interface AttentionOptions {

@@ -122,6 +122,10 @@ export function createDesktopMain(options: DesktopMainOptions) {
       saved = { server, token: token.token };
       options.credentials.save(saved);
       signIn = null;
+      // A runner the server signed out holds the old token in its environment: start it anew.
+      if (supervisor.state().status !== 'stopped' && supervisor.state().status !== 'crashed') {
+        await supervisor.stop();
+      }
       supervisor.start();
     } catch (error) {
       if (signIn !== attempt) return;

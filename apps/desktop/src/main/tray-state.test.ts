@@ -16,7 +16,11 @@ const account = (signedIn: boolean): Account => ({
   problem: null,
   keychain: true,
 });
-const counts = (active: number, waiting: number, connection: 'idle' | 'offline' | null = 'idle') => ({
+const counts = (
+  active: number,
+  waiting: number,
+  connection: 'idle' | 'offline' | 'signed_out' | null = 'idle',
+) => ({
   active,
   waiting,
   connection,

@@ -118,9 +118,11 @@ function RunnerPill({
   const [tone, text] = !account.signedIn
     ? ['off', 'Signed out']
     : runner.status === 'running'
-      ? connection === 'offline'
-        ? ['warn', 'Offline']
-        : ['ok', connection === 'busy' ? 'Running' : 'Online']
+      ? connection === 'signed_out'
+        ? ['bad', 'Signed out']
+        : connection === 'offline'
+          ? ['warn', 'Offline']
+          : ['ok', connection === 'busy' ? 'Running' : 'Online']
       : runner.status === 'crashed'
         ? ['bad', 'Stopped']
         : ['off', { stopped: 'Stopped', starting: 'Starting', restarting: 'Restarting' }[runner.status]];

@@ -89,6 +89,11 @@ export interface AnswerOutcome {
 
 export interface CoordClient {
   readonly baseUrl: string;
+  /**
+   * Sends `token` from now on (the user signed in again); false when it is the one in use. A call
+   * that was refused with the token it replaces is tried again with this one.
+   */
+  useToken(token: string): boolean;
   me(): Promise<MeResponse>;
   /** Revokes this client's token on the server if a device sign-in minted it. */
   signOut(): Promise<SignOutResponse>;
@@ -140,11 +145,12 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const doFetch = options.fetch ?? globalThis.fetch;
   const defaultRetries = options.retries ?? 4;
-  registerSecret(options.token);
+  let token = options.token;
+  registerSecret(token);
 
   function baseHeaders(accept: string, runnerId?: string): Record<string, string> {
     const headers: Record<string, string> = {
-      authorization: `Bearer ${options.token}`,
+      authorization: `Bearer ${token}`,
       [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
       accept,
     };
@@ -171,6 +177,7 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
       : '';
     const url = `${baseUrl}${path}${query ? `?${query}` : ''}`;
 
+    const sentToken = token;
     let response: Response;
     try {
       response = await doFetch(url, { method, headers, body, signal: opts.signal });
@@ -201,6 +208,8 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     }
     const json = parseJson(text);
 
+    // Refused with a token replaced meanwhile (a new sign-in): the answer is about the old one.
+    if (response.status === 401 && token !== sentToken) return once(method, path, opts);
     if (!response.ok) throw errorFromResponse(method, path, response.status, response.statusText, text, json);
 
     const result = opts.schema.safeParse(json);
@@ -290,6 +299,12 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
 
   return {
     baseUrl,
+    useToken(next) {
+      if (next === token) return false;
+      registerSecret(next);
+      token = next;
+      return true;
+    },
     me: () => call('GET', routes.whoami(), { schema: meResponseSchema }),
     signOut: () => call('POST', routes.signOut(), { body: {}, schema: signOutResponseSchema }),
     register: (request) =>

@@ -37,8 +37,6 @@ export interface ControlHandlers {
     get(key: string): Setting;
     set(key: string, value: string): Setting;
   };
-  /** `stop --now`: end the process at once, after the answer has been sent. */
-  force?: () => void;
   /** A person asked the runner to stop (so its owner can tell that stop from a failure). */
   onStop?: (mode: StopMode) => void;
 }
@@ -175,6 +173,8 @@ export function createControlService(options: ControlServiceOptions): ControlSer
   async function dispatch(call: ParsedControlCall): Promise<unknown> {
     switch (call.method) {
       case 'status':
+        // Signed out: someone asking may just have signed in (`coord-runner login`, then `status`).
+        if (tracker.connection().status === 'signed_out') await runner.checkSignIn();
         return status();
       case 'history':
         return history.query({ filter: call.filter, cursor: call.cursor, limit: call.limit });
@@ -194,12 +194,7 @@ export function createControlService(options: ControlServiceOptions): ControlSer
       case 'stop': {
         const active = runner.activeAttempts().length;
         options.handlers?.onStop?.(call.mode);
-        if (call.mode === 'force') {
-          if (!options.handlers?.force) throw unavailable('stop --now');
-          options.handlers.force();
-        } else {
-          runner.stop({ mode: call.mode }).catch((error: unknown) => options.onError?.(error));
-        }
+        runner.stop({ mode: call.mode }).catch((error: unknown) => options.onError?.(error));
         return { mode: call.mode, active };
       }
       case 'job.stop': {

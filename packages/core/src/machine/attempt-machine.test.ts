@@ -35,6 +35,7 @@ function harness(input: Partial<AttemptMachineInput> = {}) {
     prepare: 0,
     runAgent: [] as Array<{ workDir: string; resumeSessionId: string | null; retry: number }>,
     interruptAgent: 0,
+    interruptGrace: [] as Array<number | null>,
     publish: [] as Array<{ workDir: string; agentResult: AgentResult }>,
     report: [] as ReportInput[],
     agentSignal: null as AbortSignal | null,
@@ -50,8 +51,9 @@ function harness(input: Partial<AttemptMachineInput> = {}) {
         calls.agentSignal = signal;
         return agent.promise;
       }),
-      interruptAgent: fromPromise(async () => {
+      interruptAgent: fromPromise(async ({ input }) => {
         calls.interruptAgent++;
+        calls.interruptGrace.push(input.graceMs);
         return interrupt.promise;
       }),
       publish: fromPromise(async ({ input }) => {
@@ -227,6 +229,55 @@ describe('attemptMachine', () => {
     expect(h.calls.report[0]?.finish).toEqual({ outcome: 'stopped', error: null });
     expect(h.calls.report[0]?.agentResult?.sessionId).toBe('sess-1');
     expect(h.calls.publish).toEqual([]);
+  });
+
+  it("STOP gives the agent the stop's own grace, or the runner's default when it has none", async () => {
+    const given = harness();
+    given.prepare.resolve({ workDir: '/w' });
+    await given.reach({ running: 'working' });
+    given.actor.send({ type: 'STOP', graceMs: 2_500 });
+    await waitForValue(() => given.calls.interruptAgent === 1);
+    expect(given.calls.interruptGrace).toEqual([2_500]);
+
+    const plain = harness();
+    plain.prepare.resolve({ workDir: '/w' });
+    await plain.reach({ running: 'working' });
+    plain.actor.send({ type: 'STOP' });
+    await waitForValue(() => plain.calls.interruptAgent === 1);
+    expect(plain.calls.interruptGrace).toEqual([null]);
+  });
+
+  it('STOP_NOW kills the agent at once, also while a graceful stop waits, and reports stopped', async () => {
+    const running = harness();
+    running.prepare.resolve({ workDir: '/w' });
+    await running.reach({ running: 'working' });
+    running.actor.send({ type: 'STOP_NOW' });
+    await running.reach('reporting');
+    expect(running.calls.agentSignal?.aborted).toBe(true);
+    expect(running.calls.interruptAgent).toBe(0);
+    expect(running.calls.report[0]).toMatchObject({ finish: { outcome: 'stopped', error: null } });
+
+    const graceful = harness();
+    graceful.prepare.resolve({ workDir: '/w' });
+    await graceful.reach({ running: 'working' });
+    graceful.actor.send({ type: 'STOP' });
+    await graceful.reach({ running: 'stopping' });
+    graceful.actor.send({ type: 'STOP_NOW' });
+    await graceful.reach('reporting');
+    expect(graceful.calls.agentSignal?.aborted).toBe(true);
+    expect(graceful.calls.report[0]?.finish).toEqual({ outcome: 'stopped', error: null });
+
+    for (const where of ['preparing', 'publishing'] as const) {
+      const h = harness();
+      if (where === 'publishing') {
+        h.prepare.resolve({ workDir: '/w' });
+        h.agent.resolve(result('completed'));
+      }
+      await h.reach(where);
+      h.actor.send({ type: 'STOP_NOW' });
+      await h.reach('reporting');
+      expect(h.calls.report[0]?.finish).toEqual({ outcome: 'stopped', error: null });
+    }
   });
 
   it('STOP while awaiting input also stops gracefully', async () => {

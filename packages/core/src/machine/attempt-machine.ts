@@ -32,6 +32,8 @@ export interface AttemptMachineContext {
   publication: Publication | null;
   finish: Finish | null;
   stopRequested: boolean;
+  /** The grace the stop gave the agent; null for the runner's default. */
+  stopGraceMs: number | null;
   cancelReason: string | null;
   /** The agent session to resume next: the previous attempt's, then the latest try's. */
   agentSessionId: string | null;
@@ -44,8 +46,13 @@ export interface AttemptMachineContext {
 
 export type AttemptMachineEvent =
   | { type: 'CANCEL'; reason?: string }
-  /** A graceful stop; with `failure`, the attempt then fails with it (a budget spent, say). */
-  | { type: 'STOP'; failure?: ErrorPayload }
+  /**
+   * A graceful stop: the agent gets `graceMs` (the server's, else the runner's default) to finish,
+   * then is terminated; with `failure`, the attempt then fails with it (a budget spent, say).
+   */
+  | { type: 'STOP'; failure?: ErrorPayload; graceMs?: number }
+  /** A forced stop (the runner is stopped at once): the agent is killed now; the attempt ends `stopped`. */
+  | { type: 'STOP_NOW' }
   | { type: 'LEASE_LOST' }
   | { type: 'INPUT_REQUESTED' }
   | { type: 'INPUT_RESOLVED' };
@@ -115,7 +122,9 @@ export const attemptMachine = setup({
     waitToRetry: notProvided('waitToRetry') as unknown as ReturnType<
       typeof fromPromise<void, RetryWaitInput>
     >,
-    interruptAgent: notProvided('interruptAgent') as unknown as ReturnType<typeof fromPromise<void, void>>,
+    interruptAgent: notProvided('interruptAgent') as unknown as ReturnType<
+      typeof fromPromise<void, { graceMs: number | null }>
+    >,
     publish: notProvided('publish') as unknown as ReturnType<
       typeof fromPromise<Publication, { workDir: string; agentResult: AgentResult }>
     >,
@@ -133,11 +142,16 @@ export const attemptMachine = setup({
       }),
     }),
     // A stop with a reason to fail (a spent budget) ends failed, whatever the agent then says.
-    recordStopFailure: assign({
+    recordStop: assign({
       finish: ({ context, event }) =>
         event.type === 'STOP' && event.failure
           ? { outcome: 'failed' as const, error: event.failure }
           : context.finish,
+      stopGraceMs: ({ event }) => (event.type === 'STOP' ? (event.graceMs ?? null) : null),
+    }),
+    recordStopped: assign({
+      stopRequested: true,
+      finish: ({ context }) => context.finish ?? { outcome: 'stopped' as const, error: null },
     }),
   },
   guards: {
@@ -166,6 +180,7 @@ export const attemptMachine = setup({
     publication: null,
     finish: input.rejection ? { outcome: 'failed', error: input.rejection } : null,
     stopRequested: false,
+    stopGraceMs: null,
     cancelReason: null,
     agentSessionId: input.resumeSessionId ?? null,
     retries: 0,
@@ -192,6 +207,7 @@ export const attemptMachine = setup({
           target: 'reporting',
           actions: assign({ finish: () => ({ outcome: 'stopped' as const, error: null }) }),
         },
+        STOP_NOW: { target: 'reporting', actions: 'recordStopped' },
       },
     },
     running: {
@@ -243,13 +259,13 @@ export const attemptMachine = setup({
         working: {
           on: {
             INPUT_REQUESTED: 'awaiting_input',
-            STOP: { target: 'stopping', actions: 'recordStopFailure' },
+            STOP: { target: 'stopping', actions: 'recordStop' },
           },
         },
         awaiting_input: {
           on: {
             INPUT_RESOLVED: 'working',
-            STOP: { target: 'stopping', actions: 'recordStopFailure' },
+            STOP: { target: 'stopping', actions: 'recordStop' },
           },
         },
         stopping: {
@@ -257,6 +273,7 @@ export const attemptMachine = setup({
           // Graceful: interrupt, let the agent exit on its own; the runAgent actor then settles.
           invoke: {
             src: 'interruptAgent',
+            input: ({ context }) => ({ graceMs: context.stopGraceMs }),
             // If the agent cannot even be interrupted, stop it the hard way: leaving `running`
             // aborts runAgent, which kills it. (Unhandled, the error would crash the whole actor.)
             onError: {
@@ -269,6 +286,8 @@ export const attemptMachine = setup({
       on: {
         // Cancel is immediate: leaving `running` stops the runAgent actor, whose abort kills the agent.
         CANCEL: { target: 'reporting', actions: 'recordCancel' },
+        // So is a forced stop (also while a graceful one waits out its grace).
+        STOP_NOW: { target: 'reporting', actions: 'recordStopped' },
       },
     },
     retrying: {
@@ -286,6 +305,7 @@ export const attemptMachine = setup({
       on: {
         // No agent runs while waiting: a cancel or a stop ends the attempt here.
         CANCEL: { target: 'reporting', actions: 'recordCancel' },
+        STOP_NOW: { target: 'reporting', actions: 'recordStopped' },
         STOP: {
           target: 'reporting',
           actions: assign({
@@ -310,7 +330,11 @@ export const attemptMachine = setup({
         },
         onError: { target: 'reporting', actions: assign({ finish: ({ event }) => failed(event.error) }) },
       },
-      on: { CANCEL: { target: 'reporting', actions: 'recordCancel' } },
+      on: {
+        CANCEL: { target: 'reporting', actions: 'recordCancel' },
+        // A push in flight is abandoned; publishing again later is idempotent (one PR per branch).
+        STOP_NOW: { target: 'reporting', actions: 'recordStopped' },
+      },
     },
     reporting: {
       invoke: {

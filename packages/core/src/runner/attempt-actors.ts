@@ -119,8 +119,9 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
         await wait.expired;
       }),
 
-      interruptAgent: fromPromise(async () => {
-        await record.agentRun?.interrupt(settings.stopGraceMs);
+      // The server's stop may say how long the agent gets; the runner's default otherwise.
+      interruptAgent: fromPromise(async ({ input }) => {
+        await record.agentRun?.interrupt(input.graceMs ?? settings.stopGraceMs);
       }),
 
       publish: fromPromise(async ({ input, signal }): Promise<Publication> => {

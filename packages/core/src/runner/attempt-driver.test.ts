@@ -60,6 +60,38 @@ describe('the attempt driver', () => {
     });
   });
 
+  it("passes the grace of the server's stop to the agent, and the runner's default without one", async () => {
+    const h = harness();
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    h.server.controls.push({ type: 'stop', graceMs: 2_500 });
+    h.clock.advance(15_000);
+    await attempt.done;
+    expect(h.runs[0]!.graces).toEqual([2_500]);
+    expect(h.server.completions[0]!.request).toMatchObject({ outcome: 'stopped', error: null });
+
+    const plain = harness();
+    const other = plain.start();
+    await until(() => plain.runs.length === 1);
+    plain.server.controls.push({ type: 'stop' });
+    plain.clock.advance(15_000);
+    await other.done;
+    expect(plain.runs[0]!.graces).toEqual([plain.deps.settings.stopGraceMs]);
+  });
+
+  it('a forced stop kills the agent at once and reports the attempt stopped', async () => {
+    const h = harness();
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    attempt.stopNow();
+    await attempt.done;
+    expect(h.runs[0]!.calls).toEqual(['kill']);
+    expect(h.server.completions[0]!.request).toMatchObject({ outcome: 'stopped', error: null });
+    expect(h.server.typesOf('att-1').at(-1)).toBe('job.finished');
+    // A stopped attempt keeps its work tree (its session may be resumed).
+    expect(h.local.released).toEqual([]);
+  });
+
   it('stops an agent that passes the cost budget, and fails the attempt saying so', async () => {
     const h = harness({ maxCostUsd: 1 });
     const attempt = h.start();

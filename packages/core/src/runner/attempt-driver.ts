@@ -87,8 +87,15 @@ export interface Attempt {
   readonly done: Promise<void>;
   /** Graceful stop: the agent saves its session, the attempt ends `stopped`. */
   stop(): void;
+  /** Forced stop: the agent is killed at once, the attempt ends `stopped`. */
+  stopNow(): void;
   /** Renews the lease now: a hint said a control waits. */
   renewNow(): void;
+  /**
+   * The server takes calls again (a new sign-in): renew, upload and show waiting questions now,
+   * not at the next backoff.
+   */
+  retryNow(): void;
   readonly interactions: Pick<Interactions, 'has' | 'answer'>;
 }
 
@@ -212,7 +219,11 @@ export function startAttempt(deps: AttemptDeps, claim: ClaimedAttempt): Attempt 
     onControls: (controls) => {
       for (const control of controls) {
         if (control.type === 'cancel') actor?.send({ type: 'CANCEL', reason: control.reason });
-        else if (control.type === 'stop') actor?.send({ type: 'STOP' });
+        else if (control.type === 'stop')
+          actor?.send({
+            type: 'STOP',
+            ...(control.graceMs !== undefined ? { graceMs: control.graceMs } : {}),
+          });
         else interactions.resolve(control.interactionId, control.answer, 'web');
       }
     },
@@ -271,7 +282,13 @@ export function startAttempt(deps: AttemptDeps, claim: ClaimedAttempt): Attempt 
     }),
     done,
     stop: () => actor?.send({ type: 'STOP' }),
+    stopNow: () => actor?.send({ type: 'STOP_NOW' }),
     renewNow: () => lease.renewNow(),
+    retryNow: () => {
+      lease.renewNow();
+      record.uploader.retryNow();
+      interactions.republish();
+    },
     interactions,
   };
 

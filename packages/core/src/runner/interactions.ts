@@ -51,13 +51,18 @@ export interface Interactions {
    * server too, so nobody answers a question no one waits for.
    */
   withdrawAll(): void;
+  /**
+   * Shows every waiting request to people again (idempotent: the runner's own ids), for those the
+   * server could not take when asked (the runner was signed out).
+   */
+  republish(): void;
   /** The attempt ended: no more timeouts. */
   close(): void;
 }
 
 export function createInteractions(options: InteractionsOptions): Interactions {
   const { clock, policy } = options;
-  const pending = new Map<string, { requestId: string; timer: unknown }>();
+  const pending = new Map<string, { requestId: string; request: InteractionRequest; timer: unknown }>();
 
   function open(requestId: string, raw: InteractionRequest): void {
     // The server shows it to people: the agent's tool input may hold a secret.
@@ -67,7 +72,7 @@ export function createInteractions(options: InteractionsOptions): Interactions {
       () => void answer(interactionId, { kind: 'timeout' }).catch(options.reportError),
       options.timeoutMs,
     );
-    pending.set(interactionId, { requestId, timer });
+    pending.set(interactionId, { requestId, request, timer });
     options.emit({ type: 'interaction.requested', interactionId, request });
     options.onWaiting();
     options.put(interactionId, request).catch(options.reportError);
@@ -162,6 +167,10 @@ export function createInteractions(options: InteractionsOptions): Interactions {
     },
     resolve,
     answer,
+    republish() {
+      for (const [interactionId, { request }] of pending)
+        options.put(interactionId, request).catch(options.reportError);
+    },
     close() {
       for (const request of pending.values()) clock.clearTimeout(request.timer);
     },

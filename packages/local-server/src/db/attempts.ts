@@ -186,6 +186,19 @@ function checkPullRequestUrl(store: Store, job: JobRow, req: Completion): void {
   });
 }
 
+/**
+ * At startup: the runners could not renew while the server was down, so its downtime must not
+ * count against them. Every lease still active was valid when the server stopped (the sweeper
+ * runs every `sweepIntervalMs` while it is up), and gets a full TTL from now: a server outage
+ * alone never requeues work a runner is still doing; a runner that died meanwhile is noticed one
+ * TTL after the restart.
+ */
+export function resumeLeasesAfterRestart(store: Store, now = Date.now()): number {
+  return store.db
+    .prepare("UPDATE attempts SET lease_expires_at = ? WHERE status = 'active' AND lease_expires_at < ?")
+    .run(now + store.timings.leaseTtlMs, now + store.timings.leaseTtlMs).changes;
+}
+
 /** Marks attempts whose lease ran out as lost and requeues (or fails) their jobs. */
 export function sweepExpiredLeases(store: Store, now = Date.now()): number {
   let requeued = false;
