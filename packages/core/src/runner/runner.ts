@@ -168,6 +168,16 @@ export function createRunner(options: RunnerOptions): Runner {
       reportError,
       isStopping: () => stopping,
       isActive: (attemptId) => active.has(attemptId),
+      reattach: (attemptId) => client.reattach(current.runnerId, attemptId),
+      resume: (raw, { checkpoint, reattach }) => {
+        const claim = claimedAttempt(raw, abilities);
+        if (claim instanceof CoordError) {
+          reportError(claim);
+          return false;
+        }
+        startAttempt(deps, claim, { at: reattach, prepared: checkpoint.prepared });
+        return true;
+      },
     });
     work = [recovery.then(() => claimLoop.run()).catch(reportError), hintLoop.run().catch(reportError)];
   }
