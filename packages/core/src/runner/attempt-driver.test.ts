@@ -307,6 +307,32 @@ describe('checkpoints and reattaching after a restart', () => {
     expect(h.errors).toEqual([]);
   });
 
+  it("closes what the dead run's agent asked and nobody answered: the resumed agent asks again", async () => {
+    const h = harness();
+    const answered: Array<[string, string]> = [];
+    h.deps.client = {
+      ...h.server.client,
+      answerInteraction: (id: string, { answer }: { answer: { kind: string } }) => {
+        answered.push([id, answer.kind]);
+        return Promise.resolve({ won: true, answer, by: 'runner' });
+      },
+    } as typeof h.deps.client;
+    leftBehind(h);
+    const event = (type: string, interactionId: string) =>
+      h.spool.append('att-1', { type, at: '2026-01-01T00:00:00.000Z', data: { interactionId } });
+    event('interaction.requested', 'int-answered');
+    event('interaction.resolved', 'int-answered');
+    event('interaction.requested', 'int-left');
+    const attempt = startAttempt(h.deps, h.claim(), { at: at({}), prepared: null });
+    await until(() => h.runs.length === 1);
+    expect(answered).toEqual([['int-left', 'timeout']]);
+    expect(h.events).toContainEqual(
+      expect.objectContaining({ type: 'interaction.resolved', interactionId: 'int-left', by: 'timeout' }),
+    );
+    h.runs[0]!.finish({});
+    await attempt.done;
+  });
+
   it('counts the retries made before the restart against the budget', async () => {
     const h = harness();
     // One retry in place allowed: the dead run made it, so this crash ends the attempt.

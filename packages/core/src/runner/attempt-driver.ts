@@ -21,7 +21,7 @@ import { checkpointOf } from './checkpoint.js';
 import type { DeliverCompletion } from './completion.js';
 import { createCostBudget } from './cost-budget.js';
 import type { EventUploader } from './event-uploader.js';
-import { createInteractions, type Interactions } from './interactions.js';
+import { createInteractions, unresolvedInteractions, type Interactions } from './interactions.js';
 import { createLeaseKeeper } from './lease-keeper.js';
 import type {
   AgentPort,
@@ -328,6 +328,11 @@ export function startAttempt(
           : ''
       }.`,
     });
+    try {
+      interactions.withdrawLeft(unresolvedInteractions(spool, info.id));
+    } catch (error) {
+      deps.reportError(error);
+    }
   } else {
     try {
       spool.begin({ attemptId: info.id, jobId: info.jobId, attemptNumber: info.number });
