@@ -267,6 +267,15 @@ describe('checkpoints and reattaching after a restart', () => {
       h.spool.append('att-1', { type, at: '2026-01-01T00:00:00.000Z', data: {} });
     return h.spool.lastSeq('att-1');
   }
+  /** How many times publishing read the outputs (what a local job's publish does). */
+  function countCollections(h: ReturnType<typeof harness>): () => number {
+    let collected = 0;
+    h.local.collectOutputs = () => {
+      collected += 1;
+      return Promise.resolve([]);
+    };
+    return () => collected;
+  }
   const at = (over: Partial<Reattach>): Reattach => ({
     step: 'running',
     workDir: '/work/att-1',
@@ -351,11 +360,7 @@ describe('checkpoints and reattaching after a restart', () => {
 
   it('publishes again (idempotently) a checkpoint at publishing, without running the agent', async () => {
     const h = harness();
-    let collected = 0;
-    h.local.collectOutputs = () => {
-      collected += 1;
-      return Promise.resolve([]);
-    };
+    const collected = countCollections(h);
     leftBehind(h);
     const agentResult = {
       status: 'completed' as const,
@@ -370,7 +375,7 @@ describe('checkpoints and reattaching after a restart', () => {
     });
     await attempt.done;
     expect(h.runs).toEqual([]);
-    expect(collected).toBe(1);
+    expect(collected()).toBe(1);
     expect(h.server.completions[0]!.request).toMatchObject({
       outcome: 'no_changes',
       summary: 'Notes written',
@@ -379,11 +384,7 @@ describe('checkpoints and reattaching after a restart', () => {
 
   it('reports what a checkpoint at reporting recorded, without publishing again', async () => {
     const h = harness();
-    let collected = 0;
-    h.local.collectOutputs = () => {
-      collected += 1;
-      return Promise.resolve([]);
-    };
+    const collected = countCollections(h);
     leftBehind(h);
     const attempt = startAttempt(h.deps, h.claim(), {
       at: at({
@@ -402,7 +403,7 @@ describe('checkpoints and reattaching after a restart', () => {
     });
     await attempt.done;
     expect(h.runs).toEqual([]);
-    expect(collected).toBe(0);
+    expect(collected()).toBe(0);
     expect(h.states()).toEqual(['reporting', 'done']);
     expect(h.server.completions[0]!.request).toMatchObject({ outcome: 'succeeded', outputs: ['notes.md'] });
   });
