@@ -1,6 +1,6 @@
 import type { CompleteRequest } from '@coord/runner-protocol';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../test/manual-clock.js';
+import { ManualClock, until } from '../../test/manual-clock.js';
 import { CoordError } from '../errors.js';
 import type { RunnerEvent } from '../events/runner-event.js';
 import { createMemoryEventSpool } from '../store/event-spool.js';
@@ -20,6 +20,13 @@ function harness(
   const errors: unknown[] = [];
   const stoppedUploaders: string[] = [];
   const asked: string[] = [];
+  let stopping = false;
+  let markStopped!: () => void;
+  const stoppedPromise = new Promise<void>((resolve) => (markStopped = resolve));
+  const stop = () => {
+    stopping = true;
+    markStopped();
+  };
   const resumed: Array<{ raw: unknown; decision: Parameters<RecoveryOptions['resume']>[1] }> = [];
   const deliver = ((target, request, options = {}) => {
     delivered.push({ attemptId: target.attemptId, request, options });
@@ -34,7 +41,8 @@ function harness(
     deliver,
     emit: (event) => emitted.push(event),
     reportError: (error) => errors.push(error),
-    isStopping: () => false,
+    isStopping: () => stopping,
+    stopped: stoppedPromise,
     isActive: () => false,
     reattach: (attemptId) => {
       asked.push(attemptId);
@@ -46,7 +54,7 @@ function harness(
       return true;
     },
   };
-  return { clock, spool, delivered, emitted, errors, stoppedUploaders, asked, resumed, options };
+  return { clock, spool, delivered, emitted, errors, stoppedUploaders, asked, resumed, options, stop };
 }
 
 const log = { type: 'job.log', at: '2026-01-01T00:00:00.000Z', data: { level: 'info', message: 'working' } };
@@ -190,6 +198,45 @@ describe('reattaching to attempts whose lease still holds', () => {
     expect(h.delivered[0]!.request.error!.message).toContain(
       'the server did not give it back (This runner no longer holds attempt att-6: the attempt is lost)',
     );
+  });
+
+  it('asks again, backing off, while the server cannot be reached: only it can say whether the lease holds', async () => {
+    let calls = 0;
+    const h = harness(undefined, {
+      reattach: () =>
+        (calls += 1) < 3
+          ? Promise.reject(new CoordError('api.network', 'connection refused', { retryable: true }))
+          : Promise.resolve({ attempt: { id: 'att-6' } }),
+    });
+    killedWhileRunning(h);
+    const recovered = recoverUnfinished(h.options);
+    await until(() => h.asked.length === 1);
+    expect(h.clock.nextTimerIn).toBe(500);
+    h.clock.advance(500);
+    await until(() => h.asked.length === 2);
+    expect(h.clock.nextTimerIn).toBe(1_000);
+    h.clock.advance(1_000);
+    await recovered;
+    expect(h.asked).toHaveLength(3);
+    expect(h.resumed).toHaveLength(1);
+    expect(h.delivered).toEqual([]);
+    expect(h.errors).toHaveLength(2);
+  });
+
+  it('leaves the attempt as it is for the next start when the runner stops before the server answers', async () => {
+    const h = harness(undefined, {
+      reattach: () =>
+        Promise.reject(new CoordError('api.network', 'connection refused', { retryable: true })),
+    });
+    killedWhileRunning(h);
+    const recovered = recoverUnfinished(h.options);
+    await until(() => h.asked.length === 1);
+    h.stop();
+    await recovered;
+    expect(h.spool.lastSeq('att-6')).toBe(2);
+    expect(h.delivered).toEqual([]);
+    expect(h.spool.unfinished()).toHaveLength(1);
+    expect(h.clock.pendingTimers).toBe(0);
   });
 
   it('reports the attempt when the assignment the server sends cannot be used', async () => {

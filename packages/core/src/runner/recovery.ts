@@ -1,10 +1,12 @@
-import { CoordError, toErrorPayload } from '../errors.js';
+import { CoordError, isCoordError, toErrorPayload } from '../errors.js';
+import { backoffDelayMs, serverBackoff } from '../retry.js';
 import type { RunnerEvent } from '../events/runner-event.js';
 import type { EventSpool, UnfinishedAttempt } from '../store/event-spool.js';
 import { restartDecision, type RestartDecision } from './checkpoint.js';
 import { completionRequest, type DeliverCompletion, type FinishedData } from './completion.js';
 import type { EventUploader } from './event-uploader.js';
 import type { Clock } from './ports.js';
+import { delay } from './stop-grace.js';
 
 export interface RecoveryOptions {
   spool: EventSpool;
@@ -15,6 +17,8 @@ export interface RecoveryOptions {
   emit(event: RunnerEvent): void;
   reportError(error: unknown): void;
   isStopping(): boolean;
+  /** Resolves when the runner begins to stop: a wait to ask the server again ends then. */
+  stopped: Promise<void>;
   isActive(attemptId: string): boolean;
   /** Asks the server for the attempt again (its lease renewed): the raw assignment, or a refusal. */
   reattach(attemptId: string): Promise<unknown>;
@@ -41,19 +45,37 @@ export async function recoverUnfinished(options: RecoveryOptions): Promise<void>
   }
 }
 
-/** The attempt is taken up again; or why not, for its report. */
-async function tryReattach(attempt: UnfinishedAttempt, options: RecoveryOptions): Promise<string | null> {
+/**
+ * The attempt is taken up again (`null`); or why not, for its report; or `stopped`: the runner
+ * stopped before the server answered, and the attempt is left as it is for the next start.
+ */
+async function tryReattach(
+  attempt: UnfinishedAttempt,
+  options: RecoveryOptions,
+): Promise<string | null | typeof STOPPED> {
   const decision = restartDecision(attempt.checkpoint, options.spool.lastSeq(attempt.attemptId));
   if (decision.kind === 'report') return decision.reason;
   let raw: unknown;
-  try {
-    raw = await options.reattach(attempt.attemptId);
-  } catch (error) {
-    // Gone (the lease expired) or unreachable: the report below says it ended; the job is requeued.
-    return `the server did not give it back (${toErrorPayload(error).message})`;
+  for (let failures = 1; ; failures += 1) {
+    try {
+      raw = await options.reattach(attempt.attemptId);
+      break;
+    } catch (error) {
+      // Gone (the lease expired) or refused: the report below says it ended; the job is requeued.
+      if (!isCoordError(error) || !error.retryable)
+        return `the server did not give it back (${toErrorPayload(error).message})`;
+      // Unreachable: only the server can say whether the lease still holds, so ask again.
+      options.reportError(error);
+      const wait = delay(options.clock, backoffDelayMs(serverBackoff, failures, options.clock.random));
+      const waited = await Promise.race([wait.expired, options.stopped.then(() => STOPPED)]);
+      wait.cancel();
+      if (waited === STOPPED || options.isStopping()) return STOPPED;
+    }
   }
   return options.resume(raw, decision) ? null : 'the server sent an assignment this runner cannot read';
 }
+
+const STOPPED = Symbol('stopped');
 
 async function recoverAttempt(attempt: UnfinishedAttempt, options: RecoveryOptions): Promise<void> {
   const { spool, clock } = options;
@@ -65,7 +87,7 @@ async function recoverAttempt(attempt: UnfinishedAttempt, options: RecoveryOptio
     finished = last.data as unknown as FinishedData;
   } else {
     const notReattached = await tryReattach(attempt, options);
-    if (notReattached === null) return;
+    if (notReattached === null || notReattached === STOPPED) return;
     finished = interrupted(notReattached);
     const at = clock.now();
     spool.append(attemptId, { type: 'job.finished', at: new Date(at).toISOString(), data: { ...finished } });

@@ -167,6 +167,7 @@ export function createRunner(options: RunnerOptions): Runner {
       emit,
       reportError,
       isStopping: () => stopping,
+      stopped,
       isActive: (attemptId) => active.has(attemptId),
       reattach: (attemptId) => client.reattach(current.runnerId, attemptId),
       resume: (raw, { checkpoint, reattach }) => {
