@@ -5,9 +5,10 @@ import type { PreparedWorkspace } from './ports.js';
 
 /**
  * An attempt's checkpoint (DESIGN.md section 5): written to the state dir as each state is entered
- * (the machine's `checkpoint` action), before the state's actor starts, so that a runner killed with `kill -9` and started again within
- * the lease resumes the attempt where it was instead of doing it twice. No secret is in it: the
- * forge token is given again by the server when the attempt is reattached.
+ * (the machine's `checkpoint` action), before the state's actor starts (for the state the machine
+ * starts in, just after), so that a runner killed with `kill -9` and started again within the
+ * lease resumes the attempt where it was instead of doing it twice. No secret is in it: the forge
+ * token is given again by the server when the attempt is reattached.
  *
  * The steps and what a restart does at each:
  * - `preparing`: prepare again (it replaces a half-made work tree).
