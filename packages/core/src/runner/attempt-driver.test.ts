@@ -3,6 +3,7 @@ import { fakeAttemptSystem } from '../../test/fake-attempt.js';
 import { fakeLocalWorkspaces } from '../../test/fake-ports.js';
 import { until } from '../../test/manual-clock.js';
 import { ApiError } from '../client/api-error.js';
+import { registerSecret } from '../errors.js';
 import type { Reattach } from '../machine/attempt-machine.js';
 import { startAttempt, type Attempt } from './attempt-driver.js';
 
@@ -258,6 +259,24 @@ describe('checkpoints and reattaching after a restart', () => {
     ]);
     // Reported: nothing is left for a restart.
     expect(h.spool.unfinished()).toEqual([]);
+  });
+
+  it("keeps the runner's secrets out of the checkpoint: the agent's summary is redacted", async () => {
+    const secret = 'coordtok_checkpoint_secret_0123456789';
+    registerSecret(secret);
+    const seen: string[] = [];
+    const h = harness();
+    h.local.collectOutputs = () => {
+      seen.push(JSON.stringify(checkpointOfAttempt(h)));
+      return Promise.resolve([]);
+    };
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    h.runs[0]!.finish({ summary: `Used ${secret} to sign in` });
+    await attempt.done;
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toContain('to sign in');
+    expect(seen[0]).not.toContain(secret);
   });
 
   /** What a killed run left in the spool: the claim and two more events. */

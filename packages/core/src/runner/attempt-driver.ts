@@ -218,7 +218,8 @@ export function startAttempt(
         nextSeq: spool.lastSeq(info.id) + 1,
       });
       try {
-        spool.checkpoint(info.id, checkpoint);
+        // The agent's summary and errors are its words: redacted like its events before they reach the disk.
+        spool.checkpoint(info.id, redactJson(checkpoint));
       } catch (error) {
         deps.reportError(error);
       }
