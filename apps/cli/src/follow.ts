@@ -85,8 +85,10 @@ export async function followRunner(
           !options.stopAsked?.()
         )
           exitCode = 1;
-        if (event.type === 'job.claimed') claimed.add(event.attemptId);
-        // One-job mode ends with the job this run claimed, not with an attempt a crashed run left.
+        // What this run works on: what it claimed, and what it took up again after a restart (its
+        // machine runs here, so it says its states; an attempt only reported has none).
+        if (event.type === 'job.claimed' || event.type === 'job.state') claimed.add(event.attemptId);
+        // One-job mode ends with the job this run works on, not with an attempt a crashed run left.
         if (event.type === 'job.finished' && options.once && claimed.has(event.attemptId) && !stopRequested) {
           if (event.outcome === 'failed') exitCode = 1;
           stopRequested = true;

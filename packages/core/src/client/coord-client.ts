@@ -67,6 +67,8 @@ export interface CoordClientOptions {
 
 /** The raw claim answer: the runner parses the assignment itself so it can report a bad one. */
 const rawClaimResponseSchema = z.object({ assignment: z.unknown().nullable() });
+/** The raw reattach answer (ReattachResponse), for the same reason. */
+const rawReattachResponseSchema = z.object({ assignment: z.unknown() });
 
 interface RequestOptions<T> {
   body?: unknown;
@@ -101,6 +103,11 @@ export interface CoordClient {
   /** Long poll. Resolves with the raw assignment (validated by the runner) or null. */
   claim(runnerId: string, request: ClaimRequest, signal?: AbortSignal): Promise<unknown>;
   renewLease(runnerId: string, attemptId: string, request: LeaseRenewRequest): Promise<LeaseRenewResponse>;
+  /**
+   * After a restart: takes up an attempt this runner still holds (the lease is renewed). Resolves
+   * with the raw assignment, as a claim does; `409 lease.lost` when the attempt is no longer ours.
+   */
+  reattach(runnerId: string, attemptId: string): Promise<unknown>;
   /** Uploads a batch; resolves with the server's ack (highest contiguous seq it holds). */
   uploadEvents(
     runnerId: string,
@@ -319,6 +326,15 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
       });
       return res.assignment;
     },
+    reattach: async (runnerId, attemptId) =>
+      (
+        await call('POST', routes.reattach(attemptId), {
+          body: {},
+          schema: rawReattachResponseSchema,
+          runnerId,
+          retries: 1,
+        })
+      ).assignment,
     renewLease: (runnerId, attemptId, request) =>
       call('POST', routes.lease(attemptId), {
         body: request,

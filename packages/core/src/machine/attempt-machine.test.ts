@@ -39,14 +39,19 @@ function harness(input: Partial<AttemptMachineInput> = {}) {
     publish: [] as Array<{ workDir: string; agentResult: AgentResult }>,
     report: [] as ReportInput[],
     agentSignal: null as AbortSignal | null,
+    /** Checkpoints and actor starts, in order. */
+    order: [] as string[],
   };
   const machine = attemptMachine.provide({
+    actions: { checkpoint: (_, { step }) => void calls.order.push(`checkpoint ${step}`) },
     actors: {
       prepare: fromPromise(async () => {
+        calls.order.push('prepare');
         calls.prepare++;
         return prepare.promise;
       }),
       runAgent: fromPromise(async ({ input, signal }) => {
+        calls.order.push('runAgent');
         calls.runAgent.push(input);
         calls.agentSignal = signal;
         return agent.promise;
@@ -57,10 +62,12 @@ function harness(input: Partial<AttemptMachineInput> = {}) {
         return interrupt.promise;
       }),
       publish: fromPromise(async ({ input }) => {
+        calls.order.push('publish');
         calls.publish.push(input);
         return publish.promise;
       }),
       report: fromPromise(async ({ input }) => {
+        calls.order.push('report');
         calls.report.push(input);
         return report.promise;
       }),
@@ -420,5 +427,84 @@ describe('attemptStateOf', () => {
     expect(attemptStateOf({ running: 'awaiting_input' })).toBe('awaiting_input');
     expect(attemptStateOf({ running: 'stopping' })).toBe('stopping');
     expect(attemptStateOf('lease_lost')).toBe('lease_lost');
+  });
+});
+
+describe('checkpoints and reattaching', () => {
+  it("writes the checkpoint of each state it enters before that state's actor starts", async () => {
+    const h = harness();
+    h.prepare.resolve({ workDir: '/work/att-1' });
+    await h.reach('running');
+    h.agent.resolve(result('completed'));
+    await h.reach('publishing');
+    h.publish.resolve(pr);
+    await h.reach('reporting');
+    h.report.resolve();
+    await h.reach('done');
+    // The state the machine starts in is the exception: xstate starts its actor while the machine
+    // itself starts, just before the entry action (redoing a prepare is harmless, and a reattached
+    // attempt's checkpoint already names its step).
+    expect(h.calls.order.slice(0, 2).sort()).toEqual(['checkpoint preparing', 'prepare']);
+    expect(h.calls.order.slice(2)).toEqual([
+      'checkpoint running',
+      'runAgent',
+      'checkpoint publishing',
+      'publish',
+      'checkpoint reporting',
+      'report',
+    ]);
+  });
+
+  const reattach = (over: Partial<NonNullable<AttemptMachineInput['reattach']>>) => ({
+    step: 'running' as const,
+    workDir: '/work/att-1',
+    agentSessionId: 'sess-9',
+    retries: 1,
+    agentResult: null,
+    publication: null,
+    finish: null,
+    ...over,
+  });
+
+  it('a reattached attempt at running resumes the agent in its work dir with its session and retries', async () => {
+    const h = harness({ resumeSessionId: 'from-an-earlier-attempt', maxRetries: 2, reattach: reattach({}) });
+    await h.reach('running');
+    expect(h.calls.prepare).toBe(0);
+    expect(h.calls.runAgent).toEqual([{ workDir: '/work/att-1', resumeSessionId: 'sess-9', retry: 1 }]);
+    // One retry left of the two: a crash is retried once more, then the attempt fails.
+    expect(h.actor.getSnapshot().context.retries).toBe(1);
+  });
+
+  it('a reattached attempt at publishing publishes what the agent did, without running it', async () => {
+    const agentResult = result('completed');
+    const h = harness({ reattach: reattach({ step: 'publishing', agentResult }) });
+    await h.reach('publishing');
+    expect(h.calls.runAgent).toEqual([]);
+    expect(h.calls.publish).toEqual([{ workDir: '/work/att-1', agentResult }]);
+  });
+
+  it('a reattached attempt at reporting reports the recorded outcome and pull request', async () => {
+    const agentResult = result('completed');
+    const h = harness({
+      reattach: reattach({
+        step: 'reporting',
+        agentResult,
+        publication: pr,
+        finish: { outcome: 'succeeded', error: null },
+      }),
+    });
+    await h.reach('reporting');
+    expect(h.calls.publish).toEqual([]);
+    expect(h.calls.report).toEqual([
+      { finish: { outcome: 'succeeded', error: null }, agentResult, publication: pr },
+    ]);
+  });
+
+  it('a reattached attempt the runner cannot run any more is reported failed, whatever its checkpoint', async () => {
+    const rejection = { code: 'agent.not_found', message: 'no such agent', retryable: false };
+    const h = harness({ rejection, reattach: reattach({}) });
+    await h.reach('reporting');
+    expect(h.calls.runAgent).toEqual([]);
+    expect(h.calls.report[0]!.finish).toEqual({ outcome: 'failed', error: rejection });
   });
 });

@@ -42,6 +42,8 @@ export interface AttemptMachineContext {
   maxRetries: number;
   /** Why the last try failed (what `retrying` waits after). */
   lastFailure: ErrorPayload | null;
+  /** Set when a restarted runner took the attempt up again (see `Reattach`). */
+  reattach: Reattach | null;
 }
 
 export type AttemptMachineEvent =
@@ -66,6 +68,25 @@ export interface AttemptMachineInput {
   resumeSessionId?: string | null;
   /** In-place retries of transient agent failures this attempt may make (default 0). */
   maxRetries?: number;
+  /**
+   * A restarted runner taking the attempt up again where its checkpoint says it was (see
+   * runner/checkpoint.ts): the machine starts there instead of at `preparing`.
+   */
+  reattach?: Reattach | null;
+}
+
+/** The states a checkpoint names: where a restarted runner can take an attempt up again. */
+export type ResumableStep = 'preparing' | 'running' | 'publishing' | 'reporting';
+
+/** Where a reattached attempt resumes, and what the states before it left. */
+export interface Reattach {
+  step: ResumableStep;
+  workDir: string | null;
+  agentSessionId: string | null;
+  retries: number;
+  agentResult: AgentResult | null;
+  publication: Publication | null;
+  finish: Finish | null;
 }
 
 export interface RunAgentInput {
@@ -131,6 +152,11 @@ export const attemptMachine = setup({
     report: notProvided('report') as unknown as ReturnType<typeof fromPromise<void, ReportInput>>,
   },
   actions: {
+    /**
+     * Writes the attempt's checkpoint as a state is entered, before its actor starts (DESIGN.md
+     * section 5): provided by the runner; a no-op here.
+     */
+    checkpoint: (_, _params: { step: ResumableStep }) => {},
     recordCancel: assign({
       finish: ({ event }) => ({
         outcome: 'cancelled' as const,
@@ -156,6 +182,10 @@ export const attemptMachine = setup({
   },
   guards: {
     rejected: ({ context }) => context.finish !== null,
+    // A reattached attempt goes back to the step its checkpoint names (the work dir it needs is there).
+    resumesRunning: ({ context }) => context.reattach?.step === 'running' && context.workDir !== null,
+    resumesPublishing: ({ context }) =>
+      context.reattach?.step === 'publishing' && context.workDir !== null && context.agentResult !== null,
     agentCompleted: ({ event }) =>
       (event as unknown as { output: AgentResult }).output.status === 'completed',
     retryInPlace: ({ context, event }) => {
@@ -175,17 +205,22 @@ export const attemptMachine = setup({
   context: ({ input }) => ({
     jobId: input.jobId,
     attemptId: input.attemptId,
-    workDir: null,
-    agentResult: null,
-    publication: null,
-    finish: input.rejection ? { outcome: 'failed', error: input.rejection } : null,
+    workDir: input.reattach?.workDir ?? null,
+    agentResult: input.reattach?.agentResult ?? null,
+    publication: input.reattach?.publication ?? null,
+    finish: input.rejection
+      ? { outcome: 'failed', error: input.rejection }
+      : input.reattach?.step === 'reporting'
+        ? input.reattach.finish
+        : null,
     stopRequested: false,
     stopGraceMs: null,
     cancelReason: null,
-    agentSessionId: input.resumeSessionId ?? null,
-    retries: 0,
+    agentSessionId: input.reattach?.agentSessionId ?? input.resumeSessionId ?? null,
+    retries: input.reattach?.retries ?? 0,
     maxRetries: input.maxRetries ?? 0,
     lastFailure: null,
+    reattach: input.reattach ?? null,
   }),
   on: {
     // The server gave the attempt away: stop at once and report nothing more.
@@ -193,9 +228,15 @@ export const attemptMachine = setup({
   },
   states: {
     claimed: {
-      always: [{ guard: 'rejected', target: 'reporting' }, { target: 'preparing' }],
+      always: [
+        { guard: 'rejected', target: 'reporting' },
+        { guard: 'resumesRunning', target: 'running' },
+        { guard: 'resumesPublishing', target: 'publishing' },
+        { target: 'preparing' },
+      ],
     },
     preparing: {
+      entry: { type: 'checkpoint', params: { step: 'preparing' } },
       invoke: {
         src: 'prepare',
         onDone: { target: 'running', actions: assign({ workDir: ({ event }) => event.output.workDir }) },
@@ -211,6 +252,7 @@ export const attemptMachine = setup({
       },
     },
     running: {
+      entry: { type: 'checkpoint', params: { step: 'running' } },
       invoke: {
         src: 'runAgent',
         input: ({ context }) => ({
@@ -291,6 +333,8 @@ export const attemptMachine = setup({
       },
     },
     retrying: {
+      // A restart during the backoff resumes the agent (with the retry counted).
+      entry: { type: 'checkpoint', params: { step: 'running' } },
       invoke: {
         src: 'waitToRetry',
         input: ({ context }) => ({
@@ -318,6 +362,7 @@ export const attemptMachine = setup({
       },
     },
     publishing: {
+      entry: { type: 'checkpoint', params: { step: 'publishing' } },
       invoke: {
         src: 'publish',
         input: ({ context }) => ({ workDir: context.workDir ?? '', agentResult: context.agentResult! }),
@@ -337,6 +382,7 @@ export const attemptMachine = setup({
       },
     },
     reporting: {
+      entry: { type: 'checkpoint', params: { step: 'reporting' } },
       invoke: {
         src: 'report',
         input: ({ context }) => ({

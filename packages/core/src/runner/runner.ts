@@ -210,7 +210,18 @@ export function createRunner(options: RunnerOptions): Runner {
       emit,
       reportError,
       isStopping: () => stopping,
+      stopped,
       isActive: (attemptId) => active.has(attemptId),
+      reattach: (attemptId) => client.reattach(current.runnerId, attemptId),
+      resume: (raw, { checkpoint, reattach }) => {
+        const claim = claimedAttempt(raw, abilities);
+        if (claim instanceof CoordError) {
+          reportError(claim);
+          return false;
+        }
+        startAttempt(deps, claim, { at: reattach, prepared: checkpoint.prepared });
+        return true;
+      },
     });
     work = [recovery.then(() => claimLoop.run()).catch(reportError), hintLoop.run().catch(reportError)];
   }

@@ -3,11 +3,13 @@ import type {
   ControlRequest,
   JobStatus,
   LeaseRenewResponse,
+  ReattachResponse,
   completeRequestSchema,
 } from '@coord/runner-protocol';
 import type { z } from 'zod';
+import { assignmentFor, mintForgeToken } from '../claims/claim.js';
 import { ApiError } from '../errors.js';
-import { iso } from '../util/ids.js';
+import { hashToken, iso } from '../util/ids.js';
 import { requeueOrFail } from './jobs.js';
 import { getRunner, touchRunner } from './runners.js';
 import type { Store } from './store.js';
@@ -66,6 +68,37 @@ export function renewLease(
       .run(leaseExpiresAt, state, attemptId);
     touchRunner(store, runnerId);
     return { leaseExpiresAt: iso(leaseExpiresAt), controls: pendingControls(store, attemptId) };
+  });
+}
+
+/**
+ * A restarted runner takes up an attempt it still holds: the lease is renewed, and the assignment
+ * is sent again with a new forge token (only its hash is stored, and the old one may have died
+ * with the old process; it stops working now). A lost or ended attempt is `lease.lost`.
+ */
+export function reattachAttempt(
+  store: Store,
+  accountId: string,
+  runnerId: string,
+  attemptId: string,
+): ReattachResponse {
+  return store.tx(() => {
+    const attempt = ownAttempt(store, accountId, runnerId, attemptId);
+    if (attempt.status !== 'active') throw lost(attemptId, `the attempt is ${attempt.status}`);
+    const job = jobRow(store, attempt.job_id)!;
+    const leaseExpiresAt = Date.now() + store.timings.leaseTtlMs;
+    const forgeToken = attempt.forge_token_hash === null ? null : mintForgeToken(store, job);
+    store.db
+      .prepare('UPDATE attempts SET lease_expires_at = ?, forge_token_hash = ? WHERE id = ?')
+      .run(leaseExpiresAt, forgeToken ? hashToken(forgeToken) : null, attemptId);
+    touchRunner(store, runnerId);
+    const assignment = assignmentFor(
+      store,
+      job,
+      { id: attempt.id, number: attempt.number, leaseExpiresAt, feedback: attempt.feedback },
+      forgeToken,
+    );
+    return { assignment };
   });
 }
 
