@@ -20,6 +20,7 @@ import { deepLinkInArgs, DEEP_LINK_SCHEME, jobFromDeepLink } from './deep-link.j
 import { createDesktopMain } from './desktop-main.js';
 import { createOutputBuffer } from './output-buffer.js';
 import { runnerCommand } from './runner-command.js';
+import { asRunnerChild } from './runner-supervisor.js';
 import { desktopStateDir } from './state-dir.js';
 import type { TrayIcon } from './tray-state.js';
 
@@ -87,15 +88,11 @@ function boot(): void {
         stdio: 'pipe',
         serviceName: 'Coord Runner',
       });
-      child.stdout?.on('data', (chunk: Buffer) => output.write(chunk));
-      child.stderr?.on('data', (chunk: Buffer) => output.write(chunk));
-      return {
-        get pid() {
-          return child.pid;
-        },
-        onExit: (listener) => child.on('exit', (code) => listener(code)),
-        kill: () => void child.kill(),
-      };
+      return asRunnerChild(
+        child,
+        () => void child.kill(),
+        (chunk) => output.write(chunk),
+      );
     },
     runnerOutput: () => output.last(),
     push: send,

@@ -8,6 +8,31 @@ export interface RunnerChild {
   kill(): void;
 }
 
+/** What Electron's UtilityProcess and Node's ChildProcess both have. */
+export interface ForkedProcess {
+  readonly pid?: number | undefined;
+  readonly stdout?: { on(event: 'data', listener: (chunk: Buffer) => void): unknown } | null;
+  readonly stderr?: { on(event: 'data', listener: (chunk: Buffer) => void): unknown } | null;
+  on(event: 'exit', listener: (code: number | null) => void): unknown;
+}
+
+/** A forked runner as the supervisor sees it: its output goes to `onOutput`, `kill` ends it. */
+export function asRunnerChild(
+  proc: ForkedProcess,
+  kill: () => void,
+  onOutput: (chunk: Buffer) => void,
+): RunnerChild {
+  proc.stdout?.on('data', onOutput);
+  proc.stderr?.on('data', onOutput);
+  return {
+    get pid() {
+      return proc.pid;
+    },
+    onExit: (listener) => void proc.on('exit', (code) => listener(code)),
+    kill,
+  };
+}
+
 export interface SupervisorOptions {
   /** Starts the runner's process (the token reaches it through this call's environment only). */
   spawn(): RunnerChild;

@@ -10,6 +10,7 @@ import { createCredentialStore, type SafeStorageLike } from '../../src/main/cred
 import { createDesktopMain, type DesktopMain } from '../../src/main/desktop-main.js';
 import { createOutputBuffer } from '../../src/main/output-buffer.js';
 import { runnerCommand } from '../../src/main/runner-command.js';
+import { asRunnerChild } from '../../src/main/runner-supervisor.js';
 import type { TrayState } from '../../src/main/tray-state.js';
 import { IPC, type DesktopPush } from '../../src/shared/desktop-api.js';
 
@@ -122,15 +123,11 @@ export async function startDesktopHarness(options: HarnessOptions): Promise<Desk
         name: 'desktop-harness-runner',
       });
       const child = fork(command.modulePath, command.args, { env: command.env, stdio: 'pipe' });
-      child.stdout?.on('data', (c: Buffer) => output.write(c));
-      child.stderr?.on('data', (c: Buffer) => output.write(c));
-      return {
-        get pid() {
-          return child.pid;
-        },
-        onExit: (listener) => child.on('exit', (code) => listener(code)),
-        kill: () => void child.kill('SIGKILL'),
-      };
+      return asRunnerChild(
+        child,
+        () => void child.kill('SIGKILL'),
+        (chunk) => output.write(chunk),
+      );
     },
     runnerOutput: () => output.last(),
     push: (push) => send(push),
