@@ -55,8 +55,8 @@ export function claimParams(runner: RunnerRow, now: number) {
 export function mintForgeToken(store: Store, job: JobRow): string | null {
   if (!job.repo_owner || !job.repo_name || !job.clone_url || !isForgeCloneUrl(store, job.clone_url))
     return null;
-  const exists = store.db
-    .prepare('SELECT 1 FROM repos WHERE owner = ? AND name = ?')
+  const exists = store
+    .sql('SELECT 1 FROM repos WHERE owner = ? AND name = ?')
     .get(job.repo_owner, job.repo_name);
   return exists ? newToken('coordfa') : null;
 }
@@ -72,8 +72,8 @@ export function assignmentFor(
   attempt: { id: string; number: number; leaseExpiresAt: number; feedback: string | null },
   forgeToken: string | null,
 ): AssignmentEnvelope {
-  const previous = store.db
-    .prepare(
+  const previous = store
+    .sql(
       'SELECT number, status, summary, error, session_id, pull_request, feedback FROM attempts WHERE job_id = ? AND number < ? ORDER BY number DESC',
     )
     .all(job.id, attempt.number) as {
@@ -121,8 +121,8 @@ export function assignmentFor(
 export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | null {
   const result = store.tx(() => {
     const active = (
-      store.db
-        .prepare("SELECT count(*) AS n FROM attempts WHERE runner_id = ? AND status = 'active'")
+      store
+        .sql("SELECT count(*) AS n FROM attempts WHERE runner_id = ? AND status = 'active'")
         .get(runner.id) as {
         n: number;
       }
@@ -130,19 +130,18 @@ export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | 
     if (active >= runner.capacity) return null;
     const now = Date.now();
     const params = claimParams(runner, now);
-    const job = (store.db.prepare(PICK_OWN).get(params) ?? store.db.prepare(PICK).get(params)) as
-      JobRow | undefined;
+    const job = (store.sql(PICK_OWN).get(params) ?? store.sql(PICK).get(params)) as JobRow | undefined;
     if (!job) return null;
 
     const leaseExpiresAt = now + store.timings.leaseTtlMs;
-    const last = store.db.prepare('SELECT max(number) AS n FROM attempts WHERE job_id = ?').get(job.id) as {
+    const last = store.sql('SELECT max(number) AS n FROM attempts WHERE job_id = ?').get(job.id) as {
       n: number | null;
     };
     const number = (last.n ?? 0) + 1;
     const forgeToken = mintForgeToken(store, job);
     const attemptId = newId('att');
-    store.db
-      .prepare(
+    store
+      .sql(
         `INSERT INTO attempts (id, job_id, number, runner_id, status, started_at, lease_expires_at, forge_token_hash, feedback)
          VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?)`,
       )
@@ -156,8 +155,8 @@ export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | 
         forgeToken ? hashToken(forgeToken) : null,
         job.pending_feedback,
       );
-    store.db
-      .prepare(
+    store
+      .sql(
         "UPDATE jobs SET status = 'in_progress', affinity_runner = NULL, affinity_until = NULL, updated_at = ? WHERE id = ?",
       )
       .run(now, job.id);

@@ -49,7 +49,7 @@ const routingWords: Record<string, string> = {
  * agent hints of its own runners only; other accounts' runners are counted, never named.
  */
 export function waitingReason(store: Store, job: JobRow, viewer: string, now = Date.now()): JobWaiting {
-  const candidates = store.db.prepare(CANDIDATES).all({
+  const candidates = store.sql(CANDIDATES).all({
     mode: job.routing_mode,
     workspace: job.workspace_id,
     submitter: job.submitted_by,
@@ -108,7 +108,7 @@ export function waitingReason(store: Store, job: JobRow, viewer: string, now = D
     };
   }
   // Its place in line at the runner where it is nearest the front.
-  const aheadAt = store.db.prepare(
+  const aheadAt = store.sql(
     `SELECT count(*) AS n FROM jobs j WHERE ${CLAIMABLE} AND (j.ready_at < @readyAt OR (j.ready_at = @readyAt AND j.seq < @seq))`,
   );
   const ahead = Math.min(

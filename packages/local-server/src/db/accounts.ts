@@ -32,11 +32,9 @@ export function createAccount(
   const token = newToken('coord');
   const now = Date.now();
   store.tx(() => {
-    store.db
-      .prepare('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)')
-      .run(id, options.name, now);
-    store.db
-      .prepare('INSERT INTO tokens (hash, account_id, created_at) VALUES (?, ?, ?)')
+    store.sql('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)').run(id, options.name, now);
+    store
+      .sql('INSERT INTO tokens (hash, account_id, created_at) VALUES (?, ?, ?)')
       .run(hashToken(token), id, now);
     for (const ws of options.workspaces ?? [DEFAULT_WORKSPACE]) addMember(store, ws, id);
   });
@@ -51,11 +49,11 @@ export function addMember(
   workspaceName = workspaceId,
 ): void {
   if (!NAME.test(workspaceId)) throw new TypeError(`invalid workspace id: ${workspaceId}`);
-  store.db
-    .prepare('INSERT OR IGNORE INTO workspaces (id, name, created_at) VALUES (?, ?, ?)')
+  store
+    .sql('INSERT OR IGNORE INTO workspaces (id, name, created_at) VALUES (?, ?, ?)')
     .run(workspaceId, workspaceName, Date.now());
-  store.db
-    .prepare('INSERT OR IGNORE INTO memberships (workspace_id, account_id) VALUES (?, ?)')
+  store
+    .sql('INSERT OR IGNORE INTO memberships (workspace_id, account_id) VALUES (?, ?)')
     .run(workspaceId, accountId);
 }
 
@@ -65,7 +63,7 @@ export function addMember(
  */
 export function ensureDefaultAccount(store: Store): string {
   const tokenFile = join(store.dataDir, 'token');
-  const exists = store.db.prepare('SELECT 1 FROM accounts WHERE id = ?').get(DEFAULT_ACCOUNT) !== undefined;
+  const exists = store.sql('SELECT 1 FROM accounts WHERE id = ?').get(DEFAULT_ACCOUNT) !== undefined;
   if (exists && existsSync(tokenFile)) {
     chmodSync(tokenFile, 0o600);
     return readFileSync(tokenFile, 'utf8').trim();
@@ -73,8 +71,8 @@ export function ensureDefaultAccount(store: Store): string {
   if (exists) {
     // The token file was removed: mint a new token rather than lock the owner out.
     const token = newToken('coord');
-    store.db
-      .prepare('INSERT INTO tokens (hash, account_id, created_at) VALUES (?, ?, ?)')
+    store
+      .sql('INSERT INTO tokens (hash, account_id, created_at) VALUES (?, ?, ?)')
       .run(hashToken(token), DEFAULT_ACCOUNT, Date.now());
     writeTokenFile(tokenFile, token);
     return token;
@@ -91,21 +89,19 @@ function writeTokenFile(file: string, token: string): void {
 }
 
 export function accountByToken(store: Store, token: string): Account | null {
-  const row = store.db
-    .prepare('SELECT a.id, a.name FROM tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = ?')
+  const row = store
+    .sql('SELECT a.id, a.name FROM tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = ?')
     .get(hashToken(token)) as Account | undefined;
   return row ?? null;
 }
 
 export function accountById(store: Store, id: string): Account | null {
-  return (
-    (store.db.prepare('SELECT id, name FROM accounts WHERE id = ?').get(id) as Account | undefined) ?? null
-  );
+  return (store.sql('SELECT id, name FROM accounts WHERE id = ?').get(id) as Account | undefined) ?? null;
 }
 
 export function workspacesOf(store: Store, accountId: string): Workspace[] {
-  return store.db
-    .prepare(
+  return store
+    .sql(
       'SELECT w.id, w.name FROM workspaces w JOIN memberships m ON m.workspace_id = w.id WHERE m.account_id = ? ORDER BY w.id',
     )
     .all(accountId) as Workspace[];
@@ -113,8 +109,8 @@ export function workspacesOf(store: Store, accountId: string): Workspace[] {
 
 export function isMember(store: Store, workspaceId: string, accountId: string): boolean {
   return (
-    store.db
-      .prepare('SELECT 1 FROM memberships WHERE workspace_id = ? AND account_id = ?')
+    store
+      .sql('SELECT 1 FROM memberships WHERE workspace_id = ? AND account_id = ?')
       .get(workspaceId, accountId) !== undefined
   );
 }

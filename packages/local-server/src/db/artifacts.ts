@@ -80,8 +80,8 @@ export async function putArtifact(
     throw error;
   }
   const now = Date.now();
-  store.db
-    .prepare(
+  store
+    .sql(
       `INSERT INTO artifacts (attempt_id, path, size, sha256, created_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (attempt_id, path) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256, created_at = excluded.created_at`,
     )
@@ -96,8 +96,8 @@ export async function getArtifact(
   path: string,
 ): Promise<{ view: ArtifactView; bytes: Buffer }> {
   visibleAttempt(store, accountId, attemptId);
-  const row = store.db
-    .prepare('SELECT path, size, sha256, created_at FROM artifacts WHERE attempt_id = ? AND path = ?')
+  const row = store
+    .sql('SELECT path, size, sha256, created_at FROM artifacts WHERE attempt_id = ? AND path = ?')
     .get(attemptId, path) as ArtifactRow | undefined;
   if (!row) throw new ApiError(404, 'request.not_found', `No artifact ${path} in attempt ${attemptId}`);
   const bytes = await readFile(join(store.artifactsDir, attemptId, 'files', path));
@@ -107,8 +107,8 @@ export async function getArtifact(
 export function listArtifacts(store: Store, accountId: string, attemptId: string): ArtifactView[] {
   visibleAttempt(store, accountId, attemptId);
   return (
-    store.db
-      .prepare('SELECT path, size, sha256, created_at FROM artifacts WHERE attempt_id = ? ORDER BY path')
+    store
+      .sql('SELECT path, size, sha256, created_at FROM artifacts WHERE attempt_id = ? ORDER BY path')
       .all(attemptId) as ArtifactRow[]
   ).map(toView);
 }

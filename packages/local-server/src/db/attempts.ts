@@ -63,8 +63,8 @@ export function renewLease(
     const attempt = ownAttempt(store, accountId, runnerId, attemptId);
     if (attempt.status !== 'active') throw lost(attemptId, `the attempt is ${attempt.status}`);
     const leaseExpiresAt = Date.now() + store.timings.leaseTtlMs;
-    store.db
-      .prepare('UPDATE attempts SET lease_expires_at = ?, runner_state = ? WHERE id = ?')
+    store
+      .sql('UPDATE attempts SET lease_expires_at = ?, runner_state = ? WHERE id = ?')
       .run(leaseExpiresAt, state, attemptId);
     touchRunner(store, runnerId);
     return { leaseExpiresAt: iso(leaseExpiresAt), controls: pendingControls(store, attemptId) };
@@ -88,8 +88,8 @@ export function reattachAttempt(
     const job = jobRow(store, attempt.job_id)!;
     const leaseExpiresAt = Date.now() + store.timings.leaseTtlMs;
     const forgeToken = attempt.forge_token_hash === null ? null : mintForgeToken(store, job);
-    store.db
-      .prepare('UPDATE attempts SET lease_expires_at = ?, forge_token_hash = ? WHERE id = ?')
+    store
+      .sql('UPDATE attempts SET lease_expires_at = ?, forge_token_hash = ? WHERE id = ?')
       .run(leaseExpiresAt, forgeToken ? hashToken(forgeToken) : null, attemptId);
     touchRunner(store, runnerId);
     const assignment = assignmentFor(
@@ -104,12 +104,12 @@ export function reattachAttempt(
 
 function pendingControls(store: Store, attemptId: string): ControlRequest[] {
   const controls = (
-    store.db.prepare('SELECT payload FROM controls WHERE attempt_id = ? ORDER BY id').all(attemptId) as {
+    store.sql('SELECT payload FROM controls WHERE attempt_id = ? ORDER BY id').all(attemptId) as {
       payload: string;
     }[]
   ).map((r) => JSON.parse(r.payload) as ControlRequest);
-  const answered = store.db
-    .prepare(
+  const answered = store
+    .sql(
       'SELECT id, answer FROM interactions WHERE attempt_id = ? AND answer IS NOT NULL ORDER BY answered_at, id',
     )
     .all(attemptId) as { id: string; answer: string }[];
@@ -151,8 +151,8 @@ export function completeAttempt(
     const job = jobRow(store, attempt.job_id)!;
     checkPullRequestUrl(store, job, req);
     const now = Date.now();
-    store.db
-      .prepare(
+    store
+      .sql(
         `UPDATE attempts SET status = @status, ended_at = @now, summary = @summary, pull_request = @pr, outputs = @outputs,
            usage = @usage, error = @error, session_id = coalesce(@session, session_id), last_seq = @lastSeq,
            completion = @completion
@@ -180,7 +180,7 @@ export function completeAttempt(
       case 'no_changes':
         status = job.context_type === 'repository' ? 'awaiting_review' : 'done';
         // The revision is delivered: the feedback no longer waits for an attempt.
-        store.db.prepare('UPDATE jobs SET pending_feedback = NULL WHERE id = ?').run(job.id);
+        store.sql('UPDATE jobs SET pending_feedback = NULL WHERE id = ?').run(job.id);
         break;
       case 'cancelled':
         status = 'cancelled';
@@ -192,10 +192,10 @@ export function completeAttempt(
         status = requeueOrFail(store, job.id, now, false);
         break;
     }
-    store.db.prepare('UPDATE jobs SET status = ?, updated_at = ? WHERE id = ?').run(status, now, job.id);
+    store.sql('UPDATE jobs SET status = ?, updated_at = ? WHERE id = ?').run(status, now, job.id);
     const response: CompleteResponse = { job: { id: job.id, status } };
-    store.db
-      .prepare('UPDATE attempts SET completion_answer = ? WHERE id = ?')
+    store
+      .sql('UPDATE attempts SET completion_answer = ? WHERE id = ?')
       .run(JSON.stringify(response), attemptId);
     return response;
   });
@@ -227,8 +227,8 @@ function checkPullRequestUrl(store: Store, job: JobRow, req: Completion): void {
  * TTL after the restart.
  */
 export function resumeLeasesAfterRestart(store: Store, now = Date.now()): number {
-  return store.db
-    .prepare("UPDATE attempts SET lease_expires_at = ? WHERE status = 'active' AND lease_expires_at < ?")
+  return store
+    .sql("UPDATE attempts SET lease_expires_at = ? WHERE status = 'active' AND lease_expires_at < ?")
     .run(now + store.timings.leaseTtlMs, now + store.timings.leaseTtlMs).changes;
 }
 
@@ -236,15 +236,15 @@ export function resumeLeasesAfterRestart(store: Store, now = Date.now()): number
 export function sweepExpiredLeases(store: Store, now = Date.now()): number {
   let requeued = false;
   const count = store.tx(() => {
-    const expired = store.db
-      .prepare("SELECT id, job_id, runner_id FROM attempts WHERE status = 'active' AND lease_expires_at < ?")
+    const expired = store
+      .sql("SELECT id, job_id, runner_id FROM attempts WHERE status = 'active' AND lease_expires_at < ?")
       .all(now) as { id: string; job_id: string; runner_id: string }[];
     for (const attempt of expired) {
-      store.db.prepare("UPDATE attempts SET status = 'lost', ended_at = ? WHERE id = ?").run(now, attempt.id);
+      store.sql("UPDATE attempts SET status = 'lost', ended_at = ? WHERE id = ?").run(now, attempt.id);
       if (requeueOrFail(store, attempt.job_id, now, true) !== 'ready') continue;
       requeued = true;
-      store.db
-        .prepare('UPDATE jobs SET affinity_runner = ?, affinity_until = ? WHERE id = ?')
+      store
+        .sql('UPDATE jobs SET affinity_runner = ?, affinity_until = ? WHERE id = ?')
         .run(attempt.runner_id, now + store.timings.affinityMs, attempt.job_id);
     }
     return expired.length;

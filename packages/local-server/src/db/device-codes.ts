@@ -46,13 +46,13 @@ export function startDeviceSignIn(
   const expiresAt = now + store.timings.deviceCodeTtlMs;
   return store.tx(() => {
     // Old requests go when new ones come: the table never grows past what is live.
-    store.db.prepare('DELETE FROM device_codes WHERE expires_at < ?').run(now - 60 * 60_000);
+    store.sql('DELETE FROM device_codes WHERE expires_at < ?').run(now - 60 * 60_000);
     for (;;) {
       const userCode = newUserCode();
-      const taken = store.db.prepare('SELECT 1 FROM device_codes WHERE user_code = ?').get(userCode);
+      const taken = store.sql('SELECT 1 FROM device_codes WHERE user_code = ?').get(userCode);
       if (taken) continue;
-      store.db
-        .prepare(
+      store
+        .sql(
           `INSERT INTO device_codes (device_hash, user_code, client_name, status, created_at, expires_at)
            VALUES (?, ?, ?, 'pending', ?, ?)`,
         )
@@ -64,7 +64,7 @@ export function startDeviceSignIn(
 
 /** The pending request a person is about to approve, or null (unknown, used or expired). */
 export function pendingDevice(store: Store, userCode: string, now = Date.now()): PendingDevice | null {
-  const row = store.db.prepare('SELECT * FROM device_codes WHERE user_code = ?').get(userCode) as
+  const row = store.sql('SELECT * FROM device_codes WHERE user_code = ?').get(userCode) as
     DeviceRow | undefined;
   if (!row || row.status !== 'pending' || row.expires_at <= now) return null;
   return { userCode: row.user_code, clientName: row.client_name, expiresAt: row.expires_at };
@@ -78,8 +78,8 @@ export function decideDevice(
   approve: boolean,
   now = Date.now(),
 ): void {
-  const changed = store.db
-    .prepare(
+  const changed = store
+    .sql(
       "UPDATE device_codes SET status = ?, account_id = ? WHERE user_code = ? AND status = 'pending' AND expires_at > ?",
     )
     .run(approve ? 'approved' : 'denied', accountId, userCode, now).changes;
@@ -100,9 +100,8 @@ export function pollDevice(store: Store, deviceCode: string, now = Date.now()): 
   // The outcome is decided in the transaction and thrown after it: a throw inside would roll back
   // the poll time that `slow_down` is judged by.
   const outcome = store.tx((): DeviceTokenResponse | ApiError => {
-    const row = store.db
-      .prepare('SELECT * FROM device_codes WHERE device_hash = ?')
-      .get(hashToken(deviceCode)) as DeviceRow | undefined;
+    const row = store.sql('SELECT * FROM device_codes WHERE device_hash = ?').get(hashToken(deviceCode)) as
+      DeviceRow | undefined;
     if (!row || row.status === 'used')
       return new ApiError(
         400,
@@ -119,19 +118,17 @@ export function pollDevice(store: Store, deviceCode: string, now = Date.now()): 
       return new ApiError(400, 'device.denied', 'The sign-in was denied in the web app.');
     if (row.status === 'pending') {
       const early = row.last_poll_at !== null && now - row.last_poll_at < store.timings.devicePollMs - 250;
-      store.db
-        .prepare('UPDATE device_codes SET last_poll_at = ? WHERE device_hash = ?')
-        .run(now, row.device_hash);
+      store.sql('UPDATE device_codes SET last_poll_at = ? WHERE device_hash = ?').run(now, row.device_hash);
       return early
         ? new ApiError(400, 'device.slow_down', 'Polling too often: wait 5 s longer between polls.')
         : new ApiError(400, 'device.authorization_pending', 'Waiting for someone to approve the code.');
     }
     const account = accountById(store, row.account_id!)!;
     const token = newToken('coord');
-    store.db
-      .prepare("INSERT INTO tokens (hash, account_id, created_at, source) VALUES (?, ?, ?, 'device')")
+    store
+      .sql("INSERT INTO tokens (hash, account_id, created_at, source) VALUES (?, ?, ?, 'device')")
       .run(hashToken(token), account.id, now);
-    store.db.prepare("UPDATE device_codes SET status = 'used' WHERE device_hash = ?").run(row.device_hash);
+    store.sql("UPDATE device_codes SET status = 'used' WHERE device_hash = ?").run(row.device_hash);
     return { token, account };
   });
   if (outcome instanceof ApiError) throw outcome;
@@ -141,7 +138,6 @@ export function pollDevice(store: Store, deviceCode: string, now = Date.now()): 
 /** Forgets `token` if a device sign-in minted it (an account's first token stays: files hold it). */
 export function revokeDeviceToken(store: Store, token: string): boolean {
   return (
-    store.db.prepare("DELETE FROM tokens WHERE hash = ? AND source = 'device'").run(hashToken(token))
-      .changes > 0
+    store.sql("DELETE FROM tokens WHERE hash = ? AND source = 'device'").run(hashToken(token)).changes > 0
   );
 }

@@ -32,7 +32,7 @@ export function appendEvents(
   });
   return store.tx(() => {
     const attempt = writableAttempt(store, accountId, runnerId, attemptId);
-    const insert = store.db.prepare(
+    const insert = store.sql(
       'INSERT OR IGNORE INTO events (attempt_id, seq, at, type, data) VALUES (?, ?, ?, ?, ?)',
     );
     let sessionId: string | null = null;
@@ -43,16 +43,16 @@ export function appendEvents(
     }
     // The agent's session id usually arrives as an event: keep it so a requeued attempt can resume.
     if (sessionId !== null && attempt.completion === null) {
-      store.db.prepare('UPDATE attempts SET session_id = ? WHERE id = ?').run(sessionId, attemptId);
+      store.sql('UPDATE attempts SET session_id = ? WHERE id = ?').run(sessionId, attemptId);
     }
     let ack = attempt.events_acked;
-    const next = store.db.prepare('SELECT seq FROM events WHERE attempt_id = ? AND seq > ? ORDER BY seq');
+    const next = store.sql('SELECT seq FROM events WHERE attempt_id = ? AND seq > ? ORDER BY seq');
     for (const row of next.iterate(attemptId, ack) as Iterable<{ seq: number }>) {
       if (row.seq !== ack + 1) break;
       ack = row.seq;
     }
     if (ack !== attempt.events_acked) {
-      store.db.prepare('UPDATE attempts SET events_acked = ? WHERE id = ?').run(ack, attemptId);
+      store.sql('UPDATE attempts SET events_acked = ? WHERE id = ?').run(ack, attemptId);
     }
     return ack;
   });
@@ -66,8 +66,8 @@ export function listEvents(
   limit: number,
 ): EventPage {
   const attempt = visibleAttempt(store, accountId, attemptId);
-  const rows = store.db
-    .prepare('SELECT seq, at, type, data FROM events WHERE attempt_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+  const rows = store
+    .sql('SELECT seq, at, type, data FROM events WHERE attempt_id = ? AND seq > ? ORDER BY seq LIMIT ?')
     .all(attemptId, after, limit) as { seq: number; at: string; type: string; data: string }[];
   return {
     events: rows.map((r) => ({
@@ -112,8 +112,8 @@ export function findEvent(
       ? `type = 'job.agent' AND json_extract(data, '$.event.type') = 'tool.started'`
       : `data LIKE @pattern ESCAPE '\\'`;
   const pattern = 'text' in query ? `%${query.text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%` : null;
-  const row = store.db
-    .prepare(
+  const row = store
+    .sql(
       `SELECT seq FROM events WHERE attempt_id = @attempt AND seq ${cmp} @from AND ${where} ORDER BY seq ${order} LIMIT 1`,
     )
     .get({ attempt: attemptId, from: fromSeq, ...(pattern !== null ? { pattern } : {}) }) as

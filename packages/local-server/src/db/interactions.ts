@@ -8,7 +8,7 @@ import { toInteractionView, visibleAttempt, type InteractionRow } from './views.
 type InteractionRequest = z.output<typeof interactionRequestSchema>;
 
 function row(store: Store, id: string): InteractionRow | undefined {
-  return store.db.prepare('SELECT * FROM interactions WHERE id = ?').get(id) as InteractionRow | undefined;
+  return store.sql('SELECT * FROM interactions WHERE id = ?').get(id) as InteractionRow | undefined;
 }
 
 /** Created by the runner with its own id; repeating the same request is a no-op. */
@@ -41,10 +41,8 @@ export function putInteraction(
         `This runner no longer holds attempt ${attemptId}: it is ${attempt.status}`,
       );
     }
-    store.db
-      .prepare(
-        'INSERT INTO interactions (id, attempt_id, job_id, request, created_at) VALUES (?, ?, ?, ?, ?)',
-      )
+    store
+      .sql('INSERT INTO interactions (id, attempt_id, job_id, request, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(interactionId, attemptId, attempt.job_id, encoded, Date.now());
     return toInteractionView(row(store, interactionId)!);
   });
@@ -87,8 +85,8 @@ export function visibleInteraction(store: Store, accountId: string, interactionI
 
 /** Unanswered questions and approvals of the job's running attempts, oldest first. */
 export function waitingInteractions(store: Store, jobId: string): InteractionView[] {
-  const rows = store.db
-    .prepare(
+  const rows = store
+    .sql(
       `SELECT i.* FROM interactions i JOIN attempts a ON a.id = i.attempt_id
        WHERE i.job_id = ? AND i.answer IS NULL AND a.status = 'active' ORDER BY i.created_at, i.id`,
     )
@@ -129,8 +127,8 @@ export function answerInteraction(
         },
       );
     }
-    store.db
-      .prepare('UPDATE interactions SET answer = ?, answered_by = ?, answered_at = ? WHERE id = ?')
+    store
+      .sql('UPDATE interactions SET answer = ?, answered_by = ?, answered_at = ? WHERE id = ?')
       .run(JSON.stringify(req.answer), req.by, Date.now(), interactionId);
     return toInteractionView(row(store, interactionId)!);
   });
@@ -143,8 +141,8 @@ const RECENTLY_ANSWERED_MS = 10 * 60_000;
 
 /** Waiting requests of the job's running attempts, and the ones answered in the last minutes. */
 export function currentInteractions(store: Store, jobId: string, now = Date.now()): InteractionView[] {
-  const rows = store.db
-    .prepare(
+  const rows = store
+    .sql(
       `SELECT i.* FROM interactions i JOIN attempts a ON a.id = i.attempt_id
        WHERE i.job_id = ? AND ((i.answer IS NULL AND a.status = 'active') OR i.answered_at > ?)
        ORDER BY i.created_at, i.id`,

@@ -27,8 +27,8 @@ function insertJob(
   const id = newId('job');
   const now = Date.now();
   store.tx(() => {
-    store.db
-      .prepare(
+    store
+      .sql(
         `INSERT INTO jobs (id, workspace_id, submitted_by, status, spec, agent_id, routing_mode, routing_runner,
            context_type, repo_owner, repo_name, clone_url, max_attempts, created_at, updated_at, ready_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -125,8 +125,8 @@ export function listJobs(
   accountId: string,
   filter: { workspace?: string; status?: JobStatus },
 ): JobView[] {
-  const rows = store.db
-    .prepare(
+  const rows = store
+    .sql(
       `SELECT j.* FROM jobs j JOIN memberships m ON m.workspace_id = j.workspace_id AND m.account_id = @account
        WHERE (@workspace IS NULL OR j.workspace_id = @workspace) AND (@status IS NULL OR j.status = @status)
        ORDER BY j.seq`,
@@ -140,9 +140,8 @@ export function listJobs(
 }
 
 function activeAttemptId(store: Store, jobId: string): string | undefined {
-  const row = store.db
-    .prepare("SELECT id FROM attempts WHERE job_id = ? AND status = 'active'")
-    .get(jobId) as { id: string } | undefined;
+  const row = store.sql("SELECT id FROM attempts WHERE job_id = ? AND status = 'active'").get(jobId) as
+    { id: string } | undefined;
   return row?.id;
 }
 
@@ -155,10 +154,10 @@ export function cancelJob(store: Store, accountId: string, jobId: string, reason
     const job = visibleJob(store, accountId, jobId);
     const now = Date.now();
     if (job.status === 'ready' || job.status === 'backlog') {
-      store.db.prepare("UPDATE jobs SET status = 'cancelled', updated_at = ? WHERE id = ?").run(now, jobId);
+      store.sql("UPDATE jobs SET status = 'cancelled', updated_at = ? WHERE id = ?").run(now, jobId);
     } else if (job.status === 'in_progress') {
       const attemptId = activeAttemptId(store, jobId);
-      store.db.prepare('UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?').run(now, jobId);
+      store.sql('UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?').run(now, jobId);
       if (attemptId && job.cancel_requested === 0) {
         addControl(store, attemptId, { type: 'cancel', ...(reason ? { reason } : {}) }, now);
       }
@@ -183,7 +182,7 @@ export function readyJobs(store: Store, accountId: string, jobIds: readonly stri
       if (job.status !== 'backlog')
         throw new ApiError(409, 'job.invalid_state', `Job ${jobId} is ${job.status}, not in Backlog`);
     }
-    const update = store.db.prepare(
+    const update = store.sql(
       "UPDATE jobs SET status = 'ready', ready_at = ?, updated_at = ? WHERE id = ? AND status = 'backlog'",
     );
     for (const jobId of jobIds) update.run(now, now, jobId);
@@ -220,11 +219,11 @@ export function requestChanges(store: Store, accountId: string, jobId: string, f
       );
     }
     const now = Date.now();
-    const last = store.db.prepare('SELECT max(number) AS n FROM attempts WHERE job_id = ?').get(jobId) as {
+    const last = store.sql('SELECT max(number) AS n FROM attempts WHERE job_id = ?').get(jobId) as {
       n: number | null;
     };
-    store.db
-      .prepare(
+    store
+      .sql(
         `UPDATE jobs SET status = 'ready', pending_feedback = ?, revision_after = ?, updated_at = ?, ready_at = ?
          WHERE id = ?`,
       )
@@ -242,8 +241,8 @@ function hintActiveAttempt(store: Store, job: JobView): JobView {
 }
 
 export function addControl(store: Store, attemptId: string, payload: object, now: number): void {
-  store.db
-    .prepare('INSERT INTO controls (attempt_id, payload, created_at) VALUES (?, ?, ?)')
+  store
+    .sql('INSERT INTO controls (attempt_id, payload, created_at) VALUES (?, ?, ?)')
     .run(attemptId, JSON.stringify(payload), now);
 }
 
@@ -264,16 +263,16 @@ export function requeueOrFail(
   else if (!countsAgainstBudget) status = 'ready';
   else {
     const used = (
-      store.db
-        .prepare("SELECT count(*) AS n FROM attempts WHERE job_id = ? AND status != 'stopped' AND number > ?")
+      store
+        .sql("SELECT count(*) AS n FROM attempts WHERE job_id = ? AND status != 'stopped' AND number > ?")
         .get(jobId, job.revision_after) as {
         n: number;
       }
     ).n;
     status = used < job.max_attempts ? 'ready' : 'failed';
   }
-  store.db
-    .prepare(
+  store
+    .sql(
       'UPDATE jobs SET status = ?, updated_at = ?, ready_at = CASE WHEN ? THEN ? ELSE ready_at END WHERE id = ?',
     )
     .run(status, now, status === 'ready' ? 1 : 0, now, jobId);

@@ -22,12 +22,12 @@ export function registerRunner(store: Store, accountId: string, req: Registratio
     .map((a) => a.id);
   const now = Date.now();
   return store.tx(() => {
-    const existing = store.db
-      .prepare('SELECT id FROM runners WHERE account_id = ? AND machine_id = ?')
+    const existing = store
+      .sql('SELECT id FROM runners WHERE account_id = ? AND machine_id = ?')
       .get(accountId, req.machineId) as { id: string } | undefined;
     const id = existing?.id ?? newId('run');
-    store.db
-      .prepare(
+    store
+      .sql(
         `INSERT INTO runners (id, account_id, machine_id, name, platform, arch, version, agents, eligible_agents,
            capacity, labels, registered_at, last_seen_at)
          VALUES (@id, @account, @machine, @name, @platform, @arch, @version, @agents, @eligible, @capacity, @labels, @now, @now)
@@ -54,8 +54,8 @@ export function registerRunner(store: Store, accountId: string, req: Registratio
 
 /** The runner, which must belong to the calling account. */
 export function getRunner(store: Store, runnerId: string, accountId: string): RunnerRow {
-  const row = store.db
-    .prepare('SELECT id, account_id, name, capacity, eligible_agents FROM runners WHERE id = ?')
+  const row = store
+    .sql('SELECT id, account_id, name, capacity, eligible_agents FROM runners WHERE id = ?')
     .get(runnerId) as RunnerRow | undefined;
   if (!row || row.account_id !== accountId)
     throw new ApiError(404, 'runner.not_found', `No runner ${runnerId} for this account`);
@@ -63,8 +63,20 @@ export function getRunner(store: Store, runnerId: string, accountId: string): Ru
 }
 
 /** Records a call from the runner (claim, lease renewal): waiting reasons count it as online. */
-export function touchRunner(store: Store, runnerId: string): void {
-  store.db.prepare('UPDATE runners SET last_seen_at = ? WHERE id = ?').run(Date.now(), runnerId);
+const lastTouched = new WeakMap<Store, Map<string, number>>();
+/** How stale `last_seen_at` may get: "online" is judged over a window of many seconds. */
+const TOUCH_EVERY_MS = 1000;
+
+/**
+ * Notes that a runner was heard from. Every request of a runner calls this, and each write is a
+ * commit (an fsync): it is written at most once a second per runner.
+ */
+export function touchRunner(store: Store, runnerId: string, now = Date.now()): void {
+  let touched = lastTouched.get(store);
+  if (!touched) lastTouched.set(store, (touched = new Map()));
+  if (now - (touched.get(runnerId) ?? 0) < TOUCH_EVERY_MS) return;
+  touched.set(runnerId, now);
+  store.sql('UPDATE runners SET last_seen_at = ? WHERE id = ?').run(now, runnerId);
 }
 
 /** A runner as the web app's runners page shows it. */
@@ -90,8 +102,8 @@ export function listRunners(
   onlineWithinMs: number,
   now = Date.now(),
 ): RunnerSummary[] {
-  const rows = store.db
-    .prepare('SELECT * FROM runners WHERE account_id = ? ORDER BY last_seen_at DESC')
+  const rows = store
+    .sql('SELECT * FROM runners WHERE account_id = ? ORDER BY last_seen_at DESC')
     .all(accountId) as (RunnerRow & {
     platform: string;
     arch: string;
@@ -100,7 +112,7 @@ export function listRunners(
     labels: string;
     last_seen_at: number;
   })[];
-  const running = store.db.prepare(
+  const running = store.sql(
     `SELECT a.id AS attemptId, a.job_id AS jobId, a.number, j.spec FROM attempts a JOIN jobs j ON j.id = a.job_id
      WHERE a.runner_id = ? AND a.status = 'active' ORDER BY a.started_at`,
   );

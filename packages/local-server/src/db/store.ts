@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { ServerTimings } from '../config.js';
 import { openDatabase } from './open.js';
 
@@ -30,6 +30,21 @@ export class Store {
     mkdirSync(this.artifactsDir, { recursive: true, mode: 0o700 });
     mkdirSync(this.forgeDir, { recursive: true, mode: 0o700 });
     this.db = openDatabase(join(dataDir, 'coord.db'));
+  }
+
+  private readonly statements = new Map<string, Statement>();
+
+  /**
+   * The prepared statement for `source`, compiled once per server: preparing on every request
+   * cost more than running the statement (SQLite parses and plans it each time).
+   */
+  sql(source: string): Statement {
+    let statement = this.statements.get(source);
+    if (!statement) {
+      statement = this.db.prepare(source);
+      this.statements.set(source, statement);
+    }
+    return statement;
   }
 
   /** Runs `fn` in one IMMEDIATE transaction (takes the write lock up front: no upgrade deadlocks). */

@@ -66,11 +66,11 @@ export interface InteractionRow {
 }
 
 export function jobRow(store: Store, jobId: string): JobRow | undefined {
-  return store.db.prepare('SELECT * FROM jobs WHERE id = ?').get(jobId) as JobRow | undefined;
+  return store.sql('SELECT * FROM jobs WHERE id = ?').get(jobId) as JobRow | undefined;
 }
 
 export function attemptRow(store: Store, attemptId: string): AttemptRow | undefined {
-  return store.db.prepare('SELECT * FROM attempts WHERE id = ?').get(attemptId) as AttemptRow | undefined;
+  return store.sql('SELECT * FROM attempts WHERE id = ?').get(attemptId) as AttemptRow | undefined;
 }
 
 export function toAttemptView(row: AttemptRow & { runner_name: string }): AttemptView {
@@ -99,8 +99,8 @@ export function toAttemptView(row: AttemptRow & { runner_name: string }): Attemp
  * waits, as `viewer` may see it (runner names of the viewer's own account only).
  */
 export function toJobView(store: Store, row: JobRow, viewer = row.submitted_by): JobView {
-  const attempts = store.db
-    .prepare(
+  const attempts = store
+    .sql(
       'SELECT a.*, r.name AS runner_name FROM attempts a JOIN runners r ON r.id = a.runner_id WHERE a.job_id = ? ORDER BY a.number',
     )
     .all(row.id) as (AttemptRow & { runner_name: string })[];
@@ -133,8 +133,8 @@ export function toInteractionView(row: InteractionRow): InteractionView {
 
 /** The attempt, if the account may see it: a member of the job's workspace, or the owner of its runner. */
 export function visibleAttempt(store: Store, accountId: string, attemptId: string): AttemptRow {
-  const row = store.db
-    .prepare(
+  const row = store
+    .sql(
       `SELECT a.* FROM attempts a JOIN jobs j ON j.id = a.job_id JOIN runners r ON r.id = a.runner_id
        WHERE a.id = @id AND (r.account_id = @account
          OR EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = j.workspace_id AND m.account_id = @account))`,

@@ -12,8 +12,8 @@ export function forgePrincipal(store: Store, token: string | null): ForgePrincip
   const account = accountByToken(store, token);
   if (account) return { kind: 'account', name: account.name, accountId: account.id };
   // Per-attempt tokens are valid only while their attempt holds an unexpired lease.
-  const row = store.db
-    .prepare(
+  const row = store
+    .sql(
       `SELECT a.id, j.repo_owner, j.repo_name, j.submitted_by, ac.name AS account_name
        FROM attempts a JOIN jobs j ON j.id = a.job_id JOIN accounts ac ON ac.id = j.submitted_by
        WHERE a.forge_token_hash = ? AND a.status = 'active' AND a.lease_expires_at >= ?`,

@@ -51,8 +51,8 @@ export function findPulls(
   repo: RepoRow,
   filter: { head?: string; base?: string; state: 'open' | 'closed' | 'all' },
 ): PullRow[] {
-  return store.db
-    .prepare(
+  return store
+    .sql(
       `SELECT * FROM pulls WHERE repo_id = @repo AND (@head IS NULL OR head_ref = @head) AND (@base IS NULL OR base_ref = @base)
          AND (@state = 'all' OR state = @state)
        ORDER BY number DESC`,
@@ -66,7 +66,7 @@ export function findPulls(
 }
 
 export function findPull(store: Store, repo: RepoRow, number: number): PullRow | undefined {
-  return store.db.prepare('SELECT * FROM pulls WHERE repo_id = ? AND number = ?').get(repo.id, number) as
+  return store.sql('SELECT * FROM pulls WHERE repo_id = ? AND number = ?').get(repo.id, number) as
     PullRow | undefined;
 }
 
@@ -79,12 +79,12 @@ export function insertPull(
   return store.tx(() => {
     const next =
       (
-        store.db.prepare('SELECT max(number) AS n FROM pulls WHERE repo_id = ?').get(repo.id) as {
+        store.sql('SELECT max(number) AS n FROM pulls WHERE repo_id = ?').get(repo.id) as {
           n: number | null;
         }
       ).n ?? 0;
-    store.db
-      .prepare(
+    store
+      .sql(
         `INSERT INTO pulls (repo_id, number, title, body, head_ref, base_ref, state, created_by, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
       )
@@ -100,8 +100,8 @@ export function updatePull(
 ): void {
   const now = Date.now();
   const state = changes.state ?? pull.state;
-  store.db
-    .prepare(
+  store
+    .sql(
       `UPDATE pulls SET title = ?, body = ?, state = ?, base_ref = ?, updated_at = ?,
          closed_at = CASE WHEN ? = 'closed' THEN coalesce(closed_at, ?) ELSE NULL END
        WHERE id = ?`,

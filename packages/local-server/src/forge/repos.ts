@@ -29,7 +29,7 @@ export function repoDir(store: Store, owner: string, name: string): string {
 }
 
 export function findRepo(store: Store, owner: string, name: string): RepoRow | undefined {
-  return store.db.prepare('SELECT * FROM repos WHERE owner = ? AND name = ?').get(owner, name) as
+  return store.sql('SELECT * FROM repos WHERE owner = ? AND name = ?').get(owner, name) as
     RepoRow | undefined;
 }
 
@@ -56,8 +56,8 @@ export async function createRepo(
     const commit = (await gitOk(['commit-tree', tree, '-m', 'Initial commit'], { cwd: dir })).trim();
     await gitOk(['update-ref', `refs/heads/${options.defaultBranch}`, commit], { cwd: dir });
   }
-  store.db
-    .prepare('INSERT INTO repos (owner, name, default_branch, created_by, created_at) VALUES (?, ?, ?, ?, ?)')
+  store
+    .sql('INSERT INTO repos (owner, name, default_branch, created_by, created_at) VALUES (?, ?, ?, ?, ?)')
     .run(owner, name, options.defaultBranch, createdBy, Date.now());
   return findRepo(store, owner, name)!;
 }

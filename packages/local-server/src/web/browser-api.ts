@@ -188,7 +188,7 @@ export function browserApi(deps: Deps): Hono<AppEnv> {
   );
 
   app.get('/repositories', (c) => {
-    const rows = store.db.prepare('SELECT * FROM repos ORDER BY owner, name').all() as Parameters<
+    const rows = store.sql('SELECT * FROM repos ORDER BY owner, name').all() as Parameters<
       typeof repoJson
     >[1][];
     return c.json({

@@ -38,8 +38,8 @@ export function pullApi({ store }: Deps): Hono<AppEnv> {
     const pull = repo ? findPull(store, repo, number) : undefined;
     if (!repo || !pull)
       throw new ApiError(404, 'request.not_found', `No pull request ${owner}/${name}#${number}`);
-    const job = store.db
-      .prepare(
+    const job = store
+      .sql(
         `SELECT a.job_id FROM attempts a JOIN jobs j ON j.id = a.job_id
          WHERE j.repo_owner = ? AND j.repo_name = ? AND j.submitted_by = ?
            AND json_extract(a.pull_request, '$.number') = ?

@@ -13,9 +13,9 @@ export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 export function createSession(store: Store, accountId: string, now = Date.now()): string {
   const id = randomBytes(32).toString('base64url');
   store.tx(() => {
-    store.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now);
-    store.db
-      .prepare('INSERT INTO sessions (hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
+    store.sql('DELETE FROM sessions WHERE expires_at <= ?').run(now);
+    store
+      .sql('INSERT INTO sessions (hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
       .run(hashToken(id), accountId, now, now + SESSION_TTL_MS);
   });
   return id;
@@ -23,12 +23,12 @@ export function createSession(store: Store, accountId: string, now = Date.now())
 
 export function sessionAccount(store: Store, id: string | undefined, now = Date.now()): Account | null {
   if (!id) return null;
-  const row = store.db
-    .prepare('SELECT account_id FROM sessions WHERE hash = ? AND expires_at > ?')
+  const row = store
+    .sql('SELECT account_id FROM sessions WHERE hash = ? AND expires_at > ?')
     .get(hashToken(id), now) as { account_id: string } | undefined;
   return row ? accountById(store, row.account_id) : null;
 }
 
 export function deleteSession(store: Store, id: string): void {
-  store.db.prepare('DELETE FROM sessions WHERE hash = ?').run(hashToken(id));
+  store.sql('DELETE FROM sessions WHERE hash = ?').run(hashToken(id));
 }

@@ -47,7 +47,7 @@ export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
   app.get('/runners/:runnerId/hints', (c) => {
     const runnerId = idParam(c, 'runnerId');
     getRunner(store, runnerId, c.get('account').id);
-    const holder = store.db.prepare("SELECT runner_id FROM attempts WHERE id = ? AND status = 'active'");
+    const holder = store.sql("SELECT runner_id FROM attempts WHERE id = ? AND status = 'active'");
     return streamSSE(c, async (stream) => {
       const send = (hint: RunnerHint) =>
         void stream.writeSSE({ event: HINT_EVENT, data: JSON.stringify(hint) });
