@@ -96,21 +96,28 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
     await rm(workDir, { recursive: true, force: true });
     await mkdir(dirname(workDir), { recursive: true });
     try {
-      await this.mirrors.withMirror(
+      const origin = await this.mirrors.withMirror(
         { remote, token, refreshDefaultBranch: requestedBase === null, signal, log },
-        async (mirrorPath) => {
+        async (mirror) => {
           const cloneStarted = Date.now();
+          // `--shared`: the work tree borrows the mirror's objects through `objects/info/alternates`
+          // instead of copying or hard-linking them (one file written, however big the history), yet
+          // is a repository of its own: its config, hooks, refs, index and new objects are in its own
+          // `.git`, and git never writes to an alternate, so nothing the agent does there through git
+          // (hooks, config, branch -f, gc, prune) reaches the mirror or another job's tree. A linked
+          // `git worktree` would share the mirror's config, refs and hooks: that is why it is not used.
+          // Hooks a template (`init.templateDir`) copies in never run: the hooks path is ours before checkout.
           const git = this.git(dirname(workDir), signal, ['file']);
           await gitStep(signal, 'git.clone_failed', 'Cloning from the mirror', () =>
-            git.raw(['clone', '--quiet', '--no-checkout', '--', mirrorPath, workDir]),
+            git.raw(['clone', '--quiet', '--shared', '--no-checkout', '--', mirror.path, workDir]),
           );
           log(`Cloned ${remoteDisplayName(remote)} from the mirror in ${Date.now() - cloneStarted} ms`);
+          return { tips: mirror.branches, head: mirror.head };
         },
       );
       await resetWorkTreeConfig(workDir, remote.url, this.emptyHooksDir);
 
       const git = this.git(workDir, signal);
-      const origin = await originBranches(git, signal);
       const baseBranch = requestedBase ?? defaultBranch(origin);
       const baseTip = origin.tips.get(baseBranch);
       if (!baseTip) {
@@ -380,28 +387,10 @@ function assertCommitId(value: string): string {
 }
 
 interface OriginBranches {
-  /** Branch name -> commit, as of the mirror's fetch. */
+  /** Branch name -> commit, as the mirror had them when the work tree was cloned. */
   tips: Map<string, string>;
   /** What origin's HEAD points at, if anything. */
   head: string | null;
-}
-
-/** Every branch of origin and its default branch, in one git call (each call costs a process). */
-async function originBranches(git: SimpleGit, signal: AbortSignal): Promise<OriginBranches> {
-  const prefix = 'refs/remotes/origin/';
-  const output = await gitStep(signal, 'workspace.failed', 'Listing the branches of origin', () =>
-    git.raw(['for-each-ref', '--format=%(refname)%09%(objectname)%09%(symref)', prefix]),
-  );
-  const tips = new Map<string, string>();
-  let head: string | null = null;
-  for (const line of output.split('\n')) {
-    const [ref = '', sha = '', symref = ''] = line.split('\t');
-    if (!ref.startsWith(prefix)) continue;
-    const name = ref.slice(prefix.length);
-    if (name === 'HEAD') head = symref.startsWith(prefix) ? symref.slice(prefix.length) : null;
-    else tips.set(name, sha);
-  }
-  return { tips, head };
 }
 
 /** HEAD has commits the base branch (as origin had it at prepare) lacks. */
