@@ -115,9 +115,18 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
           return { tips: mirror.branches, head: mirror.head };
         },
       );
-      await resetWorkTreeConfig(workDir, remote.url, this.emptyHooksDir);
+      const sparse = repository.sparse ?? null;
+      await resetWorkTreeConfig(workDir, remote.url, this.emptyHooksDir, { sparse: sparse !== null });
 
       const git = this.git(workDir, signal);
+      if (sparse) {
+        // Before the checkout, so that only these directories are ever written. The schema made
+        // them plain relative directories; `--` keeps even a hostile one from being an option.
+        await gitStep(signal, 'workspace.failed', 'Setting up the sparse checkout', () =>
+          git.raw(['sparse-checkout', 'set', '--cone', '--', ...sparse]),
+        );
+        log(`Sparse checkout of ${sparse.join(', ')}`);
+      }
       const baseBranch = requestedBase ?? defaultBranch(origin);
       const baseTip = origin.tips.get(baseBranch);
       if (!baseTip) {
@@ -167,9 +176,13 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
     const token = forgeToken(input.forge);
     const { workDir } = workspace;
 
-    await resetWorkTreeConfig(workDir, remote.url, this.emptyHooksDir);
+    await resetWorkTreeConfig(workDir, remote.url, this.emptyHooksDir, {
+      sparse: repository.sparse !== undefined,
+    });
     const git = this.git(workDir, signal, [], null, this.author);
-    await gitStep(signal, 'git.commit_failed', 'Staging the changes', () => git.raw(['add', '--all']));
+    // In a sparse tree, `--sparse` also takes files the agent made outside the checked-out directories.
+    const add = repository.sparse ? ['add', '--all', '--sparse'] : ['add', '--all'];
+    await gitStep(signal, 'git.commit_failed', 'Staging the changes', () => git.raw(add));
     const staged =
       (await gitStep(signal, 'git.commit_failed', 'Listing the changes', () =>
         git.raw(['diff', '--cached', '--name-only', '-z']),
