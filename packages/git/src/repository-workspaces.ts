@@ -19,6 +19,15 @@ import { createGit, gitStep, isAncestor, throwIfAborted } from './git.js';
 import { authorizationHeaderValue, gitEnvironment, type GitIdentity } from './git-env.js';
 import { commitMessage, pullRequestBody, singleLine } from './messages.js';
 import { MirrorCache } from './mirror-cache.js';
+import {
+  defaultRetention,
+  pruneRepositoryDisk,
+  repositoryDiskUsage,
+  type PruneResult,
+  type RepositoryDirs,
+  type RepositoryDiskUsage,
+  type RetentionPolicy,
+} from './repository-disk.js';
 import { upsertPullRequest } from './pull-requests.js';
 import { pushBranch } from './push-branch.js';
 import { allowedProtocolsFor, parseCloneUrl, remoteDisplayName, type CloneRemote } from './remote-url.js';
@@ -53,23 +62,36 @@ export interface RepositoryWorkspacesOptions {
 
 export const defaultAuthor: GitIdentity = { name: 'Coord Runner', email: 'runner@coord.invalid' };
 
+/** What the runner's housekeeping asks of its repositories: their size, and removing what is stale. */
+export interface RepositoryDiskCare {
+  diskUsage(): Promise<RepositoryDiskUsage>;
+  /** Work trees of attempts this instance prepared and has not released are kept whatever their age. */
+  pruneDisk(policy?: RetentionPolicy): Promise<PruneResult>;
+}
+
 /** Repository jobs on this machine: mirrors, work trees, commits, pushes and pull requests. */
-export function createRepositoryWorkspaces(options: RepositoryWorkspacesOptions): RepositoryWorkspacePort {
+export function createRepositoryWorkspaces(
+  options: RepositoryWorkspacesOptions,
+): RepositoryWorkspacePort & RepositoryDiskCare {
   return new RepositoryWorkspaces(options);
 }
 
-class RepositoryWorkspaces implements RepositoryWorkspacePort {
+class RepositoryWorkspaces implements RepositoryWorkspacePort, RepositoryDiskCare {
   private readonly workspaceDir: string;
   private readonly mirrors: MirrorCache;
   private readonly author: GitIdentity;
   private readonly ambient: Readonly<Record<string, string | undefined>>;
   private readonly emptyHooksDir: string;
+  private readonly dirs: RepositoryDirs;
+  /** Work trees prepared here and not yet released. */
+  private readonly live = new Set<string>();
 
   constructor(private readonly options: RepositoryWorkspacesOptions) {
     this.workspaceDir = resolve(options.workspaceDir);
     this.ambient = options.environment ?? process.env;
     this.author = options.author ?? defaultAuthor;
     this.emptyHooksDir = join(this.workspaceDir, '.coord-no-hooks');
+    this.dirs = { mirrorsDir: resolve(options.mirrorsDir), workspaceDir: this.workspaceDir };
     this.mirrors = new MirrorCache({
       mirrorsDir: resolve(options.mirrorsDir),
       ambient: this.ambient,
@@ -93,6 +115,7 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
     const workDir = this.workDirFor(job.id, attempt.number);
 
     // A work tree left by an earlier try of this attempt is replaced: reusing one is core's decision, made before prepare.
+    this.live.add(workDir);
     await rm(workDir, { recursive: true, force: true });
     await mkdir(dirname(workDir), { recursive: true });
     try {
@@ -162,6 +185,7 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
       return { workDir, branch, baseBranch, baseCommit: caughtUp ?? start, originTip: branchTip ?? null };
     } catch (error) {
       await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+      this.live.delete(workDir);
       throw error;
     }
   }
@@ -341,7 +365,16 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
     // Only ever a work tree this port made: a path outside its root is left alone.
     if (!target.startsWith(root + sep)) return;
     await rm(target, { recursive: true, force: true });
+    this.live.delete(target);
     await rmdir(dirname(target)).catch(() => undefined); // the job's dir, once it is empty
+  }
+
+  diskUsage(): Promise<RepositoryDiskUsage> {
+    return repositoryDiskUsage(this.dirs);
+  }
+
+  pruneDisk(policy: RetentionPolicy = defaultRetention): Promise<PruneResult> {
+    return pruneRepositoryDisk(this.dirs, policy, { inUse: this.live });
   }
 
   private workDirFor(jobId: string, attemptNumber: number): string {
