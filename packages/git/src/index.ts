@@ -1,13 +1,14 @@
 export {
   createRepositoryWorkspaces,
   defaultAuthor,
-  type RepositoryDiskCare,
   type RepositoryWorkspacesOptions,
 } from './repository-workspaces.js';
 export {
   defaultRetention,
   pruneRepositoryDisk,
+  pruneRepositoryDiskPeriodically,
   repositoryDiskUsage,
+  type RepositoryDiskCare,
   type MirrorUsage,
   type PruneResult,
   type RepositoryDirs,

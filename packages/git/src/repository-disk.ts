@@ -112,6 +112,37 @@ export async function pruneRepositoryDisk(
   return result;
 }
 
+/** What the runner's housekeeping asks of its repositories: their size, and removing what is stale. */
+export interface RepositoryDiskCare {
+  diskUsage(): Promise<RepositoryDiskUsage>;
+  /** Work trees of attempts this instance prepared and has not released are kept whatever their age. */
+  pruneDisk(policy?: RetentionPolicy): Promise<PruneResult>;
+}
+
+/**
+ * Prunes now and then every `everyMs` (default 6 hours) until the returned function is called.
+ * The timer never keeps the process alive; a failed sweep is reported and the next one tries again.
+ */
+export function pruneRepositoryDiskPeriodically(
+  care: RepositoryDiskCare,
+  policy: RetentionPolicy,
+  { everyMs = 6 * 3_600_000, onError }: { everyMs?: number; onError: (error: unknown) => void },
+): () => void {
+  let running = false;
+  const sweep = () => {
+    if (running) return; // a sweep over a big disk outlasting the interval is not doubled
+    running = true;
+    care
+      .pruneDisk(policy)
+      .catch(onError)
+      .finally(() => (running = false));
+  };
+  sweep();
+  const timer = setInterval(sweep, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 async function listMirrors(mirrorsDir: string): Promise<string[]> {
   const names = await readdir(resolve(mirrorsDir)).catch(() => []);
   return names.filter((name) => name.endsWith('.git')).map((name) => join(resolve(mirrorsDir), name));

@@ -25,6 +25,7 @@ import {
   repositoryDiskUsage,
   type PruneResult,
   type RepositoryDirs,
+  type RepositoryDiskCare,
   type RepositoryDiskUsage,
   type RetentionPolicy,
 } from './repository-disk.js';
@@ -61,13 +62,6 @@ export interface RepositoryWorkspacesOptions {
 }
 
 export const defaultAuthor: GitIdentity = { name: 'Coord Runner', email: 'runner@coord.invalid' };
-
-/** What the runner's housekeeping asks of its repositories: their size, and removing what is stale. */
-export interface RepositoryDiskCare {
-  diskUsage(): Promise<RepositoryDiskUsage>;
-  /** Work trees of attempts this instance prepared and has not released are kept whatever their age. */
-  pruneDisk(policy?: RetentionPolicy): Promise<PruneResult>;
-}
 
 /** Repository jobs on this machine: mirrors, work trees, commits, pushes and pull requests. */
 export function createRepositoryWorkspaces(
