@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<void>> = {
   ui: async () => (await import('./ui.js')).main(process.argv.slice(3)),
   cli: async () => (await import('./cli.js')).main(process.argv.slice(3)),
   history: async () => (await import('./history.js')).main(process.argv.slice(3)),
+  desktop: async () => (await import('./desktop.js')).main(process.argv.slice(3)),
 };
 
 const name = process.argv[2];

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { launchChromium } from '@coord/browser-tests/chromium';
 import { startLocalServer, type LocalServer } from '@coord/local-server';
 import type { Page } from 'playwright-core';
+import { benchLogEvent, heapMb, percentile, round1, scrollFrames } from './browser-measure.js';
 
 /**
  * The agent log view with a huge log: a finished job whose attempt holds `lines` events (mostly
@@ -31,11 +32,9 @@ export async function measureUi(options: { lines: number; frames: number }) {
     const jobId = await finishedJobWithLog(server, lines);
     const page = await chromium.browser.newPage({ viewport: { width: 1360, height: 900 } });
     await signIn(page, server);
-    const firstRenderMs = await openLog(page, `${server.url}/app/jobs/${jobId}`);
-    const frames = await scrollFrames(page, options.frames);
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('HeapProfiler.collectGarbage');
-    const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+    const firstRenderMs = await openLog(page, `${server.url}/jobs/${jobId}`);
+    const frames = await scrollFrames(page, '.cr-log-scroll', options.frames);
+    const jsHeapMb = await heapMb(page);
     const rows = await page.locator('.cr-log-row').count();
     return {
       bench: 'ui',
@@ -44,7 +43,7 @@ export async function measureUi(options: { lines: number; frames: number }) {
       scroll_frame_ms_p95: round1(percentile(frames, 0.95)),
       scroll_frame_ms_p50: round1(percentile(frames, 0.5)),
       scroll_frames: frames.length,
-      js_heap_mb: round1(heap.usedSize / 1024 / 1024),
+      js_heap_mb: jsHeapMb,
       dom_rows: rows,
     };
   } finally {
@@ -52,13 +51,6 @@ export async function measureUi(options: { lines: number; frames: number }) {
     await server.close();
     rmSync(root, { recursive: true, force: true });
   }
-}
-
-const round1 = (n: number) => Math.round(n * 10) / 10;
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 }
 
 async function call(server: LocalServer, method: string, path: string, body?: unknown, runnerId?: string) {
@@ -101,28 +93,7 @@ async function finishedJobWithLog(server: LocalServer, lines: number): Promise<s
   );
   server.store.db.transaction(() => {
     for (let seq = 1; seq <= lines; seq++) {
-      const event =
-        seq % 500 === 0
-          ? {
-              type: 'message.completed',
-              role: 'assistant',
-              text: `Checked ${seq} lines so far; continuing with the next module.`,
-            }
-          : seq % 50 === 0
-            ? {
-                type: 'tool.started',
-                toolCallId: `t${seq}`,
-                name: 'Bash',
-                kind: 'shell',
-                title: `Run step ${seq}`,
-                input: { command: `make step-${seq}` },
-              }
-            : {
-                type: 'tool.output',
-                toolCallId: `t${seq - (seq % 50)}`,
-                stream: 'stdout',
-                chunk: `[${seq}] compiling src/module/file-${seq % 977}.ts ... ok\n`,
-              };
+      const event = benchLogEvent(seq);
       insert.run(attemptId, seq, at, 'job.agent', JSON.stringify({ event }));
     }
   })();
@@ -141,9 +112,9 @@ async function finishedJobWithLog(server: LocalServer, lines: number): Promise<s
 }
 
 async function signIn(page: Page, server: LocalServer): Promise<void> {
-  await page.goto(`${server.url}/sign-in?next=%2Fapp`);
+  await page.goto(`${server.url}/sign-in?next=%2F`);
   await page.fill('input[name="token"]', server.token);
-  await Promise.all([page.waitForURL(`${server.url}/app`), page.click('button[type="submit"]')]);
+  await Promise.all([page.waitForURL(`${server.url}/`), page.click('button[type="submit"]')]);
 }
 
 /** Milliseconds from navigation start until a loaded log row is on screen. */
@@ -155,20 +126,4 @@ async function openLog(page: Page, url: string): Promise<number> {
     { polling: 'raf', timeout: 60_000 },
   );
   return (await handle.jsonValue()) as number;
-}
-
-/** Scrolls the log by big steps every frame (as a fling or a dragged scrollbar does); frame times. */
-async function scrollFrames(page: Page, count: number): Promise<number[]> {
-  return page.evaluate(async (n) => {
-    const scroller = document.querySelector('.cr-log-scroll')!;
-    const times: number[] = [];
-    let last = performance.now();
-    for (let i = 0; i < n; i++) {
-      scroller.scrollTop += i % 60 < 50 ? 1500 : scroller.scrollHeight / 7;
-      const now = await new Promise<number>((resolve) => requestAnimationFrame(resolve));
-      times.push(now - last);
-      last = now;
-    }
-    return times;
-  }, count);
 }

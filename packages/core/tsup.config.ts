@@ -8,6 +8,8 @@ export default defineConfig({
     'protected-paths': 'src/agents/protected-paths.ts',
     // Only the control API's schemas: what `coord-runner status` loads to talk to a runner.
     'control-api': 'src/control/control-api.ts',
+    // Talking to a running runner over its local endpoint (the CLI's commands, the desktop app).
+    'control-client': 'src/control/endpoint-client.ts',
     // The error type and the redactor, for a CLI that reports failures without loading the runner.
     errors: 'src/errors.ts',
   },

@@ -96,6 +96,58 @@ export const boundaries = [
     },
   },
   {
+    // The desktop renderer (and the contract it shares with the preload) runs in a sandboxed page:
+    // it reaches the runner only through `window.coord`, never node, electron or core's runtime.
+    files: ['apps/desktop/src/renderer/**/*.{ts,tsx}', 'apps/desktop/src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'The renderer reaches the app only through window.coord (the preload).',
+            },
+            ...sideEffectLibs.filter((lib) => lib.name !== 'electron'),
+            ...apps,
+          ],
+          patterns: [
+            { group: ['node:*'], message: 'The renderer is a sandboxed page: no node modules.' },
+            {
+              group: ['@coord/*', '!@coord/runner-protocol', '!@coord/runner-ui', '!@coord/runner-core'],
+              message: 'The renderer draws with @coord/runner-ui and talks through the preload API only.',
+            },
+            {
+              regex: '^@coord/runner-core(?!/control-api$)',
+              message:
+                "Only the control API's schemas and types (@coord/runner-core/control-api), not core's runtime.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Main-process modules are plain functions tested without Electron: only the composition
+    // root (main.ts) and the preload touch electron itself.
+    files: ['apps/desktop/src/main/**/*.ts', 'apps/desktop/src/preload/**/*.ts'],
+    ignores: ['apps/desktop/src/main/main.ts', 'apps/desktop/src/preload/preload.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'Take what you need of electron as a parameter; main.ts passes the real thing.',
+            },
+            ...apps,
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests and build/test configuration are not part of any layer.
     files: ['**/*.test.ts', '**/*.test.tsx', '**/test/**/*.ts', '**/test/**/*.tsx', '**/*.config.ts'],
     rules: { 'no-restricted-imports': 'off' },

@@ -22,7 +22,7 @@ import type { Platform } from '@coord/runner-protocol';
 import { createAgents } from './agents.js';
 import { readConfig } from './config.js';
 import type { AcpAgentConfig, RunnerConfig } from './config.js';
-import { loadMachineId } from './state-dir.js';
+import { credentialsSource, loadMachineId } from './state-dir.js';
 import { CLI_VERSION } from './version.js';
 
 /** The `git.*` settings as the git package takes them (an author needs both name and e-mail). */
@@ -119,6 +119,11 @@ export function composeRunner(options: ComposeOptions): Runner {
     disabledAgents: config.disabledAgents ?? [],
     ...(options.permissions ? { permissions: options.permissions } : {}),
     secrets: environmentSecrets(process.env),
+    // A refused token (expired, revoked) signs the runner out until these hold a new one.
+    credentials: credentialsSource({
+      stateDir: options.stateDir,
+      ...(options.tokenFile ? { tokenFile: options.tokenFile } : {}),
+    }),
     // Agents run as this user: they are told to keep out of the runner's state and token file.
     protectedPaths: [options.stateDir, ...(options.tokenFile ? [resolve(options.tokenFile)] : [])],
   });

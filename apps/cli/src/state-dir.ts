@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Credentials } from '@coord/runner-core';
 import envPaths from 'env-paths';
 import { CliError, EXIT } from './exit-codes.js';
 
@@ -58,7 +59,37 @@ export function loadToken(options: { tokenFile?: string; stateDir: string }): st
   }
 }
 
-function readTokenFile(file: string): string {
+/**
+ * Where a running runner finds a new sign-in after the server refused its token: the token file
+ * it was started with, else the state dir's `credentials` (what `coord-runner login` writes). A
+ * token from the environment cannot change under a running process.
+ */
+export function credentialsSource(options: { tokenFile?: string; stateDir: string }): Credentials {
+  if (options.tokenFile) {
+    const file = resolve(options.tokenFile);
+    return { read: () => readTokenOrNull(file), signInHint: `put a valid token in ${file}` };
+  }
+  const fromEnv = process.env[TOKEN_ENV]?.trim();
+  if (fromEnv) {
+    return { read: () => fromEnv, signInHint: `restart the runner with a valid ${TOKEN_ENV}` };
+  }
+  const credentials = join(options.stateDir, 'credentials');
+  return {
+    read: () => readTokenOrNull(credentials),
+    signInHint: 'run `coord-runner login` to sign in again',
+  };
+}
+
+/** Read again and again while signed out: a missing or empty file is no sign-in, and no warning. */
+function readTokenOrNull(file: string): string | null {
+  try {
+    return readTokenFile(file, { warn: false });
+  } catch {
+    return null;
+  }
+}
+
+function readTokenFile(file: string, { warn = true }: { warn?: boolean } = {}): string {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -72,7 +103,7 @@ function readTokenFile(file: string): string {
   }
   const token = text.trim();
   if (!token) throw new Error(`The token file ${file} is empty.`);
-  if (process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) {
+  if (warn && process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) {
     process.emitWarning(`The token file ${file} is readable by other users; chmod 600 it.`);
   }
   return token;

@@ -7,7 +7,14 @@ export {
   type ErrorCode,
   type ErrorPayload,
 } from './errors.js';
-export { defaultRetryPolicy, retryTransient, type RetryOptions, type RetryPolicy } from './retry.js';
+export {
+  backoffDelayMs,
+  defaultRetryPolicy,
+  retryTransient,
+  type Backoff,
+  type RetryOptions,
+  type RetryPolicy,
+} from './retry.js';
 export { containsRegisteredSecret, redactJson, environmentSecrets } from './redact.js';
 export { createSecretSafeChunker, type SecretSafeChunker } from './agents/secret-safe-chunks.js';
 export { isProtectedPath } from './agents/protected-paths.js';
@@ -74,4 +81,5 @@ export {
   type RunnerIdentity,
   type RunnerOptions,
 } from './runner/runner.js';
+export type { Credentials } from './runner/sign-in.js';
 export * from './control/index.js';

@@ -199,6 +199,28 @@ describe('createCoordClient: error mapping', () => {
     expect(error.retryable).toBe(false);
   });
 
+  it('sends a new token once told (a new sign-in), and retries a 401 the token it replaced got', async () => {
+    const { server, client, token } = await setup([
+      // Answered only after the switch: the refusal is about the old token.
+      (_req, res) =>
+        void setTimeout(() => {
+          res.writeHead(401, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: 'auth.invalid_token', message: 'Unknown token' } }));
+        }, 50),
+      json(200, me),
+    ]);
+    const answered = client.me();
+    await server.waitForRequests(1);
+    expect(client.useToken(token)).toBe(false);
+    const next = `tok-${randomUUID()}`;
+    expect(client.useToken(next)).toBe(true);
+    await expect(answered).resolves.toEqual(me);
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${token}`,
+      `Bearer ${next}`,
+    ]);
+  });
+
   it('maps a 401 without a JSON body to auth.invalid_token too', async () => {
     const { client } = await setup([
       (_req, res) => {

@@ -52,6 +52,8 @@ export interface FakeAgentRun extends AgentRun {
   emit(event: AgentEvent): void;
   finish(result: Partial<AgentResult>): void;
   readonly calls: string[];
+  /** The grace each `interrupt` was given, in order. */
+  readonly graces: number[];
 }
 
 /** `holdInterrupt`: a graceful stop waits until the test finishes the run (the agent's own pace). */
@@ -60,6 +62,7 @@ export function fakeAgentRun(input: AgentRunInput, options: { holdInterrupt?: bo
   let settle!: (result: AgentResult) => void;
   const result = new Promise<AgentResult>((resolve) => (settle = resolve));
   const calls: string[] = [];
+  const graces: number[] = [];
   let finished = false;
   const finish = (over: Partial<AgentResult>) => {
     if (finished) return;
@@ -70,13 +73,15 @@ export function fakeAgentRun(input: AgentRunInput, options: { holdInterrupt?: bo
   return {
     input,
     calls,
+    graces,
     events$: events.asObservable(),
     result,
     emit: (event) => events.next(event),
     finish,
     respond: (requestId, answer) => calls.push(`respond ${requestId} ${answer.kind}`),
-    interrupt: async () => {
+    interrupt: async (graceMs) => {
       calls.push('interrupt');
+      graces.push(graceMs);
       if (!options.holdInterrupt) finish({ status: 'interrupted', summary: 'interrupted' });
       await result;
     },

@@ -1,4 +1,4 @@
-import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import {
   CoordError,
@@ -197,6 +197,7 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort, RepositoryDiskCar
     await resetWorkTreeConfig(workDir, remote.url, this.emptyHooksDir, {
       sparse: repository.sparse !== undefined,
     });
+    await removeStaleIndexLock(workDir, log);
     const git = this.git(workDir, signal, [], null, this.author);
     // In a sparse tree, `--sparse` also takes files the agent made outside the checked-out directories.
     const add = repository.sparse ? ['add', '--all', '--sparse'] : ['add', '--all'];
@@ -397,6 +398,22 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort, RepositoryDiskCar
     const env = gitEnvironment({ ambient: this.ambient, allowedProtocols, token, identity });
     return createGit({ baseDir, env, signal, binary: this.options.gitBinary });
   }
+}
+
+/**
+ * A git killed mid-write (the runner's earlier run got `kill -9` while committing, and this
+ * attempt was taken up again) leaves `.git/index.lock`, and every later git in the tree fails on
+ * it. Nothing else runs git here while publishing (the agent has exited), so it is stale.
+ */
+async function removeStaleIndexLock(workDir: string, log: (message: string) => void): Promise<void> {
+  const lock = join(workDir, '.git', 'index.lock');
+  const found = await stat(lock).then(
+    () => true,
+    () => false,
+  );
+  if (!found) return;
+  await rm(lock, { force: true });
+  log('Removed a stale .git/index.lock left by a git process that was killed');
 }
 
 /** The forge token, registered for redaction (and its Basic header form) before anything can print it. */

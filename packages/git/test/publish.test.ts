@@ -130,6 +130,22 @@ describe('publish', () => {
     expect(await fx.origin.tip(ws.branch)).toBe(agentCommit);
   });
 
+  it('publishing again after a kill mid-commit clears the stale index.lock and commits nothing twice', async () => {
+    const ws = await fx.port.prepare(fx.prepareInput());
+    await writeFile(join(ws.workDir, 'a.txt'), 'one\n');
+    const first = await fx.port.publish(fx.publishInput(ws));
+    // As if the runner was killed in a git that held the index; the attempt is published again.
+    await writeFile(join(ws.workDir, '.git', 'index.lock'), '');
+    const logged: string[] = [];
+    const again = await fx.port.publish({ ...fx.publishInput(ws), log: (m: string) => logged.push(m) });
+    expect(again).toMatchObject({ kind: 'pull_request', commit: (first as { commit: string }).commit });
+    expect(logged).toContain('Removed a stale .git/index.lock left by a git process that was killed');
+    expect(
+      (await fx.ctx.git(fx.origin.dir, 'rev-list', '--count', `${ws.baseCommit}..${ws.branch}`)).trim(),
+    ).toBe('1');
+    expect(fx.api.pulls).toHaveLength(1);
+  });
+
   it('a retry after a failure between push and pull request finds or creates exactly one pull request', async () => {
     const ws = await fx.port.prepare(fx.prepareInput());
     await writeFile(join(ws.workDir, 'a.txt'), 'one\n');

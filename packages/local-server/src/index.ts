@@ -10,4 +10,4 @@ export {
   type Workspace,
 } from './db/accounts.js';
 export { insertRawJob } from './db/jobs.js';
-export { sweepExpiredLeases } from './db/attempts.js';
+export { resumeLeasesAfterRestart, sweepExpiredLeases } from './db/attempts.js';

@@ -5,7 +5,7 @@ import type { AssignmentEnvelope } from '@coord/runner-protocol';
 import { WaiterQueue } from './claims/waiters.js';
 import { resolveTimings, type ServerTimings } from './config.js';
 import { ensureDefaultAccount } from './db/accounts.js';
-import { sweepExpiredLeases } from './db/attempts.js';
+import { resumeLeasesAfterRestart, sweepExpiredLeases } from './db/attempts.js';
 import { Store } from './db/store.js';
 import { GIT_PREFIX, handleGitHttp } from './forge/git-http.js';
 import { createApp } from './http/app.js';
@@ -81,7 +81,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   store.baseUrl = url;
 
-  // Expired leases from before a restart are swept at once, then periodically.
+  // The downtime of a restart is not held against the runners' leases; then sweeps, periodically.
+  resumeLeasesAfterRestart(store);
   sweepExpiredLeases(store);
   const sweeper = setInterval(() => {
     try {

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { startLocalServer } from '../src/index.js';
 import {
   claimNow,
-  hiddenField,
   jobSubmission,
+  pageCsrf,
   register,
   setCookie,
   signIn,
@@ -192,41 +192,56 @@ describe('web sign-in', () => {
     expect(withBasic.headers.get('location')).toMatch(/^\/sign-in/);
     expect(withBasic.headers.get('www-authenticate')).toBeNull();
 
-    const form = await fetch(`${server.url}/sign-in?next=%2Fjobs%2Fx`);
-    expect(form.status).toBe(200);
-    const html = await form.text();
-    expect(html).toContain('type="password" name="token"');
+    const page = await fetch(`${server.url}/sign-in?next=%2Fjobs%2Fx`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
     expect(html).not.toContain(server.token);
-    const nonce = setCookie(form, 'coord_sign_in')!;
-    const csrf = hiddenField(html, 'csrf');
-    const post = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
-      fetch(`${server.url}/sign-in`, {
+    const nonceCookie = page.headers.getSetCookie().find((c) => c.startsWith('coord_sign_in='))!;
+    expect(nonceCookie).toMatch(/; HttpOnly/);
+    expect(nonceCookie).toMatch(/; SameSite=Strict/);
+    const nonce = setCookie(page, 'coord_sign_in')!;
+    const csrf = pageCsrf(html);
+    const post = (body: unknown, headers: Record<string, string> = {}) => {
+      const all: Record<string, string> = {
+        origin: server.url,
+        cookie: nonce,
+        'x-coord-csrf': csrf,
+        'content-type': 'application/json',
+        ...headers,
+      };
+      for (const [k, v] of Object.entries(all)) if (v === '') delete all[k];
+      return fetch(`${server.url}/api/sign-in`, {
         method: 'POST',
-        redirect: 'manual',
-        headers: { origin: server.url, cookie: nonce, ...headers },
-        body: new URLSearchParams(fields),
+        headers: all,
+        body: typeof body === 'string' ? body : JSON.stringify(body),
       });
+    };
 
-    // A wrong token, a missing or foreign CSRF token, a foreign or missing Origin: no session.
-    const wrong = await post({ csrf, token: 'coord_wrong' });
+    // A wrong token, a missing or foreign CSRF token, a foreign or missing Origin, a form post: no session.
+    const wrong = await post({ token: 'coord_wrong' });
     expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { error: { message: string } }).error.message).toBe(
+      'That token is not valid for this server.',
+    );
     expect(setCookie(wrong, 'coord_session')).toBeUndefined();
-    expect((await post({ token: server.token })).status).toBe(403);
-    expect(
-      (await post({ csrf: csrf.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')), token: server.token })).status,
-    ).toBe(403);
-    expect((await post({ csrf, token: server.token }, { origin: evil })).status).toBe(403);
-    const noOrigin = await fetch(`${server.url}/sign-in`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: nonce },
-      body: new URLSearchParams({ csrf, token: server.token }),
-    });
-    expect(noOrigin.status).toBe(403);
+    const refused = [
+      await post({ token: server.token }, { 'x-coord-csrf': '' }),
+      await post(
+        { token: server.token },
+        { 'x-coord-csrf': csrf.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) },
+      ),
+      await post({ token: server.token }, { cookie: '' }),
+      await post({ token: server.token }, { origin: evil }),
+      await post({ token: server.token }, { origin: '' }),
+    ];
+    expect(refused.map((r) => r.status)).toEqual([403, 403, 403, 403, 403]);
+    const form = await post(`token=${server.token}`, { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(form.status).toBe(415);
+    for (const r of [...refused, form]) expect(setCookie(r, 'coord_session')).toBeUndefined();
 
-    const ok = await post({ csrf, token: server.token, next: '/jobs/x' });
-    expect(ok.status).toBe(303);
-    expect(ok.headers.get('location')).toBe('/jobs/x');
+    const ok = await post({ token: server.token, next: '/jobs/x' });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ next: '/jobs/x' });
     const cookie = ok.headers.getSetCookie().find((c) => c.startsWith('coord_session='))!;
     expect(cookie).toMatch(/; HttpOnly/);
     expect(cookie).toMatch(/; SameSite=Strict/);
@@ -239,11 +254,11 @@ describe('web sign-in', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.hash).not.toContain(id);
     // Only paths on this server are followed after sign-in.
-    const offsite = await post({ csrf, token: server.token, next: '//evil.example/' });
-    expect(offsite.headers.get('location')).toBe('/');
+    for (const next of ['//evil.example/', 'https://evil.example/', '/\\evil.example'])
+      expect(await (await post({ token: server.token, next })).json(), next).toEqual({ next: '/' });
   });
 
-  it('Cancel and Stop (graceful) forms need the session, its CSRF token and our Origin', async () => {
+  it('Cancel, Stop (graceful) and Sign out need the session, its CSRF token and our Origin', async () => {
     const { server, api } = await startServer();
     const runner = await register(api, { capacity: 2 });
     const readyJob = await submit(api);
@@ -251,29 +266,25 @@ describe('web sign-in', () => {
     const other = await signIn(server); // another session: its token is no good for this one
 
     const cancel = `/jobs/${readyJob}/cancel`;
-    expect((await browser.post(cancel, {})).status).toBe(403); // no CSRF token
-    expect((await browser.post(cancel, { csrf: other.csrf })).status).toBe(403);
-    expect((await browser.post(cancel, undefined, { origin: evil })).status).toBe(403);
-    const anonymous = await fetch(`${server.url}${cancel}`, {
-      method: 'POST',
-      headers: { origin: server.url },
-      body: new URLSearchParams({ csrf: browser.csrf }),
-    });
+    expect((await browser.call('POST', cancel, {}, { 'x-coord-csrf': '' })).status).toBe(403);
+    expect((await browser.call('POST', cancel, {}, { 'x-coord-csrf': other.csrf })).status).toBe(403);
+    expect((await browser.call('POST', cancel, {}, { origin: evil })).status).toBe(403);
+    expect((await browser.call('POST', cancel, {}, { origin: '' })).status).toBe(403);
+    const anonymous = await browser.call('POST', cancel, {}, { cookie: '' });
     expect(anonymous.status).toBe(401);
     expect((await api('GET', `/v1/jobs/${readyJob}`)).body.job.status).toBe('ready');
 
-    const done = await browser.post(cancel);
-    expect(done.status).toBe(303);
-    expect(done.headers.get('location')).toBe(`/jobs/${readyJob}`);
+    const done = await browser.call('POST', cancel, {});
+    expect(done.status).toBe(200);
     expect((await api('GET', `/v1/jobs/${readyJob}`)).body.job.status).toBe('cancelled');
-    const again = await browser.post(cancel);
+    const again = await browser.call('POST', cancel, {});
     expect(again.status).toBe(409);
     expect(await again.text()).toMatch(/cannot be cancelled/);
 
     // Stop reaches the runner on its renewal, like POST /v1/jobs/:id/stop.
     const running = await submit(api);
     const { attempt } = await claimNow(api, runner);
-    expect((await browser.post(`/jobs/${running}/stop`)).status).toBe(303);
+    expect((await browser.call('POST', `/jobs/${running}/stop`, {})).status).toBe(200);
     const renewal = await api(
       'POST',
       `/v1/attempts/${attempt.id}/lease`,
@@ -282,9 +293,13 @@ describe('web sign-in', () => {
     );
     expect(renewal.body.controls).toEqual([{ type: 'stop' }]);
 
-    // Signing out ends the session: its cookie opens nothing any more.
-    expect((await browser.post('/sign-out')).status).toBe(303);
+    // Signing out ends the session: its cookie opens nothing any more; the other one still works.
+    expect((await browser.call('POST', '/sign-out', {}, { 'x-coord-csrf': other.csrf })).status).toBe(403);
+    const out = await browser.call('POST', '/sign-out', {});
+    expect(out.status).toBe(200);
+    expect(out.headers.getSetCookie().find((c) => c.startsWith('coord_session='))).toMatch(/Max-Age=0/);
     expect((await browser.get('/')).status).toBe(303);
+    expect((await browser.get('/api/board')).status).toBe(401);
     expect((await other.get('/')).status).toBe(200);
   });
 
@@ -296,6 +311,8 @@ describe('web sign-in', () => {
     });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/sign-in?next=%2Fforge%2Flocal%2Fx%2Fpull%2F1');
-    expect((await (await signIn(server)).get('/forge/local/x/pull/1')).status).toBe(404);
+    const browser = await signIn(server);
+    expect((await browser.get('/forge/local/x/pull/1')).status).toBe(200); // the app's page
+    expect((await browser.json('GET', '/pulls/local/x/1')).status).toBe(404); // which finds nothing
   });
 });

@@ -34,18 +34,23 @@ describe('device sign-in', () => {
     expect((await poll(started.deviceCode)).body.error.code).toBe('device.slow_down');
 
     const browser = await signIn(server);
-    const confirm = await browser.get(`/device?code=${started.userCode.toLowerCase().replace('-', ' ')}`);
-    const html = await confirm.text();
+    // The link the runner prints opens the app's device page, which looks the code up.
+    expect(
+      (
+        await browser.get(
+          new URL(started.verificationUriComplete).pathname + new URL(started.verificationUriComplete).search,
+        )
+      ).status,
+    ).toBe(200);
+    const typed = encodeURIComponent(started.userCode.toLowerCase().replace('-', ' '));
+    const confirm = await browser.json('GET', `/device?code=${typed}`);
     expect(confirm.status).toBe(200);
-    expect(html).toContain('runner on build-box');
-    expect(html).toContain(started.userCode);
-    const approved = await browser.post('/device', {
-      csrf: browser.csrf,
-      code: started.userCode,
-      decision: 'approve',
+    expect(confirm.body.device).toMatchObject({
+      clientName: 'runner on build-box',
+      userCode: started.userCode,
     });
-    expect(approved.status).toBe(200);
-    expect(await approved.text()).toContain('Runner signed in');
+    const approved = await browser.json('POST', '/device', { code: started.userCode, decision: 'approve' });
+    expect(approved).toEqual({ status: 200, body: { approved: true } });
 
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const granted = await poll(started.deviceCode);
@@ -69,15 +74,15 @@ describe('device sign-in', () => {
     const started = await authorize();
     const other = createAccount(server.store, { name: 'bob' });
     const browser = await signIn(server, other.token);
-    const denied = await browser.post('/device', {
-      csrf: browser.csrf,
-      code: started.userCode,
-      decision: 'deny',
-    });
-    expect(await denied.text()).toContain('Sign-in denied');
+    const denied = await browser.json('POST', '/device', { code: started.userCode, decision: 'deny' });
+    expect(denied).toEqual({ status: 200, body: { approved: false } });
     expect((await poll(started.deviceCode)).body.error.code).toBe('device.denied');
-    expect((await browser.get(`/device?code=${started.userCode}`)).status).toBe(404);
-    expect((await browser.get('/device?code=BBBB-BBBB')).status).toBe(404);
+    expect((await browser.json('GET', `/device?code=${started.userCode}`)).status).toBe(404);
+    expect((await browser.json('GET', '/device?code=BBBB-BBBB')).status).toBe(404);
+    expect((await browser.json('GET', '/device?code=nonsense')).status).toBe(400);
+    const again = await browser.json('POST', '/device', { code: started.userCode, decision: 'approve' });
+    expect(again.status).toBe(400);
+    expect(again.body.error.code).toBe('device.invalid_code');
   });
 
   it('needs a signed-in person, the CSRF token and our own origin to approve', async () => {
@@ -86,14 +91,21 @@ describe('device sign-in', () => {
     const page = await fetch(`${server.url}/device?code=${started.userCode}`, { redirect: 'manual' });
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toContain('/sign-in?next=');
+    expect((await fetch(`${server.url}/api/device?code=${started.userCode}`)).status).toBe(401);
     const browser = await signIn(server);
-    expect((await browser.post('/device', { code: started.userCode, decision: 'approve' })).status).toBe(403);
-    const foreign = await browser.post(
-      '/device',
-      { csrf: browser.csrf, code: started.userCode, decision: 'approve' },
-      { origin: 'https://evil.example' },
+    const body = { code: started.userCode, decision: 'approve' };
+    expect((await browser.call('POST', '/device', body, { 'x-coord-csrf': '' })).status).toBe(403);
+    expect((await browser.call('POST', '/device', body, { origin: 'https://evil.example' })).status).toBe(
+      403,
     );
-    expect(foreign.status).toBe(403);
+    expect((await browser.call('POST', '/device', body, { origin: '' })).status).toBe(403);
+    expect(
+      (
+        await browser.call('POST', '/device', new URLSearchParams(body).toString(), {
+          'content-type': 'application/x-www-form-urlencoded',
+        })
+      ).status,
+    ).toBe(415);
     expect((await poll(started.deviceCode)).body.error.code).toBe('device.authorization_pending');
   });
 
@@ -103,6 +115,6 @@ describe('device sign-in', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await poll(started.deviceCode)).body.error.code).toBe('device.expired');
     const browser = await signIn(server);
-    expect((await browser.get(`/device?code=${started.userCode}`)).status).toBe(404);
+    expect((await browser.json('GET', `/device?code=${started.userCode}`)).status).toBe(404);
   });
 });

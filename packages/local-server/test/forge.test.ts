@@ -135,9 +135,22 @@ describe('forge', () => {
       octokit.rest.pulls.get({ owner: 'local', repo: 'demo', pull_number: 99 }),
     ).rejects.toMatchObject({ status: 404 });
 
+    // Its html_url is a page of the web app, which reads the pull request from the app's API.
     const browser = await signIn(server);
-    const page = await browser.get(new URL(pr.data.html_url).pathname);
-    expect(await page.text()).toContain('Add hello (v2)');
+    expect(new URL(pr.data.html_url).pathname).toBe('/forge/local/demo/pull/1');
+    const page = await browser.get('/forge/local/demo/pull/1');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const { body } = await browser.json('GET', '/pulls/local/demo/1');
+    expect(body.pull).toMatchObject({
+      title: 'Add hello (v2)',
+      body: 'Why',
+      state: 'closed',
+      head: 'coord/feature',
+      base: 'main',
+      diffStat: { commits: 1, additions: 3, changed_files: 3 },
+    });
+    expect((await browser.json('GET', '/pulls/local/demo/99')).status).toBe(404);
   });
 
   it('refuses unauthenticated and badly authenticated git and API access', async () => {

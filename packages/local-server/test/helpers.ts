@@ -144,49 +144,70 @@ export function setCookie(res: Response, name: string): string | undefined {
     ?.split(';', 1)[0];
 }
 
-/** The value of a hidden form field in a page. */
-export function hiddenField(html: string, name: string): string {
-  const value = new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
-  if (value === undefined) throw new Error(`no ${name} field in the page`);
+/** The CSRF token the app shell carries in its `coord-csrf` meta tag. */
+export function pageCsrf(html: string): string {
+  const value = /<meta name="coord-csrf" content="([^"]*)">/.exec(html)?.[1];
+  if (!value) throw new Error('no coord-csrf meta tag in the page');
   return value;
 }
 
-/** A browser signed in to the web page: its session cookie, and the CSRF token its forms carry. */
+/** A browser signed in to the web app: its session cookie, and the CSRF token of its pages. */
 export interface Browser {
   cookie: string;
   csrf: string;
   get(path: string): Promise<Response>;
-  /** Posts a form from the server's own origin (what the pages do); `fields` default to the CSRF token. */
-  post(
-    path: string,
-    fields?: Record<string, string> | [string, string][],
-    headers?: Record<string, string>,
-  ): Promise<Response>;
+  /**
+   * A call of the web app's JSON API under /api, as its page makes it: the session cookie, the
+   * CSRF header and our Origin, each of which `headers` may replace (an empty value drops it).
+   */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** `call` answered as JSON. */
+  json<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
 }
 
+/** Signs in as the sign-in page does: its nonce cookie and CSRF token, then the token as JSON. */
 export async function signIn(server: { url: string; token: string }, token = server.token): Promise<Browser> {
-  const form = await fetch(`${server.url}/sign-in`);
-  const nonce = setCookie(form, 'coord_sign_in')!;
-  const res = await fetch(`${server.url}/sign-in`, {
+  const page = await fetch(`${server.url}/sign-in`);
+  const nonce = setCookie(page, 'coord_sign_in')!;
+  const res = await fetch(`${server.url}/api/sign-in`, {
     method: 'POST',
-    redirect: 'manual',
-    headers: { origin: server.url, cookie: nonce },
-    body: new URLSearchParams({ csrf: hiddenField(await form.text(), 'csrf'), token, next: '/' }),
+    headers: {
+      origin: server.url,
+      cookie: nonce,
+      'x-coord-csrf': pageCsrf(await page.text()),
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ token, next: '/' }),
   });
-  if (res.status !== 303) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
   const cookie = setCookie(res, 'coord_session')!;
   const get = (path: string) => fetch(`${server.url}${path}`, { headers: { cookie }, redirect: 'manual' });
-  const csrf = hiddenField(await (await get('/')).text(), 'csrf');
+  const csrf = pageCsrf(await (await get('/')).text());
+  const call: Browser['call'] = (method, path, body, headers = {}) => {
+    const all: Record<string, string> = {
+      cookie,
+      origin: server.url,
+      'x-coord-csrf': csrf,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    };
+    for (const [k, v] of Object.entries(all)) if (v === '') delete all[k];
+    return fetch(`${server.url}/api${path}`, {
+      method,
+      redirect: 'manual',
+      headers: all,
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+  };
   return {
     cookie,
     csrf,
     get,
-    post: (path, fields = { csrf }, headers = {}) =>
-      fetch(`${server.url}${path}`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { origin: server.url, cookie, ...headers },
-        body: new URLSearchParams(fields),
-      }),
+    call,
+    async json(method, path, body) {
+      const r = await call(method, path, body);
+      const text = await r.text();
+      return { status: r.status, body: text ? JSON.parse(text) : undefined };
+    },
   };
 }

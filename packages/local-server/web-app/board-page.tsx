@@ -1,14 +1,33 @@
 import type { JobView } from '@coord/runner-protocol';
 import { EmptyState, ErrorState, JOB_STATUSES, JobCard } from '@coord/runner-ui';
+import { useState } from 'react';
 import { Link } from './app.js';
 import { usePolling } from './polling.js';
 import { api } from './api.js';
 import { hrefOf, navigate } from './router.js';
 
 export function BoardPage() {
-  const { data, error } = usePolling(() => api.board(), 2000, []);
+  const { data, error, refresh } = usePolling(() => api.board(), 2000, []);
+  const [readying, setReadying] = useState<ReadonlySet<string>>(new Set());
+  const [readyProblem, setReadyProblem] = useState<string | null>(null);
   const jobs = data?.jobs ?? [];
   const open = (job: JobView) => navigate(hrefOf({ page: 'job', jobId: job.id }));
+  // Backlog → Ready: runners may take it from now on.
+  const makeReady = async (job: JobView) => {
+    setReadyProblem(null);
+    setReadying((s) => new Set(s).add(job.id));
+    try {
+      await api.ready(job.id);
+      refresh();
+    } catch (e) {
+      setReadyProblem(e instanceof Error ? e.message : String(e));
+    }
+    setReadying((s) => {
+      const rest = new Set(s);
+      rest.delete(job.id);
+      return rest;
+    });
+  };
   return (
     <div className="page page-wide">
       <header className="page-head">
@@ -25,6 +44,13 @@ export function BoardPage() {
           title="The board could not be loaded"
           detail={error}
           action="It retries by itself; check that the server is running."
+        />
+      ) : null}
+      {readyProblem ? (
+        <ErrorState
+          title="The job was not made Ready"
+          detail={readyProblem}
+          action="It stays in the Backlog; try again."
         />
       ) : null}
       {data && jobs.length === 0 ? (
@@ -60,14 +86,32 @@ export function BoardPage() {
                   <span className="column-count">{column.length}</span>
                 </div>
                 <div className="column-body">
-                  {column.map((job) => (
-                    <JobCard
-                      key={job.id}
-                      job={job}
-                      href={hrefOf({ page: 'job', jobId: job.id })}
-                      onOpen={open}
-                    />
-                  ))}
+                  {column.map((job) =>
+                    job.status === 'backlog' ? (
+                      <div key={job.id} className="board-item">
+                        <JobCard job={job} href={hrefOf({ page: 'job', jobId: job.id })} onOpen={open} />
+                        <div className="board-item-foot">
+                          <button
+                            type="button"
+                            className="cr-button board-item-action"
+                            disabled={readying.has(job.id)}
+                            aria-label={`Make Ready: ${job.spec.title}`}
+                            title="Runners may take it from now on"
+                            onClick={() => void makeReady(job)}
+                          >
+                            Make Ready
+                          </button>
+                        </div>
+                      </div>
+                    ) : (
+                      <JobCard
+                        key={job.id}
+                        job={job}
+                        href={hrefOf({ page: 'job', jobId: job.id })}
+                        onOpen={open}
+                      />
+                    ),
+                  )}
                 </div>
               </section>
             );

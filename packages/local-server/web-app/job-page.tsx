@@ -12,6 +12,7 @@ import {
 import { useEffect, useMemo, useState } from 'react';
 import { Link } from './app.js';
 import { api, artifactHref, type JobDetail } from './api.js';
+import { PERMISSION_LABELS } from './labels.js';
 
 /** The log of one attempt, read page by page from the API; live events are appended by the stream. */
 function logSource(attempt: AttemptView): PagedLogSource {
@@ -95,10 +96,10 @@ export function JobPage({ jobId }: { jobId: string }) {
   const pr = [...job.attempts].reverse().find((a) => a.pullRequest)?.pullRequest ?? null;
   const prHref = safeHref(pr?.url);
   const waiting = detail.interactions.filter((i) => i.answer === null);
-  const act = async (what: 'cancel' | 'stop') => {
+  const act = async (what: 'cancel' | 'stop' | 'ready') => {
     setActionProblem(null);
     try {
-      await (what === 'cancel' ? api.cancel(job.id) : api.stop(job.id));
+      await { cancel: api.cancel, stop: api.stop, ready: api.ready }[what](job.id);
     } catch (e) {
       setActionProblem(e instanceof Error ? e.message : String(e));
     }
@@ -123,10 +124,23 @@ export function JobPage({ jobId }: { jobId: string }) {
               {job.spec.agent.model ? ` · ${job.spec.agent.model}` : ''}
             </span>
             <span>routing: {job.spec.routing?.mode ?? 'mine'}</span>
+            {job.spec.agent.permissionMode ? (
+              <span>permissions: {PERMISSION_LABELS[job.spec.agent.permissionMode]}</span>
+            ) : null}
           </div>
         </div>
         {live_ ? (
           <div className="cr-actions head-actions">
+            {job.status === 'backlog' ? (
+              <button
+                type="button"
+                className="cr-button cr-button-primary"
+                onClick={() => void act('ready')}
+                title="Move it out of the Backlog: a runner may take it from now on"
+              >
+                Make Ready
+              </button>
+            ) : null}
             {running ? (
               <button
                 type="button"
@@ -145,6 +159,11 @@ export function JobPage({ jobId }: { jobId: string }) {
       </header>
       {actionProblem ? <ErrorState title="That did not work" detail={actionProblem} /> : null}
       {streamProblem ? <ErrorState title="Live updates stopped" detail={streamProblem} /> : null}
+      {job.status === 'backlog' ? (
+        <div className="banner" role="status">
+          <strong>In the Backlog.</strong> No runner takes it until it is made Ready.
+        </div>
+      ) : null}
       {job.waiting ? (
         <div className="banner banner-waiting" role="status">
           <strong>Waiting for a runner.</strong> {job.waiting.message}

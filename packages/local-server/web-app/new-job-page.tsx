@@ -1,7 +1,8 @@
-import type { JobSubmission, Routing } from '@coord/runner-protocol';
+import type { JobSubmission, PermissionMode, Routing } from '@coord/runner-protocol';
 import { ErrorState } from '@coord/runner-ui';
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, type Repository, type Session } from './api.js';
+import { PERMISSION_LABELS } from './labels.js';
 import { hrefOf, navigate } from './router.js';
 
 const AGENTS = [
@@ -41,6 +42,8 @@ export function NewJobPage({ session }: { session: Session }) {
   const [model, setModel] = useState('');
   const [plan, setPlan] = useState(SAMPLE_PLAN);
   const [routing, setRouting] = useState<RoutingMode>('mine');
+  const [permissionMode, setPermissionMode] = useState<PermissionMode | ''>('');
+  const [backlog, setBacklog] = useState(false);
   const [runnerName, setRunnerName] = useState('');
   const [workspace, setWorkspace] = useState(session.workspaces[0]?.id ?? '');
   const [problem, setProblem] = useState<string | null>(null);
@@ -92,9 +95,11 @@ export function NewJobPage({ session }: { session: Session }) {
       agent: {
         id: agent,
         ...(model.trim() ? { model: model.trim() } : {}),
+        ...(permissionMode ? { permissionMode } : {}),
         ...(agent === 'demo' ? { plan: steps as JobSubmission['agent']['plan'] } : {}),
       },
       routing: routing === 'runner' ? { mode: 'runner', runnerName: runnerName.trim() } : { mode: routing },
+      status: backlog ? 'backlog' : 'ready',
     };
     setBusy(true);
     try {
@@ -184,7 +189,7 @@ export function NewJobPage({ session }: { session: Session }) {
             </label>
           ) : (
             <p className="hint">
-              {repos?.length === 0 ? 'This server’s forge has no repositories yet; ' : ''}The agent works in a
+              {repos?.length === 0 ? 'This server’s forge has no repositories yet. ' : ''}The agent works in a
               scratch folder on the runner; its output files are attached to the job.
             </p>
           )}
@@ -217,6 +222,25 @@ export function NewJobPage({ session }: { session: Session }) {
             />
           </label>
         </div>
+        <label className="cr-field">
+          <span className="cr-field-label">Permissions</span>
+          <select
+            className="cr-select"
+            aria-label="Permissions"
+            value={permissionMode}
+            onChange={(e) => setPermissionMode(e.target.value as PermissionMode | '')}
+          >
+            <option value="">The runner’s setting</option>
+            {Object.entries(PERMISSION_LABELS).map(([mode, label]) => (
+              <option key={mode} value={mode}>
+                {label}
+              </option>
+            ))}
+          </select>
+          <span className="hint">
+            What the agent may do without asking you. A job can only be stricter than the runner it runs on.
+          </span>
+        </label>
         {agent === 'demo' ? (
           <label className="cr-field">
             <span className="cr-field-label">Demo plan (JSON steps: say, ask, write, read, run)</span>
@@ -281,9 +305,13 @@ export function NewJobPage({ session }: { session: Session }) {
             action="Fix what it names and submit again; nothing was queued."
           />
         ) : null}
-        <div className="cr-actions">
+        <div className="cr-actions form-foot">
+          <label className="check">
+            <input type="checkbox" checked={backlog} onChange={(e) => setBacklog(e.target.checked)} /> Put it
+            in the Backlog (no runner takes it until you make it Ready)
+          </label>
           <button type="submit" className="cr-button cr-button-primary" disabled={busy}>
-            {busy ? 'Submitting…' : 'Submit job'}
+            {busy ? 'Submitting…' : backlog ? 'Add to Backlog' : 'Submit job'}
           </button>
         </div>
       </form>

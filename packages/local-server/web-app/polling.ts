@@ -1,9 +1,13 @@
-import { useEffect, useRef, useState, type DependencyList } from 'react';
+import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react';
 
-/** Loads now and every `ms` while the page is open; keeps the last good answer on a failure. */
+/**
+ * Loads now and every `ms` while the page is open; keeps the last good answer on a failure.
+ * `refresh()` loads again at once (after an action changed what it shows).
+ */
 export function usePolling<T>(load: () => Promise<T>, ms: number, deps: DependencyList) {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [round, setRound] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
   useEffect(() => {
@@ -26,6 +30,7 @@ export function usePolling<T>(load: () => Promise<T>, ms: number, deps: Dependen
       alive = false;
       clearTimeout(timer);
     };
-  }, deps);
-  return { data, error };
+  }, [...deps, round]);
+  const refresh = useCallback(() => setRound((r) => r + 1), []);
+  return { data, error, refresh };
 }

@@ -1,28 +1,43 @@
 import { useEffect, useState } from 'react';
 
-/** The app's pages, read from the path under /app. */
+/** The app's pages, read from the path (the server serves the same shell at each). */
 export type Route =
   | { page: 'board' }
   | { page: 'new' }
   | { page: 'job'; jobId: string }
   | { page: 'runners' }
+  | { page: 'device' }
+  | { page: 'pull'; owner: string; repo: string; number: number }
+  | { page: 'sign-in' }
   | { page: 'missing' };
 
+const NAME = '[A-Za-z0-9_.-]+';
+
 export function parseRoute(pathname: string): Route {
-  const rest = pathname.replace(/^\/app\/?/, '').replace(/\/$/, '');
+  const rest = pathname.replace(/^\/+/, '').replace(/\/$/, '');
   if (rest === '') return { page: 'board' };
-  if (rest === 'new') return { page: 'new' };
-  if (rest === 'runners') return { page: 'runners' };
+  if (rest === 'new' || rest === 'runners' || rest === 'device' || rest === 'sign-in') return { page: rest };
   const job = /^jobs\/([A-Za-z0-9][A-Za-z0-9_.:-]*)$/.exec(rest);
-  return job ? { page: 'job', jobId: job[1]! } : { page: 'missing' };
+  if (job) return { page: 'job', jobId: job[1]! };
+  const pull = new RegExp(`^forge/(${NAME})/(${NAME})/pull/([1-9][0-9]{0,9})$`).exec(rest);
+  if (pull) return { page: 'pull', owner: pull[1]!, repo: pull[2]!, number: Number(pull[3]) };
+  return { page: 'missing' };
 }
 
-export const hrefOf = (route: Route): string =>
-  route.page === 'board'
-    ? '/app'
-    : route.page === 'job'
-      ? `/app/jobs/${encodeURIComponent(route.jobId)}`
-      : `/app/${route.page}`;
+export function hrefOf(route: Route): string {
+  switch (route.page) {
+    case 'board':
+      return '/';
+    case 'job':
+      return `/jobs/${encodeURIComponent(route.jobId)}`;
+    case 'pull':
+      return `/forge/${route.owner}/${route.repo}/pull/${route.number}`;
+    case 'missing':
+      return '/';
+    default:
+      return `/${route.page}`;
+  }
+}
 
 export function navigate(href: string): void {
   history.pushState(null, '', href);

@@ -82,3 +82,10 @@ export type Assignment = z.infer<typeof assignmentSchema>;
 /** `assignment` is null when the wait ran out with nothing to do. */
 export const claimResponseSchema = z.object({ assignment: assignmentEnvelopeSchema.nullable() });
 export type ClaimResponse = z.infer<typeof claimResponseSchema>;
+
+/**
+ * `POST /attempts/:id/reattach`: a restarted runner takes up an attempt whose lease it still holds.
+ * The lease is renewed and the assignment sent again, with new forge credentials.
+ */
+export const reattachResponseSchema = z.object({ assignment: assignmentEnvelopeSchema });
+export type ReattachResponse = z.infer<typeof reattachResponseSchema>;

@@ -9,6 +9,7 @@ export const routes = {
   claim: (runnerId: string) => `/v1/runners/${e(runnerId)}/claim`,
   hints: (runnerId: string) => `/v1/runners/${e(runnerId)}/hints`,
   lease: (attemptId: string) => `/v1/attempts/${e(attemptId)}/lease`,
+  reattach: (attemptId: string) => `/v1/attempts/${e(attemptId)}/reattach`,
   events: (attemptId: string) => `/v1/attempts/${e(attemptId)}/events`,
   interaction: (attemptId: string, interactionId: string) =>
     `/v1/attempts/${e(attemptId)}/interactions/${e(interactionId)}`,

@@ -27,7 +27,7 @@ describe('the job page: why it waits, cancelling, output files', () => {
     const { browser, close } = await launchChromium();
     onCleanup(close);
     const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-    await signIn(page, server, `/app/jobs/${jobId}`);
+    await signIn(page, server, `/jobs/${jobId}`);
     const banner = page.getByRole('status').filter({ hasText: 'Waiting for a runner.' });
     await banner.waitFor();
     expect(await banner.textContent()).toMatch(/runner/i);
@@ -55,7 +55,7 @@ describe('the job page: why it waits, cancelling, output files', () => {
     const { browser, close } = await launchChromium();
     onCleanup(close);
     const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-    await signIn(page, server, `/app/jobs/${jobId}`);
+    await signIn(page, server, `/jobs/${jobId}`);
     await page.locator('.job-meta').getByText('Done').waitFor({ timeout: 60_000 });
     const files = page.getByRole('region', { name: 'Output files' });
     const link = files.getByRole('link', { name: 'out/report.txt' });
@@ -75,5 +75,41 @@ describe('the job page: why it waits, cancelling, output files', () => {
       type: 'application/octet-stream',
     });
     await screenshots(page, 'job-done-local');
+  });
+
+  it('a job submitted to the Backlog from the form, with a permission mode, is made Ready on the board', async () => {
+    const dir = tempDir('backlog');
+    const server = await startServer(dir);
+    const { browser, close } = await launchChromium();
+    onCleanup(close);
+    const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+    await signIn(page, server, '/new');
+    await page.getByLabel('Title').fill('Plan the migration');
+    await page.getByLabel('Instructions').fill('List the tables to move, nothing else.');
+    await page.getByRole('combobox', { name: 'Agent' }).selectOption('demo');
+    await page.getByRole('combobox', { name: 'Permissions' }).selectOption('auto_edit');
+    await page.getByLabel(/Put it in the Backlog/).check();
+    await screenshots(page, 'new-job-backlog');
+    await page.getByRole('button', { name: 'Add to Backlog' }).click();
+    await page.waitForURL(/\/jobs\/job_/);
+    const jobId = new URL(page.url()).pathname.split('/').at(-1)!;
+    await page.locator('.job-meta').getByText('Backlog').waitFor();
+    await page.getByText('permissions: Edit files in the project without asking').waitFor();
+    expect(await page.getByRole('status').filter({ hasText: 'In the Backlog.' }).count()).toBe(1);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Board/ }).click();
+    const backlog = page.getByRole('listitem', { name: 'Backlog' });
+    await backlog.getByText('Plan the migration').waitFor();
+    await screenshots(page, 'board-backlog');
+    await backlog.getByRole('button', { name: 'Make Ready: Plan the migration' }).click();
+    await page.getByRole('listitem', { name: 'Ready' }).getByText('Plan the migration').waitFor();
+    expect(await backlog.getByText('Plan the migration').count()).toBe(0);
+
+    const res = await fetch(`${server.url}/v1/jobs/${jobId}`, {
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    const { job } = (await res.json()) as { job: JobView };
+    expect(job.status).toBe('ready');
+    expect(job.spec.agent.permissionMode).toBe('auto_edit');
   });
 });

@@ -50,7 +50,7 @@ describe('the web app is safe in a browser', () => {
       agent: { id: 'demo', plan: [{ type: 'run', command: ['touch', '/tmp/pwned'] }] },
     });
     const evil = await hostilePage(`<!doctype html><body>
-<form id="f" method="post" action="${server.url}/jobs/${job.id}/cancel"><input name="csrf" value="guess"></form>
+<form id="f" method="post" action="${server.url}/api/jobs/${job.id}/cancel"><input name="csrf" value="guess"></form>
 <script>
   fetch(${JSON.stringify(`${server.url}/api/workspaces/local/jobs`)}, { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: ${JSON.stringify(spec)} })
     .finally(() => document.getElementById('f').submit());
@@ -60,7 +60,7 @@ describe('the web app is safe in a browser', () => {
       if (res.url().startsWith(server.url) && res.request().method() === 'POST') refusals.push(res.status());
     });
     await page.goto(evil);
-    await page.waitForURL(`${server.url}/jobs/${job.id}/cancel`);
+    await page.waitForURL(`${server.url}/api/jobs/${job.id}/cancel`);
     expect(await page.textContent('body')).toContain('Requests from other sites are refused');
     expect(refusals).toEqual([403, 403]);
     const after = await jobs(server);
@@ -75,7 +75,7 @@ describe('the web app is safe in a browser', () => {
     const { browser, close } = await launchChromium(['--host-resolver-rules=MAP rebind.test 127.0.0.1']);
     onCleanup(close);
     const page = await browser.newPage();
-    for (const path of ['/app', '/api/board', '/sign-in']) {
+    for (const path of ['/', '/api/board', '/sign-in']) {
       const res = await page.goto(`http://rebind.test:${port}${path}`);
       expect(res!.status(), path).toBe(421);
       expect(await page.textContent('body')).toContain('does not answer to the host');

@@ -44,8 +44,8 @@ describe('the web app in Chromium, against a real server and a runner with the d
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
 
-    await page.goto(`${server.url}/app`);
-    await page.waitForURL(/\/sign-in\?next=%2Fapp$/);
+    await page.goto(`${server.url}/`);
+    await page.waitForURL(/\/sign-in\?next=%2F$/);
     await screenshots(page, 'sign-in');
     await signIn(page, server);
     await page.getByRole('heading', { name: 'Board' }).waitFor();
@@ -79,7 +79,7 @@ describe('the web app in Chromium, against a real server and a runner with the d
     await page.getByLabel(/Demo plan/).fill(JSON.stringify(PLAN, null, 2));
     await screenshots(page, 'new-job');
     await page.getByRole('button', { name: 'Submit job' }).click();
-    await page.waitForURL(/\/app\/jobs\/job_/);
+    await page.waitForURL(/\/jobs\/job_/);
     const jobId = new URL(page.url()).pathname.split('/').at(-1)!;
 
     // The question comes first: answer it with an option.
@@ -122,6 +122,17 @@ describe('the web app in Chromium, against a real server and a runner with the d
     // Answered requests stay on the page, saying how they were answered.
     expect(await page.getByText('Allowed for this session.').count()).toBe(1);
     await screenshots(page, 'job-awaiting-review');
+
+    // The pull request's own page: what it changes, and the way back to its job.
+    await pr.getByRole('link', { name: /#1/ }).click();
+    await page.waitForURL(/\/forge\/local\/greeter\/pull\/1$/);
+    await page.getByRole('heading', { name: /#1/ }).waitFor();
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Changes' }).locator('.diffstat').textContent())
+      .toBe('1 file+2−01 commit');
+    await screenshots(page, 'pull-request');
+    await page.getByRole('link', { name: 'Open the job' }).click();
+    await page.waitForURL(`${server.url}/jobs/${jobId}`);
 
     // Search and tool-call jumps scroll the log to the line.
     const log = page.locator('.cr-log');

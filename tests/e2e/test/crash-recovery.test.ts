@@ -8,11 +8,14 @@ import { longRunningJob } from './helpers/jobs.js';
 import { api } from './helpers/server.js';
 
 describe('a runner killed in the middle of a job', () => {
-  it('reports the attempt when it starts again, so the job is requeued now and not after the lease expires', async () => {
+  it('started again after its lease expired: the job, held for it in the affinity window, runs as attempt 2 resuming the session', async () => {
     const dir = tempDir('crash');
     onCleanup(dir.cleanup);
-    // The default lease (60 s TTL): recovery must not wait for it.
-    const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
+    // A short lease, so that it expires while the runner is down; the affinity window is the default.
+    const server = await startLocalServer({
+      dataDir: join(dir.path, 'server'),
+      timings: { leaseTtlMs: 1_500, leaseRenewMs: 300, sweepIntervalMs: 50 },
+    });
     onCleanup(() => server.close());
     const env = cliEnv(join(dir.path, 'home'));
     const args = [
@@ -42,41 +45,49 @@ describe('a runner killed in the middle of a job', () => {
       },
     });
     const jobId = submitted.json.job.id;
+    const job = async () => (await api<{ job: JobView }>(server, 'GET', `/v1/jobs/${jobId}`)).json.job;
 
     const first = startCli(args, env);
     onCleanup(() => void first.child.kill('SIGKILL'));
-    await eventually(
-      () => (first.output().includes('"working') ? true : undefined),
+    // Working, and the server knows the agent's session (so the next attempt can resume it).
+    const sessionId = await eventually(
+      async () =>
+        first.output().includes('"working') ? ((await job()).attempts[0]?.sessionId ?? undefined) : undefined,
       20_000,
       'the agent to start working',
     );
     first.child.kill('SIGKILL');
     await first.child;
-    const killedAt = Date.now();
+    await eventually(
+      async () => ((await job()).attempts[0]?.status === 'lost' ? true : undefined),
+      10_000,
+      'the lease to expire',
+    );
 
-    // The same runner (same state dir) starts again and runs the job to the end.
+    // The same runner (same state dir) starts again: the server will not give attempt 1 back, and
+    // the job, held for this runner, runs again as attempt 2.
     const second = await runCli([...args, '--once'], { env });
     expect(second.exitCode, String(second.all)).toBe(0);
 
-    const { json } = await api<{ job: JobView }>(server, 'GET', `/v1/jobs/${jobId}`);
-    expect(json.job.status).toBe('done');
-    expect(json.job.attempts.map((a) => [a.number, a.status, a.error?.code ?? null])).toEqual([
-      [1, 'failed', 'runner.restarted'],
-      [2, 'succeeded', null],
+    const view = await job();
+    expect(view.status).toBe('done');
+    expect(view.attempts.map((a) => [a.number, a.status])).toEqual([
+      [1, 'lost'],
+      [2, 'succeeded'],
     ]);
-    // Requeued at the restart, well inside the 60 s the expired lease would have taken.
-    expect(Date.parse(json.job.attempts[1]!.startedAt) - killedAt).toBeLessThan(30_000);
-
-    // Attempt 1's log reached the server whole, ending with its finish.
+    expect(view.attempts[1]!.runnerId).toBe(view.attempts[0]!.runnerId);
     const page = await api<{ events: AttemptEvent[] }>(
       server,
       'GET',
-      `/v1/attempts/${json.job.attempts[0]!.id}/events?limit=1000`,
+      `/v1/attempts/${view.attempts[1]!.id}/events?limit=1000`,
     );
     const seqs = page.json.events.map((e) => e.seq);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
-    expect(page.json.events.some((e) => JSON.stringify(e.data).includes('working'))).toBe(true);
-    expect(page.json.events.at(-1)).toMatchObject({ type: 'job.finished', data: { outcome: 'failed' } });
+    const started = page.json.events.find(
+      (e) =>
+        e.type === 'job.agent' && (e.data as { event: { type: string } }).event.type === 'session.started',
+    );
+    expect((started!.data as { event: unknown }).event).toMatchObject({ sessionId, resumed: true });
   });
 
   it('takes its agent down with it: no orphan keeps working after a kill -9', async () => {

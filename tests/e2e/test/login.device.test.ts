@@ -3,38 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from './helpers/cleanup.js';
 import { cliEnv, eventually, runCli, startCli, tempDir } from './helpers/cli.js';
-import { startCliServer, type CliServer } from './helpers/server.js';
-
-const cookieOf = (res: Response, name: string) =>
-  res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0]!)
-    .find((c) => c.startsWith(`${name}=`))!;
-const hidden = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(html)![1]!;
-
-/** A person in the browser: signs in to the web page with the server's token, approves the code. */
-async function approveInBrowser(
-  server: CliServer,
-  url: string,
-  decision: 'approve' | 'deny',
-): Promise<string> {
-  const form = await fetch(`${server.url}/sign-in`);
-  const nonce = cookieOf(form, 'coord_sign_in');
-  const signedIn = await fetch(`${server.url}/sign-in`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { origin: server.url, cookie: nonce },
-    body: new URLSearchParams({ csrf: hidden(await form.text(), 'csrf'), token: server.token, next: '/' }),
-  });
-  const cookie = cookieOf(signedIn, 'coord_session');
-  const confirm = await (await fetch(url, { headers: { cookie } })).text();
-  const done = await fetch(`${server.url}/device`, {
-    method: 'POST',
-    headers: { origin: server.url, cookie },
-    body: new URLSearchParams({ csrf: hidden(confirm, 'csrf'), code: hidden(confirm, 'code'), decision }),
-  });
-  return done.text();
-}
+import { approveInBrowser } from './helpers/device-sign-in.js';
+import { startCliServer } from './helpers/server.js';
 
 describe('coord-runner login with a device code', () => {
   it('shows a code, waits for the approval in the web app, saves a token; whoami and logout work', async () => {
@@ -54,7 +24,7 @@ describe('coord-runner login with a device code', () => {
     );
     const code = /shows the code (\S{4}-\S{4})/.exec(login.output())![1]!;
     expect(url).toBe(`${server.url}/device?code=${code}`);
-    expect(await approveInBrowser(server, url, 'approve')).toContain('Runner signed in');
+    expect(await approveInBrowser(server, url, 'approve')).toEqual({ approved: true });
     const result = await login.child;
     expect(result.exitCode, login.output()).toBe(0);
     expect(login.output()).toContain('Logged in to');
@@ -92,7 +62,7 @@ describe('coord-runner login with a device code', () => {
       20_000,
       'the code',
     );
-    expect(await approveInBrowser(server, url, 'deny')).toContain('Sign-in denied');
+    expect(await approveInBrowser(server, url, 'deny')).toEqual({ approved: false });
     const result = await login.child;
     expect(result.exitCode).not.toBe(0);
     expect(login.output()).toContain('The sign-in was denied in the web app.');

@@ -117,7 +117,7 @@ describe('publishing a repository job through a crash or an outage (built CLI pr
     ['after it pushed the branch', false],
     ['after it pushed the branch and opened the pull request', true],
   ])(
-    'a runner killed %s: the next attempt continues the branch and the job ends Awaiting Review with one recorded PR',
+    'a runner killed %s and started again within the lease publishes the same attempt again: no second commit, one PR, Awaiting Review',
     async (_when, prOpened) => {
       const s = await setup('kill-publish');
       const hold = holdFirstPush(s.bare, 'post-receive', s.dir);
@@ -139,23 +139,24 @@ describe('publishing a repository job through a crash or an outage (built CLI pr
         opened = pull.json.number;
       }
 
-      // The same runner starts again: it reports the killed attempt, and the next one runs.
+      // The same runner starts again: its lease still holds, so it takes the attempt up again at
+      // its checkpoint (publishing) and publishes it again, which commits nothing new.
       const second = await runCli([...s.runnerArgs(), '--once'], { env: s.env });
       expect(second.exitCode, String(second.all)).toBe(0);
 
       const job = await s.job();
       expect(job.status).toBe('awaiting_review');
       expect(job.attempts.map((a) => [a.number, a.status, a.error?.code ?? null])).toEqual([
-        [1, 'failed', 'runner.restarted'],
-        [2, 'succeeded', null],
+        [1, 'succeeded', null],
       ]);
       const pulls = await s.pulls();
       expect(pulls).toHaveLength(1);
       expect(pulls[0]).toMatchObject({ state: 'open', head: { ref: branch } });
       if (opened !== null) expect(pulls[0]!.number).toBe(opened);
-      expect(job.attempts[1]!.pullRequest).toMatchObject({ number: pulls[0]!.number, branch });
-      // What the killed attempt pushed is still on the branch (a fast-forward, never a force push).
-      s.git('merge-base', '--is-ancestor', pushed, `refs/heads/${branch}`);
+      expect(job.attempts[0]!.pullRequest).toMatchObject({ number: pulls[0]!.number, branch });
+      // What the killed run pushed is the branch: one commit, not committed or pushed twice.
+      expect(s.git('rev-parse', `refs/heads/${branch}`).trim()).toBe(pushed);
+      expect(s.git('rev-list', '--count', `main..refs/heads/${branch}`).trim()).toBe('1');
       expect(s.git('show', `refs/heads/${branch}:hello.txt`)).toBe('hello from the demo agent\n');
     },
   );

@@ -39,10 +39,14 @@ describe('terminal escapes from a job and its agent', () => {
     });
     expect(submitted.status).toBe(201);
 
-    const run = await runCli(['start', '--once', ...connection, '--state-dir', join(dir.path, 'runner')], {
-      env,
-      timeoutMs: 60_000,
-    });
+    // Plain lines (--text): piped, start would print NDJSON, which escapes by itself.
+    const run = await runCli(
+      ['start', '--once', '--text', ...connection, '--state-dir', join(dir.path, 'runner')],
+      {
+        env,
+        timeoutMs: 60_000,
+      },
+    );
     const started = String(run.stdout);
     expect(run.exitCode, String(run.all)).toBe(0);
     expect(started).not.toMatch(ACTIVE);

@@ -86,7 +86,7 @@ export async function stop(opts: { stateDir?: string; drain?: boolean; now?: boo
       ? `The runner takes no new job and stops when its ${result.active} running job(s) have finished.`
       : mode === 'graceful'
         ? `The runner is stopping: ${result.active} running job(s) are stopped gracefully (agents save their session; the jobs are requeued).`
-        : 'The runner exits now; its running jobs are requeued when their leases expire.',
+        : `The runner is stopping now: its ${result.active} running job(s) have their agents ended at once and are reported stopped (and requeued); then it exits.`,
   );
 }
 

@@ -22,7 +22,7 @@ export function registerControl(program: Command): void {
       'Stop the running runner: gracefully by default (agents save their session, jobs are requeued)',
     )
     .option('--drain', 'take no new job, and stop once the running jobs have finished')
-    .option('--now', 'exit at once (running jobs are requeued when their leases expire)')
+    .option('--now', 'stop at once: end the agents now, report their jobs stopped (they are requeued), exit')
     .option(...STATE_DIR)
     .option('--json', 'print the answer as JSON')
     .action(async (opts) => (await actions()).stop(opts));

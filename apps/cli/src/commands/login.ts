@@ -55,10 +55,17 @@ export function registerLogin(program: Command): void {
       const me = await createCoordClient({ baseUrl: server, token, retries: 1 }).me();
       const credentials = saveToken(stateDir, token);
       writeConfig(stateDir, { ...readConfig(stateDir), server });
+      const running = await signInRunningRunner(stateDir);
       process.stdout.write(
         terminalSafe(
           `Logged in to ${server} as ${me.account.name}; workspaces: ${me.workspaces.map((w) => w.name).join(', ') || 'none'}.\n` +
-            `Token saved to ${credentials} (owner-only). Run \`coord-runner start\` to take jobs.\n`,
+            `Token saved to ${credentials} (owner-only). ${
+              running === 'signed_in'
+                ? 'The runner running on this state dir goes on.'
+                : running === 'signed_out'
+                  ? 'The runner running on this state dir is still signed out: it reads its token from elsewhere (see `coord-runner status`).'
+                  : 'Run `coord-runner start` to take jobs.'
+            }\n`,
         ),
       );
     });
@@ -117,4 +124,19 @@ export function registerLogin(program: Command): void {
         ),
       );
     });
+}
+
+/**
+ * A runner already running on this state dir picks the new token up by itself (within seconds);
+ * asking for its status makes it look now. Null when no runner answers.
+ */
+async function signInRunningRunner(stateDir: string): Promise<'signed_in' | 'signed_out' | null> {
+  try {
+    const { callRunner } = await import('../control/control-client.js');
+    // A status call makes a signed-out runner read its credentials again before it answers.
+    const status = await callRunner(stateDir, { method: 'status' });
+    return status.connections.some((c) => c.status === 'signed_out') ? 'signed_out' : 'signed_in';
+  } catch {
+    return null;
+  }
 }

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import {
+  CONTROL_API_VERSION,
   createControlService,
   type AgentRow as ControlAgentRow,
   createFileEventSpool,
   createFileHistoryStore,
+  type StatusSnapshot,
 } from '@coord/runner-core';
 import { permissionModeSchema } from '@coord/runner-protocol';
 import { composeRunner } from '../compose.js';
@@ -12,7 +14,7 @@ import { scan, setEnabled, type AgentRow as ScannedAgent } from './agents.js';
 import { agentSettings, readConfig } from '../config.js';
 import { resolveConnection } from '../connection.js';
 import { openControlEndpoint, type ControlEndpoint } from '../control/control-server.js';
-import { followRunner } from '../follow.js';
+import { followRunner, outputMode } from '../follow.js';
 import { historyFile } from '../state-dir.js';
 import { CLI_VERSION } from '../version.js';
 import type { StartFlags } from './start.js';
@@ -59,49 +61,59 @@ async function run(
     spool,
   });
   let stopAsked = false;
+  let forced = false;
   const warn = (error: unknown) =>
     process.stderr.write(`coord-runner: ${error instanceof Error ? error.message : String(error)}\n`);
-  endpoint.serve(
-    createControlService({
-      runner,
-      spool,
-      history: createFileHistoryStore(historyFile(stateDir), {
-        ...(config.history?.maxEntries ? { maxEntries: config.history.maxEntries } : {}),
-        ...(config.history?.maxAgeDays ? { maxAgeMs: config.history.maxAgeDays * 86_400_000 } : {}),
-      }),
-      server,
-      capacity,
-      runnerVersion: CLI_VERSION,
-      stateDir,
-      handlers: {
-        agents: {
-          list: async () => (await scan(stateDir)).map(agentRow),
-          setEnabled: async (id, enabled) => {
-            await setEnabled(stateDir, id, enabled);
-            return (await scan(stateDir)).map(agentRow);
-          },
-        },
-        settings: {
-          list: () => listSettings(stateDir),
-          get: (key) => getSetting(stateDir, key),
-          set: (key, value) => setSetting(stateDir, key, value),
-        },
-        onStop: () => (stopAsked = true),
-        force: () => {
-          process.stderr.write('Asked to stop now (coord-runner stop --now): exiting.\n');
-          // After the answer has left.
-          setTimeout(() => process.exit(130), 50);
+  const control = createControlService({
+    runner,
+    spool,
+    history: createFileHistoryStore(historyFile(stateDir), {
+      ...(config.history?.maxEntries ? { maxEntries: config.history.maxEntries } : {}),
+      ...(config.history?.maxAgeDays ? { maxAgeMs: config.history.maxAgeDays * 86_400_000 } : {}),
+    }),
+    server,
+    capacity,
+    runnerVersion: CLI_VERSION,
+    stateDir,
+    handlers: {
+      agents: {
+        list: async () => (await scan(stateDir)).map(agentRow),
+        setEnabled: async (id, enabled) => {
+          await setEnabled(stateDir, id, enabled);
+          return (await scan(stateDir)).map(agentRow);
         },
       },
-      onError: warn,
-    }),
-  );
-  return followRunner(runner, {
-    json: opts.json ?? false,
+      settings: {
+        list: () => listSettings(stateDir),
+        get: (key) => getSetting(stateDir, key),
+        set: (key, value) => setSetting(stateDir, key, value),
+      },
+      onStop: (mode) => {
+        stopAsked = true;
+        if (mode === 'force') {
+          forced = true;
+          process.stderr.write(
+            'Asked to stop now (coord-runner stop --now): ending the agents and reporting their jobs stopped.\n',
+          );
+        }
+      },
+    },
+    onError: warn,
+  });
+  endpoint.serve(control);
+  const exitCode = await followRunner(runner, {
+    mode: outputMode(opts, process.stdout.isTTY === true),
+    // The same snapshot `coord-runner status` gets.
+    status: async () => {
+      const reply = await control.call({ version: CONTROL_API_VERSION, call: { method: 'status' } });
+      return reply.ok ? (reply.result as StatusSnapshot) : null;
+    },
     once: opts.once ?? false,
     interactive: opts.interactive,
     stopAsked: () => stopAsked,
   });
+  // A forced stop exits as an interrupted run does.
+  return forced ? 130 : exitCode;
 }
 
 function positiveInt(value: unknown): value is number {

@@ -14,6 +14,7 @@ export interface StartFlags {
   forgeRetryFor?: number;
   permissionMode?: PermissionMode;
   json?: boolean;
+  text?: boolean;
   interactive: boolean;
 }
 
@@ -42,7 +43,8 @@ export function registerStart(program: Command): void {
         'what agents may do without asking: ask (everything asks), auto_edit (edits inside the project), auto_project (anything inside the project); outside the project and dangerous calls always ask (default: the permissionMode setting, else ask)',
       ).choices(PERMISSION_MODES),
     )
-    .option('--json', 'print events as NDJSON instead of text')
+    .option('--json', 'print events as NDJSON (the default when stdout is not a terminal)')
+    .option('--text', 'print events as plain lines, with no live status area (even when not a terminal)')
     .option('--no-interactive', 'never prompt for approvals and answers here (answer them on the web)')
     .action(async (opts) => (await import('./start-action.js')).start(opts));
 }

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect } from 'node:net';
 import type { ControlService } from '@coord/runner-core';
 import { CliError, EXIT } from '../exit-codes.js';
-import { controlEndpoint } from './endpoint-path.js';
+import { controlEndpoint } from '@coord/runner-core/control-client';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 

@@ -12,6 +12,8 @@ export interface InteractionDeskOptions {
   color: boolean;
   /** Ctrl-C inside a prompt (the prompt owns the keyboard, so no SIGINT arrives). */
   onInterrupt(): void;
+  /** A prompt comes on screen (true) or leaves it (false): whatever else draws there waits. */
+  onPromptChange?(open: boolean): void;
 }
 
 export interface InteractionDesk {
@@ -65,6 +67,7 @@ export function createInteractionDesk(options: InteractionDeskOptions): Interact
       abort: new AbortController(),
     };
     current = entry;
+    options.onPromptChange?.(true);
     const what = next.request.kind === 'approval' ? 'Approval needed' : 'Question';
     options.write(
       `\u0007${paint(['bold', 'magenta'], `⚠ ${what} — job "${terminalSafe(next.title)}"`)} ${paint('dim', `(${next.interactionId}; also answerable on the web)`)}\n`,
@@ -94,6 +97,7 @@ export function createInteractionDesk(options: InteractionDeskOptions): Interact
     } finally {
       current = null;
       release();
+      options.onPromptChange?.(false);
     }
     void pump();
   }

@@ -67,6 +67,8 @@ export interface CoordClientOptions {
 
 /** The raw claim answer: the runner parses the assignment itself so it can report a bad one. */
 const rawClaimResponseSchema = z.object({ assignment: z.unknown().nullable() });
+/** The raw reattach answer (ReattachResponse), for the same reason. */
+const rawReattachResponseSchema = z.object({ assignment: z.unknown() });
 
 interface RequestOptions<T> {
   body?: unknown;
@@ -89,6 +91,11 @@ export interface AnswerOutcome {
 
 export interface CoordClient {
   readonly baseUrl: string;
+  /**
+   * Sends `token` from now on (the user signed in again); false when it is the one in use. A call
+   * that was refused with the token it replaces is tried again with this one.
+   */
+  useToken(token: string): boolean;
   me(): Promise<MeResponse>;
   /** Revokes this client's token on the server if a device sign-in minted it. */
   signOut(): Promise<SignOutResponse>;
@@ -96,6 +103,11 @@ export interface CoordClient {
   /** Long poll. Resolves with the raw assignment (validated by the runner) or null. */
   claim(runnerId: string, request: ClaimRequest, signal?: AbortSignal): Promise<unknown>;
   renewLease(runnerId: string, attemptId: string, request: LeaseRenewRequest): Promise<LeaseRenewResponse>;
+  /**
+   * After a restart: takes up an attempt this runner still holds (the lease is renewed). Resolves
+   * with the raw assignment, as a claim does; `409 lease.lost` when the attempt is no longer ours.
+   */
+  reattach(runnerId: string, attemptId: string): Promise<unknown>;
   /** Uploads a batch; resolves with the server's ack (highest contiguous seq it holds). */
   uploadEvents(
     runnerId: string,
@@ -140,11 +152,12 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const doFetch = options.fetch ?? globalThis.fetch;
   const defaultRetries = options.retries ?? 4;
-  registerSecret(options.token);
+  let token = options.token;
+  registerSecret(token);
 
   function baseHeaders(accept: string, runnerId?: string): Record<string, string> {
     const headers: Record<string, string> = {
-      authorization: `Bearer ${options.token}`,
+      authorization: `Bearer ${token}`,
       [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
       accept,
     };
@@ -171,6 +184,7 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
       : '';
     const url = `${baseUrl}${path}${query ? `?${query}` : ''}`;
 
+    const sentToken = token;
     let response: Response;
     try {
       response = await doFetch(url, { method, headers, body, signal: opts.signal });
@@ -201,6 +215,8 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     }
     const json = parseJson(text);
 
+    // Refused with a token replaced meanwhile (a new sign-in): the answer is about the old one.
+    if (response.status === 401 && token !== sentToken) return once(method, path, opts);
     if (!response.ok) throw errorFromResponse(method, path, response.status, response.statusText, text, json);
 
     const result = opts.schema.safeParse(json);
@@ -290,6 +306,12 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
 
   return {
     baseUrl,
+    useToken(next) {
+      if (next === token) return false;
+      registerSecret(next);
+      token = next;
+      return true;
+    },
     me: () => call('GET', routes.whoami(), { schema: meResponseSchema }),
     signOut: () => call('POST', routes.signOut(), { body: {}, schema: signOutResponseSchema }),
     register: (request) =>
@@ -304,6 +326,15 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
       });
       return res.assignment;
     },
+    reattach: async (runnerId, attemptId) =>
+      (
+        await call('POST', routes.reattach(attemptId), {
+          body: {},
+          schema: rawReattachResponseSchema,
+          runnerId,
+          retries: 1,
+        })
+      ).assignment,
     renewLease: (runnerId, attemptId, request) =>
       call('POST', routes.lease(attemptId), {
         body: request,

@@ -18,7 +18,7 @@ import type { AttemptState } from '../machine/attempt-machine.js';
  * Bump the version on any change an older client could misread: a runner answers a request of
  * another version with `control.unsupported_version`, so the client can say "upgrade", not crash.
  */
-export const CONTROL_API_VERSION = 1;
+export const CONTROL_API_VERSION = 2;
 
 /**
  * The attempt machine's state names, spelled out so this module stays free of xstate (the CLI
@@ -40,7 +40,15 @@ const everyStateListed: Exclude<AttemptState, (typeof attemptStates)[number]> ex
   true;
 void everyStateListed;
 const attemptStateSchema = z.enum(attemptStates);
-const runnerStatusSchema = z.enum(['starting', 'idle', 'busy', 'offline', 'stopping', 'stopped']);
+const runnerStatusSchema = z.enum([
+  'starting',
+  'idle',
+  'busy',
+  'offline',
+  'signed_out',
+  'stopping',
+  'stopped',
+]);
 const epochMsSchema = z.number().int().nonnegative();
 
 export const waitingInteractionSchema = z.object({
@@ -126,6 +134,8 @@ export const historyFilterSchema = z.object({
   since: epochMsSchema.optional(),
   /** Finished before (epoch ms). */
   until: epochMsSchema.optional(),
+  /** Words in the title, the summary, the job id or the pull request's URL (case-insensitive). */
+  text: z.string().trim().min(1).max(200).optional(),
 });
 export type HistoryFilter = z.infer<typeof historyFilterSchema>;
 
@@ -143,6 +153,8 @@ export const logPageSchema = z.object({
   events: z.array(attemptEventSchema),
   /** The seq to pass as `afterSeq` for the next page. */
   lastSeq: z.number().int().nonnegative(),
+  /** The attempt's newest seq so far: how long the whole log is (a viewer sizes its scrollbar by it). */
+  newestSeq: z.number().int().nonnegative(),
   /** The attempt has finished: nothing more will be written. */
   finished: z.boolean(),
 });

@@ -22,6 +22,9 @@ function handRunner() {
   const active = new Map<string, ActiveAttemptView>();
   const answers: string[] = [];
   const stops: string[] = [];
+  const signInChecks: number[] = [];
+  /** What a sign-in check does (the test says; by default nothing changes). */
+  const hooks = { onSignInCheck: () => {} };
   const emit = (event: RunnerEvent) => {
     if ('attemptId' in event) {
       const { type, at, jobId: _j, attemptId, ...data } = event as JobEvent;
@@ -38,13 +41,28 @@ function handRunner() {
       answers.push(id);
       return { won: true, by: 'runner', answer };
     },
+    checkSignIn: async () => {
+      signInChecks.push(Date.now());
+      hooks.onSignInCheck();
+      return true;
+    },
     activeAttempts: () => [...active.values()],
     stopAttempt: (attemptId) => {
       stops.push(`attempt ${attemptId}`);
       return active.has(attemptId);
     },
   };
-  return { runner, spool, emit, active, answers, stops, complete: () => subject.complete() };
+  return {
+    runner,
+    spool,
+    emit,
+    active,
+    answers,
+    stops,
+    signInChecks,
+    hooks,
+    complete: () => subject.complete(),
+  };
 }
 
 const at = 1_700_000_000_000;
@@ -227,6 +245,26 @@ describe('the control service', () => {
     expect(all.at(-1)).toEqual({ kind: 'end', reason: 'attempt_finished' });
   });
 
+  it('says when the runner is signed out and what to do, and reads the sign-in again when asked', async () => {
+    const s = setup();
+    const message =
+      "Signed out: the Coord server refuses this runner's token. To go on, run `coord-runner login`.";
+    s.emit({ type: 'runner.status', at, status: 'signed_out', runnerId: 'run-1', message });
+    const statusOf = async () =>
+      controlAnswerSchemas.status.parse(((await s.call({ method: 'status' })) as { result: unknown }).result)
+        .connections[0];
+    expect(await statusOf()).toMatchObject({ status: 'signed_out', message });
+    expect(s.signInChecks).toHaveLength(1);
+    // The person signed in meanwhile: the check finds the new token before the snapshot is taken.
+    s.hooks.onSignInCheck = () =>
+      s.emit({ type: 'runner.status', at: at + 1, status: 'idle', message: 'Signed in again' });
+    expect(await statusOf()).toMatchObject({ status: 'idle', message: 'Signed in again' });
+    expect(s.signInChecks).toHaveLength(2);
+    // Signed in: a status call reads nothing.
+    await statusOf();
+    expect(s.signInChecks).toHaveLength(2);
+  });
+
   it('refuses another version, an unknown job and a malformed call, each with a clear code', async () => {
     const s = setup();
     expect(await s.service.call({ version: 99, call: { method: 'status' } })).toMatchObject({
@@ -257,6 +295,12 @@ describe('the control service', () => {
       result: { mode: 'graceful', active: 0 },
     });
     expect(s.stops).toEqual(['graceful']);
+    // `stop --now` is the runner's own forced stop: agents end at once and are reported stopped.
+    expect(await s.call({ method: 'stop', mode: 'force' })).toEqual({
+      ok: true,
+      result: { mode: 'force', active: 0 },
+    });
+    expect(s.stops).toEqual(['graceful', 'force']);
     expect(await s.call({ method: 'job.stop', job: 'job-1' })).toMatchObject({
       ok: false,
       error: { code: 'control.not_found' },

@@ -37,8 +37,6 @@ export interface ControlHandlers {
     get(key: string): Setting;
     set(key: string, value: string): Setting;
   };
-  /** `stop --now`: end the process at once, after the answer has been sent. */
-  force?: () => void;
   /** A person asked the runner to stop (so its owner can tell that stop from a failure). */
   onStop?: (mode: StopMode) => void;
 }
@@ -88,6 +86,16 @@ export function createControlService(options: ControlServiceOptions): ControlSer
   });
   let stopped = false;
   runner.events$.subscribe({ complete: () => (stopped = true) });
+  // The history is read on first use; read it just after the runner is up instead, so the first
+  // person to open it (the desktop's History tab, `coord-runner history`) does not wait for it.
+  const warm = setTimeout(() => {
+    try {
+      history.size();
+    } catch (error) {
+      options.onError?.(error);
+    }
+  }, 200);
+  warm.unref?.();
 
   function status(): StatusSnapshot {
     const tracked = tracker.attempts();
@@ -152,17 +160,21 @@ export function createControlService(options: ControlServiceOptions): ControlSer
     // Nothing is spooled after `job.finished`, so the log is complete once it is read, even while
     // the attempt is still delivering its completion (and may say nothing more on events$).
     const finishedRead = events.at(-1)?.type === 'job.finished';
+    const newestSeq = spool.lastSeq(target.attemptId);
     return {
       ...target,
       events,
       lastSeq,
-      finished: (finishedRead || !isActive(target.attemptId)) && lastSeq >= spool.lastSeq(target.attemptId),
+      newestSeq,
+      finished: (finishedRead || !isActive(target.attemptId)) && lastSeq >= newestSeq,
     };
   }
 
   async function dispatch(call: ParsedControlCall): Promise<unknown> {
     switch (call.method) {
       case 'status':
+        // Signed out: someone asking may just have signed in (`coord-runner login`, then `status`).
+        if (tracker.connection().status === 'signed_out') await runner.checkSignIn();
         return status();
       case 'history':
         return history.query({ filter: call.filter, cursor: call.cursor, limit: call.limit });
@@ -182,12 +194,7 @@ export function createControlService(options: ControlServiceOptions): ControlSer
       case 'stop': {
         const active = runner.activeAttempts().length;
         options.handlers?.onStop?.(call.mode);
-        if (call.mode === 'force') {
-          if (!options.handlers?.force) throw unavailable('stop --now');
-          options.handlers.force();
-        } else {
-          runner.stop({ mode: call.mode }).catch((error: unknown) => options.onError?.(error));
-        }
+        runner.stop({ mode: call.mode }).catch((error: unknown) => options.onError?.(error));
         return { mode: call.mode, active };
       }
       case 'job.stop': {
@@ -302,7 +309,10 @@ export function createControlService(options: ControlServiceOptions): ControlSer
         return { error: toControlError(error) };
       }
     },
-    close: () => tracker.close(),
+    close: () => {
+      clearTimeout(warm);
+      tracker.close();
+    },
   };
 }
 

@@ -83,6 +83,36 @@ describe('the history of finished attempts', () => {
     expect(store.latestOfJob('job-7')?.attemptId).toBe('att-7');
   });
 
+  it('finds entries by words in the title, summary, job id or pull request, ignoring case', () => {
+    const store = createMemoryHistoryStore({}, () => T0 + 1000 * 1000);
+    for (let n = 1; n <= 30; n += 1) store.record(entry(n));
+    store.record(entry(31, { title: 'Fix the Login page', summary: 'made it faster' }));
+    store.record(
+      entry(32, {
+        pullRequest: { url: 'https://forge.example/acme/site/pull/77', number: 77, branch: 'coord/job-32' },
+      }),
+    );
+    const ids = (text: string) =>
+      store.query({ filter: { text }, limit: 100 }).entries.map((e) => e.attemptId);
+    expect(ids('login')).toEqual(['att-31']);
+    expect(ids('FASTER')).toEqual(['att-31']);
+    expect(ids('pull/77')).toEqual(['att-32']);
+    expect(ids('job-2')).toEqual([
+      'att-29',
+      'att-28',
+      'att-27',
+      'att-26',
+      'att-25',
+      'att-24',
+      'att-23',
+      'att-22',
+      'att-21',
+      'att-20',
+      'att-2',
+    ]);
+    expect(ids('nothing like it')).toEqual([]);
+  });
+
   it('keeps one record per attempt: a later one replaces it', () => {
     const store = createMemoryHistoryStore({}, () => T0 + 10_000);
     store.record(entry(1));

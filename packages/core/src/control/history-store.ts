@@ -54,7 +54,14 @@ function matches(e: HistoryEntry, f: HistoryFilter): boolean {
     (f.agent === undefined || e.agent === f.agent) &&
     (f.jobId === undefined || e.jobId === f.jobId) &&
     (f.since === undefined || e.finishedAt >= f.since) &&
-    (f.until === undefined || e.finishedAt < f.until)
+    (f.until === undefined || e.finishedAt < f.until) &&
+    (f.text === undefined || containsText(e, f.text.toLowerCase()))
+  );
+}
+
+function containsText(e: HistoryEntry, lower: string): boolean {
+  return [e.title, e.summary, e.jobId, e.pullRequest?.url ?? ''].some((field) =>
+    field.toLowerCase().includes(lower),
   );
 }
 
@@ -79,6 +86,11 @@ function createIndex(retention: Required<HistoryRetention>, now: () => number) {
   };
 
   return {
+    /** Many entries at once (a file read at start): one sort, not a splice each. */
+    addAll(batch: readonly HistoryEntry[]): void {
+      for (const entry of batch) byAttempt.set(entry.attemptId, entry);
+      entries = [...byAttempt.values()].sort(order);
+    },
     add(entry: HistoryEntry): void {
       const known = byAttempt.get(entry.attemptId);
       if (known) entries.splice(lowerBound(known), 1);
@@ -169,16 +181,18 @@ export function createFileHistoryStore(
     }
     loaded = true;
     let torn = false;
+    const read: HistoryEntry[] = [];
     for (const line of text.split('\n')) {
       if (!line) continue;
       lines += 1;
       try {
         const parsed = historyEntrySchema.safeParse(JSON.parse(line));
-        if (parsed.success) index.add(parsed.data);
+        if (parsed.success) read.push(parsed.data);
       } catch {
         torn = true; // a line cut short by a crash; the next compaction drops it
       }
     }
+    index.addAll(read);
     // A torn last line without its newline would swallow the next append.
     if (torn || (text.length > 0 && !text.endsWith('\n')) || index.prune()) compact();
   }

@@ -12,7 +12,8 @@ import type { AttemptState } from '../machine/attempt-machine.js';
 /** Where one attempt is in its lifecycle on this runner (DESIGN.md section 5): the machine's state names. */
 export type { AttemptState } from '../machine/attempt-machine.js';
 
-export type RunnerStatus = 'starting' | 'idle' | 'busy' | 'offline' | 'stopping' | 'stopped';
+/** `signed_out`: the server refuses the runner's token; it takes no job until someone signs in again. */
+export type RunnerStatus = 'starting' | 'idle' | 'busy' | 'offline' | 'signed_out' | 'stopping' | 'stopped';
 
 interface JobScoped {
   /** Epoch milliseconds. */

@@ -101,7 +101,7 @@ function startSystem() {
       actors: {
         prepare: fromPromise(() => d.prepare.promise),
         runAgent: fromPromise(() => d.agent.promise),
-        interruptAgent: fromPromise<void, void>(async () => undefined),
+        interruptAgent: fromPromise<void, { graceMs: number | null }>(async () => undefined),
         publish: fromPromise(() => d.publish.promise),
         report: fromPromise(({ input }) => {
           reports.push(input);

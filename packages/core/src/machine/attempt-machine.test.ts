@@ -35,30 +35,39 @@ function harness(input: Partial<AttemptMachineInput> = {}) {
     prepare: 0,
     runAgent: [] as Array<{ workDir: string; resumeSessionId: string | null; retry: number }>,
     interruptAgent: 0,
+    interruptGrace: [] as Array<number | null>,
     publish: [] as Array<{ workDir: string; agentResult: AgentResult }>,
     report: [] as ReportInput[],
     agentSignal: null as AbortSignal | null,
+    /** Checkpoints and actor starts, in order. */
+    order: [] as string[],
   };
   const machine = attemptMachine.provide({
+    actions: { checkpoint: (_, { step }) => void calls.order.push(`checkpoint ${step}`) },
     actors: {
       prepare: fromPromise(async () => {
+        calls.order.push('prepare');
         calls.prepare++;
         return prepare.promise;
       }),
       runAgent: fromPromise(async ({ input, signal }) => {
+        calls.order.push('runAgent');
         calls.runAgent.push(input);
         calls.agentSignal = signal;
         return agent.promise;
       }),
-      interruptAgent: fromPromise(async () => {
+      interruptAgent: fromPromise(async ({ input }) => {
         calls.interruptAgent++;
+        calls.interruptGrace.push(input.graceMs);
         return interrupt.promise;
       }),
       publish: fromPromise(async ({ input }) => {
+        calls.order.push('publish');
         calls.publish.push(input);
         return publish.promise;
       }),
       report: fromPromise(async ({ input }) => {
+        calls.order.push('report');
         calls.report.push(input);
         return report.promise;
       }),
@@ -229,6 +238,55 @@ describe('attemptMachine', () => {
     expect(h.calls.publish).toEqual([]);
   });
 
+  it("STOP gives the agent the stop's own grace, or the runner's default when it has none", async () => {
+    const given = harness();
+    given.prepare.resolve({ workDir: '/w' });
+    await given.reach({ running: 'working' });
+    given.actor.send({ type: 'STOP', graceMs: 2_500 });
+    await waitForValue(() => given.calls.interruptAgent === 1);
+    expect(given.calls.interruptGrace).toEqual([2_500]);
+
+    const plain = harness();
+    plain.prepare.resolve({ workDir: '/w' });
+    await plain.reach({ running: 'working' });
+    plain.actor.send({ type: 'STOP' });
+    await waitForValue(() => plain.calls.interruptAgent === 1);
+    expect(plain.calls.interruptGrace).toEqual([null]);
+  });
+
+  it('STOP_NOW kills the agent at once, also while a graceful stop waits, and reports stopped', async () => {
+    const running = harness();
+    running.prepare.resolve({ workDir: '/w' });
+    await running.reach({ running: 'working' });
+    running.actor.send({ type: 'STOP_NOW' });
+    await running.reach('reporting');
+    expect(running.calls.agentSignal?.aborted).toBe(true);
+    expect(running.calls.interruptAgent).toBe(0);
+    expect(running.calls.report[0]).toMatchObject({ finish: { outcome: 'stopped', error: null } });
+
+    const graceful = harness();
+    graceful.prepare.resolve({ workDir: '/w' });
+    await graceful.reach({ running: 'working' });
+    graceful.actor.send({ type: 'STOP' });
+    await graceful.reach({ running: 'stopping' });
+    graceful.actor.send({ type: 'STOP_NOW' });
+    await graceful.reach('reporting');
+    expect(graceful.calls.agentSignal?.aborted).toBe(true);
+    expect(graceful.calls.report[0]?.finish).toEqual({ outcome: 'stopped', error: null });
+
+    for (const where of ['preparing', 'publishing'] as const) {
+      const h = harness();
+      if (where === 'publishing') {
+        h.prepare.resolve({ workDir: '/w' });
+        h.agent.resolve(result('completed'));
+      }
+      await h.reach(where);
+      h.actor.send({ type: 'STOP_NOW' });
+      await h.reach('reporting');
+      expect(h.calls.report[0]?.finish).toEqual({ outcome: 'stopped', error: null });
+    }
+  });
+
   it('STOP while awaiting input also stops gracefully', async () => {
     const h = harness();
     h.prepare.resolve({ workDir: '/w' });
@@ -369,5 +427,84 @@ describe('attemptStateOf', () => {
     expect(attemptStateOf({ running: 'awaiting_input' })).toBe('awaiting_input');
     expect(attemptStateOf({ running: 'stopping' })).toBe('stopping');
     expect(attemptStateOf('lease_lost')).toBe('lease_lost');
+  });
+});
+
+describe('checkpoints and reattaching', () => {
+  it("writes the checkpoint of each state it enters before that state's actor starts", async () => {
+    const h = harness();
+    h.prepare.resolve({ workDir: '/work/att-1' });
+    await h.reach('running');
+    h.agent.resolve(result('completed'));
+    await h.reach('publishing');
+    h.publish.resolve(pr);
+    await h.reach('reporting');
+    h.report.resolve();
+    await h.reach('done');
+    // The state the machine starts in is the exception: xstate starts its actor while the machine
+    // itself starts, just before the entry action (redoing a prepare is harmless, and a reattached
+    // attempt's checkpoint already names its step).
+    expect(h.calls.order.slice(0, 2).sort()).toEqual(['checkpoint preparing', 'prepare']);
+    expect(h.calls.order.slice(2)).toEqual([
+      'checkpoint running',
+      'runAgent',
+      'checkpoint publishing',
+      'publish',
+      'checkpoint reporting',
+      'report',
+    ]);
+  });
+
+  const reattach = (over: Partial<NonNullable<AttemptMachineInput['reattach']>>) => ({
+    step: 'running' as const,
+    workDir: '/work/att-1',
+    agentSessionId: 'sess-9',
+    retries: 1,
+    agentResult: null,
+    publication: null,
+    finish: null,
+    ...over,
+  });
+
+  it('a reattached attempt at running resumes the agent in its work dir with its session and retries', async () => {
+    const h = harness({ resumeSessionId: 'from-an-earlier-attempt', maxRetries: 2, reattach: reattach({}) });
+    await h.reach('running');
+    expect(h.calls.prepare).toBe(0);
+    expect(h.calls.runAgent).toEqual([{ workDir: '/work/att-1', resumeSessionId: 'sess-9', retry: 1 }]);
+    // One retry left of the two: a crash is retried once more, then the attempt fails.
+    expect(h.actor.getSnapshot().context.retries).toBe(1);
+  });
+
+  it('a reattached attempt at publishing publishes what the agent did, without running it', async () => {
+    const agentResult = result('completed');
+    const h = harness({ reattach: reattach({ step: 'publishing', agentResult }) });
+    await h.reach('publishing');
+    expect(h.calls.runAgent).toEqual([]);
+    expect(h.calls.publish).toEqual([{ workDir: '/work/att-1', agentResult }]);
+  });
+
+  it('a reattached attempt at reporting reports the recorded outcome and pull request', async () => {
+    const agentResult = result('completed');
+    const h = harness({
+      reattach: reattach({
+        step: 'reporting',
+        agentResult,
+        publication: pr,
+        finish: { outcome: 'succeeded', error: null },
+      }),
+    });
+    await h.reach('reporting');
+    expect(h.calls.publish).toEqual([]);
+    expect(h.calls.report).toEqual([
+      { finish: { outcome: 'succeeded', error: null }, agentResult, publication: pr },
+    ]);
+  });
+
+  it('a reattached attempt the runner cannot run any more is reported failed, whatever its checkpoint', async () => {
+    const rejection = { code: 'agent.not_found', message: 'no such agent', retryable: false };
+    const h = harness({ rejection, reattach: reattach({}) });
+    await h.reach('reporting');
+    expect(h.calls.runAgent).toEqual([]);
+    expect(h.calls.report[0]!.finish).toEqual({ outcome: 'failed', error: rejection });
   });
 });

@@ -32,6 +32,8 @@ export interface AttemptMachineContext {
   publication: Publication | null;
   finish: Finish | null;
   stopRequested: boolean;
+  /** The grace the stop gave the agent; null for the runner's default. */
+  stopGraceMs: number | null;
   cancelReason: string | null;
   /** The agent session to resume next: the previous attempt's, then the latest try's. */
   agentSessionId: string | null;
@@ -40,12 +42,19 @@ export interface AttemptMachineContext {
   maxRetries: number;
   /** Why the last try failed (what `retrying` waits after). */
   lastFailure: ErrorPayload | null;
+  /** Set when a restarted runner took the attempt up again (see `Reattach`). */
+  reattach: Reattach | null;
 }
 
 export type AttemptMachineEvent =
   | { type: 'CANCEL'; reason?: string }
-  /** A graceful stop; with `failure`, the attempt then fails with it (a budget spent, say). */
-  | { type: 'STOP'; failure?: ErrorPayload }
+  /**
+   * A graceful stop: the agent gets `graceMs` (the server's, else the runner's default) to finish,
+   * then is terminated; with `failure`, the attempt then fails with it (a budget spent, say).
+   */
+  | { type: 'STOP'; failure?: ErrorPayload; graceMs?: number }
+  /** A forced stop (the runner is stopped at once): the agent is killed now; the attempt ends `stopped`. */
+  | { type: 'STOP_NOW' }
   | { type: 'LEASE_LOST' }
   | { type: 'INPUT_REQUESTED' }
   | { type: 'INPUT_RESOLVED' };
@@ -59,6 +68,25 @@ export interface AttemptMachineInput {
   resumeSessionId?: string | null;
   /** In-place retries of transient agent failures this attempt may make (default 0). */
   maxRetries?: number;
+  /**
+   * A restarted runner taking the attempt up again where its checkpoint says it was (see
+   * runner/checkpoint.ts): the machine starts there instead of at `preparing`.
+   */
+  reattach?: Reattach | null;
+}
+
+/** The states a checkpoint names: where a restarted runner can take an attempt up again. */
+export type ResumableStep = 'preparing' | 'running' | 'publishing' | 'reporting';
+
+/** Where a reattached attempt resumes, and what the states before it left. */
+export interface Reattach {
+  step: ResumableStep;
+  workDir: string | null;
+  agentSessionId: string | null;
+  retries: number;
+  agentResult: AgentResult | null;
+  publication: Publication | null;
+  finish: Finish | null;
 }
 
 export interface RunAgentInput {
@@ -115,13 +143,20 @@ export const attemptMachine = setup({
     waitToRetry: notProvided('waitToRetry') as unknown as ReturnType<
       typeof fromPromise<void, RetryWaitInput>
     >,
-    interruptAgent: notProvided('interruptAgent') as unknown as ReturnType<typeof fromPromise<void, void>>,
+    interruptAgent: notProvided('interruptAgent') as unknown as ReturnType<
+      typeof fromPromise<void, { graceMs: number | null }>
+    >,
     publish: notProvided('publish') as unknown as ReturnType<
       typeof fromPromise<Publication, { workDir: string; agentResult: AgentResult }>
     >,
     report: notProvided('report') as unknown as ReturnType<typeof fromPromise<void, ReportInput>>,
   },
   actions: {
+    /**
+     * Writes the attempt's checkpoint as a state is entered, before its actor starts (DESIGN.md
+     * section 5): provided by the runner; a no-op here.
+     */
+    checkpoint: (_, _params: { step: ResumableStep }) => {},
     recordCancel: assign({
       finish: ({ event }) => ({
         outcome: 'cancelled' as const,
@@ -133,15 +168,24 @@ export const attemptMachine = setup({
       }),
     }),
     // A stop with a reason to fail (a spent budget) ends failed, whatever the agent then says.
-    recordStopFailure: assign({
+    recordStop: assign({
       finish: ({ context, event }) =>
         event.type === 'STOP' && event.failure
           ? { outcome: 'failed' as const, error: event.failure }
           : context.finish,
+      stopGraceMs: ({ event }) => (event.type === 'STOP' ? (event.graceMs ?? null) : null),
+    }),
+    recordStopped: assign({
+      stopRequested: true,
+      finish: ({ context }) => context.finish ?? { outcome: 'stopped' as const, error: null },
     }),
   },
   guards: {
     rejected: ({ context }) => context.finish !== null,
+    // A reattached attempt goes back to the step its checkpoint names (the work dir it needs is there).
+    resumesRunning: ({ context }) => context.reattach?.step === 'running' && context.workDir !== null,
+    resumesPublishing: ({ context }) =>
+      context.reattach?.step === 'publishing' && context.workDir !== null && context.agentResult !== null,
     agentCompleted: ({ event }) =>
       (event as unknown as { output: AgentResult }).output.status === 'completed',
     retryInPlace: ({ context, event }) => {
@@ -161,16 +205,22 @@ export const attemptMachine = setup({
   context: ({ input }) => ({
     jobId: input.jobId,
     attemptId: input.attemptId,
-    workDir: null,
-    agentResult: null,
-    publication: null,
-    finish: input.rejection ? { outcome: 'failed', error: input.rejection } : null,
+    workDir: input.reattach?.workDir ?? null,
+    agentResult: input.reattach?.agentResult ?? null,
+    publication: input.reattach?.publication ?? null,
+    finish: input.rejection
+      ? { outcome: 'failed', error: input.rejection }
+      : input.reattach?.step === 'reporting'
+        ? input.reattach.finish
+        : null,
     stopRequested: false,
+    stopGraceMs: null,
     cancelReason: null,
-    agentSessionId: input.resumeSessionId ?? null,
-    retries: 0,
+    agentSessionId: input.reattach?.agentSessionId ?? input.resumeSessionId ?? null,
+    retries: input.reattach?.retries ?? 0,
     maxRetries: input.maxRetries ?? 0,
     lastFailure: null,
+    reattach: input.reattach ?? null,
   }),
   on: {
     // The server gave the attempt away: stop at once and report nothing more.
@@ -178,9 +228,15 @@ export const attemptMachine = setup({
   },
   states: {
     claimed: {
-      always: [{ guard: 'rejected', target: 'reporting' }, { target: 'preparing' }],
+      always: [
+        { guard: 'rejected', target: 'reporting' },
+        { guard: 'resumesRunning', target: 'running' },
+        { guard: 'resumesPublishing', target: 'publishing' },
+        { target: 'preparing' },
+      ],
     },
     preparing: {
+      entry: { type: 'checkpoint', params: { step: 'preparing' } },
       invoke: {
         src: 'prepare',
         onDone: { target: 'running', actions: assign({ workDir: ({ event }) => event.output.workDir }) },
@@ -192,9 +248,11 @@ export const attemptMachine = setup({
           target: 'reporting',
           actions: assign({ finish: () => ({ outcome: 'stopped' as const, error: null }) }),
         },
+        STOP_NOW: { target: 'reporting', actions: 'recordStopped' },
       },
     },
     running: {
+      entry: { type: 'checkpoint', params: { step: 'running' } },
       invoke: {
         src: 'runAgent',
         input: ({ context }) => ({
@@ -243,13 +301,13 @@ export const attemptMachine = setup({
         working: {
           on: {
             INPUT_REQUESTED: 'awaiting_input',
-            STOP: { target: 'stopping', actions: 'recordStopFailure' },
+            STOP: { target: 'stopping', actions: 'recordStop' },
           },
         },
         awaiting_input: {
           on: {
             INPUT_RESOLVED: 'working',
-            STOP: { target: 'stopping', actions: 'recordStopFailure' },
+            STOP: { target: 'stopping', actions: 'recordStop' },
           },
         },
         stopping: {
@@ -257,6 +315,7 @@ export const attemptMachine = setup({
           // Graceful: interrupt, let the agent exit on its own; the runAgent actor then settles.
           invoke: {
             src: 'interruptAgent',
+            input: ({ context }) => ({ graceMs: context.stopGraceMs }),
             // If the agent cannot even be interrupted, stop it the hard way: leaving `running`
             // aborts runAgent, which kills it. (Unhandled, the error would crash the whole actor.)
             onError: {
@@ -269,9 +328,13 @@ export const attemptMachine = setup({
       on: {
         // Cancel is immediate: leaving `running` stops the runAgent actor, whose abort kills the agent.
         CANCEL: { target: 'reporting', actions: 'recordCancel' },
+        // So is a forced stop (also while a graceful one waits out its grace).
+        STOP_NOW: { target: 'reporting', actions: 'recordStopped' },
       },
     },
     retrying: {
+      // A restart during the backoff resumes the agent (with the retry counted).
+      entry: { type: 'checkpoint', params: { step: 'running' } },
       invoke: {
         src: 'waitToRetry',
         input: ({ context }) => ({
@@ -286,6 +349,7 @@ export const attemptMachine = setup({
       on: {
         // No agent runs while waiting: a cancel or a stop ends the attempt here.
         CANCEL: { target: 'reporting', actions: 'recordCancel' },
+        STOP_NOW: { target: 'reporting', actions: 'recordStopped' },
         STOP: {
           target: 'reporting',
           actions: assign({
@@ -298,6 +362,7 @@ export const attemptMachine = setup({
       },
     },
     publishing: {
+      entry: { type: 'checkpoint', params: { step: 'publishing' } },
       invoke: {
         src: 'publish',
         input: ({ context }) => ({ workDir: context.workDir ?? '', agentResult: context.agentResult! }),
@@ -310,9 +375,14 @@ export const attemptMachine = setup({
         },
         onError: { target: 'reporting', actions: assign({ finish: ({ event }) => failed(event.error) }) },
       },
-      on: { CANCEL: { target: 'reporting', actions: 'recordCancel' } },
+      on: {
+        CANCEL: { target: 'reporting', actions: 'recordCancel' },
+        // A push in flight is abandoned; publishing again later is idempotent (one PR per branch).
+        STOP_NOW: { target: 'reporting', actions: 'recordStopped' },
+      },
     },
     reporting: {
+      entry: { type: 'checkpoint', params: { step: 'reporting' } },
       invoke: {
         src: 'report',
         input: ({ context }) => ({

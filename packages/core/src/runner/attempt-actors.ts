@@ -26,6 +26,9 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
   const tries: NonNullable<AgentRunInput['earlierAttempts']>[number][] = [];
 
   return attemptMachine.provide({
+    actions: {
+      checkpoint: ({ context }, { step }) => record.checkpoint(step, context),
+    },
     actors: {
       prepare: fromPromise(async ({ signal }) => {
         const s = spec();
@@ -78,8 +81,11 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
         let sessionId: string | null = null;
         const subscription = run.events$.subscribe((event) => {
           stall.reset();
-          if (event.type === 'session.started') sessionId = event.sessionId;
           record.onAgentEvent(event);
+          if (event.type === 'session.started') {
+            sessionId = event.sessionId;
+            record.onAgentSession(event.sessionId);
+          }
         });
         try {
           const result = await run.result;
@@ -119,8 +125,9 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
         await wait.expired;
       }),
 
-      interruptAgent: fromPromise(async () => {
-        await record.agentRun?.interrupt(settings.stopGraceMs);
+      // The server's stop may say how long the agent gets; the runner's default otherwise.
+      interruptAgent: fromPromise(async ({ input }) => {
+        await record.agentRun?.interrupt(input.graceMs ?? settings.stopGraceMs);
       }),
 
       publish: fromPromise(async ({ input, signal }): Promise<Publication> => {

@@ -3,6 +3,8 @@ import { fakeAttemptSystem } from '../../test/fake-attempt.js';
 import { fakeLocalWorkspaces } from '../../test/fake-ports.js';
 import { until } from '../../test/manual-clock.js';
 import { ApiError } from '../client/api-error.js';
+import { registerSecret } from '../errors.js';
+import type { Reattach } from '../machine/attempt-machine.js';
 import { startAttempt, type Attempt } from './attempt-driver.js';
 
 /** One attempt driven through fake ports, a fake server and a manual clock. */
@@ -58,6 +60,38 @@ describe('the attempt driver', () => {
       outcome: 'cancelled',
       error: { code: 'job.cancelled', message: 'Not needed' },
     });
+  });
+
+  it("passes the grace of the server's stop to the agent, and the runner's default without one", async () => {
+    const h = harness();
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    h.server.controls.push({ type: 'stop', graceMs: 2_500 });
+    h.clock.advance(15_000);
+    await attempt.done;
+    expect(h.runs[0]!.graces).toEqual([2_500]);
+    expect(h.server.completions[0]!.request).toMatchObject({ outcome: 'stopped', error: null });
+
+    const plain = harness();
+    const other = plain.start();
+    await until(() => plain.runs.length === 1);
+    plain.server.controls.push({ type: 'stop' });
+    plain.clock.advance(15_000);
+    await other.done;
+    expect(plain.runs[0]!.graces).toEqual([plain.deps.settings.stopGraceMs]);
+  });
+
+  it('a forced stop kills the agent at once and reports the attempt stopped', async () => {
+    const h = harness();
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    attempt.stopNow();
+    await attempt.done;
+    expect(h.runs[0]!.calls).toEqual(['kill']);
+    expect(h.server.completions[0]!.request).toMatchObject({ outcome: 'stopped', error: null });
+    expect(h.server.typesOf('att-1').at(-1)).toBe('job.finished');
+    // A stopped attempt keeps its work tree (its session may be resumed).
+    expect(h.local.released).toEqual([]);
   });
 
   it('stops an agent that passes the cost budget, and fails the attempt saying so', async () => {
@@ -218,5 +252,210 @@ describe('in-place retries of transient agent failures', () => {
     expect(h.runs).toHaveLength(1);
     expect(h.server.completions[0]!.request).toMatchObject({ outcome: 'cancelled' });
     expect(h.clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('checkpoints and reattaching after a restart', () => {
+  const checkpointOfAttempt = (h: ReturnType<typeof harness>) =>
+    h.spool.unfinished().find((a) => a.attemptId === 'att-1')?.checkpoint as
+      Record<string, unknown> | undefined;
+
+  it('writes the checkpoint at each state before its work, with the session once the agent says it', async () => {
+    const seen: unknown[] = [];
+    const h = harness();
+    // Publishing reads the outputs: by then the checkpoint already says `publishing`.
+    h.local.collectOutputs = () => {
+      seen.push(checkpointOfAttempt(h));
+      return Promise.resolve([]);
+    };
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    expect(checkpointOfAttempt(h)).toMatchObject({
+      step: 'running',
+      workDir: '/work/att-1',
+      agentSessionId: null,
+    });
+    h.runs[0]!.emit({ type: 'session.started', sessionId: 'sess-4', resumed: false });
+    expect(checkpointOfAttempt(h)).toMatchObject({
+      step: 'running',
+      agentSessionId: 'sess-4',
+      nextSeq: h.spool.lastSeq('att-1') + 1,
+    });
+    h.runs[0]!.finish({ summary: 'Notes written', sessionId: 'sess-4' });
+    await attempt.done;
+    expect(seen).toEqual([
+      expect.objectContaining({
+        step: 'publishing',
+        agentResult: expect.objectContaining({ status: 'completed', summary: 'Notes written' }),
+      }),
+    ]);
+    // Reported: nothing is left for a restart.
+    expect(h.spool.unfinished()).toEqual([]);
+  });
+
+  it("keeps the runner's secrets out of the checkpoint: the agent's summary is redacted", async () => {
+    const secret = 'coordtok_checkpoint_secret_0123456789';
+    registerSecret(secret);
+    const seen: string[] = [];
+    const h = harness();
+    h.local.collectOutputs = () => {
+      seen.push(JSON.stringify(checkpointOfAttempt(h)));
+      return Promise.resolve([]);
+    };
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    h.runs[0]!.finish({ summary: `Used ${secret} to sign in` });
+    await attempt.done;
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toContain('to sign in');
+    expect(seen[0]).not.toContain(secret);
+  });
+
+  /** What a killed run left in the spool: the claim and two more events. */
+  function leftBehind(h: ReturnType<typeof harness>): number {
+    h.spool.begin({ attemptId: 'att-1', jobId: 'job-1', attemptNumber: 1 });
+    for (const type of ['job.claimed', 'job.state', 'job.agent'])
+      h.spool.append('att-1', { type, at: '2026-01-01T00:00:00.000Z', data: {} });
+    return h.spool.lastSeq('att-1');
+  }
+  /** How many times publishing read the outputs (what a local job's publish does). */
+  function countCollections(h: ReturnType<typeof harness>): () => number {
+    let collected = 0;
+    h.local.collectOutputs = () => {
+      collected += 1;
+      return Promise.resolve([]);
+    };
+    return () => collected;
+  }
+  const at = (over: Partial<Reattach>): Reattach => ({
+    step: 'running',
+    workDir: '/work/att-1',
+    agentSessionId: 'sess-9',
+    retries: 1,
+    agentResult: null,
+    publication: null,
+    finish: null,
+    ...over,
+  });
+
+  it('resumes the agent session in the same work dir, and the seq goes on from the spool without a gap', async () => {
+    const h = harness();
+    const before = leftBehind(h);
+    const attempt = startAttempt(h.deps, h.claim(), { at: at({}), prepared: null });
+    await until(() => h.runs.length === 1);
+    expect(h.runs[0]!.input).toMatchObject({ workDir: '/work/att-1', resumeSessionId: 'sess-9' });
+    h.runs[0]!.emit({ type: 'session.started', sessionId: 'sess-9', resumed: true });
+    h.runs[0]!.finish({ summary: 'Notes written', sessionId: 'sess-9' });
+    await attempt.done;
+    expect(h.states()).toEqual(['running', 'publishing', 'reporting', 'done']);
+    const held = h.server.events.get('att-1')!;
+    expect(held.map((e) => e.seq)).toEqual(held.map((_, i) => i + 1));
+    const added = held.slice(before);
+    expect(added[0]).toMatchObject({ seq: before + 1, type: 'job.log' });
+    expect(JSON.stringify(added[0]!.data)).toContain('resuming agent session sess-9');
+    expect(added.map((e) => e.type)).not.toContain('job.claimed');
+    expect(h.server.completions).toEqual([
+      {
+        attemptId: 'att-1',
+        request: expect.objectContaining({
+          outcome: 'no_changes',
+          sessionId: 'sess-9',
+          lastSeq: held.length,
+        }),
+      },
+    ]);
+    expect(h.errors).toEqual([]);
+  });
+
+  it("closes what the dead run's agent asked and nobody answered: the resumed agent asks again", async () => {
+    const h = harness();
+    const answered: Array<[string, string]> = [];
+    h.deps.client = {
+      ...h.server.client,
+      answerInteraction: (id: string, { answer }: { answer: { kind: string } }) => {
+        answered.push([id, answer.kind]);
+        return Promise.resolve({ won: true, answer, by: 'runner' });
+      },
+    } as typeof h.deps.client;
+    leftBehind(h);
+    const event = (type: string, interactionId: string) =>
+      h.spool.append('att-1', { type, at: '2026-01-01T00:00:00.000Z', data: { interactionId } });
+    event('interaction.requested', 'int-answered');
+    event('interaction.resolved', 'int-answered');
+    event('interaction.requested', 'int-left');
+    const attempt = startAttempt(h.deps, h.claim(), { at: at({}), prepared: null });
+    await until(() => h.runs.length === 1);
+    expect(answered).toEqual([['int-left', 'timeout']]);
+    expect(h.events).toContainEqual(
+      expect.objectContaining({ type: 'interaction.resolved', interactionId: 'int-left', by: 'timeout' }),
+    );
+    h.runs[0]!.finish({});
+    await attempt.done;
+  });
+
+  it('counts the retries made before the restart against the budget', async () => {
+    const h = harness();
+    // One retry in place allowed: the dead run made it, so this crash ends the attempt.
+    h.deps.settings = { ...h.deps.settings, maxAgentRetries: 1 };
+    leftBehind(h);
+    const attempt = startAttempt(h.deps, h.claim(), { at: at({ retries: 1 }), prepared: null });
+    await until(() => h.runs.length === 1);
+    h.runs[0]!.finish({ status: 'failed', error: crashed });
+    await attempt.done;
+    expect(h.runs).toHaveLength(1);
+    expect(h.server.completions[0]!.request).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'agent.crashed', retryable: false },
+    });
+  });
+
+  it('publishes again (idempotently) a checkpoint at publishing, without running the agent', async () => {
+    const h = harness();
+    const collected = countCollections(h);
+    leftBehind(h);
+    const agentResult = {
+      status: 'completed' as const,
+      sessionId: 'sess-9',
+      summary: 'Notes written',
+      usage: null,
+      error: null,
+    };
+    const attempt = startAttempt(h.deps, h.claim(), {
+      at: at({ step: 'publishing', agentResult }),
+      prepared: null,
+    });
+    await attempt.done;
+    expect(h.runs).toEqual([]);
+    expect(collected()).toBe(1);
+    expect(h.server.completions[0]!.request).toMatchObject({
+      outcome: 'no_changes',
+      summary: 'Notes written',
+    });
+  });
+
+  it('reports what a checkpoint at reporting recorded, without publishing again', async () => {
+    const h = harness();
+    const collected = countCollections(h);
+    leftBehind(h);
+    const attempt = startAttempt(h.deps, h.claim(), {
+      at: at({
+        step: 'reporting',
+        agentResult: {
+          status: 'completed',
+          sessionId: 'sess-9',
+          summary: 'Notes written',
+          usage: null,
+          error: null,
+        },
+        publication: { outcome: 'succeeded', pullRequest: null, outputs: ['notes.md'] },
+        finish: { outcome: 'succeeded', error: null },
+      }),
+      prepared: null,
+    });
+    await attempt.done;
+    expect(h.runs).toEqual([]);
+    expect(collected()).toBe(0);
+    expect(h.states()).toEqual(['reporting', 'done']);
+    expect(h.server.completions[0]!.request).toMatchObject({ outcome: 'succeeded', outputs: ['notes.md'] });
   });
 });

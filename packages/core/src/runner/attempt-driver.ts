@@ -6,15 +6,22 @@ import type { CoordClient } from '../client/coord-client.js';
 import { isCoordError, toErrorPayload, type ErrorPayload } from '../errors.js';
 import { fitEventData } from '../events/fit-event.js';
 import type { AttemptState, JobEvent, JobEventDraft, RunnerEvent } from '../events/runner-event.js';
-import { attemptStateOf, type attemptMachine } from '../machine/attempt-machine.js';
+import {
+  attemptStateOf,
+  type attemptMachine,
+  type AttemptMachineContext,
+  type Reattach,
+  type ResumableStep,
+} from '../machine/attempt-machine.js';
 import type { PermissionSettings } from '../policy/permission-policy.js';
 import { redactJson } from '../redact.js';
 import type { EventSpool } from '../store/event-spool.js';
 import { provideAttemptActors } from './attempt-actors.js';
+import { checkpointOf } from './checkpoint.js';
 import type { DeliverCompletion } from './completion.js';
 import { createCostBudget } from './cost-budget.js';
 import type { EventUploader } from './event-uploader.js';
-import { createInteractions, type Interactions } from './interactions.js';
+import { createInteractions, unresolvedInteractions, type Interactions } from './interactions.js';
 import { createLeaseKeeper } from './lease-keeper.js';
 import type {
   AgentPort,
@@ -87,8 +94,15 @@ export interface Attempt {
   readonly done: Promise<void>;
   /** Graceful stop: the agent saves its session, the attempt ends `stopped`. */
   stop(): void;
+  /** Forced stop: the agent is killed at once, the attempt ends `stopped`. */
+  stopNow(): void;
   /** Renews the lease now: a hint said a control waits. */
   renewNow(): void;
+  /**
+   * The server takes calls again (a new sign-in): renew, upload and show waiting questions now,
+   * not at the next backoff.
+   */
+  retryNow(): void;
   readonly interactions: Pick<Interactions, 'has' | 'answer'>;
 }
 
@@ -103,6 +117,8 @@ export interface AttemptRecord {
   prepared: PreparedWorkspace | null;
   workDir: string | null;
   agentRun: AgentRun | null;
+  /** The session the agent said it runs (`session.started`): what a restart resumes. */
+  agentSessionId: string | null;
   leaseLost: boolean;
   /** Set once `job.finished` is spooled: later events (the final state) stay local. */
   reported: boolean;
@@ -112,13 +128,24 @@ export interface AttemptRecord {
   onAgentEvent(event: AgentEvent): void;
   /** The agent's try ended: what the chunker holds is emitted, what it asked is closed. */
   onAgentRunEnded(): void;
+  /** The agent said its session: the checkpoint is written again with it. */
+  onAgentSession(sessionId: string): void;
+  /** Writes the checkpoint of the state the machine enters (its `checkpoint` action). */
+  checkpoint(step: ResumableStep, context: AttemptMachineContext): void;
 }
 
 /**
  * Runs one claimed attempt through its machine: its lease kept, its events redacted, spooled and
- * shown, people's controls and answers applied, and its end reported.
+ * shown, people's controls and answers applied, its checkpoint written at every state change, and
+ * its end reported. With `reattach`, a restarted runner takes up an attempt its earlier run left:
+ * the machine starts at the checkpoint's step, in the same work dir, and the events go on from
+ * the spool's last seq.
  */
-export function startAttempt(deps: AttemptDeps, claim: ClaimedAttempt): Attempt {
+export function startAttempt(
+  deps: AttemptDeps,
+  claim: ClaimedAttempt,
+  reattach: { at: Reattach; prepared: PreparedWorkspace | null } | null = null,
+): Attempt {
   const { spool, clock, session, client, settings } = deps;
   const { attempt: info } = claim.envelope;
   const spec = claim.assignment?.job.spec;
@@ -171,9 +198,10 @@ export function startAttempt(deps: AttemptDeps, claim: ClaimedAttempt): Attempt 
     attemptNumber: info.number,
     uploader: deps.uploaderFor(info.id, (error) => onLeaseLost(error)),
     state: 'claimed',
-    prepared: null,
-    workDir: null,
+    prepared: reattach?.prepared ?? null,
+    workDir: reattach?.at.workDir ?? null,
     agentRun: null,
+    agentSessionId: null,
     leaseLost: false,
     reported: false,
     emit: emitJob,
@@ -184,7 +212,28 @@ export function startAttempt(deps: AttemptDeps, claim: ClaimedAttempt): Attempt 
       for (const held of chunker.flush()) emitJob({ type: 'job.agent', event: held });
       interactions.withdrawAll();
     },
+    onAgentSession: (sessionId) => {
+      record.agentSessionId = sessionId;
+      if (last) record.checkpoint(last.step, last.context);
+    },
+    checkpoint: (step, context) => {
+      last = { step, context };
+      if (record.leaseLost || record.reported) return;
+      const checkpoint = checkpointOf(step, context, {
+        prepared: record.prepared,
+        agentSessionId: record.agentSessionId,
+        nextSeq: spool.lastSeq(info.id) + 1,
+      });
+      try {
+        // The agent's summary and errors are its words: redacted like its events before they reach the disk.
+        spool.checkpoint(info.id, redactJson(checkpoint));
+      } catch (error) {
+        deps.reportError(error);
+      }
+    },
   };
+  /** The step and context of the last checkpoint, written again when the agent says its session. */
+  let last: { step: ResumableStep; context: AttemptMachineContext } | null = null;
 
   const interactions = createInteractions({
     clock,
@@ -212,7 +261,11 @@ export function startAttempt(deps: AttemptDeps, claim: ClaimedAttempt): Attempt 
     onControls: (controls) => {
       for (const control of controls) {
         if (control.type === 'cancel') actor?.send({ type: 'CANCEL', reason: control.reason });
-        else if (control.type === 'stop') actor?.send({ type: 'STOP' });
+        else if (control.type === 'stop')
+          actor?.send({
+            type: 'STOP',
+            ...(control.graceMs !== undefined ? { graceMs: control.graceMs } : {}),
+          });
         else interactions.resolve(control.interactionId, control.answer, 'web');
       }
     },
@@ -271,23 +324,47 @@ export function startAttempt(deps: AttemptDeps, claim: ClaimedAttempt): Attempt 
     }),
     done,
     stop: () => actor?.send({ type: 'STOP' }),
+    stopNow: () => actor?.send({ type: 'STOP_NOW' }),
     renewNow: () => lease.renewNow(),
+    retryNow: () => {
+      lease.renewNow();
+      record.uploader.retryNow();
+      interactions.republish();
+    },
     interactions,
   };
 
   deps.onStarted(handle);
-  try {
-    spool.begin({ attemptId: info.id, jobId: info.jobId, attemptNumber: info.number });
-  } catch (error) {
-    deps.reportError(error);
+  if (reattach) {
+    // The spool has held this attempt since its claim: its events go on from their last seq.
+    emitJob({
+      type: 'job.log',
+      level: 'info',
+      message: `The runner restarted and took this attempt up again at ${reattach.at.step}${
+        reattach.at.step === 'running' && reattach.at.agentSessionId
+          ? `, resuming agent session ${reattach.at.agentSessionId}`
+          : ''
+      }.`,
+    });
+    try {
+      interactions.withdrawLeft(unresolvedInteractions(spool, info.id));
+    } catch (error) {
+      deps.reportError(error);
+    }
+  } else {
+    try {
+      spool.begin({ attemptId: info.id, jobId: info.jobId, attemptNumber: info.number });
+    } catch (error) {
+      deps.reportError(error);
+    }
+    emitJob({
+      type: 'job.claimed',
+      attemptNumber: info.number,
+      workspaceId: info.workspaceId,
+      title,
+      agent: spec?.agent.id ?? null,
+    });
   }
-  emitJob({
-    type: 'job.claimed',
-    attemptNumber: info.number,
-    workspaceId: info.workspaceId,
-    title,
-    agent: spec?.agent.id ?? null,
-  });
   lease.start();
   actor = createActor(provideAttemptActors(record, deps), {
     input: {
@@ -297,6 +374,7 @@ export function startAttempt(deps: AttemptDeps, claim: ClaimedAttempt): Attempt 
       resumeSessionId: info.previousSessionId,
       // The job's budget counts every try: the attempts before this one, and this one's retries.
       maxRetries: Math.max(0, Math.min(settings.maxAgentRetries, (spec?.maxAttempts ?? 1) - info.number)),
+      reattach: reattach?.at ?? null,
     },
   });
   actor.subscribe({

@@ -12,6 +12,8 @@ function harness(over: Partial<ClaimLoopOptions> = {}) {
   const seen: string[] = [];
   const errors: unknown[] = [];
   const fatal: CoordError[] = [];
+  const signedOut: CoordError[] = [];
+  let signIn = deferred<void>();
   const loop = createClaimLoop({
     clock,
     capacity: 1,
@@ -28,12 +30,20 @@ function harness(over: Partial<ClaimLoopOptions> = {}) {
       active.push((raw as { id: string }).id);
     },
     onConnection: (state) => seen.push(state),
+    onSignedOut: (error) => {
+      signedOut.push(error);
+      return signIn.promise;
+    },
     onFatal: (error) => fatal.push(error),
     reportError: (error) => errors.push(error),
     ...over,
   });
   const done = loop.run();
-  return { clock, claims, active, seen, errors, fatal, loop, done };
+  const signInAgain = () => {
+    signIn.resolve();
+    signIn = deferred<void>();
+  };
+  return { clock, claims, active, seen, errors, fatal, signedOut, signInAgain, loop, done };
 }
 
 const network = () => new CoordError('api.network', 'connection refused', { retryable: true });
@@ -89,14 +99,46 @@ describe('the claim loop', () => {
     await h.done;
   });
 
-  it('ends at once on a refused token, saying so', async () => {
+  it('claims nothing while the token is refused, and goes on once signed in again', async () => {
     const h = harness();
     await until(() => h.claims.length === 1);
     const refused = new CoordError('auth.invalid_token', 'The token was refused');
     h.claims[0]!.answer.reject(refused);
+    await until(() => h.signedOut.length === 1);
+    expect(h.signedOut).toEqual([refused]);
+    // Signed out: no claim, no backoff timer, not reported as an outage or a fatal end.
+    h.clock.advance(10 * 60_000);
+    await new Promise((r) => setImmediate(r));
+    expect(h.claims).toHaveLength(1);
+    expect(h.clock.pendingTimers).toBe(0);
+    expect(h.seen).toEqual([]);
+    expect(h.fatal).toEqual([]);
+    h.signInAgain();
+    await until(() => h.claims.length === 2);
+    h.claims[1]!.answer.resolve({ id: 'att-1' });
+    await until(() => h.seen.includes('assignment att-1'));
+    h.loop.stop();
     await h.done;
-    expect(h.fatal).toEqual([refused]);
-    expect(h.errors).toEqual([refused]);
+  });
+
+  it('a stop ends the wait for a sign-in', async () => {
+    const h = harness();
+    await until(() => h.claims.length === 1);
+    h.claims[0]!.answer.reject(new CoordError('auth.invalid_token', 'The token was refused'));
+    await until(() => h.signedOut.length === 1);
+    h.loop.stop();
+    await h.done;
+    expect(h.claims).toHaveLength(1);
+  });
+
+  it('ends at once on a server of another API version, saying so', async () => {
+    const h = harness();
+    await until(() => h.claims.length === 1);
+    const unsupported = new CoordError('api.unsupported_version', 'The server speaks API 2');
+    h.claims[0]!.answer.reject(unsupported);
+    await h.done;
+    expect(h.fatal).toEqual([unsupported]);
+    expect(h.errors).toEqual([unsupported]);
     expect(h.clock.pendingTimers).toBe(0);
   });
 

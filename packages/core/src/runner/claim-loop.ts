@@ -1,6 +1,7 @@
 import { isCoordError, type CoordError } from '../errors.js';
 import { backoffDelayMs, serverBackoff } from '../retry.js';
 import type { Clock } from './ports.js';
+import { isSignedOut } from './refusal.js';
 import { createSleeper } from './sleeper.js';
 
 export interface ClaimLoopOptions {
@@ -13,7 +14,12 @@ export interface ClaimLoopOptions {
   onAssignment(raw: unknown): void;
   /** The server stopped answering (`offline`, on the first failure) or answers again (`online`). */
   onConnection(state: 'offline' | 'online'): void;
-  /** A failure retrying cannot help (a refused token, an unsupported API): the loop has ended. */
+  /**
+   * The server refuses the token: told the failure (the runner signs out), claims wait for this
+   * to resolve (signed in again), then go on.
+   */
+  onSignedOut(error: CoordError): Promise<void>;
+  /** A failure retrying cannot help (an unsupported API): the loop has ended. */
   onFatal(error: CoordError): void;
   reportError(error: unknown): void;
 }
@@ -59,6 +65,13 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
         if (raw !== null && raw !== undefined) options.onAssignment(raw);
       } catch (error) {
         if (stopped) break;
+        if (isSignedOut(error)) {
+          // No claim on a refused token; the runner says so (a status, not an error per try).
+          await sleeper.until(options.onSignedOut(error as CoordError));
+          // The status says signed in again now; an outage after this is a new one, said anew.
+          failures = 0;
+          continue;
+        }
         if (isFatal(error)) {
           options.reportError(error);
           stopped = true;
@@ -87,9 +100,7 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
   };
 }
 
-/** Retrying cannot help: the token is refused, or the server speaks an API this runner does not. */
+/** Retrying cannot help: the server speaks an API this runner does not. */
 function isFatal(error: unknown): error is CoordError {
-  return (
-    isCoordError(error) && (error.code === 'auth.invalid_token' || error.code === 'api.unsupported_version')
-  );
+  return isCoordError(error) && error.code === 'api.unsupported_version';
 }

@@ -1,14 +1,15 @@
 import type { CompleteRequest, CompleteResponse } from '@coord/runner-protocol';
 import { describe, expect, it } from 'vitest';
 import { deferred } from '../../test/deferred.js';
-import { ManualClock, until } from '../../test/manual-clock.js';
+import { flush, ManualClock, until } from '../../test/manual-clock.js';
 import { ApiError } from '../client/api-error.js';
 import type { CoordClient } from '../client/coord-client.js';
-import { CoordError } from '../errors.js';
+import { CoordError, isCoordError } from '../errors.js';
 import { createMemoryEventSpool } from '../store/event-spool.js';
 import {
   completionRequest,
   createCompletionDelivery,
+  FORCED_DELIVERY_MS,
   finishedData,
   type DeliveryTarget,
 } from './completion.js';
@@ -80,18 +81,31 @@ function harness() {
   } as unknown as CoordClient;
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
+  let force!: () => void;
+  const forced = new Promise<void>((resolve) => (force = resolve));
+  const signIn = { signedOut: false, waiters: [] as Array<() => void> };
+  const signInAgain = () => {
+    signIn.signedOut = false;
+    for (const wake of signIn.waiters.splice(0)) wake();
+  };
   const deliver = createCompletionDelivery({
     client,
     spool,
     clock,
     runnerId: 'run-1',
     stopped,
+    forced,
     deliveryGraceMs: 10_000,
-    reportError: (error) => errors.push(error),
+    reportError: (error) => {
+      errors.push(error);
+      if (isCoordError(error) && error.code === 'auth.invalid_token') signIn.signedOut = true;
+    },
+    whenSignedIn: () =>
+      signIn.signedOut ? new Promise<void>((resolve) => signIn.waiters.push(resolve)) : Promise.resolve(),
   });
   const uploader = { drain: () => Promise.resolve() } as unknown as EventUploader;
   const target: DeliveryTarget & { leaseLost: boolean } = { attemptId: 'att-1', uploader, leaseLost: false };
-  return { clock, spool, calls, answers, errors, deliver, target, stop };
+  return { clock, spool, calls, answers, errors, deliver, target, stop, force, signIn, signInAgain };
 }
 
 const request = completionRequest(finishedData({ outcome: 'no_changes', error: null }, null, null), null, 0);
@@ -155,6 +169,48 @@ describe('completion delivery', () => {
     h.clock.advance(10_000);
     expect(await done).toBe('left');
     expect(h.spool.unfinished()).toHaveLength(1);
+  });
+
+  it('keeps a report the server refuses for its token until the runner is signed in again', async () => {
+    const h = harness();
+    const signedOut = new ApiError(
+      {
+        code: 'auth.invalid_token',
+        status: 401,
+        method: 'POST',
+        path: '/v1/attempts/att-1/complete',
+        serverCode: 'auth.invalid_token',
+      },
+      'refused',
+      { retryable: false },
+    );
+    h.answers.push(() => Promise.reject(signedOut));
+    const done = h.deliver(h.target, request);
+    await until(() => h.signIn.waiters.length === 1);
+    // Waiting for a person, not by the clock: nothing is tried again meanwhile, nothing dropped.
+    h.clock.advance(60 * 60_000);
+    await flush();
+    expect(h.calls).toHaveLength(1);
+    expect(h.spool.unfinished()).toHaveLength(1);
+    h.signInAgain();
+    expect(await done).toBe('delivered');
+    expect(h.calls).toHaveLength(2);
+    expect(h.errors).toEqual([signedOut]);
+    expect(h.spool.unfinished()).toEqual([]);
+  });
+
+  it('a forced stop cuts delivery short, leaving the report in the spool', async () => {
+    const h = harness();
+    h.answers.push(() => new Promise(() => {}));
+    const done = h.deliver(h.target, request);
+    h.stop();
+    h.force();
+    await until(() => h.clock.pendingTimers === 2);
+    expect(h.clock.nextTimerIn).toBe(FORCED_DELIVERY_MS);
+    h.clock.advance(FORCED_DELIVERY_MS);
+    expect(await done).toBe('left');
+    expect(h.spool.unfinished()).toHaveLength(1);
+    expect(h.clock.pendingTimers).toBe(0);
   });
 
   it('gives a recovered report no grace', async () => {

@@ -62,9 +62,16 @@ export interface CompletionDeliveryOptions {
   runnerId: string;
   /** Resolves when the runner begins to stop. */
   stopped: Promise<void>;
+  /** Resolves when the runner is stopped at once (`force`): delivery gets `FORCED_DELIVERY_MS` more. */
+  forced: Promise<void>;
   /** Once stopping, how long delivery goes on before what is left stays in the spool. */
   deliveryGraceMs: number;
+  /**
+   * Told every failure; a refused token (401) signs the runner out through it, and delivery then
+   * waits for `whenSignedIn` instead of giving the report up.
+   */
   reportError(error: unknown): void;
+  whenSignedIn(): Promise<void>;
 }
 
 /** The attempt whose report is delivered: its uploader, and whether its lease is lost (read live). */
@@ -90,7 +97,8 @@ export type Delivery = 'delivered' | 'gone' | 'left';
  * Uploads the attempt's last events and its completion, retrying transient failures for as long
  * as the lease holds (renewals go on meanwhile): a finished job must not be lost to an outage and
  * run again. Ends quietly when the lease is lost (`gone`); a refusal (4xx) is reported and thrown,
- * or handed to `onGone` (recovery finishes the attempt locally and says why).
+ * or handed to `onGone` (recovery finishes the attempt locally and says why); a refused token
+ * (401) waits for a new sign-in.
  * Once the runner stops, it tries for `deliveryGraceMs` more (a recovered attempt: not at all),
  * then leaves the rest in the spool for the next start (`left`).
  */
@@ -105,8 +113,13 @@ export function createCompletionDelivery(options: CompletionDeliveryOptions) {
     // The summary and error come from the agent: redacted like its events.
     const request = redactJson(raw);
     const grace = graceAfterStop(options.stopped, clock, stopWithRunner ? 0 : options.deliveryGraceMs);
+    const forcedGrace = graceAfterStop(
+      options.forced,
+      clock,
+      Math.min(FORCED_DELIVERY_MS, options.deliveryGraceMs),
+    );
     const abort = new AbortController();
-    const cut = grace.expired.then(() => {
+    const cut = Promise.race([grace.expired, forcedGrace.expired]).then(() => {
       abort.abort();
       return CUT;
     });
@@ -120,7 +133,14 @@ export function createCompletionDelivery(options: CompletionDeliveryOptions) {
           return 'delivered';
         } catch (error) {
           if (target.leaseLost) break;
-          if (classifyRefusal(error) === 'gone') {
+          const refusal = classifyRefusal(error);
+          if (refusal === 'signed_out') {
+            // Not a refusal of the report: it waits in the spool until someone signs in again.
+            options.reportError(error);
+            if ((await Promise.race([options.whenSignedIn(), cut])) === CUT) return 'left';
+            continue;
+          }
+          if (refusal === 'gone') {
             // The attempt is no longer ours: nothing more is owed for it.
             if (onGone) onGone(error);
             else if (!isCoordError(error) || error.code !== 'lease.lost') options.reportError(error);
@@ -148,11 +168,18 @@ export function createCompletionDelivery(options: CompletionDeliveryOptions) {
       return 'gone';
     } finally {
       grace.cancel();
+      forcedGrace.cancel();
     }
   };
 }
 
 export type DeliverCompletion = ReturnType<typeof createCompletionDelivery>;
+
+/**
+ * A forced stop ends the process soon, but a report the server takes at once (the usual case)
+ * still gets there: what is not delivered by then stays in the spool for the next start.
+ */
+export const FORCED_DELIVERY_MS = 2_000;
 
 /** What a delivery wait yields when the stop grace ran out first. */
 const CUT = Symbol('cut');

@@ -49,6 +49,8 @@ export interface EventUploaderOptions {
 export interface EventUploader {
   /** Tells the uploader that new events were spooled. */
   notify(): void;
+  /** Sends now what waits, instead of after the backoff of a failure (the server takes calls again). */
+  retryNow(): void;
   /** Resolves once the server holds every event spooled so far; rejects if the lease is lost. */
   drain(): Promise<void>;
   stop(): void;
@@ -169,6 +171,12 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
     notify() {
       if (pending() >= maxBatch) void send();
       else schedule(options.intervalMs);
+    },
+    retryNow() {
+      if (stopped || sending || pending() === 0) return;
+      if (timer !== null) clock.clearTimeout(timer);
+      timer = null;
+      void send();
     },
     drain() {
       if (leaseLost) return Promise.reject(leaseLost);

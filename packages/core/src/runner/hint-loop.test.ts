@@ -1,6 +1,7 @@
 import type { RunnerHint } from '@coord/runner-protocol';
 import { describe, expect, it } from 'vitest';
 import { ManualClock, until } from '../../test/manual-clock.js';
+import { deferred } from '../../test/deferred.js';
 import { CoordError } from '../errors.js';
 import { createHintLoop } from './hint-loop.js';
 
@@ -10,6 +11,7 @@ function harness() {
   const seen: string[] = [];
   let connections = 0;
   let push: ((hint: RunnerHint | Error | null) => void) | null = null;
+  let signIn = deferred<void>();
   const loop = createHintLoop({
     clock,
     async *hints(signal, onOpen) {
@@ -32,6 +34,10 @@ function harness() {
     },
     onHint: (attemptId) => seen.push(`hint ${attemptId}`),
     onOpen: () => seen.push('open'),
+    onSignedOut: () => {
+      seen.push('signed out');
+      return signIn.promise;
+    },
   });
   const done = loop.run();
   return {
@@ -41,6 +47,10 @@ function harness() {
     done,
     connections: () => connections,
     push: (item: RunnerHint | Error | null) => push!(item),
+    signInAgain: () => {
+      signIn.resolve();
+      signIn = deferred<void>();
+    },
   };
 }
 
@@ -67,5 +77,30 @@ describe('the hint loop', () => {
     h.push(new CoordError('api.http_error', 'Not Found', { retryable: false }));
     await h.done;
     expect(h.clock.pendingTimers).toBe(0);
+  });
+
+  it('waits while the token is refused, and listens again once signed in', async () => {
+    const h = harness();
+    await until(() => h.connections() === 1);
+    h.push(new CoordError('auth.invalid_token', 'refused'));
+    await until(() => h.seen.includes('signed out'));
+    h.clock.advance(10 * 60_000);
+    await new Promise((r) => setImmediate(r));
+    expect(h.connections()).toBe(1);
+    h.signInAgain();
+    await until(() => h.connections() === 2);
+    h.loop.stop();
+    await h.done;
+    expect(h.clock.pendingTimers).toBe(0);
+  });
+
+  it('a stop ends the wait for a sign-in', async () => {
+    const h = harness();
+    await until(() => h.connections() === 1);
+    h.push(new CoordError('auth.invalid_token', 'refused'));
+    await until(() => h.seen.includes('signed out'));
+    h.loop.stop();
+    await h.done;
+    expect(h.connections()).toBe(1);
   });
 });

@@ -2,6 +2,7 @@ import type { RunnerHint } from '@coord/runner-protocol';
 import { isCoordError } from '../errors.js';
 import { backoffDelayMs, serverBackoff } from '../retry.js';
 import type { Clock } from './ports.js';
+import { isSignedOut } from './refusal.js';
 import { createSleeper } from './sleeper.js';
 
 export interface HintLoopOptions {
@@ -12,6 +13,8 @@ export interface HintLoopOptions {
   onHint(attemptId: string): void;
   /** The stream (re)opened: whatever was hinted while it was down is fetched now. */
   onOpen(): void;
+  /** The server refuses the token: the runner signs out; resolves once signed in again. */
+  onSignedOut(error: unknown): Promise<void>;
 }
 
 export interface HintLoop {
@@ -40,7 +43,12 @@ export function createHintLoop(options: HintLoopOptions): HintLoop {
         }
       } catch (error) {
         if (stopped) break;
-        // A server without hints, or a token it refuses (the claim loop reports that): poll only.
+        if (isSignedOut(error)) {
+          await sleeper.until(options.onSignedOut(error));
+          failures = 0;
+          continue;
+        }
+        // A server without hints: lease renewals poll for what hints would have said.
         if (isCoordError(error) && !error.retryable) return;
         failures += 1;
       } finally {

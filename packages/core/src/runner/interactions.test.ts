@@ -15,7 +15,8 @@ function harness(settings: PermissionSettings = { mode: 'ask' }) {
   const put: Array<{ interactionId: string; request: InteractionRequest }> = [];
   const toAgent: Array<{ requestId: string; answer: InteractionAnswer }> = [];
   const states: string[] = [];
-  const server = { webFirst: null as InteractionAnswer | null };
+  const server = { webFirst: null as InteractionAnswer | null, refusePuts: false };
+  const errors: unknown[] = [];
   const interactions = createInteractions({
     clock,
     timeoutMs: 30 * 60_000,
@@ -28,7 +29,7 @@ function harness(settings: PermissionSettings = { mode: 'ask' }) {
     },
     put: (interactionId, request) => {
       put.push({ interactionId, request });
-      return Promise.resolve();
+      return server.refusePuts ? Promise.reject(new Error('401')) : Promise.resolve();
     },
     answer: (_id, answer): Promise<AnswerOutcome> =>
       Promise.resolve(
@@ -41,10 +42,11 @@ function harness(settings: PermissionSettings = { mode: 'ask' }) {
     onWaiting: () => states.push('waiting'),
     onAllAnswered: () => states.push('answered'),
     reportError: (error) => {
-      throw error;
+      if (!server.refusePuts) throw error;
+      errors.push(error);
     },
   });
-  return { clock, events, put, toAgent, states, server, interactions };
+  return { clock, events, put, toAgent, states, server, errors, interactions };
 }
 
 const approval = (over: Partial<Extract<AgentEvent, { type: 'approval.requested' }>> = {}): AgentEvent => ({
@@ -164,5 +166,24 @@ describe('interactions', () => {
     expect(h.states).toEqual(['waiting', 'answered']);
     expect(h.clock.pendingTimers).toBe(0);
     expect(h.interactions.has(h.put[0]!.interactionId)).toBe(false);
+  });
+
+  it('shows a waiting request again once the server takes calls (after a sign-out), and only those waiting', async () => {
+    const h = harness();
+    h.server.refusePuts = true;
+    h.interactions.onAgentEvent(approval());
+    h.interactions.onAgentEvent({
+      type: 'question.requested',
+      requestId: 'q-1',
+      questions: [
+        { id: '1', text: 'Which?', options: [{ label: 'a' }], multiSelect: false, allowFreeText: false },
+      ],
+    });
+    await until(() => h.errors.length === 2);
+    const [first, second] = h.put.map((p) => p.interactionId);
+    h.interactions.resolve(second!, { kind: 'timeout' }, 'timeout');
+    h.server.refusePuts = false;
+    h.interactions.republish();
+    expect(h.put.slice(2)).toEqual([{ interactionId: first, request: h.put[0]!.request }]);
   });
 });

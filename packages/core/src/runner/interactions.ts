@@ -9,6 +9,7 @@ import {
   type PermissionSettings,
 } from '../policy/permission-policy.js';
 import { redactJson } from '../redact.js';
+import type { EventSpool } from '../store/event-spool.js';
 import type { Clock } from './ports.js';
 
 export interface InteractionsOptions {
@@ -51,13 +52,47 @@ export interface Interactions {
    * server too, so nobody answers a question no one waits for.
    */
   withdrawAll(): void;
+  /**
+   * Shows every waiting request to people again (idempotent: the runner's own ids), for those the
+   * server could not take when asked (the runner was signed out).
+   */
+  republish(): void;
+  /**
+   * A restarted runner took the attempt up again: what the dead run's agent asked and nobody
+   * answered (`interactionIds`, from its spool) is closed like a timeout; the resumed agent asks again.
+   */
+  withdrawLeft(interactionIds: readonly string[]): void;
   /** The attempt ended: no more timeouts. */
   close(): void;
 }
 
+/**
+ * The interactions an attempt's spooled events opened and never resolved: what its agent was
+ * waiting on when the runner was killed. Read in pages, so a long log is not held at once.
+ */
+export function unresolvedInteractions(
+  spool: Pick<EventSpool, 'read' | 'lastSeq'>,
+  attemptId: string,
+): string[] {
+  const open = new Set<string>();
+  const last = spool.lastSeq(attemptId);
+  for (let after = 0; after < last;) {
+    const page = spool.read(attemptId, after, 500);
+    if (page.length === 0) break;
+    for (const event of page) {
+      const id = (event.data as { interactionId?: unknown }).interactionId;
+      if (typeof id !== 'string') continue;
+      if (event.type === 'interaction.requested') open.add(id);
+      else if (event.type === 'interaction.resolved') open.delete(id);
+    }
+    after = page.at(-1)!.seq;
+  }
+  return [...open];
+}
+
 export function createInteractions(options: InteractionsOptions): Interactions {
   const { clock, policy } = options;
-  const pending = new Map<string, { requestId: string; timer: unknown }>();
+  const pending = new Map<string, { requestId: string; request: InteractionRequest; timer: unknown }>();
 
   function open(requestId: string, raw: InteractionRequest): void {
     // The server shows it to people: the agent's tool input may hold a secret.
@@ -67,7 +102,7 @@ export function createInteractions(options: InteractionsOptions): Interactions {
       () => void answer(interactionId, { kind: 'timeout' }).catch(options.reportError),
       options.timeoutMs,
     );
-    pending.set(interactionId, { requestId, timer });
+    pending.set(interactionId, { requestId, request, timer });
     options.emit({ type: 'interaction.requested', interactionId, request });
     options.onWaiting();
     options.put(interactionId, request).catch(options.reportError);
@@ -160,8 +195,19 @@ export function createInteractions(options: InteractionsOptions): Interactions {
       pending.clear();
       options.onAllAnswered();
     },
+    withdrawLeft(interactionIds) {
+      const timeout: InteractionAnswer = { kind: 'timeout' };
+      for (const interactionId of interactionIds) {
+        options.emit({ type: 'interaction.resolved', interactionId, answer: timeout, by: 'timeout' });
+        options.answer(interactionId, timeout).catch(options.reportError);
+      }
+    },
     resolve,
     answer,
+    republish() {
+      for (const [interactionId, { request }] of pending)
+        options.put(interactionId, request).catch(options.reportError);
+    },
     close() {
       for (const request of pending.values()) clock.clearTimeout(request.timer);
     },

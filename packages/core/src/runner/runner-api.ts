@@ -14,6 +14,7 @@ import { agentRetryBackoff, type Backoff } from '../retry.js';
 import type { EventSpool } from '../store/event-spool.js';
 import type { ActiveAttemptView, AttemptSettings } from './attempt-driver.js';
 import type { AgentPort, Clock, LocalWorkspacePort, RepositoryWorkspacePort } from './ports.js';
+import type { Credentials } from './sign-in.js';
 
 export interface RunnerIdentity {
   /** Stable per machine and state dir: re-registering with it keeps the runner id. */
@@ -44,8 +45,19 @@ export interface RunnerOptions {
    * limit the server advertises at registration).
    */
   eventBatch?: { intervalMs?: number; maxEvents?: number; maxBytes?: number };
-  /** Graceful stop: how long the agent may take to finish before it is terminated (default 10 s). */
+  /**
+   * Graceful stop: how long the agent may take to finish before it is terminated (default 10 s;
+   * a stop from the server may carry its own).
+   */
   stopGraceMs?: number;
+  /**
+   * Where the user's sign-in lives. When the server refuses the token (expired, revoked), the
+   * runner is `signed_out` and reads these every `signInPollMs` (default 5 s) and at
+   * `checkSignIn()`, and goes on with a new token once the server accepts it. Without them, a
+   * refused token keeps the runner signed out until it is restarted.
+   */
+  credentials?: Credentials;
+  signInPollMs?: number;
   /**
    * Once stopping, how long the runner keeps trying to deliver events and reports the server does
    * not take (an outage, a refusal); then it stops anyway and they stay in the spool for the next
@@ -93,10 +105,13 @@ export interface Runner {
   start(): Promise<RegisterRunnerResponse>;
   /**
    * Stops claiming. `drain` (default) lets active attempts finish; `graceful` asks their agents to
-   * stop (they save their session and the job is requeued). Resolves when nothing is active;
-   * then `events$` completes.
+   * stop (they save their session and the job is requeued); `force` ends their agents at once
+   * and reports the attempts stopped (what the server does not take within a moment stays in the
+   * spool). Resolves when nothing is active; then `events$` completes.
    */
-  stop(options?: { mode?: 'drain' | 'graceful' }): Promise<void>;
+  stop(options?: { mode?: 'drain' | 'graceful' | 'force' }): Promise<void>;
+  /** Signed out: reads the credentials now (someone may just have signed in); true once signed in. */
+  checkSignIn(): Promise<boolean>;
   /** Answers a pending question or approval from this runner's own UI; the first answer wins. */
   answer(interactionId: string, answer: InteractionAnswer): Promise<AnswerOutcome>;
   activeAttempts(): ActiveAttemptView[];

@@ -12,6 +12,7 @@ import { systemClock } from './ports.js';
 import { recoverUnfinished } from './recovery.js';
 import { attemptSettings, type Runner, type RunnerOptions } from './runner-api.js';
 import { openSession, type RunnerSession } from './session.js';
+import { createSignIn } from './sign-in.js';
 
 export type { ActiveAttemptView } from './attempt-driver.js';
 export type { Runner, RunnerIdentity, RunnerOptions } from './runner-api.js';
@@ -43,9 +44,38 @@ export function createRunner(options: RunnerOptions): Runner {
   let work: Promise<unknown>[] = [];
 
   const emit = (event: RunnerEvent) => subject.next(event);
-  const reportError = (error: unknown) =>
+  const signIn = createSignIn({
+    clock,
+    pollMs: options.signInPollMs ?? 5_000,
+    credentials: options.credentials,
+    useToken: (token) => client.useToken(token),
+    probe: () => client.me(),
+    onSignedOut: (message) => {
+      if (!stopping) setStatus('signed_out', message);
+    },
+    onSignedIn: (message) => {
+      if (!stopping) setStatus(settledStatus(), message);
+      // Draining attempts too: what they owe goes out now, not after their backoff.
+      for (const attempt of active.values()) attempt.retryNow();
+    },
+    reportError: (error) => reportError(error),
+  });
+  /**
+   * Every failure passes here. A refused token signs the runner out: said once by the status,
+   * not again by every call that meets it while signed out.
+   */
+  const reportError = (error: unknown) => {
+    const wasSignedOut = signIn.signedOut;
+    if (signIn.observe(error) && wasSignedOut) return;
     emit({ type: 'runner.error', at: clock.now(), error: toErrorPayload(error) });
-  const settledStatus = (): RunnerStatus => (active.size > 0 ? 'busy' : 'idle');
+  };
+  /** Waits for a new sign-in after `error` (a refused token) signed the runner out. */
+  const signedOut = (error: unknown) => {
+    reportError(error);
+    return signIn.whenSignedIn();
+  };
+  const settledStatus = (): RunnerStatus =>
+    signIn.signedOut ? 'signed_out' : active.size > 0 ? 'busy' : 'idle';
   const setStatus = (next: RunnerStatus, message?: string) => {
     if (next === status && message === undefined) return;
     status = next;
@@ -61,9 +91,16 @@ export function createRunner(options: RunnerOptions): Runner {
   let markStopped!: () => void;
   /** Resolves when a stop begins. */
   const stopped = new Promise<void>((resolve) => (markStopped = resolve));
+  let markForced!: () => void;
+  /** Resolves when a forced stop begins (perhaps after a drain or graceful one). */
+  const forced = new Promise<void>((resolve) => (markForced = resolve));
   let shutdownPromise: Promise<void> | null = null;
-  function shutdown(mode: 'drain' | 'graceful', reason?: string): Promise<void> {
+  function shutdown(mode: 'drain' | 'graceful' | 'force', reason?: string): Promise<void> {
     if (mode === 'graceful') for (const attempt of active.values()) attempt.stop();
+    if (mode === 'force') {
+      markForced();
+      for (const attempt of active.values()) attempt.stopNow();
+    }
     if (shutdownPromise) return shutdownPromise;
     stopping = true;
     markStopped();
@@ -73,6 +110,8 @@ export function createRunner(options: RunnerOptions): Runner {
     shutdownPromise = (async () => {
       await Promise.all([...active.values()].map((attempt) => attempt.done));
       await Promise.all(work);
+      // Not before: attempts still finishing (a drain) deliver once someone signs in again.
+      signIn.stop();
       setStatus('stopped', reason);
       subject.complete();
     })();
@@ -100,8 +139,10 @@ export function createRunner(options: RunnerOptions): Runner {
       clock,
       runnerId: current.runnerId,
       stopped,
+      forced,
       deliveryGraceMs: settings.deliveryGraceMs,
       reportError,
+      whenSignedIn: () => signIn.whenSignedIn(),
     });
     const deps: AttemptDeps = {
       session: current,
@@ -117,7 +158,7 @@ export function createRunner(options: RunnerOptions): Runner {
       reportError,
       onStarted: (attempt) => {
         active.set(attempt.attemptId, attempt);
-        setStatus('busy');
+        setStatus(settledStatus());
       },
       onEnded: (attempt) => {
         active.delete(attempt.attemptId);
@@ -143,6 +184,7 @@ export function createRunner(options: RunnerOptions): Runner {
         state === 'offline'
           ? setStatus('offline', 'Cannot reach the Coord server; retrying')
           : setStatus(settledStatus(), 'Connected to the Coord server again'),
+      onSignedOut: signedOut,
       // Retrying cannot help: stop claiming, let active attempts finish, then end the stream.
       onFatal: (error) => void shutdown('drain', error.message),
       reportError,
@@ -155,6 +197,7 @@ export function createRunner(options: RunnerOptions): Runner {
       onOpen: () => {
         for (const attempt of active.values()) attempt.renewNow();
       },
+      onSignedOut: signedOut,
     });
     claims = claimLoop;
     hints = hintLoop;
@@ -167,7 +210,18 @@ export function createRunner(options: RunnerOptions): Runner {
       emit,
       reportError,
       isStopping: () => stopping,
+      stopped,
       isActive: (attemptId) => active.has(attemptId),
+      reattach: (attemptId) => client.reattach(current.runnerId, attemptId),
+      resume: (raw, { checkpoint, reattach }) => {
+        const claim = claimedAttempt(raw, abilities);
+        if (claim instanceof CoordError) {
+          reportError(claim);
+          return false;
+        }
+        startAttempt(deps, claim, { at: reattach, prepared: checkpoint.prepared });
+        return true;
+      },
     });
     work = [recovery.then(() => claimLoop.run()).catch(reportError), hintLoop.run().catch(reportError)];
   }
@@ -190,6 +244,8 @@ export function createRunner(options: RunnerOptions): Runner {
         });
       } catch (error) {
         reportError(error);
+        // A refused token at the start is an error to fix, not a sign-in to wait for.
+        signIn.stop();
         setStatus('stopped', 'Registration failed');
         throw error;
       }
@@ -202,6 +258,7 @@ export function createRunner(options: RunnerOptions): Runner {
       return registration;
     },
     stop: ({ mode = 'drain' } = {}) => shutdown(mode),
+    checkSignIn: () => signIn.check(),
     answer: (interactionId, answer) => {
       const owner = [...active.values()].find((attempt) => attempt.interactions.has(interactionId));
       return owner

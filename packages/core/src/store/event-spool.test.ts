@@ -184,6 +184,50 @@ describe('createFileEventSpool', () => {
   });
 });
 
+describe('checkpoints in the spool', () => {
+  it('keeps the last checkpoint of an unfinished attempt for the next instance, whole, 0600', () => {
+    const spool = createFileEventSpool(dir, { fsync: true });
+    spool.begin({ attemptId: 'att-1', jobId: 'job-1', attemptNumber: 1 });
+    spool.begin({ attemptId: 'att-2', jobId: 'job-2', attemptNumber: 2 });
+    spool.checkpoint('att-1', { step: 'preparing' });
+    spool.checkpoint('att-1', { step: 'running', agentSessionId: 'sess-1' });
+    expect(statSync(join(dir, 'att-1', 'checkpoint.json')).mode & 0o777).toBe(0o600);
+    const unfinished = createFileEventSpool(dir).unfinished();
+    expect(unfinished.sort((a, b) => a.attemptId.localeCompare(b.attemptId))).toEqual([
+      {
+        attemptId: 'att-1',
+        jobId: 'job-1',
+        attemptNumber: 1,
+        checkpoint: { step: 'running', agentSessionId: 'sess-1' },
+      },
+      { attemptId: 'att-2', jobId: 'job-2', attemptNumber: 2, checkpoint: undefined },
+    ]);
+  });
+
+  it('reads a checkpoint it cannot parse as none, and a half-written one never replaces the last', () => {
+    const spool = createFileEventSpool(dir);
+    spool.begin({ attemptId: 'att-1', jobId: 'job-1', attemptNumber: 1 });
+    spool.checkpoint('att-1', { step: 'running' });
+    // A kill while writing leaves only the temporary file.
+    writeFileSync(join(dir, 'att-1', 'checkpoint.json.tmp'), '{"step":"publ');
+    expect(createFileEventSpool(dir).unfinished()[0]!.checkpoint).toEqual({ step: 'running' });
+    writeFileSync(join(dir, 'att-1', 'checkpoint.json'), '{"step":');
+    expect(createFileEventSpool(dir).unfinished()[0]!.checkpoint).toBeUndefined();
+  });
+
+  it('has none for a finished attempt, in memory too', () => {
+    for (const spool of [createFileEventSpool(dir), createMemoryEventSpool()]) {
+      spool.begin({ attemptId: 'att-3', jobId: 'job-3', attemptNumber: 1 });
+      const written = { step: 'running' };
+      spool.checkpoint('att-3', written);
+      written.step = 'changed later';
+      expect(spool.unfinished()).toEqual([expect.objectContaining({ checkpoint: { step: 'running' } })]);
+      spool.finish('att-3');
+      expect(spool.unfinished()).toEqual([]);
+    }
+  });
+});
+
 describe('createMemoryEventSpool', () => {
   it('numbers and reads like the file spool, also below what was released', () => {
     const spool = createMemoryEventSpool();

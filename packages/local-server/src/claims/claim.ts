@@ -49,6 +49,72 @@ export function claimParams(runner: RunnerRow, now: number) {
 }
 
 /**
+ * A forge token for the job's repository on this server's own forge (null for any other remote).
+ * Only its hash is stored: a runner that lost it (a restart) is given a new one, never the old.
+ */
+export function mintForgeToken(store: Store, job: JobRow): string | null {
+  if (!job.repo_owner || !job.repo_name || !job.clone_url || !isForgeCloneUrl(store, job.clone_url))
+    return null;
+  const exists = store.db
+    .prepare('SELECT 1 FROM repos WHERE owner = ? AND name = ?')
+    .get(job.repo_owner, job.repo_name);
+  return exists ? newToken('coordfa') : null;
+}
+
+/**
+ * What a runner is given for one attempt: the attempt, what the job's earlier attempts left (their
+ * session to resume, their branch, their outcomes for the prompt), the job, and forge credentials.
+ * Built the same way for a claim and for a restarted runner reattaching to the attempt.
+ */
+export function assignmentFor(
+  store: Store,
+  job: JobRow,
+  attempt: { id: string; number: number; leaseExpiresAt: number; feedback: string | null },
+  forgeToken: string | null,
+): AssignmentEnvelope {
+  const previous = store.db
+    .prepare(
+      'SELECT number, status, summary, error, session_id, pull_request, feedback FROM attempts WHERE job_id = ? AND number < ? ORDER BY number DESC',
+    )
+    .all(job.id, attempt.number) as {
+    number: number;
+    status: string;
+    summary: string | null;
+    error: string | null;
+    session_id: string | null;
+    pull_request: string | null;
+    feedback: string | null;
+  }[];
+  const previousSessionId = previous.find((a) => a.session_id !== null)?.session_id ?? null;
+  const pr = previous.find((a) => a.pull_request !== null);
+  const branch = pr ? (parseJson<{ branch: string }>(pr.pull_request)?.branch ?? null) : null;
+  return {
+    attempt: {
+      id: attempt.id,
+      jobId: job.id,
+      workspaceId: job.workspace_id,
+      number: attempt.number,
+      leaseExpiresAt: iso(attempt.leaseExpiresAt),
+      previousSessionId,
+      branch,
+      earlier: previous
+        .slice(0, 20)
+        .reverse()
+        .map((a) => ({
+          number: a.number,
+          status: a.status,
+          summary: a.summary?.slice(0, 4000) ?? null,
+          error: errorLine(a.error),
+          feedback: a.feedback?.slice(0, 2000) ?? null,
+        })),
+      feedback: attempt.feedback,
+    },
+    job: { id: job.id, spec: JSON.parse(job.spec) as unknown, webUrl: jobPageUrl(store, job.id) },
+    forge: forgeToken ? { apiBaseUrl: forgeApiBase(store), token: forgeToken } : null,
+  };
+}
+
+/**
  * One atomic transition: Ready -> In Progress, a new attempt with a lease, the runner recorded.
  * Runs in an IMMEDIATE transaction, so two claims (even from two processes) cannot pick the same job.
  */
@@ -69,32 +135,11 @@ export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | 
     if (!job) return null;
 
     const leaseExpiresAt = now + store.timings.leaseTtlMs;
-    const previous = store.db
-      .prepare(
-        'SELECT number, status, summary, error, session_id, pull_request, feedback FROM attempts WHERE job_id = ? ORDER BY number DESC',
-      )
-      .all(job.id) as {
-      number: number;
-      status: string;
-      summary: string | null;
-      error: string | null;
-      session_id: string | null;
-      pull_request: string | null;
-      feedback: string | null;
-    }[];
-    const number = (previous[0]?.number ?? 0) + 1;
-    const previousSessionId = previous.find((a) => a.session_id !== null)?.session_id ?? null;
-    const pr = previous.find((a) => a.pull_request !== null);
-    const branch = pr ? (parseJson<{ branch: string }>(pr.pull_request)?.branch ?? null) : null;
-
-    let forgeToken: string | null = null;
-    if (job.repo_owner && job.repo_name && job.clone_url && isForgeCloneUrl(store, job.clone_url)) {
-      const exists = store.db
-        .prepare('SELECT 1 FROM repos WHERE owner = ? AND name = ?')
-        .get(job.repo_owner, job.repo_name);
-      if (exists) forgeToken = newToken('coordfa');
-    }
-
+    const last = store.db.prepare('SELECT max(number) AS n FROM attempts WHERE job_id = ?').get(job.id) as {
+      n: number | null;
+    };
+    const number = (last.n ?? 0) + 1;
+    const forgeToken = mintForgeToken(store, job);
     const attemptId = newId('att');
     store.db
       .prepare(
@@ -117,31 +162,12 @@ export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | 
       )
       .run(now, job.id);
 
-    const envelope: AssignmentEnvelope = {
-      attempt: {
-        id: attemptId,
-        jobId: job.id,
-        workspaceId: job.workspace_id,
-        number,
-        leaseExpiresAt: iso(leaseExpiresAt),
-        previousSessionId,
-        branch,
-        earlier: previous
-          .slice(0, 20)
-          .reverse()
-          .map((a) => ({
-            number: a.number,
-            status: a.status,
-            summary: a.summary?.slice(0, 4000) ?? null,
-            error: errorLine(a.error),
-            feedback: a.feedback?.slice(0, 2000) ?? null,
-          })),
-        feedback: job.pending_feedback,
-      },
-      job: { id: job.id, spec: JSON.parse(job.spec) as unknown, webUrl: jobPageUrl(store, job.id) },
-      forge: forgeToken ? { apiBaseUrl: forgeApiBase(store), token: forgeToken } : null,
-    };
-    return envelope;
+    return assignmentFor(
+      store,
+      job,
+      { id: attemptId, number, leaseExpiresAt, feedback: job.pending_feedback },
+      forgeToken,
+    );
   });
   return result;
 }

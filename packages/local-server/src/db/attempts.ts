@@ -3,11 +3,13 @@ import type {
   ControlRequest,
   JobStatus,
   LeaseRenewResponse,
+  ReattachResponse,
   completeRequestSchema,
 } from '@coord/runner-protocol';
 import type { z } from 'zod';
+import { assignmentFor, mintForgeToken } from '../claims/claim.js';
 import { ApiError } from '../errors.js';
-import { iso } from '../util/ids.js';
+import { hashToken, iso } from '../util/ids.js';
 import { requeueOrFail } from './jobs.js';
 import { getRunner, touchRunner } from './runners.js';
 import type { Store } from './store.js';
@@ -66,6 +68,37 @@ export function renewLease(
       .run(leaseExpiresAt, state, attemptId);
     touchRunner(store, runnerId);
     return { leaseExpiresAt: iso(leaseExpiresAt), controls: pendingControls(store, attemptId) };
+  });
+}
+
+/**
+ * A restarted runner takes up an attempt it still holds: the lease is renewed, and the assignment
+ * is sent again with a new forge token (only its hash is stored, and the old one may have died
+ * with the old process; it stops working now). A lost or ended attempt is `lease.lost`.
+ */
+export function reattachAttempt(
+  store: Store,
+  accountId: string,
+  runnerId: string,
+  attemptId: string,
+): ReattachResponse {
+  return store.tx(() => {
+    const attempt = ownAttempt(store, accountId, runnerId, attemptId);
+    if (attempt.status !== 'active') throw lost(attemptId, `the attempt is ${attempt.status}`);
+    const job = jobRow(store, attempt.job_id)!;
+    const leaseExpiresAt = Date.now() + store.timings.leaseTtlMs;
+    const forgeToken = attempt.forge_token_hash === null ? null : mintForgeToken(store, job);
+    store.db
+      .prepare('UPDATE attempts SET lease_expires_at = ?, forge_token_hash = ? WHERE id = ?')
+      .run(leaseExpiresAt, forgeToken ? hashToken(forgeToken) : null, attemptId);
+    touchRunner(store, runnerId);
+    const assignment = assignmentFor(
+      store,
+      job,
+      { id: attempt.id, number: attempt.number, leaseExpiresAt, feedback: attempt.feedback },
+      forgeToken,
+    );
+    return { assignment };
   });
 }
 
@@ -184,6 +217,19 @@ function checkPullRequestUrl(store: Store, job: JobRow, req: Completion): void {
   throw new ApiError(400, 'request.invalid', `Invalid request body: pullRequest.url must be ${expected}`, {
     issues: [{ path: 'pullRequest.url', message: `must be this forge's pull request URL ${expected}` }],
   });
+}
+
+/**
+ * At startup: the runners could not renew while the server was down, so its downtime must not
+ * count against them. Every lease still active was valid when the server stopped (the sweeper
+ * runs every `sweepIntervalMs` while it is up), and gets a full TTL from now: a server outage
+ * alone never requeues work a runner is still doing; a runner that died meanwhile is noticed one
+ * TTL after the restart.
+ */
+export function resumeLeasesAfterRestart(store: Store, now = Date.now()): number {
+  return store.db
+    .prepare("UPDATE attempts SET lease_expires_at = ? WHERE status = 'active' AND lease_expires_at < ?")
+    .run(now + store.timings.leaseTtlMs, now + store.timings.leaseTtlMs).changes;
 }
 
 /** Marks attempts whose lease ran out as lost and requeues (or fails) their jobs. */

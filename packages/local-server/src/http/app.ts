@@ -4,10 +4,9 @@ import { secureHeaders } from 'hono/secure-headers';
 import { accountByToken } from '../db/accounts.js';
 import { ApiError } from '../errors.js';
 import { forgeApiRoutes } from '../forge/api.js';
-import { STYLE_HASH } from '../web/html.js';
-import { APP_PREFIX, appRoutes } from '../web/app-shell.js';
+import { appRoutes, DATA_CSP, PAGE_CSP } from '../web/app-shell.js';
 import { browserApi } from '../web/browser-api.js';
-import { webRoutes } from '../web/page.js';
+import { signInRoutes } from '../web/sign-in.js';
 import { bearerToken } from './auth.js';
 import type { AppEnv, Deps } from './context.js';
 import { artifactRoutes } from './routes/artifacts.js';
@@ -27,35 +26,29 @@ const apiErrors: ErrorHandler<AppEnv> = (error, c) => {
   return c.json(new ApiError(500, 'server.internal', 'Internal server error').toBody(), 500);
 };
 
-/** Builds the whole HTTP app: the v1 protocol, the forge's REST API and the web page. */
+/** Builds the whole HTTP app: the v1 protocol, the forge's REST API and the web app. */
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const v1 = new Hono<AppEnv>();
 
-  // Every answer, pages and JSON alike: nothing but our own style, forms and images; never framed.
-  // The web app's pages also run their own script and call their own API; still nothing inline.
-  const headers = (csp: { scriptSrc?: string[]; styleSrc: string[]; connectSrc?: string[] }) =>
+  // Every answer: never framed, no referrer to other sites. The app's pages (HTML) run their own
+  // script and style and call their own API, nothing inline; anything else (JSON, downloads,
+  // redirects) may run and load nothing, even if a browser were made to show it.
+  app.use('*', async (c, next) => {
+    await next();
+    const html = c.res.headers.get('content-type')?.startsWith('text/html') ?? false;
+    c.res.headers.set('content-security-policy', html ? PAGE_CSP : DATA_CSP);
+  });
+  app.use(
+    '*',
     secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'none'"],
-        ...csp,
-        imgSrc: ["'self'"],
-        formAction: ["'self'"],
-        baseUri: ["'none'"],
-        frameAncestors: ["'none'"],
-      },
+      contentSecurityPolicy: undefined,
       xFrameOptions: 'DENY',
-      // Never a referrer to other sites. Not `no-referrer`: with it browsers send `Origin: null` on
-      // form posts, and the Origin guard then refuses the pages' own forms.
+      // Never a referrer to other sites. Not `no-referrer`: with it browsers send `Origin: null`,
+      // which the Origin guard refuses.
       referrerPolicy: 'same-origin',
       strictTransportSecurity: false, // served over plain http; a TLS proxy in front sets its own
-    });
-  const pageHeaders = headers({ styleSrc: [STYLE_HASH] });
-  const appHeaders = headers({ scriptSrc: ["'self'"], styleSrc: ["'self'"], connectSrc: ["'self'"] });
-  app.use('*', (c, next) =>
-    c.req.path === APP_PREFIX || c.req.path.startsWith(`${APP_PREFIX}/`)
-      ? appHeaders(c, next)
-      : pageHeaders(c, next),
+    }),
   );
 
   // A missing header means "1"; anything else must name a major this server speaks.
@@ -105,9 +98,13 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/v1/device', device);
   app.route('/v1', v1);
   app.route('/forge/api', forgeApiRoutes(deps.store));
+  // Before /api and its session check: a person signing in has no session yet.
+  const signIn = new Hono<AppEnv>();
+  signIn.route('/', signInRoutes(deps));
+  signIn.onError(apiErrors);
+  app.route('/api', signIn);
   app.route('/api', browserApi(deps));
-  app.route('/', appRoutes(deps.store));
-  app.route('/', webRoutes(deps));
+  app.route('/', appRoutes(deps));
   app.notFound((c) =>
     c.json(new ApiError(404, 'request.not_found', `No route ${c.req.method} ${c.req.path}`).toBody(), 404),
   );

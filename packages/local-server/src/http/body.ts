@@ -12,8 +12,6 @@ export const BODY_LIMITS = {
   small: 64 * 1024,
   /** The forge's JSON routes (a pull request body is at most 65,536 characters). */
   forge: 1024 * 1024,
-  /** The web page's forms. */
-  form: 16 * 1024,
 } as const;
 
 /** Deeper JSON is refused before parsing: storing it (JSON.stringify) would overflow the stack. */
@@ -136,13 +134,4 @@ export function nestingExceeds(text: string, max: number): boolean {
     } else if (ch === 0x5d || ch === 0x7d) depth--;
   }
   return false;
-}
-
-/** An HTML form's fields (`application/x-www-form-urlencoded`, the only encoding the pages use). */
-export async function readForm(
-  source: BodySource,
-  limit: number = BODY_LIMITS.form,
-): Promise<URLSearchParams> {
-  requireMediaType(source.incoming, 'application/x-www-form-urlencoded');
-  return new URLSearchParams(await readText(source, limit));
 }

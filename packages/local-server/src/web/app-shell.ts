@@ -1,17 +1,22 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
+import type { AppEnv, Deps } from '../http/context.js';
 import { csrfToken } from './csrf.js';
-import { escape } from './html.js';
 import { SESSION_COOKIE, sessionAccount } from './session.js';
-import type { Store } from '../db/store.js';
+import { safeNext, signInCsrf } from './sign-in.js';
 
-/** The web app's paths; its assets are under ASSETS. */
-export const APP_PREFIX = '/app';
-const ASSETS = `${APP_PREFIX}/assets/`;
+/** Where the built app's files are served from. */
+const ASSETS = '/assets/';
+
+/**
+ * The pages of the web app. Each is the same shell; the app reads the path. `/jobs/:id` is also
+ * the job URL runners put in pull requests (forge/urls.ts), and `/forge/…/pull/:n` the pull
+ * request URL the forge reports.
+ */
+const PAGES = ['/', '/new', '/runners', '/device', '/jobs/:jobId', '/forge/:owner/:repo/pull/:number'];
 
 /**
  * The built web app (`web-app/`, bundled by tsup): next to the bundle in dist, or in dist when
@@ -31,8 +36,8 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-/** The app's own pages: scripts, styles and requests from this origin only. */
-export const APP_CSP = [
+/** The app's own pages: scripts, styles and requests from this origin only, nothing inline. */
+export const PAGE_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
@@ -43,15 +48,20 @@ export const APP_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** Everything else (JSON, downloads, redirects): nothing runs or loads even if a browser shows it. */
+export const DATA_CSP =
+  "default-src 'none'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'; sandbox";
+
 /** The app's mark, also answered for /favicon.ico (browsers ask for it on every page). */
 const ICON =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M8 1l7 7-7 7-7-7z" fill="#5e6ad2"/></svg>';
 
+/** The one HTML document: the token comes from the server (base64url, nothing to escape). */
 function shell(csrf: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Coord</title>
-<meta name="coord-csrf" content="${escape(csrf)}">
+<meta name="coord-csrf" content="${csrf.replace(/[^A-Za-z0-9_-]/g, '')}">
 <link rel="icon" href="${ASSETS}icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${ASSETS}app.css">
 <script type="module" src="${ASSETS}app.js"></script>
@@ -61,10 +71,11 @@ function shell(csrf: string): string {
 /**
  * Serves the single-page web app: its files (read once, from a fixed list: no path from the
  * request reaches the file system) and, for every page path, the shell that loads them. Signed
- * out, a page path goes to the sign-in form and comes back.
+ * out, a page goes to the sign-in page and comes back. The app's first home, `/app/…`, redirects.
  */
-export function appRoutes(store: Store): Hono<{ Bindings: Partial<HttpBindings> }> {
-  const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
+export function appRoutes(deps: Deps): Hono<AppEnv> {
+  const { store } = deps;
+  const app = new Hono<AppEnv>();
   const dir = assetsDir();
   const files = new Map<string, Buffer>();
   if (dir) {
@@ -88,18 +99,32 @@ export function appRoutes(store: Store): Hono<{ Bindings: Partial<HttpBindings> 
     });
   });
 
-  const page = (c: Context<{ Bindings: Partial<HttpBindings> }>) => {
+  const notBuilt = (c: Context) =>
+    c.text('The web app is not built: run `pnpm build` in packages/local-server.', 503);
+
+  const page = (c: Context<AppEnv>) => {
     const sessionId = getCookie(c, SESSION_COOKIE);
     if (!sessionId || !sessionAccount(store, sessionId)) {
       const url = new URL(c.req.url);
       return c.redirect(`/sign-in?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
     }
-    if (files.size === 0) {
-      return c.text('The web app is not built: run `pnpm build` in packages/local-server.', 503);
-    }
+    if (files.size === 0) return notBuilt(c);
     return c.html(shell(csrfToken(sessionId)));
   };
-  app.get(APP_PREFIX, page);
-  app.get(`${APP_PREFIX}/*`, page);
+  for (const path of PAGES) app.get(path, page);
+
+  app.get('/sign-in', (c) => {
+    // Signed in already (a second tab, a bookmark): straight on to where it was going.
+    if (sessionAccount(store, getCookie(c, SESSION_COOKIE)))
+      return c.redirect(safeNext(c.req.query('next')), 303);
+    return files.size === 0 ? notBuilt(c) : c.html(shell(signInCsrf(deps, c)));
+  });
+
+  const moved = (c: Context) => {
+    const url = new URL(c.req.url);
+    return c.redirect(`${url.pathname.replace(/^\/app(?=\/|$)/, '') || '/'}${url.search}`, 308);
+  };
+  app.get('/app', moved);
+  app.get('/app/*', moved);
   return app;
 }

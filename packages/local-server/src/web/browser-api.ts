@@ -25,11 +25,11 @@ import { artifactRoutes } from '../http/routes/artifacts.js';
 import { attemptRoutes } from '../http/routes/attempts.js';
 import { jobRoutes } from '../http/routes/jobs.js';
 import { idParam, parseValue } from '../http/validate.js';
-import { csrfToken, csrfValid } from './csrf.js';
+import { CSRF_HEADER, csrfToken, csrfValid, requireOwnOrigin } from './csrf.js';
+import { deviceApi } from './device-api.js';
+import { pullApi } from './pull-api.js';
 import { SESSION_COOKIE, sessionAccount } from './session.js';
-
-/** The header the web app sends its CSRF token in (a custom header: other sites cannot set it). */
-export const CSRF_HEADER = 'x-coord-csrf';
+import { signOut } from './sign-in.js';
 
 /** Everything the job page shows, in one answer (and pushed again whenever it changes). */
 export interface JobDetail {
@@ -89,8 +89,9 @@ const STREAM_TICK_MS = 300;
 /**
  * The JSON API of the web app, under `/api`: the same routes and domain functions as `/v1`
  * (jobs, events, interactions, artifacts) signed in by the session cookie instead of a token, and
- * a few views only a page needs (a job's detail, its live stream, runners, repositories).
- * Anything but GET needs the CSRF token in a header; runner-only routes are refused.
+ * a few views only a page needs (a job's detail, its live stream, runners, repositories, a pull
+ * request, a runner's device sign-in). Anything but GET needs our Origin and the CSRF token in a
+ * header; runner-only routes are refused. Signing in is signInRoutes, before this.
  */
 export function browserApi(deps: Deps): Hono<AppEnv> {
   const { store } = deps;
@@ -102,11 +103,12 @@ export function browserApi(deps: Deps): Hono<AppEnv> {
     if (!account || !sessionId) throw new ApiError(401, 'auth.missing_token', 'Sign in first.');
     const method = c.req.method;
     if (method !== 'GET' && method !== 'HEAD') {
+      requireOwnOrigin(deps, c);
       if (!csrfValid(sessionId, c.req.header(CSRF_HEADER))) {
         throw new ApiError(403, 'auth.forbidden', 'This page has expired: reload it and try again.');
       }
       // The runner's side of the protocol (leases, event uploads, completions) is for runners.
-      if (method !== 'POST' || /\/(lease|events|complete)$/.test(c.req.path)) {
+      if (method !== 'POST' || /\/(lease|events|complete|me\/sign-out)$/.test(c.req.path)) {
         throw new ApiError(404, 'request.not_found', `No route ${method} ${c.req.path}`);
       }
     }
@@ -124,6 +126,8 @@ export function browserApi(deps: Deps): Hono<AppEnv> {
       csrf: csrfToken(getCookie(c, SESSION_COOKIE)!),
     });
   });
+
+  app.post('/sign-out', (c) => signOut(deps, c));
 
   app.get('/board', (c) => {
     const { status } = parseValue(listQuerySchema, c.req.query(), 'query');
@@ -194,6 +198,9 @@ export function browserApi(deps: Deps): Hono<AppEnv> {
       }),
     });
   });
+
+  app.route('/', deviceApi(deps));
+  app.route('/', pullApi(deps));
 
   // The same routes the token API serves, with the same validation and domain functions.
   app.route('/', jobRoutes(deps));

@@ -39,14 +39,14 @@ export async function launchChromium(
   };
 }
 
-/** A screenshot of the page in the light theme and in the dark one (prefers-color-scheme). */
-export async function screenshots(page: Page, name: string): Promise<string[]> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
+/** A screenshot of the page in the light theme and in the dark one (prefers-color-scheme), under `dir`. */
+export async function screenshots(page: Page, name: string, dir = SCREENSHOTS): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
   const files: string[] = [];
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForTimeout(50);
-    const file = join(SCREENSHOTS, `${name}-${scheme}.png`);
+    const file = join(dir, `${name}-${scheme}.png`);
     await page.screenshot({ path: file });
     files.push(file);
   }

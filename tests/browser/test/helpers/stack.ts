@@ -84,7 +84,7 @@ export function startRunner(server: LocalServer, dir: string): { output: () => s
 }
 
 /** Signs in through the sign-in form with the server's token, as a person pastes it. */
-export async function signIn(page: Page, server: LocalServer, next = '/app'): Promise<void> {
+export async function signIn(page: Page, server: LocalServer, next = '/'): Promise<void> {
   await page.goto(`${server.url}/sign-in?next=${encodeURIComponent(next)}`);
   await page.fill('input[name="token"]', server.token);
   await Promise.all([page.waitForURL(`${server.url}${next}`), page.click('button[type="submit"]')]);

@@ -7,7 +7,7 @@ import {
 } from '@coord/runner-protocol';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { completeAttempt, renewLease } from '../../db/attempts.js';
+import { completeAttempt, reattachAttempt, renewLease } from '../../db/attempts.js';
 import { appendEvents, listEvents } from '../../db/events.js';
 import { answerInteraction, getInteraction, putInteraction } from '../../db/interactions.js';
 import type { AppEnv, Deps } from '../context.js';
@@ -27,6 +27,12 @@ export function attemptRoutes({ store }: Deps): Hono<AppEnv> {
     const runnerId = runnerIdHeader(c);
     const req = await readBody(c, leaseRenewRequestSchema);
     return c.json(renewLease(store, c.get('account').id, runnerId, attemptId, req.state));
+  });
+
+  app.post('/attempts/:attemptId/reattach', (c) => {
+    const attemptId = idParam(c, 'attemptId');
+    const runnerId = runnerIdHeader(c);
+    return c.json(reattachAttempt(store, c.get('account').id, runnerId, attemptId));
   });
 
   app.post('/attempts/:attemptId/events', async (c) => {

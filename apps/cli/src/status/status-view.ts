@@ -1,0 +1,134 @@
+import { styleText } from 'node:util';
+import type { ActiveAttempt, AttemptState, StatusSnapshot, WaitingInteraction } from '@coord/runner-core';
+import { terminalSafe } from '../terminal-text.js';
+
+type Style = Parameters<typeof styleText>[0];
+
+/** What only the terminal knows: the clock, the frame, the width, when each attempt entered its state. */
+export interface StatusViewContext {
+  now: number;
+  color: boolean;
+  /** Terminal width; every line is cut to fit, so the area never wraps. */
+  columns: number;
+  /** Counts up on every redraw: the spinner's frame. */
+  frame: number;
+  /** When each active attempt entered its current state (from `job.state` events). */
+  stateSince: ReadonlyMap<string, number>;
+}
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/** How each state reads in one line; long steps say what is taking the time. */
+const STATE_LABELS: Record<AttemptState, string> = {
+  claimed: 'claimed, starting',
+  preparing: 'preparing the work tree (clone / fetch)',
+  running: 'agent working',
+  awaiting_input: 'waiting for an answer',
+  retrying: 'retrying the agent',
+  stopping: 'stopping',
+  publishing: 'publishing (push, pull request)',
+  reporting: 'reporting to the server',
+  done: 'done',
+  lease_lost: 'lease lost',
+};
+
+/** States a person waits through: they get a spinner and their own clock. */
+const LONG_STEPS: ReadonlySet<AttemptState> = new Set([
+  'claimed',
+  'preparing',
+  'running',
+  'retrying',
+  'stopping',
+  'publishing',
+  'reporting',
+]);
+
+/** `42 s`, `3m 05s`, `1h 02m`. */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** One line of plain text, cut to the width (by code points: close enough for a status line). */
+function fit(text: string, columns: number): string {
+  const chars = [...text.replace(/\s*\n\s*/g, ' ')];
+  const max = Math.max(10, columns - 1);
+  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** A waiting approval or question, and (on its own line, so it is never cut off) how to answer it. */
+function waitingLines(
+  w: WaitingInteraction,
+  titles: ReadonlyMap<string, string>,
+  now: number,
+): [string, Style][] {
+  const what =
+    w.request.kind === 'approval'
+      ? `approve ${w.request.toolName}: ${w.request.summary}`
+      : `answer: ${w.request.questions.map((q) => q.text).join(' / ')}`;
+  const job = titles.get(w.attemptId);
+  const verb = w.request.kind === 'approval' ? 'approve' : 'answer';
+  return [
+    [`? ${what}${job ? ` (job "${job}")` : ''} · waiting ${duration(now - w.since)}`, 'magenta'],
+    [`    └ coord-runner ${verb} ${w.interactionId}, or on the web`, 'dim'],
+  ];
+}
+
+function attemptLines(a: ActiveAttempt, ctx: StatusViewContext, spin: string): [string, Style][] {
+  const since = ctx.stateSince.get(a.attemptId);
+  const long = LONG_STEPS.has(a.state);
+  const step = `${STATE_LABELS[a.state]}${long && since !== undefined ? ` ${duration(ctx.now - since)}` : ''}`;
+  const head = [
+    `${long ? spin : a.state === 'awaiting_input' ? '?' : '•'} ${a.title}`,
+    step,
+    a.agent ?? 'agent unknown',
+    a.elapsedMs !== null ? duration(a.elapsedMs) : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const lines: [string, Style][] = [[head, a.state === 'awaiting_input' ? 'magenta' : 'bold']];
+  if (a.lastLine) lines.push([`    └ ${a.lastLine}`, 'dim']);
+  return lines;
+}
+
+/**
+ * The live status area `coord-runner start` keeps at the bottom of a terminal: each connection
+ * with its state, the active jobs (state and how long in it, agent, elapsed time, the agent's last
+ * line), the approvals and questions waiting, and while idle how long the claim has been open.
+ * Everything from the server or an agent is made terminal-safe and cut to one line.
+ */
+export function renderStatus(snapshot: StatusSnapshot, ctx: StatusViewContext): string[] {
+  const spin = SPINNER[ctx.frame % SPINNER.length]!;
+  const out: [string, Style][] = [];
+  const busy = snapshot.active.length;
+  for (const c of snapshot.connections) {
+    const since = c.since !== null ? ` ${duration(ctx.now - c.since)}` : '';
+    const state =
+      c.status === 'offline'
+        ? [`${spin} offline${since}: ${c.message ?? 'the server does not answer'}; retrying`, 'yellow']
+        : c.status === 'starting'
+          ? [`${spin} connecting`, 'dim']
+          : c.status === 'stopping'
+            ? [`${spin} stopping: taking no new job`, 'yellow']
+            : c.status === 'stopped'
+              ? ['stopped', 'dim']
+              : [`connected${c.runnerId ? ` as ${c.runnerId}` : ''}`, 'green'];
+    out.push([`${c.server} · ${state[0]} · ${busy}/${snapshot.capacity} busy`, state[1] as Style]);
+  }
+  for (const a of snapshot.active) out.push(...attemptLines(a, ctx, spin));
+  const titles = new Map(snapshot.active.map((a) => [a.attemptId, a.title]));
+  for (const w of snapshot.waiting) out.push(...waitingLines(w, titles, ctx.now));
+  const idle = snapshot.connections.find((c) => c.status === 'idle');
+  if (busy < snapshot.capacity && idle) {
+    const open = idle.since !== null ? ` (claim open ${duration(ctx.now - idle.since)})` : '';
+    out.push([`${spin} waiting for a job${open}`, 'dim']);
+  }
+  const rule = '─'.repeat(Math.max(10, Math.min(ctx.columns - 1, 80)));
+  return [[rule, 'dim'] as [string, Style], ...out].map(([text, style]) => {
+    const line = fit(terminalSafe(text), ctx.columns);
+    return ctx.color ? styleText(style, line) : line;
+  });
+}
