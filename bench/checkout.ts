@@ -91,9 +91,12 @@ export async function measureCheckout(options: CheckoutOptions) {
     };
 
     // What a runner without a cache does for every job.
-    const cloneDir = join(root, 'plain-clone');
-    const cloneMs = await timed(() => git(root, ['clone', '--quiet', info.clone_url, cloneDir], true));
-    rmSync(cloneDir, { recursive: true, force: true });
+    const plainClone = async (n: number) => {
+      const cloneDir = join(root, `plain-clone-${n}`);
+      const ms = await timed(() => git(root, ['clone', '--quiet', info.clone_url, cloneDir], true));
+      rmSync(cloneDir, { recursive: true, force: true });
+      return ms;
+    };
 
     const workspaces = createRepositoryWorkspaces({
       workspaceDir: join(root, 'work'),
@@ -127,7 +130,7 @@ export async function measureCheckout(options: CheckoutOptions) {
     };
     const cold = await prepare(0);
     // The floor a warm cache can reach: git's own worktree from the same mirror. Runs alternate
-    // with ours, so that a shared machine's load weighs on both alike.
+    // with ours and with plain clones, so that a shared machine's load weighs on all three alike.
     const mirrorsDir = join(root, 'mirrors');
     const mirror = join(
       mirrorsDir,
@@ -135,8 +138,10 @@ export async function measureCheckout(options: CheckoutOptions) {
     );
     const warm: number[] = [];
     const worktree: number[] = [];
+    const clones: number[] = [];
     let phases: string[] = [];
     for (let n = 1; n <= options.runs; n++) {
+      clones.push(await plainClone(n));
       const run = await prepare(n);
       warm.push(run.ms);
       phases = run.log;
@@ -146,6 +151,7 @@ export async function measureCheckout(options: CheckoutOptions) {
       await git(mirror, ['worktree', 'prune']);
     }
 
+    const cloneMs = median(clones);
     const warmMs = median(warm);
     const worktreeMs = median(worktree);
     return {

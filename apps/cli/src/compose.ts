@@ -10,7 +10,14 @@ import {
   type PermissionSettings,
   type Runner,
 } from '@coord/runner-core';
-import { createRepositoryWorkspaces, type RepositoryWorkspacesOptions } from '@coord/runner-git';
+import {
+  createRepositoryWorkspaces,
+  defaultRetention,
+  pruneRepositoryDiskPeriodically,
+  type RepositoryDirs,
+  type RepositoryWorkspacesOptions,
+  type RetentionPolicy,
+} from '@coord/runner-git';
 import type { Platform } from '@coord/runner-protocol';
 import { createAgents } from './agents.js';
 import { readConfig } from './config.js';
@@ -29,6 +36,23 @@ export function gitOptionsFrom(
       : {}),
     ...(git.baseDrift ? { baseDrift: git.baseDrift } : {}),
     ...(git.maxFileMb ? { maxFileBytes: git.maxFileMb * 1024 * 1024 } : {}),
+  };
+}
+
+/** How long mirrors and left-behind work trees are kept: the `git.*Days` settings over the defaults. */
+export function retentionFrom(config: RunnerConfig): RetentionPolicy {
+  const git = config.git ?? {};
+  return {
+    mirrorRetentionDays: git.mirrorRetentionDays ?? defaultRetention.mirrorRetentionDays,
+    workTreeRetentionDays: git.keepFailedWorkTreesDays ?? defaultRetention.workTreeRetentionDays,
+  };
+}
+
+/** Where repository jobs' mirrors and work trees live, for the runner and for `doctor` alike. */
+export function repositoryDirs(stateDir: string, workspaceDir?: string): RepositoryDirs {
+  return {
+    mirrorsDir: join(stateDir, 'mirrors'),
+    workspaceDir: join(workspaceDir ?? join(stateDir, 'workspace'), 'repositories'),
   };
 }
 
@@ -65,7 +89,13 @@ export interface ComposeOptions {
 export function composeRunner(options: ComposeOptions): Runner {
   const workspaceDir = options.workspaceDir ?? join(options.stateDir, 'workspace');
   const agents = createAgents(options);
-  return createRunner({
+  const config = readConfig(options.stateDir);
+  const repositories = createRepositoryWorkspaces({
+    ...repositoryDirs(options.stateDir, workspaceDir),
+    ...(options.forgeRetryForMs !== undefined ? { retry: { maxElapsedMs: options.forgeRetryForMs } } : {}),
+    ...gitOptionsFrom(config),
+  });
+  const runner = createRunner({
     client: createCoordClient({
       baseUrl: options.server,
       token: options.token,
@@ -81,17 +111,12 @@ export function composeRunner(options: ComposeOptions): Runner {
     },
     agents,
     capacity: options.capacity ?? 1,
-    repositories: createRepositoryWorkspaces({
-      workspaceDir: join(workspaceDir, 'repositories'),
-      mirrorsDir: join(options.stateDir, 'mirrors'),
-      ...(options.forgeRetryForMs !== undefined ? { retry: { maxElapsedMs: options.forgeRetryForMs } } : {}),
-      ...gitOptionsFrom(readConfig(options.stateDir)),
-    }),
+    repositories,
     local: createLocalWorkspaces({ root: join(workspaceDir, 'local') }),
     spool: options.spool ?? createFileEventSpool(join(options.stateDir, 'attempts')),
     ...(options.timings ? { timings: options.timings } : {}),
     keepWorkTrees: options.keepWorkTrees ?? false,
-    disabledAgents: readConfig(options.stateDir).disabledAgents ?? [],
+    disabledAgents: config.disabledAgents ?? [],
     ...(options.permissions ? { permissions: options.permissions } : {}),
     secrets: environmentSecrets(process.env),
     // A refused token (expired, revoked) signs the runner out until these hold a new one.
@@ -102,4 +127,13 @@ export function composeRunner(options: ComposeOptions): Runner {
     // Agents run as this user: they are told to keep out of the runner's state and token file.
     protectedPaths: [options.stateDir, ...(options.tokenFile ? [resolve(options.tokenFile)] : [])],
   });
+  // Stale work trees and unused mirrors are pruned now and every few hours while the runner lives.
+  const stopPruning = pruneRepositoryDiskPeriodically(repositories, retentionFrom(config), {
+    onError: (error) =>
+      process.stderr.write(
+        `coord-runner: removing old work trees and mirrors failed: ${error instanceof Error ? error.message : String(error)}\n`,
+      ),
+  });
+  runner.events$.subscribe({ complete: stopPruning, error: stopPruning });
+  return runner;
 }

@@ -33,6 +33,10 @@ export interface RunnerConfig {
     baseDrift?: 'merge' | 'rebase' | 'keep';
     /** Files larger than this are refused in a commit (default 50). */
     maxFileMb?: number;
+    /** A mirror no job used for this many days is removed (default 30). */
+    mirrorRetentionDays?: number;
+    /** A failed or stopped attempt's work tree is removed after this many days unchanged (default 14). */
+    keepFailedWorkTreesDays?: number;
   };
 }
 

@@ -133,6 +133,16 @@ export const SETTINGS: readonly SettingDef[] = [
     'files larger than this many MB are refused in a commit (default 50)',
     positive('git.maxFileMb'),
   ),
+  gitSetting(
+    'mirrorRetentionDays',
+    'days a repository mirror no job used is kept before it is removed (default 30)',
+    positive('git.mirrorRetentionDays'),
+  ),
+  gitSetting(
+    'keepFailedWorkTreesDays',
+    "days a failed or stopped attempt's work tree is kept for inspection (default 14)",
+    positive('git.keepFailedWorkTreesDays'),
+  ),
   top('claudeCodePath', 'the Claude Code program (default: found on PATH)', (v) => resolve(v)),
   top('geminiPath', 'the Gemini CLI program (default: found on PATH)', (v) => resolve(v)),
   secret('anthropic.apiKey', 'ANTHROPIC_API_KEY', 'API key Claude Code uses (instead of its own sign-in)'),

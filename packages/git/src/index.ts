@@ -3,6 +3,19 @@ export {
   defaultAuthor,
   type RepositoryWorkspacesOptions,
 } from './repository-workspaces.js';
+export {
+  defaultRetention,
+  pruneRepositoryDisk,
+  pruneRepositoryDiskPeriodically,
+  repositoryDiskUsage,
+  type RepositoryDiskCare,
+  type MirrorUsage,
+  type PruneResult,
+  type RepositoryDirs,
+  type RepositoryDiskUsage,
+  type RetentionPolicy,
+  type WorkTreeUsage,
+} from './repository-disk.js';
 export { assertBranchName, branchNameProblem, deriveBranchName, isValidBranchName } from './branch-name.js';
 export { parseCloneUrl, type CloneRemote, type RemoteProtocol } from './remote-url.js';
 export { scanDiffForSecrets, type SecretFinding } from './secret-scan.js';

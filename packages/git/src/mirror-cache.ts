@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoordError, type RetryPolicy } from '@coord/runner-core';
 import { withLock } from './file-lock.js';
@@ -43,8 +43,11 @@ export class MirrorCache {
     return join(this.options.mirrorsDir, mirrorDirectoryName(remote));
   }
 
-  /** Brings the mirror up to date and runs `use` while still holding its lock. */
-  async withMirror<T>(request: MirrorRequest, use: (mirrorPath: string) => Promise<T>): Promise<T> {
+  /**
+   * Brings the mirror up to date and runs `use` while still holding its lock, with the mirror's
+   * branches as they now are (read once here, so the work tree need not list them again).
+   */
+  async withMirror<T>(request: MirrorRequest, use: (mirror: MirrorState) => Promise<T>): Promise<T> {
     const path = this.mirrorPath(request.remote);
     const name = remoteDisplayName(request.remote);
     await mkdir(this.options.mirrorsDir, { recursive: true });
@@ -54,23 +57,31 @@ export class MirrorCache {
     };
     return withLock(`${path}.lock`, lockOptions, async () => {
       const started = Date.now();
+      let refs: string;
       if (await exists(join(path, 'HEAD'))) {
         // One round trip when nothing changed (the common case for the next job): the remote's
         // refs are compared with the mirror's, and the fetch is skipped when they are the same.
         const remote = await this.remoteRefs(path, request);
-        if (remote.refs === (await this.localRefs(path, request))) {
+        refs = await this.localRefs(path, request);
+        if (remote.refs === refs) {
           request.log(`Mirror of ${name} already matches the remote`);
         } else {
           request.log(`Updating mirror of ${name}`);
           await this.fetch(path, request);
+          refs = await this.localRefs(path, request);
         }
         if (request.refreshDefaultBranch && remote.head) await this.setHead(path, request, remote.head);
       } else {
         request.log(`Creating mirror of ${name}`);
         await this.create(path, request);
+        refs = await this.localRefs(path, request);
       }
+      await markUsed(path);
       request.log(`Mirror of ${name} up to date in ${Date.now() - started} ms`);
-      return use(path);
+      const branches = branchTips(refs);
+      const head = await readHead(path);
+      // An empty repository's HEAD names a branch that does not exist yet: no default branch.
+      return use({ path, branches, head: head !== null && branches.has(head) ? head : null });
     }).catch((error: unknown) => {
       if (error instanceof CoordError) throw error;
       if (request.signal.aborted)
@@ -95,6 +106,9 @@ export class MirrorCache {
         await git.raw(['config', 'remote.origin.mirror', 'true']);
         // gc in the foreground, under our lock, never racing a clone from this mirror.
         await git.raw(['config', 'gc.autoDetach', 'false']);
+        // Work trees borrow the mirror's objects (`clone --shared`): a commit the remote dropped
+        // (a force push) may still be a work tree's base, so gc never deletes unreachable objects.
+        await git.raw(['config', 'gc.pruneExpire', 'never']);
       });
       await this.fetch(temporary, request);
       await this.refreshHead(temporary, request);
@@ -162,6 +176,7 @@ export class MirrorCache {
   }
 
   private async setHead(path: string, request: MirrorRequest, target: string): Promise<void> {
+    if ((await readHead(path)) === target.slice('refs/heads/'.length)) return; // a process saved
     await gitStep(request.signal, 'git.clone_failed', 'Recording the default branch', () =>
       this.git(path, request, false).raw(['symbolic-ref', 'HEAD', target]),
     );
@@ -179,6 +194,37 @@ export class MirrorCache {
     });
     return createGit({ baseDir: path, env, signal: request.signal, binary: this.options.binary });
   }
+}
+
+/** The mirror's branches, its default branch, and where it lives. */
+export interface MirrorState {
+  path: string;
+  /** Branch name -> commit. */
+  branches: Map<string, string>;
+  /** The branch the mirror's HEAD names (the remote's default branch), if any. */
+  head: string | null;
+}
+
+/** Marks the mirror as used now: retention prunes mirrors by this file's age. */
+export const mirrorUsedFile = 'coord-last-used';
+
+async function markUsed(path: string): Promise<void> {
+  await writeFile(join(path, mirrorUsedFile), `${new Date().toISOString()}\n`);
+}
+
+function branchTips(refs: string): Map<string, string> {
+  const tips = new Map<string, string>();
+  for (const line of refs.split('\n')) {
+    const [sha = '', ref = ''] = line.split(' ');
+    if (ref.startsWith('refs/heads/')) tips.set(ref.slice('refs/heads/'.length), sha);
+  }
+  return tips;
+}
+
+/** The branch a bare repository's HEAD names, read from the file (git writes it as `ref: <name>`). */
+async function readHead(path: string): Promise<string | null> {
+  const head = await readFile(join(path, 'HEAD'), 'utf8').catch(() => '');
+  return /^ref: refs\/heads\/(\S+)\s*$/.exec(head)?.[1] ?? null;
 }
 
 async function exists(path: string): Promise<boolean> {

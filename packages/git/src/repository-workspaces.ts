@@ -19,6 +19,16 @@ import { createGit, gitStep, isAncestor, throwIfAborted } from './git.js';
 import { authorizationHeaderValue, gitEnvironment, type GitIdentity } from './git-env.js';
 import { commitMessage, pullRequestBody, singleLine } from './messages.js';
 import { MirrorCache } from './mirror-cache.js';
+import {
+  defaultRetention,
+  pruneRepositoryDisk,
+  repositoryDiskUsage,
+  type PruneResult,
+  type RepositoryDirs,
+  type RepositoryDiskCare,
+  type RepositoryDiskUsage,
+  type RetentionPolicy,
+} from './repository-disk.js';
 import { upsertPullRequest } from './pull-requests.js';
 import { pushBranch } from './push-branch.js';
 import { allowedProtocolsFor, parseCloneUrl, remoteDisplayName, type CloneRemote } from './remote-url.js';
@@ -54,22 +64,28 @@ export interface RepositoryWorkspacesOptions {
 export const defaultAuthor: GitIdentity = { name: 'Coord Runner', email: 'runner@coord.invalid' };
 
 /** Repository jobs on this machine: mirrors, work trees, commits, pushes and pull requests. */
-export function createRepositoryWorkspaces(options: RepositoryWorkspacesOptions): RepositoryWorkspacePort {
+export function createRepositoryWorkspaces(
+  options: RepositoryWorkspacesOptions,
+): RepositoryWorkspacePort & RepositoryDiskCare {
   return new RepositoryWorkspaces(options);
 }
 
-class RepositoryWorkspaces implements RepositoryWorkspacePort {
+class RepositoryWorkspaces implements RepositoryWorkspacePort, RepositoryDiskCare {
   private readonly workspaceDir: string;
   private readonly mirrors: MirrorCache;
   private readonly author: GitIdentity;
   private readonly ambient: Readonly<Record<string, string | undefined>>;
   private readonly emptyHooksDir: string;
+  private readonly dirs: RepositoryDirs;
+  /** Work trees prepared here and not yet released. */
+  private readonly live = new Set<string>();
 
   constructor(private readonly options: RepositoryWorkspacesOptions) {
     this.workspaceDir = resolve(options.workspaceDir);
     this.ambient = options.environment ?? process.env;
     this.author = options.author ?? defaultAuthor;
     this.emptyHooksDir = join(this.workspaceDir, '.coord-no-hooks');
+    this.dirs = { mirrorsDir: resolve(options.mirrorsDir), workspaceDir: this.workspaceDir };
     this.mirrors = new MirrorCache({
       mirrorsDir: resolve(options.mirrorsDir),
       ambient: this.ambient,
@@ -93,24 +109,41 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
     const workDir = this.workDirFor(job.id, attempt.number);
 
     // A work tree left by an earlier try of this attempt is replaced: reusing one is core's decision, made before prepare.
+    this.live.add(workDir);
     await rm(workDir, { recursive: true, force: true });
     await mkdir(dirname(workDir), { recursive: true });
     try {
-      await this.mirrors.withMirror(
+      const origin = await this.mirrors.withMirror(
         { remote, token, refreshDefaultBranch: requestedBase === null, signal, log },
-        async (mirrorPath) => {
+        async (mirror) => {
           const cloneStarted = Date.now();
+          // `--shared`: the work tree borrows the mirror's objects through `objects/info/alternates`
+          // instead of copying or hard-linking them (one file written, however big the history), yet
+          // is a repository of its own: its config, hooks, refs, index and new objects are in its own
+          // `.git`, and git never writes to an alternate, so nothing the agent does there through git
+          // (hooks, config, branch -f, gc, prune) reaches the mirror or another job's tree. A linked
+          // `git worktree` would share the mirror's config, refs and hooks: that is why it is not used.
+          // Hooks a template (`init.templateDir`) copies in never run: the hooks path is ours before checkout.
           const git = this.git(dirname(workDir), signal, ['file']);
           await gitStep(signal, 'git.clone_failed', 'Cloning from the mirror', () =>
-            git.raw(['clone', '--quiet', '--no-checkout', '--', mirrorPath, workDir]),
+            git.raw(['clone', '--quiet', '--shared', '--no-checkout', '--', mirror.path, workDir]),
           );
           log(`Cloned ${remoteDisplayName(remote)} from the mirror in ${Date.now() - cloneStarted} ms`);
+          return { tips: mirror.branches, head: mirror.head };
         },
       );
-      await resetWorkTreeConfig(workDir, remote.url, this.emptyHooksDir);
+      const sparse = repository.sparse ?? null;
+      await resetWorkTreeConfig(workDir, remote.url, this.emptyHooksDir, { sparse: sparse !== null });
 
       const git = this.git(workDir, signal);
-      const origin = await originBranches(git, signal);
+      if (sparse) {
+        // Before the checkout, so that only these directories are ever written. The schema made
+        // them plain relative directories; `--` keeps even a hostile one from being an option.
+        await gitStep(signal, 'workspace.failed', 'Setting up the sparse checkout', () =>
+          git.raw(['sparse-checkout', 'set', '--cone', '--', ...sparse]),
+        );
+        log(`Sparse checkout of ${sparse.join(', ')}`);
+      }
       const baseBranch = requestedBase ?? defaultBranch(origin);
       const baseTip = origin.tips.get(baseBranch);
       if (!baseTip) {
@@ -146,6 +179,7 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
       return { workDir, branch, baseBranch, baseCommit: caughtUp ?? start, originTip: branchTip ?? null };
     } catch (error) {
       await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+      this.live.delete(workDir);
       throw error;
     }
   }
@@ -160,10 +194,14 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
     const token = forgeToken(input.forge);
     const { workDir } = workspace;
 
-    await resetWorkTreeConfig(workDir, remote.url, this.emptyHooksDir);
+    await resetWorkTreeConfig(workDir, remote.url, this.emptyHooksDir, {
+      sparse: repository.sparse !== undefined,
+    });
     await removeStaleIndexLock(workDir, log);
     const git = this.git(workDir, signal, [], null, this.author);
-    await gitStep(signal, 'git.commit_failed', 'Staging the changes', () => git.raw(['add', '--all']));
+    // In a sparse tree, `--sparse` also takes files the agent made outside the checked-out directories.
+    const add = repository.sparse ? ['add', '--all', '--sparse'] : ['add', '--all'];
+    await gitStep(signal, 'git.commit_failed', 'Staging the changes', () => git.raw(add));
     const staged =
       (await gitStep(signal, 'git.commit_failed', 'Listing the changes', () =>
         git.raw(['diff', '--cached', '--name-only', '-z']),
@@ -322,7 +360,16 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort {
     // Only ever a work tree this port made: a path outside its root is left alone.
     if (!target.startsWith(root + sep)) return;
     await rm(target, { recursive: true, force: true });
+    this.live.delete(target);
     await rmdir(dirname(target)).catch(() => undefined); // the job's dir, once it is empty
+  }
+
+  diskUsage(): Promise<RepositoryDiskUsage> {
+    return repositoryDiskUsage(this.dirs);
+  }
+
+  pruneDisk(policy: RetentionPolicy = defaultRetention): Promise<PruneResult> {
+    return pruneRepositoryDisk(this.dirs, policy, { inUse: this.live });
   }
 
   private workDirFor(jobId: string, attemptNumber: number): string {
@@ -397,28 +444,10 @@ function assertCommitId(value: string): string {
 }
 
 interface OriginBranches {
-  /** Branch name -> commit, as of the mirror's fetch. */
+  /** Branch name -> commit, as the mirror had them when the work tree was cloned. */
   tips: Map<string, string>;
   /** What origin's HEAD points at, if anything. */
   head: string | null;
-}
-
-/** Every branch of origin and its default branch, in one git call (each call costs a process). */
-async function originBranches(git: SimpleGit, signal: AbortSignal): Promise<OriginBranches> {
-  const prefix = 'refs/remotes/origin/';
-  const output = await gitStep(signal, 'workspace.failed', 'Listing the branches of origin', () =>
-    git.raw(['for-each-ref', '--format=%(refname)%09%(objectname)%09%(symref)', prefix]),
-  );
-  const tips = new Map<string, string>();
-  let head: string | null = null;
-  for (const line of output.split('\n')) {
-    const [ref = '', sha = '', symref = ''] = line.split('\t');
-    if (!ref.startsWith(prefix)) continue;
-    const name = ref.slice(prefix.length);
-    if (name === 'HEAD') head = symref.startsWith(prefix) ? symref.slice(prefix.length) : null;
-    else tips.set(name, sha);
-  }
-  return { tips, head };
 }
 
 /** HEAD has commits the base branch (as origin had it at prepare) lacks. */

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile, writeFile, chmod } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCoordError, type CoordError } from '@coord/runner-core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -270,6 +270,64 @@ describe('the forge token', () => {
     expect(await fx.origin.tip(ws.branch)).not.toBeNull();
     expect(await fx.ctx.git(elsewhere, 'for-each-ref')).toBe('');
     await expect(readFile(marker, 'utf8')).rejects.toThrow();
+  });
+});
+
+describe('work-tree isolation', () => {
+  it("a hostile agent's hooks, config, refs, objects and gc in its tree reach neither the mirror nor the next job's tree", async () => {
+    fx = await createFixture();
+    const a = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_hostile0001' } }));
+    const [mirrorName] = (await readdir(fx.ctx.mirrorsDir)).filter((name) => name.endsWith('.git'));
+    const mirror = join(fx.ctx.mirrorsDir, mirrorName!);
+    const snapshot = async () => ({
+      config: await readFile(join(mirror, 'config'), 'utf8'),
+      refs: await fx!.ctx.git(mirror, 'for-each-ref', '--format=%(objectname) %(refname)'),
+      files: (await listTree(mirror)).filter((path) => !path.startsWith('coord-last-used')).sort(),
+    });
+    const before = await snapshot();
+    const mainTip = await fx.origin.tip('main');
+
+    // Everything an agent can do to its repository through git, and to its .git by hand.
+    const marker = join(fx.ctx.root, 'hook-ran');
+    const git = (...args: string[]) => fx!.ctx.git(a.workDir, ...args);
+    await git('config', 'core.hooksPath', join(a.workDir, 'my-hooks'));
+    await git('config', 'alias.checkout', '!touch pwned');
+    await git('config', '--add', 'remote.origin.fetch', '+refs/*:refs/*');
+    await writeFile(join(a.workDir, 'evil.txt'), 'evil\n');
+    await git('add', 'evil.txt');
+    await git('-c', 'core.hooksPath=/dev/null', 'commit', '--quiet', '-m', 'evil');
+    const evil = (await git('rev-parse', 'HEAD')).trim();
+    await git('update-ref', 'refs/remotes/origin/main', evil);
+    await git('update-ref', 'refs/heads/main', evil);
+    await git('tag', 'v-evil', evil);
+    await git('-c', 'core.hooksPath=/dev/null', 'gc', '--quiet', '--prune=now');
+    await git('-c', 'core.hooksPath=/dev/null', 'repack', '-a', '-d', '--quiet');
+    // Hooks last, so that they wait for the runner's commands (the agent's own above would run them).
+    for (const hook of ['post-checkout', 'reference-transaction', 'pre-commit']) {
+      for (const dir of [join(a.workDir, '.git', 'hooks'), join(a.workDir, 'my-hooks')]) {
+        await mkdir(dir, { recursive: true });
+        await writeFile(join(dir, hook), `#!/bin/sh\necho ran >> '${marker}'\n`);
+        await chmod(join(dir, hook), 0o755);
+      }
+    }
+
+    // The mirror is as it was: same config, refs and files, and it holds no object of the agent's.
+    expect(await snapshot()).toEqual(before);
+    await expect(fx.ctx.git(mirror, 'cat-file', '-e', evil)).rejects.toThrow();
+    await fx.ctx.git(mirror, 'fsck', '--no-progress', '--strict');
+
+    // The next job's tree starts from origin's main, runs none of the planted hooks and is clean.
+    const b = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_neighbour01' } }));
+    expect(b.baseCommit).toBe(mainTip);
+    expect((await fx.ctx.git(b.workDir, 'rev-parse', 'HEAD')).trim()).toBe(mainTip);
+    expect(await fx.ctx.git(b.workDir, 'status', '--porcelain')).toBe('');
+    await expect(readFile(join(b.workDir, 'evil.txt'))).rejects.toThrow(/ENOENT/);
+    expect(await fx.ctx.git(b.workDir, 'config', '--get-all', 'remote.origin.fetch')).toBe(
+      '+refs/heads/*:refs/remotes/origin/*\n',
+    );
+    await expect(readFile(marker, 'utf8')).rejects.toThrow(/ENOENT/);
+    // And the agent's own tree still works on top of the borrowed objects.
+    await fx.ctx.git(a.workDir, 'fsck', '--no-progress');
   });
 });
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { completeRequestSchema } from './completion.js';
 import { toErrorIssues } from './errors.js';
-import { cloneUrlSchema, jobSubmissionSchema, pullRequestRefSchema, relativePathSchema } from './job.js';
+import {
+  cloneUrlSchema,
+  jobSubmissionSchema,
+  pullRequestRefSchema,
+  relativePathSchema,
+  repositorySchema,
+  sparseDirectorySchema,
+} from './job.js';
 
 const valid = {
   title: 'Fix the bug',
@@ -85,6 +92,40 @@ describe('relativePathSchema', () => {
   it.each(['/etc/passwd', '../x', 'a/../../b', 'C:/x', 'a\\b', ''])('refuses %s', (p) =>
     expect(relativePathSchema.safeParse(p).success).toBe(false),
   );
+});
+
+describe('sparseDirectorySchema', () => {
+  it.each(['src', 'packages/app', 'a/.config', 'docs/v1.2'])('accepts %s', (p) =>
+    expect(sparseDirectorySchema.safeParse(p).success).toBe(true),
+  );
+  it.each([
+    '',
+    '/src',
+    'src/',
+    'a//b',
+    '../x',
+    'a/../b',
+    './a',
+    '-x',
+    'a/--cone',
+    '#comment',
+    'src/*',
+    '!src',
+    'a[0]',
+    'a\\b',
+    'a\nb',
+  ])('refuses %j', (p) => expect(sparseDirectorySchema.safeParse(p).success).toBe(false));
+
+  it('is optional on a repository, and a list of one to 100 directories when given', () => {
+    const repository = { cloneUrl: 'https://github.com/acme/app.git', owner: 'acme', name: 'app' };
+    expect(repositorySchema.parse(repository).sparse).toBeUndefined();
+    expect(repositorySchema.parse({ ...repository, sparse: ['src', 'docs'] }).sparse).toEqual([
+      'src',
+      'docs',
+    ]);
+    expect(repositorySchema.safeParse({ ...repository, sparse: [] }).success).toBe(false);
+    expect(repositorySchema.safeParse({ ...repository, sparse: ['../etc'] }).success).toBe(false);
+  });
 });
 
 describe('completeRequestSchema', () => {

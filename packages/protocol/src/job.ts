@@ -48,6 +48,29 @@ const gitRefNameSchema = z
   .max(200)
   .regex(/^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]+(?<![./])$/, 'is not a safe git branch name');
 
+/**
+ * A directory of the repository, `/`-separated and relative (`packages/app`): no `.` or `..`
+ * segments, no glob or pattern characters (cone mode takes directories, not patterns), no leading
+ * `-` or `#`, and nothing git would read as an option or a comment.
+ */
+export const sparseDirectorySchema = z
+  .string()
+  .min(1)
+  .max(512)
+  .refine(
+    (p) =>
+      p.split('/').every(
+        (segment) =>
+          segment !== '' &&
+          segment !== '.' &&
+          segment !== '..' &&
+          !/^[-#]/.test(segment) &&
+          // eslint-disable-next-line no-control-regex
+          !/[\u0000-\u001f\u007f*?[\]!\\]/.test(segment),
+      ),
+    'must be a directory of the repository, relative and without patterns (like "packages/app")',
+  );
+
 export const repositorySchema = z.object({
   /** Where to clone from. */
   cloneUrl: cloneUrlSchema,
@@ -66,6 +89,11 @@ export const repositorySchema = z.object({
   baseBranch: gitRefNameSchema.optional(),
   /** Open the pull request as a draft (one that exists already keeps its state). */
   draft: z.boolean().optional(),
+  /**
+   * A sparse checkout: only these directories (and the files directly inside their parents and at
+   * the top level) are written to the work tree, git's cone mode. Commits keep every other file.
+   */
+  sparse: z.array(sparseDirectorySchema).min(1).max(100).optional(),
 });
 export type Repository = z.infer<typeof repositorySchema>;
 

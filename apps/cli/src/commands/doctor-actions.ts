@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, statfsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { doctorCheckSchema, type DoctorCheck } from '@coord/runner-core/control-api';
-import { readConfig } from '../config.js';
+import { readConfig, type RunnerConfig } from '../config.js';
 import { callRunner } from '../control/control-client.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { historyFile, resolveStateDir } from '../state-dir.js';
@@ -151,6 +151,44 @@ function disk(stateDir: string, workspaceDir: string): DoctorCheck[] {
   });
 }
 
+const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+const day = (date: Date) => date.toISOString().slice(0, 10);
+const MAX_LISTED = 20;
+
+/** What repository jobs keep on disk: each mirror and left-behind work tree, with the retention that applies. */
+export async function repositoryDisk(stateDir: string, config: RunnerConfig): Promise<DoctorCheck[]> {
+  const { repositoryDiskUsage } = await import('@coord/runner-git');
+  const { repositoryDirs, retentionFrom } = await import('../compose.js');
+  const retention = retentionFrom(config);
+  const { mirrors, workTrees } = await repositoryDiskUsage(repositoryDirs(stateDir, config.workspaceDir));
+  const total = (items: { bytes: number }[]) => mib(items.reduce((sum, item) => sum + item.bytes, 0));
+  const largest = <T extends { bytes: number }>(items: T[]) =>
+    [...items].sort((a, b) => b.bytes - a.bytes).slice(0, MAX_LISTED);
+  const more = (items: unknown[]) =>
+    items.length > MAX_LISTED ? [ok('  …', `and ${items.length - MAX_LISTED} more`)] : [];
+  return [
+    ok(
+      'mirrors',
+      `${mirrors.length} (${total(mirrors)}); one no job used for ${retention.mirrorRetentionDays} days is removed (git.mirrorRetentionDays)`,
+    ),
+    ...largest(mirrors).map((m) =>
+      ok(`  mirror ${basename(m.path)}`, `${mib(m.bytes)}, last used ${day(m.lastUsedAt)}`),
+    ),
+    ...more(mirrors),
+    ok(
+      'work trees',
+      `${workTrees.length} (${total(workTrees)}); a failed or stopped attempt's is removed after ${retention.workTreeRetentionDays} days (git.keepFailedWorkTreesDays)`,
+    ),
+    ...largest(workTrees).map((w) =>
+      ok(
+        `  work tree ${basename(dirname(w.path))}/${basename(w.path)}`,
+        `${mib(w.bytes)}, last changed ${day(w.lastChangedAt)}`,
+      ),
+    ),
+    ...more(workTrees),
+  ];
+}
+
 async function stateDirHealth(stateDir: string): Promise<DoctorCheck[]> {
   const out: DoctorCheck[] = [];
   try {
@@ -216,6 +254,7 @@ export async function doctor(opts: {
       server(stateDir, opts).then((c) => [c]),
       forge().then((c) => [c]),
       Promise.resolve(disk(stateDir, config.workspaceDir ?? join(stateDir, 'workspace'))),
+      repositoryDisk(stateDir, config),
       stateDirHealth(stateDir),
     ])
   )
