@@ -29,7 +29,7 @@ export async function main(argv: string[]): Promise<void> {
     return n;
   };
   const seed = values.seed !== undefined ? count('seed', 0) : chaosSeed();
-  const { timeline, problems, ...result } = await runChaos({
+  const { timeline, problems, runner_errors, ...result } = await runChaos({
     seed,
     runners: count('runners', 1),
     jobs: count('jobs', 1),
@@ -40,6 +40,9 @@ export async function main(argv: string[]): Promise<void> {
     log: (line) => process.stderr.write(`${line}\n`),
   });
   void timeline;
+  for (const [message, count] of Object.entries(runner_errors)) {
+    process.stderr.write(`runner.error x${count}: ${message}\n`);
+  }
   for (const problem of problems) process.stderr.write(`problem: ${problem}\n`);
   process.stdout.write(`${JSON.stringify({ ...result, problems: problems.length })}\n`);
 }

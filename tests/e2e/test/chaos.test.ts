@@ -5,7 +5,11 @@ import { chaosSeed, runChaos } from './helpers/chaos/run-chaos.js';
 describe('chaos: runners killed with kill -9 and a server restart while 60 jobs run', () => {
   it('ends every job once, one PR per repository job, every attempt log whole, no process left', async () => {
     const seed = chaosSeed();
-    const report = await runChaos({ seed, runners: 3, jobs: 60, kills: 6, serverRestarts: 1 });
+    const report = await runChaos({ seed, runners: 3, jobs: 60, kills: 6, serverRestarts: 1 }).catch(
+      (error: unknown) => {
+        throw new Error(`chaos run with seed ${seed} failed: ${String(error)}`, { cause: error });
+      },
+    );
     const summary = `seed ${seed} (COORD_CHAOS_SEED=${seed} replays it)\n${report.problems.join('\n')}\n${report.timeline.join('\n')}`;
     expect(
       {

@@ -43,6 +43,8 @@ export interface ChaosReport extends ChaosFindings {
   orphans: number;
   /** Runner exits the run did not cause (each runner was started again). */
   runner_exits: number;
+  /** What the runners reported as `runner.error`, each distinct message once with its count. */
+  runner_errors: Record<string, number>;
   duration_ms: number;
   /** What happened when, for a failure's message. */
   timeline: string[];
@@ -147,8 +149,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         note('server started again');
         continue;
       }
+      // Every runner may be down at once (restarted late): the kill waits for one to be back.
+      while (!fleet.some((r) => r.alive())) await sleep(100);
       const alive = fleet.filter((r) => r.alive());
-      if (alive.length === 0) continue;
       const busy = alive.filter((r) => r.busy() > 0);
       const victim = rnd.pick(busy.length > 0 ? busy : alive);
       const cutOff = victim.busy();
@@ -196,6 +199,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ...findings,
       orphans: orphans.length,
       runner_exits: runnerExits,
+      runner_errors: countErrors(records),
       duration_ms: Date.now() - started,
       timeline,
     };
@@ -279,6 +283,20 @@ async function leftovers(home: string): Promise<ScannedProcess[]> {
     left = processesWithHome(home);
   }
   return left;
+}
+
+/** Ids and numbers vary from error to error; the rest of the message says what happened. */
+function countErrors(records: readonly RunnerRecord[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of records) {
+    if (r.type !== 'runner.error') continue;
+    const key = (r.message ?? '')
+      .replace(/\b(att|job|run)_\w+/g, '<id>')
+      .replace(/\d+/g, 'N')
+      .slice(0, 200);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
 }
 
 function killQuietly(pid: number): void {
