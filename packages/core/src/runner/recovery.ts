@@ -66,7 +66,7 @@ async function recoverAttempt(attempt: SpooledAttempt, options: RecoveryOptions)
       options.emit({ type: 'job.finished', at, jobId, attemptId, ...finished });
     }
     target.uploader.notify();
-    await options.deliver(target, completionRequest(finished, null, spool.lastSeq(attemptId)), {
+    await options.deliver(target, completionRequest(finished, spool.lastSeq(attemptId)), {
       stopWithRunner: true,
       onGone: refused,
     });
@@ -82,6 +82,8 @@ function interrupted(): FinishedData {
     summary: '',
     pullRequest: null,
     outputs: null,
+    usage: null,
+    sessionId: null,
     error: {
       code: 'runner.restarted',
       message:
