@@ -5,7 +5,7 @@ import { chaosSeed, runChaos } from '@coord/e2e/chaos';
  * A chaos soak: `--runners` runner processes work through `--jobs` demo-agent jobs while
  * `--kills` of them are `kill -9`ed (started again soon, or after their lease expired) and the
  * server is killed and started again `--server-restarts` times. Flags fall back to
- * COORD_CHAOS_RUNNERS, _JOBS, _KILLS, _SERVER_RESTARTS, _CAPACITY and COORD_CHAOS_SEED. The goal:
+ * COORD_CHAOS_RUNNERS, _JOBS, _KILLS, _SERVER_RESTARTS, _CAPACITY, _REPOSITORY_SHARE and COORD_CHAOS_SEED. The goal:
  * lost, double_runs, event_gaps and orphans all 0. The timeline goes to stderr; the last line of
  * stdout is the JSON result.
  */
@@ -19,6 +19,7 @@ export async function main(argv: string[]): Promise<void> {
       kills: { type: 'string', default: env('KILLS', '30') },
       'server-restarts': { type: 'string', default: env('SERVER_RESTARTS', '3') },
       capacity: { type: 'string', default: env('CAPACITY', '2') },
+      'repository-share': { type: 'string', default: env('REPOSITORY_SHARE', '0.34') },
       seed: { type: 'string' },
     },
   });
@@ -26,6 +27,11 @@ export async function main(argv: string[]): Promise<void> {
     const n = Number(values[name]);
     if (!Number.isInteger(n) || n < min)
       throw new Error(`--${name} must be a whole number >= ${min}, got ${values[name]}`);
+    return n;
+  };
+  const share = (value: string) => {
+    const n = Number(value);
+    if (!(n >= 0 && n <= 1)) throw new Error(`--repository-share must be between 0 and 1, got ${value}`);
     return n;
   };
   const seed = values.seed !== undefined ? count('seed', 0) : chaosSeed();
@@ -36,6 +42,7 @@ export async function main(argv: string[]): Promise<void> {
     kills: count('kills', 0),
     serverRestarts: count('server-restarts', 0),
     capacity: count('capacity', 1),
+    repositoryShare: share(values['repository-share']),
     timeoutMs: 600_000,
     log: (line) => process.stderr.write(`${line}\n`),
   });

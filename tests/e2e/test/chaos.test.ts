@@ -19,6 +19,7 @@ describe('chaos: runners killed with kill -9 and a server restart while 60 jobs 
         lost: report.lost,
         double_runs: report.double_runs,
         event_gaps: report.event_gaps,
+        report_mismatches: report.report_mismatches,
         orphans: report.orphans,
         problems: report.problems.length,
       },
@@ -30,6 +31,7 @@ describe('chaos: runners killed with kill -9 and a server restart while 60 jobs 
       lost: 0,
       double_runs: 0,
       event_gaps: 0,
+      report_mismatches: 0,
       orphans: 0,
       problems: 0,
     });

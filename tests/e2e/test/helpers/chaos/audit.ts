@@ -15,6 +15,11 @@ export interface ChaosFindings {
   double_runs: number;
   /** Attempts whose events on the server skip a seq, or that ended without their finish event. */
   event_gaps: number;
+  /**
+   * Reports a restarted runner sent again that the server refused as different from the first:
+   * a delivered report the runner then calls dropped.
+   */
+  report_mismatches: number;
   /** Attempts in all, and those that did not finish on their runner (lost, or reported after a restart). */
   attempts: number;
   attempts_cut_off: number;
@@ -42,12 +47,20 @@ export async function auditJobs(options: {
     lost: 0,
     double_runs: 0,
     event_gaps: 0,
+    report_mismatches: 0,
     attempts: 0,
     attempts_cut_off: 0,
     problems: [],
   };
   const problem = (text: string) => findings.problems.push(text);
   const pulls = await pullsByJob(server, options.repositories);
+
+  for (const r of options.records) {
+    if (r.type === 'runner.error' && /already completed with a different request/.test(r.message ?? '')) {
+      findings.report_mismatches += 1;
+      problem(`${r.runner} (start ${r.generation}): ${r.message}`);
+    }
+  }
 
   for (const jobId of options.jobIds) {
     const { json } = await api<{ job: JobView }>(server, 'GET', `/v1/jobs/${jobId}`);

@@ -21,6 +21,8 @@ export interface ChaosRunner {
   alive(): boolean;
   /** Jobs this process claimed and has not finished (what a kill now cuts off). */
   busy(): number;
+  /** Of those, how many are in this state of the attempt machine now (`preparing`, `publishing`…). */
+  inState(state: string): number;
   start(): void;
   /** `kill -9`, then waits until the process is gone. */
   kill(): Promise<void>;
@@ -47,7 +49,8 @@ export function createFleet(options: {
     const stateDir = options.stateDir(name);
     let child: ResultPromise | null = null;
     let generation = 0;
-    let claimed = new Set<string>();
+    /** Attempt id to its last `job.state`, for the jobs this process has running. */
+    let claimed = new Map<string, string>();
     let ending = false;
 
     const start = () => {
@@ -77,7 +80,7 @@ export function createFleet(options: {
       ) as unknown as ResultPromise;
       child = proc;
       ending = false;
-      claimed = new Set();
+      claimed = new Map();
       const mine = claimed;
       let stderr = '';
       proc.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
@@ -86,8 +89,10 @@ export function createFleet(options: {
         if (!event) return;
         const base = { runner: name, generation: thisGeneration };
         if (event.type === 'job.claimed' && event.attemptId) {
-          mine.add(event.attemptId);
+          mine.set(event.attemptId, 'claimed');
           options.records.push({ ...base, type: event.type, jobId: event.jobId, attemptId: event.attemptId });
+        } else if (event.type === 'job.state' && event.attemptId && mine.has(event.attemptId)) {
+          mine.set(event.attemptId, event.state ?? '');
         } else if (event.type === 'job.finished' && event.attemptId) {
           mine.delete(event.attemptId);
           options.records.push({
@@ -132,6 +137,7 @@ export function createFleet(options: {
       pid: () => child?.pid,
       alive: () => child !== null,
       busy: () => (child ? claimed.size : 0),
+      inState: (state) => (child ? [...claimed.values()].filter((s) => s === state).length : 0),
       start,
       kill: () => end('SIGKILL', 0),
       stop: (graceMs) => end('SIGTERM', graceMs),
@@ -144,6 +150,7 @@ interface PrintedEvent {
   jobId?: string;
   attemptId?: string;
   outcome?: string;
+  state?: string;
   error?: { message?: string };
 }
 

@@ -151,9 +151,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       // Every runner may be down at once (restarted late): the kill waits for one to be back.
       while (!fleet.some((r) => r.alive())) await sleep(100);
-      const alive = fleet.filter((r) => r.alive());
-      const busy = alive.filter((r) => r.busy() > 0);
-      const victim = rnd.pick(busy.length > 0 ? busy : alive);
+      // A kill in the middle of some phase: the agent working, the work tree being prepared, the
+      // push and PR, or the report; any runner when none is there within a few seconds.
+      const phase = rnd.pick(['running', 'preparing', 'publishing', 'reporting'] as const);
+      const inPhase = await runnerIn(fleet, phase, 3_000);
+      const victim = inPhase ?? pickAny(fleet, rnd);
       const cutOff = victim.busy();
       await victim.kill();
       kills += 1;
@@ -165,7 +167,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         ? chaosTimings.leaseTtlMs + 2 * chaosTimings.sweepIntervalMs + rnd.int(0, chaosTimings.affinityMs)
         : rnd.int(100, 1_500);
       note(
-        `kill -9 ${victim.name} (${cutOff} running), back in ${delay} ms${late ? ' (lease expired)' : ''}`,
+        `kill -9 ${victim.name} (${cutOff} running${inPhase ? `, one ${phase}` : ''}), back in ${delay} ms${late ? ' (lease expired)' : ''}`,
       );
       restarts.push(
         sleep(delay).then(() => {
@@ -212,6 +214,28 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const p of processesWithHome(home)) killQuietly(p.pid);
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** The first runner seen with an attempt in `phase`, within `withinMs`. */
+async function runnerIn(
+  fleet: ChaosRunner[],
+  phase: string,
+  withinMs: number,
+): Promise<ChaosRunner | undefined> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    const found = fleet.find((r) => r.inState(phase) > 0);
+    if (found) return found;
+    await sleep(10);
+  }
+  return undefined;
+}
+
+/** A runner with work if there is one, else any live runner. */
+function pickAny(fleet: ChaosRunner[], rnd: Random): ChaosRunner {
+  const alive = fleet.filter((r) => r.alive());
+  const busy = alive.filter((r) => r.busy() > 0);
+  return rnd.pick(busy.length > 0 ? busy : alive);
 }
 
 /** `kills` runner kills with the server restarts spread among them (the first early, mid-work). */
