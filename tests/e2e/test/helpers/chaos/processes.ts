@@ -4,8 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface ScannedProcess {
   pid: number;
   ppid: number;
-  /** Started by an agent (it carries the runner's COORD_RUNNER_RUN marker). */
-  agent: boolean;
+  /** The runner's COORD_RUNNER_RUN marker of the agent run it belongs to, if an agent started it. */
+  run: string | null;
   command: string;
 }
 
@@ -25,7 +25,6 @@ function read(file: string): Buffer | null {
 export function processesWithHome(home: string): ScannedProcess[] {
   if (process.platform !== 'linux') return [];
   const needle = Buffer.from(`\0HOME=${home}\0`);
-  const marker = Buffer.from('COORD_RUNNER_RUN=');
   const found: ScannedProcess[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
@@ -38,7 +37,7 @@ export function processesWithHome(home: string): ScannedProcess[] {
     found.push({
       pid: Number(entry),
       ppid: Number(fields[1]),
-      agent: environ.includes(marker),
+      run: /(?:^|\0)COORD_RUNNER_RUN=([^\0]*)/.exec(environ.toString('latin1'))?.[1] ?? null,
       command: (read(`/proc/${entry}/cmdline`)?.toString() ?? '').replaceAll('\0', ' ').trim().slice(0, 200),
     });
   }
@@ -68,7 +67,9 @@ function ppidOf(pid: number): number | undefined {
 
 /**
  * Agent processes of the chaos run that no live runner owns and that are still there after
- * `graceMs` (a killed runner's agents must go with it): the orphans, which it then kills.
+ * `graceMs` (a killed runner's agents must go with it): the orphans, which it then kills. A
+ * process that left the agent's group (a daemon, reparented away from the runner) is owned while
+ * another process of its agent run still descends from a live runner.
  */
 export async function agentOrphans(
   home: string,
@@ -78,7 +79,10 @@ export async function agentOrphans(
   const unowned = () => {
     const all = processesWithHome(home);
     const roots = liveRunnerPids();
-    return all.filter((p) => p.agent && !descendsFrom(p.pid, roots, all));
+    const ownedRuns = new Set(
+      all.filter((p) => p.run !== null && descendsFrom(p.pid, roots, all)).map((p) => p.run),
+    );
+    return all.filter((p) => p.run !== null && !ownedRuns.has(p.run));
   };
   const candidates = unowned();
   if (candidates.length === 0) return [];

@@ -272,6 +272,10 @@ function chaosJob(
   repository: { owner: string; name: string; cloneUrl: string } | null,
 ): JobSubmission {
   const workMs = rnd.int(300, 2_000);
+  // Some agents leave a dev server behind, outside their process group: it must not outlive the job.
+  const daemon = rnd.chance(0.25)
+    ? "require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' }).unref(); "
+    : '';
   return {
     title: `chaos job ${i}`,
     instructions: 'Work a little, then write one file.',
@@ -285,7 +289,7 @@ function chaosJob(
           command: [
             process.execPath,
             '-e',
-            `console.log("working"); setTimeout(() => console.log("worked"), ${workMs})`,
+            `${daemon}console.log("working"); setTimeout(() => console.log("worked"), ${workMs})`,
           ],
         },
         { type: 'write', path: `chaos-${i}.txt`, content: `job ${i}\n` },
