@@ -26,8 +26,11 @@ export interface ChaosRunner {
   start(): void;
   /** `kill -9`, then waits until the process is gone. */
   kill(): Promise<void>;
-  /** SIGTERM (finish or hand back current work), escalating to SIGKILL after `graceMs`. */
-  stop(graceMs: number): Promise<void>;
+  /**
+   * SIGTERM (finish or hand back current work), escalating to SIGKILL after `graceMs`: how it
+   * exited, or null when it was not running.
+   */
+  stop(graceMs: number): Promise<{ exitCode: number | undefined; forced: boolean } | null>;
 }
 
 /**
@@ -122,13 +125,18 @@ export function createFleet(options: {
 
     const end = async (signal: NodeJS.Signals, graceMs: number) => {
       const proc = child;
-      if (!proc) return;
+      if (!proc) return null;
       ending = true;
       proc.kill(signal);
-      const hard = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-      await proc;
+      let forced = false;
+      const hard = setTimeout(() => {
+        forced = true;
+        proc.kill('SIGKILL');
+      }, graceMs);
+      const result = await proc;
       clearTimeout(hard);
       if (child === proc) child = null;
+      return { exitCode: result.exitCode, forced };
     };
 
     return {
@@ -139,7 +147,7 @@ export function createFleet(options: {
       busy: () => (child ? claimed.size : 0),
       inState: (state) => (child ? [...claimed.values()].filter((s) => s === state).length : 0),
       start,
-      kill: () => end('SIGKILL', 0),
+      kill: async () => void (await end('SIGKILL', 0)),
       stop: (graceMs) => end('SIGTERM', graceMs),
     };
   });

@@ -63,6 +63,13 @@ export const chaosTimings = {
 };
 
 /**
+ * How long a killed runner's agent processes may outlive it: its watchdog notices the kill within
+ * 250 ms, sends SIGTERM to the agent's group and, after the agent grace (5 s), SIGKILL to the group
+ * and to what left it; plus room for a busy machine.
+ */
+const orphanGraceMs = 250 + 5_000 + 3_000;
+
+/**
  * A chaos run: a local server and `runners` runners, each its own process (the built CLI), work
  * through `jobs` demo-agent jobs while runners are killed with `kill -9` (started again after a
  * short delay, or only after their lease expired) and the server is killed and started again.
@@ -149,30 +156,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         note('server started again');
         continue;
       }
-      // Every runner may be down at once (restarted late): the kill waits for one to be back.
-      while (!fleet.some((r) => r.alive())) await sleep(100);
-      // A kill in the middle of some phase: the agent working, the work tree being prepared, the
-      // push and PR, or the report; any runner when none is there within a few seconds.
-      const phase = rnd.pick(['running', 'preparing', 'publishing', 'reporting'] as const);
-      const inPhase = await runnerIn(fleet, phase, 3_000);
-      const victim = inPhase ?? pickAny(fleet, rnd);
-      const cutOff = victim.busy();
-      await victim.kill();
+      const kill = await killOne(fleet, rnd);
       kills += 1;
-      if (cutOff > 0) killsMidJob += 1;
-      orphanChecks.push(agentOrphans(home, livePids, 5_000));
-      // Back soon (its leases still held), or only once they expired and the affinity window ran.
-      const late = rnd.chance(0.35);
-      const delay = late
-        ? chaosTimings.leaseTtlMs + 2 * chaosTimings.sweepIntervalMs + rnd.int(0, chaosTimings.affinityMs)
-        : rnd.int(100, 1_500);
-      note(
-        `kill -9 ${victim.name} (${cutOff} running${inPhase ? `, one ${phase}` : ''}), back in ${delay} ms${late ? ' (lease expired)' : ''}`,
-      );
+      if (kill.cutOff > 0) killsMidJob += 1;
+      orphanChecks.push(agentOrphans(home, livePids, orphanGraceMs));
+      note(kill.said);
       restarts.push(
-        sleep(delay).then(() => {
-          victim.start();
-          note(`${victim.name} started again`);
+        sleep(kill.backInMs).then(() => {
+          kill.victim.start();
+          note(`${kill.victim.name} started again`);
         }),
       );
     }
@@ -182,13 +174,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     while (!(await allTerminal().catch(() => false)) && Date.now() < deadline) await sleep(300);
     note('jobs settled (or the time ran out)');
 
-    for (const runner of fleet) await runner.stop(15_000);
-    const orphans = (await Promise.all(orphanChecks)).flat();
+    const stops = await Promise.all(fleet.map(async (r) => ({ name: r.name, exit: await r.stop(15_000) })));
+    const orphans = (await Promise.all(orphanChecks)).flat().map((p) => ({ ...p, when: 'after a kill' }));
     const findings = await auditJobs({ server: current(), jobIds, repositories, records });
+    // Asked to stop with nothing left to run, a runner exits at once and cleanly.
+    for (const { name, exit } of stops) {
+      if (exit && (exit.forced || exit.exitCode !== 0)) {
+        findings.problems.push(`${name} did not stop cleanly on SIGTERM: ${JSON.stringify(exit)}`);
+      }
+    }
     await current().stop();
     server = null;
-    orphans.push(...(await leftovers(home)));
-    for (const p of orphans) findings.problems.push(`orphan process ${p.pid}: ${p.command}`);
+    orphans.push(...(await leftovers(home)).map((p) => ({ ...p, when: 'at the end' })));
+    for (const p of orphans) findings.problems.push(`orphan process ${p.pid} (${p.when}): ${p.command}`);
 
     return {
       bench: 'chaos',
@@ -214,6 +212,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const p of processesWithHome(home)) killQuietly(p.pid);
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/**
+ * One `kill -9` of a runner, in the middle of some phase when one is there within a few seconds
+ * (the agent working, the work tree being prepared, the push and PR, the report), and when to
+ * start it again: soon (its leases still held), or once they expired and the affinity window ran.
+ */
+async function killOne(
+  fleet: ChaosRunner[],
+  rnd: Random,
+): Promise<{ victim: ChaosRunner; cutOff: number; backInMs: number; said: string }> {
+  // Every runner may be down at once (restarted late): the kill waits for one to be back.
+  while (!fleet.some((r) => r.alive())) await sleep(100);
+  const phase = rnd.pick(['running', 'preparing', 'publishing', 'reporting'] as const);
+  const inPhase = await runnerIn(fleet, phase, 3_000);
+  const victim = inPhase ?? pickAny(fleet, rnd);
+  const cutOff = victim.busy();
+  await victim.kill();
+  const late = rnd.chance(0.35);
+  const backInMs = late
+    ? chaosTimings.leaseTtlMs + 2 * chaosTimings.sweepIntervalMs + rnd.int(0, chaosTimings.affinityMs)
+    : rnd.int(100, 1_500);
+  const said = `kill -9 ${victim.name} (${cutOff} running${inPhase ? `, one ${phase}` : ''}), back in ${backInMs} ms${late ? ' (lease expired)' : ''}`;
+  return { victim, cutOff, backInMs, said };
 }
 
 /** The first runner seen with an attempt in `phase`, within `withinMs`. */
