@@ -80,7 +80,8 @@ export async function auditJobs(options: {
       findings.completed += 1;
     } else {
       findings.failed += 1;
-      problem(`${where}: ended ${job.status}`);
+      const why = attempts.at(-1)?.error;
+      problem(`${where}: ended ${job.status}${why ? `: ${why.code}: ${why.message.slice(0, 600)}` : ''}`);
     }
 
     // Terminal exactly once: only the last attempt may have ended the job, and none is still active.
