@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<void>> = {
   'agent-start': async () => (await import('./agent-start.js')).main(process.argv.slice(3)),
   ui: async () => (await import('./ui.js')).main(process.argv.slice(3)),
   cli: async () => (await import('./cli.js')).main(process.argv.slice(3)),
+  chaos: async () => (await import('./chaos.js')).main(process.argv.slice(3)),
   history: async () => (await import('./history.js')).main(process.argv.slice(3)),
   desktop: async () => (await import('./desktop.js')).main(process.argv.slice(3)),
 };

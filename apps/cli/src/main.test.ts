@@ -37,6 +37,18 @@ describe('coord-runner command line', () => {
     expect(err).toContain('--forge-retry-for must be a positive whole number, got "-5"');
   });
 
+  it('refuses --timings of local that are not a JSON object of positive milliseconds, and hides it from help', () => {
+    expect(run(['local', '--timings', 'fast']).err).toContain('--timings must be a JSON object, got "fast"');
+    expect(run(['local', '--timings', '[1]']).err).toContain(
+      '--timings must be a JSON object of milliseconds',
+    );
+    const zero = run(['local', '--timings', '{"leaseTtlMs":0}']);
+    expect(zero.code).toBe(1);
+    expect(zero.err).toContain('--timings: leaseTtlMs must be a positive whole number of ms');
+    // A test-only knob: people reading the help are not offered it.
+    expect(run(['local', '--help']).out).not.toContain('--timings');
+  });
+
   it('has no --token flag: tokens never travel in argv', () => {
     const { code, err } = run(['start', '--server', 'http://127.0.0.1:1', '--token', 'abc']);
     expect(code).toBe(1);

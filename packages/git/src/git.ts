@@ -35,6 +35,10 @@ const transientPatterns = [
   /early eof/i,
   /rpc failed/i,
   /the remote end hung up unexpectedly/i,
+  // curl's words for a server that went away mid-request (killed, restarting): nothing came back,
+  // or the connection broke while sending or receiving.
+  /empty reply from server/i,
+  /(?:send|recv) failure/i,
   /unexpected disconnect/i,
   /http 5\d\d|error: 5\d\d|returned error: 5\d\d/i,
   /ssl_(?:read|write|connect)|gnutls_handshake|tls connection/i,

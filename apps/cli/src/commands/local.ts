@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
-import type { Command } from '@commander-js/extra-typings';
+import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-typings';
+import { CliError, EXIT } from '../exit-codes.js';
 import { resolveStateDir } from '../state-dir.js';
 import { parsePositiveInt } from './start.js';
 
@@ -10,10 +11,32 @@ export function registerLocal(program: Command): void {
     .option('--data-dir <dir>', 'where the server keeps its data (default: <state dir>/local-server)')
     .option('--port <n>', 'port to listen on (default: any free port)', (v) => parsePositiveInt(v, '--port'))
     .option('--print-token', 'print the token even when output is not a terminal (a log file, a service)')
+    // Test-only (hidden from help): short leases and sweeps make a lost runner's work come back in
+    // seconds, not a minute, for chaos tests and soaks (tests/e2e chaos, `pnpm bench chaos`).
+    .addOption(
+      new Option(
+        '--timings <json>',
+        'test-only: server timings in ms, e.g. {"leaseTtlMs":3000,"leaseRenewMs":1000}',
+      )
+        .argParser(parseTimings)
+        .hideHelp(),
+    )
     .action(async (opts) => {
       const dataDir = resolve(opts.dataDir ?? join(resolveStateDir(), 'local-server'));
-      const { startLocalServer } = await import('@coord/local-server');
-      const server = await startLocalServer({ dataDir, ...(opts.port ? { port: opts.port } : {}) });
+      const { defaultTimings, startLocalServer } = await import('@coord/local-server');
+      const unknown = Object.keys(opts.timings ?? {}).filter((key) => !(key in defaultTimings));
+      if (unknown.length > 0) {
+        throw new CliError(
+          EXIT.usage,
+          `--timings has no ${unknown.join(', ')}`,
+          `Known timings: ${Object.keys(defaultTimings).join(', ')}.`,
+        );
+      }
+      const server = await startLocalServer({
+        dataDir,
+        ...(opts.port ? { port: opts.port } : {}),
+        ...(opts.timings ? { timings: opts.timings } : {}),
+      });
       const tokenFile = join(dataDir, 'token');
       // A person at a terminal gets the token to paste; logs of services get only its file.
       const showToken = opts.printToken === true || process.stdout.isTTY === true;
@@ -38,4 +61,23 @@ export function registerLocal(program: Command): void {
       });
       await server.close();
     });
+}
+
+/** `--timings`: a JSON object of positive whole milliseconds (which names exist, the server knows). */
+function parseTimings(value: string): Record<string, number> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError(`--timings must be a JSON object, got ${JSON.stringify(value)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidArgumentError('--timings must be a JSON object of milliseconds');
+  }
+  for (const [key, ms] of Object.entries(parsed)) {
+    if (!Number.isInteger(ms) || (ms as number) < 1) {
+      throw new InvalidArgumentError(`--timings: ${key} must be a positive whole number of ms`);
+    }
+  }
+  return parsed as Record<string, number>;
 }

@@ -4,6 +4,7 @@ import type {
   InteractionRequest,
   Outcome,
   PullRequestRef,
+  Usage,
 } from '@coord/runner-protocol';
 import type { AgentEvent } from '../agents/agent-event.js';
 import type { ErrorPayload } from '../errors.js';
@@ -74,6 +75,12 @@ export type RunnerEvent =
       pullRequest: PullRequestRef | null;
       outputs: string[] | null;
       error: ErrorPayload | null;
+      /**
+       * The agent's usage and session as its run reported them (absent from older spools): kept
+       * with the finish so a report sent again after a restart is the request first sent.
+       */
+      usage?: Usage | null;
+      sessionId?: string | null;
     });
 
 export type RunnerEventType = RunnerEvent['type'];

@@ -194,7 +194,7 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
         record.reported = true;
         const delivered = await deps.deliver(
           record,
-          completionRequest(finished, agentResult, spool.lastSeq(record.attemptId)),
+          completionRequest(finished, spool.lastSeq(record.attemptId)),
         );
         if (delivered === 'left')
           record.emit({

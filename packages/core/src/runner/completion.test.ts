@@ -35,9 +35,7 @@ describe('completionRequest', () => {
       },
       { outcome: 'succeeded', pullRequest: { url: 'u', number: 1, branch: 'b' }, outputs: null },
     );
-    expect(
-      completionRequest(finished, { usage: { inputTokens: 3, outputTokens: 4 }, sessionId: 's-1' }, 7),
-    ).toEqual({
+    expect(completionRequest(finished, 7)).toEqual({
       outcome: 'succeeded',
       summary: 'Fixed it',
       pullRequest: { url: 'u', number: 1, branch: 'b' },
@@ -51,7 +49,7 @@ describe('completionRequest', () => {
 
   it('sends the failure without its details, and nothing of a gone agent', () => {
     const finished = finishedData({ outcome: 'failed', error: failure }, null, null);
-    expect(completionRequest(finished, null, 2)).toEqual({
+    expect(completionRequest(finished, 2)).toEqual({
       outcome: 'failed',
       summary: '',
       pullRequest: null,
@@ -108,7 +106,7 @@ function harness() {
   return { clock, spool, calls, answers, errors, deliver, target, stop, force, signIn, signInAgain };
 }
 
-const request = completionRequest(finishedData({ outcome: 'no_changes', error: null }, null, null), null, 0);
+const request = completionRequest(finishedData({ outcome: 'no_changes', error: null }, null, null), 0);
 const outage = () => Promise.reject(new CoordError('api.network', 'connection refused', { retryable: true }));
 
 describe('completion delivery', () => {

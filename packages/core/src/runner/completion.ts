@@ -1,4 +1,4 @@
-import type { CompleteRequest, Usage } from '@coord/runner-protocol';
+import type { CompleteRequest } from '@coord/runner-protocol';
 import type { CoordClient } from '../client/coord-client.js';
 import { isCoordError } from '../errors.js';
 import type { RunnerEventOf } from '../events/runner-event.js';
@@ -14,7 +14,7 @@ import { delay, graceAfterStop } from './stop-grace.js';
 /** How an attempt ended, as its `job.finished` event says (and the spool keeps, for recovery). */
 export type FinishedData = Pick<
   RunnerEventOf<'job.finished'>,
-  'outcome' | 'summary' | 'pullRequest' | 'outputs' | 'error'
+  'outcome' | 'summary' | 'pullRequest' | 'outputs' | 'error' | 'usage' | 'sessionId'
 >;
 
 /** What the machine's end amounts to, for the `job.finished` event. */
@@ -29,26 +29,26 @@ export function finishedData(
     pullRequest: publication?.pullRequest ?? null,
     outputs: publication?.outputs ?? null,
     error: finish.error,
+    usage: agentResult?.usage ?? null,
+    sessionId: agentResult?.sessionId ?? null,
   };
 }
 
 /**
  * The one builder of completion requests, for an attempt that ends here and for one a crashed run
- * left behind (whose agent, and so its usage and session, is gone: `agent` null).
+ * left behind, from its spooled finish: the same finish makes the same request, which is what
+ * lets the server answer a report sent again (it reached the server, the answer did not come back)
+ * as the first one instead of refusing it.
  */
-export function completionRequest(
-  finished: FinishedData,
-  agent: { usage: Usage | null; sessionId: string | null } | null,
-  lastSeq: number,
-): CompleteRequest {
+export function completionRequest(finished: FinishedData, lastSeq: number): CompleteRequest {
   const { error } = finished;
   return {
     outcome: finished.outcome,
     summary: finished.summary,
     pullRequest: finished.pullRequest,
     outputs: finished.outputs,
-    usage: agent?.usage ?? null,
-    sessionId: agent?.sessionId ?? null,
+    usage: finished.usage ?? null,
+    sessionId: finished.sessionId ?? null,
     lastSeq,
     // The wire takes the failure itself, not its details (they stay in the runner's events).
     error: error ? { code: error.code, message: error.message, retryable: error.retryable } : null,

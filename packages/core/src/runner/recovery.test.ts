@@ -4,7 +4,13 @@ import { ManualClock, until } from '../../test/manual-clock.js';
 import { CoordError } from '../errors.js';
 import type { RunnerEvent } from '../events/runner-event.js';
 import { createMemoryEventSpool } from '../store/event-spool.js';
-import type { DeliverCompletion, DeliverOptions, DeliveryTarget } from './completion.js';
+import {
+  completionRequest,
+  finishedData,
+  type DeliverCompletion,
+  type DeliverOptions,
+  type DeliveryTarget,
+} from './completion.js';
 import type { EventUploader } from './event-uploader.js';
 import type { Checkpoint } from './checkpoint.js';
 import { recoverUnfinished, type RecoveryOptions } from './recovery.js';
@@ -101,6 +107,47 @@ describe('recovery of attempts a crashed run left', () => {
     await recoverUnfinished(h.options);
     expect(h.emitted).toEqual([]);
     expect(h.delivered[0]!.request).toMatchObject({ outcome: 'succeeded', summary: 'done', lastSeq: 1 });
+  });
+
+  it('sends the report of an attempt killed after it finished exactly as first sent, usage and session too', async () => {
+    // The server answers a report sent again only when it is the same request; a different one
+    // (the agent's session left out) is refused and the runner told people a delivered report was dropped.
+    const finished = finishedData(
+      { outcome: 'succeeded', error: null },
+      {
+        status: 'completed',
+        sessionId: 'session-9',
+        summary: 'done',
+        usage: { inputTokens: 5, outputTokens: 6 },
+        error: null,
+      },
+      { outcome: 'succeeded', pullRequest: null, outputs: ['out.txt'] },
+    );
+    const h = harness();
+    h.spool.begin({ attemptId: 'att-5', jobId: 'job-5', attemptNumber: 1 });
+    h.spool.append('att-5', log);
+    // Spooled as the attempt driver spools its finish (JSON on disk), then the kill.
+    h.spool.append('att-5', {
+      type: 'job.finished',
+      at: log.at,
+      data: JSON.parse(JSON.stringify(finished)) as Record<string, unknown>,
+    });
+    const firstSent = completionRequest(finished, h.spool.lastSeq('att-5'));
+    await recoverUnfinished(h.options);
+    expect(h.delivered.map((d) => d.request)).toEqual([firstSent]);
+    expect(firstSent).toMatchObject({ sessionId: 'session-9', usage: { inputTokens: 5, outputTokens: 6 } });
+  });
+
+  it('sends the report a runner of an older version spooled (no usage or session in it)', async () => {
+    const h = harness();
+    h.spool.begin({ attemptId: 'att-6', jobId: 'job-6', attemptNumber: 1 });
+    h.spool.append('att-6', {
+      type: 'job.finished',
+      at: log.at,
+      data: { outcome: 'succeeded', summary: 'done', pullRequest: null, outputs: null, error: null },
+    });
+    await recoverUnfinished(h.options);
+    expect(h.delivered[0]!.request).toMatchObject({ outcome: 'succeeded', usage: null, sessionId: null });
   });
 
   it('says once why an attempt the server refuses is finished here', async () => {

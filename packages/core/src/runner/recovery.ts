@@ -110,7 +110,7 @@ async function recoverAttempt(attempt: UnfinishedAttempt, options: RecoveryOptio
   };
   try {
     target.uploader.notify();
-    await options.deliver(target, completionRequest(finished, null, spool.lastSeq(attemptId)), {
+    await options.deliver(target, completionRequest(finished, spool.lastSeq(attemptId)), {
       stopWithRunner: true,
       onGone: refused,
     });
@@ -126,6 +126,8 @@ function interrupted(why: string): FinishedData {
     summary: '',
     pullRequest: null,
     outputs: null,
+    usage: null,
+    sessionId: null,
     error: {
       code: 'runner.restarted',
       message: `The runner stopped while this attempt was running (a crash or a kill) and could not take it up again: ${why}. The job is requeued and the next attempt resumes the agent session.`,

@@ -16,10 +16,14 @@ export interface CliServer {
 export async function startCliServer(
   dataDir: string,
   env: Record<string, string>,
-  options: { port?: number } = {},
+  options: {
+    port?: number;
+    /** Test-only server timings (short leases), `--timings`. */ timings?: object;
+  } = {},
 ): Promise<CliServer> {
   const port = options.port ? ['--port', String(options.port)] : [];
-  const child = execa(process.execPath, [CLI_BIN, 'local', '--data-dir', dataDir, ...port], {
+  const timings = options.timings ? ['--timings', JSON.stringify(options.timings)] : [];
+  const child = execa(process.execPath, [CLI_BIN, 'local', '--data-dir', dataDir, ...port, ...timings], {
     env,
     extendEnv: false,
     reject: false,
