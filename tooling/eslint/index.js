@@ -4,7 +4,17 @@ import { boundaries } from './boundaries.js';
 
 /** @type {import('eslint').Linter.Config[]} */
 export default [
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', '**/.reports/**', '**/coverage/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/.turbo/**',
+      '**/.reports/**',
+      '**/coverage/**',
+      // tsup's temporary bundle of its config: a package's lint may run while its build does.
+      '**/*.bundled_*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
