@@ -22,8 +22,10 @@ function useLog(target: LogTarget | null) {
     let closed = false;
     const fetchPage = async (after: number, limit: number) =>
       (await coord().call({ method: 'log', job: target.job, afterSeq: after, limit })).events;
+    // One event is enough to learn the log's length: the view then fetches only the page it
+    // shows (the end, for a log it follows), not the first page and then the last.
     void coord()
-      .call({ method: 'log', job: target.job, afterSeq: 0, limit: PAGE })
+      .call({ method: 'log', job: target.job, afterSeq: 0, limit: 1 })
       .then(async (first) => {
         if (closed) return;
         const paged = new PagedLogSource({ fetchPage, length: first.newestSeq, pageSize: PAGE });
