@@ -1,23 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isCoordError, type CoordError } from '@coord/runner-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFixture, jobId, type Fixture } from './workspace-fixture.js';
+import { createFixture, jobId, type Fixture, caught } from './workspace-fixture.js';
 
 let fx: Fixture | undefined;
 afterEach(async () => {
   await fx?.cleanup();
   fx = undefined;
 });
-
-async function caught(promise: Promise<unknown>): Promise<CoordError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!isCoordError(error)) throw new Error(`expected a CoordError, got ${String(error)}`);
-  return error;
-}
 
 describe('the commit an attempt makes', () => {
   it('is by the configured author, credits the submitter as co-author, and carries the agent summary', async () => {

@@ -1,8 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isCoordError, type CoordError } from '@coord/runner-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFixture, jobIdHash, type Fixture } from './workspace-fixture.js';
+import { createFixture, jobIdHash, type Fixture, caught } from './workspace-fixture.js';
 
 // An attempt killed after its push (or after its PR) leaves the job's branch on origin, unrecorded:
 // the server hands the next attempt no branch. These tests are that next attempt.
@@ -15,15 +14,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await fx.cleanup();
 });
-
-async function caught(promise: Promise<unknown>): Promise<CoordError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!isCoordError(error)) throw new Error(`expected a CoordError, got ${String(error)}`);
-  return error;
-}
 
 const ancestor = async (commit: string, of: string) =>
   fx.ctx.git(fx.origin.dir, 'merge-base', '--is-ancestor', commit, of).then(

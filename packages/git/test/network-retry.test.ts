@@ -1,11 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isCoordError, type CoordError } from '@coord/runner-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { authorizationHeaderValue } from '../src/git-env.js';
 import { createFlakyGit, type FlakyGit } from './helpers/flaky-git.js';
-import { createFixture, forgeToken, type Fixture } from './workspace-fixture.js';
+import { createFixture, forgeToken, type Fixture, caught } from './workspace-fixture.js';
 
 // An outage of the forge while publishing must not cost the attempt: pushes, fetches and the
 // pull-request calls are retried within the policy (here a quick one: 5-50 ms apart, 2 s at most).
@@ -18,15 +17,6 @@ afterEach(async () => {
   fx = undefined;
   flakyDir = undefined;
 });
-
-async function caught(promise: Promise<unknown>): Promise<CoordError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!isCoordError(error)) throw new Error(`expected a CoordError, got ${String(error)}`);
-  return error;
-}
 
 /** Polls `check` (no fixed sleeps): the forge's state changes when the code under test got this far. */
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {

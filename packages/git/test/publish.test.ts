@@ -1,8 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isCoordError, type CoordError } from '@coord/runner-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFixture, jobId, type Fixture } from './workspace-fixture.js';
+import { createFixture, jobId, type Fixture, caught } from './workspace-fixture.js';
 
 let fx: Fixture;
 beforeEach(async () => {
@@ -11,15 +10,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await fx.cleanup();
 });
-
-async function caught(promise: Promise<unknown>): Promise<CoordError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!isCoordError(error)) throw new Error(`expected a CoordError, got ${String(error)}`);
-  return error;
-}
 
 describe('publish', () => {
   it('commits with the runner as author and the job trailers, pushes, and opens a pull request', async () => {

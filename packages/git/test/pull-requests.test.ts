@@ -1,9 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isCoordError, type CoordError } from '@coord/runner-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { authorizationHeaderValue } from '../src/git-env.js';
-import { createFixture, forgeToken, jobId, type Fixture } from './workspace-fixture.js';
+import { createFixture, forgeToken, jobId, type Fixture, caught } from './workspace-fixture.js';
 
 // The pulls API through the real octokit client (with its retry and throttling plugins) against a
 // GitHub REST emulator on 127.0.0.1: what a job's pull request looks like, GitHub Enterprise's base
@@ -14,15 +13,6 @@ afterEach(async () => {
   await fx?.cleanup();
   fx = undefined;
 });
-
-async function caught(promise: Promise<unknown>): Promise<CoordError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!isCoordError(error)) throw new Error(`expected a CoordError, got ${String(error)}`);
-  return error;
-}
 
 async function changedWorkspace(f: Fixture) {
   const ws = await f.port.prepare(f.prepareInput());

@@ -1,10 +1,9 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PreparedWorkspace } from '@coord/runner-core';
-import { isCoordError, type CoordError } from '@coord/runner-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RepositoryWorkspacesOptions } from '../src/index.js';
-import { createFixture, type Fixture } from './workspace-fixture.js';
+import { createFixture, type Fixture, caught } from './workspace-fixture.js';
 
 // A reviewer asked for changes: the next attempt gets the job's branch and the feedback, adds
 // commits on top, pushes without force (unless the runner rebases onto a moved base) and updates
@@ -15,15 +14,6 @@ afterEach(async () => {
   await fx?.cleanup();
   fx = undefined;
 });
-
-async function caught(promise: Promise<unknown>): Promise<CoordError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!isCoordError(error)) throw new Error(`expected a CoordError, got ${String(error)}`);
-  return error;
-}
 
 const ancestor = async (f: Fixture, commit: string, of: string) =>
   f.ctx.git(f.origin.dir, 'merge-base', '--is-ancestor', commit, of).then(

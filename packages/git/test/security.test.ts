@@ -1,27 +1,17 @@
 import { execFile } from 'node:child_process';
 import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isCoordError, type CoordError } from '@coord/runner-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRepositoryWorkspaces } from '../src/index.js';
 import { authorizationHeaderValue, gitEnvironment } from '../src/git-env.js';
 import { createGitRecorder } from './helpers/git-recorder.js';
-import { createFixture, forgeToken, jobIdHash, type Fixture } from './workspace-fixture.js';
+import { createFixture, forgeToken, jobIdHash, type Fixture, caught } from './workspace-fixture.js';
 
 let fx: Fixture | undefined;
 afterEach(async () => {
   await fx?.cleanup();
   fx = undefined;
 });
-
-async function caught(promise: Promise<unknown>): Promise<CoordError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!isCoordError(error)) throw new Error(`expected a CoordError, got ${String(error)}`);
-  return error;
-}
 
 async function listTree(dir: string): Promise<string[]> {
   return readdir(dir, { recursive: true }).catch(() => []);

@@ -1,3 +1,4 @@
+import { isCoordError, type CoordError } from '@coord/runner-core';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +12,16 @@ import type { AttemptInfo, ForgeCredentials, Repository } from '@coord/runner-pr
 import { createRepositoryWorkspaces, type RepositoryWorkspacesOptions } from '../src/index.js';
 import { createOrigin, createTestContext, type Origin, type TestContext } from './helpers/context.js';
 import { startGitHubEmulator, type EmulatorOptions, type GitHubEmulator } from './helpers/github-emulator.js';
+
+/** The CoordError a promise rejects with; fails the test if it resolves or rejects otherwise. */
+export async function caught(promise: Promise<unknown>): Promise<CoordError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!isCoordError(error)) throw new Error(`expected a CoordError, got ${String(error)}`);
+  return error;
+}
 
 export const forgeToken = 'ghs_TESTTOKENabcdefghijklmnopqrstuvwxyz0123';
 
