@@ -82,4 +82,17 @@ export {
   type RunnerOptions,
 } from './runner/runner.js';
 export type { Credentials } from './runner/sign-in.js';
+export {
+  createRunnerGroup,
+  type ConnectionOptions,
+  type RunnerGroup,
+  type RunnerGroupOptions,
+} from './runner/runner-group.js';
+export {
+  createSlotPool,
+  type AttemptSlot,
+  type ClaimTicket,
+  type SlotPool,
+  type SlotPoolOptions,
+} from './runner/slot-pool.js';
 export * from './control/index.js';

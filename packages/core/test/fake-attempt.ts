@@ -65,6 +65,7 @@ export function fakeAttemptSystem(options: {
     clock,
     repositories: undefined,
     local: options.local,
+    whileWaiting: (_attemptId, wait) => wait(),
     settings: {
       stopGraceMs: 10_000,
       deliveryGraceMs: 10_000,

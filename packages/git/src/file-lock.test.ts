@@ -38,6 +38,34 @@ describe('withLock', () => {
     await expect(readFile(lock)).rejects.toThrow();
   });
 
+  it('wraps only real waits in whileWaiting: behind this process or another one, never a free lock', async () => {
+    const lock = join(dir, 'm.lock');
+    const waits: string[] = [];
+    const whileWaiting = <T>(wait: () => Promise<T>) => {
+      waits.push('wait');
+      return wait();
+    };
+    await withLock(lock, { signal, whileWaiting }, async () => undefined);
+    expect(waits).toEqual([]);
+
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = withLock(lock, { signal, whileWaiting }, () => gate);
+    const second = withLock(lock, { signal, whileWaiting }, async () => 'second');
+    release();
+    await first;
+    await expect(second).resolves.toBe('second');
+    expect(waits).toEqual(['wait']);
+
+    // Held by another live process (this one's pid in the file stands in for it).
+    await writeFile(lock, JSON.stringify({ pid: process.pid, host: hostname() }));
+    const third = withLock(lock, { signal, whileWaiting }, async () => 'third');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(waits).toEqual(['wait', 'wait']);
+    await rm(lock);
+    await expect(third).resolves.toBe('third');
+  });
+
   it('writes the holder into the lock file while held', async () => {
     const lock = join(dir, 'm.lock');
     const holder = await withLock(lock, { signal }, () => readFile(lock, 'utf8'));

@@ -10,6 +10,11 @@ export interface LockOptions {
   staleMs?: number;
   /** Called once when the lock is held by someone else and we start waiting. */
   onWait?: () => void;
+  /**
+   * Wraps the wait, when there is one (the lock is held by someone else): the caller's job gives
+   * its slot back meanwhile. Not called when the lock is free at once.
+   */
+  whileWaiting?: <T>(wait: () => Promise<T>) => Promise<T>;
 }
 
 const inProcess = new Map<string, Promise<unknown>>();
@@ -21,17 +26,21 @@ const inProcess = new Map<string, Promise<unknown>>();
  * (same host) or which is older than `staleMs` is removed.
  */
 export async function withLock<T>(lockPath: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
-  const previous = inProcess.get(lockPath) ?? Promise.resolve();
-  const run = previous
-    .catch(() => undefined)
-    .then(async () => {
-      const release = await acquireFileLock(lockPath, options);
-      try {
-        return await fn();
-      } finally {
-        await release();
-      }
-    });
+  const previous = inProcess.get(lockPath);
+  const acquire = async () => {
+    await previous?.catch(() => undefined);
+    return acquireFileLock(lockPath, options);
+  };
+  const run = (async () => {
+    // Queued behind another job of this runner: that is a wait, too.
+    if (previous) options.onWait?.();
+    const release = previous && options.whileWaiting ? await options.whileWaiting(acquire) : await acquire();
+    try {
+      return await fn();
+    } finally {
+      await release();
+    }
+  })();
   const tail = run.catch(() => undefined);
   inProcess.set(lockPath, tail);
   void tail.then(() => {
@@ -40,21 +49,38 @@ export async function withLock<T>(lockPath: string, options: LockOptions, fn: ()
   return run;
 }
 
-async function acquireFileLock(lockPath: string, options: LockOptions): Promise<() => Promise<void>> {
+type Release = () => Promise<void>;
+
+async function acquireFileLock(lockPath: string, options: LockOptions): Promise<Release> {
+  const owner = JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() });
+  options.signal.throwIfAborted();
+  const now = await tryLockFile(lockPath, owner);
+  if (now) return now;
+  const wait = () => pollLockFile(lockPath, owner, options);
+  return options.whileWaiting ? options.whileWaiting(wait) : wait();
+}
+
+/** Creates the lock file (`wx`): its release, or null when someone else holds it. */
+async function tryLockFile(lockPath: string, owner: string): Promise<Release | null> {
+  try {
+    const handle = await open(lockPath, 'wx', 0o600);
+    await handle.writeFile(owner);
+    await handle.close();
+    return () => rm(lockPath, { force: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return null;
+  }
+}
+
+async function pollLockFile(lockPath: string, owner: string, options: LockOptions): Promise<Release> {
   const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
   const staleMs = options.staleMs ?? 30 * 60_000;
-  const owner = JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() });
   let waited = false;
   for (;;) {
     options.signal.throwIfAborted();
-    try {
-      const handle = await open(lockPath, 'wx', 0o600);
-      await handle.writeFile(owner);
-      await handle.close();
-      return () => rm(lockPath, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+    const release = await tryLockFile(lockPath, owner);
+    if (release) return release;
     if (await isStale(lockPath, staleMs)) {
       await rm(lockPath, { force: true });
       continue;

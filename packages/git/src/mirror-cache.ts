@@ -28,6 +28,8 @@ export interface MirrorRequest {
   refreshDefaultBranch: boolean;
   signal: AbortSignal;
   log: (message: string) => void;
+  /** Wraps a wait for another job's update of the same mirror (see `LockOptions.whileWaiting`). */
+  whileWaiting?: <T>(wait: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -53,7 +55,8 @@ export class MirrorCache {
     await mkdir(this.options.mirrorsDir, { recursive: true });
     const lockOptions = {
       signal: request.signal,
-      onWait: () => request.log(`Waiting for another runner to finish updating the mirror of ${name}`),
+      onWait: () => request.log(`Waiting for another job to finish with the mirror of ${name}`),
+      ...(request.whileWaiting ? { whileWaiting: request.whileWaiting } : {}),
     };
     return withLock(`${path}.lock`, lockOptions, async () => {
       const started = Date.now();

@@ -114,7 +114,14 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort, RepositoryDiskCar
     await mkdir(dirname(workDir), { recursive: true });
     try {
       const origin = await this.mirrors.withMirror(
-        { remote, token, refreshDefaultBranch: requestedBase === null, signal, log },
+        {
+          remote,
+          token,
+          refreshDefaultBranch: requestedBase === null,
+          signal,
+          log,
+          ...(input.whileWaiting ? { whileWaiting: input.whileWaiting } : {}),
+        },
         async (mirror) => {
           const cloneStarted = Date.now();
           // `--shared`: the work tree borrows the mirror's objects through `objects/info/alternates`

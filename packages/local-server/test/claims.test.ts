@@ -121,6 +121,28 @@ describe('claims', () => {
     expect((await claimNow(api, ok)).job.id).toBe(id);
   });
 
+  it('asks for only the agents a claim names (a runner with an agent at its own limit)', async () => {
+    const { api } = await startServer();
+    const runner = await register(api, {
+      agents: [
+        { id: 'demo', state: 'detected', version: '1', enabled: true },
+        { id: 'codex', state: 'detected', version: '1', enabled: true },
+      ],
+    });
+    const demoJob = await submit(api);
+    const only = (agents: string[]) =>
+      api('POST', `/v1/runners/${runner}/claim`, { waitMs: 0, agents }).then((r) => r.body.assignment);
+    expect(await only(['codex'])).toBeNull();
+    // Naming an agent the runner did not register enabled does not make it eligible.
+    const other = await register(api, { machineId: 'machine-oth' });
+    expect(
+      (await api('POST', `/v1/runners/${other}/claim`, { waitMs: 0, agents: ['codex'] })).body.assignment,
+    ).toBeNull();
+    expect((await only(['demo', 'codex'])).job.id).toBe(demoJob);
+    const bad = await api('POST', `/v1/runners/${runner}/claim`, { waitMs: 0, agents: ['rm -rf'] });
+    expect(bad.status).toBe(400);
+  });
+
   it('respects capacity (active attempts on the server)', async () => {
     const { api } = await startServer();
     const runner = await register(api, { capacity: 2 });

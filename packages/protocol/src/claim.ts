@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, timestampSchema, webUrlSchema } from './common.js';
+import { agentIdSchema, idSchema, timestampSchema, webUrlSchema } from './common.js';
 import { jobSubmissionSchema, reviewerFeedbackSchema } from './job.js';
 
 export const claimRequestSchema = z.object({
@@ -7,6 +7,11 @@ export const claimRequestSchema = z.object({
   waitMs: z.number().int().min(0).max(60_000).default(25_000),
   /** Attempts this runner is working on now; with its capacity, decides whether it may take more. */
   activeAttemptIds: z.array(idSchema).max(64).default([]),
+  /**
+   * Only jobs for these agents (a subset of those registered), when some are at the runner's
+   * per-agent limit. Absent: any agent the runner registered as enabled.
+   */
+  agents: z.array(agentIdSchema).max(64).optional(),
 });
 export type ClaimRequest = z.input<typeof claimRequestSchema>;
 

@@ -27,7 +27,10 @@ export interface RunnerConnection {
 export interface AttemptTracker {
   /** Attempts that have not finished, by attempt id. */
   attempts(): ReadonlyMap<string, TrackedAttempt>;
-  connection(): RunnerConnection;
+  /** A connection's state by name (a lone runner's status events name none: `''`). */
+  connection(name?: string): RunnerConnection;
+  /** Some connection waits for a new sign-in. */
+  anySignedOut(): boolean;
   /** Stops listening. */
   close(): void;
 }
@@ -45,7 +48,8 @@ export function trackAttempts(
   options: { onFinished?: (entry: HistoryEntry) => void; onError?: (error: unknown) => void } = {},
 ): AttemptTracker {
   const live = new Map<string, TrackedAttempt>();
-  let connection: RunnerConnection = { runnerId: null, status: 'starting', message: null, since: null };
+  const connections = new Map<string, RunnerConnection>();
+  const starting: RunnerConnection = { runnerId: null, status: 'starting', message: null, since: null };
 
   /** A claim (or, for an attempt a crashed run left, its finish) opens an attempt's record. */
   const open = (event: Extract<RunnerEvent, { attemptId: string }>): TrackedAttempt => {
@@ -73,14 +77,16 @@ export function trackAttempts(
   const subscription: Subscription = events$.subscribe((event) => {
     try {
       switch (event.type) {
-        case 'runner.status':
-          connection = {
-            runnerId: event.runnerId ?? connection.runnerId,
+        case 'runner.status': {
+          const name = event.connection ?? '';
+          connections.set(name, {
+            runnerId: event.runnerId ?? connections.get(name)?.runnerId ?? null,
             status: event.status,
             message: event.message ?? null,
             since: event.at,
-          };
+          });
           return;
+        }
         case 'runner.error':
           return;
         case 'job.claimed': {
@@ -152,7 +158,8 @@ export function trackAttempts(
 
   return {
     attempts: () => live,
-    connection: () => connection,
+    connection: (name = '') => connections.get(name) ?? starting,
+    anySignedOut: () => [...connections.values()].some((c) => c.status === 'signed_out'),
     close: () => subscription.unsubscribe(),
   };
 }

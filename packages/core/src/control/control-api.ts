@@ -76,6 +76,8 @@ export const activeAttemptSchema = z.object({
 export type ActiveAttempt = z.infer<typeof activeAttemptSchema>;
 
 export const connectionSchema = z.object({
+  /** The connection's name when the runner has several (`default`, or an account's name). */
+  name: z.string().optional(),
   server: z.string(),
   runnerId: z.string().nullable(),
   status: runnerStatusSchema,

@@ -37,6 +37,7 @@ function handRunner() {
     runnerId: 'run-1',
     start: () => Promise.reject(new Error('not used')),
     stop: async (options) => void stops.push(options?.mode ?? 'drain'),
+    hasInteraction: () => false,
     answer: async (id, answer) => {
       answers.push(id);
       return { won: true, by: 'runner', answer };

@@ -47,6 +47,11 @@ export interface ControlServiceOptions {
   history: HistoryStore;
   /** The Coord server the runner talks to (shown in status). */
   server: string;
+  /**
+   * A runner with several connections (`createRunnerGroup`): each by the name its status events
+   * carry. Without it, the runner's one connection is `server`.
+   */
+  connections?: readonly { name: string; server: string }[];
   capacity: number;
   runnerVersion: string;
   stateDir: string;
@@ -115,21 +120,23 @@ export function createControlService(options: ControlServiceOptions): ControlSer
         lastLine: t?.lastLine ?? null,
       };
     });
-    const connection = tracker.connection();
+    const named = options.connections ?? [{ name: '', server: options.server }];
     return {
       version: CONTROL_API_VERSION,
       runnerVersion: options.runnerVersion,
       pid: options.pid ?? process.pid,
       stateDir: options.stateDir,
-      connections: [
-        {
-          server: options.server,
-          runnerId: runner.runnerId ?? connection.runnerId,
+      connections: named.map(({ name, server }) => {
+        const connection = tracker.connection(name);
+        return {
+          ...(name ? { name } : {}),
+          server,
+          runnerId: connection.runnerId ?? (options.connections ? null : runner.runnerId),
           status: stopped ? 'stopped' : connection.status,
           message: connection.message,
           since: connection.since,
-        },
-      ],
+        };
+      }),
       capacity: options.capacity,
       active,
       waiting: [...tracked.values()].flatMap((t) => [...t.waiting.values()]),
@@ -174,7 +181,7 @@ export function createControlService(options: ControlServiceOptions): ControlSer
     switch (call.method) {
       case 'status':
         // Signed out: someone asking may just have signed in (`coord-runner login`, then `status`).
-        if (tracker.connection().status === 'signed_out') await runner.checkSignIn();
+        if (tracker.anySignedOut()) await runner.checkSignIn();
         return status();
       case 'history':
         return history.query({ filter: call.filter, cursor: call.cursor, limit: call.limit });

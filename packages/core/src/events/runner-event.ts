@@ -28,7 +28,15 @@ interface JobScoped {
  * A failed job is a `job.finished` event, never a stream error.
  */
 export type RunnerEvent =
-  | { type: 'runner.status'; at: number; status: RunnerStatus; runnerId?: string; message?: string }
+  | {
+      type: 'runner.status';
+      at: number;
+      status: RunnerStatus;
+      runnerId?: string;
+      message?: string;
+      /** Which of the runner's server connections this is about (a runner with several). */
+      connection?: string;
+    }
   | { type: 'runner.error'; at: number; error: ErrorPayload }
   | (JobScoped & {
       type: 'job.claimed';

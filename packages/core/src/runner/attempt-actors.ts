@@ -40,6 +40,7 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
             forge: record.claim.envelope.forge,
             signal,
             log,
+            whileWaiting: (wait) => deps.whileWaiting(record.attemptId, wait),
           });
           record.workDir = record.prepared.workDir;
           return { workDir: record.prepared.workDir };

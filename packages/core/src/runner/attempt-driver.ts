@@ -71,6 +71,8 @@ export interface AttemptDeps {
   deliver: DeliverCompletion;
   emit(event: RunnerEvent): void;
   reportError(error: unknown): void;
+  /** Runs `wait` (a lock the attempt waits on) without holding the attempt's slot. */
+  whileWaiting<T>(attemptId: string, wait: () => Promise<T>): Promise<T>;
   /** The attempt begins (before its first event) / is over (done, lease lost, or its machine failed). */
   onStarted(attempt: Attempt): void;
   onEnded(attempt: Attempt): void;

@@ -3,12 +3,20 @@ import { deferred, type Deferred } from '../../test/deferred.js';
 import { ManualClock, until } from '../../test/manual-clock.js';
 import { CoordError } from '../errors.js';
 import { createClaimLoop, type ClaimLoopOptions } from './claim-loop.js';
+import { createSlotPool, type AttemptSlot } from './slot-pool.js';
 
-/** A server whose claims the test answers one by one. */
-function harness(over: Partial<ClaimLoopOptions> = {}) {
+/** A server whose claims the test answers one by one; `capacity` slots in a real pool. */
+function harness({ capacity = 1, ...over }: Partial<ClaimLoopOptions> & { capacity?: number } = {}) {
   const clock = new ManualClock();
   const claims: Array<{ active: string[]; signal: AbortSignal; answer: Deferred<unknown> }> = [];
   const active: string[] = [];
+  const slots = createSlotPool({ capacity });
+  const held = new Map<string, AttemptSlot>();
+  /** An attempt ended: its slot is free. */
+  const end = (id: string) => {
+    active.splice(active.indexOf(id), 1);
+    held.get(id)?.release();
+  };
   const seen: string[] = [];
   const errors: unknown[] = [];
   const fatal: CoordError[] = [];
@@ -16,18 +24,20 @@ function harness(over: Partial<ClaimLoopOptions> = {}) {
   let signIn = deferred<void>();
   const loop = createClaimLoop({
     clock,
-    capacity: 1,
+    reserve: (signal) => slots.reserve(['demo'], signal),
     activeAttemptIds: () => [...active],
-    claim: (activeAttemptIds, signal) => {
+    claim: (activeAttemptIds, _ticket, signal) => {
       const answer = deferred<unknown>();
       // Like the real client: an aborted claim rejects.
       signal.addEventListener('abort', () => answer.reject(new Error('aborted')));
       claims.push({ active: activeAttemptIds, signal, answer });
       return answer.promise;
     },
-    onAssignment: (raw) => {
-      seen.push(`assignment ${(raw as { id: string }).id}`);
-      active.push((raw as { id: string }).id);
+    onAssignment: (raw, ticket) => {
+      const id = (raw as { id: string }).id;
+      seen.push(`assignment ${id}`);
+      active.push(id);
+      held.set(id, ticket.fill('demo'));
     },
     onConnection: (state) => seen.push(state),
     onSignedOut: (error) => {
@@ -43,7 +53,7 @@ function harness(over: Partial<ClaimLoopOptions> = {}) {
     signIn.resolve();
     signIn = deferred<void>();
   };
-  return { clock, claims, active, seen, errors, fatal, signedOut, signInAgain, loop, done };
+  return { clock, claims, active, end, slots, seen, errors, fatal, signedOut, signInAgain, loop, done };
 }
 
 const network = () => new CoordError('api.network', 'connection refused', { retryable: true });
@@ -58,8 +68,7 @@ describe('the claim loop', () => {
     await until(() => h.seen.includes('assignment att-1'));
     await new Promise((r) => setImmediate(r));
     expect(h.claims).toHaveLength(2);
-    h.active.length = 0;
-    h.loop.slotFreed();
+    h.end('att-1');
     await until(() => h.claims.length === 3);
     expect(h.claims[2]!.active).toEqual([]);
     h.loop.stop();
@@ -95,6 +104,8 @@ describe('the claim loop', () => {
     await until(() => h.claims.length === 4);
     expect(h.seen).toEqual(['offline', 'online']);
     expect(h.errors).toHaveLength(2);
+    // No slot is held through a backoff: only the claim in flight holds one.
+    expect(h.slots.usage().used).toBe(1);
     h.loop.stop();
     await h.done;
   });
@@ -163,5 +174,6 @@ describe('the claim loop', () => {
     full.loop.stop();
     await full.done;
     expect(full.claims).toHaveLength(0);
+    expect(full.slots.usage().used).toBe(0);
   });
 });

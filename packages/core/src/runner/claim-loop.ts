@@ -3,15 +3,23 @@ import { backoffDelayMs, serverBackoff } from '../retry.js';
 import type { Clock } from './ports.js';
 import { isSignedOut } from './refusal.js';
 import { createSleeper } from './sleeper.js';
+import type { ClaimTicket } from './slot-pool.js';
 
 export interface ClaimLoopOptions {
   clock: Clock;
-  /** How many attempts may run at once: no claim is made while they all run. */
-  capacity: number;
+  /**
+   * Waits for a free slot (shared by every connection of the runner) before each claim; null when
+   * `signal` aborts (the loop stopped).
+   */
+  reserve(signal: AbortSignal): Promise<ClaimTicket | null>;
   activeAttemptIds(): string[];
-  /** One long-polling claim; resolves with the raw assignment, or null when none came. */
-  claim(activeAttemptIds: string[], signal: AbortSignal): Promise<unknown>;
-  onAssignment(raw: unknown): void;
+  /**
+   * One long-polling claim within `ticket` (its agents; a short poll when contended); resolves
+   * with the raw assignment, or null when none came.
+   */
+  claim(activeAttemptIds: string[], ticket: ClaimTicket, signal: AbortSignal): Promise<unknown>;
+  /** An assignment came: the ticket is its to fill (or cancel, when it cannot run). */
+  onAssignment(raw: unknown, ticket: ClaimTicket): void;
   /** The server stopped answering (`offline`, on the first failure) or answers again (`online`). */
   onConnection(state: 'offline' | 'online'): void;
   /**
@@ -27,8 +35,6 @@ export interface ClaimLoopOptions {
 export interface ClaimLoop {
   /** Claims until stopped; resolves once stopped. */
   run(): Promise<void>;
-  /** An attempt ended: there may be room for another. */
-  slotFreed(): void;
   /** Claims no more: cuts the claim in flight and any backoff short. */
   stop(): void;
 }
@@ -39,31 +45,27 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
   const sleeper = createSleeper(clock);
   let stopped = false;
   let inFlight: AbortController | null = null;
-  let slotWaiter: (() => void) | null = null;
-
-  const slotFreed = () => {
-    const wake = slotWaiter;
-    slotWaiter = null;
-    wake?.();
-  };
 
   async function run(): Promise<void> {
     let failures = 0;
     while (!stopped) {
-      const active = options.activeAttemptIds();
-      if (active.length >= options.capacity) {
-        await new Promise<void>((resolve) => (slotWaiter = resolve));
-        continue;
-      }
       inFlight = new AbortController();
+      let ticket: ClaimTicket | null = null;
       try {
-        const raw = await options.claim(active, inFlight.signal);
+        ticket = await options.reserve(inFlight.signal);
+        if (ticket === null) continue;
+        const raw = await options.claim(options.activeAttemptIds(), ticket, inFlight.signal);
         if (failures > 0) {
           failures = 0;
           options.onConnection('online');
         }
-        if (raw !== null && raw !== undefined) options.onAssignment(raw);
+        const claimed = ticket;
+        ticket = null;
+        if (raw !== null && raw !== undefined) options.onAssignment(raw, claimed);
+        else claimed.cancel();
       } catch (error) {
+        // A failed claim holds no slot through its backoff.
+        ticket?.cancel();
         if (stopped) break;
         if (isSignedOut(error)) {
           // No claim on a refused token; the runner says so (a status, not an error per try).
@@ -90,12 +92,10 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
 
   return {
     run,
-    slotFreed,
     stop() {
       stopped = true;
       inFlight?.abort();
       sleeper.wakeAll();
-      slotFreed();
     },
   };
 }

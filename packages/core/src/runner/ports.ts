@@ -100,6 +100,11 @@ export interface PrepareInput {
   forge: ForgeCredentials | null;
   signal: AbortSignal;
   log: (message: string) => void;
+  /**
+   * Wraps a wait on a lock held by another job (a mirror being fetched): the attempt's slot is
+   * free for other work meanwhile. Optional for callers; a port that never waits ignores it.
+   */
+  whileWaiting?: <T>(wait: () => Promise<T>) => Promise<T>;
 }
 
 export interface PreparedWorkspace {

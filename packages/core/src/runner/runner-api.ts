@@ -15,6 +15,7 @@ import type { EventSpool } from '../store/event-spool.js';
 import type { ActiveAttemptView, AttemptSettings } from './attempt-driver.js';
 import type { AgentPort, Clock, LocalWorkspacePort, RepositoryWorkspacePort } from './ports.js';
 import type { Credentials } from './sign-in.js';
+import type { SlotPool } from './slot-pool.js';
 
 export interface RunnerIdentity {
   /** Stable per machine and state dir: re-registering with it keeps the runner id. */
@@ -37,6 +38,13 @@ export interface RunnerOptions {
   spool: EventSpool;
   /** Jobs run at once (default 1). */
   capacity?: number;
+  /** At most this many jobs of one agent at once (say `{ 'claude-code': 2 }`). */
+  agentLimits?: Readonly<Record<string, number>>;
+  /**
+   * The slots this runner claims into, when it is one connection of several (`createRunnerGroup`
+   * shares one pool): then `capacity` and `agentLimits` are the pool's, not this option's.
+   */
+  slots?: SlotPool;
   clock?: Clock;
   /** Overrides of the server's timings (tests, benchmarks). */
   timings?: Partial<Timings>;
@@ -112,6 +120,8 @@ export interface Runner {
   stop(options?: { mode?: 'drain' | 'graceful' | 'force' }): Promise<void>;
   /** Signed out: reads the credentials now (someone may just have signed in); true once signed in. */
   checkSignIn(): Promise<boolean>;
+  /** True when one of this runner's active attempts is asking `interactionId`. */
+  hasInteraction(interactionId: string): boolean;
   /** Answers a pending question or approval from this runner's own UI; the first answer wins. */
   answer(interactionId: string, answer: InteractionAnswer): Promise<AnswerOutcome>;
   activeAttempts(): ActiveAttemptView[];

@@ -1,4 +1,4 @@
-import type { RegisterRunnerResponse } from '@coord/runner-protocol';
+import type { AgentId, RegisterRunnerResponse } from '@coord/runner-protocol';
 import { Subject } from 'rxjs';
 import { CoordError, registerSecret, toErrorPayload } from '../errors.js';
 import type { RunnerEvent, RunnerStatus } from '../events/runner-event.js';
@@ -13,8 +13,12 @@ import { recoverUnfinished } from './recovery.js';
 import { attemptSettings, type Runner, type RunnerOptions } from './runner-api.js';
 import { openSession, type RunnerSession } from './session.js';
 import { createSignIn } from './sign-in.js';
+import { createSlotPool, type AttemptSlot, type ClaimTicket } from './slot-pool.js';
 
 export type { ActiveAttemptView } from './attempt-driver.js';
+
+/** How long a claim polls when another connection of this runner waits for its slot. */
+export const CONTENDED_CLAIM_WAIT_MS = 2_000;
 export type { Runner, RunnerIdentity, RunnerOptions } from './runner-api.js';
 
 /**
@@ -25,6 +29,11 @@ export function createRunner(options: RunnerOptions): Runner {
   const { client, spool } = options;
   const clock = options.clock ?? systemClock;
   const capacity = options.capacity ?? 1;
+  // Shared with the runner's other connections when it has several (one limit for them all).
+  const slots =
+    options.slots ??
+    createSlotPool({ capacity, ...(options.agentLimits ? { agentLimits: options.agentLimits } : {}) });
+  const attemptSlots = new Map<string, AttemptSlot>();
   const settings = attemptSettings(options);
   const abilities: RunnerAbilities = {
     agents: options.agents,
@@ -156,29 +165,50 @@ export function createRunner(options: RunnerOptions): Runner {
       deliver,
       emit,
       reportError,
+      whileWaiting: (attemptId, wait) => attemptSlots.get(attemptId)?.parked(wait) ?? wait(),
       onStarted: (attempt) => {
         active.set(attempt.attemptId, attempt);
         setStatus(settledStatus());
       },
       onEnded: (attempt) => {
         active.delete(attempt.attemptId);
+        attemptSlots.get(attempt.attemptId)?.release();
+        attemptSlots.delete(attempt.attemptId);
         if (!stopping) setStatus(settledStatus());
-        claims?.slotFreed();
       },
     };
 
-    const accept = (raw: unknown) => {
+    const accept = (raw: unknown, ticket: ClaimTicket) => {
       const claim = claimedAttempt(raw, abilities);
-      if (claim instanceof CoordError) reportError(claim);
-      else startAttempt(deps, claim);
+      if (claim instanceof CoordError) {
+        ticket.cancel();
+        reportError(claim);
+        return;
+      }
+      attemptSlots.set(claim.envelope.attempt.id, ticket.fill(claim.agent?.id ?? null));
+      startAttempt(deps, claim);
     };
+    const enabledAgents = abilities.agents
+      .map((agent) => agent.id)
+      .filter((id) => !abilities.disabledAgents.has(id));
 
     const claimLoop = createClaimLoop({
       clock,
-      capacity,
+      reserve: (signal) => slots.reserve(enabledAgents, signal),
       activeAttemptIds: () => [...active.keys()],
-      claim: (activeAttemptIds, signal) =>
-        client.claim(current.runnerId, { waitMs: current.timings.claimWaitMs, activeAttemptIds }, signal),
+      claim: (activeAttemptIds, ticket, signal) =>
+        client.claim(
+          current.runnerId,
+          {
+            // Another connection waits for this slot: a short poll, so its jobs do not wait ours.
+            waitMs: ticket.contended
+              ? Math.min(current.timings.claimWaitMs, CONTENDED_CLAIM_WAIT_MS)
+              : current.timings.claimWaitMs,
+            activeAttemptIds,
+            ...(ticket.restricted ? { agents: [...ticket.agents] as AgentId[] } : {}),
+          },
+          signal,
+        ),
       onAssignment: accept,
       onConnection: (state) =>
         state === 'offline'
@@ -219,6 +249,8 @@ export function createRunner(options: RunnerOptions): Runner {
           reportError(claim);
           return false;
         }
+        // It ran before the restart: its slot is taken back at once.
+        attemptSlots.set(claim.envelope.attempt.id, slots.occupy(claim.agent?.id ?? null));
         startAttempt(deps, claim, { at: reattach, prepared: checkpoint.prepared });
         return true;
       },
@@ -259,6 +291,8 @@ export function createRunner(options: RunnerOptions): Runner {
     },
     stop: ({ mode = 'drain' } = {}) => shutdown(mode),
     checkSignIn: () => signIn.check(),
+    hasInteraction: (interactionId) =>
+      [...active.values()].some((attempt) => attempt.interactions.has(interactionId)),
     answer: (interactionId, answer) => {
       const owner = [...active.values()].find((attempt) => attempt.interactions.has(interactionId));
       return owner

@@ -35,7 +35,11 @@ export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
   app.post('/runners/:runnerId/claim', async (c) => {
     const runnerId = idParam(c, 'runnerId');
     const req = await readOptionalBody(c, claimRequestSchema);
-    const runner = getRunner(store, runnerId, c.get('account').id);
+    const registered = getRunner(store, runnerId, c.get('account').id);
+    // A runner with an agent at its own limit asks for the others only.
+    const runner = req.agents
+      ? { ...registered, eligible_agents: JSON.stringify(onlyAgents(registered.eligible_agents, req.agents)) }
+      : registered;
     const waitMs = Math.min(req.waitMs, store.timings.claimWaitMs);
     touchRunner(store, runner.id);
     const assignment = await claimWithWait(store, claims, runner, waitMs, c.req.raw.signal);
@@ -69,4 +73,9 @@ export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
   });
 
   return app;
+}
+
+/** The registered eligible agents (a JSON array) that are also in `wanted`. */
+function onlyAgents(eligible: string, wanted: readonly string[]): string[] {
+  return (JSON.parse(eligible) as string[]).filter((agent) => wanted.includes(agent));
 }
