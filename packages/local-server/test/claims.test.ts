@@ -143,6 +143,22 @@ describe('claims', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('does not count attempts that lent their slot (waiting on a lock) against capacity', async () => {
+    const { api } = await startServer();
+    const runner = await register(api, { capacity: 1 });
+    await submit(api);
+    await submit(api);
+    const first = await claimNow(api, runner);
+    const claim = (waitingAttemptIds: string[]) =>
+      api('POST', `/v1/runners/${runner}/claim`, { waitMs: 0, waitingAttemptIds }).then(
+        (r) => r.body.assignment,
+      );
+    // Ids that are not this runner's active attempts lend nothing.
+    expect(await claim(['att_nope'])).toBeNull();
+    expect(await claimNow(api, runner)).toBeNull();
+    expect((await claim([first.attempt.id])).attempt.number).toBe(1);
+  });
+
   it('respects capacity (active attempts on the server)', async () => {
     const { api } = await startServer();
     const runner = await register(api, { capacity: 2 });

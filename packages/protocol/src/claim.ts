@@ -12,6 +12,11 @@ export const claimRequestSchema = z.object({
    * per-agent limit. Absent: any agent the runner registered as enabled.
    */
   agents: z.array(agentIdSchema).max(64).optional(),
+  /**
+   * Those of `activeAttemptIds` that wait on a lock (another job's mirror fetch) and have lent
+   * their slot meanwhile: they do not count against the runner's capacity.
+   */
+  waitingAttemptIds: z.array(idSchema).max(64).optional(),
 });
 export type ClaimRequest = z.input<typeof claimRequestSchema>;
 

@@ -34,6 +34,11 @@ export function createRunner(options: RunnerOptions): Runner {
     options.slots ??
     createSlotPool({ capacity, ...(options.agentLimits ? { agentLimits: options.agentLimits } : {}) });
   const attemptSlots = new Map<string, AttemptSlot>();
+  /** Attempts that lent their slot while they wait on a lock: the server counts them out too. */
+  const waitingAttempts = () => {
+    const ids = [...attemptSlots].filter(([, slot]) => slot.parkedNow).map(([id]) => id);
+    return ids.length ? { waitingAttemptIds: ids } : {};
+  };
   const settings = attemptSettings(options);
   const abilities: RunnerAbilities = {
     agents: options.agents,
@@ -206,6 +211,7 @@ export function createRunner(options: RunnerOptions): Runner {
               : current.timings.claimWaitMs,
             activeAttemptIds,
             ...(ticket.restricted ? { agents: [...ticket.agents] as AgentId[] } : {}),
+            ...waitingAttempts(),
           },
           signal,
         ),

@@ -113,6 +113,7 @@ describe('the slot pool', () => {
     const slot = (await pool.reserve(['demo']))!.fill('demo');
     const lock = deferred<string>();
     const parked = slot.parked(() => lock.promise);
+    expect(slot.parkedNow).toBe(true);
     const other = reserving(pool, ['demo']);
     await tick();
     // The other job claims and runs meanwhile.
@@ -130,6 +131,7 @@ describe('the slot pool', () => {
     await tick();
     // The parked attempt goes first; the new claim still waits.
     expect(await parked).toBe('mirror ready');
+    expect(slot.parkedNow).toBe(false);
     expect(next.ticket).toBeUndefined();
     slot.release();
     await tick();

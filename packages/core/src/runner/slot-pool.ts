@@ -30,6 +30,8 @@ export interface ClaimTicket {
 
 /** A running attempt's slot. */
 export interface AttemptSlot {
+  /** Waiting on a lock with its slot lent out (the server must not count it against capacity). */
+  readonly parkedNow: boolean;
   /** The attempt is over. Idempotent. */
   release(): void;
   /**
@@ -150,7 +152,11 @@ export function createSlotPool(options: SlotPoolOptions): SlotPool {
       held = false;
       used -= 1;
     };
+    let parkedNow = false;
     return {
+      get parkedNow() {
+        return parkedNow;
+      },
       release() {
         if (released) return;
         released = true;
@@ -158,10 +164,16 @@ export function createSlotPool(options: SlotPoolOptions): SlotPool {
         if (agent !== null) add(running, agent, -1);
         pump();
       },
-      async parked(wait) {
+      async parked<T>(wait: () => Promise<T>): Promise<T> {
         giveBack();
+        parkedNow = true;
         pump();
-        const result = await wait();
+        let result: T;
+        try {
+          result = await wait();
+        } finally {
+          parkedNow = false;
+        }
         if (!released) {
           await new Promise<void>((grant) => {
             queue.unshift({ kind: 'resume', grant });

@@ -16,6 +16,15 @@ import { idParam, readBody, readOptionalBody } from '../validate.js';
 
 export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  /** How many of `ids` are attempts `runnerId` holds now (only those may lend a slot). */
+  const activeAmong = (runnerId: string, ids: readonly string[]) =>
+    (
+      store
+        .sql(
+          "SELECT count(*) AS n FROM attempts WHERE runner_id = ? AND status = 'active' AND id IN (SELECT value FROM json_each(?))",
+        )
+        .get(runnerId, JSON.stringify(ids)) as { n: number }
+    ).n;
 
   app.post('/runners/register', async (c) => {
     const req = await readBody(c, registerRunnerRequestSchema);
@@ -36,10 +45,17 @@ export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
     const runnerId = idParam(c, 'runnerId');
     const req = await readOptionalBody(c, claimRequestSchema);
     const registered = getRunner(store, runnerId, c.get('account').id);
-    // A runner with an agent at its own limit asks for the others only.
-    const runner = req.agents
-      ? { ...registered, eligible_agents: JSON.stringify(onlyAgents(registered.eligible_agents, req.agents)) }
-      : registered;
+    const runner = {
+      ...registered,
+      // A runner with an agent at its own limit asks for the others only.
+      ...(req.agents
+        ? { eligible_agents: JSON.stringify(onlyAgents(registered.eligible_agents, req.agents)) }
+        : {}),
+      // Its attempts waiting on a lock lent their slots: they are not counted against its capacity.
+      ...(req.waitingAttemptIds?.length
+        ? { capacity: registered.capacity + activeAmong(registered.id, req.waitingAttemptIds) }
+        : {}),
+    };
     const waitMs = Math.min(req.waitMs, store.timings.claimWaitMs);
     touchRunner(store, runner.id);
     const assignment = await claimWithWait(store, claims, runner, waitMs, c.req.raw.signal);
