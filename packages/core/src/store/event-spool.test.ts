@@ -335,6 +335,16 @@ describe('finding a page in a spool it has not indexed', () => {
     expect(spool.read('att-1', 1000, 1)).toEqual(lines(fileOf('att-1')).slice(1000, 1001));
   });
 
+  it('reports a whole last line without a seq as store.failed and keeps it (it is not a torn write)', () => {
+    writeSpool(3);
+    appendFileSync(fileOf('att-1'), '{"at":"2030-01-01T00:00:00.000Z","type":"job.log"}\n');
+    const size = statSync(fileOf('att-1')).size;
+    expect(() => createFileEventSpool(dir).lastSeq('att-1')).toThrow(
+      expect.objectContaining({ code: 'store.failed', message: expect.stringMatching(/has no seq/) }),
+    );
+    expect(statSync(fileOf('att-1')).size).toBe(size);
+  });
+
   it('reports a file whose lines are not numbered by their place (changed by hand) as store.failed', () => {
     writeSpool(3);
     const text = readFileSync(fileOf('att-1'), 'utf8').replace('"seq":2,', '"seq":7,');

@@ -53,14 +53,27 @@ function lineFrom(fd: number, start: number, end: number): Buffer {
   return readAt(fd, start, pastNextNewline(fd, start, end) - start);
 }
 
-/** The seq an event line carries; throws (for the caller to report) when it has none. */
-export function seqOfLine(line: Buffer): number {
-  const text = line.toString('utf8').trimEnd();
-  const seq = (JSON.parse(text) as { seq?: unknown }).seq;
+/** The line parsed, or undefined when it is not JSON (a torn write). */
+function parseLine(line: Buffer): unknown {
+  try {
+    return JSON.parse(line.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The seq of a parsed event line; throws (for the caller to report) when it has none. */
+function seqOf(event: unknown, line: Buffer): number {
+  const seq = (event as { seq?: unknown } | undefined)?.seq;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) {
-    throw new Error(`a spool line has no seq: ${text.slice(0, 80)}`);
+    throw new Error(`a spool line has no seq: ${line.toString('utf8').slice(0, 80)}`);
   }
   return seq;
+}
+
+/** The seq an event line carries; throws when it is not an event line. */
+export function seqOfLine(line: Buffer): number {
+  return seqOf(parseLine(line), line);
 }
 
 export interface SpoolTail {
@@ -80,14 +93,14 @@ export function readTail(fd: number, size: number): SpoolTail {
   if (end > 0 && readAt(fd, end - 1, 1)[0] !== NEWLINE) end = pastPreviousNewline(fd, end);
   if (end === 0) return { end, lastSeq: 0 };
   const start = pastPreviousNewline(fd, end - 1);
-  try {
-    return { end, lastSeq: seqOfLine(readAt(fd, start, end - 1 - start)) };
-  } catch {
-    // Torn inside the line (its end is garbage): the one before it is the last whole event.
-    if (start === 0) return { end: 0, lastSeq: 0 };
-    const before = pastPreviousNewline(fd, start - 1);
-    return { end: start, lastSeq: seqOfLine(readAt(fd, before, start - 1 - before)) };
-  }
+  const line = readAt(fd, start, end - 1 - start);
+  const event = parseLine(line);
+  if (event !== undefined) return { end, lastSeq: seqOf(event, line) };
+  // Torn inside the line (its end is garbage): the one before it is the last whole event. A
+  // whole line without a seq is not torn: it is reported, not cut off.
+  if (start === 0) return { end: 0, lastSeq: 0 };
+  const before = pastPreviousNewline(fd, start - 1);
+  return { end: start, lastSeq: seqOfLine(readAt(fd, before, start - 1 - before)) };
 }
 
 /** A line start whose seq is known. */
