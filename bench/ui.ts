@@ -40,9 +40,10 @@ export async function measureUi(options: { lines: number; frames: number }) {
       bench: 'ui',
       lines,
       first_render_ms: Math.round(firstRenderMs),
-      scroll_frame_ms_p95: round1(percentile(frames, 0.95)),
-      scroll_frame_ms_p50: round1(percentile(frames, 0.5)),
-      scroll_frames: frames.length,
+      scroll_frame_ms_p95: round1(percentile(frames.work, 0.95)),
+      scroll_frame_ms_p50: round1(percentile(frames.work, 0.5)),
+      scroll_frames: frames.work.length,
+      scroll_long_frames: frames.longFrames,
       js_heap_mb: jsHeapMb,
       dom_rows: rows,
     };

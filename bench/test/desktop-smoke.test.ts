@@ -6,7 +6,8 @@ import { measureDesktop } from '../desktop.js';
 describe('desktop benchmark (smoke size)', () => {
   it('opens History over a thousand jobs and a log of a few thousand lines, with a small DOM', async () => {
     const result = await measureDesktop({ jobs: 1000, lines: 3000, frames: 20 });
-    expect(result).toMatchObject({ bench: 'desktop', jobs: 1000, lines: 3000 });
+    expect(result).toMatchObject({ bench: 'desktop', jobs: 1000, lines: 3000, scroll_frames: 20 });
+    expect(result.scroll_frame_ms_p95).toBeGreaterThan(0);
     expect(result.history_first_render_ms).toBeGreaterThan(0);
     expect(result.logs_first_render_ms).toBeGreaterThan(0);
     expect(result.history_dom_rows).toBeGreaterThan(5);

@@ -46,7 +46,7 @@ function describeWaiting(w: WaitingInteraction): string {
 
 function activeLines(active: ActiveAttempt[]): string[] {
   return active.flatMap((a) => [
-    `  ${a.jobId}  attempt ${a.attemptNumber}  ${a.state.padEnd(14)} ${(a.agent ?? '-').padEnd(12)} ${duration(a.elapsedMs).padStart(7)}  ${oneLine(a.title)}`,
+    `  ${a.jobId}  attempt ${a.attemptNumber}  ${a.state.padEnd(14)} ${(a.agent ?? '-').padEnd(12)} ${duration(a.elapsedMs).padStart(7)}  ${oneLine(a.title)}${a.branch ? `  on ${oneLine(a.branch)}` : ''}`,
     ...(a.lastLine ? [`      ${oneLine(a.lastLine)}`] : []),
   ]);
 }

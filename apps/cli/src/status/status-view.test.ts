@@ -60,6 +60,7 @@ describe('the live status area of coord-runner start', () => {
             startedAt: NOW - 65_000,
             elapsedMs: 65_000,
             lastLine: 'Cloning http://127.0.0.1:4000/forge/git/local/app.git',
+            branch: null,
           },
         ],
         waiting: [
@@ -81,6 +82,33 @@ describe('the live status area of coord-runner start', () => {
       '? approve run: ls -la (job "Add a greeting") · waiting 3 s',
       '    └ coord-runner approve int_9, or on the web',
     ]);
+  });
+
+  it('a repository job whose work tree is ready names its branch', () => {
+    const lines = renderStatus(
+      snapshot({
+        capacity: 1,
+        active: [
+          {
+            jobId: 'job_1',
+            attemptId: 'att_1',
+            attemptNumber: 1,
+            title: 'Add a greeting',
+            workspaceId: 'local',
+            agent: 'demo',
+            state: 'running',
+            startedAt: NOW - 65_000,
+            elapsedMs: 65_000,
+            lastLine: null,
+            branch: 'coord/add-a-greeting-1a2b3c4d',
+          },
+        ],
+      }),
+      ctx({ stateSince: new Map([['att_1', NOW - 42_000]]) }),
+    );
+    expect(lines[2]).toBe(
+      '⠋ Add a greeting · agent working 42 s · demo · 1m 05s · coord/add-a-greeting-1a2b3c4d',
+    );
   });
 
   it('offline says why and that it retries; lines fit the width; nothing from a job reaches the terminal raw', () => {
@@ -107,6 +135,7 @@ describe('the live status area of coord-runner start', () => {
             startedAt: null,
             elapsedMs: null,
             lastLine: null,
+            branch: null,
           },
         ],
       }),

@@ -86,6 +86,7 @@ function attemptLines(a: ActiveAttempt, ctx: StatusViewContext, spin: string): [
     step,
     a.agent ?? 'agent unknown',
     a.elapsedMs !== null ? duration(a.elapsedMs) : null,
+    a.branch,
   ]
     .filter(Boolean)
     .join(' · ');
@@ -96,8 +97,8 @@ function attemptLines(a: ActiveAttempt, ctx: StatusViewContext, spin: string): [
 
 /**
  * The live status area `coord-runner start` keeps at the bottom of a terminal: each connection
- * with its state, the active jobs (state and how long in it, agent, elapsed time, the agent's last
- * line), the approvals and questions waiting, and while idle how long the claim has been open.
+ * with its state, the active jobs (state and how long in it, agent, elapsed time, branch, the
+ * agent's last line), the approvals and questions waiting, and while idle how long the claim has been open.
  * Everything from the server or an agent is made terminal-safe and cut to one line.
  */
 export function renderStatus(snapshot: StatusSnapshot, ctx: StatusViewContext): string[] {

@@ -55,6 +55,7 @@ export function StatusTab({
           <div className="table" role="table" aria-label="Active jobs">
             <div className="table-row table-head" role="row">
               <span role="columnheader">Job</span>
+              <span role="columnheader">Branch</span>
               <span role="columnheader">Agent</span>
               <span role="columnheader">State</span>
               <span role="columnheader">Attempt</span>
@@ -100,6 +101,9 @@ function ActiveRow({
           {a.workspaceId ? `${a.workspaceId} · ` : ''}
           {a.lastLine ?? STATE_TEXT[a.state]}
         </span>
+      </span>
+      <span role="cell" className="cell-branch cr-mono" title={a.branch ?? undefined}>
+        {a.branch ?? '—'}
       </span>
       <span role="cell">{a.agent ?? '—'}</span>
       <span role="cell">

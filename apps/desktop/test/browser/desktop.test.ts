@@ -113,6 +113,10 @@ describe('the desktop renderer in Chromium, through the harness, with a real run
     expect(harness.notifications).toContainEqual(
       expect.objectContaining({ title: 'The agent asks', jobId, urgent: true }),
     );
+    // Its workspace is prepared by now (the agent asks): the row names the job's branch.
+    const branchCell = active.getByRole('row').filter({ hasText: 'Add a greeting' }).locator('.cell-branch');
+    await expect.poll(() => branchCell.textContent()).toMatch(/^coord\/add-a-greeting-[0-9a-f]{8}$/);
+    const shownBranch = await branchCell.textContent();
     const status = await harness.desktop.handle(
       { sender: { id: 1 }, senderFrame: { url: `${harness.url}/index.html` } },
       { method: 'status' },
@@ -172,6 +176,8 @@ describe('the desktop renderer in Chromium, through the harness, with a real run
       await fetch(`${server.url}/v1/jobs/${jobId}`, { headers: { authorization: `Bearer ${server.token}` } })
     ).json()) as { job: JobView };
     expect(job.job.status).toBe('awaiting_review');
+    // The branch Status showed is the one the pull request was opened from.
+    expect(job.job.attempts.at(-1)?.pullRequest?.branch).toBe(shownBranch);
     expect(harness.notifications.at(-1)).toMatchObject({ title: 'Job done', jobId, urgent: false });
 
     // A finished job's whole log opens from History, read from the runner's spool.

@@ -72,6 +72,11 @@ export const activeAttemptSchema = z.object({
   elapsedMs: z.number().int().nonnegative().nullable(),
   /** The agent's latest line of output (a message, a tool, a log line), for a one-line view. */
   lastLine: z.string().nullable(),
+  /**
+   * The branch a repository job commits to, once its workspace is prepared (null before that and
+   * for local jobs). Added after version 1 shipped: a runner that does not send it means null.
+   */
+  branch: z.string().nullable().default(null),
 });
 export type ActiveAttempt = z.infer<typeof activeAttemptSchema>;
 

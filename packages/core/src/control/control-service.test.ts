@@ -84,7 +84,13 @@ function setup() {
   });
   const call = (body: unknown) => service.call({ version: CONTROL_API_VERSION, call: body });
   const claim = () => {
-    hand.active.set('att-1', { ...ids, attemptNumber: 2, title: 'Fix it', state: 'running' });
+    hand.active.set('att-1', {
+      ...ids,
+      attemptNumber: 2,
+      title: 'Fix it',
+      state: 'running',
+      branch: 'coord/fix-it-0a1b2c3d',
+    });
     hand.emit({
       type: 'job.claimed',
       at,
@@ -123,7 +129,13 @@ describe('the control service', () => {
       { server: 'http://127.0.0.1:9', runnerId: 'run-1', status: 'busy', message: null, since: at },
     ]);
     expect(status.active).toEqual([
-      expect.objectContaining({ agent: 'demo', state: 'running', elapsedMs: 5000, lastLine: 'two' }),
+      expect.objectContaining({
+        agent: 'demo',
+        state: 'running',
+        elapsedMs: 5000,
+        lastLine: 'two',
+        branch: 'coord/fix-it-0a1b2c3d',
+      }),
     ]);
     expect(status.waiting.map((w) => w.interactionId)).toEqual(['int-1']);
 
@@ -142,6 +154,23 @@ describe('the control service', () => {
       }),
     ).toMatchObject({ ok: false, error: { code: 'control.not_found' } });
     expect(s.answers).toEqual(['int-1']);
+  });
+
+  it('reads a status from a runner older than the branch field with no branch, and a local job with none', async () => {
+    const s = setup();
+    s.claim();
+    const sent = ((await s.call({ method: 'status' })) as { result: { active: Record<string, unknown>[] } })
+      .result;
+    const { branch: sentBranch, ...older } = sent.active[0]!;
+    expect(sentBranch).toBe('coord/fix-it-0a1b2c3d');
+    const parsed = controlAnswerSchemas.status.parse({ ...sent, active: [older] });
+    expect(parsed.active[0]).toMatchObject({ jobId: 'job-1', branch: null });
+
+    s.active.set('att-1', { ...s.active.get('att-1')!, branch: null });
+    const local = controlAnswerSchemas.status.parse(
+      ((await s.call({ method: 'status' })) as { result: unknown }).result,
+    );
+    expect(local.active[0]!.branch).toBeNull();
   });
 
   it('records each finished attempt in the history with its usage and duration', async () => {

@@ -118,6 +118,7 @@ export function createControlService(options: ControlServiceOptions): ControlSer
         startedAt: t?.startedAt ?? null,
         elapsedMs: t ? Math.max(0, at - t.startedAt) : null,
         lastLine: t?.lastLine ?? null,
+        branch: a.branch,
       };
     });
     const named = options.connections ?? [{ name: '', server: options.server }];

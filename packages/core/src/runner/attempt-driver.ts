@@ -40,6 +40,8 @@ export interface ActiveAttemptView {
   attemptNumber: number;
   title: string;
   state: AttemptState;
+  /** The branch a repository job commits to, once its workspace is prepared (null before, and for local jobs). */
+  branch: string | null;
 }
 
 /** How attempts run on this runner: its defaults and options, resolved. */
@@ -323,6 +325,7 @@ export function startAttempt(
       attemptNumber: info.number,
       title,
       state: record.state,
+      branch: record.prepared?.branch ?? null,
     }),
     done,
     stop: () => actor?.send({ type: 'STOP' }),

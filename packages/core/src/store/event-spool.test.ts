@@ -255,3 +255,102 @@ describe('read with a byte cap', () => {
     expect(spool.read('att-1', 0, 2, Number.POSITIVE_INFINITY).map((e) => e.seq)).toEqual([1, 2]);
   });
 });
+
+describe('finding a page in a spool it has not indexed', () => {
+  /** Lines of uneven size, some longer than one read (64 KB), as a chatty agent writes them. */
+  const varied = (n: number) => ({
+    at: '2030-01-01T00:00:00.000Z',
+    type: 'job.log',
+    data: { n, text: n % 997 === 0 ? 'y'.repeat(100_000) : 'x'.repeat((n * 37) % 300) },
+  });
+  const seqs = (events: { seq: number }[]) => events.map((e) => e.seq);
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  function writeSpool(count: number) {
+    const writer = createFileEventSpool(dir);
+    for (let n = 1; n <= count; n++) writer.append('att-1', varied(n));
+    return lines(fileOf('att-1'));
+  }
+
+  it('reads any page by seq exactly from a fresh instance: the end, the middle, and next to long lines', () => {
+    const all = writeSpool(5000);
+    const reader = createFileEventSpool(dir);
+    expect(reader.lastSeq('att-1')).toBe(5000);
+    for (const [after, limit] of [
+      [4500, 500],
+      [0, 3],
+      [2499, 7],
+      [996, 2],
+      [995, 1],
+      [1993, 3],
+      [4999, 10],
+      [3717, 1],
+    ] as const) {
+      expect(reader.read('att-1', after, limit), `after ${after}`).toEqual(all.slice(after, after + limit));
+    }
+    // A second fresh reader, starting in the middle, agrees.
+    expect(createFileEventSpool(dir).read('att-1', 1234, 5)).toEqual(all.slice(1234, 1239));
+  });
+
+  it('pages through the whole log from the end backwards without a gap or a repeat at page boundaries', () => {
+    writeSpool(3000);
+    const reader = createFileEventSpool(dir);
+    const seen: number[] = [];
+    for (let after = 3000 - 500; after > -500; after -= 500) {
+      seen.unshift(...seqs(reader.read('att-1', Math.max(0, after), after < 0 ? 500 + after : 500)));
+    }
+    expect(seen).toEqual(range(1, 3000));
+  });
+
+  it.each([
+    ['without its newline', '{"seq":4001,"at":"2030-01-01T00:00:00.000Z","type":"job.l'],
+    ['cut so it does not parse', '{"seq":4001,"at":"2030-01-01T00:00:00.000Z","ty\n'],
+  ])('leaves out a torn last line (%s) and pages up to the event before it', (_name, torn) => {
+    const all = writeSpool(4000);
+    appendFileSync(fileOf('att-1'), torn);
+    const reader = createFileEventSpool(dir);
+    expect(reader.lastSeq('att-1')).toBe(4000);
+    expect(reader.read('att-1', 3500, 500)).toEqual(all.slice(3500));
+    expect(reader.read('att-1', 3999, 500)).toEqual(all.slice(3999));
+    expect(reader.read('att-1', 4000, 500)).toEqual([]);
+    expect(reader.read('att-1', 2000, 2)).toEqual(all.slice(2000, 2002));
+    expect(reader.append('att-1', varied(4001)).seq).toBe(4001);
+    expect(
+      createFileEventSpool(dir)
+        .read('att-1', 3998, 10)
+        .map((e) => e.data.n),
+    ).toEqual([3999, 4000, 4001]);
+  });
+
+  it('reads a file while it is appended to: each page ends at the newest event and the next starts after it', () => {
+    writeSpool(2000);
+    const spool = createFileEventSpool(dir);
+    const seen = seqs(spool.read('att-1', 1700, 500));
+    for (let n = 2001; n <= 2600; n++) {
+      spool.append('att-1', varied(n));
+      if (n % 150 === 0) seen.push(...seqs(spool.read('att-1', seen.at(-1)!, 500)));
+    }
+    seen.push(...seqs(spool.read('att-1', seen.at(-1)!, 500)));
+    expect(seen).toEqual(range(1701, 2600));
+    expect(spool.read('att-1', 1000, 1)).toEqual(lines(fileOf('att-1')).slice(1000, 1001));
+  });
+
+  it('reports a whole last line without a seq as store.failed and keeps it (it is not a torn write)', () => {
+    writeSpool(3);
+    appendFileSync(fileOf('att-1'), '{"at":"2030-01-01T00:00:00.000Z","type":"job.log"}\n');
+    const size = statSync(fileOf('att-1')).size;
+    expect(() => createFileEventSpool(dir).lastSeq('att-1')).toThrow(
+      expect.objectContaining({ code: 'store.failed', message: expect.stringMatching(/has no seq/) }),
+    );
+    expect(statSync(fileOf('att-1')).size).toBe(size);
+  });
+
+  it('reports a file whose lines are not numbered by their place (changed by hand) as store.failed', () => {
+    writeSpool(3);
+    const text = readFileSync(fileOf('att-1'), 'utf8').replace('"seq":2,', '"seq":7,');
+    writeFileSync(fileOf('att-1'), text);
+    expect(() => createFileEventSpool(dir).read('att-1', 0, 3)).toThrow(
+      expect.objectContaining({ code: 'store.failed', message: expect.stringMatching(/line 2 holds seq 7/) }),
+    );
+  });
+});

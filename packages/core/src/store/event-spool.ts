@@ -5,9 +5,9 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
+  fstatSync,
   readdirSync,
   readFileSync,
-  readSync,
   renameSync,
   truncateSync,
   writeFileSync,
@@ -15,6 +15,7 @@ import {
 import { join } from 'node:path';
 import type { AttemptEvent } from '@coord/runner-protocol';
 import { CoordError } from '../errors.js';
+import { findLineStart, readLines, readTail, type LineMark } from './spool-lines.js';
 
 /**
  * Every attempt event is written here *before* it is uploaded (DESIGN.md section 4), numbered with
@@ -96,19 +97,28 @@ export function createMemoryEventSpool(): EventSpool {
   };
 }
 
-/** Per attempt: where each event's line starts in the file, so reads need no scan. */
+/** Per attempt: where its file's whole events end, and a few line starts already found. */
 interface SpoolIndex {
-  /** `starts[k]` is the byte offset of seq k+1; the last entry is the file's size. */
-  starts: number[];
+  /** The offset just past the last whole event line (the file's size once a torn tail is cut). */
+  end: number;
+  lastSeq: number;
+  /** seq -> offset of its line, for lines just read or written: the next read there needs no search. */
+  marks: Map<number, number>;
 }
+
+/** Line starts kept per attempt: enough for an uploader and a few log views reading along. */
+const MAX_MARKS = 256;
 
 /**
  * NDJSON file per attempt at `<dir>/<attemptId>/events.ndjson`. Appends are synchronous so an event
  * is in the OS's hands before anyone can send it; `fsync: true` also survives power loss at the
- * cost of a disk flush per event. Memory holds only the byte offset of each line, never the events:
- * uploads read their batch back from the file (the OS's page cache makes that cheap), so a long,
- * chatty attempt or a long outage costs disk, not heap. On a restart the file is indexed again, so a
- * reattached attempt resumes from the server's ack.
+ * cost of a disk flush per event. Memory holds no events and no index: line k is the event with
+ * seq k and says so, so any page is found in the file itself by a binary search over byte
+ * offsets (spool-lines.ts), and the last event by reading backwards from the end. Uploads read
+ * their batch back from the file (the OS's page cache makes that cheap), so a long, chatty
+ * attempt or a long outage costs disk, not heap, and opening a million-event log anywhere costs
+ * a few small reads. On a restart the file's tail is read again, so a reattached attempt resumes
+ * from the server's ack.
  */
 export function createFileEventSpool(dir: string, options: { fsync?: boolean } = {}): EventSpool {
   const indexes = new Map<string, SpoolIndex>();
@@ -119,60 +129,67 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
     const known = indexes.get(attemptId);
     if (known) return known;
     const attemptDir = join(dir, safeSegment(attemptId));
+    let tail = { end: 0, lastSeq: 0 };
+    let size = 0;
     try {
       mkdirSync(attemptDir, { recursive: true, mode: 0o700 });
+      const fd = openIfExists(fileOf(attemptId));
+      if (fd !== undefined) {
+        try {
+          size = fstatSync(fd).size;
+          tail = readTail(fd, size);
+        } finally {
+          closeSync(fd);
+        }
+      }
+      // Cut a torn tail off, or the next append would be glued to it and lost on the next load.
+      if (tail.end < size) truncateSync(fileOf(attemptId), tail.end);
     } catch (error) {
       throw spoolError(attemptId, error);
     }
-    let bytes = Buffer.alloc(0);
-    try {
-      bytes = readFileSync(fileOf(attemptId));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw spoolError(attemptId, error);
-    }
-    const starts = [0];
-    // Line starts come from the newlines alone (memchr speed: a million-event log indexes in
-    // milliseconds). Appends are sequential and each ends with its newline, so only the last
-    // line can be torn by a kill mid-write: without its newline, or cut so it does not parse.
-    for (let newline = bytes.indexOf(0x0a); newline !== -1; newline = bytes.indexOf(0x0a, newline + 1)) {
-      starts.push(newline + 1);
-    }
-    if (starts.length > 1) {
-      const lastLine = bytes.subarray(starts[starts.length - 2]!, starts[starts.length - 1]! - 1);
-      try {
-        JSON.parse(lastLine.toString('utf8'));
-      } catch {
-        starts.pop();
-      }
-    }
-    // Byte offset just past the last whole event line.
-    const goodEnd = starts[starts.length - 1]!;
-    if (goodEnd < bytes.length) {
-      // Cut the torn tail off, or the next append would be glued to it and lost on the next load.
-      try {
-        truncateSync(fileOf(attemptId), goodEnd);
-      } catch (error) {
-        throw spoolError(attemptId, error);
-      }
-    }
     // Only a load that succeeded counts: a failed one is tried again rather than taken for an empty file.
-    const index = { starts };
+    const index: SpoolIndex = { ...tail, marks: new Map() };
     indexes.set(attemptId, index);
     return index;
   }
 
-  function readRange(attemptId: string, from: number, to: number): Buffer {
-    const buffer = Buffer.alloc(to - from);
+  function mark(index: SpoolIndex, seq: number, offset: number): void {
+    index.marks.set(seq, offset);
+    // The oldest mark goes first (a Map keeps insertion order).
+    if (index.marks.size > MAX_MARKS) index.marks.delete(index.marks.keys().next().value!);
+  }
+
+  /** Where the line of `seq` (1..lastSeq + 1) starts: from a mark, or searched between the nearest ones. */
+  function lineStart(fd: number, index: SpoolIndex, seq: number): number {
+    if (seq > index.lastSeq) return index.end;
+    const known = index.marks.get(seq);
+    if (known !== undefined) return known;
+    let low: LineMark = { seq: 1, offset: 0 };
+    let high: LineMark = { seq: index.lastSeq + 1, offset: index.end };
+    for (const [at, offset] of index.marks) {
+      if (at < seq && at > low.seq) low = { seq: at, offset };
+      else if (at > seq && at < high.seq) high = { seq: at, offset };
+    }
+    return findLineStart(fd, seq, low, high);
+  }
+
+  /** The events after `afterSeq`, checked to be numbered as their place in the file says. */
+  function readEvents(attemptId: string, afterSeq: number, count: number, maxBytes: number): AttemptEvent[] {
+    const index = load(attemptId);
     let fd: number | undefined;
     try {
       fd = openSync(fileOf(attemptId), 'r');
-      let done = 0;
-      while (done < buffer.length) {
-        const n = readSync(fd, buffer, done, buffer.length - done, from + done);
-        if (n === 0) throw new Error(`the spool file ended at ${from + done} bytes, expected ${to}`);
-        done += n;
-      }
-      return buffer;
+      const start = lineStart(fd, index, afterSeq + 1);
+      const lines = readLines(fd, start, index.end, count, maxBytes);
+      mark(index, afterSeq + 1, start);
+      mark(index, afterSeq + lines.length + 1, start + lines.reduce((sum, line) => sum + line.length, 0));
+      return lines.map((line, i) => {
+        const event = JSON.parse(line.toString('utf8')) as AttemptEvent;
+        if (event.seq !== afterSeq + i + 1) {
+          throw new Error(`line ${afterSeq + i + 1} holds seq ${String(event.seq)}: the file was changed`);
+        }
+        return event;
+      });
     } catch (error) {
       throw spoolError(attemptId, error);
     } finally {
@@ -182,8 +199,8 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
 
   return {
     append(attemptId, event) {
-      const { starts } = load(attemptId);
-      const seq = starts.length;
+      const index = load(attemptId);
+      const seq = index.lastSeq + 1;
       const full: AttemptEvent = { seq, ...event };
       const line = Buffer.from(`${JSON.stringify(full)}\n`, 'utf8');
       try {
@@ -201,24 +218,17 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
       } catch (error) {
         throw spoolError(attemptId, error);
       }
-      starts.push(starts[starts.length - 1]! + line.length);
+      mark(index, seq, index.end);
+      index.end += line.length;
+      index.lastSeq = seq;
       return full;
     },
     read(attemptId, afterSeq, limit, maxBytes = Number.POSITIVE_INFINITY) {
-      const { starts } = load(attemptId);
-      const last = starts.length - 1;
       const from = Math.max(0, afterSeq);
-      let to = Math.min(last, from + limit);
-      // The line offsets say how big each event is without reading it.
-      while (to > from + 1 && starts[to]! - starts[from]! > maxBytes) to -= 1;
-      if (to <= from) return [];
-      const text = readRange(attemptId, starts[from]!, starts[to]!).toString('utf8');
-      return text
-        .split('\n')
-        .slice(0, to - from)
-        .map((line, i) => ({ ...(JSON.parse(line) as AttemptEvent), seq: from + i + 1 }));
+      const count = Math.min(limit, load(attemptId).lastSeq - from);
+      return count > 0 ? readEvents(attemptId, from, count, maxBytes) : [];
     },
-    lastSeq: (attemptId) => load(attemptId).starts.length - 1,
+    lastSeq: (attemptId) => load(attemptId).lastSeq,
     // Nothing to drop: events live in the file only.
     release: () => undefined,
     begin(attempt) {
@@ -275,6 +285,16 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
       return out;
     },
   };
+}
+
+/** The file opened for reading, or undefined when there is none yet. */
+function openIfExists(file: string): number | undefined {
+  try {
+    return openSync(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 /** A checkpoint as written, or undefined when there is none or it cannot be read (then it is not used). */
