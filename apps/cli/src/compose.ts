@@ -5,6 +5,7 @@ import {
   createFileEventSpool,
   createLocalWorkspaces,
   createRunner,
+  createRunnerGroup,
   environmentSecrets,
   type EventSpool,
   type PermissionSettings,
@@ -19,6 +20,7 @@ import {
   type RetentionPolicy,
 } from '@coord/runner-git';
 import type { Platform } from '@coord/runner-protocol';
+import { DEFAULT_ACCOUNT } from './accounts.js';
 import { createAgents } from './agents.js';
 import { readConfig } from './config.js';
 import type { AcpAgentConfig, RunnerConfig } from './config.js';
@@ -66,6 +68,8 @@ export interface ComposeOptions {
   workspaceDir?: string;
   name?: string;
   capacity?: number;
+  /** At most this many jobs of one agent at once (the `agentLimits.*` settings). */
+  agentLimits?: Readonly<Record<string, number>>;
   labels?: string[];
   timings?: { leaseRenewMs?: number; claimWaitMs?: number };
   keepWorkTrees?: boolean;
@@ -87,6 +91,81 @@ export interface ComposeOptions {
 
 /** Wires core, agents and git into a runner: the composition root for terminals and servers. */
 export function composeRunner(options: ComposeOptions): Runner {
+  const parts = sharedParts(options);
+  const runner = createRunner({
+    ...parts.runnerOptions,
+    ...connectionOptions(options, {
+      server: options.server,
+      token: options.token,
+      ...(options.tokenFile ? { tokenFile: options.tokenFile } : {}),
+      credentialsDir: options.stateDir,
+    }),
+    capacity: options.capacity ?? 1,
+    ...(options.agentLimits ? { agentLimits: options.agentLimits } : {}),
+    local: createLocalWorkspaces({ root: join(parts.workspaceDir, 'local') }),
+    spool: options.spool ?? createFileEventSpool(join(options.stateDir, 'attempts')),
+  });
+  parts.pruneWhileAlive(runner);
+  return runner;
+}
+
+/** One connection of a runner with several (`start` with accounts added by `login --account`). */
+export interface ComposedConnection {
+  name: string;
+  server: string;
+  token: string;
+  tokenFile?: string;
+  /** Where a new sign-in is read from after a refused token (its `credentials`). */
+  credentialsDir: string;
+  spool: EventSpool;
+}
+
+/**
+ * A runner serving several accounts or servers: one connection each, one slot pool for them all
+ * (core's `createRunnerGroup`). With one connection named `default`, the plain runner.
+ */
+export function composeRunners(
+  options: Omit<ComposeOptions, 'server' | 'token' | 'tokenFile' | 'spool'> & {
+    connections: readonly ComposedConnection[];
+  },
+): Runner {
+  const [only] = options.connections;
+  if (options.connections.length === 1 && only?.name === DEFAULT_ACCOUNT) {
+    return composeRunner({
+      ...options,
+      server: only.server,
+      token: only.token,
+      ...(only.tokenFile ? { tokenFile: only.tokenFile } : {}),
+      spool: only.spool,
+    });
+  }
+  const parts = sharedParts(options);
+  const group = createRunnerGroup({
+    capacity: options.capacity ?? 1,
+    ...(options.agentLimits ? { agentLimits: options.agentLimits } : {}),
+    connections: options.connections.map((connection) => ({
+      name: connection.name,
+      server: connection.server,
+      runner: {
+        ...parts.runnerOptions,
+        ...connectionOptions(options, connection),
+        local: createLocalWorkspaces({
+          root: join(
+            parts.workspaceDir,
+            'local',
+            ...(connection.name === DEFAULT_ACCOUNT ? [] : [connection.name]),
+          ),
+        }),
+        spool: connection.spool,
+      },
+    })),
+  });
+  parts.pruneWhileAlive(group);
+  return group;
+}
+
+/** What every connection of the runner shares: identity, agents, repositories, policy. */
+function sharedParts(options: Omit<ComposeOptions, 'server' | 'token'>) {
   const workspaceDir = options.workspaceDir ?? join(options.stateDir, 'workspace');
   const agents = createAgents(options);
   const config = readConfig(options.stateDir);
@@ -95,12 +174,7 @@ export function composeRunner(options: ComposeOptions): Runner {
     ...(options.forgeRetryForMs !== undefined ? { retry: { maxElapsedMs: options.forgeRetryForMs } } : {}),
     ...gitOptionsFrom(config),
   });
-  const runner = createRunner({
-    client: createCoordClient({
-      baseUrl: options.server,
-      token: options.token,
-      userAgent: `coord-runner/${CLI_VERSION}`,
-    }),
+  const runnerOptions = {
     identity: {
       machineId: loadMachineId(options.stateDir),
       name: options.name ?? hostname(),
@@ -110,30 +184,46 @@ export function composeRunner(options: ComposeOptions): Runner {
       labels: options.labels ?? [],
     },
     agents,
-    capacity: options.capacity ?? 1,
     repositories,
-    local: createLocalWorkspaces({ root: join(workspaceDir, 'local') }),
-    spool: options.spool ?? createFileEventSpool(join(options.stateDir, 'attempts')),
     ...(options.timings ? { timings: options.timings } : {}),
     keepWorkTrees: options.keepWorkTrees ?? false,
     disabledAgents: config.disabledAgents ?? [],
     ...(options.permissions ? { permissions: options.permissions } : {}),
     secrets: environmentSecrets(process.env),
-    // A refused token (expired, revoked) signs the runner out until these hold a new one.
+  };
+  return {
+    workspaceDir,
+    runnerOptions,
+    /** Stale work trees and unused mirrors are pruned now and every few hours while the runner lives. */
+    pruneWhileAlive(runner: Runner) {
+      const stopPruning = pruneRepositoryDiskPeriodically(repositories, retentionFrom(config), {
+        onError: (error) =>
+          process.stderr.write(
+            `coord-runner: removing old work trees and mirrors failed: ${error instanceof Error ? error.message : String(error)}\n`,
+          ),
+      });
+      runner.events$.subscribe({ complete: stopPruning, error: stopPruning });
+    },
+  };
+}
+
+/** A connection's client, sign-in and protected paths. */
+function connectionOptions(
+  options: { stateDir: string },
+  connection: { server: string; token: string; tokenFile?: string; credentialsDir: string },
+) {
+  return {
+    client: createCoordClient({
+      baseUrl: connection.server,
+      token: connection.token,
+      userAgent: `coord-runner/${CLI_VERSION}`,
+    }),
+    // A refused token (expired, revoked) signs the connection out until these hold a new one.
     credentials: credentialsSource({
-      stateDir: options.stateDir,
-      ...(options.tokenFile ? { tokenFile: options.tokenFile } : {}),
+      stateDir: connection.credentialsDir,
+      ...(connection.tokenFile ? { tokenFile: connection.tokenFile } : {}),
     }),
     // Agents run as this user: they are told to keep out of the runner's state and token file.
-    protectedPaths: [options.stateDir, ...(options.tokenFile ? [resolve(options.tokenFile)] : [])],
-  });
-  // Stale work trees and unused mirrors are pruned now and every few hours while the runner lives.
-  const stopPruning = pruneRepositoryDiskPeriodically(repositories, retentionFrom(config), {
-    onError: (error) =>
-      process.stderr.write(
-        `coord-runner: removing old work trees and mirrors failed: ${error instanceof Error ? error.message : String(error)}\n`,
-      ),
-  });
-  runner.events$.subscribe({ complete: stopPruning, error: stopPruning });
-  return runner;
+    protectedPaths: [options.stateDir, ...(connection.tokenFile ? [resolve(connection.tokenFile)] : [])],
+  };
 }

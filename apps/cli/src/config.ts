@@ -5,6 +5,10 @@ import { CliError, EXIT } from './exit-codes.js';
 /** Settings people may edit and share (DESIGN.md section 11): never a secret. */
 export interface RunnerConfig {
   server?: string;
+  /** Accounts beyond the first, by name (`coord-runner login --account <name>`); their tokens are not here. */
+  accounts?: Record<string, { server: string }>;
+  /** At most this many jobs of one agent at once, across every account (`agentLimits.<agent>`). */
+  agentLimits?: Record<string, number>;
   /** Agents switched off on this machine (`coord-runner agents disable <id>`). */
   disabledAgents?: string[];
   /** Agent programs to use instead of looking on PATH. */

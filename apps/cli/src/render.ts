@@ -18,7 +18,7 @@ export function renderEvent(event: RunnerEvent, options: { color: boolean }): st
     case 'runner.status':
       return paint(
         'dim',
-        `runner ${event.status}${event.runnerId ? ` (${event.runnerId})` : ''}${event.message ? `: ${event.message}` : ''}`,
+        `runner ${event.connection ? `${event.connection}: ` : ''}${event.status}${event.runnerId ? ` (${event.runnerId})` : ''}${event.message ? `: ${event.message}` : ''}`,
       );
     case 'runner.error':
       return paint('yellow', `runner: ${event.error.message}`);

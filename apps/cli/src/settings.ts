@@ -74,6 +74,16 @@ const gitSetting = <F extends keyof GitConfig>(
 
 const BASE_DRIFT = ['merge', 'rebase', 'keep'] as const;
 
+/** `agentLimits.<agent>`: at most this many of the agent's jobs at once, across every account. */
+const agentLimit = (agent: string): PlainSetting => ({
+  key: `agentLimits.${agent}`,
+  description: `jobs of ${agent} to run at once, across every account (default: up to capacity)`,
+  secret: false,
+  parse: positive(`agentLimits.${agent}`),
+  read: (config) => config.agentLimits?.[agent],
+  write: (config, value) => ({ ...config, agentLimits: { ...config.agentLimits, [agent]: value as number } }),
+});
+
 const secret = (key: string, env: string, description: string): SecretSetting => ({
   key,
   env,
@@ -103,6 +113,9 @@ export const SETTINGS: readonly SettingDef[] = [
     },
   ),
   top('capacity', 'jobs to run at once (default 1)', positive('capacity')),
+  agentLimit('claude-code'),
+  agentLimit('codex'),
+  agentLimit('gemini'),
   top(
     'forgeRetryForSeconds',
     'how long pushes, fetches and pull-request calls keep retrying through an outage (default 300)',

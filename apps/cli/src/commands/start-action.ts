@@ -1,18 +1,19 @@
-import { join } from 'node:path';
 import {
   CONTROL_API_VERSION,
   createControlService,
   type AgentRow as ControlAgentRow,
   createFileEventSpool,
   createFileHistoryStore,
+  spoolsReader,
   type StatusSnapshot,
 } from '@coord/runner-core';
 import { permissionModeSchema } from '@coord/runner-protocol';
-import { composeRunner } from '../compose.js';
+import { DEFAULT_ACCOUNT, resolveAccounts, type AccountConnection } from '../accounts.js';
+import { composeRunners } from '../compose.js';
 import { applyAgentSecrets, getSetting, listSettings, setSetting } from '../settings.js';
 import { scan, setEnabled, type AgentRow as ScannedAgent } from './agents.js';
 import { agentSettings, readConfig } from '../config.js';
-import { resolveConnection } from '../connection.js';
+import { resolveStateDir } from '../state-dir.js';
 import { openControlEndpoint, type ControlEndpoint } from '../control/control-server.js';
 import { followRunner, outputMode } from '../follow.js';
 import { historyFile } from '../state-dir.js';
@@ -21,11 +22,13 @@ import type { StartFlags } from './start.js';
 
 /** `coord-runner start`: loaded only when it runs. */
 export async function start(opts: StartFlags): Promise<void> {
-  const { server, token, stateDir } = resolveConnection(opts);
+  const stateDir = resolveStateDir(opts.stateDir);
+  // Every account this runner serves: the first (flags, environment, `login`) and each named one.
+  const accounts = resolveAccounts(opts, stateDir);
   // Before anything else: a second runner on this state dir must not register at all.
   const endpoint = await openControlEndpoint(stateDir);
   try {
-    process.exitCode = await run(opts, { server, token, stateDir }, endpoint);
+    process.exitCode = await run(opts, { accounts, stateDir }, endpoint);
   } finally {
     await endpoint.close();
   }
@@ -33,7 +36,7 @@ export async function start(opts: StartFlags): Promise<void> {
 
 async function run(
   opts: StartFlags,
-  { server, token, stateDir }: { server: string; token: string; stateDir: string },
+  { accounts, stateDir }: { accounts: AccountConnection[]; stateDir: string },
   endpoint: ControlEndpoint,
 ): Promise<number> {
   const config = readConfig(stateDir);
@@ -45,33 +48,41 @@ async function run(
     opts.forgeRetryFor ??
     (positiveInt(config.forgeRetryForSeconds) ? config.forgeRetryForSeconds : undefined);
   applyAgentSecrets(stateDir, process.env);
-  const spool = createFileEventSpool(join(stateDir, 'attempts'));
-  const runner = composeRunner({
+  const connections = accounts.map((account) => ({
+    name: account.name,
+    server: account.server,
+    token: account.token,
+    ...(account.tokenFile ? { tokenFile: account.tokenFile } : {}),
+    credentialsDir: account.credentialsDir,
+    spool: createFileEventSpool(account.attemptsDir),
+  }));
+  const agentLimits = agentLimitsOf(config.agentLimits);
+  const runner = composeRunners({
     ...agentSettings(config, (message) => process.stderr.write(`config.json: ${message}\n`)),
-    server,
-    token,
+    connections,
     stateDir,
-    ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}),
     ...(workspaceDir ? { workspaceDir } : {}),
     ...(opts.name ? { name: opts.name } : {}),
     capacity,
+    ...(agentLimits ? { agentLimits } : {}),
     keepWorkTrees: opts.keepWorkTrees ?? false,
     ...(forgeRetryFor ? { forgeRetryForMs: forgeRetryFor * 1000 } : {}),
     permissions: { mode },
-    spool,
   });
+  const several = connections.length > 1 || connections[0]!.name !== DEFAULT_ACCOUNT;
   let stopAsked = false;
   let forced = false;
   const warn = (error: unknown) =>
     process.stderr.write(`coord-runner: ${error instanceof Error ? error.message : String(error)}\n`);
   const control = createControlService({
     runner,
-    spool,
+    spool: spoolsReader(connections.map((c) => c.spool)),
     history: createFileHistoryStore(historyFile(stateDir), {
       ...(config.history?.maxEntries ? { maxEntries: config.history.maxEntries } : {}),
       ...(config.history?.maxAgeDays ? { maxAgeMs: config.history.maxAgeDays * 86_400_000 } : {}),
     }),
-    server,
+    server: connections[0]!.server,
+    ...(several ? { connections: connections.map(({ name, server }) => ({ name, server })) } : {}),
     capacity,
     runnerVersion: CLI_VERSION,
     stateDir,
@@ -114,6 +125,13 @@ async function run(
   });
   // A forced stop exits as an interrupted run does.
   return forced ? 130 : exitCode;
+}
+
+/** The valid `agentLimits` entries (a shared file may hold a bad one: it is left out). */
+function agentLimitsOf(limits: unknown): Record<string, number> | undefined {
+  if (!limits || typeof limits !== 'object') return undefined;
+  const valid = Object.entries(limits).filter(([, n]) => positiveInt(n));
+  return valid.length ? Object.fromEntries(valid) : undefined;
 }
 
 function positiveInt(value: unknown): value is number {

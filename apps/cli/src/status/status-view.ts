@@ -117,7 +117,8 @@ export function renderStatus(snapshot: StatusSnapshot, ctx: StatusViewContext): 
             : c.status === 'stopped'
               ? ['stopped', 'dim']
               : [`connected${c.runnerId ? ` as ${c.runnerId}` : ''}`, 'green'];
-    out.push([`${c.server} · ${state[0]} · ${busy}/${snapshot.capacity} busy`, state[1] as Style]);
+    const who = c.name ? `${c.name} (${c.server})` : c.server;
+    out.push([`${who} · ${state[0]} · ${busy}/${snapshot.capacity} busy`, state[1] as Style]);
   }
   for (const a of snapshot.active) out.push(...attemptLines(a, ctx, spin));
   const titles = new Map(snapshot.active.map((a) => [a.attemptId, a.title]));

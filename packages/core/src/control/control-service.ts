@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import { toErrorPayload } from '../errors.js';
 import type { Runner } from '../runner/runner.js';
-import type { EventSpool } from '../store/event-spool.js';
+import type { SpoolReader } from './spool-reader.js';
 import { trackAttempts, type AttemptTracker } from './attempt-tracker.js';
 import {
   CONTROL_API_VERSION,
@@ -43,7 +43,8 @@ export interface ControlHandlers {
 
 export interface ControlServiceOptions {
   runner: Runner;
-  spool: EventSpool;
+  /** Where attempts' logs are read (`spoolsReader` over several connections' spools). */
+  spool: SpoolReader;
   history: HistoryStore;
   /** The Coord server the runner talks to (shown in status). */
   server: string;

@@ -14,3 +14,4 @@ export {
   type HistoryRetention,
   type HistoryStore,
 } from './history-store.js';
+export { spoolsReader, type SpoolReader } from './spool-reader.js';
