@@ -146,16 +146,47 @@ export function redactSecrets(text: string): string {
   return out;
 }
 
-/** Redacts every string (keys too) in plain JSON data: an event payload, a request body. */
+/**
+ * Redacts every string (keys too) in plain JSON data: an event payload, a request body. What
+ * holds nothing to hide is returned as it is, not copied (it runs on every event).
+ */
 export function redactJson<T>(value: T): T {
   if (typeof value === 'string') return redactSecrets(value) as T;
-  if (Array.isArray(value)) return value.map((item: unknown) => redactJson(item)) as T;
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const redacted = redactJson(item);
+      if (redacted !== item) (out ??= value.slice())[i] = redacted;
+    }
+    return (out ?? value) as T;
+  }
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [redactSecrets(k), redactJson(v)]),
-    ) as T;
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    let out: Record<string, unknown> | null = null;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const item = record[key];
+      const redactedKey = redactSecrets(key);
+      const redacted = redactJson(item);
+      if (out === null && (redactedKey !== key || redacted !== item)) {
+        // The first change: from here on a copy, with the keys before it as they were.
+        out = {};
+        for (let j = 0; j < i; j++) setOwn(out, keys[j]!, record[keys[j]!]);
+      }
+      if (out !== null) setOwn(out, redactedKey, redacted);
+    }
+    return (out ?? value) as T;
   }
   return value;
+}
+
+/** Sets an own property, `__proto__` included (as JSON.parse makes it), never the prototype. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 /** Where secrets are in `text`, as [start, end) ranges (a kept prefix included), in no order. */

@@ -85,6 +85,9 @@ function safeCut(buffer: string): number {
   const newline = buffer.lastIndexOf('\n');
   // Secrets hold no newline (but private keys, below), so none can straddle one.
   if (newline + 1 > cut) cut = newline + 1;
+  // Everything waits anyway (short streamed deltas, the common case): the searches below only
+  // ever move the cut earlier, so they are not needed.
+  if (cut === 0) return 0;
   const from = Math.max(0, cut - hold);
   const spans = secretSpans(buffer.slice(from)).map(([s, e]) => [s + from, e + from] as const);
   for (let moved = true; moved;) {
