@@ -115,3 +115,13 @@ describe('redactJson', () => {
     expect(out['secret']).toBe('ghp_***');
   });
 });
+
+describe('redactSecrets: short strings seen before', () => {
+  it('hides a secret registered after the same text was redacted once', () => {
+    const secret = `late-${randomBytes(8).toString('hex')}`;
+    const text = `key=${secret}`;
+    expect(redactSecrets(text)).toBe(text);
+    registerSecret(secret);
+    expect(redactSecrets(text)).toBe('key=***');
+  });
+});
