@@ -24,8 +24,10 @@ import { writeClaudeStream } from './claude-stream.js';
  * - `runner_pipeline_per_s`: lines from the first agent event to the last one spooled (split,
  *   parse, normalize, redact, spool; uploads run alongside, as in any run).
  * - `events_per_s`: lines from the first agent event to the server's acknowledgement of all.
- * - `peak_rss_mb`, `runner_cpu_s`: of the runner process, to the job's end (CPU time says more
- *   than rates on a busy machine).
+ * - `peak_rss_mb`, `runner_cpu_s`: of the runner process, to the job's end.
+ * - `raw_parse_cpu_us_per_line`, `pipeline_cpu_us_per_line`, `cpu_ratio`: the same comparison in
+ *   the runner process's CPU time (the pipeline's includes the uploads), which a busy machine
+ *   distorts far less than the rates.
  */
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -48,6 +50,9 @@ export interface EventsResult {
   elapsed_ms: number;
   peak_rss_mb: number;
   runner_cpu_s: number;
+  raw_parse_cpu_us_per_line: number;
+  pipeline_cpu_us_per_line: number;
+  cpu_ratio: number;
   job_status: string;
   node: string;
 }
@@ -60,8 +65,10 @@ interface RunnerFigures {
   endToEndMs: number;
   peakRss: number;
   cpuMs: number;
+  pipelineCpuMs: number;
   rawLines: number;
   rawParseMs: number;
+  rawParseCpuMs: number;
 }
 
 export async function measureEvents(options: { lines: number }): Promise<EventsResult> {
@@ -105,11 +112,14 @@ export async function measureEvents(options: { lines: number }): Promise<EventsR
       server_events: view.attempts[0]?.eventsAcked ?? 0,
       raw_parse_per_s: Math.round(rawPerS),
       runner_pipeline_per_s: Math.round(pipelinePerS),
-      ratio: Math.round((pipelinePerS / rawPerS) * 100) / 100,
+      ratio: round2(pipelinePerS / rawPerS),
       events_per_s: Math.round((count / figures.endToEndMs) * 1000),
       elapsed_ms: Math.round(figures.submitToDoneMs),
       peak_rss_mb: Math.round(figures.peakRss / 1024 / 1024),
       runner_cpu_s: Math.round(figures.cpuMs / 100) / 10,
+      raw_parse_cpu_us_per_line: round2((figures.rawParseCpuMs * 1000) / figures.rawLines),
+      pipeline_cpu_us_per_line: round2((figures.pipelineCpuMs * 1000) / count),
+      cpu_ratio: round2(figures.rawParseCpuMs / figures.rawLines / (figures.pipelineCpuMs / count)),
       job_status: view.status,
       node: process.version,
     };
@@ -118,6 +128,8 @@ export async function measureEvents(options: { lines: number }): Promise<EventsR
     rmSync(root, { recursive: true, force: true });
   }
 }
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
 
 function serverBin(): string {
   const pkg = createRequire(import.meta.url).resolve('@coord/local-server/package.json');
