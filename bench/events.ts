@@ -1,78 +1,168 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startLocalServer } from '@coord/local-server';
-import {
-  createCoordClient,
-  createFileEventSpool,
-  createLocalWorkspaces,
-  createRunner,
-} from '@coord/runner-core';
-import { filter, firstValueFrom } from 'rxjs';
-import { createFloodAgent } from './flood-agent.js';
+import { createCoordClient } from '@coord/runner-core';
+import { writeClaudeStream } from './claude-stream.js';
 
 /**
- * Event throughput: one attempt whose agent prints `events` lines as fast as it can. Every event
- * goes to the disk spool, then to the server in batches; the clock stops when the server has
- * acknowledged all of them. Also reports the runner process's peak heap, which must not grow with
- * the number of events already acknowledged.
+ * Event throughput of the runner's real pipeline, in three processes. The CLI: a stand-in for
+ * Claude Code (claude-replay.mjs) printing a recorded `--include-partial-messages` turn `lines`
+ * lines long. The runner (events-runner.mjs, plain node on the builds): its Claude adapter runs
+ * that CLI for one job, and the lines go the way of any Claude Code run: split, parsed and
+ * normalized by the adapter, re-cut and redacted by the attempt, spooled to disk and uploaded in
+ * batches. The server: the local server's own bin. The clock stops when the job is done, which
+ * the server accepts only once it holds every event.
+ *
+ * - `events`: agent output lines pushed through (the CLI's lines).
+ * - `server_events`: the job events they became on the server (partial-message deltas re-cut
+ *   into fewer text events; stream bookkeeping whose content comes again whole, not repeated).
+ * - `raw_parse_per_s`: bare JSON.parse of the same lines, in the runner process after the job.
+ * - `runner_pipeline_per_s`: lines from the first agent event to the last one spooled (split,
+ *   parse, normalize, redact, spool; uploads run alongside, as in any run).
+ * - `events_per_s`: lines from the first agent event to the server's acknowledgement of all.
+ * - `peak_rss_mb`, `runner_cpu_s`: of the runner process, to the job's end.
+ * - `raw_parse_cpu_us_per_line`, `pipeline_cpu_us_per_line`, `cpu_ratio`: the same comparison in
+ *   the runner process's CPU time (the pipeline's includes the uploads), which a busy machine
+ *   distorts far less than the rates.
  */
 export async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { events: { type: 'string', default: '50000' } } });
-  const count = Number(values.events);
-  const root = mkdtempSync(join(tmpdir(), 'coord-bench-events-'));
-  const server = await startLocalServer({ dataDir: join(root, 'server') });
-  const runner = createRunner({
-    client: createCoordClient({ baseUrl: server.url, token: server.token }),
-    identity: {
-      machineId: 'bench-events',
-      name: 'bench-events',
-      platform: 'linux',
-      arch: 'x64',
-      version: 'bench',
-    },
-    agents: [createFloodAgent(count)],
-    local: createLocalWorkspaces({ root: join(root, 'work') }),
-    spool: createFileEventSpool(join(root, 'spool')),
+  const { values } = parseArgs({
+    args: argv,
+    options: { lines: { type: 'string', default: '1000000' }, events: { type: 'string' } },
   });
-  let peakHeap = 0;
-  const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 50);
+  const result = await measureEvents({ lines: Number(values.events ?? values.lines) });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+export interface EventsResult {
+  bench: 'events';
+  events: number;
+  stream_mb: number;
+  server_events: number;
+  raw_parse_per_s: number;
+  runner_pipeline_per_s: number;
+  ratio: number;
+  events_per_s: number;
+  elapsed_ms: number;
+  peak_rss_mb: number;
+  runner_cpu_s: number;
+  raw_parse_cpu_us_per_line: number;
+  pipeline_cpu_us_per_line: number;
+  cpu_ratio: number;
+  job_status: string;
+  node: string;
+}
+
+/** What events-runner.mjs prints. */
+interface RunnerFigures {
+  jobId: string;
+  submitToDoneMs: number;
+  pipelineMs: number;
+  endToEndMs: number;
+  peakRss: number;
+  cpuMs: number;
+  pipelineCpuMs: number;
+  rawLines: number;
+  rawParseMs: number;
+  rawParseCpuMs: number;
+}
+
+export async function measureEvents(options: { lines: number }): Promise<EventsResult> {
+  const count = options.lines;
+  const root = mkdtempSync(join(tmpdir(), 'coord-bench-events-'));
+  const server: { stop(): Promise<void> } = { stop: async () => undefined };
   try {
-    await runner.start();
-    const client = createCoordClient({ baseUrl: server.url, token: server.token });
-    // `done` comes after the report: the server then holds every event and the completion.
-    const finished = firstValueFrom(
-      runner.events$.pipe(filter((e) => e.type === 'job.state' && e.state === 'done')),
+    const linesFile = join(root, 'lines.ndjson');
+    const { bytes } = writeClaudeStream(linesFile, count);
+    const cli = join(root, 'claude.mjs');
+    copyFileSync(fileURLToPath(new URL('./claude-replay.mjs', import.meta.url)), cli);
+    chmodSync(cli, 0o755);
+
+    const dataDir = join(root, 'server');
+    const serverProcess = startProcess(
+      [serverBin(), '--data-dir', dataDir],
+      (output) => /listening on (http:\/\/\S+)/.exec(output)?.[1],
     );
-    const started = performance.now();
-    const job = await client.submitJob('local', {
-      title: 'flood',
-      instructions: 'print a lot',
-      context: { type: 'local' },
-      agent: { id: 'demo', plan: [{ type: 'say', text: 'unused' }] },
-      routing: { mode: 'any' },
-    });
-    await finished;
-    const elapsedMs = performance.now() - started;
-    const view = await client.getJob(job.id);
-    const attempt = view.attempts[0]!;
-    // Completion is only accepted once the server holds every event, so this is the whole count.
-    const result = {
+    server.stop = serverProcess.stop;
+    const serverUrl = await serverProcess.ready;
+    const token = readFileSync(join(dataDir, 'token'), 'utf8').trim();
+
+    const runner = startProcess(
+      [
+        fileURLToPath(new URL('./events-runner.mjs', import.meta.url)),
+        JSON.stringify({ serverUrl, token, root, cli, linesFile }),
+      ],
+      (output) => /^(\{.*\})\s*$/m.exec(output)?.[1],
+    );
+    const figures = JSON.parse(await runner.ready) as RunnerFigures;
+    await runner.stop();
+
+    const client = createCoordClient({ baseUrl: serverUrl, token });
+    const view = await client.getJob(figures.jobId);
+    const rawPerS = (figures.rawLines / figures.rawParseMs) * 1000;
+    const pipelinePerS = (count / figures.pipelineMs) * 1000;
+    return {
       bench: 'events',
       events: count,
-      acked_on_server: attempt.eventsAcked,
-      elapsed_ms: Math.round(elapsedMs),
-      events_per_s: Math.round((attempt.eventsAcked / elapsedMs) * 1000),
-      peak_heap_mb: Math.round(peakHeap / 1024 / 1024),
+      stream_mb: Math.round(bytes / 1024 / 1024),
+      server_events: view.attempts[0]?.eventsAcked ?? 0,
+      raw_parse_per_s: Math.round(rawPerS),
+      runner_pipeline_per_s: Math.round(pipelinePerS),
+      ratio: round2(pipelinePerS / rawPerS),
+      events_per_s: Math.round((count / figures.endToEndMs) * 1000),
+      elapsed_ms: Math.round(figures.submitToDoneMs),
+      peak_rss_mb: Math.round(figures.peakRss / 1024 / 1024),
+      runner_cpu_s: Math.round(figures.cpuMs / 100) / 10,
+      raw_parse_cpu_us_per_line: round2((figures.rawParseCpuMs * 1000) / figures.rawLines),
+      pipeline_cpu_us_per_line: round2((figures.pipelineCpuMs * 1000) / count),
+      cpu_ratio: round2(figures.rawParseCpuMs / figures.rawLines / (figures.pipelineCpuMs / count)),
       job_status: view.status,
+      node: process.version,
     };
-    process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    clearInterval(sampler);
-    await runner.stop();
-    await server.close();
+    await server.stop();
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+function serverBin(): string {
+  const pkg = createRequire(import.meta.url).resolve('@coord/local-server/package.json');
+  return join(dirname(pkg), 'bin/coord-local-server.js');
+}
+
+/** A node process whose output says when it is ready (and what with); a failure says what it printed. */
+function startProcess(
+  args: string[],
+  readyWith: (output: string) => string | undefined,
+): { ready: Promise<string>; stop(): Promise<void> } {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const found = readyWith(output);
+      if (found !== undefined) resolve(found);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then(() =>
+      reject(
+        new Error(`${args[0]} exited with ${child.exitCode ?? child.signalCode}: ${output.slice(-2000)}`),
+      ),
+    );
+  });
+  return {
+    ready,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

@@ -61,6 +61,25 @@ describe(`Claude Code ${version} transcripts`, () => {
     expect(replies).toEqual([]);
   });
 
+  it('partial messages: the answer streams as text deltas, then comes whole; the rest of the stream adds nothing', () => {
+    const { events, types } = replay('partial-messages');
+    const deltas = of(events, 'message.delta');
+    const answer = of(events, 'message.completed')[0]!.text;
+    expect(deltas.length).toBeGreaterThan(10);
+    expect(deltas.every((d) => d.channel === 'text')).toBe(true);
+    expect(deltas.map((d) => d.text).join('')).toBe(answer);
+    // Block starts and stops, tool input JSON, message usage: all in the whole lines as well.
+    expect(types.filter((t) => t !== 'message.delta')).toEqual([
+      'session.started',
+      'tool.started',
+      'tool.completed',
+      'message.completed',
+      'usage',
+      'turn.completed',
+    ]);
+    expect(of(events, 'tool.started')[0]).toMatchObject({ name: 'Bash', input: { command: 'ls -la' } });
+  });
+
   it('deny: the answer denies with the note, and the tool result reads as denied', () => {
     const session = createClaudeSession(false);
     const all = lines('deny');

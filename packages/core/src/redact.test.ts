@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { environmentSecrets, redactSecrets, registerSecret } from './redact.js';
+import { environmentSecrets, redactJson, redactSecrets, registerSecret } from './redact.js';
 
 describe('redactSecrets: formats and encodings', () => {
   it.each([
@@ -76,5 +76,52 @@ describe('environmentSecrets', () => {
       '/keys/sa.json',
       'coord_abc',
     ]);
+  });
+});
+
+describe('redactJson', () => {
+  const token = `ghp_${'Zx9'.repeat(12)}`;
+
+  it('hides secrets in nested values and keys, leaving its input as it was', () => {
+    const input = {
+      event: { type: 'tool.output', chunk: `token ${token}`, list: ['ok', token] },
+      [token]: 1,
+    };
+    const before = structuredClone(input);
+    const out = redactJson(input);
+    expect(JSON.stringify(out)).not.toContain(token.slice(4));
+    expect(out.event).toEqual({ type: 'tool.output', chunk: 'token ghp_***', list: ['ok', 'ghp_***'] });
+    expect(Object.keys(out)).toEqual(['event', 'ghp_***']);
+    expect(input).toEqual(before);
+  });
+
+  it('returns data with nothing to hide as it is, and a changed object with its key order', () => {
+    const clean = { type: 'message.delta', channel: 'text', text: 'nothing to see', n: [1, { a: 'b' }] };
+    expect(redactJson(clean)).toBe(clean);
+    const mixed = { first: 'a', second: `x ${token}`, third: { c: 'd' } };
+    const out = redactJson(mixed);
+    expect(Object.keys(out)).toEqual(['first', 'second', 'third']);
+    expect(out.third).toBe(mixed.third);
+  });
+
+  it('keeps a `__proto__` key as data, never as the prototype', () => {
+    const parsed = JSON.parse(`{"__proto__":{"polluted":true},"secret":"${token}"}`) as Record<
+      string,
+      unknown
+    >;
+    const out = redactJson(parsed);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out)).toEqual(['__proto__', 'secret']);
+    expect(out['secret']).toBe('ghp_***');
+  });
+});
+
+describe('redactSecrets: short strings seen before', () => {
+  it('hides a secret registered after the same text was redacted once', () => {
+    const secret = `late-${randomBytes(8).toString('hex')}`;
+    const text = `key=${secret}`;
+    expect(redactSecrets(text)).toBe(text);
+    registerSecret(secret);
+    expect(redactSecrets(text)).toBe('key=***');
   });
 });

@@ -16,8 +16,11 @@ export interface FakeQuestion {
 }
 
 export type FakeStep =
-  /** The model says something and ends its turn. */
-  | { kind: 'text'; text: string }
+  /**
+   * The model says something and ends its turn; with `words`, the text streams as one delta per
+   * word, the way the real API streams a long answer (one delta otherwise).
+   */
+  | { kind: 'text'; text: string; words?: boolean }
   /** The model calls a tool (a Bash command, a Write...) and waits for its result. */
   | { kind: 'tool'; name: string; input: Record<string, unknown>; text?: string }
   /** The model asks the person through Claude Code's AskUserQuestion tool. */
@@ -70,13 +73,17 @@ function messageStart(id: string, model: string): Sse {
   ];
 }
 
-function textBlock(index: number, text: string): Sse[] {
+function textBlock(index: number, text: string, words = false): Sse[] {
+  const pieces = words ? (text.match(/\S+\s*/g) ?? [text]) : [text];
   return [
     [
       'content_block_start',
       { type: 'content_block_start', index, content_block: { type: 'text', text: '' } },
     ],
-    ['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text } }],
+    ...pieces.map((piece): Sse => [
+      'content_block_delta',
+      { type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } },
+    ]),
     ['content_block_stop', { type: 'content_block_stop', index }],
   ];
 }
@@ -120,7 +127,7 @@ function stepEvents(step: FakeStep, id: string, model: string): Sse[] {
   const start = messageStart(id, model);
   switch (step.kind) {
     case 'text':
-      return [start, ...textBlock(0, step.text), ...messageEnd('end_turn')];
+      return [start, ...textBlock(0, step.text, step.words), ...messageEnd('end_turn')];
     case 'tool': {
       const blocks = step.text
         ? [...textBlock(0, step.text), ...toolBlock(1, step.name, step.input)]

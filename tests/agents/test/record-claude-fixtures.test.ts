@@ -10,7 +10,8 @@ import { pinnedBin, tempDir } from './harness.js';
 /**
  * Records what the pinned CLI prints for each scenario into the adapter's unit-test fixtures
  * (packages/agents/test/fixtures/claude-code-<version>/). Off unless RECORD_CLAUDE_FIXTURES=1:
- * run it after bumping the pin, then check the adapter's unit tests against the new transcripts.
+ * run it after bumping the pin, then check the adapter's unit tests against the new transcripts
+ * (RECORD_CLAUDE_ONLY=<names> records only those scenarios).
  * It drives the raw protocol itself, so the fixtures show the CLI, not our adapter.
  */
 const enabled = process.env.RECORD_CLAUDE_FIXTURES === '1';
@@ -56,6 +57,8 @@ interface Scenario {
   /** Interrupt once the first model call is under way. */
   interruptStreaming?: boolean;
   resumeUnknown?: boolean;
+  /** `--include-partial-messages`: the model's stream comes through as `stream_event` lines. */
+  partialMessages?: boolean;
 }
 
 const bash = (command: string): FakeStep => ({
@@ -99,6 +102,21 @@ const scenarios: Scenario[] = [
   { name: 'interrupt-streaming', steps: [{ kind: 'hang' }], interruptStreaming: true },
   { name: 'resume-rejected', steps: [], resumeUnknown: true },
   {
+    // The line mix of a long, chatty turn (what `pnpm bench events` replays): a command, its
+    // output, then an answer streamed word by word.
+    name: 'partial-messages',
+    steps: [
+      bash('ls -la'),
+      {
+        kind: 'text',
+        words: true,
+        text: 'The directory holds the files the task needs. Next, I will read the build script, check which steps run on every commit, and then change the test command so it runs only the packages a change touches.',
+      },
+    ],
+    onPermission: allow,
+    partialMessages: true,
+  },
+  {
     name: 'api-error',
     steps: [{ kind: 'error', status: 404, type: 'not_found_error', message: 'model: claude-nope' }],
   },
@@ -118,6 +136,7 @@ async function record(binary: string, scenario: Scenario): Promise<void> {
       '--verbose',
       '--permission-prompt-tool=stdio',
       '--permission-mode=default',
+      ...(scenario.partialMessages ? ['--include-partial-messages'] : []),
       scenario.resumeUnknown ? `--resume=${session}` : `--session-id=${session}`,
     ],
     {
@@ -172,6 +191,9 @@ describe.skipIf(!enabled)('record Claude Code transcripts', () => {
     const binary = await findClaudeBinary({ env: { PATH: pinnedBin } });
     if (!binary) throw new Error('the pinned Claude Code was not found');
     await mkdir(outDir, { recursive: true });
-    for (const scenario of scenarios) await record(binary, scenario);
+    // RECORD_CLAUDE_ONLY=a,b records just those, leaving the other transcripts as they are.
+    const only = process.env.RECORD_CLAUDE_ONLY?.split(',');
+    for (const scenario of scenarios)
+      if (!only || only.includes(scenario.name)) await record(binary, scenario);
   });
 });

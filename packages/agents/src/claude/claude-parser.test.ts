@@ -93,6 +93,41 @@ describe('parseClaudeLine', () => {
     expect(parse({ type: 'stream_event', event: {} }, session).events).toEqual([]);
   });
 
+  it("shows streamed text and thinking deltas once, and not a subagent's words", () => {
+    const session = createClaudeSession(false);
+    const delta = (d: object, parent: string | null = null) =>
+      parse(
+        {
+          type: 'stream_event',
+          event: { type: 'content_block_delta', index: 0, delta: d },
+          parent_tool_use_id: parent,
+        },
+        session,
+      ).events;
+    expect(delta({ type: 'text_delta', text: 'Hel' })).toEqual([
+      { type: 'message.delta', channel: 'text', text: 'Hel' },
+    ]);
+    expect(delta({ type: 'text_delta', text: 'sub' }, 'toolu_task')).toEqual([]);
+    expect(delta({ type: 'input_json_delta', partial_json: '{"a":' })).toEqual([]);
+    expect(delta({ type: 'thinking_delta', thinking: 'hmm' })).toEqual([
+      { type: 'message.delta', channel: 'reasoning', text: 'hmm' },
+    ]);
+    // The whole message repeats the streamed thinking: not shown twice.
+    const whole = parse(
+      {
+        type: 'assistant',
+        message: {
+          content: [
+            { type: 'thinking', thinking: 'hmm' },
+            { type: 'text', text: 'Hello' },
+          ],
+        },
+      },
+      session,
+    ).events;
+    expect(whole).toEqual([{ type: 'message.completed', role: 'assistant', text: 'Hello' }]);
+  });
+
   it('throws on what is not a message of the shape its type promises (the driver warns)', () => {
     expect(() => parse('{"type":"assistant"')).toThrow();
     expect(() => parse('"just a string"')).toThrow('not a JSON object');

@@ -35,6 +35,11 @@ export interface ClaudeSession {
   resumeRejected: boolean;
   /** Message types and control subtypes already warned about (one warning each, not one per line). */
   warned: Set<string>;
+  /**
+   * Thinking came as partial messages (`--include-partial-messages`): the assistant line's
+   * thinking block then repeats what was shown, and is not sent again.
+   */
+  streamedThinking: boolean;
 }
 
 export function createClaudeSession(resuming: boolean): ClaudeSession {
@@ -46,6 +51,7 @@ export function createClaudeSession(resuming: boolean): ClaudeSession {
     interruptSent: false,
     resumeRejected: false,
     warned: new Set(),
+    streamedThinking: false,
   };
 }
 
@@ -57,7 +63,7 @@ export interface ParsedLine {
 
 const maxToolOutput = 64 * 1024;
 /** Lines the CLI prints that carry nothing a person or the runner needs. */
-const ignoredTypes = new Set(['stream_event', 'keep_alive', 'rate_limit_event', 'tool_progress']);
+const ignoredTypes = new Set(['keep_alive', 'rate_limit_event', 'tool_progress']);
 
 export function toolKind(name: string): ToolKind {
   if (name.startsWith('mcp__')) return 'mcp';
@@ -213,7 +219,37 @@ function onResult(session: ClaudeSession, value: unknown): AgentEvent[] {
   return [...(usage ? [usage] : []), turnEnd(session, result)];
 }
 
-function onAssistant(value: unknown): AgentEvent[] {
+/** The parts of a `stream_event` line (a raw Messages-API stream event) this adapter reads. */
+interface StreamEventLine {
+  event?: { type?: unknown; delta?: { type?: unknown; text?: unknown; thinking?: unknown } };
+  parent_tool_use_id?: unknown;
+}
+
+/**
+ * A partial message (`--include-partial-messages`): text and thinking deltas are shown as they
+ * stream; everything else in the stream (block starts and stops, tool input JSON, usage so far)
+ * comes again whole in the assistant line that follows, so it is not repeated. Checked by hand,
+ * not with zod: these are most of the lines of a chatty turn.
+ */
+function onStreamEvent(session: ClaudeSession, line: StreamEventLine): AgentEvent[] {
+  const event = line.event;
+  if (event?.type !== 'content_block_delta' || !event.delta) return [];
+  const { delta } = event;
+  if (delta.type === 'text_delta' && typeof delta.text === 'string') {
+    // As with whole messages: a subagent's words are not the agent's answer.
+    if (line.parent_tool_use_id != null || delta.text === '') return [];
+    return [{ type: 'message.delta', channel: 'text', text: delta.text }];
+  }
+  if (delta.type === 'thinking_delta' && typeof delta.thinking === 'string') {
+    session.streamedThinking = true;
+    return delta.thinking === ''
+      ? []
+      : [{ type: 'message.delta', channel: 'reasoning', text: delta.thinking }];
+  }
+  return [];
+}
+
+function onAssistant(session: ClaudeSession, value: unknown): AgentEvent[] {
   const message = parseStrict(assistantMessageSchema, value, 'assistant');
   const subagent = message.parent_tool_use_id != null;
   const events: AgentEvent[] = [];
@@ -223,7 +259,7 @@ function onAssistant(value: unknown): AgentEvent[] {
       if (block.text.trim() && !subagent)
         events.push({ type: 'message.completed', role: 'assistant', text: block.text });
     } else if (block.type === 'thinking' && 'thinking' in block) {
-      if (block.thinking.trim())
+      if (block.thinking.trim() && !session.streamedThinking)
         events.push({ type: 'message.delta', channel: 'reasoning', text: block.thinking });
     } else if (block.type === 'tool_use' && 'id' in block) {
       const description =
@@ -373,8 +409,10 @@ export function parseClaudeLine(line: string, session: ClaudeSession): ParsedLin
         },
       ]);
     }
+    case 'stream_event':
+      return events(onStreamEvent(session, value as StreamEventLine));
     case 'assistant':
-      return events(onAssistant(value));
+      return events(onAssistant(session, value));
     case 'user':
       return events(onUser(session, value));
     case 'result':

@@ -22,20 +22,32 @@ export interface SecretSafeChunker {
  * chunk can then be redacted on its own. Redacting in core, not in each adapter, covers every agent.
  */
 export function createSecretSafeChunker(): SecretSafeChunker {
-  const carries = new Map<string, { carry: string; make: (text: string) => AgentEvent }>();
+  const carries = new Map<string, Carry>();
 
   function recut(key: string, text: string, make: (text: string) => AgentEvent): AgentEvent[] {
-    const buffer = (carries.get(key)?.carry ?? '') + text;
+    let carry = carries.get(key);
+    if (!carry) carries.set(key, (carry = { pieces: [], length: 0, newline: false, make }));
+    carry.make = make;
+    carry.pieces.push(text);
+    carry.length += text.length;
+    carry.newline ||= text.includes('\n');
+    // Nothing could be cut yet (a short streamed delta, the common case): it waits, unjoined.
+    if (!carry.newline && carry.length <= holdLength()) return [];
+    const buffer = carry.pieces.join('');
     const cut = safeCut(buffer);
-    carries.set(key, { carry: buffer.slice(cut), make });
+    const rest = buffer.slice(cut);
+    carry.pieces = rest.length > 0 ? [rest] : [];
+    carry.length = rest.length;
+    carry.newline = rest.includes('\n');
     return cut > 0 ? [make(buffer.slice(0, cut))] : [];
   }
 
   function release(match: (key: string) => boolean): AgentEvent[] {
     const out: AgentEvent[] = [];
-    for (const [key, { carry, make }] of carries) {
+    for (const [key, { pieces, make }] of carries) {
       if (!match(key)) continue;
       carries.delete(key);
+      const carry = pieces.join('');
       if (carry.length > 0) out.push(make(carry));
     }
     return out;
@@ -70,6 +82,18 @@ export function createSecretSafeChunker(): SecretSafeChunker {
   };
 }
 
+/** The held-back tail of one stream, in the pieces it came in (joined only when it is cut). */
+interface Carry {
+  pieces: string[];
+  length: number;
+  /** Some piece holds a newline: a cut may be possible before `holdLength()` characters. */
+  newline: boolean;
+  make: (text: string) => AgentEvent;
+}
+
+/** Held back at least: the longest secret the redactor knows, or MIN_HOLD. */
+const holdLength = () => Math.max(MIN_HOLD, longestRegisteredSecret());
+
 function deltaChannel(event: AgentEvent): string | null {
   return event.type === 'message.delta' ? event.channel : null;
 }
@@ -80,11 +104,14 @@ function deltaChannel(event: AgentEvent): string | null {
  * that reaches the end of the buffer (it may go on in the next chunk).
  */
 function safeCut(buffer: string): number {
-  const hold = Math.max(MIN_HOLD, longestRegisteredSecret());
+  const hold = holdLength();
   let cut = Math.max(0, buffer.length - hold);
   const newline = buffer.lastIndexOf('\n');
   // Secrets hold no newline (but private keys, below), so none can straddle one.
   if (newline + 1 > cut) cut = newline + 1;
+  // Everything waits anyway (short streamed deltas, the common case): the searches below only
+  // ever move the cut earlier, so they are not needed.
+  if (cut === 0) return 0;
   const from = Math.max(0, cut - hold);
   const spans = secretSpans(buffer.slice(from)).map(([s, e]) => [s + from, e + from] as const);
   for (let moved = true; moved;) {

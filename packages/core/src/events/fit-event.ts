@@ -13,7 +13,9 @@ export function fitEventData(
   maxBytes = MAX_EVENT_BYTES,
 ): Record<string, unknown> {
   const budget = maxBytes - HEADROOM;
-  if (byteLength(data) <= budget) return data;
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most events are told apart by length alone.
+  const json = JSON.stringify(data);
+  if (json.length * 3 <= budget || Buffer.byteLength(json, 'utf8') <= budget) return data;
   for (let limit = 64 * 1024; limit >= 64; limit = Math.floor(limit / 2)) {
     const fitted = truncateStrings(data, limit) as Record<string, unknown>;
     if (byteLength(fitted) <= budget) return fitted;
@@ -37,8 +39,6 @@ function truncateStrings(value: unknown, limit: number): unknown {
   return value;
 }
 
-const encoder = new TextEncoder();
-
 function byteLength(value: unknown): number {
-  return encoder.encode(JSON.stringify(value)).length;
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
 }

@@ -256,10 +256,17 @@ function watchForStall(record: AttemptRecord, clock: Clock, ms: number, kill: ()
   let timer: unknown = null;
   let fired = false;
   let stopped = false;
-  const arm = () => {
+  /**
+   * When the agent last wrote. Output only moves this (it comes many thousand times a second);
+   * the one timer, when it fires early, waits the rest of the time from here.
+   */
+  let lastOutput = clock.now();
+  const arm = (delayMs: number) => {
     timer = clock.setTimeout(() => {
       if (stopped) return;
-      if (record.state === 'awaiting_input') return arm();
+      const quiet = clock.now() - lastOutput;
+      if (quiet < ms) return arm(ms - quiet);
+      if (record.state === 'awaiting_input') return arm(ms);
       fired = true;
       record.emit({
         type: 'job.log',
@@ -267,17 +274,15 @@ function watchForStall(record: AttemptRecord, clock: Clock, ms: number, kill: ()
         message: `The agent wrote nothing for ${Math.round(ms / 1000)} s; stopping it as stalled.`,
       });
       kill();
-    }, ms);
+    }, delayMs);
   };
-  arm();
+  arm(ms);
   return {
     get fired() {
       return fired;
     },
     reset() {
-      if (stopped || fired) return;
-      clock.clearTimeout(timer);
-      arm();
+      lastOutput = clock.now();
     },
     stop() {
       stopped = true;

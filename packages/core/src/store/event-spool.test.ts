@@ -21,6 +21,9 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Appends are written at the end of the task that made them (and before any read). */
+const endOfTask = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const event = (n: number) => ({ at: `2030-01-01T00:00:0${n % 10}.000Z`, type: 'job.log', data: { n } });
 const fileOf = (attemptId: string) => join(dir, attemptId, 'events.ndjson');
 const lines = (path: string) =>
@@ -30,7 +33,7 @@ const lines = (path: string) =>
     .map((l) => JSON.parse(l) as { seq: number; data: { n: number } });
 
 describe('createFileEventSpool', () => {
-  it('numbers events 1..n per attempt and writes them as NDJSON with mode 0600', () => {
+  it('numbers events 1..n per attempt and writes them as NDJSON with mode 0600', async () => {
     const spool = createFileEventSpool(dir);
     expect(spool.lastSeq('att-1')).toBe(0);
     const written = [1, 2, 3].map((n) => spool.append('att-1', event(n)));
@@ -38,15 +41,17 @@ describe('createFileEventSpool', () => {
     expect(spool.append('att-2', event(9)).seq).toBe(1);
     expect(spool.lastSeq('att-1')).toBe(3);
 
+    await endOfTask();
     expect(lines(fileOf('att-1'))).toEqual(written);
     expect(statSync(fileOf('att-1')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'att-1')).mode & 0o077).toBe(0);
   });
 
-  it('also writes 0600 files with fsync on', () => {
+  it('also writes 0600 files with fsync on', async () => {
     const spool = createFileEventSpool(dir, { fsync: true });
     spool.append('att-1', event(1));
     spool.append('att-1', event(2));
+    await endOfTask();
     expect(lines(fileOf('att-1')).map((e) => e.seq)).toEqual([1, 2]);
     expect(statSync(fileOf('att-1')).mode & 0o777).toBe(0o600);
   });
@@ -54,6 +59,7 @@ describe('createFileEventSpool', () => {
   it('reads after a seq, in order, at most limit, also below what was released', () => {
     const spool = createFileEventSpool(dir);
     for (let n = 1; n <= 5; n++) spool.append('att-1', event(n));
+    // Read in the same task as the appends: they are written first.
     expect(spool.read('att-1', 1, 2).map((e) => e.seq)).toEqual([2, 3]);
     spool.release('att-1', 3);
     expect(spool.read('att-1', 3, 10).map((e) => e.seq)).toEqual([4, 5]);
@@ -86,20 +92,23 @@ describe('createFileEventSpool', () => {
     check(createFileEventSpool(dir));
   });
 
-  it('is reloaded by a new instance with the same lastSeq and its events readable', () => {
+  it('is reloaded by a new instance with the same lastSeq and its events readable', async () => {
     const first = createFileEventSpool(dir);
     const written = [1, 2, 3, 4].map((n) => first.append('att-1', event(n)));
+    await endOfTask();
 
     const second = createFileEventSpool(dir);
     expect(second.lastSeq('att-1')).toBe(4);
     expect(second.read('att-1', 2, 10)).toEqual(written.slice(2));
     expect(second.append('att-1', event(5)).seq).toBe(5);
+    await endOfTask();
     expect(lines(fileOf('att-1')).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('drops a torn last line on reload and keeps later appends readable after the next reload', () => {
+  it('drops a torn last line on reload and keeps later appends readable after the next reload', async () => {
     const first = createFileEventSpool(dir);
     for (let n = 1; n <= 3; n++) first.append('att-1', event(n));
+    await endOfTask();
     // Killed in the middle of writing the 4th event.
     appendFileSync(fileOf('att-1'), '{"seq":4,"at":"2030-01-01T00:00:04.000Z","type":"job.l');
 
@@ -109,6 +118,7 @@ describe('createFileEventSpool', () => {
     const next = second.append('att-1', event(4));
     expect(next.seq).toBe(4);
     second.append('att-1', event(5));
+    await endOfTask();
 
     // What was written after the torn line must survive yet another restart.
     const third = createFileEventSpool(dir);
@@ -139,9 +149,10 @@ describe('createFileEventSpool', () => {
     expect(() => statSync(join(dir, 'x'))).toThrow();
   });
 
-  it('does not forget a load that failed: a later call retries it instead of restarting at seq 1', () => {
+  it('does not forget a load that failed: a later call retries it instead of restarting at seq 1', async () => {
     const writer = createFileEventSpool(join(dir, 'spool'));
     for (let n = 1; n <= 3; n++) writer.append('att-1', event(n));
+    await endOfTask();
     // Something is in the way the first time this instance looks (a stray file where the dir should be).
     const attemptDir = join(dir, 'spool', 'att-1');
     renameSync(attemptDir, join(dir, 'aside'));
@@ -154,13 +165,15 @@ describe('createFileEventSpool', () => {
 
     expect(reader.lastSeq('att-1')).toBe(3);
     expect(reader.append('att-1', event(4)).seq).toBe(4);
+    await endOfTask();
     expect(lines(fileOf('spool/att-1')).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
   });
 
-  it('keeps attempts whose ids differ only by ":" and "_" apart', () => {
+  it('keeps attempts whose ids differ only by ":" and "_" apart', async () => {
     const spool = createFileEventSpool(dir);
     spool.append('job:1', event(1));
     spool.append('job_1', event(2));
+    await endOfTask();
 
     const reloaded = createFileEventSpool(dir);
     expect(reloaded.lastSeq('job:1')).toBe(1);
@@ -169,18 +182,38 @@ describe('createFileEventSpool', () => {
     expect(reloaded.read('job_1', 0, 10).map((e) => e.data)).toEqual([{ n: 2 }]);
   });
 
-  it('reports a write it cannot do as store.failed', () => {
-    const spool = createFileEventSpool(join(dir, 'missing'));
+  it('reports a write it cannot do as store.failed, and keeps the events to write them later', async () => {
+    const spool = createFileEventSpool(dir);
     spool.append('att-1', event(1));
-    rmSync(join(dir, 'missing'), { recursive: true });
-    let caught: unknown = null;
-    try {
-      spool.append('att-1', event(2));
-    } catch (error) {
-      caught = error;
-    }
-    expect(isCoordError(caught) && caught.code).toBe('store.failed');
-    expect(spool.lastSeq('att-1')).toBe(1);
+    await endOfTask();
+    // The attempt's dir is gone for a while (a full or unmounted disk fails the same way).
+    renameSync(join(dir, 'att-1'), join(dir, 'aside'));
+    expect(spool.append('att-1', event(2)).seq).toBe(2);
+    await endOfTask();
+    expect(() => spool.read('att-1', 0, 10)).toThrow(expect.objectContaining({ code: 'store.failed' }));
+    expect(() => spool.append('att-1', event(3))).toThrow(expect.objectContaining({ code: 'store.failed' }));
+    expect(() => spool.checkpoint('att-1', { step: 'running' })).toThrow(
+      expect.objectContaining({ code: 'store.failed' }),
+    );
+    // The refused append took no seq; the one before is kept.
+    expect(spool.lastSeq('att-1')).toBe(2);
+
+    renameSync(join(dir, 'aside'), join(dir, 'att-1'));
+    expect(spool.read('att-1', 0, 10).map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(spool.append('att-1', event(3)).seq).toBe(3);
+    await endOfTask();
+    expect(lines(fileOf('att-1')).map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('writes the appends of one task together, before a checkpoint or a finish', () => {
+    const spool = createFileEventSpool(dir);
+    spool.begin({ attemptId: 'att-1', jobId: 'job-1', attemptNumber: 1 });
+    for (let n = 1; n <= 3; n++) spool.append('att-1', event(n));
+    spool.checkpoint('att-1', { nextSeq: 4 });
+    expect(lines(fileOf('att-1')).map((e) => e.seq)).toEqual([1, 2, 3]);
+    spool.append('att-1', event(4));
+    spool.finish('att-1');
+    expect(lines(fileOf('att-1')).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
   });
 });
 
@@ -269,6 +302,8 @@ describe('finding a page in a spool it has not indexed', () => {
   function writeSpool(count: number) {
     const writer = createFileEventSpool(dir);
     for (let n = 1; n <= count; n++) writer.append('att-1', varied(n));
+    // Appends of one task are written at its end, or before anything reads them back.
+    writer.read('att-1', count, 1);
     return lines(fileOf('att-1'));
   }
 
@@ -315,6 +350,7 @@ describe('finding a page in a spool it has not indexed', () => {
     expect(reader.read('att-1', 4000, 500)).toEqual([]);
     expect(reader.read('att-1', 2000, 2)).toEqual(all.slice(2000, 2002));
     expect(reader.append('att-1', varied(4001)).seq).toBe(4001);
+    reader.read('att-1', 4001, 1); // written before anything reads it back
     expect(
       createFileEventSpool(dir)
         .read('att-1', 3998, 10)

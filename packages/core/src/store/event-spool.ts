@@ -1,5 +1,4 @@
 import {
-  appendFileSync,
   closeSync,
   existsSync,
   fsyncSync,
@@ -11,6 +10,7 @@ import {
   renameSync,
   truncateSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type { AttemptEvent } from '@coord/runner-protocol';
@@ -23,7 +23,11 @@ import { findLineStart, readLines, readTail, type LineMark } from './spool-lines
  * through an outage or a restart and nothing is sent twice under a new seq.
  */
 export interface EventSpool {
-  /** Assigns the next seq, writes the event durably, and returns it. */
+  /**
+   * Assigns the next seq and returns the event. It is written by the end of the current task
+   * (one write for all appended in it) and always before a read, a checkpoint or a finish; a
+   * write that failed is reported by the next of those or the next append, its events kept.
+   */
   append(attemptId: string, event: Omit<AttemptEvent, 'seq'>): AttemptEvent;
   /**
    * Events with seq > afterSeq, in order, at most `limit`, and (when `maxBytes` is given) no more
@@ -104,18 +108,27 @@ interface SpoolIndex {
   lastSeq: number;
   /** seq -> offset of its line, for lines just read or written: the next read there needs no search. */
   marks: Map<number, number>;
+  /** Lines appended and not yet written (see `append`), in order. */
+  unwritten: string[];
+  /** What a failed write left of the lines before them, unwritten. */
+  rest: Buffer | null;
+  /** A write of the unwritten lines is scheduled. */
+  scheduled: boolean;
 }
 
 /** Line starts kept per attempt: enough for an uploader and a few log views reading along. */
 const MAX_MARKS = 256;
 
 /**
- * NDJSON file per attempt at `<dir>/<attemptId>/events.ndjson`. Appends are synchronous so an event
- * is in the OS's hands before anyone can send it; `fsync: true` also survives power loss at the
- * cost of a disk flush per event. Memory holds no events and no index: line k is the event with
- * seq k and says so, so any page is found in the file itself by a binary search over byte
- * offsets (spool-lines.ts), and the last event by reading backwards from the end. Uploads read
- * their batch back from the file (the OS's page cache makes that cheap), so a long, chatty
+ * NDJSON file per attempt at `<dir>/<attemptId>/events.ndjson`. Appends are written together, in
+ * one write at the end of the task that made them (a microtask: the agent's output chunk is then
+ * parsed), and always before anything reads them back to send, checkpoints the next seq or
+ * finishes the attempt: so an event is in the OS's hands before anyone can send it, and one write
+ * serves a whole chunk of output instead of one per event. `fsync: true` also survives power
+ * loss, at the cost of a disk flush per write. Memory holds no events and no index: line k is the
+ * event with seq k and says so, so any page is found in the file itself by a binary search over
+ * byte offsets (spool-lines.ts), and the last event by reading backwards from the end. Uploads
+ * read their batch back from the file (the OS's page cache makes that cheap), so a long, chatty
  * attempt or a long outage costs disk, not heap, and opening a million-event log anywhere costs
  * a few small reads. On a restart the file's tail is read again, so a reattached attempt resumes
  * from the server's ack.
@@ -148,8 +161,52 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
       throw spoolError(attemptId, error);
     }
     // Only a load that succeeded counts: a failed one is tried again rather than taken for an empty file.
-    const index: SpoolIndex = { ...tail, marks: new Map() };
+    const index: SpoolIndex = { ...tail, marks: new Map(), unwritten: [], rest: null, scheduled: false };
     indexes.set(attemptId, index);
+    return index;
+  }
+
+  /**
+   * Writes what was appended and not yet written, in one write. A failed write keeps what it did
+   * not write (the next call tries again) and throws, so nothing is lost or reordered.
+   */
+  function write(attemptId: string, index: SpoolIndex): void {
+    if (index.unwritten.length === 0 && index.rest === null) return;
+    const lines = Buffer.from(index.unwritten.join(''), 'utf8');
+    let bytes = index.rest ? Buffer.concat([index.rest, lines]) : lines;
+    index.unwritten = [];
+    index.rest = null;
+    let fd: number | undefined;
+    try {
+      fd = openSync(fileOf(attemptId), 'a', 0o600);
+      while (bytes.length > 0) bytes = bytes.subarray(writeSync(fd, bytes));
+      if (options.fsync) fsyncSync(fd);
+    } catch (error) {
+      index.rest = bytes.length > 0 ? bytes : null;
+      throw spoolError(attemptId, error);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  /** The write at the end of the task; its failure waits for the next reader, which is told. */
+  function scheduleWrite(attemptId: string, index: SpoolIndex): void {
+    if (index.scheduled) return;
+    index.scheduled = true;
+    queueMicrotask(() => {
+      index.scheduled = false;
+      try {
+        write(attemptId, index);
+      } catch {
+        // Kept in `rest`: read, checkpoint and finish write it first, and throw if they cannot.
+      }
+    });
+  }
+
+  /** A write failed before: the caller hears of it (and the lines are tried again). */
+  function written(attemptId: string): SpoolIndex {
+    const index = load(attemptId);
+    write(attemptId, index);
     return index;
   }
 
@@ -200,32 +257,23 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
   return {
     append(attemptId, event) {
       const index = load(attemptId);
+      // An earlier write failed: this append says so (its event is kept and written later).
+      if (index.rest !== null) write(attemptId, index);
       const seq = index.lastSeq + 1;
       const full: AttemptEvent = { seq, ...event };
-      const line = Buffer.from(`${JSON.stringify(full)}\n`, 'utf8');
-      try {
-        if (options.fsync) {
-          const fd = openSync(fileOf(attemptId), 'a', 0o600);
-          try {
-            appendFileSync(fd, line);
-            fsyncSync(fd);
-          } finally {
-            closeSync(fd);
-          }
-        } else {
-          appendFileSync(fileOf(attemptId), line, { mode: 0o600 });
-        }
-      } catch (error) {
-        throw spoolError(attemptId, error);
-      }
+      const line = `${JSON.stringify(full)}\n`;
+      index.unwritten.push(line);
       mark(index, seq, index.end);
-      index.end += line.length;
+      index.end += Buffer.byteLength(line, 'utf8');
       index.lastSeq = seq;
+      if (index.unwritten.length >= MAX_UNWRITTEN) write(attemptId, index);
+      else scheduleWrite(attemptId, index);
       return full;
     },
     read(attemptId, afterSeq, limit, maxBytes = Number.POSITIVE_INFINITY) {
+      const index = written(attemptId);
       const from = Math.max(0, afterSeq);
-      const count = Math.min(limit, load(attemptId).lastSeq - from);
+      const count = Math.min(limit, index.lastSeq - from);
       return count > 0 ? readEvents(attemptId, from, count, maxBytes) : [];
     },
     lastSeq: (attemptId) => load(attemptId).lastSeq,
@@ -241,6 +289,7 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
       }
     },
     finish(attemptId) {
+      written(attemptId);
       try {
         writeFileSync(join(dir, safeSegment(attemptId), 'finished'), '', { mode: 0o600 });
       } catch (error) {
@@ -248,6 +297,8 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
       }
     },
     checkpoint(attemptId, checkpoint) {
+      // Its next seq must not name events the file does not hold yet.
+      written(attemptId);
       const file = join(dir, safeSegment(attemptId), 'checkpoint.json');
       try {
         writeFileSync(`${file}.tmp`, `${JSON.stringify(checkpoint)}\n`, { mode: 0o600 });
@@ -296,6 +347,9 @@ function openIfExists(file: string): number | undefined {
     throw error;
   }
 }
+
+/** Lines appended in one task before they are written at once anyway (bounds the memory held). */
+const MAX_UNWRITTEN = 4096;
 
 /** A checkpoint as written, or undefined when there is none or it cannot be read (then it is not used). */
 function readCheckpoint(file: string): unknown {
