@@ -28,7 +28,7 @@ import { CLI_VERSION } from './version.js';
 /** The `git.*` settings as the git package takes them (an author needs both name and e-mail). */
 export function gitOptionsFrom(
   config: RunnerConfig,
-): Pick<RepositoryWorkspacesOptions, 'author' | 'baseDrift' | 'maxFileBytes'> {
+): Pick<RepositoryWorkspacesOptions, 'author' | 'baseDrift' | 'maxFileBytes' | 'standbyWorkTrees'> {
   const git = config.git ?? {};
   return {
     ...(git.authorName && git.authorEmail
@@ -36,6 +36,7 @@ export function gitOptionsFrom(
       : {}),
     ...(git.baseDrift ? { baseDrift: git.baseDrift } : {}),
     ...(git.maxFileMb ? { maxFileBytes: git.maxFileMb * 1024 * 1024 } : {}),
+    ...(git.standbyWorkTrees !== undefined ? { standbyWorkTrees: git.standbyWorkTrees } : {}),
   };
 }
 
