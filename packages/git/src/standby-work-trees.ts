@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { CoordError } from '@coord/runner-core';
 import type { SimpleGit } from 'simple-git';
-import { gitMessage, gitStep } from './git.js';
+import { gitMessage, gitStep, throwIfAborted } from './git.js';
 import type { MirrorCache, MirrorState } from './mirror-cache.js';
 import { mirrorDirectoryName, remoteDisplayName, type CloneRemote } from './remote-url.js';
 
@@ -56,10 +57,12 @@ export class StandbyWorkTrees {
   async settled(remote: CloneRemote, signal: AbortSignal, log: (message: string) => void): Promise<void> {
     const making = this.making.get(this.pathFor(remote));
     if (!making) return;
+    throwIfAborted(signal, 'Waiting for the standby work tree');
     log(`Waiting for the standby work tree of ${remoteDisplayName(remote)} being checked out`);
     const started = Date.now();
     await new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason as Error);
+      const onAbort = () =>
+        reject(new CoordError('job.cancelled', 'Waiting for the standby work tree was cancelled.'));
       signal.addEventListener('abort', onAbort, { once: true });
       void making.finally(() => {
         signal.removeEventListener('abort', onAbort);
@@ -90,11 +93,13 @@ export class StandbyWorkTrees {
     signal: AbortSignal,
     log: (message: string) => void,
   ): Promise<boolean> {
+    const unusable = (error: unknown) =>
+      log(`The standby work tree could not be used (${gitMessage(error)}); cloning from the mirror instead`);
     try {
       await rename(this.pathFor(remote), workDir);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') unusable(error);
+      return false;
     }
     const fresh = `${workDir}.claim-${randomBytes(4).toString('hex')}`;
     try {
@@ -112,7 +117,7 @@ export class StandbyWorkTrees {
       return true;
     } catch (error) {
       if (signal.aborted) throw error;
-      log(`The standby work tree could not be used (${gitMessage(error)}); cloning from the mirror instead`);
+      unusable(error);
       await rm(workDir, { recursive: true, force: true });
       return false;
     } finally {

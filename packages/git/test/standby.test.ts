@@ -2,7 +2,7 @@ import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRepositoryWorkspaces, pruneRepositoryDisk, standbyDir } from '../src/index.js';
-import { createFixture, type Fixture } from './workspace-fixture.js';
+import { caught, createFixture, type Fixture } from './workspace-fixture.js';
 
 let fx: Fixture;
 beforeEach(async () => {
@@ -192,6 +192,40 @@ describe('standby work trees', () => {
     const ws = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_second0001' } }));
     expect(fx.logs.some((line) => line.startsWith('The standby work tree could not be used'))).toBe(true);
     expect(fx.logs.filter((line) => /^Cloned acme\/widgets from the mirror/.test(line))).toHaveLength(1);
+    expect(await fx.ctx.git(ws.workDir, 'status', '--porcelain', '--ignored')).toBe('');
+  });
+
+  it('a job cancelled while it waits for the standby being made stops at once', async () => {
+    await fx.port.prepare(fx.prepareInput({ job: { id: 'job_first00001' } }));
+    const controller = new AbortController();
+    const input = fx.prepareInput({ job: { id: 'job_second0001' }, signal: controller.signal });
+    const error = await caught(
+      fx.port.prepare({
+        ...input,
+        log: (message) => {
+          fx.logs.push(message);
+          if (message.startsWith('Waiting for the standby')) setImmediate(() => controller.abort());
+        },
+      }),
+    );
+    expect(error.code).toBe('job.cancelled');
+    expect(fx.logs.some((line) => line.startsWith('Waited'))).toBe(false);
+  });
+
+  it('a standby that could not be made is told to the next job, which clones', async () => {
+    // A file where the standbys' directory should be: making one fails.
+    await mkdir(fx.ctx.workspaceDir, { recursive: true });
+    await writeFile(standbyDir(dirs()), 'not a directory\n');
+    await fx.port.prepare(fx.prepareInput({ job: { id: 'job_first00001' } }));
+    await fx.port.idle();
+    fx.logs.length = 0;
+    const ws = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_second0001' } }));
+    expect(
+      fx.logs.some((line) =>
+        /^The last standby work tree of acme\/widgets could not be made: .*EEXIST/.test(line),
+      ),
+    ).toBe(true);
+    expect(took()).toHaveLength(0);
     expect(await fx.ctx.git(ws.workDir, 'status', '--porcelain', '--ignored')).toBe('');
   });
 
