@@ -135,6 +135,11 @@ export function composeRunner(options: ComposeOptions): Runner {
         `coord-runner: removing old work trees and mirrors failed: ${error instanceof Error ? error.message : String(error)}\n`,
       ),
   });
-  runner.events$.subscribe({ complete: stopPruning, error: stopPruning });
+  // A runner that stops does not wait for the next job's standby work tree to be checked out.
+  const stopBackground = () => {
+    stopPruning();
+    void repositories.stopBackground();
+  };
+  runner.events$.subscribe({ complete: stopBackground, error: stopBackground });
   return runner;
 }

@@ -73,8 +73,10 @@ export const defaultAuthor: GitIdentity = { name: 'Coord Runner', email: 'runner
 
 /** Background work of the port that no job waits for. */
 export interface RepositoryBackgroundWork {
-  /** Resolves once no standby work tree is being made (tests, benchmarks, a runner that stops). */
+  /** Resolves once no standby work tree is being made (tests, benchmarks). */
   idle(): Promise<void>;
+  /** Stops the background work for good (the runner is stopping); what it left half-made is removed. */
+  stopBackground(): Promise<void>;
 }
 
 /** Repository jobs on this machine: mirrors, work trees, commits, pushes and pull requests. */
@@ -194,7 +196,9 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort, RepositoryDiskCar
             );
           }
           log(
-            `${claimed ? 'Took the standby work tree and cloned its .git' : 'Cloned'} ${remoteDisplayName(remote)} from the mirror in ${Date.now() - cloneStarted} ms`,
+            claimed
+              ? `Took the standby work tree of ${remoteDisplayName(remote)} and gave it a .git cloned from the mirror in ${Date.now() - cloneStarted} ms`
+              : `Cloned ${remoteDisplayName(remote)} from the mirror in ${Date.now() - cloneStarted} ms`,
           );
           return { tips: mirror.branches, head: mirror.head, claimed };
         },
@@ -475,6 +479,10 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort, RepositoryDiskCar
 
   idle(): Promise<void> {
     return this.standbys?.idle() ?? Promise.resolve();
+  }
+
+  stopBackground(): Promise<void> {
+    return this.standbys?.stop() ?? Promise.resolve();
   }
 
   private workDirFor(jobId: string, attemptNumber: number): string {

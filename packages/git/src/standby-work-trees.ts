@@ -40,8 +40,8 @@ export class StandbyWorkTrees {
   private readonly making = new Map<string, Promise<void>>();
   /** Why the last standby of a repository could not be made, told to its next job. */
   private readonly failures = new Map<string, string>();
-  // Background work belongs to no job: nothing cancels it but the process ending.
-  private readonly background = new AbortController().signal;
+  // Background work belongs to no job: only the runner stopping cancels it.
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: StandbyWorkTreesOptions) {}
 
@@ -128,10 +128,10 @@ export class StandbyWorkTrees {
   /** Starts making the standby of `remote` in the background, unless there is one or one is being made. */
   replenish(remote: CloneRemote): void {
     const path = this.pathFor(remote);
-    if (this.making.has(path)) return;
+    if (this.making.has(path) || this.stopping.signal.aborted) return;
     const run = this.make(remote, path)
       .catch((error: unknown) => {
-        this.failures.set(path, gitMessage(error));
+        if (!this.stopping.signal.aborted) this.failures.set(path, gitMessage(error));
       })
       .finally(() => this.making.delete(path));
     this.making.set(path, run);
@@ -142,11 +142,17 @@ export class StandbyWorkTrees {
     while (this.making.size > 0) await Promise.all(this.making.values());
   }
 
+  /** Stops making standbys (a runner that stops does not wait for a checkout); a half-made one is removed. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.idle();
+  }
+
   private async make(remote: CloneRemote, path: string): Promise<void> {
     if (await exists(join(path, '.git'))) return;
     await mkdir(this.options.dir, { recursive: true });
     const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const signal = this.background;
+    const signal = this.stopping.signal;
     try {
       // Cloned under the mirror's lock, as a job's tree is (never beside a fetch into the mirror);
       // checked out after it, so the next job's prepare waits for no more than the clone.
@@ -170,7 +176,7 @@ export class StandbyWorkTrees {
       // as clean for good.
       const written = (await stat(join(temporary, '.git', 'index'))).mtimeMs;
       const wait = written + 1_000 - Date.now();
-      if (wait > 0) await delay(wait);
+      if (wait > 0) await delay(wait, undefined, { signal });
       await gitStep(signal, 'workspace.failed', 'Refreshing the standby index', () =>
         git.raw(['update-index', '-q', '--refresh']),
       );

@@ -229,6 +229,16 @@ describe('standby work trees', () => {
     expect(await fx.ctx.git(ws.workDir, 'status', '--porcelain', '--ignored')).toBe('');
   });
 
+  it('a runner that stops ends the standby being made, leaves nothing half-made, and makes no more', async () => {
+    await fx.port.prepare(fx.prepareInput({ job: { id: 'job_first00001' } }));
+    await fx.port.stopBackground();
+    expect(await readdir(standbyDir(dirs())).catch(() => [])).toEqual([]);
+    const ws = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_second0001' } }));
+    await fx.port.idle();
+    expect(await fx.ctx.git(ws.workDir, 'status', '--porcelain', '--ignored')).toBe('');
+    expect(await readdir(standbyDir(dirs())).catch(() => [])).toEqual([]);
+  });
+
   it('turned off, no standby is made, and pruning removes the ones an earlier run left', async () => {
     await fx.port.prepare(fx.prepareInput({ job: { id: 'job_first00001' } }));
     await fx.port.idle();
