@@ -2,6 +2,7 @@ import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRepositoryWorkspaces, pruneRepositoryDisk, standbyDir } from '../src/index.js';
+import { checkedOutFiles } from './helpers/files.js';
 import { caught, createFixture, type Fixture } from './workspace-fixture.js';
 
 let fx: Fixture;
@@ -25,16 +26,6 @@ async function standbyPath(): Promise<string> {
   const names = await readdir(standbyDir(dirs()));
   expect(names).toHaveLength(1);
   return join(standbyDir(dirs()), names[0]!);
-}
-
-/** Every file under `dir`, `.git` left out, `/`-separated and sorted. */
-async function files(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
-    .filter((path) => !path.startsWith('.git/'))
-    .sort();
 }
 
 const refs = (dir: string) => fx.ctx.git(dir, 'for-each-ref', '--format=%(objectname) %(refname) %(symref)');
@@ -72,7 +63,7 @@ describe('standby work trees', () => {
     });
     const reference = await plain.prepare(fx.prepareInput({ job: { id: 'job_second0001' } }));
     expect(await refs(ws.workDir)).toBe(await refs(reference.workDir));
-    expect(await files(ws.workDir)).toEqual(await files(reference.workDir));
+    expect(await checkedOutFiles(ws.workDir)).toEqual(await checkedOutFiles(reference.workDir));
     const config = (dir: string) =>
       readFile(join(dir, '.git', 'config'), 'utf8').then((text) =>
         text.replace(join(fx.ctx.root, 'plain-work'), fx.ctx.workspaceDir),
@@ -82,7 +73,7 @@ describe('standby work trees', () => {
 
     // And a new standby is made for the job after it.
     await fx.port.idle();
-    expect(await files(await standbyPath())).toEqual(await files(ws.workDir));
+    expect(await checkedOutFiles(await standbyPath())).toEqual(await checkedOutFiles(ws.workDir));
   });
 
   it('a standby someone wrote into gives the job none of it: untracked, ignored and edited files, hooks, config, refs', async () => {
@@ -112,7 +103,7 @@ describe('standby work trees', () => {
     fx.logs.length = 0;
     const ws = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_second0001' } }));
     expect(took()).toHaveLength(1);
-    expect(await files(ws.workDir)).toEqual([
+    expect(await checkedOutFiles(ws.workDir)).toEqual([
       '.gitignore',
       'README.md',
       'app/main.ts',
@@ -142,8 +133,8 @@ describe('standby work trees', () => {
     await fx.port.idle();
     const b = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_second0001' } }));
     expect(took()).toHaveLength(1);
-    expect(await files(b.workDir)).not.toContain('secret-notes.txt');
-    expect(await files(b.workDir)).not.toContain('agent.log');
+    expect(await checkedOutFiles(b.workDir)).not.toContain('secret-notes.txt');
+    expect(await checkedOutFiles(b.workDir)).not.toContain('agent.log');
     await expect(fx.ctx.git(b.workDir, 'config', '--get', 'user.name')).rejects.toThrow();
   });
 
@@ -155,7 +146,7 @@ describe('standby work trees', () => {
       fx.prepareInput({ job: { id: 'job_sparse0001' }, repository: { sparse: ['app'] } }),
     );
     expect(took()).toHaveLength(0);
-    expect(await files(sparse.workDir)).toEqual([
+    expect(await checkedOutFiles(sparse.workDir)).toEqual([
       '.gitignore',
       'README.md',
       'app/main.ts',
@@ -163,7 +154,7 @@ describe('standby work trees', () => {
     ]);
     const full = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_full000001' } }));
     expect(took()).toHaveLength(1);
-    expect(await files(full.workDir)).toContain('lib/util.ts');
+    expect(await checkedOutFiles(full.workDir)).toContain('lib/util.ts');
     expect(await fx.ctx.git(full.workDir, 'config', '--get', 'core.sparseCheckout').catch(() => '')).toBe('');
   });
 
