@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -12,7 +13,10 @@ import { bigRepo } from './big-repo.js';
  * The second job on a big repository: a repository shaped like a mid-sized real one (20,000
  * files, 5,000 commits, a pack over 100 MB) on the local forge, over its smart HTTP. Compares
  * what a runner without a cache does (`git clone`), the floor for a warm cache (`git worktree add`
- * from the mirror) and our second-job preparation (mirror fetch from the forge included).
+ * from the mirror) and our second-job preparation (mirror fetch from the forge included), after
+ * a push of one commit and with nothing new. The standby work tree that preparation takes is
+ * checked out in the background after each job: its time is reported apart (standby_replenish_s),
+ * and each round waits for it, as a job that comes a few seconds after the last one would find it.
  */
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -103,11 +107,20 @@ export async function measureCheckout(options: CheckoutOptions) {
       mirrorsDir: join(root, 'mirrors'),
       environment: env,
     });
+    // The same preparation without a standby work tree (what it was before them), sharing the mirror.
+    const withoutStandby = createRepositoryWorkspaces({
+      workspaceDir: join(root, 'work-without-standby'),
+      mirrorsDir: join(root, 'mirrors'),
+      environment: env,
+      standbyWorkTrees: false,
+    });
     const forge = { apiBaseUrl: `${server.url}/forge/api`, token: server.token };
-    const prepare = async (n: number) => {
+    let jobs = 0;
+    const prepare = async (port: typeof workspaces) => {
+      const n = jobs++;
       const log: string[] = [];
       const started = performance.now();
-      const ws = await workspaces.prepare({
+      const ws = await port.prepare({
         job: { id: `job_bench${n}`, title: 'Bench job' },
         attempt: {
           id: `att_${n}`,
@@ -125,26 +138,72 @@ export async function measureCheckout(options: CheckoutOptions) {
         log: (message) => log.push(message),
       });
       const ms = performance.now() - started;
-      await workspaces.release(ws.workDir);
-      return { ms, log };
+      // Not in the job's critical path: the standby for the next job, checked out in the background.
+      const replenishMs = await timed(() => port.idle());
+      await port.release(ws.workDir);
+      return { ms, log, replenishMs };
     };
-    const cold = await prepare(0);
+    // A push to the forge between jobs, as on a busy repository: one commit rewriting three files
+    // (written with plumbing straight into the forge's repository, like the generated history).
+    const advance = async (round: number) => {
+      const index = join(root, 'advance-index');
+      const envIndex = {
+        ...env,
+        GIT_INDEX_FILE: index,
+        GIT_AUTHOR_NAME: 'Bench',
+        GIT_AUTHOR_EMAIL: 'bench@example.test',
+        GIT_COMMITTER_NAME: 'Bench',
+        GIT_COMMITTER_EMAIL: 'bench@example.test',
+      };
+      const run = async (args: string[]) =>
+        (
+          await execFileAsync('git', args, { cwd: forgeRepo, env: envIndex, maxBuffer: 64 * 1024 * 1024 })
+        ).stdout.trim();
+      await run(['read-tree', 'main']);
+      const paths = (await run(['ls-files'])).split('\n');
+      for (let k = 0; k < 3; k++) {
+        const path = paths[(round * 7907 + k * 3571) % paths.length]!;
+        const file = join(root, 'advance-blob');
+        writeFileSync(file, `round ${round} ${k}\n${randomBytes(2048).toString('base64')}\n`);
+        const blob = await run(['hash-object', '-w', file]);
+        await run(['update-index', '--cacheinfo', `100644,${blob},${path}`]);
+      }
+      const tree = await run(['write-tree']);
+      const commit = await run(['commit-tree', tree, '-p', 'main', '-m', `Bench round ${round}`]);
+      await run(['update-ref', 'refs/heads/main', commit]);
+      rmSync(index, { force: true });
+    };
+
+    const cold = await prepare(workspaces);
     // The floor a warm cache can reach: git's own worktree from the same mirror. Runs alternate
-    // with ours and with plain clones, so that a shared machine's load weighs on all three alike.
+    // with ours and with plain clones, so that a shared machine's load weighs on all of them alike.
     const mirrorsDir = join(root, 'mirrors');
     const mirror = join(
       mirrorsDir,
       readdirSync(mirrorsDir).find((name) => name.endsWith('.git'))!,
     );
-    const warm: number[] = [];
+    const moved: number[] = [];
+    const unchanged: number[] = [];
+    const before: number[] = [];
+    const replenish: number[] = [cold.replenishMs];
     const worktree: number[] = [];
     const clones: number[] = [];
     let phases: string[] = [];
+    const loads: number[] = [];
     for (let n = 1; n <= options.runs; n++) {
-      clones.push(await plainClone(n));
-      const run = await prepare(n);
-      warm.push(run.ms);
+      loads.push(loadavg()[0]!);
+      await advance(n);
+      // The second job after a push: ls-remote, a small fetch, then the standby brought to the new tip.
+      const run = await prepare(workspaces);
+      moved.push(run.ms);
+      replenish.push(run.replenishMs);
       phases = run.log;
+      // The next job with nothing new on the forge: ls-remote only, then the standby.
+      const again = await prepare(workspaces);
+      unchanged.push(again.ms);
+      replenish.push(again.replenishMs);
+      before.push((await prepare(withoutStandby)).ms);
+      clones.push(await plainClone(n));
       const dir = join(root, `worktree-${n}`);
       worktree.push(await timed(() => git(mirror, ['worktree', 'add', '--quiet', '--detach', dir, 'main'])));
       rmSync(dir, { recursive: true, force: true });
@@ -152,7 +211,7 @@ export async function measureCheckout(options: CheckoutOptions) {
     }
 
     const cloneMs = median(clones);
-    const warmMs = median(warm);
+    const warmMs = median(moved);
     const worktreeMs = median(worktree);
     return {
       bench: 'checkout',
@@ -164,12 +223,19 @@ export async function measureCheckout(options: CheckoutOptions) {
       clone_s: seconds(cloneMs),
       worktree_s: seconds(worktreeMs),
       cold_prepare_s: seconds(cold.ms),
+      // After a push of one commit: the mirror's fetch from the forge and the checkout, all of it.
       warm_prepare_s: seconds(warmMs),
-      warm_prepare_max_s: seconds(Math.max(...warm)),
+      warm_prepare_max_s: seconds(Math.max(...moved)),
+      warm_prepare_unchanged_s: seconds(median(unchanged)),
+      // The same preparation with git.standbyWorkTrees off (the path before standbys), same mirror.
+      warm_prepare_without_standby_s: seconds(median(before)),
+      // Background, after the job's prepare returned: checking out the next job's standby.
+      standby_replenish_s: seconds(median(replenish)),
       speedup_vs_clone: Math.round((cloneMs / warmMs) * 10) / 10,
       overhead_vs_worktree: Math.round((warmMs / worktreeMs) * 100) / 100,
       // The last warm prepare's own account of where its time went.
-      phases: phases.filter((line) => / in \d+ ms$|already matches/.test(line)),
+      phases: phases.filter((line) => / in \d+ ms$|already matches|^Updating/.test(line)),
+      load_average_at_rounds: loads.map((l) => Math.round(l * 10) / 10),
       load_average: loadavg().map((l) => Math.round(l * 10) / 10),
     };
   } finally {

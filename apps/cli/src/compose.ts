@@ -30,7 +30,7 @@ import { CLI_VERSION } from './version.js';
 /** The `git.*` settings as the git package takes them (an author needs both name and e-mail). */
 export function gitOptionsFrom(
   config: RunnerConfig,
-): Pick<RepositoryWorkspacesOptions, 'author' | 'baseDrift' | 'maxFileBytes'> {
+): Pick<RepositoryWorkspacesOptions, 'author' | 'baseDrift' | 'maxFileBytes' | 'standbyWorkTrees'> {
   const git = config.git ?? {};
   return {
     ...(git.authorName && git.authorEmail
@@ -38,6 +38,7 @@ export function gitOptionsFrom(
       : {}),
     ...(git.baseDrift ? { baseDrift: git.baseDrift } : {}),
     ...(git.maxFileMb ? { maxFileBytes: git.maxFileMb * 1024 * 1024 } : {}),
+    ...(git.standbyWorkTrees !== undefined ? { standbyWorkTrees: git.standbyWorkTrees } : {}),
   };
 }
 
@@ -202,7 +203,12 @@ function sharedParts(options: Omit<ComposeOptions, 'server' | 'token'>) {
             `coord-runner: removing old work trees and mirrors failed: ${error instanceof Error ? error.message : String(error)}\n`,
           ),
       });
-      runner.events$.subscribe({ complete: stopPruning, error: stopPruning });
+      // A runner that stops does not wait for the next job's standby work tree to be checked out.
+      const stopBackground = () => {
+        stopPruning();
+        void repositories.stopBackground();
+      };
+      runner.events$.subscribe({ complete: stopBackground, error: stopBackground });
     },
   };
 }

@@ -39,6 +39,8 @@ export interface RunnerConfig {
     maxFileMb?: number;
     /** A mirror no job used for this many days is removed (default 30). */
     mirrorRetentionDays?: number;
+    /** One checked-out work tree per repository waits for its next job (default true). */
+    standbyWorkTrees?: boolean;
     /** A failed or stopped attempt's work tree is removed after this many days unchanged (default 14). */
     keepFailedWorkTreesDays?: number;
   };

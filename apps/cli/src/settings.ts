@@ -152,6 +152,15 @@ export const SETTINGS: readonly SettingDef[] = [
     positive('git.mirrorRetentionDays'),
   ),
   gitSetting(
+    'standbyWorkTrees',
+    "keep one checked-out work tree per repository for its next job, so that job's checkout writes only what changed: true or false (default true)",
+    (v) => {
+      if (v !== 'true' && v !== 'false')
+        throw new CliError(EXIT.usage, `git.standbyWorkTrees must be true or false, got "${v}".`);
+      return v === 'true';
+    },
+  ),
+  gitSetting(
     'keepFailedWorkTreesDays',
     "days a failed or stopped attempt's work tree is kept for inspection (default 14)",
     positive('git.keepFailedWorkTreesDays'),

@@ -1,6 +1,7 @@
 export {
   createRepositoryWorkspaces,
   defaultAuthor,
+  type RepositoryBackgroundWork,
   type RepositoryWorkspacesOptions,
 } from './repository-workspaces.js';
 export {
@@ -8,6 +9,7 @@ export {
   pruneRepositoryDisk,
   pruneRepositoryDiskPeriodically,
   repositoryDiskUsage,
+  standbyDir,
   type RepositoryDiskCare,
   type MirrorUsage,
   type PruneResult,

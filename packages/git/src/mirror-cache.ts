@@ -52,13 +52,7 @@ export class MirrorCache {
   async withMirror<T>(request: MirrorRequest, use: (mirror: MirrorState) => Promise<T>): Promise<T> {
     const path = this.mirrorPath(request.remote);
     const name = remoteDisplayName(request.remote);
-    await mkdir(this.options.mirrorsDir, { recursive: true });
-    const lockOptions = {
-      signal: request.signal,
-      onWait: () => request.log(`Waiting for another job to finish with the mirror of ${name}`),
-      ...(request.whileWaiting ? { whileWaiting: request.whileWaiting } : {}),
-    };
-    return withLock(`${path}.lock`, lockOptions, async () => {
+    return this.locked(path, request, async () => {
       const started = Date.now();
       let refs: string;
       if (await exists(join(path, 'HEAD'))) {
@@ -81,11 +75,43 @@ export class MirrorCache {
       }
       await markUsed(path);
       request.log(`Mirror of ${name} up to date in ${Date.now() - started} ms`);
-      const branches = branchTips(refs);
-      const head = await readHead(path);
-      // An empty repository's HEAD names a branch that does not exist yet: no default branch.
-      return use({ path, branches, head: head !== null && branches.has(head) ? head : null });
-    }).catch((error: unknown) => {
+      return use(await mirrorState(path, refs));
+    });
+  }
+
+  /**
+   * Runs `use` on the mirror as it is, under its lock, without asking the remote anything (the
+   * background work that follows a job's fetch). Resolves to null when there is no mirror.
+   */
+  async withLocalMirror<T>(
+    remote: CloneRemote,
+    signal: AbortSignal,
+    use: (mirror: MirrorState) => Promise<T>,
+  ): Promise<T | null> {
+    const path = this.mirrorPath(remote);
+    const request: MirrorRequest = {
+      remote,
+      token: null,
+      refreshDefaultBranch: false,
+      signal,
+      log: () => {},
+    };
+    return this.locked(path, request, async () => {
+      if (!(await exists(join(path, 'HEAD')))) return null;
+      return use(await mirrorState(path, await this.localRefs(path, request)));
+    });
+  }
+
+  /** Runs `fn` holding the mirror's lock (in-process queue, then a lock file shared with other runners). */
+  private async locked<T>(path: string, request: MirrorRequest, fn: () => Promise<T>): Promise<T> {
+    const name = remoteDisplayName(request.remote);
+    await mkdir(this.options.mirrorsDir, { recursive: true });
+    const lockOptions = {
+      signal: request.signal,
+      onWait: () => request.log(`Waiting for another job to finish with the mirror of ${name}`),
+      ...(request.whileWaiting ? { whileWaiting: request.whileWaiting } : {}),
+    };
+    return withLock(`${path}.lock`, lockOptions, fn).catch((error: unknown) => {
       if (error instanceof CoordError) throw error;
       if (request.signal.aborted)
         throw new CoordError('job.cancelled', 'Updating the mirror was cancelled.', { cause: error });
@@ -213,6 +239,13 @@ export const mirrorUsedFile = 'coord-last-used';
 
 async function markUsed(path: string): Promise<void> {
   await writeFile(join(path, mirrorUsedFile), `${new Date().toISOString()}\n`);
+}
+
+async function mirrorState(path: string, refs: string): Promise<MirrorState> {
+  const branches = branchTips(refs);
+  const head = await readHead(path);
+  // An empty repository's HEAD names a branch that does not exist yet: no default branch.
+  return { path, branches, head: head !== null && branches.has(head) ? head : null };
 }
 
 function branchTips(refs: string): Map<string, string> {

@@ -1,13 +1,19 @@
 import { lstat, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { withLock } from './file-lock.js';
 import { mirrorUsedFile } from './mirror-cache.js';
+import { standbyName } from './standby-work-trees.js';
 
 /** Where a runner keeps its repositories: the mirror cache and the root of the attempts' work trees. */
 export interface RepositoryDirs {
   mirrorsDir: string;
   /** `<workspaceDir>/<jobId>/attempt-<n>` are the work trees. */
   workspaceDir: string;
+}
+
+/** Standby work trees wait in `<workspaceDir>/.coord-standby/<mirror name without .git>`. */
+export function standbyDir(dirs: RepositoryDirs): string {
+  return join(resolve(dirs.workspaceDir), '.coord-standby');
 }
 
 export interface MirrorUsage {
@@ -27,11 +33,13 @@ export interface WorkTreeUsage {
 export interface RepositoryDiskUsage {
   mirrors: MirrorUsage[];
   workTrees: WorkTreeUsage[];
+  /** The checked-out trees waiting for each repository's next job (one per mirror at most). */
+  standbys: WorkTreeUsage[];
 }
 
 const DAY_MS = 86_400_000;
 
-/** Sizes of every mirror and work tree, for `coord-runner doctor`. Files hard-linked twice count once. */
+/** Sizes of every mirror, work tree and standby work tree, for `coord-runner doctor`. Files hard-linked twice count once. */
 export async function repositoryDiskUsage(dirs: RepositoryDirs): Promise<RepositoryDiskUsage> {
   const seen = new Set<string>();
   const mirrors: MirrorUsage[] = [];
@@ -46,7 +54,15 @@ export async function repositoryDiskUsage(dirs: RepositoryDirs): Promise<Reposit
       lastChangedAt: await workTreeLastChanged(path),
     });
   }
-  return { mirrors, workTrees };
+  const standbys: WorkTreeUsage[] = [];
+  for (const path of await listStandbys(dirs)) {
+    standbys.push({
+      path,
+      bytes: await directoryBytes(path, seen),
+      lastChangedAt: await workTreeLastChanged(path),
+    });
+  }
+  return { mirrors, workTrees, standbys };
 }
 
 export interface RetentionPolicy {
@@ -61,21 +77,52 @@ export const defaultRetention: RetentionPolicy = { mirrorRetentionDays: 30, work
 export interface PruneResult {
   removedMirrors: string[];
   removedWorkTrees: string[];
+  /** Standbys go with their mirror, when standbys are off, and half-made ones a crash left. */
+  removedStandbys: string[];
   freedBytes: number;
 }
+
+/** A half-made standby older than this was left by a runner that died making it. */
+const STALE_TEMPORARY_MS = 3_600_000;
 
 /**
  * Removes work trees unchanged for `workTreeRetentionDays` and then mirrors unused for
  * `mirrorRetentionDays`. `inUse` work trees (attempts of this process) are kept whatever their age,
  * and so is a mirror a remaining work tree still borrows objects from (its alternates name it).
- * A mirror is removed under its lock, renamed away first, so that a prepare never sees half of one.
+ * A mirror is removed under its lock, renamed away first, so that a prepare never sees half of one;
+ * its standby work tree goes with it. `keepStandbys: false` (standbys turned off) removes them all.
  */
 export async function pruneRepositoryDisk(
   dirs: RepositoryDirs,
   policy: RetentionPolicy,
-  { now = Date.now(), inUse = new Set<string>() }: { now?: number; inUse?: ReadonlySet<string> } = {},
+  {
+    now = Date.now(),
+    inUse = new Set<string>(),
+    keepStandbys = true,
+  }: { now?: number; inUse?: ReadonlySet<string>; keepStandbys?: boolean } = {},
 ): Promise<PruneResult> {
-  const result: PruneResult = { removedMirrors: [], removedWorkTrees: [], freedBytes: 0 };
+  const result: PruneResult = {
+    removedMirrors: [],
+    removedWorkTrees: [],
+    removedStandbys: [],
+    freedBytes: 0,
+  };
+  const removeStandby = async (path: string) => {
+    result.freedBytes += await directoryBytes(path, new Set());
+    await rm(path, { recursive: true, force: true });
+    result.removedStandbys.push(path);
+  };
+  const mirrorNames = new Set(
+    (await listMirrors(dirs.mirrorsDir)).map((path) => standbyName(basename(path))),
+  );
+  for (const path of await listStandbys(dirs)) {
+    // One whose mirror is gone could not even be checked out (it borrows the mirror's objects).
+    if (!keepStandbys || !mirrorNames.has(basename(path))) await removeStandby(path);
+  }
+  for (const path of await listStandbyLeftovers(dirs)) {
+    const info = await lstat(path).catch(() => null);
+    if (info && now - info.mtimeMs > STALE_TEMPORARY_MS) await removeStandby(path);
+  }
   const kept: string[] = [];
   for (const path of await listWorkTrees(dirs.workspaceDir)) {
     const age = now - (await workTreeLastChanged(path)).getTime();
@@ -101,6 +148,9 @@ export async function pruneRepositoryDisk(
     await withLock(`${path}.lock`, { signal: controller.signal, timeoutMs: 60_000 }, async () => {
       // Read again under the lock: a job may have used it since the list was made.
       if (now - (await mirrorLastUsed(path)).getTime() < policy.mirrorRetentionDays * DAY_MS) return;
+      // Its standby first: it borrows this mirror's objects, and is only of use with it.
+      const standby = join(standbyDir(dirs), standbyName(basename(path)));
+      if (await lstat(standby).catch(() => null)) await removeStandby(standby);
       const bytes = await directoryBytes(path, new Set());
       const doomed = `${path}.removing-${process.pid}`;
       await rename(path, doomed);
@@ -161,6 +211,21 @@ async function listWorkTrees(workspaceDir: string): Promise<string[]> {
     }
   }
   return trees;
+}
+
+/** Standby work trees, whole (their `.tmp-` siblings are still being made, or left by a crash). */
+async function listStandbys(dirs: RepositoryDirs): Promise<string[]> {
+  const root = standbyDir(dirs);
+  const names = await readdir(root, { withFileTypes: true }).catch(() => []);
+  return names
+    .filter((entry) => entry.isDirectory() && !entry.name.includes('.tmp-'))
+    .map((entry) => join(root, entry.name));
+}
+
+async function listStandbyLeftovers(dirs: RepositoryDirs): Promise<string[]> {
+  const root = standbyDir(dirs);
+  const names = await readdir(root).catch(() => []);
+  return names.filter((name) => name.includes('.tmp-')).map((name) => join(root, name));
 }
 
 async function mirrorLastUsed(path: string): Promise<Date> {

@@ -15,7 +15,7 @@ import type { SimpleGit } from 'simple-git';
 import { catchUpWithBase, type BaseDriftPolicy } from './base-drift.js';
 import { assertBranchName, deriveBranchName } from './branch-name.js';
 import { defaultMaxFileBytes, refuseOversizedFiles } from './file-size-limit.js';
-import { createGit, gitStep, isAncestor, throwIfAborted } from './git.js';
+import { createGit, gitMessage, gitStep, isAncestor, throwIfAborted } from './git.js';
 import { authorizationHeaderValue, gitEnvironment, type GitIdentity } from './git-env.js';
 import { commitMessage, pullRequestBody, singleLine } from './messages.js';
 import { MirrorCache } from './mirror-cache.js';
@@ -28,11 +28,13 @@ import {
   type RepositoryDiskCare,
   type RepositoryDiskUsage,
   type RetentionPolicy,
+  standbyDir,
 } from './repository-disk.js';
 import { upsertPullRequest } from './pull-requests.js';
 import { pushBranch } from './push-branch.js';
 import { allowedProtocolsFor, parseCloneUrl, remoteDisplayName, type CloneRemote } from './remote-url.js';
 import { scanDiffForSecrets } from './secret-scan.js';
+import { StandbyWorkTrees } from './standby-work-trees.js';
 import { resetWorkTreeConfig } from './work-tree-config.js';
 
 export interface RepositoryWorkspacesOptions {
@@ -59,18 +61,45 @@ export interface RepositoryWorkspacesOptions {
    * 5xx, rate limits): core's `defaultRetryPolicy` (up to 5 minutes) unless overridden.
    */
   retry?: Partial<RetryPolicy>;
+  /**
+   * Keep one checked-out work tree per repository ready for its next job, made in the background
+   * after each prepare (default true): the next job's checkout writes only the files that changed.
+   * Costs one checkout's disk per repository.
+   */
+  standbyWorkTrees?: boolean;
 }
 
 export const defaultAuthor: GitIdentity = { name: 'Coord Runner', email: 'runner@coord.invalid' };
 
+/** Background work of the port that no job waits for. */
+export interface RepositoryBackgroundWork {
+  /** Resolves once no standby work tree is being made (tests, benchmarks). */
+  idle(): Promise<void>;
+  /** Stops the background work for good (the runner is stopping); what it left half-made is removed. */
+  stopBackground(): Promise<void>;
+}
+
 /** Repository jobs on this machine: mirrors, work trees, commits, pushes and pull requests. */
 export function createRepositoryWorkspaces(
   options: RepositoryWorkspacesOptions,
-): RepositoryWorkspacePort & RepositoryDiskCare {
+): RepositoryWorkspacePort & RepositoryDiskCare & RepositoryBackgroundWork {
   return new RepositoryWorkspaces(options);
 }
 
-class RepositoryWorkspaces implements RepositoryWorkspacePort, RepositoryDiskCare {
+/** What one prepare is for, checked once before any attempt at it. */
+interface PrepareTarget {
+  remote: CloneRemote;
+  requestedBase: string | null;
+  branch: string;
+  token: string | null;
+  workDir: string;
+  sparse: readonly string[] | null;
+}
+
+/** A claimed standby that could not be brought to the job's commit: the prepare clones instead. */
+class StandbyUnusable extends Error {}
+
+class RepositoryWorkspaces implements RepositoryWorkspacePort, RepositoryDiskCare, RepositoryBackgroundWork {
   private readonly workspaceDir: string;
   private readonly mirrors: MirrorCache;
   private readonly author: GitIdentity;
@@ -79,6 +108,7 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort, RepositoryDiskCar
   private readonly dirs: RepositoryDirs;
   /** Work trees prepared here and not yet released. */
   private readonly live = new Set<string>();
+  private readonly standbys: StandbyWorkTrees | null;
 
   constructor(private readonly options: RepositoryWorkspacesOptions) {
     this.workspaceDir = resolve(options.workspaceDir);
@@ -92,27 +122,61 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort, RepositoryDiskCar
       binary: options.gitBinary,
       retry: options.retry,
     });
+    this.standbys =
+      options.standbyWorkTrees === false
+        ? null
+        : new StandbyWorkTrees({
+            dir: standbyDir(this.dirs),
+            mirrors: this.mirrors,
+            git: (baseDir, signal) => this.git(baseDir, signal, ['file']),
+            configure: (workDir, cloneUrl) => resetWorkTreeConfig(workDir, cloneUrl, this.emptyHooksDir),
+          });
   }
 
   async prepare(input: PrepareInput): Promise<PreparedWorkspace> {
     const { job, attempt, repository, signal, log } = input;
-    const started = Date.now();
     throwIfAborted(signal, 'Preparing the work tree');
     const remote = this.parseRemote(repository.cloneUrl);
-    const requestedBase = repository.baseBranch
-      ? assertBranchName(repository.baseBranch, 'Base branch')
-      : null;
-    const branch = attempt.branch
-      ? assertBranchName(attempt.branch, 'Attempt branch')
-      : deriveBranchName(job);
-    const token = forgeToken(input.forge);
-    const workDir = this.workDirFor(job.id, attempt.number);
+    const target: PrepareTarget = {
+      remote,
+      requestedBase: repository.baseBranch ? assertBranchName(repository.baseBranch, 'Base branch') : null,
+      branch: attempt.branch ? assertBranchName(attempt.branch, 'Attempt branch') : deriveBranchName(job),
+      token: forgeToken(input.forge),
+      workDir: this.workDirFor(job.id, attempt.number),
+      sparse: repository.sparse ?? null,
+    };
+    // A sparse job writes only its directories: a clone does that, thinning a full standby would not.
+    const standby = target.sparse === null ? this.standbys : null;
+    try {
+      return await this.prepareTree(input, target, standby);
+    } catch (error) {
+      if (!(error instanceof StandbyUnusable)) throw error;
+      log(`The standby work tree could not be used (${error.message}); cloning from the mirror instead`);
+      return await this.prepareTree(input, target, null);
+    } finally {
+      // The next job on this repository finds a checked-out tree waiting, made in the background.
+      this.standbys?.replenish(remote);
+    }
+  }
 
+  private async prepareTree(
+    input: PrepareInput,
+    { remote, requestedBase, branch, token, workDir, sparse }: PrepareTarget,
+    standby: StandbyWorkTrees | null,
+  ): Promise<PreparedWorkspace> {
+    const { attempt, signal, log } = input;
+    const started = Date.now();
     // A work tree left by an earlier try of this attempt is replaced: reusing one is core's decision, made before prepare.
     this.live.add(workDir);
     await rm(workDir, { recursive: true, force: true });
     await mkdir(dirname(workDir), { recursive: true });
     try {
+      if (standby) {
+        const failure = standby.takeFailure(remote);
+        if (failure)
+          log(`The last standby work tree of ${remoteDisplayName(remote)} could not be made: ${failure}`);
+        await standby.settled(remote, signal, log, input.whileWaiting);
+      }
       const origin = await this.mirrors.withMirror(
         {
           remote,
@@ -124,23 +188,41 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort, RepositoryDiskCar
         },
         async (mirror) => {
           const cloneStarted = Date.now();
-          // `--shared`: the work tree borrows the mirror's objects through `objects/info/alternates`
-          // instead of copying or hard-linking them (one file written, however big the history), yet
-          // is a repository of its own: its config, hooks, refs, index and new objects are in its own
-          // `.git`, and git never writes to an alternate, so nothing the agent does there through git
-          // (hooks, config, branch -f, gc, prune) reaches the mirror or another job's tree. A linked
-          // `git worktree` would share the mirror's config, refs and hooks: that is why it is not used.
-          // Hooks a template (`init.templateDir`) copies in never run: the hooks path is ours before checkout.
-          const git = this.git(dirname(workDir), signal, ['file']);
-          await gitStep(signal, 'git.clone_failed', 'Cloning from the mirror', () =>
-            git.raw(['clone', '--quiet', '--shared', '--no-checkout', '--', mirror.path, workDir]),
+          const claimed = standby ? await standby.claim(remote, mirror, workDir, signal, log) : false;
+          if (!claimed) {
+            // `--shared`: the work tree borrows the mirror's objects through `objects/info/alternates`
+            // instead of copying or hard-linking them (one file written, however big the history), yet
+            // is a repository of its own: its config, hooks, refs, index and new objects are in its own
+            // `.git`, and git never writes to an alternate, so nothing the agent does there through git
+            // (hooks, config, branch -f, gc, prune) reaches the mirror or another job's tree. A linked
+            // `git worktree` would share the mirror's config, refs and hooks: that is why it is not used.
+            // Hooks a template (`init.templateDir`) copies in never run: the hooks path is ours before checkout.
+            const git = this.git(dirname(workDir), signal, ['file']);
+            await gitStep(signal, 'git.clone_failed', 'Cloning from the mirror', () =>
+              git.raw(['clone', '--quiet', '--shared', '--no-checkout', '--', mirror.path, workDir]),
+            );
+          }
+          log(
+            claimed
+              ? `Took the standby work tree of ${remoteDisplayName(remote)} and gave it a .git cloned from the mirror in ${Date.now() - cloneStarted} ms`
+              : `Cloned ${remoteDisplayName(remote)} from the mirror in ${Date.now() - cloneStarted} ms`,
           );
-          log(`Cloned ${remoteDisplayName(remote)} from the mirror in ${Date.now() - cloneStarted} ms`);
-          return { tips: mirror.branches, head: mirror.head };
+          return { tips: mirror.branches, head: mirror.head, claimed };
         },
       );
-      const sparse = repository.sparse ?? null;
-      await resetWorkTreeConfig(workDir, remote.url, this.emptyHooksDir, { sparse: sparse !== null });
+      // What a claimed standby brings is its checked-out files: any failure to bring them to the
+      // job's commit falls back to a plain clone (never a failed job).
+      const onStandby = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+        try {
+          return await run();
+        } catch (error) {
+          if (!origin.claimed || signal.aborted) throw error;
+          throw new StandbyUnusable(`${what}: ${gitMessage(error)}`);
+        }
+      };
+      await onStandby('writing its config', () =>
+        resetWorkTreeConfig(workDir, remote.url, this.emptyHooksDir, { sparse: sparse !== null }),
+      );
 
       const git = this.git(workDir, signal);
       if (sparse) {
@@ -163,9 +245,29 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort, RepositoryDiskCar
       // but never recorded (killed before reporting), so its work is kept and our push fast-forwards.
       const branchTip = origin.tips.get(branch);
       const start = branchTip ?? baseTip;
-      await gitStep(signal, 'workspace.failed', `Checking out ${branch}`, () =>
-        git.raw(['checkout', '--quiet', '--no-track', '-B', branch, start]),
+      const checkoutStarted = Date.now();
+      // On a standby, `--force` overwrites whatever differs from the index or from `start`, so only
+      // the files that changed since the standby was made are written; `clean -ffdx` then removes
+      // every untracked and ignored file, nested repositories included.
+      await onStandby('checking it out', () =>
+        gitStep(signal, 'workspace.failed', `Checking out ${branch}`, () =>
+          git.raw([
+            'checkout',
+            '--quiet',
+            ...(origin.claimed ? ['--force'] : []),
+            '--no-track',
+            '-B',
+            branch,
+            start,
+          ]),
+        ),
       );
+      if (origin.claimed) {
+        await onStandby('cleaning it', () =>
+          gitStep(signal, 'workspace.failed', 'Removing untracked files', () => git.raw(['clean', '-ffdxq'])),
+        );
+        log(`Brought the standby work tree to ${start.slice(0, 8)} in ${Date.now() - checkoutStarted} ms`);
+      }
       log(
         branchTip
           ? `Continuing branch ${branch} at ${start.slice(0, 8)}${attempt.branch ? '' : ', which an earlier attempt pushed'}`
@@ -376,7 +478,18 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort, RepositoryDiskCar
   }
 
   pruneDisk(policy: RetentionPolicy = defaultRetention): Promise<PruneResult> {
-    return pruneRepositoryDisk(this.dirs, policy, { inUse: this.live });
+    return pruneRepositoryDisk(this.dirs, policy, {
+      inUse: this.live,
+      keepStandbys: this.standbys !== null,
+    });
+  }
+
+  idle(): Promise<void> {
+    return this.standbys?.idle() ?? Promise.resolve();
+  }
+
+  stopBackground(): Promise<void> {
+    return this.standbys?.stop() ?? Promise.resolve();
   }
 
   private workDirFor(jobId: string, attemptNumber: number): string {

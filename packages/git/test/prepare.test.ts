@@ -82,6 +82,7 @@ describe('prepare', () => {
       gitBinary: rec.binary,
     });
     await port.prepare(fx.prepareInput());
+    await port.idle(); // the standby the first job left is checked out before this one comes
     const before = (await rec.calls()).length;
     fx.logs.length = 0;
     const ws = await port.prepare(fx.prepareInput({ job: { id: 'job_unchanged01' } }));
@@ -98,6 +99,7 @@ describe('prepare', () => {
     fx.logs.length = 0;
     await port.prepare(fx.prepareInput({ job: { id: 'job_tagged0001' } }));
     expect(fx.logs.some((line) => line.startsWith('Updating mirror of acme/widgets'))).toBe(true);
+    await port.idle();
   });
 
   it('serializes concurrent prepares on one repository through the mirror lock', async () => {
@@ -111,6 +113,7 @@ describe('prepare', () => {
     expect(
       fx.logs.filter((line) => line === 'Mirror of acme/widgets already matches the remote'),
     ).toHaveLength(1);
+    await fx.port.idle(); // the standby being made holds the mirror's lock a moment
     expect((await readdir(fx.ctx.mirrorsDir)).sort()).toEqual([
       expect.stringMatching(/^acme-widgets-[0-9a-f]{16}\.git$/),
     ]);

@@ -1,7 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pruneRepositoryDisk, repositoryDiskUsage } from '../src/index.js';
+import { pruneRepositoryDisk, repositoryDiskUsage, standbyDir } from '../src/index.js';
 import { createFixture, type Fixture } from './workspace-fixture.js';
 
 let fx: Fixture;
@@ -22,6 +22,7 @@ describe('disk usage of mirrors and work trees', () => {
     const a = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_disk_a' } }));
     const b = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_disk_b' } }));
     await writeFile(join(b.workDir, 'big.bin'), Buffer.alloc(300_000, 1));
+    await fx.port.idle();
 
     const usage = await repositoryDiskUsage(dirs());
     expect(usage.mirrors).toHaveLength(1);
@@ -32,6 +33,12 @@ describe('disk usage of mirrors and work trees', () => {
     expect([...trees.keys()].sort()).toEqual([a.workDir, b.workDir].sort());
     // The tree borrows the mirror's objects: it is small, and the file the agent wrote is counted.
     expect(trees.get(b.workDir)! - trees.get(a.workDir)!).toBe(300_000);
+    // The next job's checked-out tree, waiting beside them, is counted too: as large as a job's,
+    // give or take the reflog lines of the job's branch.
+    expect(usage.standbys.map((standby) => standby.path)).toEqual([
+      join(standbyDir(dirs()), (await mirrors())[0]!.replace(/\.git$/, '')),
+    ]);
+    expect(Math.abs(usage.standbys[0]!.bytes - trees.get(a.workDir)!)).toBeLessThan(1024);
   });
 });
 
@@ -39,11 +46,12 @@ describe('retention', () => {
   it('keeps what is recent or in use, and removes stale work trees and then mirrors nobody borrows from', async () => {
     const kept = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_keep0001' } }));
     const stale = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_stale0001' } }));
+    await fx.port.idle();
     const policy = { mirrorRetentionDays: 30, workTreeRetentionDays: 7 };
 
     // Today nothing is old enough.
     const today = await pruneRepositoryDisk(dirs(), policy);
-    expect(today).toEqual({ removedMirrors: [], removedWorkTrees: [], freedBytes: 0 });
+    expect(today).toEqual({ removedMirrors: [], removedWorkTrees: [], removedStandbys: [], freedBytes: 0 });
 
     // Forty days on: the stale tree goes; the one in use stays, and so does the mirror it borrows from.
     const later = Date.now() + 40 * DAY;
@@ -59,7 +67,10 @@ describe('retention', () => {
     const second = await pruneRepositoryDisk(dirs(), policy, { now: later });
     expect(second.removedWorkTrees).toEqual([kept.workDir]);
     expect(second.removedMirrors).toHaveLength(1);
+    // The standby borrowed that mirror's objects: it goes with it.
+    expect(second.removedStandbys).toHaveLength(1);
     expect(await readdir(fx.ctx.mirrorsDir)).toEqual([]);
+    expect(await readdir(standbyDir(dirs()))).toEqual([]);
 
     // The next job makes the mirror again.
     fx.logs.length = 0;
@@ -87,6 +98,7 @@ describe('retention', () => {
     const live = await port.prepare(fx.prepareInput({ job: { id: 'job_live0001' } }));
     const done = await port.prepare(fx.prepareInput({ job: { id: 'job_done0001' } }));
     await port.release(done.workDir);
+    await fx.port.idle();
     await port.pruneDisk({ mirrorRetentionDays: 0, workTreeRetentionDays: 0 });
     expect(await readFile(join(live.workDir, 'README.md'), 'utf8')).toBe('# Widgets\n');
     expect(await mirrors()).toHaveLength(1);

@@ -306,8 +306,19 @@ describe('work-tree isolation', () => {
     await expect(fx.ctx.git(mirror, 'cat-file', '-e', evil)).rejects.toThrow();
     await fx.ctx.git(mirror, 'fsck', '--no-progress', '--strict');
 
+    // Left untracked and ignored in its tree: what a standby must never hand on.
+    await writeFile(join(a.workDir, 'scratch.txt'), 'notes\n');
+    await writeFile(join(a.workDir, '.git', 'info', 'exclude'), 'scratch.txt\n');
+
     // The next job's tree starts from origin's main, runs none of the planted hooks and is clean.
+    // It is the standby made after the first job (from the mirror, never from the agent's tree).
+    await fx.port.idle();
+    fx.logs.length = 0;
     const b = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_neighbour01' } }));
+    expect(fx.logs.some((line) => line.startsWith('Took the standby work tree'))).toBe(true);
+    await expect(readFile(join(b.workDir, 'scratch.txt'))).rejects.toThrow(/ENOENT/);
+    expect(await fx.ctx.git(b.workDir, 'status', '--porcelain', '--ignored')).toBe('');
+    expect(await fx.ctx.git(b.workDir, 'tag', '--list')).toBe('');
     expect(b.baseCommit).toBe(mainTip);
     expect((await fx.ctx.git(b.workDir, 'rev-parse', 'HEAD')).trim()).toBe(mainTip);
     expect(await fx.ctx.git(b.workDir, 'status', '--porcelain')).toBe('');

@@ -1,6 +1,7 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkedOutFiles } from './helpers/files.js';
 import { createFixture, type Fixture } from './workspace-fixture.js';
 
 let fx: Fixture;
@@ -17,20 +18,10 @@ afterEach(async () => {
   await fx.cleanup();
 });
 
-/** Every file under `dir`, `.git` left out, `/`-separated and sorted. */
-async function files(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
-    .filter((path) => !path.startsWith('.git/'))
-    .sort();
-}
-
 describe('sparse checkout', () => {
   it('writes only the directories the job names and the top-level files', async () => {
     const ws = await fx.port.prepare(fx.prepareInput({ repository: { sparse: ['app'] } }));
-    expect(await files(ws.workDir)).toEqual(['README.md', 'app/main.ts', 'app/sub/deep.ts']);
+    expect(await checkedOutFiles(ws.workDir)).toEqual(['README.md', 'app/main.ts', 'app/sub/deep.ts']);
     expect((await fx.ctx.git(ws.workDir, 'status', '--porcelain')).trim()).toBe('');
     expect(fx.logs).toContain('Sparse checkout of app');
   });
@@ -39,14 +30,14 @@ describe('sparse checkout', () => {
     const nested = await fx.port.prepare(
       fx.prepareInput({ job: { id: 'job_nested00001' }, repository: { sparse: ['app/sub', 'docs'] } }),
     );
-    expect(await files(nested.workDir)).toEqual([
+    expect(await checkedOutFiles(nested.workDir)).toEqual([
       'README.md',
       'app/main.ts',
       'app/sub/deep.ts',
       'docs/guide.md',
     ]);
     const full = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_full000001' } }));
-    expect(await files(full.workDir)).toEqual([
+    expect(await checkedOutFiles(full.workDir)).toEqual([
       'README.md',
       'app/main.ts',
       'app/sub/deep.ts',

@@ -9,7 +9,11 @@ import type {
   RepositoryWorkspacePort,
 } from '@coord/runner-core';
 import type { AttemptInfo, ForgeCredentials, Repository } from '@coord/runner-protocol';
-import { createRepositoryWorkspaces, type RepositoryWorkspacesOptions } from '../src/index.js';
+import {
+  createRepositoryWorkspaces,
+  type RepositoryBackgroundWork,
+  type RepositoryWorkspacesOptions,
+} from '../src/index.js';
 import { createOrigin, createTestContext, type Origin, type TestContext } from './helpers/context.js';
 import { startGitHubEmulator, type EmulatorOptions, type GitHubEmulator } from './helpers/github-emulator.js';
 
@@ -29,7 +33,7 @@ export interface Fixture {
   ctx: TestContext;
   origin: Origin;
   api: GitHubEmulator;
-  port: RepositoryWorkspacePort;
+  port: RepositoryWorkspacePort & RepositoryBackgroundWork;
   repository: Repository;
   forge: ForgeCredentials;
   logs: string[];
@@ -116,6 +120,8 @@ export async function createFixture(
       };
     },
     async cleanup() {
+      // A standby work tree still being checked out in the background would race the removal.
+      await port.idle();
       await api.close();
       await ctx.cleanup();
     },

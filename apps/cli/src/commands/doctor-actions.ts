@@ -160,7 +160,9 @@ export async function repositoryDisk(stateDir: string, config: RunnerConfig): Pr
   const { repositoryDiskUsage } = await import('@coord/runner-git');
   const { repositoryDirs, retentionFrom } = await import('../compose.js');
   const retention = retentionFrom(config);
-  const { mirrors, workTrees } = await repositoryDiskUsage(repositoryDirs(stateDir, config.workspaceDir));
+  const { mirrors, workTrees, standbys } = await repositoryDiskUsage(
+    repositoryDirs(stateDir, config.workspaceDir),
+  );
   const total = (items: { bytes: number }[]) => mib(items.reduce((sum, item) => sum + item.bytes, 0));
   const largest = <T extends { bytes: number }>(items: T[]) =>
     [...items].sort((a, b) => b.bytes - a.bytes).slice(0, MAX_LISTED);
@@ -186,6 +188,14 @@ export async function repositoryDisk(stateDir: string, config: RunnerConfig): Pr
       ),
     ),
     ...more(workTrees),
+    ok(
+      'standby work trees',
+      `${standbys.length} (${total(standbys)}); one checked-out tree per repository for its next job, removed with its mirror (git.standbyWorkTrees ${config.git?.standbyWorkTrees === false ? 'false: removed at the next sweep' : 'true'})`,
+    ),
+    ...largest(standbys).map((s) =>
+      ok(`  standby ${basename(s.path)}`, `${mib(s.bytes)}, made ${day(s.lastChangedAt)}`),
+    ),
+    ...more(standbys),
   ];
 }
 
