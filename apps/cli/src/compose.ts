@@ -22,6 +22,7 @@ import {
 import type { Platform } from '@coord/runner-protocol';
 import { DEFAULT_ACCOUNT } from './accounts.js';
 import { createAgents } from './agents.js';
+import { stopLeftoverProcesses } from '@coord/runner-agents';
 import { readConfig } from './config.js';
 import type { AcpAgentConfig, RunnerConfig } from './config.js';
 import { credentialsSource, loadMachineId } from './state-dir.js';
@@ -191,6 +192,7 @@ function sharedParts(options: Omit<ComposeOptions, 'server' | 'token'>) {
     disabledAgents: config.disabledAgents ?? [],
     ...(options.permissions ? { permissions: options.permissions } : {}),
     secrets: environmentSecrets(process.env),
+    stopLeftoverProcesses,
   };
   return {
     workspaceDir,

@@ -10,6 +10,7 @@ export {
   detectGemini,
 } from './detectors.js';
 export { runAgentProcess, runShortCommand, type ShortCommandResult } from './process/run-agent-process.js';
+export { stopLeftoverProcesses } from './process/escaped-processes.js';
 export { buildAgentEnv } from './process/agent-env.js';
 export { findExecutable } from './process/find-executable.js';
 export { isAgentEvent, parseAgentEventLine } from './events/parse-agent-event.js';

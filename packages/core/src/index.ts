@@ -49,6 +49,7 @@ export type {
 export { isJobEvent } from './events/runner-event.js';
 export { forJob, ofType, untilFinished } from './events/operators.js';
 export {
+  ATTEMPT_RUN_ENV,
   systemClock,
   type AgentDetection,
   type AgentPort,

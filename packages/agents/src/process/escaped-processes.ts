@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
+import { ATTEMPT_RUN_ENV } from '@coord/runner-core';
 
 /**
  * Processes an agent started that left its process group (a dev server, a browser, a daemon that
@@ -16,10 +17,10 @@ export function newRunMarker(): string {
 
 const canScan = process.platform === 'linux';
 
-/** Pids of live processes whose environment carries `marker` (never this process). */
-export async function findMarkedProcesses(marker: string): Promise<number[]> {
+/** Pids of live processes whose environment carries `marker` as `name` (never this process). */
+export async function findMarkedProcesses(marker: string, name = runMarkerName): Promise<number[]> {
   if (!canScan) return [];
-  const needle = Buffer.from(`${runMarkerName}=${marker}\0`);
+  const needle = Buffer.from(`${name}=${marker}\0`);
   const entries = await readdir('/proc').catch(() => [] as string[]);
   const found = await Promise.all(
     entries.map(async (entry) => {
@@ -35,10 +36,14 @@ export async function findMarkedProcesses(marker: string): Promise<number[]> {
  * Kills every process carrying `marker`, scanning again until none is left (one may fork while
  * the last scan runs), at most `rounds` times. Returns the pids it killed.
  */
-export async function killMarkedProcesses(marker: string, rounds = 5): Promise<number[]> {
+export async function killMarkedProcesses(
+  marker: string,
+  rounds = 5,
+  name = runMarkerName,
+): Promise<number[]> {
   const killed: number[] = [];
   for (let round = 0; round < rounds; round += 1) {
-    const pids = await findMarkedProcesses(marker);
+    const pids = await findMarkedProcesses(marker, name);
     if (pids.length === 0) break;
     for (const pid of pids) {
       try {
@@ -52,4 +57,13 @@ export async function killMarkedProcesses(marker: string, rounds = 5): Promise<n
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return killed;
+}
+
+/**
+ * Kills what an agent start of a runner that was killed left running (found by the start's
+ * `ATTEMPT_RUN_ENV` marker), before the restarted runner starts the agent again: the old and the
+ * new agent never work in the same directory at once. Returns how many it killed.
+ */
+export async function stopLeftoverProcesses(attemptRunMarker: string): Promise<number> {
+  return (await killMarkedProcesses(attemptRunMarker, 5, ATTEMPT_RUN_ENV)).length;
 }

@@ -11,7 +11,8 @@ export type SpoolReader = Pick<EventSpool, 'read' | 'lastSeq'>;
 export function spoolsReader(spools: readonly EventSpool[]): SpoolReader {
   const holder = (attemptId: string) => spools.find((spool) => spool.lastSeq(attemptId) > 0) ?? spools[0]!;
   return {
-    read: (attemptId, afterSeq, limit, maxBytes) => holder(attemptId).read(attemptId, afterSeq, limit, maxBytes),
+    read: (attemptId, afterSeq, limit, maxBytes) =>
+      holder(attemptId).read(attemptId, afterSeq, limit, maxBytes),
     lastSeq: (attemptId) => holder(attemptId).lastSeq(attemptId),
   };
 }

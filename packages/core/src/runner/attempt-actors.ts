@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Outcome } from '@coord/runner-protocol';
 import { fromPromise } from 'xstate';
 import { CoordError, isCoordError, type ErrorPayload } from '../errors.js';
@@ -6,7 +7,13 @@ import { containsRegisteredSecret } from '../redact.js';
 import type { AttemptDeps, AttemptRecord } from './attempt-driver.js';
 import { completionRequest, finishedData } from './completion.js';
 import { backoffDelayMs } from '../retry.js';
-import type { AgentResult, AgentRunInput, Clock, LocalOutputFile } from './ports.js';
+import {
+  ATTEMPT_RUN_ENV,
+  type AgentResult,
+  type AgentRunInput,
+  type Clock,
+  type LocalOutputFile,
+} from './ports.js';
 import { delay } from './stop-grace.js';
 
 /** A revision's instructions: the job's, then what the reviewer asked for. */
@@ -24,6 +31,28 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
   const spec = () => assignment().job.spec;
   const attempt = () => record.claim.envelope.attempt;
   const tries: NonNullable<AgentRunInput['earlierAttempts']>[number][] = [];
+  /**
+   * A runner killed while its agent worked may have left it running (the agent's watchdog stops it
+   * only after a grace): those processes are killed before the agent starts again, so two agents
+   * never work in one directory. Only once per attempt: later starts' processes were this run's.
+   */
+  let leftoversChecked = false;
+  const stopLeftovers = async () => {
+    const marker = record.agentRunMarker;
+    if (leftoversChecked) return;
+    leftoversChecked = true;
+    if (marker === null || !settings.stopLeftoverProcesses) return;
+    const killed = await settings.stopLeftoverProcesses(marker).catch((error: unknown) => {
+      log(
+        `Could not look for processes the stopped run left: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return 0;
+    });
+    if (killed > 0)
+      log(
+        `Stopped ${killed} process${killed === 1 ? '' : 'es'} the earlier run of this attempt left running`,
+      );
+  };
 
   return attemptMachine.provide({
     actions: {
@@ -52,6 +81,9 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
 
       runAgent: fromPromise(async ({ input, signal }): Promise<AgentResult> => {
         const s = spec();
+        await stopLeftovers();
+        const marker = randomBytes(8).toString('hex');
+        record.onAgentRunMarker(marker);
         const run = record.claim.agent!.start({
           jobId: record.jobId,
           attemptId: record.attemptId,
@@ -61,7 +93,7 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
           workDir: input.workDir,
           agent: s.agent,
           resumeSessionId: input.resumeSessionId,
-          env: {},
+          env: { [ATTEMPT_RUN_ENV]: marker },
           protectedPaths: settings.protectedPaths,
           workContext:
             s.context.type === 'repository' && record.prepared

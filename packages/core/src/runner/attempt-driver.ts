@@ -58,6 +58,11 @@ export interface AttemptSettings {
   /** In-place retries of transient agent failures: at most this many, and within the job's budget. */
   maxAgentRetries: number;
   agentRetryBackoff: Backoff;
+  /**
+   * Kills what an agent start of a killed run left running, found by its `ATTEMPT_RUN_ENV`
+   * marker; resolves with how many. Absent: nothing can be found (a watchdog may still do it).
+   */
+  stopLeftoverProcesses?: ((attemptRunMarker: string) => Promise<number>) | undefined;
 }
 
 /** What an attempt needs from its runner: the session, the ports, and where its events go. */
@@ -123,6 +128,11 @@ export interface AttemptRecord {
   agentRun: AgentRun | null;
   /** The session the agent said it runs (`session.started`): what a restart resumes. */
   agentSessionId: string | null;
+  /**
+   * The marker of the agent start now (or last) under way, in its processes' environment and in
+   * the checkpoint; after a restart, the killed run's, until its leftovers are stopped.
+   */
+  agentRunMarker: string | null;
   leaseLost: boolean;
   /** Set once `job.finished` is spooled: later events (the final state) stay local. */
   reported: boolean;
@@ -134,6 +144,8 @@ export interface AttemptRecord {
   onAgentRunEnded(): void;
   /** The agent said its session: the checkpoint is written again with it. */
   onAgentSession(sessionId: string): void;
+  /** An agent start is about to carry `marker`: the checkpoint says so before it starts. */
+  onAgentRunMarker(marker: string): void;
   /** Writes the checkpoint of the state the machine enters (its `checkpoint` action). */
   checkpoint(step: ResumableStep, context: AttemptMachineContext): void;
 }
@@ -148,7 +160,11 @@ export interface AttemptRecord {
 export function startAttempt(
   deps: AttemptDeps,
   claim: ClaimedAttempt,
-  reattach: { at: Reattach; prepared: PreparedWorkspace | null } | null = null,
+  reattach: {
+    at: Reattach;
+    prepared: PreparedWorkspace | null;
+    agentRunMarker?: string | null;
+  } | null = null,
 ): Attempt {
   const { spool, clock, session, client, settings } = deps;
   const { attempt: info } = claim.envelope;
@@ -206,6 +222,7 @@ export function startAttempt(
     workDir: reattach?.at.workDir ?? null,
     agentRun: null,
     agentSessionId: null,
+    agentRunMarker: reattach?.agentRunMarker ?? null,
     leaseLost: false,
     reported: false,
     emit: emitJob,
@@ -220,12 +237,17 @@ export function startAttempt(
       record.agentSessionId = sessionId;
       if (last) record.checkpoint(last.step, last.context);
     },
+    onAgentRunMarker: (marker) => {
+      record.agentRunMarker = marker;
+      if (last) record.checkpoint(last.step, last.context);
+    },
     checkpoint: (step, context) => {
       last = { step, context };
       if (record.leaseLost || record.reported) return;
       const checkpoint = checkpointOf(step, context, {
         prepared: record.prepared,
         agentSessionId: record.agentSessionId,
+        agentRunMarker: record.agentRunMarker,
         nextSeq: spool.lastSeq(info.id) + 1,
       });
       try {

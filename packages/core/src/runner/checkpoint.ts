@@ -36,6 +36,12 @@ export const checkpointSchema = z.object({
   workDir: z.string().min(1).nullable(),
   /** The agent session to resume: the latest try's, once the agent said it. */
   agentSessionId: z.string().min(1).nullable(),
+  /** The marker the latest agent start's processes carry (`ATTEMPT_RUN_ENV`): what a restart stops first. */
+  agentRunMarker: z
+    .string()
+    .regex(/^[0-9a-f]{16,64}$/)
+    .nullable()
+    .optional(),
   /** In-place retries already made: they count against the job's budget after a restart too. */
   retries: z.number().int().nonnegative(),
   /** What the agent's turn ended with, once it completed (publishing and reporting need it). */
@@ -68,7 +74,12 @@ export type Checkpoint = z.infer<typeof checkpointSchema>;
 export function checkpointOf(
   step: ResumableStep,
   context: AttemptMachineContext,
-  attempt: { prepared: PreparedWorkspace | null; agentSessionId: string | null; nextSeq: number },
+  attempt: {
+    prepared: PreparedWorkspace | null;
+    agentSessionId: string | null;
+    agentRunMarker?: string | null;
+    nextSeq: number;
+  },
 ): Checkpoint {
   return {
     version: 1,
@@ -76,6 +87,7 @@ export function checkpointOf(
     prepared: attempt.prepared,
     workDir: context.workDir,
     agentSessionId: attempt.agentSessionId ?? context.agentSessionId,
+    agentRunMarker: attempt.agentRunMarker ?? null,
     retries: context.retries,
     agentResult: context.agentResult,
     publication: context.publication,

@@ -45,7 +45,11 @@ export interface AgentRunInput {
     summary: string | null;
     error: string | null;
   }>;
-  /** Extra environment for the agent process (never secrets of the runner's own). */
+  /**
+   * Extra environment for the agent process (never secrets of the runner's own). The runner puts
+   * `ATTEMPT_RUN_ENV` here: every process of this start inherits it, so a restarted runner can
+   * find what a killed one left running (see `RunnerOptions.stopLeftoverProcesses`).
+   */
   env: Readonly<Record<string, string>>;
   /**
    * The default permission policy's rule: the agent never reads or writes inside these paths (the
@@ -189,3 +193,9 @@ export const systemClock: Clock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
+
+/**
+ * Names the marker each agent start carries in its environment (a fresh random value per start,
+ * saved in the attempt's checkpoint before the agent starts).
+ */
+export const ATTEMPT_RUN_ENV = 'COORD_RUNNER_ATTEMPT_RUN';

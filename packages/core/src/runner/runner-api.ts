@@ -103,6 +103,12 @@ export interface RunnerOptions {
    * write nothing while working before it counts as stalled (default 15 min).
    */
   agentRetries?: { maxRetries?: number; backoff?: Partial<Backoff>; stallMs?: number };
+  /**
+   * Kills the processes carrying an agent start's marker (`ATTEMPT_RUN_ENV`): after a restart, what
+   * the killed run's agent left running is stopped before the agent starts again (the agents
+   * package's `stopLeftoverProcesses`). Resolves with how many it killed.
+   */
+  stopLeftoverProcesses?: (attemptRunMarker: string) => Promise<number>;
 }
 
 export interface Runner {
@@ -145,5 +151,6 @@ export function attemptSettings(options: RunnerOptions): AttemptSettings {
     agentStallMs: options.agentRetries?.stallMs ?? 15 * 60_000,
     maxAgentRetries: options.agentRetries?.maxRetries ?? Number.POSITIVE_INFINITY,
     agentRetryBackoff: { ...agentRetryBackoff, ...options.agentRetries?.backoff },
+    stopLeftoverProcesses: options.stopLeftoverProcesses,
   };
 }

@@ -257,7 +257,11 @@ export function createRunner(options: RunnerOptions): Runner {
         }
         // It ran before the restart: its slot is taken back at once.
         attemptSlots.set(claim.envelope.attempt.id, slots.occupy(claim.agent?.id ?? null));
-        startAttempt(deps, claim, { at: reattach, prepared: checkpoint.prepared });
+        startAttempt(deps, claim, {
+          at: reattach,
+          prepared: checkpoint.prepared,
+          agentRunMarker: checkpoint.agentRunMarker ?? null,
+        });
         return true;
       },
     });
