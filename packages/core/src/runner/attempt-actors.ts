@@ -1,5 +1,5 @@
-import type { Outcome } from '@coord/runner-protocol';
-import { fromPromise } from 'xstate';
+import type { Assignment, Outcome } from '@coord/runner-protocol';
+import { fromPromise, type ActorSystem } from 'xstate';
 import { CoordError, isCoordError, type ErrorPayload } from '../errors.js';
 import { attemptMachine, type Publication } from '../machine/attempt-machine.js';
 import { containsRegisteredSecret } from '../redact.js';
@@ -16,21 +16,63 @@ export function withFeedback(instructions: string, feedback: string | null | und
     : instructions;
 }
 
-/** The attempt machine's actors, bound to this runner's ports for one attempt. */
-export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
+/** What an attempt's actors share: its record, and the failed tries of this attempt so far. */
+interface AttemptScope {
+  record: AttemptRecord;
+  tries: NonNullable<AgentRunInput['earlierAttempts']>[number][];
+  log(message: string): void;
+  assignment(): Assignment;
+  spec(): Assignment['job']['spec'];
+  attempt(): Assignment['attempt'];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- xstate's own AnyActorSystem, not exported
+type AnyActorSystem = ActorSystem<any>;
+
+/** Each running attempt machine's scope, by its actor system (one per machine and its children). */
+const scopes = new WeakMap<AnyActorSystem, AttemptScope>();
+
+/** Gives the machine just created for `record` (not started yet) its attempt. */
+export function bindAttempt(system: AnyActorSystem, record: AttemptRecord): void {
+  scopes.set(system, {
+    record,
+    tries: [],
+    log: (message) => record.emit({ type: 'job.log', level: 'info', message }),
+    assignment: () => record.claim.assignment!,
+    spec: () => record.claim.assignment!.job.spec,
+    attempt: () => record.claim.envelope.attempt,
+  });
+}
+
+function scopeOf(system: AnyActorSystem): AttemptScope {
+  const scope = scopes.get(system);
+  if (!scope) throw new Error('an attempt machine was started without bindAttempt');
+  return scope;
+}
+
+const machines = new WeakMap<AttemptDeps, ReturnType<typeof provideAttemptActors>>();
+
+/**
+ * The attempt machine with its actors bound to this runner's ports, made once per session:
+ * `provide` builds a whole new machine (about 2 ms), which per attempt was a large share of a
+ * short job's cost. Each attempt's actors find their attempt through `bindAttempt`.
+ */
+export function attemptMachineFor(deps: AttemptDeps) {
+  let machine = machines.get(deps);
+  if (!machine) machines.set(deps, (machine = provideAttemptActors(deps)));
+  return machine;
+}
+
+function provideAttemptActors(deps: AttemptDeps) {
   const { settings, spool, clock } = deps;
-  const log = (message: string) => record.emit({ type: 'job.log', level: 'info', message });
-  const assignment = () => record.claim.assignment!;
-  const spec = () => assignment().job.spec;
-  const attempt = () => record.claim.envelope.attempt;
-  const tries: NonNullable<AgentRunInput['earlierAttempts']>[number][] = [];
 
   return attemptMachine.provide({
     actions: {
-      checkpoint: ({ context }, { step }) => record.checkpoint(step, context),
+      checkpoint: ({ context, system }, { step }) => scopeOf(system).record.checkpoint(step, context),
     },
     actors: {
-      prepare: fromPromise(async ({ signal }) => {
+      prepare: fromPromise(async ({ signal, system }) => {
+        const { record, log, spec, attempt } = scopeOf(system);
         const s = spec();
         if (s.context.type === 'repository') {
           record.prepared = await deps.repositories!.prepare({
@@ -50,7 +92,8 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
         return prepared;
       }),
 
-      runAgent: fromPromise(async ({ input, signal }): Promise<AgentResult> => {
+      runAgent: fromPromise(async ({ input, signal, system }): Promise<AgentResult> => {
+        const { record, spec, attempt, tries } = scopeOf(system);
         const s = spec();
         const run = record.claim.agent!.start({
           jobId: record.jobId,
@@ -110,7 +153,8 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
         }
       }),
 
-      waitToRetry: fromPromise(async ({ input, signal }) => {
+      waitToRetry: fromPromise(async ({ input, signal, system }) => {
+        const { record } = scopeOf(system);
         const delayMs = backoffDelayMs(settings.agentRetryBackoff, input.retry, clock.random);
         record.emit({
           type: 'job.retry',
@@ -127,11 +171,13 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
       }),
 
       // The server's stop may say how long the agent gets; the runner's default otherwise.
-      interruptAgent: fromPromise(async ({ input }) => {
+      interruptAgent: fromPromise(async ({ input, system }) => {
+        const { record } = scopeOf(system);
         await record.agentRun?.interrupt(input.graceMs ?? settings.stopGraceMs);
       }),
 
-      publish: fromPromise(async ({ input, signal }): Promise<Publication> => {
+      publish: fromPromise(async ({ input, signal, system }): Promise<Publication> => {
+        const { record, log, spec, assignment, attempt } = scopeOf(system);
         const s = spec();
         if (s.context.type === 'repository') {
           const result = await deps.repositories!.publish({
@@ -182,7 +228,8 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
         };
       }),
 
-      report: fromPromise(async ({ input }) => {
+      report: fromPromise(async ({ input, system }) => {
+        const { record } = scopeOf(system);
         const { finish, agentResult, publication } = input;
         // Let subscribers see the `reporting` state before the finish it reports.
         await Promise.resolve();
