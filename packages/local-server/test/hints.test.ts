@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { runnerHintSchema } from '@coord/runner-protocol';
 import { describe, expect, it } from 'vitest';
 import { claimNow, register, startServer, submit, waitFor } from './helpers.js';
@@ -68,6 +69,21 @@ describe('push hints', () => {
     expect(others.events).toEqual([]);
     await own.cancel();
     await others.cancel();
+  });
+
+  it('a stream the runner closed stops listening for the server to close', async () => {
+    const { server, api } = await startServer();
+    const runnerId = await register(api, { machineId: 'machine-hints-3' });
+    const listeners = () => getEventListeners(server.store.closing, 'abort').length;
+    const before = listeners();
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${server.url}/v1/runners/${runnerId}/hints`, {
+        headers: { authorization: `Bearer ${server.token}`, accept: 'text/event-stream' },
+      });
+      await waitFor(() => listeners() === before + 1, 'the stream to listen');
+      await response.body!.cancel();
+      await waitFor(() => listeners() === before, 'the closed stream to stop listening');
+    }
   });
 
   it('refuses an unknown token', async () => {

@@ -81,6 +81,30 @@ describe('a Ready job says why it waits', () => {
     expect(busy.message).toContain('"laptop"');
   });
 
+  it('a list and a burst made Ready count each place in line as a single job view does', async () => {
+    const { api } = await startServer();
+    const claude = { id: 'claude-code', state: 'detected', version: '1', enabled: true } as const;
+    const demo = { id: 'demo', state: 'detected', version: '1', enabled: true } as const;
+    await register(api, { machineId: 'machine-laptop', name: 'laptop', agents: [demo] });
+    await register(api, { machineId: 'machine-desktop', name: 'desktop', agents: [demo, claude] });
+    const agents = ['demo', 'claude-code', 'demo', 'claude-code'];
+    const ids: string[] = [];
+    for (const id of agents) {
+      const agent = id === 'demo' ? { id, plan: [{ type: 'say' as const, text: 'hi' }] } : { id };
+      ids.push(await submit(api, { agent, status: 'backlog' }));
+    }
+
+    const readied = (await api('POST', '/v1/jobs/ready', { jobIds: ids })).body.jobs;
+    const listed = (await api('GET', '/v1/jobs?status=ready')).body.jobs;
+    const single = [];
+    for (const id of ids) single.push((await api('GET', `/v1/jobs/${id}`)).body.job.waiting);
+    // The second claude-code job waits behind all three at desktop; the second demo job behind
+    // one at laptop (and two at desktop).
+    expect(single.map((w) => w.message.match(/(\d+) Ready job/)?.[1] ?? '0')).toEqual(['0', '1', '1', '3']);
+    expect(readied.map((j: { waiting: unknown }) => j.waiting)).toEqual(single);
+    expect(listed.map((j: { waiting: unknown }) => j.waiting)).toEqual(single);
+  });
+
   it('the job list carries the reason too', async () => {
     const { api } = await startServer();
     await submit(api);

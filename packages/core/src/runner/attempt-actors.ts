@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Outcome } from '@coord/runner-protocol';
-import { fromPromise } from 'xstate';
+import type { Assignment, Outcome } from '@coord/runner-protocol';
+import { fromPromise, type ActorSystem } from 'xstate';
 import { CoordError, isCoordError, type ErrorPayload } from '../errors.js';
 import { attemptMachine, type Publication } from '../machine/attempt-machine.js';
 import { containsRegisteredSecret } from '../redact.js';
@@ -23,43 +23,88 @@ export function withFeedback(instructions: string, feedback: string | null | und
     : instructions;
 }
 
-/** The attempt machine's actors, bound to this runner's ports for one attempt. */
-export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
+/** What an attempt's actors share: its record, and the failed tries of this attempt so far. */
+interface AttemptScope {
+  record: AttemptRecord;
+  tries: NonNullable<AgentRunInput['earlierAttempts']>[number][];
+  log(message: string): void;
+  assignment(): Assignment;
+  spec(): Assignment['job']['spec'];
+  attempt(): Assignment['attempt'];
+  /** Whether this run looked for what a killed run's agent left (see `stopLeftovers`). */
+  leftoversChecked: boolean;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- xstate's own AnyActorSystem, not exported
+type AnyActorSystem = ActorSystem<any>;
+
+/** Each running attempt machine's scope, by its actor system (one per machine and its children). */
+const scopes = new WeakMap<AnyActorSystem, AttemptScope>();
+
+/** Gives the machine just created for `record` (not started yet) its attempt. */
+export function bindAttempt(system: AnyActorSystem, record: AttemptRecord): void {
+  scopes.set(system, {
+    record,
+    tries: [],
+    log: (message) => record.emit({ type: 'job.log', level: 'info', message }),
+    assignment: () => record.claim.assignment!,
+    spec: () => record.claim.assignment!.job.spec,
+    attempt: () => record.claim.envelope.attempt,
+    leftoversChecked: false,
+  });
+}
+
+/**
+ * A runner killed while its agent worked may have left it running (the agent's watchdog stops it
+ * only after a grace): those processes are killed before the agent starts again, so two agents
+ * never work in one directory. Once per run of the attempt: later starts' processes were its own.
+ */
+async function stopLeftovers(scope: AttemptScope, settings: AttemptDeps['settings']): Promise<void> {
+  if (scope.leftoversChecked) return;
+  scope.leftoversChecked = true;
+  const marker = scope.record.agentRunMarker;
+  if (marker === null || !settings.stopLeftoverProcesses) return;
+  const killed = await settings.stopLeftoverProcesses(marker).catch((error: unknown) => {
+    scope.log(
+      `Could not look for processes the stopped run left: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return 0;
+  });
+  if (killed > 0)
+    scope.log(
+      `Stopped ${killed} process${killed === 1 ? '' : 'es'} the earlier run of this attempt left running`,
+    );
+}
+
+function scopeOf(system: AnyActorSystem): AttemptScope {
+  const scope = scopes.get(system);
+  if (!scope) throw new Error('an attempt machine was started without bindAttempt');
+  return scope;
+}
+
+const machines = new WeakMap<AttemptDeps, ReturnType<typeof provideAttemptActors>>();
+
+/**
+ * The attempt machine with its actors bound to this runner's ports, made once per session:
+ * `provide` builds a whole new machine (about 2 ms), which per attempt was a large share of a
+ * short job's cost. Each attempt's actors find their attempt through `bindAttempt`.
+ */
+export function attemptMachineFor(deps: AttemptDeps) {
+  let machine = machines.get(deps);
+  if (!machine) machines.set(deps, (machine = provideAttemptActors(deps)));
+  return machine;
+}
+
+function provideAttemptActors(deps: AttemptDeps) {
   const { settings, spool, clock } = deps;
-  const log = (message: string) => record.emit({ type: 'job.log', level: 'info', message });
-  const assignment = () => record.claim.assignment!;
-  const spec = () => assignment().job.spec;
-  const attempt = () => record.claim.envelope.attempt;
-  const tries: NonNullable<AgentRunInput['earlierAttempts']>[number][] = [];
-  /**
-   * A runner killed while its agent worked may have left it running (the agent's watchdog stops it
-   * only after a grace): those processes are killed before the agent starts again, so two agents
-   * never work in one directory. Only once per attempt: later starts' processes were this run's.
-   */
-  let leftoversChecked = false;
-  const stopLeftovers = async () => {
-    const marker = record.agentRunMarker;
-    if (leftoversChecked) return;
-    leftoversChecked = true;
-    if (marker === null || !settings.stopLeftoverProcesses) return;
-    const killed = await settings.stopLeftoverProcesses(marker).catch((error: unknown) => {
-      log(
-        `Could not look for processes the stopped run left: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      return 0;
-    });
-    if (killed > 0)
-      log(
-        `Stopped ${killed} process${killed === 1 ? '' : 'es'} the earlier run of this attempt left running`,
-      );
-  };
 
   return attemptMachine.provide({
     actions: {
-      checkpoint: ({ context }, { step }) => record.checkpoint(step, context),
+      checkpoint: ({ context, system }, { step }) => scopeOf(system).record.checkpoint(step, context),
     },
     actors: {
-      prepare: fromPromise(async ({ signal }) => {
+      prepare: fromPromise(async ({ signal, system }) => {
+        const { record, log, spec, attempt } = scopeOf(system);
         const s = spec();
         if (s.context.type === 'repository') {
           record.prepared = await deps.repositories!.prepare({
@@ -79,9 +124,11 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
         return prepared;
       }),
 
-      runAgent: fromPromise(async ({ input, signal }): Promise<AgentResult> => {
+      runAgent: fromPromise(async ({ input, signal, system }): Promise<AgentResult> => {
+        const scope = scopeOf(system);
+        const { record, spec, attempt, tries } = scope;
         const s = spec();
-        await stopLeftovers();
+        await stopLeftovers(scope, settings);
         const marker = randomBytes(8).toString('hex');
         record.onAgentRunMarker(marker);
         const run = record.claim.agent!.start({
@@ -142,7 +189,8 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
         }
       }),
 
-      waitToRetry: fromPromise(async ({ input, signal }) => {
+      waitToRetry: fromPromise(async ({ input, signal, system }) => {
+        const { record } = scopeOf(system);
         const delayMs = backoffDelayMs(settings.agentRetryBackoff, input.retry, clock.random);
         record.emit({
           type: 'job.retry',
@@ -159,11 +207,13 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
       }),
 
       // The server's stop may say how long the agent gets; the runner's default otherwise.
-      interruptAgent: fromPromise(async ({ input }) => {
+      interruptAgent: fromPromise(async ({ input, system }) => {
+        const { record } = scopeOf(system);
         await record.agentRun?.interrupt(input.graceMs ?? settings.stopGraceMs);
       }),
 
-      publish: fromPromise(async ({ input, signal }): Promise<Publication> => {
+      publish: fromPromise(async ({ input, signal, system }): Promise<Publication> => {
+        const { record, log, spec, assignment, attempt } = scopeOf(system);
         const s = spec();
         if (s.context.type === 'repository') {
           const result = await deps.repositories!.publish({
@@ -214,7 +264,8 @@ export function provideAttemptActors(record: AttemptRecord, deps: AttemptDeps) {
         };
       }),
 
-      report: fromPromise(async ({ input }) => {
+      report: fromPromise(async ({ input, system }) => {
+        const { record } = scopeOf(system);
         const { finish, agentResult, publication } = input;
         // Let subscribers see the `reporting` state before the finish it reports.
         await Promise.resolve();

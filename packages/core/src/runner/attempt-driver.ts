@@ -16,7 +16,7 @@ import {
 import type { PermissionSettings } from '../policy/permission-policy.js';
 import { redactJson } from '../redact.js';
 import type { EventSpool } from '../store/event-spool.js';
-import { provideAttemptActors } from './attempt-actors.js';
+import { attemptMachineFor, bindAttempt } from './attempt-actors.js';
 import { checkpointOf } from './checkpoint.js';
 import type { DeliverCompletion } from './completion.js';
 import { createCostBudget } from './cost-budget.js';
@@ -393,7 +393,7 @@ export function startAttempt(
     });
   }
   lease.start();
-  actor = createActor(provideAttemptActors(record, deps), {
+  actor = createActor(attemptMachineFor(deps), {
     input: {
       jobId: info.jobId,
       attemptId: info.id,
@@ -404,6 +404,7 @@ export function startAttempt(
       reattach: reattach?.at ?? null,
     },
   });
+  bindAttempt(actor.system, record);
   actor.subscribe({
     next: onSnapshot,
     error: (error) => {

@@ -3,7 +3,7 @@ import { ApiError } from '../errors.js';
 import { newId } from '../util/ids.js';
 import { DEFAULT_ACCOUNT, DEFAULT_WORKSPACE, isMember } from './accounts.js';
 import type { Store } from './store.js';
-import { jobRow, toJobView, type JobRow } from './views.js';
+import { jobRow, toJobView, toJobViews, type JobRow } from './views.js';
 
 interface JobColumns {
   agentId: string;
@@ -136,7 +136,7 @@ export function listJobs(
       workspace: filter.workspace ?? null,
       status: filter.status ?? null,
     }) as JobRow[];
-  return rows.map((row) => toJobView(store, row));
+  return toJobViews(store, rows);
 }
 
 function activeAttemptId(store: Store, jobId: string): string | undefined {
@@ -188,7 +188,10 @@ export function readyJobs(store: Store, accountId: string, jobIds: readonly stri
     for (const jobId of jobIds) update.run(now, now, jobId);
   });
   if (jobIds.length > 0) store.notifyReady();
-  return jobIds.map((jobId) => toJobView(store, jobRow(store, jobId)!));
+  return toJobViews(
+    store,
+    jobIds.map((jobId) => jobRow(store, jobId)!),
+  );
 }
 
 /** A graceful stop: the runner lets the agent finish its current step, saves the session, and requeues. */

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
@@ -30,6 +31,9 @@ export class Store {
     mkdirSync(this.artifactsDir, { recursive: true, mode: 0o700 });
     mkdirSync(this.forgeDir, { recursive: true, mode: 0o700 });
     this.db = openDatabase(join(dataDir, 'coord.db'));
+    // Every open stream (a runner's hints, a browser's job page) listens for the close, and
+    // removes its listener when it ends: many listeners are many streams, not a leak.
+    setMaxListeners(0, this.closing);
   }
 
   private readonly statements = new Map<string, Statement>();

@@ -1,5 +1,5 @@
 import type { AttemptView, InteractionView, JobStatus, JobView } from '@coord/runner-protocol';
-import { waitingReason } from '../claims/waiting-reason.js';
+import { waitingReasons } from '../claims/waiting-reason.js';
 import { ApiError } from '../errors.js';
 import { iso, parseJson } from '../util/ids.js';
 import type { Store } from './store.js';
@@ -99,12 +99,21 @@ export function toAttemptView(row: AttemptRow & { runner_name: string }): Attemp
  * waits, as `viewer` may see it (runner names of the viewer's own account only).
  */
 export function toJobView(store: Store, row: JobRow, viewer = row.submitted_by): JobView {
-  const attempts = store
-    .sql(
-      'SELECT a.*, r.name AS runner_name FROM attempts a JOIN runners r ON r.id = a.runner_id WHERE a.job_id = ? ORDER BY a.number',
-    )
-    .all(row.id) as (AttemptRow & { runner_name: string })[];
-  return {
+  return toJobViews(store, [row], viewer)[0]!;
+}
+
+/** `toJobView` for many jobs: their waiting reasons are worked out together (see `waitingReasons`). */
+export function toJobViews(store: Store, rows: readonly JobRow[], viewer?: string): JobView[] {
+  const ready = rows.filter((row) => row.status === 'ready');
+  const reasons = waitingReasons(
+    store,
+    ready.map((job) => ({ job, viewer: viewer ?? job.submitted_by })),
+  );
+  const waiting = new Map(ready.map((row, i) => [row.id, reasons[i]!]));
+  const attemptsOf = store.sql(
+    'SELECT a.*, r.name AS runner_name FROM attempts a JOIN runners r ON r.id = a.runner_id WHERE a.job_id = ? ORDER BY a.number',
+  );
+  return rows.map((row) => ({
     id: row.id,
     workspaceId: row.workspace_id,
     status: row.status,
@@ -113,9 +122,9 @@ export function toJobView(store: Store, row: JobRow, viewer = row.submitted_by):
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
     readyAt: iso(row.ready_at),
-    attempts: attempts.map(toAttemptView),
-    waiting: row.status === 'ready' ? waitingReason(store, row, viewer) : null,
-  };
+    attempts: (attemptsOf.all(row.id) as (AttemptRow & { runner_name: string })[]).map(toAttemptView),
+    waiting: waiting.get(row.id) ?? null,
+  }));
 }
 
 export function toInteractionView(row: InteractionRow): InteractionView {

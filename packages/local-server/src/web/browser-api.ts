@@ -162,7 +162,7 @@ export function browserApi(deps: Deps): Hono<AppEnv> {
       stream.onAbort(() => {
         open = false;
       });
-      store.closing.addEventListener('abort', () => (open = false), { once: true });
+      // The loop checks the close itself: a listener per stream was never removed (a leak).
       while (open && !store.closing.aborted) {
         const detail = JSON.stringify(await jobDetail(store, accountId, jobId, cache));
         if (detail !== last) {

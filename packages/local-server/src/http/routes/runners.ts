@@ -80,8 +80,13 @@ export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
       await stream.write(': connected\n\n');
       await new Promise<void>((resolve) => {
         if (store.closing.aborted) return resolve();
-        store.closing.addEventListener('abort', () => resolve(), { once: true });
-        stream.onAbort(() => resolve());
+        // Removed when the runner goes away: one listener per stream ever opened was a leak.
+        const onClose = () => resolve();
+        store.closing.addEventListener('abort', onClose, { once: true });
+        stream.onAbort(() => {
+          store.closing.removeEventListener('abort', onClose);
+          resolve();
+        });
       });
       clearInterval(keepAlive);
       off();
