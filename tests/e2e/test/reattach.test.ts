@@ -133,4 +133,75 @@ describe('a runner killed during an agent turn and started again within the leas
     expect(git('rev-list', '--count', `main..${branch}`).trim()).toBe('1');
     expect(git('show', `${branch}:hello.txt`)).toBe('hello from the demo agent\n');
   });
+
+  it('stops what the killed run left running before the agent starts again: the two never overlap', async () => {
+    const dir = tempDir('reattach-leftovers');
+    onCleanup(dir.cleanup);
+    const env = cliEnv(join(dir.path, 'home'));
+    const server = await startCliServer(join(dir.path, 'server'), env);
+    onCleanup(() => server.stop());
+    // The first turn ignores SIGTERM (a stubborn dev server, say), so the killed run's watchdog
+    // would end it only after its grace; the resumed turn says whether it is still alive.
+    const stubborn = [
+      process.execPath,
+      '-e',
+      [
+        "const fs = require('node:fs');",
+        "if (fs.existsSync('first-turn')) { const pid = Number(fs.readFileSync('first-turn', 'utf8'));",
+        // A killed process nobody reaped yet is a zombie: it counts as gone.
+        "let alive = false; try { alive = !/^\\d+ \\(.*\\) Z/.test(fs.readFileSync('/proc/' + pid + '/stat', 'utf8')); } catch {}",
+        // Joined at run time: the command itself (in the tool call's event) never holds the result.
+        "console.log(['first turn', alive ? 'alive' : 'gone'].join(': ')); process.exit(0); }",
+        "process.on('SIGTERM', () => {}); fs.writeFileSync('first-turn', String(process.pid));",
+        "console.log('first turn pid ' + process.pid); setInterval(() => {}, 1000);",
+      ].join(' '),
+    ];
+    const submitted = await api<{ job: JobView }>(server, 'POST', '/v1/workspaces/local/jobs', {
+      title: 'Work stubbornly',
+      instructions: 'Run a process that ignores SIGTERM.',
+      context: { type: 'local' },
+      agent: {
+        id: 'demo',
+        plan: [
+          { type: 'run', command: stubborn },
+          { type: 'say', text: 'Done.' },
+        ],
+      },
+    });
+    const args = [
+      'start',
+      '--server',
+      server.url,
+      '--token-file',
+      server.tokenFile,
+      '--state-dir',
+      join(dir.path, 'runner'),
+      '--json',
+    ];
+    const first = startCli(args, env);
+    onCleanup(() => void first.child.kill('SIGKILL'));
+    const pid = Number(
+      await eventually(() => /first turn pid (\d+)/.exec(first.output())?.[1], 30_000, 'the first turn'),
+    );
+    first.child.kill('SIGKILL');
+    await first.child;
+    // Started again at once, while the first turn still runs.
+    const second = await runCli([...args, '--once'], { env, timeoutMs: 60_000 });
+    expect(second.exitCode, String(second.all)).toBe(0);
+    await processGone(pid);
+    const view = (await api<{ job: JobView }>(server, 'GET', `/v1/jobs/${submitted.json.job.id}`)).json.job;
+    expect(view.attempts.map((a) => [a.number, a.status])).toEqual([[1, 'succeeded']]);
+    const events = JSON.stringify(
+      (
+        await api<{ events: AttemptEvent[] }>(
+          server,
+          'GET',
+          `/v1/attempts/${view.attempts[0]!.id}/events?limit=1000`,
+        )
+      ).json.events,
+    );
+    expect(events).toContain('the earlier run of this attempt left running');
+    expect(events).toContain('first turn: gone');
+    expect(events).not.toContain('first turn: alive');
+  });
 });
