@@ -1,4 +1,4 @@
-import type { Runner, RunnerEvent, StatusSnapshot } from '@coord/runner-core';
+import { isCoordError, type Runner, type RunnerEvent, type StatusSnapshot } from '@coord/runner-core';
 import { describeFailure } from './failure.js';
 import { inquirerPrompter } from './interactions/inquirer-prompter.js';
 import { createInteractionDesk, type InteractionDesk } from './interactions/interaction-desk.js';
@@ -39,6 +39,8 @@ export async function followRunner(
     interactive?: boolean;
     /** Whether someone asked for the stop through the control API (`coord-runner stop`). */
     stopAsked?: () => boolean;
+    /** Signals that came while the runner was being put together: taken as if they came now. */
+    earlySignals?: () => NodeJS.Signals[];
   },
 ): Promise<number> {
   const json = options.mode === 'json';
@@ -129,6 +131,7 @@ export async function followRunner(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  for (const signal of options.earlySignals?.() ?? []) onSignal(signal);
   if (interactive) {
     desk = createInteractionDesk({
       answer: (id, answer) => runner.answer(id, answer),
@@ -145,6 +148,10 @@ export async function followRunner(
     await runner.start();
   } catch (error) {
     area?.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    // Asked to stop before it started: a clean stop, nothing was claimed.
+    if (isCoordError(error) && error.code === 'runner.stopped') return 0;
     // The error was printed as a runner.error event; the exit code says which kind it was.
     return describeFailure(error).exitCode;
   }

@@ -42,6 +42,7 @@ export type ErrorCode =
   | 'artifact.refused'
   | 'store.failed'
   | 'runner.restarted'
+  | 'runner.stopped'
   | 'runner.internal';
 
 export interface ErrorPayload {

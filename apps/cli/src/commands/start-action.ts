@@ -8,6 +8,7 @@ import {
   type StatusSnapshot,
 } from '@coord/runner-core';
 import { permissionModeSchema } from '@coord/runner-protocol';
+import { holdSignals, type HeldSignals } from '../held-signals.js';
 import { DEFAULT_ACCOUNT, resolveAccounts, type AccountConnection } from '../accounts.js';
 import { composeRunners } from '../compose.js';
 import { applyAgentSecrets, getSetting, listSettings, setSetting } from '../settings.js';
@@ -21,22 +22,27 @@ import { CLI_VERSION } from '../version.js';
 import type { StartFlags } from './start.js';
 
 /** `coord-runner start`: loaded only when it runs. */
-export async function start(opts: StartFlags): Promise<void> {
+export async function start(opts: StartFlags, early: HeldSignals = holdSignals()): Promise<void> {
   const stateDir = resolveStateDir(opts.stateDir);
   // Every account this runner serves: the first (flags, environment, `login`) and each named one.
   const accounts = resolveAccounts(opts, stateDir);
   // Before anything else: a second runner on this state dir must not register at all.
   const endpoint = await openControlEndpoint(stateDir);
   try {
-    process.exitCode = await run(opts, { accounts, stateDir }, endpoint);
+    process.exitCode = await run(opts, { accounts, stateDir, earlySignals: early.release }, endpoint);
   } finally {
+    early.release();
     await endpoint.close();
   }
 }
 
 async function run(
   opts: StartFlags,
-  { accounts, stateDir }: { accounts: AccountConnection[]; stateDir: string },
+  {
+    accounts,
+    stateDir,
+    earlySignals,
+  }: { accounts: AccountConnection[]; stateDir: string; earlySignals: () => NodeJS.Signals[] },
   endpoint: ControlEndpoint,
 ): Promise<number> {
   const config = readConfig(stateDir);
@@ -122,6 +128,7 @@ async function run(
     once: opts.once ?? false,
     interactive: opts.interactive,
     stopAsked: () => stopAsked,
+    earlySignals,
   });
   // A forced stop exits as an interrupted run does.
   return forced ? 130 : exitCode;

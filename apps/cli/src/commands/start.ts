@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from '@commander-js/extra-typings';
 import type { PermissionMode } from '@coord/runner-protocol';
 import { PERMISSION_MODES } from '@coord/runner-protocol/names';
+import { holdSignals } from '../held-signals.js';
 
 export interface StartFlags {
   server?: string;
@@ -46,7 +47,11 @@ export function registerStart(program: Command): void {
     .option('--json', 'print events as NDJSON (the default when stdout is not a terminal)')
     .option('--text', 'print events as plain lines, with no live status area (even when not a terminal)')
     .option('--no-interactive', 'never prompt for approvals and answers here (answer them on the web)')
-    .action(async (opts) => (await import('./start-action.js')).start(opts));
+    .action(async (opts) => {
+      // Before the runner's modules load: a stop signal meanwhile is a clean stop, not a kill.
+      const early = holdSignals();
+      await (await import('./start-action.js')).start(opts, early);
+    });
 }
 
 export function parsePositiveInt(value: string, flag: string): number {

@@ -274,6 +274,8 @@ export function createRunner(options: RunnerOptions): Runner {
       return session?.runnerId ?? null;
     },
     async start() {
+      // Asked to stop before it started (a signal during start-up): nothing to register for.
+      if (stopping) throw new CoordError('runner.stopped', 'The runner was asked to stop before it started.');
       setStatus('starting');
       const agents = await advertisedAgents(abilities);
       let registration: RegisterRunnerResponse;
@@ -295,6 +297,8 @@ export function createRunner(options: RunnerOptions): Runner {
         timings: options.timings,
         maxBatchBytes: options.eventBatch?.maxBytes,
       });
+      // Stopped while it registered: no loop starts (the stop has already ended the stream).
+      if (stopping) return registration;
       setStatus('idle');
       run(session);
       return registration;

@@ -180,8 +180,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const orphans = (await Promise.all(orphanChecks)).flat().map((p) => ({ ...p, when: 'after a kill' }));
     const findings = await auditJobs({ server: current(), jobIds, repositories, records });
     // Asked to stop with nothing left to run, a runner should exit at once with 0. Counted on its
-    // own, not a problem yet: the soak saw runners end by the signal itself (exit code unset), cause
-    // not yet known.
+    // own: soaks saw runners end by the signal itself (exit code unset) or need a kill. A runner
+    // stopped while it was still starting (just restarted after a kill) did both: the signal came
+    // before its handlers (now held from the start, held-signals.ts), or its claim loop began after
+    // the stop (now refused in Runner.start).
     const uncleanStops = stops
       .filter(({ exit }) => exit && (exit.forced || exit.exitCode !== 0))
       .map(({ name, exit }) => `${name}: ${JSON.stringify({ ...exit, exitCode: exit?.exitCode ?? null })}`);
