@@ -28,6 +28,32 @@ const turn = [
   ].join(' '),
 ];
 
+/** `start` on the server with its token, in `stateDir`, printing NDJSON. */
+function runnerArgs(server: { url: string; tokenFile: string }, stateDir: string): string[] {
+  return [
+    'start',
+    '--server',
+    server.url,
+    '--token-file',
+    server.tokenFile,
+    '--state-dir',
+    stateDir,
+    '--json',
+  ];
+}
+
+/** Starts the runner and kills it (-9) once its agent's first turn runs; the turn's pid. */
+async function killDuringFirstTurn(args: string[], env: Record<string, string>): Promise<number> {
+  const first = startCli(args, env);
+  onCleanup(() => void first.child.kill('SIGKILL'));
+  const pid = Number(
+    await eventually(() => /first turn pid (\d+)/.exec(first.output())?.[1], 30_000, 'the first turn'),
+  );
+  first.child.kill('SIGKILL');
+  await first.child;
+  return pid;
+}
+
 describe('a runner killed during an agent turn and started again within the lease (built CLI processes)', () => {
   it('takes the same attempt up again: the agent session resumed in its work dir, one event seq, one commit, one PR', async () => {
     const dir = tempDir('reattach');
@@ -64,24 +90,9 @@ describe('a runner killed during an agent turn and started again within the leas
     });
     expect(submitted.status).toBe(201);
     const jobId = submitted.json.job.id;
-    const args = [
-      'start',
-      '--server',
-      server.url,
-      '--token-file',
-      server.tokenFile,
-      '--state-dir',
-      join(dir.path, 'runner'),
-      '--json',
-    ];
+    const args = runnerArgs(server, join(dir.path, 'runner'));
 
-    const first = startCli(args, env);
-    onCleanup(() => void first.child.kill('SIGKILL'));
-    const pid = Number(
-      await eventually(() => /first turn pid (\d+)/.exec(first.output())?.[1], 30_000, 'the agent turn'),
-    );
-    first.child.kill('SIGKILL');
-    await first.child;
+    const pid = await killDuringFirstTurn(args, env);
     const killedAt = Date.now();
     // The dead runner's agent went with it (the watchdog): the resumed agent is a new process.
     await processGone(pid);
@@ -168,23 +179,8 @@ describe('a runner killed during an agent turn and started again within the leas
         ],
       },
     });
-    const args = [
-      'start',
-      '--server',
-      server.url,
-      '--token-file',
-      server.tokenFile,
-      '--state-dir',
-      join(dir.path, 'runner'),
-      '--json',
-    ];
-    const first = startCli(args, env);
-    onCleanup(() => void first.child.kill('SIGKILL'));
-    const pid = Number(
-      await eventually(() => /first turn pid (\d+)/.exec(first.output())?.[1], 30_000, 'the first turn'),
-    );
-    first.child.kill('SIGKILL');
-    await first.child;
+    const args = runnerArgs(server, join(dir.path, 'runner'));
+    const pid = await killDuringFirstTurn(args, env);
     // Started again at once, while the first turn still runs.
     const second = await runCli([...args, '--once'], { env, timeoutMs: 60_000 });
     expect(second.exitCode, String(second.all)).toBe(0);
