@@ -144,9 +144,9 @@ const MAX_MARKS = 256;
  * loss, at the cost of a disk flush per write. Memory holds no events and no index: line k is the
  * event with seq k and says so, so any page is found in the file itself by a binary search over
  * byte offsets (spool-lines.ts), and the last event by reading backwards from the end. Uploads
- * read their batch back from the file (the OS's page cache makes that cheap), so a long, chatty
- * attempt or a long outage costs disk, not heap, and opening a million-event log anywhere costs
- * a few small reads. On a restart the file's tail is read again, so a reattached attempt resumes
+ * read their batch back from the file as its lines, unparsed (`readLines`; the OS's page cache
+ * makes that cheap), so a long, chatty attempt or a long outage costs disk, not heap, and
+ * opening a million-event log anywhere costs a few small reads. On a restart the file's tail is read again, so a reattached attempt resumes
  * from the server's ack.
  */
 export function createFileEventSpool(dir: string, options: { fsync?: boolean } = {}): EventSpool {
