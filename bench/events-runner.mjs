@@ -87,7 +87,9 @@ process.stdout.write(
     ...rawParse(linesFile),
   })}\n`,
 );
-// The figures are out; the benchmark ends this process once it has read them.
+// The figures are out; the benchmark ends this process once it has read them. Ending it with
+// exit() rather than by the signal lets `node --cpu-prof` write its profile.
+process.once('SIGTERM', () => process.exit(0));
 await runner.stop();
 
 function cpuMsSince(start) {

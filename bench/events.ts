@@ -28,13 +28,23 @@ import { writeClaudeStream } from './claude-stream.js';
  * - `raw_parse_cpu_us_per_line`, `pipeline_cpu_us_per_line`, `cpu_ratio`: the same comparison in
  *   the runner process's CPU time (the pipeline's includes the uploads), which a busy machine
  *   distorts far less than the rates.
+ *
+ * `--profile <dir>` writes the runner process's CPU profile there (open it in Chrome DevTools).
  */
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { lines: { type: 'string', default: '1000000' }, events: { type: 'string' } },
+    options: {
+      lines: { type: 'string', default: '1000000' },
+      events: { type: 'string' },
+      // A directory: the runner process writes its CPU profile (`node --cpu-prof`) there.
+      profile: { type: 'string' },
+    },
   });
-  const result = await measureEvents({ lines: Number(values.events ?? values.lines) });
+  const result = await measureEvents({
+    lines: Number(values.events ?? values.lines),
+    ...(values.profile ? { profileDir: values.profile } : {}),
+  });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -71,7 +81,7 @@ interface RunnerFigures {
   rawParseCpuMs: number;
 }
 
-export async function measureEvents(options: { lines: number }): Promise<EventsResult> {
+export async function measureEvents(options: { lines: number; profileDir?: string }): Promise<EventsResult> {
   const count = options.lines;
   const root = mkdtempSync(join(tmpdir(), 'coord-bench-events-'));
   const server: { stop(): Promise<void> } = { stop: async () => undefined };
@@ -93,6 +103,7 @@ export async function measureEvents(options: { lines: number }): Promise<EventsR
 
     const runner = startProcess(
       [
+        ...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []),
         fileURLToPath(new URL('./events-runner.mjs', import.meta.url)),
         JSON.stringify({ serverUrl, token, root, cli, linesFile }),
       ],

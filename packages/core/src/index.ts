@@ -70,10 +70,16 @@ export {
   type AnswerOutcome,
   type CoordClient,
   type CoordClientOptions,
+  type EventLines,
 } from './client/coord-client.js';
 export { ApiError, isApiError } from './client/api-error.js';
 export { signInWithDevice, type DeviceSignInOptions } from './client/device-sign-in.js';
-export { createFileEventSpool, createMemoryEventSpool, type EventSpool } from './store/event-spool.js';
+export {
+  createFileEventSpool,
+  createMemoryEventSpool,
+  type EventSpool,
+  type SpooledLines,
+} from './store/event-spool.js';
 export { createLocalWorkspaces, type LocalWorkspacesOptions } from './workspace/local-workspaces.js';
 export {
   createRunner,

@@ -88,7 +88,10 @@ describe('createCoordClient: headers', () => {
       { seq: 1, at: '2030-01-01T00:00:00.000Z', type: 'job.state', data: { state: 'running' } },
       { seq: 2, at: '2030-01-01T00:00:01.000Z', type: 'job.log', data: { message: 'hi' } },
     ];
-    await expect(client.uploadEvents('run-1', 'att-1', events)).resolves.toBe(2);
+    // Sent as spooled: NDJSON lines, their newlines kept as JSON whitespace.
+    const lines = events.map((event) => Buffer.from(`${JSON.stringify(event)}\n`));
+    await expect(client.uploadEvents('run-1', 'att-1', lines)).resolves.toBe(2);
+    expect(server.requests[0]?.headers['content-type']).toBe('application/json');
     expect(server.requests[0]?.headers['coord-runner-id']).toBe('run-1');
     expect(JSON.parse(server.requests[0]?.body ?? '')).toEqual({ events });
   });

@@ -7,8 +7,9 @@ import type {
   LeaseRenewResponse,
 } from '@coord/runner-protocol';
 import { Subject } from 'rxjs';
+import { parseEventLines } from './event-lines.js';
 import type { AgentEvent } from '../src/agents/agent-event.js';
-import type { CoordClient } from '../src/client/coord-client.js';
+import type { CoordClient, EventLines } from '../src/client/coord-client.js';
 import type {
   AgentDetection,
   AgentPort,
@@ -121,8 +122,9 @@ export class FakeCoordServer {
   refuseWith: unknown = null;
 
   readonly client = {
-    uploadEvents: (_runnerId: string, attemptId: string, batch: AttemptEvent[]) => {
+    uploadEvents: (_runnerId: string, attemptId: string, lines: EventLines) => {
       if (this.refuseWith) return Promise.reject(this.refuseWith);
+      const batch = parseEventLines(lines);
       const held = this.events.get(attemptId) ?? [];
       for (const event of batch) if (!held.some((e) => e.seq === event.seq)) held.push(event);
       this.events.set(attemptId, held);

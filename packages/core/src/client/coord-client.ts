@@ -24,7 +24,6 @@ import {
   ARTIFACT_SHA256_HEADER,
   type AnswerRequest,
   type ArtifactView,
-  type AttemptEvent,
   type ClaimRequest,
   type CompleteRequest,
   type CompleteResponse,
@@ -72,6 +71,8 @@ const rawReattachResponseSchema = z.object({ assignment: z.unknown() });
 
 interface RequestOptions<T> {
   body?: unknown;
+  /** A body already serialized as JSON (sent as is, as `application/json`). */
+  json?: Uint8Array;
   raw?: Uint8Array;
   /** Extra request headers (the artifact checksum). */
   headers?: Record<string, string>;
@@ -108,11 +109,14 @@ export interface CoordClient {
    * with the raw assignment, as a claim does; `409 lease.lost` when the attempt is no longer ours.
    */
   reattach(runnerId: string, attemptId: string): Promise<unknown>;
-  /** Uploads a batch; resolves with the server's ack (highest contiguous seq it holds). */
+  /**
+   * Uploads a batch of events as serialized (the spool's lines, sent without being parsed again);
+   * resolves with the server's ack (highest contiguous seq it holds).
+   */
   uploadEvents(
     runnerId: string,
     attemptId: string,
-    events: AttemptEvent[],
+    events: EventLines,
     signal?: AbortSignal,
   ): Promise<number>;
   getEvents(attemptId: string, after?: number, limit?: number): Promise<EventPage>;
@@ -147,6 +151,28 @@ export interface CoordClient {
   hints(runnerId: string, signal: AbortSignal, onOpen?: () => void): AsyncIterable<RunnerHint>;
 }
 
+/**
+ * One upload's events, each an `AttemptEvent` serialized as JSON: a spool line (its newline may
+ * stay, as JSON whitespace). What the batch holds is the spool's to vouch for; the server
+ * validates every event.
+ */
+export type EventLines = readonly Uint8Array[];
+
+const BATCH_OPEN = Buffer.from('{"events":[');
+const BATCH_COMMA = Buffer.from(',');
+const BATCH_CLOSE = Buffer.from(']}');
+
+/** The body of an event upload, `{"events":[...]}`, put together from the lines as they are. */
+export function eventBatchBody(events: EventLines): Buffer {
+  const parts: Uint8Array[] = [BATCH_OPEN];
+  for (const [i, line] of events.entries()) {
+    if (i > 0) parts.push(BATCH_COMMA);
+    parts.push(line);
+  }
+  parts.push(BATCH_CLOSE);
+  return Buffer.concat(parts);
+}
+
 /** Creates the typed Coord API client: validated responses, jittered retries, redacted errors. */
 export function createCoordClient(options: CoordClientOptions): CoordClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -172,6 +198,9 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     if (opts.raw) {
       headers['content-type'] = 'application/octet-stream';
       body = opts.raw;
+    } else if (opts.json) {
+      headers['content-type'] = 'application/json';
+      body = opts.json;
     } else if (opts.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(opts.body);
@@ -345,7 +374,7 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     uploadEvents: async (runnerId, attemptId, events, signal) =>
       (
         await call('POST', routes.events(attemptId), {
-          body: { events },
+          json: eventBatchBody(events),
           schema: eventAckSchema,
           runnerId,
           ...(signal ? { signal } : {}),

@@ -24,6 +24,21 @@ describe('fitEventData', () => {
     expect(size(fitted)).toBeLessThanOrEqual(MAX_EVENT_BYTES);
   });
 
+  it('counts escapes as the bytes they take (a control character is 6)', () => {
+    const data = { chunk: '\u0001'.repeat(50_000) };
+    expect(size(data)).toBeGreaterThan(MAX_EVENT_BYTES);
+    const fitted = fitEventData(data);
+    expect(fitted).not.toBe(data);
+    expect(size(fitted)).toBeLessThanOrEqual(MAX_EVENT_BYTES);
+  });
+
+  it('leaves an event just under the limit as it is, and measures what serializes otherwise (toJSON)', () => {
+    const near = { chunk: 'x'.repeat(MAX_EVENT_BYTES - 2_000) };
+    expect(fitEventData(near)).toBe(near);
+    const sneaky = { value: { toJSON: () => 'x'.repeat(400_000) } };
+    expect(size(fitEventData(sneaky))).toBeLessThanOrEqual(MAX_EVENT_BYTES);
+  });
+
   it('falls back to a note when many small strings cannot be made to fit', () => {
     const fitted = fitEventData({ items: Array.from({ length: 100_000 }, () => 'abcdefgh') });
     expect(fitted).toMatchObject({ truncated: true });

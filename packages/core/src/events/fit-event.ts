@@ -13,6 +13,9 @@ export function fitEventData(
   maxBytes = MAX_EVENT_BYTES,
 ): Record<string, unknown> {
   const budget = maxBytes - HEADROOM;
+  // Most events are far below the limit: a bound says so without serializing them (the spool
+  // serializes each event anyway, and a second copy of every one is garbage to collect).
+  if (jsonBytesAtMost(data, budget) <= budget) return data;
   // A UTF-16 code unit is at most 3 bytes of UTF-8: most events are told apart by length alone.
   const json = JSON.stringify(data);
   if (json.length * 3 <= budget || Buffer.byteLength(json, 'utf8') <= budget) return data;
@@ -25,6 +28,47 @@ export function fitEventData(
     truncated: true,
     note: `event data of ${byteLength(data)} bytes dropped: over the ${maxBytes}-byte limit`,
   };
+}
+
+/**
+ * An upper bound on the UTF-8 bytes of `JSON.stringify(value)` (a UTF-16 code unit takes at most
+ * 6, as a `\u001f` escape), or Infinity once over `limit`, nested deeper than any event or not
+ * plain data (a toJSON, a cycle): then the caller measures it exactly.
+ */
+function jsonBytesAtMost(value: unknown, limit: number, depth = 0): number {
+  switch (typeof value) {
+    case 'string':
+      return value.length * 6 + 2;
+    case 'number':
+      return 24; // "-2.2250738585072014e-308"
+    case 'boolean':
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return 5; // "false", or "null" in an array
+    case 'object': {
+      if (value === null) return 4;
+      if (depth > 32) return Number.POSITIVE_INFINITY;
+      const proto = Object.getPrototypeOf(value) as unknown;
+      let bytes = 2;
+      if (Array.isArray(value)) {
+        for (const item of value) {
+          bytes += jsonBytesAtMost(item, limit, depth + 1) + 1;
+          if (bytes > limit) return Number.POSITIVE_INFINITY;
+        }
+        return bytes;
+      }
+      if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value)
+        return Number.POSITIVE_INFINITY;
+      for (const [key, item] of Object.entries(value)) {
+        bytes += key.length * 6 + 4 + jsonBytesAtMost(item, limit, depth + 1);
+        if (bytes > limit) return Number.POSITIVE_INFINITY;
+      }
+      return bytes;
+    }
+    default:
+      return Number.POSITIVE_INFINITY; // a bigint: JSON.stringify says what is wrong
+  }
 }
 
 function truncateStrings(value: unknown, limit: number): unknown {

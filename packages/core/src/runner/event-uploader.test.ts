@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { AttemptEvent } from '@coord/runner-protocol';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../client/api-error.js';
-import type { CoordClient } from '../client/coord-client.js';
+import { eventBatchBody, type CoordClient, type EventLines } from '../client/coord-client.js';
 import { CoordError, isCoordError } from '../errors.js';
 import { createFileEventSpool, createMemoryEventSpool, type EventSpool } from '../store/event-spool.js';
 import {
@@ -13,6 +13,7 @@ import {
   DEFAULT_MAX_BATCH_BYTES,
   type EventUploaderOptions,
 } from './event-uploader.js';
+import { parseEventLines } from '../../test/event-lines.js';
 import { ManualClock, until } from '../../test/manual-clock.js';
 
 type Behaviour =
@@ -61,11 +62,11 @@ class FakeEventServer {
   }
 
   readonly client = {
-    uploadEvents: async (_runnerId: string, _attemptId: string, events: AttemptEvent[]): Promise<number> => {
+    uploadEvents: async (_runnerId: string, _attemptId: string, lines: EventLines): Promise<number> => {
+      const events = parseEventLines(lines);
       this.batches.push(events.map((e) => e.seq));
       if (this.batches.length > 200) throw new Error('the uploader is looping');
-      if (Buffer.byteLength(JSON.stringify({ events })) > this.maxBodyBytes)
-        throw refusal(413, 'request.invalid');
+      if (eventBatchBody(lines).length > this.maxBodyBytes) throw refusal(413, 'request.invalid');
       if (events.some((e) => this.refuseSeqs.has(e.seq) && e.type !== 'job.log'))
         throw refusal(413, 'request.invalid');
       const behaviour = this.script.shift() ?? 'store';
@@ -308,7 +309,7 @@ describe('createEventUploader', () => {
     let freed = 0;
     const forgetful: EventSpool = {
       ...inner,
-      read: (id, after, limit) => inner.read(id, Math.max(after, freed), limit).filter((e) => e.seq > after),
+      readLines: (id, after, limit) => inner.readLines(id, Math.max(after, freed), limit),
       release: (_id, acked) => void (freed = Math.max(freed, acked)),
     };
     const { server, clock, uploader, write, errors } = setup({ spool: forgetful });
@@ -390,8 +391,8 @@ describe('createEventUploader', () => {
   it('gives the attempt up when even the note is refused, instead of retrying forever', async () => {
     const { server, clock, uploader, write, leaseLost, lostWith } = setup({
       client: {
-        uploadEvents: (_r: string, _a: string, events: AttemptEvent[]) => {
-          server.batches.push(events.map((e) => e.seq));
+        uploadEvents: (_r: string, _a: string, lines: EventLines) => {
+          server.batches.push(parseEventLines(lines).map((e) => e.seq));
           return Promise.reject(refusal(400, 'request.invalid'));
         },
       } as unknown as CoordClient,
@@ -421,7 +422,7 @@ describe('createEventUploader', () => {
     let signal: AbortSignal | undefined;
     const { uploader, write, errors } = setup({
       client: {
-        uploadEvents: (_r: string, _a: string, _e: AttemptEvent[], s?: AbortSignal) => {
+        uploadEvents: (_r: string, _a: string, _e: EventLines, s?: AbortSignal) => {
           signal = s;
           return new Promise((_resolve, reject) =>
             s?.addEventListener('abort', () => reject(networkError())),

@@ -1,7 +1,7 @@
 import { MAX_EVENTS_PER_BATCH, type AttemptEvent, type ServerLimits } from '@coord/runner-protocol';
 import type { CoordClient } from '../client/coord-client.js';
 import { CoordError, toErrorPayload } from '../errors.js';
-import { eventLineBytes, type EventSpool } from '../store/event-spool.js';
+import { eventLine, type EventSpool } from '../store/event-spool.js';
 import { backoffDelayMs, serverBackoff } from '../retry.js';
 import type { Clock } from './ports.js';
 import { classifyRefusal } from './refusal.js';
@@ -63,8 +63,8 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
   const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   /** Halved while the server refuses batches as too large, grown back after each success. */
   let batchBytes = maxBatchBytes;
-  /** Events the server refused even alone, by seq: a note saying so is sent in their place. */
-  const replaced = new Map<number, AttemptEvent>();
+  /** Events the server refused even alone, by seq: a note saying so is sent in their place (its line). */
+  const replaced = new Map<number, Buffer>();
   let acked = 0;
   let timer: unknown = null;
   /**
@@ -95,10 +95,10 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
     sending = true;
     try {
       while (!stopped && pending() > 0) {
-        const batch = spool
-          .read(attemptId, acked, maxBatch, batchBytes)
-          .map((event) => replaced.get(event.seq) ?? event);
-        if (batch[0]?.seq !== acked + 1) {
+        // Sent as spooled, never parsed and serialized again: the server validates each event.
+        const { first, lines } = spool.readLines(attemptId, acked, maxBatch, batchBytes);
+        const batch = replaced.size === 0 ? lines : lines.map((line, i) => replaced.get(first + i) ?? line);
+        if (batch.length === 0 || first !== acked + 1) {
           // The server holds less than it once acknowledged, and the spool no longer has the rest:
           // back off and say so, rather than resend the same batch in a tight loop.
           throw new CoordError(
@@ -115,9 +115,8 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
           // Refused as too large or invalid: never the same request again. Send half, down to one
           // event; an event refused alone is replaced by a note; a refused note ends the attempt.
           options.onError(error);
-          const first = batch[0];
           if (batch.length > 1) batchBytes = Math.max(1, Math.floor(batchLineBytes(batch) / 2));
-          else if (!replaced.has(first.seq)) replaced.set(first.seq, refusedNote(first, error));
+          else if (!replaced.has(first)) replaced.set(first, eventLine(refusedNote(batch[0]!, error)));
           else throw refusedForGood(attemptId, error);
           continue;
         }
@@ -198,20 +197,21 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
   };
 }
 
-function batchLineBytes(batch: AttemptEvent[]): number {
-  return batch.reduce((sum, event) => sum + eventLineBytes(event), 0);
+function batchLineBytes(batch: readonly Buffer[]): number {
+  return batch.reduce((sum, line) => sum + line.length, 0);
 }
 
 /** Stands in for an event the server refused even on its own, so the log goes on without it. */
-function refusedNote(event: AttemptEvent, error: unknown): AttemptEvent {
+function refusedNote(line: Buffer, error: unknown): AttemptEvent {
   const { message } = toErrorPayload(error);
+  const event = JSON.parse(line.toString('utf8')) as AttemptEvent;
   return {
     seq: event.seq,
     at: event.at,
     type: 'job.log',
     data: {
       level: 'warn',
-      message: `The server refused event ${event.seq} (${event.type}, ${eventLineBytes(event)} bytes), so the runner cut it: ${message.slice(0, 500)}`,
+      message: `The server refused event ${event.seq} (${event.type}, ${line.length} bytes), so the runner cut it: ${message.slice(0, 500)}`,
     },
   };
 }

@@ -289,6 +289,45 @@ describe('read with a byte cap', () => {
   });
 });
 
+describe('readLines', () => {
+  it.each([
+    ['file', () => createFileEventSpool(dir)],
+    ['memory', () => createMemoryEventSpool()],
+  ])('%s: the lines of what read returns, as written, with the seq they start at', (_name, make) => {
+    const spool = make();
+    for (let n = 1; n <= 6; n++)
+      spool.append('att-1', { ...event(n), data: { n, text: 'é'.repeat(n * 100) } });
+    const page = spool.readLines('att-1', 2, 3);
+    expect(page.first).toBe(3);
+    expect(page.lines.map((line) => JSON.parse(line.toString('utf8')) as unknown)).toEqual(
+      spool.read('att-1', 2, 3),
+    );
+    for (const line of page.lines) expect(line.at(-1)).toBe(0x0a);
+    const one = page.lines[0]!.length;
+    expect(spool.readLines('att-1', 2, 10, one + page.lines[1]!.length).lines).toHaveLength(2);
+    expect(spool.readLines('att-1', 2, 10, 1).lines).toHaveLength(1);
+    expect(spool.readLines('att-1', 6, 10)).toEqual({ first: 7, lines: [] });
+  });
+
+  it('reads the file spool lines byte for byte as the file holds them', () => {
+    const spool = createFileEventSpool(dir);
+    for (let n = 1; n <= 3; n++) spool.append('att-1', event(n));
+    const { lines } = spool.readLines('att-1', 0, 3);
+    expect(Buffer.concat(lines).toString('utf8')).toBe(readFileSync(fileOf('att-1'), 'utf8'));
+  });
+
+  it('checks each line holds its seq, without parsing it', () => {
+    const writer = createFileEventSpool(dir);
+    for (let n = 1; n <= 3; n++) writer.append('att-1', event(n));
+    writer.readLines('att-1', 3, 1);
+    const text = readFileSync(fileOf('att-1'), 'utf8').replace('"seq":3,', '"seq":9,');
+    writeFileSync(fileOf('att-1'), text);
+    expect(() => createFileEventSpool(dir).readLines('att-1', 1, 3)).toThrow(
+      expect.objectContaining({ code: 'store.failed', message: expect.stringMatching(/line 3 holds seq 9/) }),
+    );
+  });
+});
+
 describe('finding a page in a spool it has not indexed', () => {
   /** Lines of uneven size, some longer than one read (64 KB), as a chatty agent writes them. */
   const varied = (n: number) => ({

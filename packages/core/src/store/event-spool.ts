@@ -34,6 +34,11 @@ export interface EventSpool {
    * than `maxBytes` of NDJSON lines: always at least one event if there is one.
    */
   read(attemptId: string, afterSeq: number, limit: number, maxBytes?: number): AttemptEvent[];
+  /**
+   * The same events as `read`, as their NDJSON lines (each with its newline), unparsed: what an
+   * upload sends as is. `first` is the seq of the first line; the others follow it one by one.
+   */
+  readLines(attemptId: string, afterSeq: number, limit: number, maxBytes?: number): SpooledLines;
   lastSeq(attemptId: string): number;
   /** Tells the spool the server holds everything up to `ackedSeq` (it may free memory). */
   release(attemptId: string, ackedSeq: number): void;
@@ -48,6 +53,12 @@ export interface EventSpool {
   checkpoint(attemptId: string, checkpoint: unknown): void;
   /** Attempts begun and not finished (a runner that stopped without reporting them), with their last checkpoint. */
   unfinished(): UnfinishedAttempt[];
+}
+
+/** Consecutive events as spooled: line i holds the event with seq `first + i`. */
+export interface SpooledLines {
+  first: number;
+  lines: Buffer[];
 }
 
 export interface SpooledAttempt {
@@ -74,6 +85,16 @@ export function createMemoryEventSpool(): EventSpool {
     if (!events) attempts.set(id, (events = []));
     return events;
   };
+  function read(attemptId: string, afterSeq: number, limit: number, maxBytes = Number.POSITIVE_INFINITY) {
+    const out: AttemptEvent[] = [];
+    let bytes = 0;
+    for (const event of eventsOf(attemptId).slice(Math.max(0, afterSeq), afterSeq + limit)) {
+      bytes += eventLineBytes(event);
+      if (out.length > 0 && bytes > maxBytes) break;
+      out.push(event);
+    }
+    return out;
+  }
   return {
     append(attemptId, event) {
       const events = eventsOf(attemptId);
@@ -81,15 +102,10 @@ export function createMemoryEventSpool(): EventSpool {
       events.push(full);
       return full;
     },
-    read(attemptId, afterSeq, limit, maxBytes = Number.POSITIVE_INFINITY) {
-      const out: AttemptEvent[] = [];
-      let bytes = 0;
-      for (const event of eventsOf(attemptId).slice(Math.max(0, afterSeq), afterSeq + limit)) {
-        bytes += eventLineBytes(event);
-        if (out.length > 0 && bytes > maxBytes) break;
-        out.push(event);
-      }
-      return out;
+    read,
+    readLines(attemptId, afterSeq, limit, maxBytes) {
+      const events = read(attemptId, afterSeq, limit, maxBytes);
+      return { first: events[0]?.seq ?? afterSeq + 1, lines: events.map(eventLine) };
     },
     lastSeq: (attemptId) => eventsOf(attemptId).length,
     release: () => undefined,
@@ -128,9 +144,9 @@ const MAX_MARKS = 256;
  * loss, at the cost of a disk flush per write. Memory holds no events and no index: line k is the
  * event with seq k and says so, so any page is found in the file itself by a binary search over
  * byte offsets (spool-lines.ts), and the last event by reading backwards from the end. Uploads
- * read their batch back from the file (the OS's page cache makes that cheap), so a long, chatty
- * attempt or a long outage costs disk, not heap, and opening a million-event log anywhere costs
- * a few small reads. On a restart the file's tail is read again, so a reattached attempt resumes
+ * read their batch back from the file as its lines, unparsed (`readLines`; the OS's page cache
+ * makes that cheap), so a long, chatty attempt or a long outage costs disk, not heap, and
+ * opening a million-event log anywhere costs a few small reads. On a restart the file's tail is read again, so a reattached attempt resumes
  * from the server's ack.
  */
 export function createFileEventSpool(dir: string, options: { fsync?: boolean } = {}): EventSpool {
@@ -230,9 +246,14 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
     return findLineStart(fd, seq, low, high);
   }
 
-  /** The events after `afterSeq`, checked to be numbered as their place in the file says. */
-  function readEvents(attemptId: string, afterSeq: number, count: number, maxBytes: number): AttemptEvent[] {
-    const index = load(attemptId);
+  /**
+   * The lines after `afterSeq`, checked to be numbered as their place in the file says (by their
+   * opening `{"seq":N,`, which every line is written with: nothing is parsed).
+   */
+  function readSpooled(attemptId: string, afterSeq: number, limit: number, maxBytes: number): Buffer[] {
+    const index = written(attemptId);
+    const count = Math.min(limit, index.lastSeq - afterSeq);
+    if (count <= 0) return [];
     let fd: number | undefined;
     try {
       fd = openSync(fileOf(attemptId), 'r');
@@ -240,13 +261,14 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
       const lines = readLines(fd, start, index.end, count, maxBytes);
       mark(index, afterSeq + 1, start);
       mark(index, afterSeq + lines.length + 1, start + lines.reduce((sum, line) => sum + line.length, 0));
-      return lines.map((line, i) => {
-        const event = JSON.parse(line.toString('utf8')) as AttemptEvent;
-        if (event.seq !== afterSeq + i + 1) {
-          throw new Error(`line ${afterSeq + i + 1} holds seq ${String(event.seq)}: the file was changed`);
+      lines.forEach((line, i) => {
+        const opening = `{"seq":${afterSeq + i + 1},`;
+        if (line.toString('latin1', 0, opening.length) !== opening) {
+          const held = /^\{"seq":(\d+)/.exec(line.toString('latin1', 0, 32))?.[1] ?? 'none';
+          throw new Error(`line ${afterSeq + i + 1} holds seq ${held}: the file was changed`);
         }
-        return event;
       });
+      return lines;
     } catch (error) {
       throw spoolError(attemptId, error);
     } finally {
@@ -271,10 +293,12 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
       return full;
     },
     read(attemptId, afterSeq, limit, maxBytes = Number.POSITIVE_INFINITY) {
-      const index = written(attemptId);
+      const lines = readSpooled(attemptId, Math.max(0, afterSeq), limit, maxBytes);
+      return lines.map((line) => JSON.parse(line.toString('utf8')) as AttemptEvent);
+    },
+    readLines(attemptId, afterSeq, limit, maxBytes = Number.POSITIVE_INFINITY) {
       const from = Math.max(0, afterSeq);
-      const count = Math.min(limit, index.lastSeq - from);
-      return count > 0 ? readEvents(attemptId, from, count, maxBytes) : [];
+      return { first: from + 1, lines: readSpooled(attemptId, from, limit, maxBytes) };
     },
     lastSeq: (attemptId) => load(attemptId).lastSeq,
     // Nothing to drop: events live in the file only.
@@ -358,6 +382,11 @@ function readCheckpoint(file: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** An event as the spool writes it: one NDJSON line, seq first. */
+export function eventLine(event: AttemptEvent): Buffer {
+  return Buffer.from(`${JSON.stringify(event)}\n`, 'utf8');
 }
 
 /** The size of an event as one NDJSON line (its newline stands for the comma in a batch). */
