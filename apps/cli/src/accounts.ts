@@ -28,6 +28,16 @@ export function accountDir(stateDir: string, name: string): string {
   return join(stateDir, 'accounts', accountName(name));
 }
 
+/** Where a named account's token is kept (owner-only). */
+export function accountTokenFile(stateDir: string, name: string): string {
+  return join(accountDir(stateDir, name), 'credentials');
+}
+
+/** A named account's saved token; says how to sign in when there is none. */
+export function accountToken(stateDir: string, name: string): string {
+  return loadToken({ stateDir: accountDir(stateDir, name), tokenFile: accountTokenFile(stateDir, name) });
+}
+
 /** The named accounts in the config, in the order they were added. */
 export function namedAccounts(config: RunnerConfig): { name: string; server: string }[] {
   const entries =
@@ -54,7 +64,7 @@ export function removeAccount(stateDir: string, name: string): void {
   const config = readConfig(stateDir);
   const { [name]: _gone, ...rest } = config.accounts ?? {};
   writeConfig(stateDir, { ...config, accounts: rest });
-  rmSync(join(accountDir(stateDir, name), 'credentials'), { force: true });
+  rmSync(accountTokenFile(stateDir, name), { force: true });
 }
 
 /** One connection `start` makes: a server, its token, and where its state lives. */
@@ -82,9 +92,9 @@ export function resolveAccounts(
     return {
       name,
       server: resolveServer(server, stateDir),
-      token: loadToken({ stateDir: dir, tokenFile: join(dir, 'credentials') }),
+      token: accountToken(stateDir, name),
       credentialsDir: dir,
-      tokenFile: join(dir, 'credentials'),
+      tokenFile: accountTokenFile(stateDir, name),
       attemptsDir: join(dir, 'attempts'),
     };
   });

@@ -10,6 +10,7 @@ import {
   type EventSpool,
   type PermissionSettings,
   type Runner,
+  type RunnerGroup,
 } from '@coord/runner-core';
 import {
   createRepositoryWorkspaces,
@@ -130,7 +131,7 @@ export function composeRunners(
   options: Omit<ComposeOptions, 'server' | 'token' | 'tokenFile' | 'spool'> & {
     connections: readonly ComposedConnection[];
   },
-): Runner {
+): Runner | RunnerGroup {
   const [only] = options.connections;
   if (options.connections.length === 1 && only?.name === DEFAULT_ACCOUNT) {
     return composeRunner({

@@ -3,8 +3,9 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
 import {
-  accountDir,
   accountName,
+  accountToken,
+  accountTokenFile,
   DEFAULT_ACCOUNT,
   namedAccounts,
   removeAccount,
@@ -102,7 +103,7 @@ export function registerLogin(program: Command): void {
     .action(async (opts) => {
       const stateDir = resolveStateDir(opts.stateDir);
       const account = opts.account === undefined ? null : accountName(opts.account);
-      const credentials = join(account ? accountDir(stateDir, account) : stateDir, 'credentials');
+      const credentials = account ? accountTokenFile(stateDir, account) : join(stateDir, 'credentials');
       const server = account
         ? namedAccounts(readConfig(stateDir)).find((a) => a.name === account)?.server
         : readConfig(stateDir).server;
@@ -155,11 +156,7 @@ export function registerLogin(program: Command): void {
             `No account "${name}": add it with \`coord-runner login --account ${name} --server <url>\`.`,
           );
         }
-        const dir = accountDir(stateDir, name);
-        const me = await ask(
-          account.server,
-          loadToken({ stateDir: dir, tokenFile: join(dir, 'credentials') }),
-        );
+        const me = await ask(account.server, accountToken(stateDir, name));
         if (opts.json)
           return void process.stdout.write(`${terminalJson({ server: account.server, ...me })}\n`);
         return void process.stdout.write(terminalSafe(`${line(name, account.server, me)}\n`));
@@ -169,13 +166,8 @@ export function registerLogin(program: Command): void {
       // The added accounts too, each asked on its own server: one that fails says why.
       const others = await Promise.all(
         named.map(async ({ name, server: at }) => {
-          const dir = accountDir(stateDir, name);
           try {
-            return {
-              name,
-              server: at,
-              me: await ask(at, loadToken({ stateDir: dir, tokenFile: join(dir, 'credentials') })),
-            };
+            return { name, server: at, me: await ask(at, accountToken(stateDir, name)) };
           } catch (error) {
             return { name, server: at, error: (error as Error).message };
           }

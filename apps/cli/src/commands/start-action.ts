@@ -9,7 +9,7 @@ import {
 } from '@coord/runner-core';
 import { permissionModeSchema } from '@coord/runner-protocol';
 import { holdSignals, type HeldSignals } from '../held-signals.js';
-import { DEFAULT_ACCOUNT, resolveAccounts, type AccountConnection } from '../accounts.js';
+import { resolveAccounts, type AccountConnection } from '../accounts.js';
 import { composeRunners } from '../compose.js';
 import { applyAgentSecrets, getSetting, listSettings, setSetting } from '../settings.js';
 import { scan, setEnabled, type AgentRow as ScannedAgent } from './agents.js';
@@ -75,7 +75,9 @@ async function run(
     ...(forgeRetryFor ? { forgeRetryForMs: forgeRetryFor * 1000 } : {}),
     permissions: { mode },
   });
-  const several = connections.length > 1 || connections[0]!.name !== DEFAULT_ACCOUNT;
+  // A runner with several connections names them in its status; a lone one has just its server.
+  const named =
+    'connections' in runner ? runner.connections.map(({ name, server }) => ({ name, server })) : null;
   let stopAsked = false;
   let forced = false;
   const warn = (error: unknown) =>
@@ -88,7 +90,7 @@ async function run(
       ...(config.history?.maxAgeDays ? { maxAgeMs: config.history.maxAgeDays * 86_400_000 } : {}),
     }),
     server: connections[0]!.server,
-    ...(several ? { connections: connections.map(({ name, server }) => ({ name, server })) } : {}),
+    ...(named ? { connections: named } : {}),
     capacity,
     runnerVersion: CLI_VERSION,
     stateDir,
