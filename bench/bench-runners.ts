@@ -35,7 +35,6 @@ export async function startBenchRunners(options: {
       agents: [createInstantAgent()],
       local: createLocalWorkspaces({ root: join(options.root, `runner-${i}`) }),
       spool: createMemoryEventSpool(),
-      eventBatch: { intervalMs: 5 },
     });
     runner.events$.subscribe((event) => {
       if (event.type === 'job.claimed') {

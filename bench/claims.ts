@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { startLocalServer } from '@coord/local-server';
 import { createCoordClient, type Runner } from '@coord/runner-core';
 import { startBenchRunners } from './bench-runners.js';
+import { startServerProcess } from './processes.js';
 import { percentile, round } from './stats.js';
 
 /**
@@ -17,9 +17,18 @@ import { percentile, round } from './stats.js';
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { jobs: { type: 'string', default: '2000' }, runners: { type: 'string', default: '32' } },
+    options: {
+      jobs: { type: 'string', default: '2000' },
+      runners: { type: 'string', default: '32' },
+      // Writes the server process's CPU profile there (the runners': run the bench under --cpu-prof).
+      'server-profile': { type: 'string' },
+    },
   });
-  const result = await measureClaims({ jobs: Number(values.jobs), runners: Number(values.runners) });
+  const result = await measureClaims({
+    jobs: Number(values.jobs),
+    runners: Number(values.runners),
+    ...(values['server-profile'] ? { serverProfileDir: values['server-profile'] } : {}),
+  });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -35,10 +44,17 @@ export interface ClaimsResult {
   node: string;
 }
 
-export async function measureClaims(options: { jobs: number; runners: number }): Promise<ClaimsResult> {
+export async function measureClaims(options: {
+  jobs: number;
+  runners: number;
+  serverProfileDir?: string;
+}): Promise<ClaimsResult> {
   const { jobs, runners: runnerCount } = options;
   const root = mkdtempSync(join(tmpdir(), 'coord-bench-claims-'));
-  const server = await startLocalServer({ dataDir: join(root, 'server') });
+  const server = await startServerProcess(
+    join(root, 'server'),
+    options.serverProfileDir ? { profileDir: options.serverProfileDir } : {},
+  );
   const runners: Runner[] = [];
   let finished = 0;
   let allFinished!: () => void;
@@ -99,7 +115,7 @@ export async function measureClaims(options: { jobs: number; runners: number }):
     };
   } finally {
     await Promise.all(runners.map((r) => r.stop()));
-    await server.close();
+    await server.stop();
     rmSync(root, { recursive: true, force: true });
   }
 }

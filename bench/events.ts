@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createCoordClient } from '@coord/runner-core';
 import { writeClaudeStream } from './claude-stream.js';
+import { startProcess, startServerProcess } from './processes.js';
 
 /**
  * Event throughput of the runner's real pipeline, in three processes. The CLI: a stand-in for
@@ -93,13 +92,9 @@ export async function measureEvents(options: { lines: number; profileDir?: strin
     chmodSync(cli, 0o755);
 
     const dataDir = join(root, 'server');
-    const serverProcess = startProcess(
-      [serverBin(), '--data-dir', dataDir],
-      (output) => /listening on (http:\/\/\S+)/.exec(output)?.[1],
-    );
+    const serverProcess = await startServerProcess(dataDir);
     server.stop = serverProcess.stop;
-    const serverUrl = await serverProcess.ready;
-    const token = readFileSync(join(dataDir, 'token'), 'utf8').trim();
+    const { url: serverUrl, token } = serverProcess;
 
     const runner = startProcess(
       [
@@ -141,39 +136,3 @@ export async function measureEvents(options: { lines: number; profileDir?: strin
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
-
-function serverBin(): string {
-  const pkg = createRequire(import.meta.url).resolve('@coord/local-server/package.json');
-  return join(dirname(pkg), 'bin/coord-local-server.js');
-}
-
-/** A node process whose output says when it is ready (and what with); a failure says what it printed. */
-function startProcess(
-  args: string[],
-  readyWith: (output: string) => string | undefined,
-): { ready: Promise<string>; stop(): Promise<void> } {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const ready = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const found = readyWith(output);
-      if (found !== undefined) resolve(found);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    void exited.then(() =>
-      reject(
-        new Error(`${args[0]} exited with ${child.exitCode ?? child.signalCode}: ${output.slice(-2000)}`),
-      ),
-    );
-  });
-  return {
-    ready,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { startLocalServer } from '@coord/local-server';
 import { createCoordClient, type Runner } from '@coord/runner-core';
 import { firstValueFrom, filter } from 'rxjs';
 import { startBenchRunners } from './bench-runners.js';
+import { startServerProcess } from './processes.js';
 import { percentile, round } from './stats.js';
 
 /**
@@ -41,7 +41,7 @@ export interface PickupResult {
 export async function measurePickup(options: { jobs: number; runners: number }): Promise<PickupResult> {
   const { jobs, runners: runnerCount } = options;
   const root = mkdtempSync(join(tmpdir(), 'coord-bench-pickup-'));
-  const server = await startLocalServer({ dataDir: join(root, 'server') });
+  const server = await startServerProcess(join(root, 'server'));
   const runners: Runner[] = [];
   try {
     const started = await startBenchRunners({ server, root, count: runnerCount });
@@ -94,7 +94,7 @@ export async function measurePickup(options: { jobs: number; runners: number }):
     };
   } finally {
     await Promise.all(runners.map((r) => r.stop()));
-    await server.close();
+    await server.stop();
     rmSync(root, { recursive: true, force: true });
   }
 }

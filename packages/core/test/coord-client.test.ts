@@ -168,6 +168,19 @@ describe('createCoordClient: retries', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it('says why a server cannot be reached: the refused address', async () => {
+    const { server } = await setup([]);
+    const url = server.baseUrl;
+    await server.close();
+    servers = servers.filter((s) => s !== server);
+    const client = createCoordClient({ baseUrl: url, token: 'tok-refused', retries: 0 });
+    const error = await rejection(client.me());
+    expect(error.code).toBe('api.network');
+    expect(error.message).toMatch(
+      /^Cannot reach the Coord server at http:\/\/127\.0\.0\.1:\d+ \(GET \/v1\/me\): .*ECONNREFUSED/,
+    );
+  });
+
   it.each([400, 403, 404, 409, 422])('never retries a %i', async (status) => {
     const { server, client } = await setup([
       errorReply(status, { code: 'request.invalid', message: 'no' }),

@@ -49,12 +49,16 @@ import { z } from 'zod';
 import { CoordError, redactSecrets, registerSecret } from '../errors.js';
 import { pRetryTiming } from '../retry.js';
 import { ApiError, runnerCodeFor } from './api-error.js';
+import { fetchTransport, undiciTransport, type HttpAnswer } from './http-transport.js';
 
 export interface CoordClientOptions {
   /** e.g. `http://127.0.0.1:7420`; paths under `/v1` are appended. */
   baseUrl: string;
   token: string;
-  /** Injected in tests; the global fetch otherwise. */
+  /**
+   * Injected in tests: then every request goes through it. Otherwise requests go through undici's
+   * request API, and the hint stream through the global fetch.
+   */
   fetch?: typeof fetch;
   /** Retries after the first try for network errors and 5xx (never 4xx). Default 4. */
   retries?: number;
@@ -177,6 +181,7 @@ export function eventBatchBody(events: EventLines): Buffer {
 export function createCoordClient(options: CoordClientOptions): CoordClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const doFetch = options.fetch ?? globalThis.fetch;
+  const transport = options.fetch ? fetchTransport(options.fetch) : undiciTransport();
   const defaultRetries = options.retries ?? 4;
   let token = options.token;
   registerSecret(token);
@@ -214,9 +219,15 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     const url = `${baseUrl}${path}${query ? `?${query}` : ''}`;
 
     const sentToken = token;
-    let response: Response;
+    let response: HttpAnswer;
     try {
-      response = await doFetch(url, { method, headers, body, signal: opts.signal });
+      response = await transport({
+        method,
+        url,
+        headers,
+        body,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
     } catch (cause) {
       const aborted = opts.signal?.aborted ?? false;
       throw new ApiError(
@@ -246,7 +257,8 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
 
     // Refused with a token replaced meanwhile (a new sign-in): the answer is about the old one.
     if (response.status === 401 && token !== sentToken) return once(method, path, opts);
-    if (!response.ok) throw errorFromResponse(method, path, response.status, response.statusText, text, json);
+    if (response.status < 200 || response.status > 299)
+      throw errorFromResponse(method, path, response.status, response.statusText, text, json);
 
     const result = opts.schema.safeParse(json);
     if (!result.success) {
