@@ -41,6 +41,8 @@ export interface ClaimsResult {
   p99_ms: number;
   max_ms: number;
   double_claims: number;
+  runner_cpu_ms_per_job: number;
+  server_cpu_ms_per_job: number;
   node: string;
 }
 
@@ -87,8 +89,12 @@ export async function measureClaims(options: {
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     const t0 = performance.now();
+    const runnerCpu0 = process.cpuUsage();
+    const serverCpu0 = server.cpuMs();
     await submitter.readyJobs(ids);
     await done;
+    const runnerCpu = process.cpuUsage(runnerCpu0);
+    const serverCpuMs = server.cpuMs() - serverCpu0;
 
     const latencies: number[] = [];
     let runnerDoubles = 0;
@@ -111,6 +117,9 @@ export async function measureClaims(options: {
       p99_ms: round(percentile(latencies, 99)),
       max_ms: round(lastClaim),
       double_claims: runnerDoubles + serverDoubles,
+      // Where the time goes, per job from Ready to finished: the runners' process and the server's.
+      runner_cpu_ms_per_job: round((runnerCpu.user + runnerCpu.system) / 1000 / jobs),
+      server_cpu_ms_per_job: round(serverCpuMs / jobs),
       node: process.version,
     };
   } finally {

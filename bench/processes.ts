@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 export function startProcess(
   args: string[],
   readyWith: (output: string) => string | undefined,
-): { ready: Promise<string>; stop(): Promise<void> } {
+): { ready: Promise<string>; stop(): Promise<void>; pid: number } {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -27,6 +27,7 @@ export function startProcess(
   });
   return {
     ready,
+    pid: child.pid ?? 0,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
@@ -41,7 +42,7 @@ export function startProcess(
 export async function startServerProcess(
   dataDir: string,
   options: { profileDir?: string } = {},
-): Promise<{ url: string; token: string; stop(): Promise<void> }> {
+): Promise<{ url: string; token: string; stop(): Promise<void>; cpuMs(): number }> {
   const pkg = createRequire(import.meta.url).resolve('@coord/local-server/package.json');
   const server = startProcess(
     [
@@ -55,9 +56,29 @@ export async function startServerProcess(
   );
   try {
     const url = await server.ready;
-    return { url, token: readFileSync(join(dataDir, 'token'), 'utf8').trim(), stop: server.stop };
+    return {
+      url,
+      token: readFileSync(join(dataDir, 'token'), 'utf8').trim(),
+      stop: server.stop,
+      cpuMs: () => processCpuMs(server.pid),
+    };
   } catch (error) {
     await server.stop();
     throw error;
   }
 }
+
+/** CPU time (user + system) a process has used so far, from /proc (Linux; 0 elsewhere). */
+export function processCpuMs(pid: number): number {
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+}
+
+/** USER_HZ: 100 on every Linux build node runs on. */
+const CLOCK_TICKS_PER_S = 100;

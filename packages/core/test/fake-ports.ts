@@ -124,11 +124,7 @@ export class FakeCoordServer {
   readonly client = {
     uploadEvents: (_runnerId: string, attemptId: string, lines: EventLines) => {
       if (this.refuseWith) return Promise.reject(this.refuseWith);
-      const batch = parseEventLines(lines);
-      const held = this.events.get(attemptId) ?? [];
-      for (const event of batch) if (!held.some((e) => e.seq === event.seq)) held.push(event);
-      this.events.set(attemptId, held);
-      return Promise.resolve(held.length);
+      return Promise.resolve(this.store(attemptId, lines));
     },
     renewLease: (): Promise<LeaseRenewResponse> => {
       this.renewals += 1;
@@ -138,7 +134,18 @@ export class FakeCoordServer {
         controls: this.controls.splice(0),
       });
     },
-    complete: (_runnerId: string, attemptId: string, request: CompleteRequest) => {
+    complete: (
+      _runnerId: string,
+      attemptId: string,
+      request: CompleteRequest,
+      _signal?: AbortSignal,
+      events?: EventLines,
+    ) => {
+      // Carried events are stored first, as an upload would store them (the real server does).
+      if (events) {
+        if (this.refuseWith) return Promise.reject(this.refuseWith);
+        this.store(attemptId, events);
+      }
       this.completions.push({ attemptId, request });
       return Promise.resolve({ job: { id: 'job-1', status: 'succeeded' } });
     },
@@ -147,6 +154,14 @@ export class FakeCoordServer {
       Promise.resolve({ won: true, answer, by: 'runner' }),
     uploadArtifact: () => Promise.resolve({}),
   } as unknown as CoordClient;
+
+  /** Keeps each event once by seq; the ack is how many it holds. */
+  private store(attemptId: string, lines: EventLines): number {
+    const held = this.events.get(attemptId) ?? [];
+    for (const event of parseEventLines(lines)) if (!held.some((e) => e.seq === event.seq)) held.push(event);
+    this.events.set(attemptId, held);
+    return held.length;
+  }
 
   typesOf(attemptId: string): string[] {
     return (this.events.get(attemptId) ?? []).map((e) => e.type);

@@ -202,6 +202,44 @@ describe('completion', () => {
     });
   }
 
+  it('stores the events a completion carries before it completes, and answers a repeat the same', async () => {
+    const { api } = await startServer();
+    const { runner, attemptId, jobId } = await holding(api);
+    await api('POST', `/v1/attempts/${attemptId}/events`, { events: [ev(1)] }, { runnerId: runner });
+    const request = { outcome: 'no_changes', lastSeq: 3, events: [ev(2), ev(3)] };
+    const res = await api('POST', `/v1/attempts/${attemptId}/complete`, request, { runnerId: runner });
+    expect(res.status).toBe(200);
+    const page = eventPageSchema.parse((await api('GET', `/v1/attempts/${attemptId}/events`)).body);
+    expect(page.events.map((e) => [e.seq, e.data['text']])).toEqual([
+      [1, 'e1'],
+      [2, 'e2'],
+      [3, 'e3'],
+    ]);
+    // The answer was lost and the runner sends it again, events and all; or without them.
+    const again = await api('POST', `/v1/attempts/${attemptId}/complete`, request, { runnerId: runner });
+    expect(again.body).toEqual(res.body);
+    const { events: _carried, ...alone } = request;
+    const bare = await api('POST', `/v1/attempts/${attemptId}/complete`, alone, { runnerId: runner });
+    expect(bare.body).toEqual(res.body);
+    expect((await api('GET', `/v1/jobs/${jobId}`)).body.job.attempts[0].eventsAcked).toBe(3);
+  });
+
+  it('refuses a completion carrying a bad event, and completes nothing', async () => {
+    const { api } = await startServer();
+    const { runner, attemptId, jobId } = await holding(api);
+    const bad = await api(
+      'POST',
+      `/v1/attempts/${attemptId}/complete`,
+      { outcome: 'no_changes', lastSeq: 1, events: [{ ...ev(1), data: { text: 'x'.repeat(300 * 1024) } }] },
+      { runnerId: runner },
+    );
+    expect(bad.status).toBe(400);
+    expect((await api('GET', `/v1/jobs/${jobId}`)).body.job.attempts[0]).toMatchObject({
+      status: 'active',
+      eventsAcked: 0,
+    });
+  });
+
   it('a different completion, or one from another runner, gets lease.lost; missing events get events.gap', async () => {
     const { api } = await startServer();
     const { runner, attemptId } = await holding(api);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { usageSchema } from './common.js';
+import { eventBatchSchema } from './events.js';
 import {
   failureSchema,
   jobStatusSchema,
@@ -21,6 +22,13 @@ export const completeRequestSchema = z
     /** Events the runner wrote for this attempt; the server checks it holds them all. */
     lastSeq: z.number().int().nonnegative(),
     error: failureSchema.nullable().default(null),
+    /**
+     * The attempt's last events, when they fit one batch: the server stores them first, as an
+     * upload would, which saves a short job a request. Not part of the report itself: a report
+     * sent again is the same report whatever events it carries. A server that ignores the field
+     * answers `events.gap`, and the runner uploads them the usual way.
+     */
+    events: eventBatchSchema.shape.events.optional(),
   })
   .refine((c) => c.outcome !== 'failed' || c.error !== null, {
     message: 'a failed outcome needs an error',

@@ -133,11 +133,16 @@ export interface CoordClient {
   getInteraction(attemptId: string, interactionId: string): Promise<InteractionView>;
   /** `won` is false when someone answered first; `answer` is then the winning answer. */
   answerInteraction(interactionId: string, request: AnswerRequest): Promise<AnswerOutcome>;
+  /**
+   * Reports how the attempt ended. `events`, the attempt's last events as spooled (one batch at
+   * most), go with it: the server stores them first, which saves a short job an upload.
+   */
   complete(
     runnerId: string,
     attemptId: string,
     request: CompleteRequest,
     signal?: AbortSignal,
+    events?: EventLines,
   ): Promise<CompleteResponse>;
   uploadArtifact(runnerId: string, attemptId: string, path: string, bytes: Uint8Array): Promise<ArtifactView>;
   submitJob(workspaceId: string, submission: JobSubmission): Promise<JobView>;
@@ -168,7 +173,22 @@ const BATCH_CLOSE = Buffer.from(']}');
 
 /** The body of an event upload, `{"events":[...]}`, put together from the lines as they are. */
 export function eventBatchBody(events: EventLines): Buffer {
-  const parts: Uint8Array[] = [BATCH_OPEN];
+  return objectWithEvents(BATCH_OPEN, events);
+}
+
+/** A completion's body: the report's fields and, when given, its `events` as spooled. */
+export function completionBody(request: CompleteRequest, events?: EventLines): Buffer {
+  const report = Buffer.from(JSON.stringify(completeRequestSchema.parse(request)));
+  if (!events?.length) return report;
+  // `{...}` becomes `{...,"events":[...]}`: the report always has fields, so the comma is right.
+  return objectWithEvents(Buffer.concat([report.subarray(0, -1), COMPLETION_EVENTS]), events);
+}
+
+const COMPLETION_EVENTS = Buffer.from(',"events":[');
+
+/** `open` (an object up to its `events` array's bracket), the lines comma-separated, then `]}`. */
+function objectWithEvents(open: Uint8Array, events: EventLines): Buffer {
+  const parts: Uint8Array[] = [open];
   for (const [i, line] of events.entries()) {
     if (i > 0) parts.push(BATCH_COMMA);
     parts.push(line);
@@ -420,9 +440,9 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
         throw error;
       }
     },
-    complete: (runnerId, attemptId, request, signal) =>
+    complete: (runnerId, attemptId, request, signal, events) =>
       call('POST', routes.complete(attemptId), {
-        body: completeRequestSchema.parse(request),
+        json: completionBody(request, events),
         schema: completeResponseSchema,
         runnerId,
         ...(signal ? { signal } : {}),

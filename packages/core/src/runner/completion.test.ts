@@ -1,9 +1,9 @@
-import type { CompleteRequest, CompleteResponse } from '@coord/runner-protocol';
+import type { AttemptEvent, CompleteRequest, CompleteResponse } from '@coord/runner-protocol';
 import { describe, expect, it } from 'vitest';
 import { deferred } from '../../test/deferred.js';
 import { flush, ManualClock, until } from '../../test/manual-clock.js';
 import { ApiError } from '../client/api-error.js';
-import type { CoordClient } from '../client/coord-client.js';
+import type { CoordClient, EventLines } from '../client/coord-client.js';
 import { CoordError, isCoordError } from '../errors.js';
 import { createMemoryEventSpool } from '../store/event-spool.js';
 import {
@@ -13,7 +13,8 @@ import {
   finishedData,
   type DeliveryTarget,
 } from './completion.js';
-import type { EventUploader } from './event-uploader.js';
+import { createEventUploader, type EventUploader } from './event-uploader.js';
+import { parseEventLines } from '../../test/event-lines.js';
 
 const failure = {
   code: 'agent.crashed',
@@ -101,7 +102,10 @@ function harness() {
     whenSignedIn: () =>
       signIn.signedOut ? new Promise<void>((resolve) => signIn.waiters.push(resolve)) : Promise.resolve(),
   });
-  const uploader = { drain: () => Promise.resolve() } as unknown as EventUploader;
+  const uploader = {
+    drain: () => Promise.resolve(),
+    rest: () => Promise.resolve(null),
+  } as unknown as EventUploader;
   const target: DeliveryTarget & { leaseLost: boolean } = { attemptId: 'att-1', uploader, leaseLost: false };
   return { clock, spool, calls, answers, errors, deliver, target, stop, force, signIn, signInAgain };
 }
@@ -219,5 +223,144 @@ describe('completion delivery', () => {
     await until(() => h.clock.pendingTimers === 1);
     h.clock.advance(0);
     expect(await done).toBe('left');
+  });
+});
+
+describe('completion delivery: the last events go with the report', () => {
+  /**
+   * A server holding events by seq. `carries`: it stores events sent with the report (an older
+   * server ignores them). `refuseLarge`: it refuses, with 400, any request holding an event whose
+   * text is over 100 characters (as the real one refuses one over MAX_EVENT_BYTES).
+   */
+  function server(options: { carries: boolean; refuseLarge?: boolean }) {
+    const held = new Map<number, AttemptEvent>();
+    const requests: string[] = [];
+    const ack = () => {
+      let n = 0;
+      while (held.has(n + 1)) n++;
+      return n;
+    };
+    const take = (path: string, lines: EventLines) => {
+      const events = parseEventLines(lines);
+      if (options.refuseLarge && events.some((e) => String(e.data['text'] ?? '').length > 100))
+        throw new ApiError(
+          { code: 'api.http_error', status: 400, method: 'POST', path, serverCode: 'request.invalid' },
+          'an event is too large',
+          { retryable: false },
+        );
+      for (const e of events) if (!held.has(e.seq)) held.set(e.seq, e);
+    };
+    const client = {
+      uploadEvents: (_r: string, _a: string, lines: EventLines) => {
+        requests.push(
+          `events ${parseEventLines(lines)
+            .map((e) => e.seq)
+            .join(',')}`,
+        );
+        take('/v1/attempts/att-1/events', lines);
+        return Promise.resolve(ack());
+      },
+      complete: (_r: string, _a: string, request: CompleteRequest, _s?: AbortSignal, lines?: EventLines) => {
+        requests.push(
+          `complete${
+            lines
+              ? ` carrying ${parseEventLines(lines)
+                  .map((e) => e.seq)
+                  .join(',')}`
+              : ''
+          }`,
+        );
+        try {
+          if (lines && options.carries) take('/v1/attempts/att-1/complete', lines);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        if (request.lastSeq > ack())
+          return Promise.reject(
+            new ApiError(
+              {
+                code: 'api.http_error',
+                status: 409,
+                method: 'POST',
+                path: '/v1/attempts/att-1/complete',
+                serverCode: 'events.gap',
+              },
+              'upload the rest first',
+              { retryable: false },
+            ),
+          );
+        return Promise.resolve({ job: { id: 'job-1', status: 'done' } });
+      },
+    } as unknown as CoordClient;
+    return { client, held, requests, ack };
+  }
+
+  async function deliverWith(s: ReturnType<typeof server>, texts: string[]) {
+    const clock = new ManualClock();
+    const spool = createMemoryEventSpool();
+    spool.begin({ attemptId: 'att-1', jobId: 'job-1', attemptNumber: 1 });
+    const errors: unknown[] = [];
+    const uploader = createEventUploader({
+      client: s.client,
+      spool,
+      runnerId: 'run-1',
+      attemptId: 'att-1',
+      clock,
+      intervalMs: 250,
+      maxBatch: 500,
+      onError: (error) => errors.push(error),
+      onLeaseLost: (error) => errors.push(error),
+    });
+    for (const text of texts) {
+      spool.append('att-1', { at: '2030-01-01T00:00:00.000Z', type: 'job.log', data: { text } });
+      uploader.notify();
+    }
+    const deliver = createCompletionDelivery({
+      client: s.client,
+      spool,
+      clock,
+      runnerId: 'run-1',
+      stopped: new Promise(() => undefined),
+      forced: new Promise(() => undefined),
+      deliveryGraceMs: 10_000,
+      reportError: (error) => errors.push(error),
+      whenSignedIn: () => Promise.resolve(),
+    });
+    const report = completionRequest(
+      finishedData({ outcome: 'no_changes', error: null }, null, null),
+      spool.lastSeq('att-1'),
+    );
+    const outcome = await deliver({ attemptId: 'att-1', uploader, leaseLost: false }, report);
+    return { outcome, spool, uploader, errors };
+  }
+
+  it('sends a short job its report and its last events in one request', async () => {
+    const s = server({ carries: true });
+    const { outcome, spool, uploader } = await deliverWith(s, ['a', 'b', 'c']);
+    expect(outcome).toBe('delivered');
+    expect(s.requests).toEqual(['complete carrying 1,2,3']);
+    expect(s.ack()).toBe(3);
+    expect(uploader.acked).toBe(3);
+    expect(spool.unfinished()).toEqual([]);
+  });
+
+  it('uploads the events, then sends the report alone, to a server that ignores carried events', async () => {
+    const s = server({ carries: false });
+    const { outcome, errors } = await deliverWith(s, ['a', 'b']);
+    expect(outcome).toBe('delivered');
+    expect(s.requests).toEqual(['complete carrying 1,2', 'events 1,2', 'complete']);
+    expect(s.ack()).toBe(2);
+    expect(errors).toEqual([]);
+  });
+
+  it('lets the uploader find and replace an event the server refuses, then reports', async () => {
+    const s = server({ carries: true, refuseLarge: true });
+    const { outcome } = await deliverWith(s, ['a', 'x'.repeat(200)]);
+    expect(outcome).toBe('delivered');
+    expect(s.requests[0]).toBe('complete carrying 1,2');
+    expect(s.requests.at(-1)).toBe('complete');
+    // Event 2 went in as the runner's note that the server refused it; nothing is missing.
+    expect(s.ack()).toBe(2);
+    expect(s.held.get(2)?.data['message']).toMatch(/The server refused event 2/);
   });
 });

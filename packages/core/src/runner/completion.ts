@@ -1,4 +1,5 @@
 import type { CompleteRequest } from '@coord/runner-protocol';
+import { isApiError } from '../client/api-error.js';
 import type { CoordClient } from '../client/coord-client.js';
 import { isCoordError } from '../errors.js';
 import type { RunnerEventOf } from '../events/runner-event.js';
@@ -6,7 +7,7 @@ import type { Finish, Publication } from '../machine/attempt-machine.js';
 import { redactJson } from '../redact.js';
 import { backoffDelayMs, serverBackoff } from '../retry.js';
 import type { EventSpool } from '../store/event-spool.js';
-import type { EventUploader } from './event-uploader.js';
+import type { EventTail, EventUploader } from './event-uploader.js';
 import type { AgentResult, Clock } from './ports.js';
 import { classifyRefusal } from './refusal.js';
 import { delay, graceAfterStop } from './stop-grace.js';
@@ -119,20 +120,39 @@ export function createCompletionDelivery(options: CompletionDeliveryOptions) {
       Math.min(FORCED_DELIVERY_MS, options.deliveryGraceMs),
     );
     const abort = new AbortController();
-    const cut = Promise.race([grace.expired, forcedGrace.expired]).then(() => {
+    const cut = Promise.race([grace.expired, forcedGrace.expired]).then((): typeof CUT => {
       abort.abort();
       return CUT;
     });
+    // The last events go with the report, unless the server would not take them that way.
+    let carryEvents = true;
     try {
       for (let failures = 0; !target.leaseLost;) {
+        let tail: EventTail | null = null;
         try {
-          if ((await Promise.race([target.uploader.drain(), cut])) === CUT) return 'left';
-          const completed = client.complete(options.runnerId, target.attemptId, request, abort.signal);
+          const rest = carryEvents ? target.uploader.rest() : target.uploader.drain().then(() => null);
+          const waited = await Promise.race([rest, cut]);
+          if (waited === CUT) return 'left';
+          tail = waited;
+          const completed = client.complete(
+            options.runnerId,
+            target.attemptId,
+            request,
+            abort.signal,
+            tail?.lines,
+          );
           if ((await Promise.race([completed, cut])) === CUT) return 'left';
+          if (tail) target.uploader.acknowledge(tail.lastSeq);
           spool.finish(target.attemptId);
           return 'delivered';
         } catch (error) {
           if (target.leaseLost) break;
+          if (tail && refusedCarriedEvents(error)) {
+            // An event too large or invalid (the uploader finds and replaces it), or a server that
+            // ignores carried events: upload them, then send the report alone.
+            carryEvents = false;
+            continue;
+          }
           const refusal = classifyRefusal(error);
           if (refusal === 'signed_out') {
             // Not a refusal of the report: it waits in the spool until someone signs in again.
@@ -181,5 +201,10 @@ export type DeliverCompletion = ReturnType<typeof createCompletionDelivery>;
  */
 export const FORCED_DELIVERY_MS = 2_000;
 
+/** The server refused a report that carried events for the events' sake, or may have. */
+function refusedCarriedEvents(error: unknown): boolean {
+  return (isApiError(error) && error.serverCode === 'events.gap') || classifyRefusal(error) === 'split';
+}
+
 /** What a delivery wait yields when the stop grace ran out first. */
-const CUT = Symbol('cut');
+const CUT: unique symbol = Symbol('cut');

@@ -447,3 +447,64 @@ describe('batchBytesFor', () => {
     expect(batchBytesFor(100_000, { maxRequestBytes: 16 * 1024 * 1024 })).toBe(100_000);
   });
 });
+
+describe('rest(): the last events, for the completion to carry', () => {
+  it('hands over what waits when it fits one batch, and does not send it itself', async () => {
+    const { server, clock, uploader, write } = setup();
+    write(2);
+    const tail = await uploader.rest();
+    expect(tail?.lastSeq).toBe(2);
+    expect(parseEventLines(tail!.lines).map((e) => e.seq)).toEqual([1, 2]);
+    clock.advance(1_000);
+    await until(() => true);
+    expect(server.batches).toEqual([]);
+    // The completion carried them: the uploader owes nothing more.
+    uploader.acknowledge(2);
+    expect(uploader.acked).toBe(2);
+    await expect(uploader.drain()).resolves.toBeUndefined();
+    expect(server.batches).toEqual([]);
+  });
+
+  it('uploads instead when what waits is more than one batch, and resolves once the server holds all', async () => {
+    const { server, spool, uploader, write } = setup({ maxBatchBytes: 300 });
+    write(2, { text: 'x'.repeat(200) }); // one event per batch at this byte cap
+    await expect(uploader.rest()).resolves.toBeNull();
+    expect(server.batches).toEqual([[1], [2]]);
+    expectAllHeld(server, spool, 2);
+  });
+
+  it('waits for an upload in flight rather than hand over events it may be sending', async () => {
+    const { server, clock, spool, uploader, write } = setup();
+    server.script = ['hold'];
+    write(2);
+    clock.advance(100);
+    await until(() => server.heldCalls === 1, 'the upload to arrive');
+    write(1);
+    let settled = false;
+    const rest = uploader.rest().then((tail) => ((settled = true), tail));
+    await until(() => true);
+    expect(settled).toBe(false);
+    server.releaseHeld();
+    await expect(rest).resolves.toBeNull();
+    expect(server.batches).toEqual([[1, 2], [3]]);
+    expectAllHeld(server, spool, 3);
+  });
+
+  it('has nothing to hand over when the server holds everything', async () => {
+    const { clock, uploader, write } = setup();
+    write(1);
+    clock.advance(100);
+    await uploader.drain();
+    await expect(uploader.rest()).resolves.toBeNull();
+  });
+
+  it('rejects once the lease is lost', async () => {
+    const { server, clock, uploader, write } = setup();
+    server.script = ['lease-lost'];
+    write(1);
+    clock.advance(100);
+    await until(() => server.batches.length === 1, 'the refused upload');
+    write(1);
+    await expect(uploader.rest()).rejects.toMatchObject({ code: 'lease.lost' });
+  });
+});

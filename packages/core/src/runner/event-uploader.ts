@@ -53,8 +53,22 @@ export interface EventUploader {
   retryNow(): void;
   /** Resolves once the server holds every event spooled so far; rejects if the lease is lost. */
   drain(): Promise<void>;
+  /**
+   * For the completion to carry: the events the server does not hold yet, when nothing is being
+   * sent and they fit one batch (the upload they waited for is called off). Otherwise it drains,
+   * and resolves with null once the server holds everything.
+   */
+  rest(): Promise<EventTail | null>;
+  /** The server holds every event up to `seq` (the completion that carried them was taken). */
+  acknowledge(seq: number): void;
   stop(): void;
   readonly acked: number;
+}
+
+/** Spooled events the server does not hold yet, as their lines, and the seq of the last one. */
+export interface EventTail {
+  lines: readonly Buffer[];
+  lastSeq: number;
 }
 
 export function createEventUploader(options: EventUploaderOptions): EventUploader {
@@ -95,9 +109,7 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
     sending = true;
     try {
       while (!stopped && pending() > 0) {
-        // Sent as spooled, never parsed and serialized again: the server validates each event.
-        const { first, lines } = spool.readLines(attemptId, acked, maxBatch, batchBytes);
-        const batch = replaced.size === 0 ? lines : lines.map((line, i) => replaced.get(first + i) ?? line);
+        const { first, batch } = nextBatch();
         if (batch.length === 0 || first !== acked + 1) {
           // The server holds less than it once acknowledged, and the spool no longer has the rest:
           // back off and say so, rather than resend the same batch in a tight loop.
@@ -154,6 +166,27 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
       );
   }
 
+  /** What goes next, after the ack: sent as spooled, never parsed again (the server validates each event). */
+  function nextBatch(): { first: number; batch: readonly Buffer[] } {
+    const { first, lines } = spool.readLines(attemptId, acked, maxBatch, batchBytes);
+    return {
+      first,
+      batch: replaced.size === 0 ? lines : lines.map((line, i) => replaced.get(first + i) ?? line),
+    };
+  }
+
+  function drain(): Promise<void> {
+    if (leaseLost) return Promise.reject(leaseLost);
+    if (pending() === 0) return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
+    if (timer !== null) {
+      clock.clearTimeout(timer);
+      timer = null;
+    }
+    void send();
+    return done;
+  }
+
   function settle(error?: unknown): void {
     const current = waiters;
     waiters = [];
@@ -177,16 +210,26 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
       timer = null;
       void send();
     },
-    drain() {
+    drain,
+    rest() {
       if (leaseLost) return Promise.reject(leaseLost);
-      if (pending() === 0) return Promise.resolve();
-      const done = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
-      if (timer !== null) {
-        clock.clearTimeout(timer);
-        timer = null;
+      const waiting = pending();
+      if (waiting === 0) return Promise.resolve(null);
+      if (!sending && !stopped) {
+        const { first, batch } = nextBatch();
+        if (first === acked + 1 && batch.length === waiting) {
+          if (timer !== null) clock.clearTimeout(timer);
+          timer = null;
+          return Promise.resolve({ lines: batch, lastSeq: acked + waiting });
+        }
       }
-      void send();
-      return done;
+      return drain().then(() => null);
+    },
+    acknowledge(seq) {
+      if (seq <= acked) return;
+      acked = Math.min(seq, spool.lastSeq(attemptId));
+      spool.release(attemptId, acked);
+      if (pending() === 0) settle();
     },
     stop() {
       stopped = true;

@@ -77,8 +77,12 @@ export function attemptRoutes({ store }: Deps): Hono<AppEnv> {
   app.post('/attempts/:attemptId/complete', async (c) => {
     const attemptId = idParam(c, 'attemptId');
     const runnerId = runnerIdHeader(c);
-    const req = await readBody(c, completeRequestSchema);
-    return c.json(completeAttempt(store, c.get('account').id, runnerId, attemptId, req));
+    const { events, ...completion } = await readBody(c, completeRequestSchema);
+    const accountId = c.get('account').id;
+    // The attempt's last events first, stored as their own upload would store them: the
+    // completion then finds every event it names (and a report sent again finds them stored).
+    if (events) appendEvents(store, accountId, runnerId, attemptId, events);
+    return c.json(completeAttempt(store, accountId, runnerId, attemptId, completion));
   });
 
   return app;
