@@ -53,9 +53,10 @@ export function createLocalWorkspaces(options: LocalWorkspacesOptions): LocalWor
           outputs,
         });
       }
-      const folderInfo = await lstat(folder).catch(() => null);
-      if (!folderInfo) return []; // the agent made no outputs folder: no outputs
-      const realFolder = await realpath(folder);
+      // Without an outputs folder, the work directory itself (resolved above) holds the outputs.
+      const ownFolder = folder === resolve(workDir);
+      if (!ownFolder && !(await lstat(folder).catch(() => null))) return []; // no outputs folder made
+      const realFolder = ownFolder ? realWorkDir : await realpath(folder);
       if (!inside(realWorkDir, realFolder)) {
         throw refused(
           `The outputs folder ${JSON.stringify(outputs)} is a link that leads outside the work directory.`,
