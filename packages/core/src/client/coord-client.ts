@@ -2,10 +2,8 @@ import { createHash } from 'node:crypto';
 import {
   answerRequestSchema,
   artifactResponseSchema,
-  completeRequestSchema,
   completeResponseSchema,
   describeIssues,
-  errorBodySchema,
   HINT_EVENT,
   eventAckSchema,
   eventPageSchema,
@@ -46,10 +44,13 @@ import {
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import pRetry, { AbortError } from 'p-retry';
 import { z } from 'zod';
-import { CoordError, redactSecrets, registerSecret } from '../errors.js';
+import { CoordError, registerSecret } from '../errors.js';
 import { pRetryTiming } from '../retry.js';
-import { ApiError, runnerCodeFor } from './api-error.js';
+import { ApiError, describeCause, errorFromResponse } from './api-error.js';
 import { fetchTransport, undiciTransport, type HttpAnswer } from './http-transport.js';
+import { completionBody, eventBatchBody, type EventLines } from './request-bodies.js';
+
+export { eventBatchBody, type EventLines } from './request-bodies.js';
 
 export interface CoordClientOptions {
   /** e.g. `http://127.0.0.1:7420`; paths under `/v1` are appended. */
@@ -158,43 +159,6 @@ export interface CoordClient {
    * the runner reconnects with backoff, and lease renewal polling covers the gaps.
    */
   hints(runnerId: string, signal: AbortSignal, onOpen?: () => void): AsyncIterable<RunnerHint>;
-}
-
-/**
- * One upload's events, each an `AttemptEvent` serialized as JSON: a spool line (its newline may
- * stay, as JSON whitespace). What the batch holds is the spool's to vouch for; the server
- * validates every event.
- */
-export type EventLines = readonly Uint8Array[];
-
-const BATCH_OPEN = Buffer.from('{"events":[');
-const BATCH_COMMA = Buffer.from(',');
-const BATCH_CLOSE = Buffer.from(']}');
-
-/** The body of an event upload, `{"events":[...]}`, put together from the lines as they are. */
-export function eventBatchBody(events: EventLines): Buffer {
-  return objectWithEvents(BATCH_OPEN, events);
-}
-
-/** A completion's body: the report's fields and, when given, its `events` as spooled. */
-export function completionBody(request: CompleteRequest, events?: EventLines): Buffer {
-  const report = Buffer.from(JSON.stringify(completeRequestSchema.parse(request)));
-  if (!events?.length) return report;
-  // `{...}` becomes `{...,"events":[...]}`: the report always has fields, so the comma is right.
-  return objectWithEvents(Buffer.concat([report.subarray(0, -1), COMPLETION_EVENTS]), events);
-}
-
-const COMPLETION_EVENTS = Buffer.from(',"events":[');
-
-/** `open` (an object up to its `events` array's bracket), the lines comma-separated, then `]}`. */
-function objectWithEvents(open: Uint8Array, events: EventLines): Buffer {
-  const parts: Uint8Array[] = [open];
-  for (const [i, line] of events.entries()) {
-    if (i > 0) parts.push(BATCH_COMMA);
-    parts.push(line);
-  }
-  parts.push(BATCH_CLOSE);
-  return Buffer.concat(parts);
 }
 
 /** Creates the typed Coord API client: validated responses, jittered retries, redacted errors. */
@@ -484,42 +448,6 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     readyJobs: async (jobIds) =>
       (await call('POST', routes.readyJobs(), { body: { jobIds: [...jobIds] }, schema: jobListSchema })).jobs,
   };
-}
-
-function describeCause(cause: unknown): string {
-  if (cause instanceof Error) {
-    const inner = (cause as Error & { cause?: unknown }).cause;
-    const code =
-      inner && typeof inner === 'object' && 'code' in inner ? String((inner as { code: unknown }).code) : '';
-    return code ? `${cause.message} (${code})` : cause.message;
-  }
-  return String(cause);
-}
-
-/** The ApiError for a non-2xx answer: the server's code and field issues when it sent them. */
-function errorFromResponse(
-  method: string,
-  path: string,
-  status: number,
-  statusText: string,
-  text: string,
-  json: unknown,
-): ApiError {
-  const parsed = errorBodySchema.safeParse(json);
-  const serverCode = parsed.success ? parsed.data.error.code : null;
-  const serverMessage = parsed.success
-    ? parsed.data.error.message +
-      (parsed.data.error.issues?.length ? ` (${describeIssues(parsed.data.error.issues)})` : '')
-    : // Redact before cutting: a cut through a token would leave a prefix no pattern knows.
-      redactSecrets(text).slice(0, 200) || statusText;
-  return new ApiError(
-    { code: runnerCodeFor(status, serverCode), status, method, path, serverCode },
-    `${method} ${path} failed with ${status}${serverCode ? ` ${serverCode}` : ''}: ${serverMessage}`,
-    {
-      retryable: status >= 500 || status === 429,
-      ...(parsed.success && parsed.data.error.details ? { details: parsed.data.error.details } : {}),
-    },
-  );
 }
 
 /** The JSON in `text`, or undefined when there is none (the caller validates what it gets). */
