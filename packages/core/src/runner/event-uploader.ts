@@ -233,7 +233,8 @@ export function createEventUploader(options: EventUploaderOptions): EventUploade
     },
     stop() {
       stopped = true;
-      abort.abort();
+      // Only a request in flight needs it (an abort builds a DOMException, stack and all).
+      if (sending) abort.abort();
       if (timer !== null) clock.clearTimeout(timer);
       timer = null;
     },
