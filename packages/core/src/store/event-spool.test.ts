@@ -1,5 +1,6 @@
 import {
   appendFileSync,
+  existsSync,
   mkdtempSync,
   readFileSync,
   renameSync,
@@ -167,6 +168,22 @@ describe('createFileEventSpool', () => {
     expect(reader.append('att-1', event(4)).seq).toBe(4);
     await endOfTask();
     expect(lines(fileOf('spool/att-1')).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('leaves nothing behind when an attempt it never held is read (a log view of an unknown id)', async () => {
+    const spool = createFileEventSpool(join(dir, 'spool'));
+    expect(spool.lastSeq('att-unknown')).toBe(0);
+    expect(spool.read('att-unknown', 0, 10)).toEqual([]);
+    expect(spool.readLines('att-unknown', 0, 10).lines).toEqual([]);
+    expect(existsSync(join(dir, 'spool', 'att-unknown'))).toBe(false);
+    // Its first event, checkpoint or finish makes the directory.
+    spool.append('att-unknown', event(1));
+    await endOfTask();
+    expect(lines(fileOf('spool/att-unknown')).map((e) => e.seq)).toEqual([1]);
+    spool.checkpoint('att-cp', { step: 'running' });
+    spool.finish('att-done');
+    expect(existsSync(join(dir, 'spool', 'att-cp', 'checkpoint.json'))).toBe(true);
+    expect(existsSync(join(dir, 'spool', 'att-done', 'finished'))).toBe(true);
   });
 
   it('keeps attempts whose ids differ only by ":" and "_" apart', async () => {

@@ -130,6 +130,8 @@ interface SpoolIndex {
   rest: Buffer | null;
   /** A write of the unwritten lines is scheduled. */
   scheduled: boolean;
+  /** The attempt's directory exists: made by the first write, so a read of an unknown attempt leaves nothing behind. */
+  dirMade: boolean;
 }
 
 /** Line starts kept per attempt: enough for an uploader and a few log views reading along. */
@@ -157,12 +159,12 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
   function load(attemptId: string): SpoolIndex {
     const known = indexes.get(attemptId);
     if (known) return known;
-    const attemptDir = join(dir, safeSegment(attemptId));
     let tail = { end: 0, lastSeq: 0 };
     let size = 0;
+    let exists: boolean;
     try {
-      mkdirSync(attemptDir, { recursive: true, mode: 0o700 });
       const fd = openIfExists(fileOf(attemptId));
+      exists = fd !== undefined;
       if (fd !== undefined) {
         try {
           size = fstatSync(fd).size;
@@ -177,7 +179,14 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
       throw spoolError(attemptId, error);
     }
     // Only a load that succeeded counts: a failed one is tried again rather than taken for an empty file.
-    const index: SpoolIndex = { ...tail, marks: new Map(), unwritten: [], rest: null, scheduled: false };
+    const index: SpoolIndex = {
+      ...tail,
+      marks: new Map(),
+      unwritten: [],
+      rest: null,
+      scheduled: false,
+      dirMade: exists,
+    };
     indexes.set(attemptId, index);
     return index;
   }
@@ -194,6 +203,7 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
     index.rest = null;
     let fd: number | undefined;
     try {
+      makeDir(attemptId, index);
       fd = openSync(fileOf(attemptId), 'a', 0o600);
       while (bytes.length > 0) bytes = bytes.subarray(writeSync(fd, bytes));
       if (options.fsync) fsyncSync(fd);
@@ -203,6 +213,13 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
+  }
+
+  /** The attempt's directory, made before its first file is written. */
+  function makeDir(attemptId: string, index: SpoolIndex): void {
+    if (index.dirMade) return;
+    mkdirSync(join(dir, safeSegment(attemptId)), { recursive: true, mode: 0o700 });
+    index.dirMade = true;
   }
 
   /** The write at the end of the task; its failure waits for the next reader, which is told. */
@@ -313,8 +330,9 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
       }
     },
     finish(attemptId) {
-      written(attemptId);
+      const index = written(attemptId);
       try {
+        makeDir(attemptId, index);
         writeFileSync(join(dir, safeSegment(attemptId), 'finished'), '', { mode: 0o600 });
       } catch (error) {
         throw spoolError(attemptId, error);
@@ -322,9 +340,10 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
     },
     checkpoint(attemptId, checkpoint) {
       // Its next seq must not name events the file does not hold yet.
-      written(attemptId);
+      const index = written(attemptId);
       const file = join(dir, safeSegment(attemptId), 'checkpoint.json');
       try {
+        makeDir(attemptId, index);
         writeFileSync(`${file}.tmp`, `${JSON.stringify(checkpoint)}\n`, { mode: 0o600 });
         if (options.fsync) {
           const fd = openSync(`${file}.tmp`, 'r');
