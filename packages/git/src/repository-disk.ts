@@ -77,7 +77,10 @@ export const defaultRetention: RetentionPolicy = { mirrorRetentionDays: 30, work
 export interface PruneResult {
   removedMirrors: string[];
   removedWorkTrees: string[];
-  /** Standbys go with their mirror, when standbys are off, and half-made ones a crash left. */
+  /**
+   * Standbys go with their mirror and when standbys are off; what a crash left half-made goes too
+   * (a standby being made, or the fresh clone a job took one with).
+   */
   removedStandbys: string[];
   freedBytes: number;
 }
@@ -119,7 +122,10 @@ export async function pruneRepositoryDisk(
     // One whose mirror is gone could not even be checked out (it borrows the mirror's objects).
     if (!keepStandbys || !mirrorNames.has(basename(path))) await removeStandby(path);
   }
-  for (const path of await listStandbyLeftovers(dirs)) {
+  for (const path of [
+    ...(await listStandbyLeftovers(dirs)),
+    ...(await listClaimLeftovers(dirs.workspaceDir)),
+  ]) {
     const info = await lstat(path).catch(() => null);
     if (info && now - info.mtimeMs > STALE_TEMPORARY_MS) await removeStandby(path);
   }
@@ -211,6 +217,20 @@ async function listWorkTrees(workspaceDir: string): Promise<string[]> {
     }
   }
   return trees;
+}
+
+/** The fresh clones a job takes a standby with (`attempt-N.claim-*`): only a crash leaves one. */
+async function listClaimLeftovers(workspaceDir: string): Promise<string[]> {
+  const root = resolve(workspaceDir);
+  const found: string[] = [];
+  for (const job of await readdir(root, { withFileTypes: true }).catch(() => [])) {
+    if (!job.isDirectory() || job.name.startsWith('.')) continue;
+    for (const entry of await readdir(join(root, job.name), { withFileTypes: true }).catch(() => [])) {
+      if (entry.isDirectory() && /^attempt-\d+\.claim-[0-9a-f]+$/.test(entry.name))
+        found.push(join(root, job.name, entry.name));
+    }
+  }
+  return found;
 }
 
 /** Standby work trees, whole (their `.tmp-` siblings are still being made, or left by a crash). */

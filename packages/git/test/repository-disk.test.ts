@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pruneRepositoryDisk, repositoryDiskUsage, standbyDir } from '../src/index.js';
@@ -77,6 +77,26 @@ describe('retention', () => {
     const again = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_after0001' } }));
     expect(fx.logs.some((line) => line.startsWith('Creating mirror of acme/widgets'))).toBe(true);
     expect(again.baseCommit).toBe(await fx.origin.tip('main'));
+  });
+
+  it('removes the fresh clone a crash left while a job took the standby, once it is an hour old', async () => {
+    const ws = await fx.port.prepare(fx.prepareInput({ job: { id: 'job_crash0001' } }));
+    await fx.port.idle();
+    const leftover = `${ws.workDir}.claim-0a1b2c3d`;
+    await mkdir(join(leftover, '.git'), { recursive: true });
+    await writeFile(join(leftover, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    const policy = { mirrorRetentionDays: 30, workTreeRetentionDays: 14 };
+    // A job may be taking one right now: a recent one stays.
+    expect(
+      (await pruneRepositoryDisk(dirs(), policy, { inUse: new Set([ws.workDir]) })).removedStandbys,
+    ).toEqual([]);
+    const pruned = await pruneRepositoryDisk(dirs(), policy, {
+      now: Date.now() + 2 * 3_600_000,
+      inUse: new Set([ws.workDir]),
+    });
+    expect(pruned.removedStandbys).toEqual([leftover]);
+    expect(pruned.removedWorkTrees).toEqual([]);
+    expect(await readdir(join(fx.ctx.workspaceDir, 'job_crash0001'))).toEqual(['attempt-1']);
   });
 
   it('a mirror a job used recently is kept even when its work trees are stale', async () => {
