@@ -116,4 +116,33 @@ describe('several accounts side by side (login --account)', () => {
       expect(gone.exitCode).toBe(3);
     },
   );
+
+  it('whoami answers for added accounts alone, without a first one', { timeout: 60_000 }, async () => {
+    const dir = tempDir('accounts-only');
+    onCleanup(dir.cleanup);
+    const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
+    onCleanup(() => server.close());
+    const env = cliEnv(join(dir.path, 'home'), { COORD_RUNNER_STATE_DIR: join(dir.path, 'state') });
+    const cli = (args: string[], input?: string) =>
+      runCli(args, { env, timeoutMs: 30_000, ...(input ? { input } : {}) });
+
+    const none = await cli(['whoami']);
+    expect(none.exitCode).toBe(3);
+    expect(String(none.stderr)).toContain('No Coord server');
+    const added = await cli(
+      ['login', '--account', 'work', '--server', server.url, '--with-token'],
+      `${server.token}\n`,
+    );
+    expect(added.exitCode, String(added.all)).toBe(0);
+
+    const whoami = await cli(['whoami']);
+    expect(whoami.exitCode, String(whoami.all)).toBe(0);
+    expect(String(whoami.stdout).trim().split('\n')).toEqual([
+      expect.stringContaining(`on ${server.url} (account "work")`),
+    ]);
+    const json = JSON.parse(String((await cli(['whoami', '--json'])).stdout));
+    expect(json).toEqual({ accounts: [expect.objectContaining({ name: 'work', server: server.url })] });
+    // Asked for the first account by a flag, it still says what is missing.
+    expect((await cli(['whoami', '--server', server.url])).exitCode).toBe(3);
+  });
 });

@@ -161,8 +161,18 @@ export function registerLogin(program: Command): void {
           return void process.stdout.write(`${terminalJson({ server: account.server, ...me })}\n`);
         return void process.stdout.write(terminalSafe(`${line(name, account.server, me)}\n`));
       }
-      const server = resolveServer(opts.server, stateDir);
-      const me = await ask(server, loadToken({ tokenFile: opts.tokenFile, stateDir }));
+      // The first account, as `start` finds it: added accounts alone are enough without it.
+      let first: { server: string; token: string } | null;
+      try {
+        first = {
+          server: resolveServer(opts.server, stateDir),
+          token: loadToken({ tokenFile: opts.tokenFile, stateDir }),
+        };
+      } catch (error) {
+        if (named.length === 0 || opts.server !== undefined || opts.tokenFile !== undefined) throw error;
+        first = null;
+      }
+      const me = first ? await ask(first.server, first.token) : null;
       // The added accounts too, each asked on its own server: one that fails says why.
       const others = await Promise.all(
         named.map(async ({ name, server: at }) => {
@@ -175,12 +185,13 @@ export function registerLogin(program: Command): void {
       );
       if (opts.json) {
         const accounts = others.map((o) => ('me' in o ? { name: o.name, server: o.server, ...o.me } : o));
+        const own = first && me ? { server: first.server, ...me } : {};
         return void process.stdout.write(
-          `${terminalJson({ server, ...me, ...(accounts.length ? { accounts } : {}) })}\n`,
+          `${terminalJson({ ...own, ...(accounts.length ? { accounts } : {}) })}\n`,
         );
       }
       const lines = [
-        line(null, server, me),
+        ...(first && me ? [line(null, first.server, me)] : []),
         ...others.map((o) =>
           'me' in o ? line(o.name, o.server, o.me!) : `account "${o.name}" on ${o.server}: ${o.error}`,
         ),
