@@ -11,6 +11,7 @@ import {
 } from './control-api.js';
 import { createControlService } from './control-service.js';
 import { createMemoryHistoryStore } from './history-store.js';
+import { ManualClock } from '../../test/manual-clock.js';
 
 /**
  * A runner's public face driven by hand: its events are spooled then emitted, in that order, as
@@ -72,6 +73,8 @@ const ids = { jobId: 'job-1', attemptId: 'att-1' };
 function setup() {
   const hand = handRunner();
   const history = createMemoryHistoryStore({}, () => at);
+  const clock = new ManualClock();
+  clock.advance(at + 5000);
   const service = createControlService({
     runner: hand.runner,
     spool: hand.spool,
@@ -80,7 +83,7 @@ function setup() {
     capacity: 2,
     runnerVersion: '0.1.0',
     stateDir: '/state',
-    now: () => at + 5000,
+    clock,
   });
   const call = (body: unknown) => service.call({ version: CONTROL_API_VERSION, call: body });
   const claim = () => {
@@ -101,10 +104,22 @@ function setup() {
       agent: 'demo',
     });
   };
-  return { ...hand, history, service, call, claim };
+  return { ...hand, history, clock, service, call, claim };
 }
 
 describe('the control service', () => {
+  it('reads the history once soon after it starts (on its clock), so the first look at it does not wait', () => {
+    const h = setup();
+    let reads = 0;
+    const size = h.history.size.bind(h.history);
+    h.history.size = () => (reads++, size());
+    expect(reads).toBe(0);
+    h.clock.advance(199);
+    expect(reads).toBe(0);
+    h.clock.advance(1);
+    expect(reads).toBe(1);
+  });
+
   it('derives the status from the events: agent, elapsed time, last line, waiting interactions', async () => {
     const s = setup();
     s.emit({ type: 'runner.status', at, status: 'busy', runnerId: 'run-1' });

@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import { toErrorPayload } from '../errors.js';
 import type { Runner } from '../runner/runner.js';
+import { systemClock, type Clock } from '../runner/ports.js';
 import type { SpoolReader } from './spool-reader.js';
 import { trackAttempts, type AttemptTracker } from './attempt-tracker.js';
 import {
@@ -58,7 +59,8 @@ export interface ControlServiceOptions {
   stateDir: string;
   pid?: number;
   handlers?: ControlHandlers;
-  now?: () => number;
+  /** Times in status, and the history's warm-up (the system clock by default). */
+  clock?: Clock;
   /** History or tracking failed (a full disk): the runner keeps running; people are told. */
   onError?: (error: unknown) => void;
 }
@@ -77,9 +79,13 @@ const LOG_PAGE = 500;
  * The control API over a runner (DESIGN.md section 11). Create it before `runner.start()`: it
  * folds `events$` (hot) from the first event, and records every finished attempt in the history.
  */
+/** After the runner is up: soon enough for the first look at History, late enough not to slow the start. */
+const HISTORY_WARM_UP_MS = 200;
+
 export function createControlService(options: ControlServiceOptions): ControlService {
   const { runner, spool, history } = options;
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now();
   const tracker: AttemptTracker = trackAttempts(runner.events$, {
     onFinished: (entry) => {
       try {
@@ -94,14 +100,14 @@ export function createControlService(options: ControlServiceOptions): ControlSer
   runner.events$.subscribe({ complete: () => (stopped = true) });
   // The history is read on first use; read it just after the runner is up instead, so the first
   // person to open it (the desktop's History tab, `coord-runner history`) does not wait for it.
-  const warm = setTimeout(() => {
+  const warm = clock.setTimeout(() => {
+    if (stopped) return;
     try {
       history.size();
     } catch (error) {
       options.onError?.(error);
     }
-  }, 200);
-  warm.unref?.();
+  }, HISTORY_WARM_UP_MS);
 
   function status(): StatusSnapshot {
     const tracked = tracker.attempts();
@@ -319,7 +325,7 @@ export function createControlService(options: ControlServiceOptions): ControlSer
       }
     },
     close: () => {
-      clearTimeout(warm);
+      clock.clearTimeout(warm);
       tracker.close();
     },
   };
