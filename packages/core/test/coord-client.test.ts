@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../src/client/api-error.js';
 import { createCoordClient, type CoordClientOptions } from '../src/client/coord-client.js';
@@ -166,6 +167,32 @@ describe('createCoordClient: retries', () => {
     expect(error.retryable).toBe(true);
     expect(error.message).toContain('/v1/me');
     expect(server.requests).toHaveLength(2);
+  });
+
+  it('speaks TLS to an https server (its first bytes are a TLS handshake)', async () => {
+    const received: Buffer[] = [];
+    const tcp = createServer((socket) =>
+      socket.once('data', (data) => {
+        received.push(data);
+        socket.destroy();
+      }),
+    );
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    const { port } = tcp.address() as AddressInfo;
+    try {
+      const client = createCoordClient({
+        baseUrl: `https://127.0.0.1:${port}`,
+        token: 'tok-tls',
+        retries: 0,
+      });
+      const error = await rejection(client.me());
+      expect(error.code).toBe('api.network');
+      // A TLS record of type handshake (22), version 3.x: a ClientHello, never a plain GET.
+      expect([received[0]?.[0], received[0]?.[1]]).toEqual([0x16, 0x03]);
+      expect(Buffer.concat(received).toString('latin1')).not.toContain('tok-tls');
+    } finally {
+      await new Promise((resolve) => tcp.close(resolve));
+    }
   });
 
   it('says why a server cannot be reached: the refused address', async () => {

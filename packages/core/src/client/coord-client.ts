@@ -41,13 +41,13 @@ import {
   type RegisterRunnerResponse,
   type RunnerHint,
 } from '@coord/runner-protocol';
-import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import pRetry, { AbortError } from 'p-retry';
 import { z } from 'zod';
 import { CoordError, registerSecret } from '../errors.js';
 import { pRetryTiming } from '../retry.js';
 import { ApiError, describeCause, errorFromResponse } from './api-error.js';
-import { fetchTransport, undiciTransport, type HttpAnswer } from './http-transport.js';
+import { fetchTransport, nodeTransport, type HttpAnswer } from './http-transport.js';
 import { completionBody, eventBatchBody, type EventLines } from './request-bodies.js';
 
 export { eventBatchBody, type EventLines } from './request-bodies.js';
@@ -56,10 +56,7 @@ export interface CoordClientOptions {
   /** e.g. `http://127.0.0.1:7420`; paths under `/v1` are appended. */
   baseUrl: string;
   token: string;
-  /**
-   * Injected in tests: then every request goes through it. Otherwise requests go through undici's
-   * request API, and the hint stream through the global fetch.
-   */
+  /** Injected in tests: then every request goes through it (node's http and https otherwise). */
   fetch?: typeof fetch;
   /** Retries after the first try for network errors and 5xx (never 4xx). Default 4. */
   retries?: number;
@@ -164,8 +161,7 @@ export interface CoordClient {
 /** Creates the typed Coord API client: validated responses, jittered retries, redacted errors. */
 export function createCoordClient(options: CoordClientOptions): CoordClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const doFetch = options.fetch ?? globalThis.fetch;
-  const transport = options.fetch ? fetchTransport(options.fetch) : undiciTransport();
+  const transport = options.fetch ? fetchTransport(options.fetch) : nodeTransport();
   const defaultRetries = options.retries ?? 4;
   let token = options.token;
   registerSecret(token);
@@ -288,10 +284,11 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     onOpen?: () => void,
   ): AsyncGenerator<RunnerHint> {
     const path = routes.hints(runnerId);
-    let response: Response;
+    let response: HttpAnswer;
     try {
-      response = await doFetch(`${baseUrl}${path}`, {
+      response = await transport({
         method: 'GET',
+        url: `${baseUrl}${path}`,
         headers: baseHeaders('text/event-stream', runnerId),
         signal,
       });
@@ -303,21 +300,25 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
         { cause, retryable: !signal.aborted },
       );
     }
-    if (!response.ok || !response.body) {
+    if (response.status < 200 || response.status > 299) {
       const text = await response.text().catch(() => '');
       const json = parseJson(text);
       throw errorFromResponse('GET', path, response.status, response.statusText, text, json);
     }
     onOpen?.();
-    const events = response.body
-      .pipeThrough(new TextDecoderStream())
-      .pipeThrough(new EventSourceParserStream());
+    // Messages as the parser finds them in the chunks (an event may be split across several).
+    const messages: EventSourceMessage[] = [];
+    const parser = createParser({ onEvent: (message) => messages.push(message) });
+    const decoder = new TextDecoder();
     try {
-      for await (const message of events) {
-        if (message.event !== HINT_EVENT) continue;
-        // A hint is only a hint: a garbled one is skipped, and lease polling still delivers.
-        const hint = runnerHintSchema.safeParse(parseJson(message.data));
-        if (hint.success) yield hint.data;
+      for await (const chunk of response.chunks()) {
+        parser.feed(decoder.decode(chunk, { stream: true }));
+        for (const message of messages.splice(0)) {
+          if (message.event !== HINT_EVENT) continue;
+          // A hint is only a hint: a garbled one is skipped, and lease polling still delivers.
+          const hint = runnerHintSchema.safeParse(parseJson(message.data));
+          if (hint.success) yield hint.data;
+        }
       }
     } catch (cause) {
       if (signal.aborted) return;
