@@ -200,8 +200,8 @@ describe('the runner through failures', () => {
       return j.status === 'cancelled' ? j : undefined;
     });
     expect(view.attempts[0]!.status).toBe('cancelled');
-    // The agent is gone, so is its scratch directory.
-    expect(existsSync(join(workRootOf('first'), job.id))).toBe(false);
+    // The agent is gone, so is its scratch directory: removed once the report is delivered.
+    await eventually(async () => (existsSync(join(workRootOf('first'), job.id)) ? undefined : true));
     const stored = await serverEvents(view.attempts[0]!.id);
     expectGapless(stored);
     expect(stored.at(-1)).toMatchObject({ type: 'job.finished', data: { outcome: 'cancelled' } });
