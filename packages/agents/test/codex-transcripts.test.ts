@@ -159,6 +159,24 @@ describe(`Codex ${version} transcripts`, () => {
     expect(sent[4]).toEqual({ id: 0, result: { answers: { database: { answers: ['SQLite'] } } } });
   });
 
+  it('question: one Codex marks isSecret becomes a secret question', () => {
+    const session = createCodexSession({ cwd: workDir, prompt: 'Do the task.', resumeThreadId: null });
+    // The recorded request, as Codex sends it when the answer is a secret.
+    const recorded = lines('question').find((l) => l.includes('item/tool/requestUserInput'))!;
+    const asked = JSON.parse(recorded) as { params: { questions: Array<{ isSecret: boolean }> } };
+    asked.params.questions[0]!.isSecret = true;
+    const [event] = parseCodexLine(JSON.stringify(asked), session).events;
+    expect(event).toMatchObject({
+      type: 'question.requested',
+      questions: [{ id: 'database', secret: true }],
+    });
+    const plain = parseCodexLine(
+      recorded,
+      createCodexSession({ cwd: workDir, prompt: 'x', resumeThreadId: null }),
+    );
+    expect(plain.events[0]).toMatchObject({ questions: [expect.not.objectContaining({ secret: true })] });
+  });
+
   it('interrupt-approval: the pending request is withdrawn and the turn ends interrupted', () => {
     const { events, sent } = replay('interrupt-approval', { answer: 'interrupt' });
     const asked = of(events, 'approval.requested')[0]!;

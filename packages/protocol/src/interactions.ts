@@ -28,6 +28,12 @@ export const interactionRequestSchema = z.discriminatedUnion('kind', [
             .max(20),
           multiSelect: z.boolean().default(false),
           allowFreeText: z.boolean().default(true),
+          /**
+           * The answer is a secret (a password, a key): typed hidden, and the runner keeps it out
+           * of every event, log and report (absent: an ordinary answer). An answer given on the
+           * runner never reaches the server; one given on the web is relayed by it.
+           */
+          secret: z.boolean().optional(),
         }),
       )
       .min(1)

@@ -147,6 +147,8 @@ export const demoStepSchema = z.discriminatedUnion('type', [
     /** Without options the answer is free text; with them, free text is allowed too. */
     options: z.array(z.string().min(1).max(500)).max(10).optional(),
     multiSelect: z.boolean().optional(),
+    /** The answer is a secret (typed hidden, kept out of every event). */
+    secret: z.boolean().optional(),
   }),
 ]);
 export type DemoStep = z.infer<typeof demoStepSchema>;

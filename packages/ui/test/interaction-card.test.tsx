@@ -171,6 +171,46 @@ describe('InteractionCard: questions', () => {
     await waitFor(() => expect(sent).toEqual([{ kind: 'question', answers: { name: ['Ada'] } }]));
   });
 
+  it('a secret question takes its answer in a hidden field the browser does not remember', async () => {
+    const {
+      sent,
+      view: { container },
+    } = setup({
+      ...question,
+      request: {
+        kind: 'question',
+        questions: [
+          { id: 'key', text: 'API key?', options: [], multiSelect: false, allowFreeText: true, secret: true },
+        ],
+      },
+    });
+    expect(screen.queryByRole('textbox')).toBeNull();
+    const field = container.querySelector<HTMLInputElement>('input[type="password"]')!;
+    expect(field.autocomplete).toBe('new-password');
+    expect(screen.getByText(/secret: hidden, never logged/)).toBeTruthy();
+    fireEvent.change(field, { target: { value: 'sk-hidden-1234' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Send answer' }));
+    await waitFor(() => expect(sent).toEqual([{ kind: 'question', answers: { key: ['sk-hidden-1234'] } }]));
+  });
+
+  it('a secret answer given elsewhere is never shown', () => {
+    setup({
+      ...question,
+      request: {
+        kind: 'question',
+        questions: [
+          { id: 'user', text: 'User?', options: [], multiSelect: false, allowFreeText: true },
+          { id: 'key', text: 'API key?', options: [], multiSelect: false, allowFreeText: true, secret: true },
+        ],
+      },
+      answer: { kind: 'question', answers: { user: ['ada'], key: ['sk-web-typed-999'] } },
+      answeredBy: 'web',
+      answeredAt: base.createdAt,
+    });
+    expect(screen.getByText('Answered: ada; (secret).')).toBeTruthy();
+    expect(document.body.textContent).not.toContain('sk-web-typed-999');
+  });
+
   it('answered here shows "Resolved", not "elsewhere"', () => {
     setup({
       ...question,

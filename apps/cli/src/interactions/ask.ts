@@ -14,6 +14,8 @@ export interface Prompter {
     signal: AbortSignal,
   ): Promise<string[]>;
   input(message: string, signal: AbortSignal): Promise<string>;
+  /** Typed text that is not shown (a secret question's answer). */
+  password(message: string, signal: AbortSignal): Promise<string>;
 }
 
 type ApprovalChoice = 'allow_once' | 'allow_session' | 'deny' | 'deny_note';
@@ -64,8 +66,10 @@ export async function askAnswer(
       ...(o.description ? { description: terminalSafe(o.description) } : {}),
     }));
     const allowFreeText = question.allowFreeText ?? true;
+    const type = (message: string) =>
+      question.secret ? prompter.password(message, signal) : prompter.input(message, signal);
     if (choices.length === 0) {
-      answers[question.id] = [await prompter.input(text, signal)];
+      answers[question.id] = [await type(text)];
       continue;
     }
     if (allowFreeText) choices.push({ value: OTHER, name: 'Something else (type it)' });
@@ -73,7 +77,7 @@ export async function askAnswer(
       ? await prompter.checkbox(text, choices, signal)
       : [await prompter.select(text, choices, signal)];
     const chosen = picked.filter((p) => p !== OTHER);
-    if (picked.includes(OTHER)) chosen.push(await prompter.input(`${text} (your answer)`, signal));
+    if (picked.includes(OTHER)) chosen.push(await type(`${text} (your answer)`));
     answers[question.id] = chosen;
   }
   return { kind: 'question', answers };

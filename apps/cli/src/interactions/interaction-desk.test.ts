@@ -5,7 +5,7 @@ import type { Prompter } from './ask.js';
 import { createInteractionDesk } from './interaction-desk.js';
 
 interface Asked {
-  kind: 'select' | 'checkbox' | 'input';
+  kind: 'select' | 'checkbox' | 'input' | 'password';
   message: string;
   choices: string[];
   reply(value: unknown): void;
@@ -47,6 +47,7 @@ function scriptedPrompter(): Prompter & { asked: Asked[]; next(): Promise<Asked>
     select: (message, choices, signal) => ask(`select`, message, choices, signal),
     checkbox: (message, choices, signal) => ask('checkbox', message, choices, signal),
     input: (message, signal) => ask('input', message, [], signal),
+    password: (message, signal) => ask('password', message, [], signal),
   };
 }
 
@@ -198,6 +199,30 @@ describe('the interaction desk', () => {
     expect(answers[0]![1]).toEqual({
       kind: 'question',
       answers: { db: ['MySQL'], langs: ['TS', 'Go'], name: ['coord'] },
+    });
+  });
+
+  it('a secret question is typed hidden, the ordinary one beside it is not', async () => {
+    const { prompter, answers, desk, settle } = setup();
+    desk.onEvent(
+      requested('int_s', {
+        kind: 'question',
+        questions: [
+          { id: 'user', text: 'User name?', options: [], multiSelect: false, allowFreeText: true },
+          { id: 'key', text: 'API key?', options: [], multiSelect: false, allowFreeText: true, secret: true },
+        ],
+      }),
+    );
+    const user = await prompter.next();
+    expect(user.kind).toBe('input');
+    user.reply('ada');
+    const key = await prompter.next();
+    expect(key.kind).toBe('password');
+    key.reply('sk-hidden-value-123');
+    await settle();
+    expect(answers[0]![1]).toEqual({
+      kind: 'question',
+      answers: { user: ['ada'], key: ['sk-hidden-value-123'] },
     });
   });
 

@@ -395,6 +395,7 @@ function onServerRequest(session: CodexSession, id: RpcId, method: string, param
               })),
               multiSelect: false,
               allowFreeText: q.isOther || (q.options ?? []).length === 0,
+              ...(q.isSecret ? { secret: true } : {}),
             })),
           },
         ],

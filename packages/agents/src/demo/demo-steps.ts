@@ -201,6 +201,7 @@ async function askStep(
         options: (step.options ?? []).map((label) => ({ label })),
         multiSelect: step.multiSelect ?? false,
         allowFreeText: true,
+        ...(step.secret ? { secret: true } : {}),
       },
     ],
   });
@@ -210,7 +211,11 @@ async function askStep(
   ctx.emit({
     type: 'message.completed',
     role: 'assistant',
-    text: given ? `You answered: ${given}` : 'No answer came; going on without one.',
+    text: !given
+      ? 'No answer came; going on without one.'
+      : step.secret
+        ? 'Thanks: I have the secret.'
+        : `You answered: ${given}`,
   });
   return { ok: true };
 }

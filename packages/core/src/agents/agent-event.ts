@@ -24,6 +24,8 @@ const questionSchema = z.object({
   options: z.array(z.object({ label: z.string(), description: z.string().optional() })),
   multiSelect: z.boolean(),
   allowFreeText: z.boolean(),
+  /** Its answer is a secret (see the protocol's question). */
+  secret: z.boolean().optional(),
 });
 
 /** The events an agent's own output may carry (an agent speaking this union directly, the demo). */

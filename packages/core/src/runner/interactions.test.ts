@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock, until } from '../../test/manual-clock.js';
 import type { AgentEvent } from '../agents/agent-event.js';
 import type { AnswerOutcome } from '../client/coord-client.js';
-import { registerSecret } from '../errors.js';
+import { redactSecrets, registerSecret } from '../errors.js';
 import type { JobEventDraft } from '../events/runner-event.js';
 import type { PermissionSettings } from '../policy/permission-policy.js';
 import { createInteractions } from './interactions.js';
@@ -17,6 +17,8 @@ function harness(settings: PermissionSettings = { mode: 'ask' }) {
   const states: string[] = [];
   const server = { webFirst: null as InteractionAnswer | null, refusePuts: false };
   const errors: unknown[] = [];
+  /** Answers this runner sent the server. */
+  const sent: InteractionAnswer[] = [];
   const interactions = createInteractions({
     clock,
     timeoutMs: 30 * 60_000,
@@ -31,12 +33,14 @@ function harness(settings: PermissionSettings = { mode: 'ask' }) {
       put.push({ interactionId, request });
       return server.refusePuts ? Promise.reject(new Error('401')) : Promise.resolve();
     },
-    answer: (_id, answer): Promise<AnswerOutcome> =>
+    answer: (_id, answer): Promise<AnswerOutcome> => (
+      sent.push(answer),
       Promise.resolve(
         server.webFirst
           ? { won: false, answer: server.webFirst, by: 'web' }
           : { won: true, answer, by: 'runner' },
-      ),
+      )
+    ),
     respond: (requestId, answer) => toAgent.push({ requestId, answer }),
     emit: (event) => events.push(event),
     onWaiting: () => states.push('waiting'),
@@ -46,7 +50,7 @@ function harness(settings: PermissionSettings = { mode: 'ask' }) {
       errors.push(error);
     },
   });
-  return { clock, events, put, toAgent, states, server, errors, interactions };
+  return { clock, events, put, toAgent, states, server, errors, sent, interactions };
 }
 
 const approval = (over: Partial<Extract<AgentEvent, { type: 'approval.requested' }>> = {}): AgentEvent => ({
@@ -185,5 +189,52 @@ describe('interactions', () => {
     h.server.refusePuts = false;
     h.interactions.republish();
     expect(h.put.slice(2)).toEqual([{ interactionId: first, request: h.put[0]!.request }]);
+  });
+
+  describe('a secret question (a password, a key)', () => {
+    const question: AgentEvent = {
+      type: 'question.requested',
+      requestId: 'req-q',
+      questions: [
+        { id: 'name', text: 'Your name?', options: [], multiSelect: false, allowFreeText: true },
+        {
+          id: 'key',
+          text: 'The API key?',
+          options: [],
+          multiSelect: false,
+          allowFreeText: true,
+          secret: true,
+        },
+      ],
+    };
+    const given = (key: string): InteractionAnswer => ({
+      kind: 'question',
+      answers: { name: ['Ada'], key: [key] },
+    });
+
+    it('answered here: the agent gets it, the server and the events get a mask, and it is redacted from then on', async () => {
+      const h = harness();
+      h.interactions.onAgentEvent(question);
+      const { interactionId, request } = h.put[0]!;
+      expect(request).toMatchObject({ questions: [{ id: 'name' }, { id: 'key', secret: true }] });
+      const key = 'sk-live-Zq8v1Np4Lx7Rt2Wm';
+      await h.interactions.answer(interactionId, given(key));
+      expect(h.toAgent).toEqual([{ requestId: 'req-q', answer: given(key) }]);
+      expect(h.sent).toEqual([{ kind: 'question', answers: { name: ['Ada'], key: ['[secret]'] } }]);
+      expect(h.events.at(-1)).toMatchObject({ answer: { answers: { name: ['Ada'], key: ['[secret]'] } } });
+      expect(JSON.stringify(h.events)).not.toContain(key);
+      // The agent printing it later is redacted like any known secret.
+      expect(redactSecrets(`echo ${key}`)).not.toContain(key);
+    });
+
+    it('answered on the web: the agent gets it, the event a mask, even for a short secret', () => {
+      const h = harness();
+      h.interactions.onAgentEvent(question);
+      const { interactionId } = h.put[0]!;
+      h.interactions.resolve(interactionId, given('pin42'), 'web');
+      expect(h.toAgent).toEqual([{ requestId: 'req-q', answer: given('pin42') }]);
+      expect(h.events.at(-1)).toMatchObject({ answer: { answers: { key: ['[secret]'] } }, by: 'web' });
+      expect(JSON.stringify(h.events)).not.toContain('pin42');
+    });
   });
 });

@@ -9,6 +9,7 @@ import {
   type PermissionSettings,
 } from '../policy/permission-policy.js';
 import { redactJson } from '../redact.js';
+import { maskSecretAnswers, registerSecretAnswers } from './secret-answers.js';
 import type { EventSpool } from '../store/event-spool.js';
 import type { Clock } from './ports.js';
 
@@ -117,15 +118,29 @@ export function createInteractions(options: InteractionsOptions): Interactions {
     if (!request) return false;
     pending.delete(interactionId);
     clock.clearTimeout(request.timer);
+    // Only the agent gets a secret answer; its event says that it was answered, never with what.
+    registerSecretAnswers(request.request, answer);
     options.respond(request.requestId, answer);
-    options.emit({ type: 'interaction.resolved', interactionId, answer, by });
+    options.emit({
+      type: 'interaction.resolved',
+      interactionId,
+      answer: maskSecretAnswers(request.request, answer),
+      by,
+    });
     if (pending.size === 0) options.onAllAnswered();
     return true;
   }
 
   async function answer(interactionId: string, given: InteractionAnswer): Promise<AnswerOutcome> {
-    const outcome = await options.answer(interactionId, given);
-    resolve(interactionId, outcome.answer, given.kind === 'timeout' && outcome.won ? 'timeout' : outcome.by);
+    // The server learns that it was answered here; a secret answer itself stays on this machine.
+    const request = pending.get(interactionId)?.request;
+    if (request) registerSecretAnswers(request, given);
+    const outcome = await options.answer(interactionId, request ? maskSecretAnswers(request, given) : given);
+    resolve(
+      interactionId,
+      outcome.won ? given : outcome.answer,
+      given.kind === 'timeout' && outcome.won ? 'timeout' : outcome.by,
+    );
     return outcome;
   }
 

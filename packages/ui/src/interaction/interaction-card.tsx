@@ -14,10 +14,16 @@ export interface InteractionCardProps {
 type QuestionRequest = Extract<InteractionView['request'], { kind: 'question' }>;
 type ApprovalRequest = Extract<InteractionView['request'], { kind: 'approval' }>;
 
-function describeAnswer(answer: InteractionAnswer): string {
+function describeAnswer(request: InteractionView['request'], answer: InteractionAnswer): string {
   if (answer.kind === 'timeout') return 'Nobody answered in time: it was denied.';
   if (answer.kind === 'question') {
-    const given = Object.values(answer.answers).map((a) => a.join(', '));
+    // A secret answer is never shown, whoever gave it and wherever it is looked at.
+    const secret = new Set(
+      request.kind === 'question' ? request.questions.filter((q) => q.secret).map((q) => q.id) : [],
+    );
+    const given = Object.entries(answer.answers).map(([id, a]) =>
+      secret.has(id) ? '(secret)' : a.join(', '),
+    );
     return given.length > 0 ? `Answered: ${given.join('; ')}.` : 'Answered.';
   }
   const label = { allow_once: 'Allowed once', allow_session: 'Allowed for this session', deny: 'Denied' }[
@@ -61,7 +67,7 @@ export function InteractionCard({ interaction, onAnswer, answeringAs = 'web' }: 
             {request.kind === 'approval' ? request.toolName : 'Question'}
           </span>
         </div>
-        <p className="cr-muted">{describeAnswer(answer)}</p>
+        <p className="cr-muted">{describeAnswer(request, answer)}</p>
       </section>
     );
   }
@@ -230,10 +236,13 @@ function QuestionCard({ request, busy, problem, send }: Inner<QuestionRequest>) 
                 <label className="cr-field">
                   <span className="cr-field-label">
                     {q.options.length > 0 ? 'Or your own answer' : 'Your answer'}
+                    {q.secret ? <span className="cr-muted"> (secret: hidden, never logged)</span> : null}
                   </span>
                   <input
                     className="cr-input"
-                    type="text"
+                    type={q.secret ? 'password' : 'text'}
+                    // A browser must neither remember nor suggest a secret answer.
+                    autoComplete={q.secret ? 'new-password' : 'off'}
                     maxLength={10_000}
                     value={own[q.id] ?? ''}
                     onChange={(e) => setOwn((o) => ({ ...o, [q.id]: e.target.value }))}
