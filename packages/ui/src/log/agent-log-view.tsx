@@ -2,6 +2,7 @@ import type { AttemptEvent } from '@coord/runner-protocol';
 import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { EmptyState, ErrorState } from '../common/states.js';
+import { formatCount } from '../job/format.js';
 import { LogRow } from './log-row.js';
 import type { LogQuery, LogSource } from './log-source.js';
 
@@ -131,7 +132,7 @@ export function AgentLogView({
         setStatus(`No ${what}.`);
         return;
       }
-      const where = `${what[0]!.toUpperCase()}${what.slice(1)} at event ${(found + 1).toLocaleString('en')}`;
+      const where = `${what[0]!.toUpperCase()}${what.slice(1)} at event ${formatCount(found + 1)}`;
       setStatus(wrapped ? `${where} (from the ${direction === 1 ? 'top' : 'bottom'}).` : `${where}.`);
       setFollow(false);
       setCurrent(found);
@@ -225,7 +226,7 @@ export function AgentLogView({
         <label className="cr-toggle" title="Follow new lines ( f )">
           <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow
         </label>
-        <span className="cr-log-count cr-muted">{length.toLocaleString('en')} events</span>
+        <span className="cr-log-count cr-muted">{formatCount(length)} events</span>
       </div>
       {status ? (
         <div className="cr-log-status" role="status">
@@ -307,7 +308,7 @@ const LogLine = memo(function LogLine({ index, event, current, virtualizer }: Lo
       <span className="cr-seq" aria-hidden="true">
         {index + 1}
       </span>
-      {event ? <LogRow event={event} /> : <div className="cr-entry cr-loading">Loading…</div>}
+      <LogRow event={event} />
     </div>
   );
 });
