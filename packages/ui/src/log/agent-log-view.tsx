@@ -50,6 +50,12 @@ function useRowKeys(indexes: number[]): number[] {
   return keys;
 }
 
+/** Runs `task` when the page is next idle (after the frame being drawn), or within 100 ms. */
+function whenIdle(task: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(task, { timeout: 100 });
+  else setTimeout(task, 0);
+}
+
 /** Re-renders when the source says something changed (rows loaded, length grew); returns its length. */
 function useSourceLength(source: LogSource): number {
   const [, setTick] = useState(0);
@@ -91,14 +97,19 @@ export function AgentLogView({
   const first = items[0]?.index ?? 0;
   const last = items.at(-1)?.index ?? -1;
 
-  // Fetch what is on screen (plus the overscan).
+  // Fetch what is on screen (plus the overscan). While a scroll is under way, once the frame
+  // that draws these rows is done: this effect runs inside that frame (the virtualizer renders
+  // synchronously on scroll) and starting a fetch is no part of drawing it.
   useEffect(() => {
     if (last < first) return;
-    source.ensure(first, last + 1).then(
-      () => setError(null),
-      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
-    );
-  }, [source, first, last, length]);
+    const load = () =>
+      source.ensure(first, last + 1).then(
+        () => setError(null),
+        (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
+      );
+    if (virtualizer.isScrolling) whenIdle(load);
+    else void load();
+  }, [source, first, last, length, virtualizer]);
 
   // Follow: keep the newest line in view as the log grows.
   useEffect(() => {
