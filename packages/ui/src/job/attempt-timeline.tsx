@@ -1,5 +1,5 @@
 import type { AttemptView } from '@coord/runner-protocol';
-import { formatDuration, safeHref } from './format.js';
+import { formatCount, formatDuration, safeHref } from './format.js';
 import { AttemptStatusBadge } from './job-status.js';
 
 export interface AttemptTimelineProps {
@@ -39,9 +39,7 @@ export function AttemptTimeline({ attempts, selected, onSelect, now = Date.now()
               <span>{a.runnerName}</span>
               <span>{duration}</span>
               {cost !== undefined ? <span>${cost.toFixed(2)}</span> : null}
-              {a.usage ? (
-                <span>{(a.usage.inputTokens + a.usage.outputTokens).toLocaleString('en')} tokens</span>
-              ) : null}
+              {a.usage ? <span>{formatCount(a.usage.inputTokens + a.usage.outputTokens)} tokens</span> : null}
             </div>
             {a.error ? (
               <div className="cr-timeline-reason">

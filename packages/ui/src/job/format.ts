@@ -1,5 +1,12 @@
 import type { JobView } from '@coord/runner-protocol';
 
+const COUNT = new Intl.NumberFormat('en');
+
+/** "1,000,000". One formatter for all: `toLocaleString` builds a new one on every call. */
+export function formatCount(n: number): string {
+  return COUNT.format(n);
+}
+
 /** "3 s", "4 min 5 s", "2 h 10 min". */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '';

@@ -1,6 +1,8 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { AttemptEvent } from '@coord/runner-protocol';
+import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { EmptyState, ErrorState } from '../common/states.js';
+import { formatCount } from '../job/format.js';
 import { LogRow } from './log-row.js';
 import type { LogQuery, LogSource } from './log-source.js';
 
@@ -16,6 +18,43 @@ export interface AgentLogViewProps {
 }
 
 const ESTIMATED_ROW_PX = 28;
+/**
+ * Rows drawn beyond each edge of the viewport. Every row costs its render, layout and paint in
+ * the frame that scrolls it in, and a long jump replaces all of them; a few rows are enough
+ * cover for a wheel step that the compositor scrolls before the rows are drawn.
+ */
+const OVERSCAN = 4;
+
+/**
+ * The React key of each drawn row. A row that stays in view keeps its key, so its node stays
+ * and it is not drawn again; a row scrolled in takes the key of one scrolled out, in the same
+ * order, so React updates that node's text in place rather than building new elements (a long
+ * jump replaces every row). Keys are slot numbers from a pool as big as the largest window;
+ * rendering the same window again gives the same keys.
+ */
+function useRowKeys(indexes: number[]): number[] {
+  const state = useRef({ slots: new Map<number, number>(), spare: [] as number[], made: 0 });
+  const s = state.current;
+  const first = indexes[0] ?? 0;
+  const last = indexes.at(-1) ?? -1;
+  const free = [...s.slots].filter(([index]) => index < first || index > last).map(([, slot]) => slot);
+  free.push(...s.spare);
+  const slots = new Map<number, number>();
+  const keys = indexes.map((index) => {
+    const slot = s.slots.get(index) ?? free.shift() ?? s.made++;
+    slots.set(index, slot);
+    return slot;
+  });
+  s.slots = slots;
+  s.spare = free;
+  return keys;
+}
+
+/** Runs `task` when the page is next idle (after the frame being drawn), or within 100 ms. */
+function whenIdle(task: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(task, { timeout: 100 });
+  else setTimeout(task, 0);
+}
 
 /** Re-renders when the source says something changed (rows loaded, length grew); returns its length. */
 function useSourceLength(source: LogSource): number {
@@ -50,21 +89,27 @@ export function AgentLogView({
     count: length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ESTIMATED_ROW_PX,
-    overscan: 12,
+    overscan: OVERSCAN,
     ...(initialRect ? { initialRect } : {}),
   });
   const items = virtualizer.getVirtualItems();
+  const keys = useRowKeys(items.map((item) => item.index));
   const first = items[0]?.index ?? 0;
   const last = items.at(-1)?.index ?? -1;
 
-  // Fetch what is on screen (plus the overscan).
+  // Fetch what is on screen (plus the overscan). While a scroll is under way, once the frame
+  // that draws these rows is done: this effect runs inside that frame (the virtualizer renders
+  // synchronously on scroll) and starting a fetch is no part of drawing it.
   useEffect(() => {
     if (last < first) return;
-    source.ensure(first, last + 1).then(
-      () => setError(null),
-      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
-    );
-  }, [source, first, last, length]);
+    const load = () =>
+      source.ensure(first, last + 1).then(
+        () => setError(null),
+        (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
+      );
+    if (virtualizer.isScrolling) whenIdle(load);
+    else void load();
+  }, [source, first, last, length, virtualizer]);
 
   // Follow: keep the newest line in view as the log grows.
   useEffect(() => {
@@ -98,7 +143,7 @@ export function AgentLogView({
         setStatus(`No ${what}.`);
         return;
       }
-      const where = `${what[0]!.toUpperCase()}${what.slice(1)} at event ${(found + 1).toLocaleString('en')}`;
+      const where = `${what[0]!.toUpperCase()}${what.slice(1)} at event ${formatCount(found + 1)}`;
       setStatus(wrapped ? `${where} (from the ${direction === 1 ? 'top' : 'bottom'}).` : `${where}.`);
       setFollow(false);
       setCurrent(found);
@@ -192,7 +237,7 @@ export function AgentLogView({
         <label className="cr-toggle" title="Follow new lines ( f )">
           <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow
         </label>
-        <span className="cr-log-count cr-muted">{length.toLocaleString('en')} events</span>
+        <span className="cr-log-count cr-muted">{formatCount(length)} events</span>
       </div>
       {status ? (
         <div className="cr-log-status" role="status">
@@ -223,22 +268,15 @@ export function AgentLogView({
         >
           <div className="cr-log-inner" style={{ height: virtualizer.getTotalSize() }}>
             <div className="cr-log-window" style={{ transform: `translateY(${items[0]?.start ?? 0}px)` }}>
-              {items.map((item) => {
-                const event = source.get(item.index);
-                return (
-                  <div
-                    key={item.key}
-                    data-index={item.index}
-                    ref={virtualizer.measureElement}
-                    className={`cr-log-row${item.index === current ? ' cr-current' : ''}`}
-                  >
-                    <span className="cr-seq" aria-hidden="true">
-                      {item.index + 1}
-                    </span>
-                    {event ? <LogRow event={event} /> : <div className="cr-entry cr-loading">Loading…</div>}
-                  </div>
-                );
-              })}
+              {items.map((item, i) => (
+                <LogLine
+                  key={keys[i]}
+                  index={item.index}
+                  event={source.get(item.index)}
+                  current={item.index === current}
+                  virtualizer={virtualizer}
+                />
+              ))}
             </div>
           </div>
         </div>
@@ -246,3 +284,42 @@ export function AgentLogView({
     </div>
   );
 }
+
+interface LogLineProps {
+  index: number;
+  /** Undefined while its page loads. */
+  event: AttemptEvent | undefined;
+  current: boolean;
+  virtualizer: Virtualizer<HTMLDivElement, Element>;
+}
+
+/** One line of the log: drawn again only when it shows another index or event, or becomes current. */
+const LogLine = memo(function LogLine({ index, event, current, virtualizer }: LogLineProps) {
+  const ref = useRef<HTMLDivElement | null>(null);
+  const measure = useCallback(
+    (row: HTMLDivElement | null) => {
+      ref.current = row;
+      virtualizer.measureElement(row);
+    },
+    [virtualizer],
+  );
+  const shown = useRef(index);
+  // The virtualizer measures a row's node when it mounts (the ref) and keeps it by index; when
+  // the node shows another row, hand it over, so the new row is measured (now, or by the
+  // virtualizer's ResizeObserver while a scroll is under way) and the old one forgotten.
+  useLayoutEffect(() => {
+    const row = ref.current!;
+    if (shown.current === index) return;
+    if (virtualizer.elementsCache.get(shown.current) === row) virtualizer.elementsCache.delete(shown.current);
+    shown.current = index;
+    virtualizer.measureElement(row);
+  }, [index, virtualizer]);
+  return (
+    <div ref={measure} data-index={index} className={`cr-log-row${current ? ' cr-current' : ''}`}>
+      <span className="cr-seq" aria-hidden="true">
+        {index + 1}
+      </span>
+      <LogRow event={event} />
+    </div>
+  );
+});

@@ -1,5 +1,6 @@
 import type { AttemptEvent } from '@coord/runner-protocol';
 import { memo, type ReactNode } from 'react';
+import { formatCount } from '../job/format.js';
 import { toLogEntry, type LogEntry, type ToolInput } from './log-entry.js';
 
 /** The lines of a text; a final newline ends the last line rather than starting an empty one. */
@@ -91,6 +92,10 @@ function Line({ kind, label, children }: { kind: string; label?: string; childre
 
 /** One log entry, drawn by its kind. Every string is rendered as text. */
 export function LogEntryView({ entry }: { entry: LogEntry }) {
+  return drawEntry(entry);
+}
+
+function drawEntry(entry: LogEntry): ReactNode {
   switch (entry.kind) {
     case 'message':
       return (
@@ -165,7 +170,7 @@ export function LogEntryView({ entry }: { entry: LogEntry }) {
       return (
         <Line kind="usage">
           <span className="cr-muted">
-            {entry.inputTokens.toLocaleString('en')} tokens in · {entry.outputTokens.toLocaleString('en')} out
+            {formatCount(entry.inputTokens)} tokens in · {formatCount(entry.outputTokens)} out
             {entry.costUsd !== undefined ? ` · $${entry.costUsd.toFixed(4)}` : ''}
           </span>
         </Line>
@@ -223,7 +228,12 @@ export function LogEntryView({ entry }: { entry: LogEntry }) {
   }
 }
 
-/** An attempt event as a log row; drawn again only when the event itself changes (not on scroll). */
-export const LogRow = memo(function LogRow({ event }: { event: AttemptEvent }) {
-  return <LogEntryView entry={toLogEntry(event)} />;
+/**
+ * An attempt event as a log row, or a placeholder while it loads; drawn again only when the
+ * event itself changes (not on scroll). The placeholder is the element an output line is (most
+ * lines are), and both are this component's own element, so a line that loads, or a row that
+ * scrolls from one output line to another, updates an element instead of replacing it.
+ */
+export const LogRow = memo(function LogRow({ event }: { event: AttemptEvent | undefined }) {
+  return event ? drawEntry(toLogEntry(event)) : <pre className="cr-entry cr-loading">Loading…</pre>;
 });
