@@ -73,30 +73,58 @@ function drawnRows(page: Page) {
   });
 }
 
+/** The desktop renderer through the harness, on the Logs tab of the seeded attempt. */
+async function openLog(): Promise<{ page: Page; errors: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'coord-desktop-scroll-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  seed(join(dir, 'state'));
+  const server = await startLocalServer({ dataDir: join(dir, 'server') });
+  cleanups.push(() => server.close());
+  const harness = await startDesktopHarness({
+    stateDir: join(dir, 'state'),
+    credentials: { server: server.url, token: server.token },
+    env: { PATH: process.env['PATH'] ?? '', HOME: join(dir, 'home'), LANG: 'C.UTF-8' },
+  });
+  cleanups.push(() => harness.close());
+  const { browser, close } = await launchChromium();
+  cleanups.push(close);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(harness.url);
+  // The Logs tab lists finished jobs from the runner: wait until it is up.
+  await page.locator('.pill-ok').waitFor({ timeout: 60_000 });
+  await page.getByRole('tab', { name: /^Logs/ }).click();
+  await page.locator('.job-list-item').filter({ hasText: 'Rows of many heights' }).click();
+  await page.locator('.cr-log-row .cr-entry:not(.cr-loading)').first().waitFor();
+  return { page, errors };
+}
+
 describe('the log view scrolling through rows of different heights (real Chromium)', () => {
+  it('opens at the very end and keeps following, even though the last rows are taller than estimated', async () => {
+    const { page, errors } = await openLog();
+    const follow = page.getByRole('checkbox', { name: /Follow/ });
+    await expect
+      .poll(async () => {
+        const last = (await drawnRows(page)).at(-1);
+        if (!last || last.index !== EVENTS - 1) return `last drawn row ${last?.index}`;
+        return Math.abs(last.bottom - last.viewport) <= 1
+          ? 'at the end'
+          : `ends at ${last.bottom} of ${last.viewport}`;
+      })
+      .toBe('at the end');
+    expect(await follow.isChecked()).toBe(true);
+    // A person scrolling up stops following; back at the bottom, it follows again.
+    const scroller = page.locator('.cr-log-scroll');
+    await scroller.evaluate((el) => (el.scrollTop -= 300));
+    await expect.poll(() => follow.isChecked()).toBe(false);
+    await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await expect.poll(() => follow.isChecked()).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
   it('keeps every row measured as rows take over each other’s nodes, so jumps land on their line', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'coord-desktop-scroll-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    seed(join(dir, 'state'));
-    const server = await startLocalServer({ dataDir: join(dir, 'server') });
-    cleanups.push(() => server.close());
-    const harness = await startDesktopHarness({
-      stateDir: join(dir, 'state'),
-      credentials: { server: server.url, token: server.token },
-      env: { PATH: process.env['PATH'] ?? '', HOME: join(dir, 'home'), LANG: 'C.UTF-8' },
-    });
-    cleanups.push(() => harness.close());
-    const { browser, close } = await launchChromium();
-    cleanups.push(close);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(harness.url);
-    // The Logs tab lists finished jobs from the runner: wait until it is up.
-    await page.locator('.pill-ok').waitFor({ timeout: 60_000 });
-    await page.getByRole('tab', { name: /^Logs/ }).click();
-    await page.locator('.job-list-item').filter({ hasText: 'Rows of many heights' }).click();
-    await page.locator('.cr-log-row .cr-entry:not(.cr-loading)').first().waitFor();
+    const { page, errors } = await openLog();
     await page.getByRole('checkbox', { name: /Follow/ }).uncheck();
 
     // Scroll by small and big steps, as a wheel and a dragged scrollbar do: rows scrolled in

@@ -111,22 +111,29 @@ export function AgentLogView({
     else void load();
   }, [source, first, last, length, virtualizer]);
 
-  // Follow: keep the newest line in view as the log grows.
+  // Follow: keep the newest line in view as the log grows, and as the rows near the end are
+  // measured taller than estimated (the total grows after the first scroll to the end).
+  const totalSize = virtualizer.getTotalSize();
   useEffect(() => {
     if (!follow || length === 0) return;
     programmatic.current = true;
     virtualizer.scrollToIndex(length - 1, { align: 'end' });
-  }, [follow, length, virtualizer]);
+  }, [follow, length, totalSize, virtualizer]);
 
+  const lastScrollTop = useRef(0);
   const onScroll = () => {
+    const el = scrollRef.current;
+    if (!el) return;
+    // Only a person scrolls up: the view's own moves (following, rows measured) go down or stay.
+    const movedUp = el.scrollTop < lastScrollTop.current;
+    lastScrollTop.current = el.scrollTop;
     if (programmatic.current) {
       programmatic.current = false;
       return;
     }
-    const el = scrollRef.current;
-    if (!el) return;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < ESTIMATED_ROW_PX * 2;
-    if (follow !== atBottom) setFollow(atBottom);
+    if (atBottom && !follow) setFollow(true);
+    else if (!atBottom && follow && movedUp) setFollow(false);
   };
 
   /** The next match after the current one (or the top of the view), wrapping around once. */
