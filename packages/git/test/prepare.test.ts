@@ -52,24 +52,20 @@ describe('prepare', () => {
     await expect(readdir(join(fx.ctx.workspaceDir, jobId))).resolves.toEqual([]);
   });
 
-  it('reuses the mirror for the second job on a repository, sees new commits, and is fast', async () => {
+  it('reuses the mirror for the second job on a repository and sees new commits', async () => {
     await fx.port.prepare(fx.prepareInput());
     const moved = await fx.origin.commit('main', { 'NEW.md': 'new\n' });
 
     fx.logs.length = 0;
-    const started = performance.now();
+    // How fast it is, `pnpm bench prepare` measures (never a timed test).
     const ws = await fx.port.prepare(
       fx.prepareInput({ job: { id: 'job_second0001', title: 'Another job' } }),
     );
-    const elapsed = performance.now() - started;
-    console.log(`second prepare on the same repository: ${elapsed.toFixed(0)} ms`);
 
     expect(ws.baseCommit).toBe(moved);
     expect(fx.logs.some((line) => line.startsWith('Updating mirror of acme/widgets'))).toBe(true);
     expect(fx.logs.some((line) => line.startsWith('Creating mirror'))).toBe(false);
     expect((await readdir(fx.ctx.mirrorsDir)).filter((name) => name.endsWith('.git'))).toHaveLength(1);
-    // Generous: tests run in parallel on busy machines; `pnpm bench prepare` measures it properly.
-    expect(elapsed).toBeLessThan(2500);
   });
 
   it('does no fetch for the next job when nothing changed on the remote: one ls-remote, then the clone', async () => {
