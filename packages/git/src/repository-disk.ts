@@ -205,29 +205,20 @@ async function listMirrors(mirrorsDir: string): Promise<string[]> {
 }
 
 /** `<workspaceDir>/<job>/attempt-<n>` directories (the hooks dir and anything else are left alone). */
-async function listWorkTrees(workspaceDir: string): Promise<string[]> {
-  const root = resolve(workspaceDir);
-  const trees: string[] = [];
-  for (const job of await readdir(root, { withFileTypes: true }).catch(() => [])) {
-    if (!job.isDirectory() || job.name.startsWith('.')) continue;
-    for (const attempt of await readdir(join(root, job.name), { withFileTypes: true }).catch(() => [])) {
-      if (attempt.isDirectory() && /^attempt-\d+$/.test(attempt.name)) {
-        trees.push(join(root, job.name, attempt.name));
-      }
-    }
-  }
-  return trees;
-}
+const listWorkTrees = (workspaceDir: string) => jobDirectories(workspaceDir, /^attempt-\d+$/);
 
 /** The fresh clones a job takes a standby with (`attempt-N.claim-*`): only a crash leaves one. */
-async function listClaimLeftovers(workspaceDir: string): Promise<string[]> {
+const listClaimLeftovers = (workspaceDir: string) =>
+  jobDirectories(workspaceDir, /^attempt-\d+\.claim-[0-9a-f]+$/);
+
+/** The directories named like `name` inside the job directories of the workspace. */
+async function jobDirectories(workspaceDir: string, name: RegExp): Promise<string[]> {
   const root = resolve(workspaceDir);
   const found: string[] = [];
   for (const job of await readdir(root, { withFileTypes: true }).catch(() => [])) {
     if (!job.isDirectory() || job.name.startsWith('.')) continue;
     for (const entry of await readdir(join(root, job.name), { withFileTypes: true }).catch(() => [])) {
-      if (entry.isDirectory() && /^attempt-\d+\.claim-[0-9a-f]+$/.test(entry.name))
-        found.push(join(root, job.name, entry.name));
+      if (entry.isDirectory() && name.test(entry.name)) found.push(join(root, job.name, entry.name));
     }
   }
   return found;
