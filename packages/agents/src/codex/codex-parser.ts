@@ -1,12 +1,8 @@
-import path from 'node:path';
 import type { AgentEvent } from '@coord/runner-core';
-import type { z } from 'zod';
 import {
   clientInfo,
-  commandApprovalSchema,
   deltaSchema,
   errorNotificationSchema,
-  fileChangeApprovalSchema,
   itemNotificationSchema,
   requestResolvedSchema,
   textInput,
@@ -15,38 +11,20 @@ import {
   tokenUsageSchema,
   turnCompletedSchema,
   turnResponseSchema,
-  userInputRequestSchema,
   warningSchema,
-  type CodexFileChange,
   type CodexThreadItem,
 } from './codex-messages.js';
+import { changesSummary, clip, parseStrict, warnOnce, type ParsedLine } from './codex-line-support.js';
+import { onServerRequest } from './codex-requests.js';
 import { requestKey, type CodexSession, type RequestPurpose } from './codex-session.js';
 import type { InitializeParams } from './protocol/InitializeParams.js';
-import type { McpServerElicitationRequestResponse } from './protocol/v2/McpServerElicitationRequestResponse.js';
-import type { PermissionsRequestApprovalResponse } from './protocol/v2/PermissionsRequestApprovalResponse.js';
 import type { ThreadResumeParams } from './protocol/v2/ThreadResumeParams.js';
 import type { ThreadStartParams } from './protocol/v2/ThreadStartParams.js';
 import type { TurnInterruptParams } from './protocol/v2/TurnInterruptParams.js';
 import type { TurnStartParams } from './protocol/v2/TurnStartParams.js';
-import {
-  errorLine,
-  methodNotFound,
-  notificationLine,
-  parseRpcLine,
-  resultLine,
-  type RpcId,
-  type RpcMessage,
-} from './json-rpc.js';
+import { notificationLine, parseRpcLine, type RpcMessage } from './json-rpc.js';
 
-export interface ParsedLine {
-  events: AgentEvent[];
-  /** Lines to write to the app-server's stdin (our next request, refusals of what we do not do). */
-  replies: string[];
-}
-
-const maxToolOutput = 64 * 1024;
-const clip = (text: string, max = maxToolOutput): string =>
-  text.length > max ? `${text.slice(0, max)}…` : text;
+export type { ParsedLine } from './codex-line-support.js';
 
 /**
  * Notifications that carry nothing a person or the runner needs (status flags, rate limits, the
@@ -83,23 +61,6 @@ const ignoredNotifications = new Set([
   'deprecationNotice',
 ]);
 
-function parseStrict<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(
-      `unexpected ${what} (${issue?.path.join('.') || 'root'}: ${issue?.message ?? 'invalid'})`,
-    );
-  }
-  return parsed.data;
-}
-
-function warnOnce(session: CodexSession, key: string, message: string): AgentEvent[] {
-  if (session.warned.has(key)) return [];
-  session.warned.add(key);
-  return [{ type: 'warning', message }];
-}
-
 /** The lines that open a run: the handshake, then the thread (answered below). */
 export function openingLines(session: CodexSession): string[] {
   const { launch } = session;
@@ -126,16 +87,6 @@ export function openingLines(session: CodexSession): string[] {
         )
       : session.rpc.request('thread/start', threadParams, 'thread/start'),
   ];
-}
-
-const relative = (cwd: string, file: string): string => {
-  const rel = path.relative(cwd, file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
-};
-
-function changesSummary(cwd: string, changes: CodexFileChange[]): string {
-  if (changes.length === 0) return 'file changes';
-  return changes.map((c) => `${c.kind.type} ${relative(cwd, c.path)}`).join(', ');
 }
 
 function toolStatus(
@@ -321,125 +272,6 @@ function onNotification(session: CodexSession, method: string, params: unknown):
         `notification:${method}`,
         `Codex sent a "${method.slice(0, 80)}" notification this runner does not know; ignored.`,
       );
-  }
-}
-
-function approvalEvents(session: CodexSession, method: string, id: RpcId, params: unknown): AgentEvent[] {
-  const cwd = session.launch.cwd;
-  if (method === 'item/commandExecution/requestApproval') {
-    const request = parseStrict(commandApprovalSchema, params, method);
-    const key = requestKey(request.turnId, id);
-    session.pending.set(key, { kind: 'command', rpcId: id, params: request });
-    const command = request.command ?? '(a command)';
-    const where = request.cwd && request.cwd !== cwd ? ` (in ${request.cwd})` : '';
-    const why = request.reason ? ` (${request.reason})` : '';
-    return [
-      {
-        type: 'approval.requested',
-        requestId: key,
-        toolCallId: request.itemId,
-        toolName: 'exec_command',
-        kind: 'shell',
-        summary: clip(`exec_command: ${command}${where}${why}`, 10_000),
-        input: {
-          command,
-          cwd: request.cwd ?? cwd,
-          reason: request.reason ?? 'Codex asks before running commands it does not know to be safe',
-        },
-      },
-    ];
-  }
-  const request = parseStrict(fileChangeApprovalSchema, params, method);
-  const key = requestKey(request.turnId, id);
-  session.pending.set(key, { kind: 'fileChange', rpcId: id, params: request });
-  const changes = session.fileChanges.get(request.itemId) ?? [];
-  const why = request.reason ? ` (${request.reason})` : '';
-  return [
-    {
-      type: 'approval.requested',
-      requestId: key,
-      toolCallId: request.itemId,
-      toolName: 'apply_patch',
-      kind: 'edit',
-      summary: clip(`apply_patch: ${changesSummary(cwd, changes)}${why}`, 10_000),
-      input: {
-        changes,
-        cwd,
-        reason: request.reason ?? 'Codex asks before editing files',
-        ...(request.grantRoot ? { grantRoot: request.grantRoot } : {}),
-      },
-    },
-  ];
-}
-
-function onServerRequest(session: CodexSession, id: RpcId, method: string, params: unknown): ParsedLine {
-  switch (method) {
-    case 'item/commandExecution/requestApproval':
-    case 'item/fileChange/requestApproval':
-      return { events: approvalEvents(session, method, id, params), replies: [] };
-    case 'item/tool/requestUserInput': {
-      const request = parseStrict(userInputRequestSchema, params, method);
-      const key = requestKey(request.turnId, id);
-      session.pending.set(key, { kind: 'question', rpcId: id, params: request });
-      return {
-        events: [
-          {
-            type: 'question.requested',
-            requestId: key,
-            questions: request.questions.slice(0, 10).map((q) => ({
-              id: q.id,
-              text: q.header && !q.question.startsWith(q.header) ? `${q.header}: ${q.question}` : q.question,
-              options: (q.options ?? []).slice(0, 20).map((o) => ({
-                label: o.label,
-                ...(o.description ? { description: o.description } : {}),
-              })),
-              multiSelect: false,
-              allowFreeText: q.isOther || (q.options ?? []).length === 0,
-              ...(q.isSecret ? { secret: true } : {}),
-            })),
-          },
-        ],
-        replies: [],
-      };
-    }
-    case 'item/permissions/requestApproval':
-      // Wider sandbox permissions are not something this runner grants mid-turn: none granted.
-      return {
-        events: warnOnce(
-          session,
-          `request:${method}`,
-          'Codex asked for wider permissions; none were granted.',
-        ),
-        replies: [
-          resultLine(id, { permissions: {}, scope: 'turn' } satisfies PermissionsRequestApprovalResponse),
-        ],
-      };
-    case 'mcpServer/elicitation/request':
-      return {
-        events: warnOnce(
-          session,
-          `request:${method}`,
-          'An MCP server asked for input; this runner declined.',
-        ),
-        replies: [
-          resultLine(id, {
-            action: 'decline',
-            content: null,
-            _meta: null,
-          } satisfies McpServerElicitationRequestResponse),
-        ],
-      };
-    default:
-      // Dynamic tools, ChatGPT token refresh, legacy v1 approvals, newer requests: refused, so
-      // Codex never waits for an answer that will not come.
-      return {
-        events: warnOnce(
-          session,
-          `request:${method}`,
-          `Codex sent a "${method.slice(0, 80)}" request this runner does not support; it was refused.`,
-        ),
-        replies: [errorLine(id, methodNotFound, `unsupported by this client: ${method}`)],
-      };
   }
 }
 
