@@ -31,6 +31,7 @@ export class Store {
     mkdirSync(this.artifactsDir, { recursive: true, mode: 0o700 });
     mkdirSync(this.forgeDir, { recursive: true, mode: 0o700 });
     this.db = openDatabase(join(dataDir, 'coord.db'));
+    this.runInTransaction = this.db.transaction((fn: () => unknown) => fn()) as Store['runInTransaction'];
     // Every open stream (a runner's hints, a browser's job page) listens for the close, and
     // removes its listener when it ends: many listeners are many streams, not a leak.
     setMaxListeners(0, this.closing);
@@ -51,9 +52,15 @@ export class Store {
     return statement;
   }
 
+  /**
+   * One transaction function for every `tx`: better-sqlite3 builds a wrapper per `transaction()`
+   * call, which cost more than the BEGIN and COMMIT it runs.
+   */
+  private readonly runInTransaction: { immediate<T>(fn: () => T): T };
+
   /** Runs `fn` in one IMMEDIATE transaction (takes the write lock up front: no upgrade deadlocks). */
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return this.runInTransaction.immediate(fn);
   }
 
   /** Called after a commit that made some job Ready: parked claims get a chance to take it. */
