@@ -10,6 +10,7 @@ import { Store } from './db/store.js';
 import { GIT_PREFIX, handleGitHttp } from './forge/git-http.js';
 import { createApp } from './http/app.js';
 import { checkHostAndOrigin, hostPolicy, type HostPolicy } from './http/guards.js';
+import { setSecurityHeaders } from './http/security-headers.js';
 import { ApiError } from './errors.js';
 
 export interface LocalServerOptions {
@@ -54,6 +55,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 
   // Every request, git included, passes the Host and Origin checks before anything else runs.
   const server: Server = createServer((req, res) => {
+    setSecurityHeaders(res);
     const refusal = policy ? checkHostAndOrigin(req, policy) : null;
     if (!policy || refusal) return refuse(res, refusal);
     if (req.url?.startsWith(GIT_PREFIX)) handleGitHttp(store, req, res);

@@ -1,10 +1,9 @@
 import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@coord/runner-protocol';
 import { Hono, type ErrorHandler } from 'hono';
-import { secureHeaders } from 'hono/secure-headers';
 import { accountByToken } from '../db/accounts.js';
 import { ApiError } from '../errors.js';
 import { forgeApiRoutes } from '../forge/api.js';
-import { appRoutes, DATA_CSP, PAGE_CSP } from '../web/app-shell.js';
+import { appRoutes } from '../web/app-shell.js';
 import { browserApi } from '../web/browser-api.js';
 import { signInRoutes } from '../web/sign-in.js';
 import { bearerToken } from './auth.js';
@@ -30,26 +29,6 @@ const apiErrors: ErrorHandler<AppEnv> = (error, c) => {
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const v1 = new Hono<AppEnv>();
-
-  // Every answer: never framed, no referrer to other sites. The app's pages (HTML) run their own
-  // script and style and call their own API, nothing inline; anything else (JSON, downloads,
-  // redirects) may run and load nothing, even if a browser were made to show it.
-  app.use('*', async (c, next) => {
-    await next();
-    const html = c.res.headers.get('content-type')?.startsWith('text/html') ?? false;
-    c.res.headers.set('content-security-policy', html ? PAGE_CSP : DATA_CSP);
-  });
-  app.use(
-    '*',
-    secureHeaders({
-      contentSecurityPolicy: undefined,
-      xFrameOptions: 'DENY',
-      // Never a referrer to other sites. Not `no-referrer`: with it browsers send `Origin: null`,
-      // which the Origin guard refuses.
-      referrerPolicy: 'same-origin',
-      strictTransportSecurity: false, // served over plain http; a TLS proxy in front sets its own
-    }),
-  );
 
   // A missing header means "1"; anything else must name a major this server speaks.
   v1.use('*', async (c, next) => {

@@ -29,6 +29,18 @@ export function bodySource(c: { env: Partial<HttpBindings> | undefined }): BodyS
   return { incoming, outgoing };
 }
 
+/**
+ * Aborted when the client goes away before its answer is complete (what a long poll waits on).
+ * Taken from the node response: hono's `c.req.raw.signal` builds a whole WHATWG Request for it.
+ */
+export function clientGone({ outgoing }: BodySource): AbortSignal {
+  const controller = new AbortController();
+  outgoing.once('close', () => {
+    if (!outgoing.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**

@@ -10,7 +10,7 @@ import { streamSSE } from 'hono/streaming';
 import { claimWithWait } from '../../claims/long-poll.js';
 import { workspacesOf } from '../../db/accounts.js';
 import { getRunner, registerRunner, touchRunner } from '../../db/runners.js';
-import { BODY_LIMITS } from '../body.js';
+import { BODY_LIMITS, bodySource, clientGone } from '../body.js';
 import type { AppEnv, Deps } from '../context.js';
 import { idParam, readBody, readOptionalBody } from '../validate.js';
 
@@ -58,7 +58,7 @@ export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
     };
     const waitMs = Math.min(req.waitMs, store.timings.claimWaitMs);
     touchRunner(store, runner.id);
-    const assignment = await claimWithWait(store, claims, runner, waitMs, c.req.raw.signal);
+    const assignment = await claimWithWait(store, claims, runner, waitMs, clientGone(bodySource(c)));
     if (!store.closing.aborted) touchRunner(store, runner.id);
     return c.json({ assignment });
   });
