@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,7 +102,7 @@ describe('local outputs', () => {
     const many = await workDir({ maxFiles: 2 });
     for (const name of ['a', 'b', 'c']) await writeFile(join(many.dir, name), name);
     expect((await refusal(many.port.collectOutputs(many.dir))).message).toContain(
-      'the attempt left 3 files, more than the 2 allowed',
+      'the attempt left more than the 2 files allowed',
     );
 
     await rm(join(root, 'work'), { recursive: true });
@@ -118,5 +119,36 @@ describe('local outputs', () => {
     expect((await refusal(total.port.collectOutputs(total.dir))).message).toContain(
       'together they are 16 bytes, more than the 15 allowed',
     );
+  });
+
+  it('stops walking one file past the count limit, however large the tree', async () => {
+    const many = await workDir({ maxFiles: 3 });
+    for (let d = 0; d < 20; d++) {
+      await mkdir(join(many.dir, `dir-${d}`));
+      for (let f = 0; f < 20; f++) await writeFile(join(many.dir, `dir-${d}`, `f-${f}`), 'x');
+    }
+    const error = await refusal(many.port.collectOutputs(many.dir));
+    expect(error.message).toContain('the attempt left more than the 3 files allowed');
+    expect(error.details).toEqual({ maxFiles: 3 });
+  });
+
+  it('release removes an empty work dir, a full one, and the job dir once empty, and nothing outside its root', async () => {
+    const port = createLocalWorkspaces({ root: join(root, 'work') });
+    const empty = (await port.prepare({ job: { id: 'job_1' }, attempt })).workDir;
+    const full = (await port.prepare({ job: { id: 'job_1' }, attempt: { ...attempt, number: 2 } })).workDir;
+    await mkdir(join(full, 'out', 'deep'), { recursive: true });
+    await writeFile(join(full, 'out', 'deep', 'report.md'), 'report');
+
+    await port.release(empty);
+    expect(existsSync(empty)).toBe(false);
+    expect(existsSync(join(root, 'work', 'job_1'))).toBe(true); // attempt 2 is still there
+    await port.release(full);
+    expect(existsSync(join(root, 'work', 'job_1'))).toBe(false);
+    await port.release(full); // already gone: nothing to do, no error
+
+    const outside = join(root, 'elsewhere');
+    await mkdir(outside);
+    await port.release(outside);
+    expect(existsSync(outside)).toBe(true);
   });
 });

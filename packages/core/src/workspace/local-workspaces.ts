@@ -1,4 +1,5 @@
-import { lstat, mkdir, readdir, readFile, realpath, rm, rmdir } from 'node:fs/promises';
+import { lstatSync, mkdirSync, readdirSync, realpathSync, rmdirSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { MAX_ARTIFACT_BYTES } from '@coord/runner-protocol';
 import { CoordError } from '../errors.js';
@@ -12,6 +13,25 @@ export interface LocalWorkspacesOptions {
   maxFileBytes?: number;
   /** At most this many bytes in all (default 200 MB). */
   maxTotalBytes?: number;
+}
+
+/** Where a link leads, or null when it leads nowhere (dangling, a loop). */
+function realTarget(link: string): string | null {
+  try {
+    return realpathSync(link);
+  } catch {
+    return null;
+  }
+}
+
+/** Removes `dir` if it is an empty directory, or finds it gone; false otherwise (it holds something...). */
+function removeEmptyDir(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
 }
 
 const defaults = { maxFiles: 1000, maxTotalBytes: 200 * 1024 * 1024 };
@@ -34,6 +54,11 @@ function refused(message: string, details: Record<string, unknown>): CoordError 
  * in its outputs folder are the deliverable. Links are never followed: one that leads outside the
  * work directory is refused by name (an agent must not make the runner upload files from
  * elsewhere), one that stays inside is left out (its target is uploaded if it is an output).
+ *
+ * The metadata calls are synchronous, like the spool's: each is one short system call on the
+ * runner's own disk, where the promise API's trip through the thread pool cost several times the
+ * call (most of a short job's file system time). The outputs walk is bounded by `maxFiles`, so it
+ * never blocks for long; removing a work tree that is not empty stays asynchronous.
  */
 export function createLocalWorkspaces(options: LocalWorkspacesOptions): LocalWorkspacePort {
   const maxFiles = options.maxFiles ?? defaults.maxFiles;
@@ -42,11 +67,11 @@ export function createLocalWorkspaces(options: LocalWorkspacesOptions): LocalWor
   return {
     async prepare({ job, attempt }) {
       const workDir = join(options.root, job.id, `attempt-${attempt.number}`);
-      await mkdir(workDir, { recursive: true, mode: 0o700 });
+      mkdirSync(workDir, { recursive: true, mode: 0o700 });
       return { workDir };
     },
     async collectOutputs(workDir, { outputs } = {}) {
-      const realWorkDir = await realpath(workDir);
+      const realWorkDir = realpathSync(workDir);
       const folder = resolve(workDir, outputs ?? '.');
       if (!inside(resolve(workDir), folder)) {
         throw refused(`The outputs folder ${JSON.stringify(outputs)} is outside the work directory.`, {
@@ -55,8 +80,8 @@ export function createLocalWorkspaces(options: LocalWorkspacesOptions): LocalWor
       }
       // Without an outputs folder, the work directory itself (resolved above) holds the outputs.
       const ownFolder = folder === resolve(workDir);
-      if (!ownFolder && !(await lstat(folder).catch(() => null))) return []; // no outputs folder made
-      const realFolder = ownFolder ? realWorkDir : await realpath(folder);
+      if (!ownFolder && !lstatSync(folder, { throwIfNoEntry: false })) return []; // no outputs folder made
+      const realFolder = ownFolder ? realWorkDir : realpathSync(folder);
       if (!inside(realWorkDir, realFolder)) {
         throw refused(
           `The outputs folder ${JSON.stringify(outputs)} is a link that leads outside the work directory.`,
@@ -65,28 +90,30 @@ export function createLocalWorkspaces(options: LocalWorkspacesOptions): LocalWor
           },
         );
       }
-      if (!(await lstat(realFolder)).isDirectory()) {
+      if (!lstatSync(realFolder).isDirectory()) {
         throw refused(`The outputs folder ${JSON.stringify(outputs)} is not a folder.`, { outputs });
       }
       const files: (LocalOutputFile & { full: string })[] = [];
       const escaping: string[] = [];
-      const walk = async (dir: string): Promise<void> => {
-        const entries = await readdir(dir, { withFileTypes: true });
+      // Stops one file past the limit: that is refused anyway, and a huge tree is not walked.
+      const walk = (dir: string): void => {
+        const entries = readdirSync(dir, { withFileTypes: true });
         entries.sort((a, b) => a.name.localeCompare(b.name));
         for (const entry of entries) {
+          if (files.length > maxFiles) return;
           const full = join(dir, entry.name);
           const path = relative(realFolder, full).split(sep).join('/');
-          if (entry.isDirectory()) await walk(full);
+          if (entry.isDirectory()) walk(full);
           else if (entry.isSymbolicLink()) {
-            const target = await realpath(full).catch(() => null);
+            const target = realTarget(full);
             if (target === null || !inside(realWorkDir, target)) escaping.push(path);
           } else if (entry.isFile()) {
-            const { size } = await lstat(full);
+            const { size } = lstatSync(full);
             files.push({ path, size, full, read: () => readFile(full) });
           }
         }
       };
-      await walk(realFolder);
+      walk(realFolder);
       if (escaping.length > 0) {
         throw refused(
           `Refusing to upload the outputs: ${listed(escaping)} ${escaping.length === 1 ? 'is a link' : 'are links'} leading outside the work directory. Copy the files in instead of linking them.`,
@@ -95,8 +122,8 @@ export function createLocalWorkspaces(options: LocalWorkspacesOptions): LocalWor
       }
       if (files.length > maxFiles) {
         throw refused(
-          `Refusing to upload the outputs: the attempt left ${files.length} files, more than the ${maxFiles} allowed. Archive them into fewer files${outputs ? '' : ', or give the job an outputs folder'}.`,
-          { count: files.length, maxFiles },
+          `Refusing to upload the outputs: the attempt left more than the ${maxFiles} files allowed. Archive them into fewer files${outputs ? '' : ', or give the job an outputs folder'}.`,
+          { maxFiles },
         );
       }
       const large = files.filter((file) => file.size > maxFileBytes);
@@ -120,8 +147,9 @@ export function createLocalWorkspaces(options: LocalWorkspacesOptions): LocalWor
       const target = resolve(workDir);
       // Only ever what this port made: a path outside its root is left alone.
       if (!target.startsWith(root + sep)) return;
-      await rm(target, { recursive: true, force: true });
-      await rmdir(dirname(target)).catch(() => undefined); // the job's dir, once it is empty
+      // An empty work dir (most local jobs leave nothing behind) goes in one call; a tree, asynchronously.
+      if (!removeEmptyDir(target)) await rm(target, { recursive: true, force: true });
+      removeEmptyDir(dirname(target)); // the job's dir, once it is empty
     },
   };
 }
