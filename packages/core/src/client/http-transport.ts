@@ -66,11 +66,18 @@ export function nodeTransport(): HttpTransport {
             status: response.statusCode ?? 0,
             statusText: response.statusMessage ?? http.STATUS_CODES[response.statusCode ?? 0] ?? '',
             chunks,
-            text: async () => {
-              const parts: Uint8Array[] = [];
-              for await (const part of chunks()) parts.push(part);
-              return Buffer.concat(parts).toString('utf8');
-            },
+            // Events, not `for await`: an async iterator per answer cost more than the read.
+            text: () =>
+              new Promise<string>((resolveText, rejectText) => {
+                const parts: Buffer[] = [];
+                response.on('data', (part: Buffer) => parts.push(part));
+                response.once('error', rejectText);
+                response.once('end', () => resolveText(Buffer.concat(parts).toString('utf8')));
+                response.once('close', () => {
+                  if (!response.complete)
+                    rejectText(new Error('the connection closed before the answer was complete'));
+                });
+              }),
           });
         },
       );
