@@ -38,6 +38,17 @@ describe('job submission', () => {
     });
   }
 
+  it('answers thousands of bad fields with a short message and at most 100 issues', async () => {
+    const { api } = await startServer();
+    const res = await api('POST', '/v1/jobs/ready', { jobIds: Array.from({ length: 2000 }, () => null) });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('request.invalid');
+    expect(res.body.error.issues).toHaveLength(100);
+    expect(res.body.error.message).toMatch(
+      /^Invalid request body: jobIds\.0: .*; jobIds\.4: [^;]*; and 1995 more$/,
+    );
+  });
+
   it('stores a valid job as Ready with readyAt, and lists and gets it', async () => {
     const { api } = await startServer();
     const res = await api('POST', '/v1/workspaces/local/jobs', jobSubmission({ title: '  Trim me ' }));

@@ -57,15 +57,28 @@ export const errorBodySchema = z.object({
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
-/** Turns a zod error into field-named issues for an error body. */
+/** At most this many issues go in an error body: a batch of 2,000 bad ids is not 2,000 lines. */
+export const MAX_ERROR_ISSUES = 100;
+/** At most this many are named in a message; the rest are counted. */
+const ISSUES_NAMED = 5;
+
+/** Turns a zod error into field-named issues for an error body (the first MAX_ERROR_ISSUES). */
 export function toErrorIssues(error: z.ZodError): ErrorIssue[] {
-  return error.issues.map((issue) => ({
+  return error.issues.slice(0, MAX_ERROR_ISSUES).map((issue) => ({
     path: issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)',
     message: issue.message,
   }));
 }
 
-/** One line naming every bad field, e.g. `title: Too small; context.type: Invalid input`. */
-export function describeIssues(issues: readonly ErrorIssue[]): string {
-  return issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+/**
+ * One line naming the bad fields, e.g. `title: Too small; context.type: Invalid input`: the first
+ * few, then how many more (`total` when the issues were already cut to a first few).
+ */
+export function describeIssues(issues: readonly ErrorIssue[], total = issues.length): string {
+  const named = issues
+    .slice(0, ISSUES_NAMED)
+    .map((i) => `${i.path}: ${i.message}`)
+    .join('; ');
+  const more = total - Math.min(issues.length, ISSUES_NAMED);
+  return more > 0 ? `${named}; and ${more} more` : named;
 }

@@ -55,7 +55,9 @@ export function registerJobs(program: Command): void {
       const { describeIssues, jobSubmissionSchema, toErrorIssues } = await import('@coord/runner-protocol');
       const parsed = jobSubmissionSchema.safeParse(json);
       if (!parsed.success)
-        throw new Error(`The job is invalid: ${describeIssues(toErrorIssues(parsed.error))}`);
+        throw new Error(
+          `The job is invalid: ${describeIssues(toErrorIssues(parsed.error), parsed.error.issues.length)}`,
+        );
       const { server, token } = resolveConnection(opts);
       const client = await coordClient({ baseUrl: server, token });
       const job = await client.submitJob(opts.workspace, json as never);

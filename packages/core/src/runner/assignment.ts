@@ -26,7 +26,7 @@ export function parseAssignment(raw: unknown): ParsedAssignment {
       kind: 'unreadable',
       error: {
         code: 'api.invalid_response',
-        message: `The server sent an assignment without a usable attempt: ${describeIssues(toErrorIssues(envelope.error))}`,
+        message: `The server sent an assignment without a usable attempt: ${describeIssues(toErrorIssues(envelope.error), envelope.error.issues.length)}`,
         retryable: false,
       },
     };
@@ -40,6 +40,7 @@ export function parseAssignment(raw: unknown): ParsedAssignment {
         code: 'job.invalid_payload',
         message: `The job's payload is invalid, so this runner cannot run it: ${describeIssues(
           toErrorIssues(job.error).map((i) => ({ ...i, path: `job.${i.path}` })),
+          job.error.issues.length,
         )}`,
         retryable: false,
       },

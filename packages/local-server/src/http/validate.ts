@@ -1,4 +1,4 @@
-import { RUNNER_ID_HEADER, idSchema, toErrorIssues } from '@coord/runner-protocol';
+import { RUNNER_ID_HEADER, describeIssues, idSchema, toErrorIssues } from '@coord/runner-protocol';
 import type { z } from 'zod';
 import { ApiError } from '../errors.js';
 import { BODY_LIMITS, bodySource, readJson } from './body.js';
@@ -9,8 +9,10 @@ function invalid(error: z.ZodError, what: string): ApiError {
   return new ApiError(
     400,
     'request.invalid',
-    `Invalid ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-    { issues },
+    `Invalid ${what}: ${describeIssues(issues, error.issues.length)}`,
+    {
+      issues,
+    },
   );
 }
 
