@@ -12,7 +12,7 @@ const output = (chunk: string, toolCallId = 't1'): AgentEvent => ({
 });
 
 /** What a viewer of the redacted events would read for tool t1's stdout. */
-function shown(events: AgentEvent[], toolCallId = 't1'): string {
+function shown(events: readonly AgentEvent[], toolCallId = 't1'): string {
   return events
     .map((e) => redactJson(e))
     .flatMap((e) => (e.type === 'tool.output' && e.toolCallId === toolCallId ? [e.chunk] : []))

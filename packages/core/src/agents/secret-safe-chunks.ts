@@ -8,9 +8,9 @@ const MAX_CARRY = 64 * 1024;
 
 export interface SecretSafeChunker {
   /** The events to pass on for `event`, in order: streamed text re-cut, the rest as is. */
-  push(event: AgentEvent): AgentEvent[];
+  push(event: AgentEvent): readonly AgentEvent[];
   /** Whatever is still held back (the run ended). */
-  flush(): AgentEvent[];
+  flush(): readonly AgentEvent[];
 }
 
 /**
@@ -23,53 +23,64 @@ export interface SecretSafeChunker {
  */
 export function createSecretSafeChunker(): SecretSafeChunker {
   const carries = new Map<string, Carry>();
+  /** How many of the carries are text deltas' (so that a delta rarely has to look at the others). */
+  let deltaCarries = 0;
 
-  function recut(key: string, text: string, make: (text: string) => AgentEvent): AgentEvent[] {
+  /**
+   * Adds `text` to the stream `key`'s carry and hands back what can be let through. Runs for every
+   * streamed delta: the common outcome (all of it waits) allocates nothing.
+   */
+  function recut(key: string, text: string, template: CutTemplate): readonly AgentEvent[] {
     let carry = carries.get(key);
-    if (!carry) carries.set(key, (carry = { pieces: [], length: 0, newline: false, make }));
-    carry.make = make;
+    if (!carry) {
+      carries.set(key, (carry = { pieces: [], length: 0, newline: false, template }));
+      if (template.type === 'message.delta') deltaCarries += 1;
+    }
     carry.pieces.push(text);
     carry.length += text.length;
     carry.newline ||= text.includes('\n');
     // Nothing could be cut yet (a short streamed delta, the common case): it waits, unjoined.
-    if (!carry.newline && carry.length <= holdLength()) return [];
+    if (!carry.newline && carry.length <= holdLength()) return NONE;
     const buffer = carry.pieces.join('');
     const cut = safeCut(buffer);
     const rest = buffer.slice(cut);
     carry.pieces = rest.length > 0 ? [rest] : [];
     carry.length = rest.length;
     carry.newline = rest.includes('\n');
-    return cut > 0 ? [make(buffer.slice(0, cut))] : [];
+    return cut > 0 ? [cutEvent(carry.template, buffer.slice(0, cut))] : NONE;
   }
 
+  /** Ends the streams whose keys `match`: what they held is let through, in their order. */
   function release(match: (key: string) => boolean): AgentEvent[] {
     const out: AgentEvent[] = [];
-    for (const [key, { pieces, make }] of carries) {
+    for (const [key, carry] of carries) {
       if (!match(key)) continue;
       carries.delete(key);
-      const carry = pieces.join('');
-      if (carry.length > 0) out.push(make(carry));
+      if (carry.template.type === 'message.delta') deltaCarries -= 1;
+      const held = carry.pieces.join('');
+      if (held.length > 0) out.push(cutEvent(carry.template, held));
     }
     return out;
+  }
+
+  /** Text deltas of a channel end as soon as anything else happens (`keep`: the one going on). */
+  function releaseDeltas(keep: string | null): readonly AgentEvent[] {
+    if (deltaCarries === 0 || (deltaCarries === 1 && keep !== null && carries.has(keep))) return NONE;
+    return release((key) => key.startsWith(DELTA) && key !== keep);
   }
 
   return {
     push(event) {
       if (event.type === 'tool.output') {
-        const { toolCallId, stream } = event;
-        return recut(`tool\n${toolCallId}\n${stream}`, event.chunk, (chunk) => ({
-          type: 'tool.output',
-          toolCallId,
-          stream,
-          chunk,
-        }));
+        return recut(`tool\n${event.toolCallId}\n${event.stream}`, event.chunk, event);
       }
-      // Text deltas of a channel end as soon as anything else happens.
-      const before = release((key) => key.startsWith('delta\n') && key !== `delta\n${deltaChannel(event)}`);
       if (event.type === 'message.delta') {
-        const { channel } = event;
-        return [...before, ...recut(`delta\n${channel}`, event.text, (text) => ({ ...event, text }))];
+        const key = deltaKey(event.channel);
+        const before = releaseDeltas(key);
+        const cut = recut(key, event.text, event);
+        return before.length === 0 ? cut : [...before, ...cut];
       }
+      const before = releaseDeltas(null);
       if (event.type === 'tool.completed') {
         return [...before, ...release((key) => key.startsWith(`tool\n${event.toolCallId}\n`)), event];
       }
@@ -82,21 +93,36 @@ export function createSecretSafeChunker(): SecretSafeChunker {
   };
 }
 
+/** Nothing to let through: shared, never changed. */
+const NONE: readonly AgentEvent[] = Object.freeze([]);
+
+const DELTA = 'delta\n';
+/** The carry key of a delta channel, made once per channel. */
+const deltaKeys = new Map<string, string>();
+function deltaKey(channel: string): string {
+  let key = deltaKeys.get(channel);
+  if (key === undefined) deltaKeys.set(channel, (key = `${DELTA}${channel}`));
+  return key;
+}
+
+/** A stream's first event: each cut of the stream is that event with other text. */
+type CutTemplate = Extract<AgentEvent, { type: 'tool.output' | 'message.delta' }>;
+
+function cutEvent(template: CutTemplate, text: string): AgentEvent {
+  return template.type === 'tool.output' ? { ...template, chunk: text } : { ...template, text };
+}
+
 /** The held-back tail of one stream, in the pieces it came in (joined only when it is cut). */
 interface Carry {
   pieces: string[];
   length: number;
   /** Some piece holds a newline: a cut may be possible before `holdLength()` characters. */
   newline: boolean;
-  make: (text: string) => AgentEvent;
+  template: CutTemplate;
 }
 
 /** Held back at least: the longest secret the redactor knows, or MIN_HOLD. */
 const holdLength = () => Math.max(MIN_HOLD, longestRegisteredSecret());
-
-function deltaChannel(event: AgentEvent): string | null {
-  return event.type === 'message.delta' ? event.channel : null;
-}
 
 /**
  * Where `buffer` may be cut: after its last newline when that is near the end, else the longest
