@@ -231,6 +231,19 @@ async function waitingInteraction(stateDir: string, id: string): Promise<Waiting
   return waiting;
 }
 
+/** The approval `id` waiting on this runner; a question is answered with `answer`, not here. */
+async function waitingApproval(stateDir: string, id: string): Promise<WaitingInteraction> {
+  const waiting = await waitingInteraction(stateDir, id);
+  if (waiting.request.kind !== 'approval') {
+    throw new CliError(
+      EXIT.usage,
+      `${id} is a question, not an approval.`,
+      `Answer it with \`coord-runner answer ${id} <answer>\`.`,
+    );
+  }
+  return waiting;
+}
+
 async function send(stateDir: string, interactionId: string, answer: InteractionAnswer, asJson?: boolean) {
   const result = await callRunner(stateDir, { method: 'answer', interactionId, answer });
   if (asJson) return json(result);
@@ -246,14 +259,7 @@ export async function approve(
   opts: { stateDir?: string; session?: boolean; message?: string; json?: boolean },
 ) {
   const stateDir = resolveStateDir(opts.stateDir);
-  const waiting = await waitingInteraction(stateDir, id);
-  if (waiting.request.kind !== 'approval') {
-    throw new CliError(
-      EXIT.usage,
-      `${id} is a question, not an approval.`,
-      `Answer it with \`coord-runner answer ${id} <answer>\`.`,
-    );
-  }
+  await waitingApproval(stateDir, id);
   await send(
     stateDir,
     id,
@@ -271,14 +277,7 @@ export async function deny(
   opts: { stateDir?: string; stop?: boolean; message?: string; json?: boolean },
 ) {
   const stateDir = resolveStateDir(opts.stateDir);
-  const waiting = await waitingInteraction(stateDir, id);
-  if (waiting.request.kind !== 'approval') {
-    throw new CliError(
-      EXIT.usage,
-      `${id} is a question, not an approval.`,
-      `Answer it with \`coord-runner answer ${id} <answer>\`.`,
-    );
-  }
+  await waitingApproval(stateDir, id);
   await send(
     stateDir,
     id,
