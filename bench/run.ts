@@ -2,6 +2,7 @@
 const benches: Record<string, () => Promise<void>> = {
   pickup: async () => (await import('./pickup.js')).main(process.argv.slice(3)),
   claims: async () => (await import('./claims.js')).main(process.argv.slice(3)),
+  'server-claims': async () => (await import('./server-claims.js')).main(process.argv.slice(3)),
   prepare: async () => (await import('./prepare.js')).main(process.argv.slice(3)),
   checkout: async () => (await import('./checkout.js')).main(process.argv.slice(3)),
   events: async () => (await import('./events.js')).main(process.argv.slice(3)),
