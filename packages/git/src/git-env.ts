@@ -1,3 +1,6 @@
+import { registerSecret } from '@coord/runner-core';
+import type { ForgeCredentials } from '@coord/runner-protocol';
+
 /** Variables a git child may inherit: where to find programs, the user's ssh agent, proxies and CA bundles. */
 const passThrough = [
   'PATH',
@@ -85,4 +88,12 @@ export function gitEnvironment(options: GitEnvironmentOptions): Record<string, s
     });
   }
   return env;
+}
+
+/** The forge token, registered for redaction (and its Basic header form) before anything can print it. */
+export function forgeToken(forge: ForgeCredentials | null): string | null {
+  if (!forge) return null;
+  registerSecret(forge.token);
+  registerSecret(authorizationHeaderValue(forge.token).replace(/^Basic /, ''));
+  return forge.token;
 }

@@ -6,6 +6,11 @@ export interface GitOptions {
   env: Record<string, string>;
   signal: AbortSignal;
   binary?: string | undefined;
+  /**
+   * Runs git at a lower CPU priority (`nice`, on systems that have it): for background work no
+   * job waits for, so that it never slows the jobs and agents running meanwhile.
+   */
+  lowPriority?: boolean;
 }
 
 /**
@@ -15,9 +20,13 @@ export interface GitOptions {
  */
 export function createGit(options: GitOptions): SimpleGit {
   const guarded = Object.keys(options.env).filter((key) => key.startsWith('GIT_'));
+  const binary =
+    options.lowPriority && process.platform !== 'win32'
+      ? (['nice', options.binary ?? 'git'] as [string, string])
+      : options.binary;
   return simpleGit({
     baseDir: options.baseDir,
-    ...(options.binary ? { binary: options.binary } : {}),
+    ...(binary ? { binary } : {}),
     abort: options.signal,
     allowEnvironment: guarded,
     unsafe: { allowUnsafeConfigEnvCount: 'GIT_CONFIG_COUNT' in options.env },

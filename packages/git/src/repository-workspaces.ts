@@ -1,8 +1,7 @@
-import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import {
   CoordError,
-  registerSecret,
   type RetryPolicy,
   type PreparedWorkspace,
   type PrepareInput,
@@ -10,15 +9,14 @@ import {
   type PublishResult,
   type RepositoryWorkspacePort,
 } from '@coord/runner-core';
-import type { ForgeCredentials } from '@coord/runner-protocol';
 import type { SimpleGit } from 'simple-git';
 import { catchUpWithBase, type BaseDriftPolicy } from './base-drift.js';
 import { assertBranchName, deriveBranchName } from './branch-name.js';
-import { defaultMaxFileBytes, refuseOversizedFiles } from './file-size-limit.js';
-import { createGit, gitMessage, gitStep, isAncestor, throwIfAborted } from './git.js';
-import { authorizationHeaderValue, gitEnvironment, type GitIdentity } from './git-env.js';
-import { commitMessage, pullRequestBody, singleLine } from './messages.js';
+import { defaultMaxFileBytes } from './file-size-limit.js';
+import { createGit, gitMessage, gitStep, throwIfAborted } from './git.js';
+import { forgeToken, gitEnvironment, type GitIdentity } from './git-env.js';
 import { MirrorCache } from './mirror-cache.js';
+import { publishWork } from './publish-work.js';
 import {
   defaultRetention,
   pruneRepositoryDisk,
@@ -30,10 +28,7 @@ import {
   type RetentionPolicy,
   standbyDir,
 } from './repository-disk.js';
-import { upsertPullRequest } from './pull-requests.js';
-import { pushBranch } from './push-branch.js';
-import { allowedProtocolsFor, parseCloneUrl, remoteDisplayName, type CloneRemote } from './remote-url.js';
-import { scanDiffForSecrets } from './secret-scan.js';
+import { parseCloneUrl, remoteDisplayName, type CloneRemote } from './remote-url.js';
 import { StandbyWorkTrees } from './standby-work-trees.js';
 import { resetWorkTreeConfig } from './work-tree-config.js';
 
@@ -128,7 +123,9 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort, RepositoryDiskCar
         : new StandbyWorkTrees({
             dir: standbyDir(this.dirs),
             mirrors: this.mirrors,
-            git: (baseDir, signal) => this.git(baseDir, signal, ['file']),
+            // No job waits for a standby: its checkout runs at low priority, behind the jobs and agents.
+            git: (baseDir, signal) =>
+              this.git(baseDir, signal, ['file'], null, undefined, { lowPriority: true }),
             configure: (workDir, cloneUrl) => resetWorkTreeConfig(workDir, cloneUrl, this.emptyHooksDir),
           });
   }
@@ -293,169 +290,19 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort, RepositoryDiskCar
     }
   }
 
-  async publish(input: PublishInput): Promise<PublishResult> {
-    const { workspace, job, attempt, repository, signal, log } = input;
-    throwIfAborted(signal, 'Publishing the work');
-    const remote = this.parseRemote(repository.cloneUrl);
-    const branch = assertBranchName(workspace.branch, 'Job branch');
-    const baseBranch = assertBranchName(workspace.baseBranch, 'Base branch');
-    const baseCommit = assertCommitId(workspace.baseCommit);
-    const token = forgeToken(input.forge);
-    const { workDir } = workspace;
-
-    await resetWorkTreeConfig(workDir, remote.url, this.emptyHooksDir, {
-      sparse: repository.sparse !== undefined,
-    });
-    await removeStaleIndexLock(workDir, log);
-    const git = this.git(workDir, signal, [], null, this.author);
-    // In a sparse tree, `--sparse` also takes files the agent made outside the checked-out directories.
-    const add = repository.sparse ? ['add', '--all', '--sparse'] : ['add', '--all'];
-    await gitStep(signal, 'git.commit_failed', 'Staging the changes', () => git.raw(add));
-    const staged =
-      (await gitStep(signal, 'git.commit_failed', 'Listing the changes', () =>
-        git.raw(['diff', '--cached', '--name-only', '-z']),
-      )) !== '';
-    // What origin's branch lacks: the agent's commits, and a merge or rebase onto a moved base.
-    const originTip = workspace.originTip ? assertCommitId(workspace.originTip) : null;
-    const agentCommits = Number(
-      (
-        await gitStep(signal, 'git.commit_failed', 'Counting commits', () =>
-          git.raw(['rev-list', '--count', `${originTip ?? baseCommit}..HEAD`]),
-        )
-      ).trim(),
-    );
-    // Nothing new from this attempt is no change, unless the branch an earlier attempt pushed is
-    // ahead of the base with no pull request recorded (it was killed before reporting): that PR is due.
-    if (
-      !staged &&
-      agentCommits === 0 &&
-      (attempt.branch !== null || !(await isAheadOf(git, signal, baseBranch)))
-    ) {
-      log('No changes to publish');
-      return { kind: 'no_changes' };
-    }
-    const forge = requireForge(input.forge, remote);
-
-    if (staged) {
-      const messageFile = join(workDir, '.git', 'COORD_COMMIT_MSG');
-      await writeFile(
-        messageFile,
-        commitMessage({
-          title: job.title,
-          summary: input.summary,
-          jobId: job.id,
-          attemptNumber: attempt.number,
-          coAuthor: job.submitter ?? null,
-        }),
-      );
-      // The message goes through a file: agent-written text is never an argument to git.
-      await gitStep(signal, 'git.commit_failed', 'Committing', () =>
-        git.raw([
-          'commit',
-          '--quiet',
-          '--no-verify',
-          '--no-gpg-sign',
-          '--cleanup=whitespace',
-          '--file',
-          messageFile,
-        ]),
-      );
-      await rm(messageFile, { force: true });
-    }
-    const commit = (
-      await gitStep(signal, 'git.commit_failed', 'Reading HEAD', () =>
-        git.raw(['rev-parse', '--verify', 'HEAD']),
-      )
-    ).trim();
-
-    await refuseOversizedFiles(
-      git,
-      signal,
-      baseCommit,
-      commit,
-      branch,
-      this.options.maxFileBytes ?? defaultMaxFileBytes,
-    );
-    await this.refuseSecrets(git, signal, baseCommit, commit, branch, token);
-    const filesChanged = (
-      await gitStep(signal, 'git.commit_failed', 'Counting changed files', () =>
-        git.raw(['diff', '--name-only', '-z', '--no-renames', baseCommit, commit]),
-      )
-    )
-      .split('\0')
-      .filter(Boolean).length;
-
-    const pushed = await pushBranch({
-      remoteGit: this.git(workDir, signal, allowedProtocolsFor(remote), token),
-      localGit: git,
-      branch,
-      commit,
-      base: baseCommit,
-      where: remoteDisplayName(remote),
-      // A branch rebased at prepare replaces origin's old tip, and only that tip.
-      replaces: originTip && !(await isAncestor(git, signal, originTip, commit)) ? originTip : null,
-      signal,
-      log,
-      retry: this.options.retry,
-    });
-    log(
-      `Pushed branch ${branch} (${pushed.slice(0, 8)}, ${filesChanged} file${filesChanged === 1 ? '' : 's'} changed)`,
-    );
-
-    const pull = await upsertPullRequest({
-      forge,
-      owner: repository.owner,
-      repo: repository.name,
-      branch,
-      base: baseBranch,
-      title: singleLine(job.title) || `Coord job ${job.id}`,
-      body: pullRequestBody({
-        summary: input.summary,
-        jobId: job.id,
-        jobUrl: job.webUrl ?? null,
-        attemptNumber: attempt.number,
-        agentDisplayName: input.agentDisplayName,
-        earlier: attempt.earlier,
-        feedback: attempt.feedback ?? null,
-      }),
-      draft: repository.draft ?? false,
-      fetch: this.options.octokitFetch,
-      signal,
-      log,
-      retry: this.options.retry,
-    });
-    log(`${pull.created ? 'Opened' : 'Updated'} pull request #${pull.number}`);
-    return {
-      kind: 'pull_request',
-      pullRequest: { url: pull.url, number: pull.number, branch },
-      commit: pushed,
-      filesChanged,
-    };
-  }
-
-  private async refuseSecrets(
-    git: SimpleGit,
-    signal: AbortSignal,
-    baseCommit: string,
-    commit: string,
-    branch: string,
-    token: string | null,
-  ): Promise<void> {
-    const diff = await gitStep(signal, 'git.commit_failed', 'Reading the diff', () =>
-      git.raw(['diff', '--no-color', '--no-ext-diff', '--no-textconv', '--unified=0', baseCommit, commit]),
-    );
-    const findings = scanDiffForSecrets(diff, token ? [token] : []);
-    if (findings.length === 0) return;
-    const listed = findings
-      .slice(0, 5)
-      .map((finding) => `${finding.kind} in ${finding.file} line ${finding.line}`)
-      .join('; ');
-    const more = findings.length > 5 ? ` and ${findings.length - 5} more` : '';
-    throw new CoordError(
-      'git.secret_detected',
-      `Refusing to push ${branch}: the changes add what looks like a secret (${listed}${more}). ` +
-        'Remove it, and revoke it if it is real, then run the job again.',
-      { details: { findings: findings.slice(0, 20) } },
+  publish(input: PublishInput): Promise<PublishResult> {
+    return publishWork(
+      {
+        remote: this.parseRemote(input.repository.cloneUrl),
+        git: (baseDir, signal, allowedProtocols, token, identity) =>
+          this.git(baseDir, signal, allowedProtocols, token, identity),
+        author: this.author,
+        emptyHooksDir: this.emptyHooksDir,
+        maxFileBytes: this.options.maxFileBytes ?? defaultMaxFileBytes,
+        octokitFetch: this.options.octokitFetch,
+        retry: this.options.retry,
+      },
+      input,
     );
   }
 
@@ -514,53 +361,11 @@ class RepositoryWorkspaces implements RepositoryWorkspacePort, RepositoryDiskCar
     allowedProtocols: readonly string[] = [],
     token: string | null = null,
     identity?: GitIdentity,
+    { lowPriority = false }: { lowPriority?: boolean } = {},
   ): SimpleGit {
     const env = gitEnvironment({ ambient: this.ambient, allowedProtocols, token, identity });
-    return createGit({ baseDir, env, signal, binary: this.options.gitBinary });
+    return createGit({ baseDir, env, signal, binary: this.options.gitBinary, lowPriority });
   }
-}
-
-/**
- * A git killed mid-write (the runner's earlier run got `kill -9` while committing, and this
- * attempt was taken up again) leaves `.git/index.lock`, and every later git in the tree fails on
- * it. Nothing else runs git here while publishing (the agent has exited), so it is stale.
- */
-async function removeStaleIndexLock(workDir: string, log: (message: string) => void): Promise<void> {
-  const lock = join(workDir, '.git', 'index.lock');
-  const found = await stat(lock).then(
-    () => true,
-    () => false,
-  );
-  if (!found) return;
-  await rm(lock, { force: true });
-  log('Removed a stale .git/index.lock left by a git process that was killed');
-}
-
-/** The forge token, registered for redaction (and its Basic header form) before anything can print it. */
-function forgeToken(forge: ForgeCredentials | null): string | null {
-  if (!forge) return null;
-  registerSecret(forge.token);
-  registerSecret(authorizationHeaderValue(forge.token).replace(/^Basic /, ''));
-  return forge.token;
-}
-
-function requireForge(forge: ForgeCredentials | null, remote: CloneRemote): ForgeCredentials {
-  if (forge) return forge;
-  throw new CoordError(
-    'git.pr_failed',
-    `No forge credentials came with this job, so no pull request can be opened on ${remoteDisplayName(remote)}; nothing was pushed.`,
-    { retryable: false },
-  );
-}
-
-function assertCommitId(value: string): string {
-  if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(value)) {
-    throw new CoordError(
-      'workspace.failed',
-      `Base commit ${JSON.stringify(value.slice(0, 80))} is not a commit id.`,
-    );
-  }
-  return value;
 }
 
 interface OriginBranches {
@@ -568,14 +373,6 @@ interface OriginBranches {
   tips: Map<string, string>;
   /** What origin's HEAD points at, if anything. */
   head: string | null;
-}
-
-/** HEAD has commits the base branch (as origin had it at prepare) lacks. */
-async function isAheadOf(git: SimpleGit, signal: AbortSignal, baseBranch: string): Promise<boolean> {
-  const count = await gitStep(signal, 'git.commit_failed', `Comparing with ${baseBranch}`, () =>
-    git.raw(['rev-list', '--count', `refs/remotes/origin/${baseBranch}..HEAD`]),
-  );
-  return Number(count.trim()) > 0;
 }
 
 function defaultBranch(origin: OriginBranches): string {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRepositoryWorkspaces, pruneRepositoryDisk, standbyDir } from '../src/index.js';
 import { checkedOutFiles } from './helpers/files.js';
+import { createGitRecorder } from './helpers/git-recorder.js';
 import { caught, createFixture, type Fixture } from './workspace-fixture.js';
 
 let fx: Fixture;
@@ -32,6 +33,30 @@ const refs = (dir: string) => fx.ctx.git(dir, 'for-each-ref', '--format=%(object
 const took = () => fx.logs.filter((line) => line.startsWith('Took the standby work tree'));
 
 describe('standby work trees', () => {
+  it.skipIf(process.platform === 'win32')(
+    "makes the standby at low CPU priority, and the job's own git at the runner's",
+    async () => {
+      const rec = await createGitRecorder(fx.ctx.root);
+      const port = createRepositoryWorkspaces({
+        workspaceDir: fx.ctx.workspaceDir,
+        mirrorsDir: fx.ctx.mirrorsDir,
+        allowFileRemotes: true,
+        environment: fx.ctx.env,
+        gitBinary: rec.binary,
+      });
+      const ws = await port.prepare(fx.prepareInput());
+      await port.idle();
+      const calls = await rec.calls();
+      const standby = calls.filter((call) => call.cwd.startsWith(standbyDir(dirs())));
+      const job = calls.filter((call) => call.cwd.startsWith(ws.workDir));
+      expect(standby.length).toBeGreaterThan(0);
+      expect(job.length).toBeGreaterThan(0);
+      const own = job[0]!.nice;
+      expect(job.every((call) => call.nice === own)).toBe(true);
+      expect(standby.every((call) => call.nice === Math.min(own + 10, 19))).toBe(true);
+    },
+  );
+
   it("the next job takes the standby: only the files that changed are written, and its .git is a fresh clone's", async () => {
     await fx.port.prepare(fx.prepareInput({ job: { id: 'job_first00001' } }));
     await fx.port.idle();
