@@ -125,11 +125,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 /** The guard's answer, in the API's error shape; the body was not read, so the connection closes. */
 function refuse(res: ServerResponse, error: ApiError | null): void {
   const answer = error ?? new ApiError(500, 'server.internal', 'The server is not listening yet');
-  res.writeHead(answer.status, {
-    'content-type': 'application/json; charset=utf-8',
-    'x-content-type-options': 'nosniff',
-    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-    connection: 'close',
-  });
+  // The security headers are set already (setSecurityHeaders), as on every answer.
+  res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
   res.end(JSON.stringify(answer.toBody()));
 }

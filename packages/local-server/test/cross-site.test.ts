@@ -137,6 +137,9 @@ describe('cross-site requests', () => {
         const res = await raw(server.url, { path, headers: { ...auth, host } });
         expect(res.status, `${host} ${path}`).toBe(421);
         expect(JSON.parse(res.body).error.code).toBe('request.misdirected');
+        // Refusals carry the security headers of every answer: no other site may even read them.
+        expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+        expect(res.headers['content-security-policy']).toMatch(/sandbox/);
       }
     }
     // The server's own names on loopback, with its port.
@@ -149,6 +152,7 @@ describe('cross-site requests', () => {
       headers: { host: `127.0.0.1:${port}`, origin: evil, authorization: basic(server.token) },
     });
     expect(git.status).toBe(403);
+    expect(git.headers['x-content-type-options']).toBe('nosniff');
     const nullOrigin = await raw(server.url, {
       path: '/v1/me',
       headers: { ...auth, host: `127.0.0.1:${port}`, origin: 'null' },
