@@ -1,9 +1,12 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claimNow, register, signIn, startServer, submit } from './helpers.js';
+import type { ServerTimings } from '../src/index.js';
+import { claimNow, register, signIn, startServer, submit, waitFor } from './helpers.js';
 
 /** A job whose running attempt asks something, as a runner would put it. */
-async function waitingJob(request: unknown) {
-  const { server, api } = await startServer();
+async function waitingJob(request: unknown, timings: Partial<ServerTimings> = {}) {
+  const { server, api } = await startServer(timings);
   const runner = await register(api);
   const jobId = await submit(api, { title: 'Clean up' });
   const { attempt } = await claimNow(api, runner);
@@ -19,7 +22,16 @@ async function waitingJob(request: unknown) {
       .controls;
   const answer = (body: unknown, headers?: Record<string, string>) =>
     browser.call('POST', '/interactions/int_1/answer', body, headers);
-  return { server, api, browser, jobId, interaction, controls, answer };
+  const complete = async () =>
+    (
+      await api(
+        'POST',
+        `/v1/attempts/${attempt.id}/complete`,
+        { outcome: 'succeeded', lastSeq: 0, outputs: [] },
+        { runnerId: runner },
+      )
+    ).status;
+  return { server, api, browser, jobId, interaction, controls, answer, complete };
 }
 
 const approval = {
@@ -30,7 +42,55 @@ const approval = {
 };
 const deny = { answer: { kind: 'approval', decision: 'deny', message: 'use the clean script' }, by: 'web' };
 
+const secretQuestion = {
+  kind: 'question',
+  questions: [
+    { id: 'key', text: 'The API key?', options: [], secret: true },
+    { id: 'env', text: 'Which environment?', options: [] },
+  ],
+};
+const secretAnswer = {
+  answer: { kind: 'question', answers: { key: ['sk-live-web-typed-0123456789'], env: ['staging'] } },
+  by: 'web',
+};
+
 describe('answering from the web app', () => {
+  it("a secret answered on the web is masked too when the attempt's lease runs out", async () => {
+    const { interaction, answer } = await waitingJob(secretQuestion, {
+      leaseTtlMs: 300,
+      sweepIntervalMs: 50,
+    });
+    expect((await answer(secretAnswer)).status).toBe(200);
+    const masked = await waitFor(
+      async () => ((await interaction()).answer.answers.key[0] === '[secret]' ? true : undefined),
+      'the lost attempt to forget the secret',
+    );
+    expect(masked).toBe(true);
+    expect((await interaction()).answer.answers.env).toEqual(['staging']);
+  });
+
+  it('a secret answered on the web is relayed while the attempt runs, then kept only masked', async () => {
+    const { server, interaction, controls, answer, complete } = await waitingJob(secretQuestion);
+    expect((await answer(secretAnswer)).status).toBe(200);
+    // The runner must get it, on every renewal until the attempt ends (a lost response loses nothing).
+    expect(await controls()).toContainEqual({
+      type: 'interaction.answered',
+      interactionId: 'int_1',
+      answer: secretAnswer.answer,
+    });
+    expect(await complete()).toBe(200);
+    expect((await interaction()).answer).toEqual({
+      kind: 'question',
+      answers: { key: ['[secret]'], env: ['staging'] },
+    });
+    await server.close();
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(join(dir, e.name)) : [readFileSync(join(dir, e.name), 'latin1')],
+      );
+    for (const text of files(server.store.dataDir)) expect(text).not.toContain('sk-live-web-typed');
+  });
+
   it("a waiting approval is in the job's detail with its tool and input, as data", async () => {
     const { browser, jobId } = await waitingJob(approval);
     const { body } = await browser.json('GET', `/jobs/${jobId}/detail`);

@@ -31,7 +31,8 @@ export const interactionRequestSchema = z.discriminatedUnion('kind', [
           /**
            * The answer is a secret (a password, a key): typed hidden, and the runner keeps it out
            * of every event, log and report (absent: an ordinary answer). An answer given on the
-           * runner never reaches the server; one given on the web is relayed by it.
+           * runner never reaches the server; one given on the web is relayed by it while the
+           * attempt runs, and masked in its record once the attempt is over.
            */
           secret: z.boolean().optional(),
         }),
@@ -78,3 +79,28 @@ export type InteractionView = z.infer<typeof interactionViewSchema>;
 
 export const interactionResponseSchema = z.object({ interaction: interactionViewSchema });
 export type InteractionResponse = z.infer<typeof interactionResponseSchema>;
+
+/** What everything but the agent is given in place of a secret answer: events, logs, the server's record. */
+export const SECRET_ANSWER = '[secret]';
+
+/** The ids of the questions of `request` that are secret. */
+export function secretQuestionIds(request: InteractionRequest): Set<string> {
+  if (request.kind !== 'question') return new Set();
+  return new Set(request.questions.filter((q) => q.secret === true).map((q) => q.id));
+}
+
+/**
+ * The answer as anything but the agent may see it: each secret question's values replaced by
+ * SECRET_ANSWER (a short secret is below what redaction can match, so it is never shown at all).
+ */
+export function maskSecretAnswers(request: InteractionRequest, answer: InteractionAnswer): InteractionAnswer {
+  const secret = secretQuestionIds(request);
+  if (answer.kind !== 'question' || secret.size === 0) return answer;
+  const answers = Object.fromEntries(
+    Object.entries(answer.answers).map(([id, values]) => [
+      id,
+      secret.has(id) ? values.map(() => SECRET_ANSWER) : values,
+    ]),
+  );
+  return { ...answer, answers };
+}

@@ -1,4 +1,4 @@
-import type { InteractionAnswer, InteractionRequest } from '@coord/runner-protocol';
+import { maskSecretAnswers, type InteractionAnswer, type InteractionRequest } from '@coord/runner-protocol';
 import type { AgentEvent } from '../agents/agent-event.js';
 import type { AnswerOutcome } from '../client/coord-client.js';
 import type { JobEventDraft } from '../events/runner-event.js';
@@ -9,7 +9,7 @@ import {
   type PermissionSettings,
 } from '../policy/permission-policy.js';
 import { redactJson } from '../redact.js';
-import { maskSecretAnswers, registerSecretAnswers } from './secret-answers.js';
+import { registerSecretAnswers } from './secret-answers.js';
 import type { EventSpool } from '../store/event-spool.js';
 import type { Clock } from './ports.js';
 

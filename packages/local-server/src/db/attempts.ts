@@ -12,6 +12,7 @@ import { ApiError } from '../errors.js';
 import { hashToken, iso } from '../util/ids.js';
 import { requeueOrFail } from './jobs.js';
 import { getRunner, touchRunner } from './runners.js';
+import { forgetSecretAnswers } from './secret-answers.js';
 import type { Store } from './store.js';
 import { forgeHtmlUrl, isForgeCloneUrl, isForgePullUrl } from '../forge/urls.js';
 import { attemptRow, jobRow, type AttemptRow, type JobRow } from './views.js';
@@ -193,6 +194,7 @@ export function completeAttempt(
         break;
     }
     store.sql('UPDATE jobs SET status = ?, updated_at = ? WHERE id = ?').run(status, now, job.id);
+    forgetSecretAnswers(store, attemptId);
     const response: CompleteResponse = { job: { id: job.id, status } };
     store
       .sql('UPDATE attempts SET completion_answer = ? WHERE id = ?')
@@ -241,6 +243,7 @@ export function sweepExpiredLeases(store: Store, now = Date.now()): number {
       .all(now) as { id: string; job_id: string; runner_id: string }[];
     for (const attempt of expired) {
       store.sql("UPDATE attempts SET status = 'lost', ended_at = ? WHERE id = ?").run(now, attempt.id);
+      forgetSecretAnswers(store, attempt.id);
       if (requeueOrFail(store, attempt.job_id, now, true) !== 'ready') continue;
       requeued = true;
       store

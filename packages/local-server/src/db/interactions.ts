@@ -2,8 +2,9 @@ import type { AnswerRequest, InteractionView, interactionRequestSchema } from '@
 import type { z } from 'zod';
 import { ApiError } from '../errors.js';
 import { ownAttempt } from './attempts.js';
+import { forgetSecretAnswers } from './secret-answers.js';
 import type { Store } from './store.js';
-import { toInteractionView, visibleAttempt, type InteractionRow } from './views.js';
+import { attemptRow, toInteractionView, visibleAttempt, type InteractionRow } from './views.js';
 
 type InteractionRequest = z.output<typeof interactionRequestSchema>;
 
@@ -130,6 +131,9 @@ export function answerInteraction(
     store
       .sql('UPDATE interactions SET answer = ?, answered_by = ?, answered_at = ? WHERE id = ?')
       .run(JSON.stringify(req.answer), req.by, Date.now(), interactionId);
+    // Too late for the attempt: nobody will relay it, so a secret in it is not kept either.
+    if (attemptRow(store, found.attempt_id)?.status !== 'active')
+      forgetSecretAnswers(store, found.attempt_id);
     return toInteractionView(row(store, interactionId)!);
   });
   store.notifyControl(view.attemptId);

@@ -21,6 +21,9 @@ export function openDatabase(file: string): Db {
     if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
   }
   db.pragma('synchronous = NORMAL');
+  // What a row held before an update or delete (a secret answer once masked) is zeroed in its page,
+  // not left in free space; FAST does it without extra writes.
+  db.pragma('secure_delete = FAST');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
