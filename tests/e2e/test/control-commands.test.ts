@@ -158,6 +158,52 @@ describe('coord-runner status, jobs, logs, approve, history and stop against a r
     expect(String(noRunner.stderr)).toContain('Start one with `coord-runner start`');
   }, 90_000);
 
+  it('a waiting question is answered with `answer`; approve and deny say so and change nothing', async () => {
+    const { server, cli, startRunner, runningStatus } = await setup('question');
+    startRunner();
+    await runningStatus();
+    const submitted = await api<{ job: JobView }>(server, 'POST', '/v1/workspaces/local/jobs', {
+      ...askingJob,
+      title: 'Ask a name',
+      agent: {
+        id: 'demo',
+        plan: [
+          { type: 'ask', id: 'name', question: 'Whom to greet?' },
+          { type: 'say', text: 'hello {{answer:name}}' },
+        ],
+      },
+    });
+    const waiting = await eventually(
+      async () => (await runningStatus()).waiting[0],
+      30_000,
+      'the question to wait',
+    );
+    expect(waiting.request.kind).toBe('question');
+    for (const command of ['approve', 'deny']) {
+      const refused = await cli([command, waiting.interactionId]);
+      expect(refused.exitCode, command).toBe(2);
+      expect(String(refused.stderr)).toContain(`${waiting.interactionId} is a question, not an approval.`);
+      expect(String(refused.stderr)).toContain(`coord-runner answer ${waiting.interactionId} <answer>`);
+    }
+    expect((await runningStatus()).waiting.map((w) => w.interactionId)).toEqual([waiting.interactionId]);
+
+    const answered = await cli(['answer', waiting.interactionId, 'Ada']);
+    expect(answered.exitCode, String(answered.all)).toBe(0);
+    expect(String(answered.stdout)).toContain(`Answered ${waiting.interactionId}.`);
+    const jobId = submitted.json.job.id;
+    const done = await eventually(
+      async () => {
+        const view = await api<{ job: JobView }>(server, 'GET', `/v1/jobs/${jobId}`);
+        return view.json.job.status === 'done' ? view.json.job : undefined;
+      },
+      30_000,
+      'the job to finish',
+    );
+    expect(done.attempts.map((a) => a.status)).toEqual(['no_changes']); // a local job that wrote no file
+    const log = await cli(['logs', jobId]);
+    expect(String(log.stdout)).toContain('hello Ada');
+  }, 90_000);
+
   it('says which failure it was with its exit code', async () => {
     const { server, tokenFile, cli, startRunner, runningStatus } = await setup('exit-codes');
     expect((await cli(['logs', 'job_x'])).exitCode).toBe(5); // no runner running
