@@ -1,17 +1,11 @@
 import { join } from 'node:path';
 import { startLocalServer } from '@coord/local-server';
-import { createDemoAgent } from '@coord/runner-agents';
-import {
-  createCoordClient,
-  createFileEventSpool,
-  createLocalWorkspaces,
-  createRunner,
-  type RunnerEvent,
-} from '@coord/runner-core';
+import { createCoordClient, type RunnerEvent } from '@coord/runner-core';
 import type { JobView } from '@coord/runner-protocol';
-import { filter, firstValueFrom, ReplaySubject } from 'rxjs';
+import { filter, firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from './helpers/cleanup.js';
+import { startTestRunner } from './helpers/runner.js';
 import { eventually, tempDir } from './helpers/cli.js';
 
 /**
@@ -30,27 +24,9 @@ describe('in-place retries', () => {
     onCleanup(dir.cleanup);
     const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
     onCleanup(() => server.close());
-    const workRoot = join(dir.path, 'work');
-    const runner = createRunner({
-      client: createCoordClient({ baseUrl: server.url, token: server.token }),
-      identity: {
-        machineId: 'machine-retry',
-        name: 'retry',
-        platform: 'linux',
-        arch: 'x64',
-        version: 'test',
-      },
-      agents: [createDemoAgent()],
-      local: createLocalWorkspaces({ root: workRoot }),
-      spool: createFileEventSpool(join(dir.path, 'runner', 'attempts')),
-      timings: { claimWaitMs: 1_000 },
-      eventBatch: { intervalMs: 20 },
+    const { events } = await startTestRunner(server, dir.path, 'retry', {
       agentRetries: { backoff: { minDelayMs: 100, maxDelayMs: 500 } },
     });
-    const events = new ReplaySubject<RunnerEvent>();
-    runner.events$.subscribe(events);
-    onCleanup(() => runner.stop());
-    await runner.start();
 
     const client = createCoordClient({ baseUrl: server.url, token: server.token });
     const job = await client.submitJob('local', {

@@ -2,18 +2,12 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalServer } from '@coord/local-server';
-import { createDemoAgent } from '@coord/runner-agents';
-import {
-  createCoordClient,
-  createFileEventSpool,
-  createLocalWorkspaces,
-  createRunner,
-  type RunnerEvent,
-} from '@coord/runner-core';
+import { createCoordClient, type RunnerEvent } from '@coord/runner-core';
 import type { JobView } from '@coord/runner-protocol';
-import { filter, firstValueFrom, ReplaySubject } from 'rxjs';
+import { filter, firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from './helpers/cleanup.js';
+import { startTestRunner } from './helpers/runner.js';
 import { eventually, tempDir } from './helpers/cli.js';
 import { api } from './helpers/server.js';
 
@@ -34,25 +28,7 @@ async function askForSecret() {
   const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
   onCleanup(() => server.close());
   const spoolDir = join(dir.path, 'runner', 'attempts');
-  const runner = createRunner({
-    client: createCoordClient({ baseUrl: server.url, token: server.token }),
-    identity: {
-      machineId: 'machine-secret',
-      name: 'secret',
-      platform: 'linux',
-      arch: 'x64',
-      version: 'test',
-    },
-    agents: [createDemoAgent()],
-    local: createLocalWorkspaces({ root: join(dir.path, 'work') }),
-    spool: createFileEventSpool(spoolDir),
-    timings: { claimWaitMs: 1_000 },
-    eventBatch: { intervalMs: 20 },
-  });
-  const events = new ReplaySubject<RunnerEvent>();
-  runner.events$.subscribe(events);
-  onCleanup(() => runner.stop());
-  await runner.start();
+  const { runner, events } = await startTestRunner(server, dir.path, 'secret');
   const client = createCoordClient({ baseUrl: server.url, token: server.token });
   const job = await client.submitJob('local', {
     title: 'Use a key',

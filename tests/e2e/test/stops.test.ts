@@ -1,18 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalServer } from '@coord/local-server';
-import { createDemoAgent } from '@coord/runner-agents';
-import {
-  createCoordClient,
-  createFileEventSpool,
-  createLocalWorkspaces,
-  createRunner,
-  type RunnerEvent,
-} from '@coord/runner-core';
+import { createCoordClient, createFileEventSpool, type RunnerEvent } from '@coord/runner-core';
 import type { JobView } from '@coord/runner-protocol';
-import { filter, firstValueFrom, ReplaySubject } from 'rxjs';
+import { filter, firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from './helpers/cleanup.js';
+import { startTestRunner } from './helpers/runner.js';
 import { cliEnv, eventually, processGone, runCli, startCli, tempDir } from './helpers/cli.js';
 import { longRunningJob } from './helpers/jobs.js';
 import { api } from './helpers/server.js';
@@ -29,27 +23,17 @@ describe('stops', () => {
     onCleanup(dir.cleanup);
     const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
     onCleanup(() => server.close());
-    const runner = createRunner({
-      client: createCoordClient({ baseUrl: server.url, token: server.token }),
-      identity: {
-        machineId: 'machine-grace',
-        name: 'grace',
-        platform: 'linux',
-        arch: 'x64',
-        version: 'test',
+    const { events } = await startTestRunner(
+      server,
+      dir.path,
+      'grace',
+      {
+        spool: createFileEventSpool(join(dir.path, 'attempts')),
+        // Were this the grace, the stop would wait out the agent's minute-long step.
+        stopGraceMs: 120_000,
       },
-      agents: [createDemoAgent()],
-      local: createLocalWorkspaces({ root: join(dir.path, 'work') }),
-      spool: createFileEventSpool(join(dir.path, 'attempts')),
-      timings: { claimWaitMs: 1_000 },
-      eventBatch: { intervalMs: 20 },
-      // Were this the grace, the stop would wait out the agent's minute-long step.
-      stopGraceMs: 120_000,
-    });
-    const events = new ReplaySubject<RunnerEvent>();
-    runner.events$.subscribe(events);
-    onCleanup(() => runner.stop({ mode: 'force' }));
-    await runner.start();
+      'force',
+    );
     const client = createCoordClient({ baseUrl: server.url, token: server.token });
     const job = await client.submitJob('local', longRunningJob('Stop me within 500 ms'));
     const output = await firstValueFrom(
