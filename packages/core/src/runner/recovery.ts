@@ -1,5 +1,6 @@
 import { CoordError, isCoordError, toErrorPayload } from '../errors.js';
 import { backoffDelayMs, serverBackoff } from '../retry.js';
+import { isoTime } from '../events/iso-time.js';
 import type { RunnerEvent } from '../events/runner-event.js';
 import type { EventSpool, UnfinishedAttempt } from '../store/event-spool.js';
 import { restartDecision, type RestartDecision } from './checkpoint.js';
@@ -90,7 +91,7 @@ async function recoverAttempt(attempt: UnfinishedAttempt, options: RecoveryOptio
     if (notReattached === null || notReattached === STOPPED) return;
     finished = interrupted(notReattached);
     const at = clock.now();
-    spool.append(attemptId, { type: 'job.finished', at: new Date(at).toISOString(), data: { ...finished } });
+    spool.append(attemptId, { type: 'job.finished', at: isoTime(at), data: { ...finished } });
     options.emit({ type: 'job.finished', at, jobId, attemptId, ...finished });
   }
 
