@@ -1,13 +1,9 @@
 // The runner process of `pnpm bench events` (see events.ts): plain node on the packages' builds,
 // as `coord-runner` runs, so its memory is the runner's and not the benchmark harness's. It runs
-// one Claude Code job to the end, then JSON.parses the same lines bare, and prints its figures
-// as one JSON line.
-import { closeSync, openSync, readSync } from 'node:fs';
+// one Claude Code job to the end and prints its figures as one JSON line.
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Buffer } from 'node:buffer';
 import process from 'node:process';
-import { StringDecoder } from 'node:string_decoder';
 import { clearInterval, setInterval } from 'node:timers';
 import { createClaudeCodeAgent } from '@coord/runner-agents';
 import {
@@ -17,7 +13,7 @@ import {
   createRunner,
 } from '@coord/runner-core';
 
-const { serverUrl, token, root, cli, linesFile } = JSON.parse(process.argv[2]);
+const { serverUrl, token, root, cli } = JSON.parse(process.argv[2]);
 
 const client = createCoordClient({ baseUrl: serverUrl, token });
 const runner = createRunner({
@@ -84,7 +80,6 @@ process.stdout.write(
     peakRss,
     cpuMs: (cpu.user + cpu.system) / 1000,
     pipelineCpuMs,
-    ...rawParse(linesFile),
   })}\n`,
 );
 // The figures are out; the benchmark ends this process once it has read them. Ending it with
@@ -95,35 +90,4 @@ await runner.stop();
 function cpuMsSince(start) {
   const { user, system } = process.cpuUsage(start);
   return (user + system) / 1000;
-}
-
-/** JSON.parse alone over the same lines (reading and splitting them is not timed). */
-function rawParse(file) {
-  const fd = openSync(file, 'r');
-  const buffer = Buffer.alloc(8 * 1024 * 1024);
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
-  let parseMs = 0;
-  let parseCpuMs = 0;
-  let lines = 0;
-  const parseAll = (slice) => {
-    const cpu = process.cpuUsage();
-    const t = performance.now();
-    for (const line of slice) JSON.parse(line);
-    parseMs += performance.now() - t;
-    parseCpuMs += cpuMsSince(cpu);
-    lines += slice.length;
-  };
-  try {
-    for (let n = readSync(fd, buffer); n > 0; n = readSync(fd, buffer)) {
-      const text = carry + decoder.write(buffer.subarray(0, n));
-      const end = text.lastIndexOf('\n');
-      carry = text.slice(end + 1);
-      parseAll(text.slice(0, end).split('\n'));
-    }
-    if (carry) parseAll([carry]);
-  } finally {
-    closeSync(fd);
-  }
-  return { rawLines: lines, rawParseMs: parseMs, rawParseCpuMs: parseCpuMs };
 }

@@ -19,7 +19,10 @@ import { startProcess, startServerProcess } from './processes.js';
  * - `events`: agent output lines pushed through (the CLI's lines).
  * - `server_events`: the job events they became on the server (partial-message deltas re-cut
  *   into fewer text events; stream bookkeeping whose content comes again whole, not repeated).
- * - `raw_parse_per_s`: bare JSON.parse of the same lines, in the runner process after the job.
+ * - `raw_parse_per_s`: bare JSON.parse of the same lines, in a node process of its own, once
+ *   before the runner's job and once after it: this machine's speed drifts within seconds, and
+ *   the two passes around the pipeline measure the phase it ran in, where one pass after it did
+ *   not (`raw_parse_before_per_s` and `raw_parse_after_per_s` say how far they differed).
  * - `runner_pipeline_per_s`: lines from the first agent event to the last one spooled (split,
  *   parse, normalize, redact, spool; uploads run alongside, as in any run).
  * - `events_per_s`: lines from the first agent event to the server's acknowledgement of all.
@@ -53,6 +56,8 @@ export interface EventsResult {
   stream_mb: number;
   server_events: number;
   raw_parse_per_s: number;
+  raw_parse_before_per_s: number;
+  raw_parse_after_per_s: number;
   runner_pipeline_per_s: number;
   ratio: number;
   events_per_s: number;
@@ -75,10 +80,27 @@ interface RunnerFigures {
   peakRss: number;
   cpuMs: number;
   pipelineCpuMs: number;
-  rawLines: number;
-  rawParseMs: number;
-  rawParseCpuMs: number;
 }
+
+/** What raw-parse.mjs prints. */
+interface RawParseFigures {
+  lines: number;
+  parseMs: number;
+  parseCpuMs: number;
+}
+
+/** The baseline: bare JSON.parse of the lines file, in a process of its own. */
+async function rawParse(linesFile: string): Promise<RawParseFigures> {
+  const parse = startProcess(
+    [fileURLToPath(new URL('./raw-parse.mjs', import.meta.url)), linesFile],
+    (output) => /^(\{.*\})\s*$/m.exec(output)?.[1],
+  );
+  const figures = JSON.parse(await parse.ready) as RawParseFigures;
+  await parse.stop();
+  return figures;
+}
+
+const perS = (lines: number, ms: number) => Math.round((lines / ms) * 1000);
 
 export async function measureEvents(options: { lines: number; profileDir?: string }): Promise<EventsResult> {
   const count = options.lines;
@@ -96,20 +118,25 @@ export async function measureEvents(options: { lines: number; profileDir?: strin
     server.stop = serverProcess.stop;
     const { url: serverUrl, token } = serverProcess;
 
+    const before = await rawParse(linesFile);
     const runner = startProcess(
       [
         ...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []),
         fileURLToPath(new URL('./events-runner.mjs', import.meta.url)),
-        JSON.stringify({ serverUrl, token, root, cli, linesFile }),
+        JSON.stringify({ serverUrl, token, root, cli }),
       ],
       (output) => /^(\{.*\})\s*$/m.exec(output)?.[1],
     );
     const figures = JSON.parse(await runner.ready) as RunnerFigures;
     await runner.stop();
+    const after = await rawParse(linesFile);
+    const rawLines = before.lines + after.lines;
+    const rawParseMs = before.parseMs + after.parseMs;
+    const rawParseCpuMs = before.parseCpuMs + after.parseCpuMs;
 
     const client = createCoordClient({ baseUrl: serverUrl, token });
     const view = await client.getJob(figures.jobId);
-    const rawPerS = (figures.rawLines / figures.rawParseMs) * 1000;
+    const rawPerS = (rawLines / rawParseMs) * 1000;
     const pipelinePerS = (count / figures.pipelineMs) * 1000;
     return {
       bench: 'events',
@@ -117,15 +144,17 @@ export async function measureEvents(options: { lines: number; profileDir?: strin
       stream_mb: Math.round(bytes / 1024 / 1024),
       server_events: view.attempts[0]?.eventsAcked ?? 0,
       raw_parse_per_s: Math.round(rawPerS),
+      raw_parse_before_per_s: perS(before.lines, before.parseMs),
+      raw_parse_after_per_s: perS(after.lines, after.parseMs),
       runner_pipeline_per_s: Math.round(pipelinePerS),
       ratio: round2(pipelinePerS / rawPerS),
       events_per_s: Math.round((count / figures.endToEndMs) * 1000),
       elapsed_ms: Math.round(figures.submitToDoneMs),
       peak_rss_mb: Math.round(figures.peakRss / 1024 / 1024),
       runner_cpu_s: Math.round(figures.cpuMs / 100) / 10,
-      raw_parse_cpu_us_per_line: round2((figures.rawParseCpuMs * 1000) / figures.rawLines),
+      raw_parse_cpu_us_per_line: round2((rawParseCpuMs * 1000) / rawLines),
       pipeline_cpu_us_per_line: round2((figures.pipelineCpuMs * 1000) / count),
-      cpu_ratio: round2(figures.rawParseCpuMs / figures.rawLines / (figures.pipelineCpuMs / count)),
+      cpu_ratio: round2(rawParseCpuMs / rawLines / (figures.pipelineCpuMs / count)),
       job_status: view.status,
       node: process.version,
     };
