@@ -176,6 +176,57 @@ describe('claims', () => {
     expect((await claimNow(api, runner)).job.id).toBe(ids[2]);
   });
 
+  it('a claim retried with its key gets the attempt whose answer was lost, once, at any capacity', async () => {
+    const { api } = await startServer();
+    const runner = await register(api, { capacity: 1 });
+    const other = await register(api, { machineId: 'machine-other' });
+    const first = await submit(api);
+    const second = await submit(api);
+    const claim = (runnerId: string, claimKey?: string) =>
+      api('POST', `/v1/runners/${runnerId}/claim`, { waitMs: 0, ...(claimKey ? { claimKey } : {}) }).then(
+        (r) => {
+          if (r.status !== 200) throw new Error(`claim failed: ${r.status} ${JSON.stringify(r.body)}`);
+          return r.body.assignment;
+        },
+      );
+    const key = 'claim-key-0123456789';
+    const lost = await claim(runner, key);
+    expect(lost.job.id).toBe(first);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // The runner never saw that answer, and asks again: the same attempt, its lease renewed,
+    // although the runner is at its capacity of one.
+    const again = await claim(runner, key);
+    expect(again).toEqual({ ...lost, attempt: { ...lost.attempt, leaseExpiresAt: expect.any(String) } });
+    expect(Date.parse(again.attempt.leaseExpiresAt)).toBeGreaterThan(Date.parse(lost.attempt.leaseExpiresAt));
+    // Another runner's claim with that key is only a claim; this runner without it is full.
+    expect((await claim(other, key)).job.id).toBe(second);
+    expect(await claim(runner)).toBeNull();
+    expect(await claim(runner, 'another-key-0123456789')).toBeNull();
+    const job = (await api('GET', `/v1/jobs/${first}`)).body.job;
+    expect(job.attempts).toEqual([expect.objectContaining({ id: lost.attempt.id, status: 'active' })]);
+
+    // Once the attempt is over, its key makes nothing come back.
+    const done = await api(
+      'POST',
+      `/v1/attempts/${lost.attempt.id}/complete`,
+      { outcome: 'succeeded', lastSeq: 0 },
+      { runnerId: runner },
+    );
+    expect(done.status).toBe(200);
+    expect(await claim(runner, key)).toBeNull();
+  });
+
+  it('refuses a claim key that is not 16 to 64 letters, digits, _ or -', async () => {
+    const { api } = await startServer();
+    const runner = await register(api);
+    for (const claimKey of ['short', 'x'.repeat(65), 'has spaces in it 0123', 'ünïcödé-0123456789', 42]) {
+      const res = await api('POST', `/v1/runners/${runner}/claim`, { waitMs: 0, claimKey });
+      expect(res.status, JSON.stringify(claimKey)).toBe(400);
+      expect(res.body.error.message).toContain('claimKey');
+    }
+  });
+
   it('never hands one job to two runners, over many concurrent claims', async () => {
     const { api } = await startServer();
     const runners = await Promise.all(

@@ -17,6 +17,15 @@ export const claimRequestSchema = z.object({
    * their slot meanwhile: they do not count against the runner's capacity.
    */
   waitingAttemptIds: z.array(idSchema).max(64).optional(),
+  /**
+   * Chosen by the runner for one claim and sent again with each of its retries: a claim whose
+   * answer was lost on the way (a dropped connection) gets that answer's attempt again, with a
+   * new lease and forge token, rather than leaving it to hold a slot until its lease runs out.
+   */
+  claimKey: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,64}$/)
+    .optional(),
 });
 export type ClaimRequest = z.input<typeof claimRequestSchema>;
 

@@ -118,12 +118,66 @@ export function assignmentFor(
   };
 }
 
+/** What sending an attempt's assignment again needs of it (columns of `attempts`). */
+export interface HeldAttempt {
+  id: string;
+  number: number;
+  feedback: string | null;
+  forge_token_hash: string | null;
+}
+
+/**
+ * The assignment of an attempt its runner still holds, sent again: the lease renewed, and a new
+ * forge token if it had one (only hashes are stored: the old token stops working). For a restarted
+ * runner's reattach and for a claim retried after its answer was lost. Runs in the caller's
+ * transaction.
+ */
+export function reissueAssignment(store: Store, job: JobRow, attempt: HeldAttempt): AssignmentEnvelope {
+  const leaseExpiresAt = Date.now() + store.timings.leaseTtlMs;
+  const forgeToken = attempt.forge_token_hash === null ? null : mintForgeToken(store, job);
+  store
+    .sql('UPDATE attempts SET lease_expires_at = ?, forge_token_hash = ? WHERE id = ?')
+    .run(leaseExpiresAt, forgeToken ? hashToken(forgeToken) : null, attempt.id);
+  return assignmentFor(
+    store,
+    job,
+    { id: attempt.id, number: attempt.number, leaseExpiresAt, feedback: attempt.feedback },
+    forgeToken,
+  );
+}
+
+/** The runner's active attempt made by the claim with this key, with its job's columns. */
+const CLAIMED_WITH_KEY = `SELECT j.*, a.id AS attempt_id, a.number AS attempt_number,
+    a.feedback AS attempt_feedback, a.forge_token_hash AS attempt_forge_token_hash
+  FROM attempts a JOIN jobs j ON j.id = a.job_id
+  WHERE a.runner_id = ? AND a.claim_key = ? AND a.status = 'active'`;
+
 /**
  * One atomic transition: Ready -> In Progress, a new attempt with a lease, the runner recorded.
  * Runs in an IMMEDIATE transaction, so two claims (even from two processes) cannot pick the same job.
+ * A claim retried with the key of one whose answer was lost gets that one's attempt again.
  */
-export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | null {
+export function tryClaim(store: Store, runner: RunnerRow, claimKey?: string): AssignmentEnvelope | null {
   const result = store.tx(() => {
+    if (claimKey !== undefined) {
+      const held = store.sql(CLAIMED_WITH_KEY).get(runner.id, claimKey) as
+        | (JobRow & {
+            attempt_id: string;
+            attempt_number: number;
+            attempt_feedback: string | null;
+            attempt_forge_token_hash: string | null;
+          })
+        | undefined;
+      // Its slot is already counted: the capacity check is not for it.
+      if (held) {
+        return reissueAssignment(store, held, {
+          id: held.attempt_id,
+          number: held.attempt_number,
+          feedback: held.attempt_feedback,
+          forge_token_hash: held.attempt_forge_token_hash,
+        });
+      }
+    }
     const active = (
       store
         .sql("SELECT count(*) AS n FROM attempts WHERE runner_id = ? AND status = 'active'")
@@ -146,8 +200,8 @@ export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | 
     const attemptId = newId('att');
     store
       .sql(
-        `INSERT INTO attempts (id, job_id, number, runner_id, status, started_at, lease_expires_at, forge_token_hash, feedback)
-         VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?)`,
+        `INSERT INTO attempts (id, job_id, number, runner_id, status, started_at, lease_expires_at, forge_token_hash, feedback, claim_key)
+         VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)`,
       )
       .run(
         attemptId,
@@ -158,6 +212,7 @@ export function tryClaim(store: Store, runner: RunnerRow): AssignmentEnvelope | 
         leaseExpiresAt,
         forgeToken ? hashToken(forgeToken) : null,
         job.pending_feedback,
+        claimKey ?? null,
       );
     store
       .sql(

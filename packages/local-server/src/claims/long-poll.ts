@@ -14,8 +14,9 @@ export function claimWithWait(
   runner: RunnerRow,
   waitMs: number,
   signal: AbortSignal,
+  claimKey?: string,
 ): Promise<AssignmentEnvelope | null> {
-  const now = tryClaim(store, runner);
+  const now = tryClaim(store, runner, claimKey);
   if (now !== null || waitMs <= 0 || signal.aborted) return Promise.resolve(now);
   return new Promise((resolve) => {
     let done = false;
@@ -31,7 +32,7 @@ export function claimWithWait(
     const timer = setTimeout(() => finish(null), waitMs);
     const leave = queue.add({
       // A waiter whose client left must not claim: the job would sit In Progress with nobody on it.
-      attempt: () => (done || signal.aborted ? null : tryClaim(store, runner)),
+      attempt: () => (done || signal.aborted ? null : tryClaim(store, runner, claimKey)),
       settle: finish,
     });
     signal.addEventListener('abort', onAbort, { once: true });

@@ -7,9 +7,9 @@ import type {
   completeRequestSchema,
 } from '@coord/runner-protocol';
 import type { z } from 'zod';
-import { assignmentFor, mintForgeToken } from '../claims/claim.js';
+import { reissueAssignment } from '../claims/claim.js';
 import { ApiError } from '../errors.js';
-import { hashToken, iso } from '../util/ids.js';
+import { iso } from '../util/ids.js';
 import { requeueOrFail } from './jobs.js';
 import { getRunner, touchRunner } from './runners.js';
 import { forgetSecretAnswers } from './secret-answers.js';
@@ -86,19 +86,8 @@ export function reattachAttempt(
   return store.tx(() => {
     const attempt = ownAttempt(store, accountId, runnerId, attemptId);
     if (attempt.status !== 'active') throw lost(attemptId, `the attempt is ${attempt.status}`);
-    const job = jobRow(store, attempt.job_id)!;
-    const leaseExpiresAt = Date.now() + store.timings.leaseTtlMs;
-    const forgeToken = attempt.forge_token_hash === null ? null : mintForgeToken(store, job);
-    store
-      .sql('UPDATE attempts SET lease_expires_at = ?, forge_token_hash = ? WHERE id = ?')
-      .run(leaseExpiresAt, forgeToken ? hashToken(forgeToken) : null, attemptId);
+    const assignment = reissueAssignment(store, jobRow(store, attempt.job_id)!, attempt);
     touchRunner(store, runnerId);
-    const assignment = assignmentFor(
-      store,
-      job,
-      { id: attempt.id, number: attempt.number, leaseExpiresAt, feedback: attempt.feedback },
-      forgeToken,
-    );
     return { assignment };
   });
 }

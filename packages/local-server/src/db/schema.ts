@@ -186,6 +186,12 @@ const migrations: string[] = [
   ALTER TABLE jobs ADD COLUMN revision_after INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE attempts ADD COLUMN feedback TEXT;
   `,
+  // The key of the claim that made an attempt: the same claim retried after its answer was lost
+  // gets that attempt again.
+  `
+  ALTER TABLE attempts ADD COLUMN claim_key TEXT;
+  CREATE INDEX attempts_by_claim_key ON attempts (runner_id, claim_key) WHERE claim_key IS NOT NULL;
+  `,
 ];
 
 export function migrate(db: Database): void {

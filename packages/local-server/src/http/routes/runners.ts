@@ -58,7 +58,14 @@ export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
     };
     const waitMs = Math.min(req.waitMs, store.timings.claimWaitMs);
     touchRunner(store, runner.id);
-    const assignment = await claimWithWait(store, claims, runner, waitMs, clientGone(bodySource(c)));
+    const assignment = await claimWithWait(
+      store,
+      claims,
+      runner,
+      waitMs,
+      clientGone(bodySource(c)),
+      req.claimKey,
+    );
     if (!store.closing.aborted) touchRunner(store, runner.id);
     return c.json({ assignment });
   });
