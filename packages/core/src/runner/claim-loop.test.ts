@@ -8,7 +8,7 @@ import { createSlotPool, type AttemptSlot } from './slot-pool.js';
 /** A server whose claims the test answers one by one; `capacity` slots in a real pool. */
 function harness({ capacity = 1, ...over }: Partial<ClaimLoopOptions> & { capacity?: number } = {}) {
   const clock = new ManualClock();
-  const claims: Array<{ active: string[]; signal: AbortSignal; answer: Deferred<unknown> }> = [];
+  const claims: Array<{ active: string[]; key: string; signal: AbortSignal; answer: Deferred<unknown> }> = [];
   const active: string[] = [];
   const slots = createSlotPool({ capacity });
   const held = new Map<string, AttemptSlot>();
@@ -26,11 +26,11 @@ function harness({ capacity = 1, ...over }: Partial<ClaimLoopOptions> & { capaci
     clock,
     reserve: (signal) => slots.reserve(['demo'], signal),
     activeAttemptIds: () => [...active],
-    claim: (activeAttemptIds, _ticket, signal) => {
+    claim: ({ activeAttemptIds, claimKey }, _ticket, signal) => {
       const answer = deferred<unknown>();
       // Like the real client: an aborted claim rejects.
       signal.addEventListener('abort', () => answer.reject(new Error('aborted')));
-      claims.push({ active: activeAttemptIds, signal, answer });
+      claims.push({ active: activeAttemptIds, key: claimKey, signal, answer });
       return answer.promise;
     },
     onAssignment: (raw, ticket) => {
@@ -106,6 +106,30 @@ describe('the claim loop', () => {
     expect(h.errors).toHaveLength(2);
     // No slot is held through a backoff: only the claim in flight holds one.
     expect(h.slots.usage().used).toBe(1);
+    h.loop.stop();
+    await h.done;
+  });
+
+  it('sends one claim key through every retry of a claim, and a new one once a claim is answered', async () => {
+    const h = harness({ capacity: 2 });
+    await until(() => h.claims.length === 1);
+    // The connection drops: the server may have claimed, and the retry must say it is the same claim.
+    h.claims[0]!.answer.reject(network());
+    await until(() => h.clock.pendingTimers === 1);
+    h.clock.advance(h.clock.nextTimerIn!);
+    await until(() => h.claims.length === 2);
+    h.claims[1]!.answer.reject(network());
+    await until(() => h.clock.pendingTimers === 1);
+    h.clock.advance(h.clock.nextTimerIn!);
+    await until(() => h.claims.length === 3);
+    h.claims[2]!.answer.resolve({ id: 'att-1' });
+    await until(() => h.claims.length === 4);
+    h.claims[3]!.answer.resolve(null);
+    await until(() => h.claims.length === 5);
+    const keys = h.claims.map((c) => c.key);
+    expect(keys[0]).toMatch(/^[A-Za-z0-9_-]{16,64}$/);
+    expect(keys.slice(1, 3)).toEqual([keys[0], keys[0]]);
+    expect(new Set([keys[0], keys[3], keys[4]]).size).toBe(3);
     h.loop.stop();
     await h.done;
   });

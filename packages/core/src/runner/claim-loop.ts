@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { isCoordError, type CoordError } from '../errors.js';
 import { backoffDelayMs, serverBackoff } from '../retry.js';
 import type { Clock } from './ports.js';
@@ -17,7 +18,7 @@ export interface ClaimLoopOptions {
    * One long-polling claim within `ticket` (its agents; a short poll when contended); resolves
    * with the raw assignment, or null when none came.
    */
-  claim(activeAttemptIds: string[], ticket: ClaimTicket, signal: AbortSignal): Promise<unknown>;
+  claim(request: ClaimAsk, ticket: ClaimTicket, signal: AbortSignal): Promise<unknown>;
   /** An assignment came: the ticket is its to fill (or cancel, when it cannot run). */
   onAssignment(raw: unknown, ticket: ClaimTicket): void;
   /** The server stopped answering (`offline`, on the first failure) or answers again (`online`). */
@@ -30,6 +31,13 @@ export interface ClaimLoopOptions {
   /** A failure retrying cannot help (an unsupported API): the loop has ended. */
   onFatal(error: CoordError): void;
   reportError(error: unknown): void;
+}
+
+/** What one claim asks the server, besides its ticket's agents and wait. */
+export interface ClaimAsk {
+  activeAttemptIds: string[];
+  /** The same for every retry of one claim, so an answer lost on the way is given again. */
+  claimKey: string;
 }
 
 export interface ClaimLoop {
@@ -48,13 +56,21 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
 
   async function run(): Promise<void> {
     let failures = 0;
+    // Kept through the failures of one claim, new once the server has answered it.
+    let claimKey: string | null = null;
     while (!stopped) {
       inFlight = new AbortController();
       let ticket: ClaimTicket | null = null;
       try {
         ticket = await options.reserve(inFlight.signal);
         if (ticket === null) continue;
-        const raw = await options.claim(options.activeAttemptIds(), ticket, inFlight.signal);
+        claimKey ??= newClaimKey();
+        const raw = await options.claim(
+          { activeAttemptIds: options.activeAttemptIds(), claimKey },
+          ticket,
+          inFlight.signal,
+        );
+        claimKey = null;
         if (failures > 0) {
           failures = 0;
           options.onConnection('online');
@@ -98,6 +114,11 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
       sleeper.wakeAll();
     },
   };
+}
+
+/** 128 random bits in the protocol's claim key alphabet. */
+function newClaimKey(): string {
+  return randomBytes(16).toString('base64url');
 }
 
 /** Retrying cannot help: the server speaks an API this runner does not. */

@@ -201,7 +201,7 @@ export function createRunner(options: RunnerOptions): Runner {
       clock,
       reserve: (signal) => slots.reserve(enabledAgents, signal),
       activeAttemptIds: () => [...active.keys()],
-      claim: (activeAttemptIds, ticket, signal) =>
+      claim: (ask, ticket, signal) =>
         client.claim(
           current.runnerId,
           {
@@ -209,7 +209,7 @@ export function createRunner(options: RunnerOptions): Runner {
             waitMs: ticket.contended
               ? Math.min(current.timings.claimWaitMs, CONTENDED_CLAIM_WAIT_MS)
               : current.timings.claimWaitMs,
-            activeAttemptIds,
+            ...ask,
             ...(ticket.restricted ? { agents: [...ticket.agents] as AgentId[] } : {}),
             ...waitingAttempts(),
           },
