@@ -79,7 +79,8 @@ export interface UnfinishedAttempt extends SpooledAttempt {
 export function createMemoryEventSpool(): EventSpool {
   const attempts = new Map<string, AttemptEvent[]>();
   const open = new Map<string, SpooledAttempt>();
-  const checkpoints = new Map<string, unknown>();
+  // Kept as the file spool keeps them, as JSON text (which is also cheaper than a structured clone).
+  const checkpoints = new Map<string, string>();
   const eventsOf = (id: string) => {
     let events = attempts.get(id);
     if (!events) attempts.set(id, (events = []));
@@ -111,9 +112,12 @@ export function createMemoryEventSpool(): EventSpool {
     release: () => undefined,
     begin: (attempt) => void open.set(attempt.attemptId, attempt),
     finish: (attemptId) => void open.delete(attemptId),
-    checkpoint: (attemptId, checkpoint) => void checkpoints.set(attemptId, structuredClone(checkpoint)),
+    checkpoint: (attemptId, checkpoint) => void checkpoints.set(attemptId, JSON.stringify(checkpoint)),
     unfinished: () =>
-      [...open.values()].map((attempt) => ({ ...attempt, checkpoint: checkpoints.get(attempt.attemptId) })),
+      [...open.values()].map((attempt) => {
+        const text = checkpoints.get(attempt.attemptId);
+        return { ...attempt, checkpoint: text === undefined ? undefined : (JSON.parse(text) as unknown) };
+      }),
   };
 }
 
