@@ -1,18 +1,13 @@
 import { join } from 'node:path';
 import { startLocalServer } from '@coord/local-server';
-import {
-  createCoordClient,
-  createLocalWorkspaces,
-  createMemoryEventSpool,
-  createRunner,
-  type RunnerEvent,
-} from '@coord/runner-core';
+import { createCoordClient, createMemoryEventSpool, type RunnerEvent } from '@coord/runner-core';
 import type { InteractionView, JobView } from '@coord/runner-protocol';
-import { filter, firstValueFrom, ReplaySubject } from 'rxjs';
+import { filter, firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from './helpers/cleanup.js';
 import { eventually, tempDir } from './helpers/cli.js';
 import { createAskingAgent } from './helpers/scripted-agent.js';
+import { startTestRunner } from './helpers/runner.js';
 import { api } from './helpers/server.js';
 
 async function setup(options: { interactionTimeoutMs?: number } = {}) {
@@ -21,21 +16,13 @@ async function setup(options: { interactionTimeoutMs?: number } = {}) {
   const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
   onCleanup(() => server.close());
   const agent = createAskingAgent();
-  const runner = createRunner({
-    client: createCoordClient({ baseUrl: server.url, token: server.token }),
-    identity: { machineId: 'asking-machine', name: 'asker', platform: 'linux', arch: 'x64', version: 'test' },
+  const { runner, events } = await startTestRunner(server, dir.path, 'asker', {
     agents: [agent],
-    local: createLocalWorkspaces({ root: join(dir.path, 'work') }),
     spool: createMemoryEventSpool(),
     // Renewals a minute apart: answers from the web arrive through the push hint.
     timings: { leaseRenewMs: 60_000, claimWaitMs: 1_000 },
-    eventBatch: { intervalMs: 20 },
     ...(options.interactionTimeoutMs ? { interactionTimeoutMs: options.interactionTimeoutMs } : {}),
   });
-  const events = new ReplaySubject<RunnerEvent>();
-  runner.events$.subscribe(events);
-  onCleanup(() => runner.stop());
-  await runner.start();
   const client = createCoordClient({ baseUrl: server.url, token: server.token });
   const job = await client.submitJob('local', {
     title: 'Ask before deleting',
