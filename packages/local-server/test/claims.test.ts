@@ -217,6 +217,31 @@ describe('claims', () => {
     expect(await claim(runner, key)).toBeNull();
   });
 
+  it('a retry replaces the claim it retries while that one is still parked (a silently dropped connection)', async () => {
+    const { server, api } = await startServer();
+    const runner = await register(api);
+    const other = await register(api, { machineId: 'machine-other' });
+    const claimKey = 'parked-key-0123456789';
+    const claim = (runnerId: string) =>
+      api('POST', `/v1/runners/${runnerId}/claim`, { waitMs: 10_000, claimKey });
+    // The other runner's claim with the same key is another claim: it stays parked.
+    const others = claim(other);
+    const dropped = claim(runner);
+    await waitFor(() => parkedCount(server) === 2, 'both claims to park');
+    const started = Date.now();
+    const retry = claim(runner);
+    // The parked one is answered at once, with nothing: its client gave up on it.
+    expect((await dropped).body).toEqual({ assignment: null });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await waitFor(() => parkedCount(server) === 2, 'the retry to park in its place');
+    const first = await submit(api);
+    const second = await submit(api);
+    const [mine, theirs] = await Promise.all([retry, others]);
+    // In arrival order: the other runner parked first.
+    expect(theirs.body.assignment.job.id).toBe(first);
+    expect(mine.body.assignment.job.id).toBe(second);
+  });
+
   it('refuses a claim key that is not 16 to 64 letters, digits, _ or -', async () => {
     const { api } = await startServer();
     const runner = await register(api);

@@ -34,6 +34,7 @@ export function claimWithWait(
       // A waiter whose client left must not claim: the job would sit In Progress with nobody on it.
       attempt: () => (done || signal.aborted ? null : tryClaim(store, runner, claimKey)),
       settle: finish,
+      ...(claimKey === undefined ? {} : { key: `${runner.id} ${claimKey}` }),
     });
     signal.addEventListener('abort', onAbort, { once: true });
   });

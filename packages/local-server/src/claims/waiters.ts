@@ -7,6 +7,12 @@ export interface Waiter<T> {
   /** Tries to claim; a non-null result settles the waiter. */
   attempt(): T | null;
   settle(result: T | null): void;
+  /**
+   * The same for the retries of one claim: a retry replaces a waiter still parked with its key,
+   * which is answered null at once (its client gave up on it; a silently dropped connection can
+   * leave it parked, and it must not win the next job only to lose the answer again).
+   */
+  key?: string;
 }
 
 export class WaiterQueue<T> {
@@ -19,6 +25,12 @@ export class WaiterQueue<T> {
   }
 
   add(waiter: Waiter<T>): () => void {
+    const replaced =
+      waiter.key === undefined ? undefined : this.waiters.find((other) => other.key === waiter.key);
+    if (replaced) {
+      this.remove(replaced);
+      replaced.settle(null);
+    }
     this.waiters.push(waiter);
     return () => this.remove(waiter);
   }
