@@ -3,7 +3,7 @@ import { startLocalServer } from '@coord/local-server';
 import type { InteractionView, JobView } from '@coord/runner-protocol';
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from './helpers/cleanup.js';
-import { CLI_BIN, eventually, tempDir } from './helpers/cli.js';
+import { CLI_BIN, cliEnv, eventually, runCli, tempDir } from './helpers/cli.js';
 import { terminal } from './helpers/terminal.js';
 import { api } from './helpers/server.js';
 
@@ -83,9 +83,25 @@ describe('approvals and questions at the terminal', () => {
     expect(web.status).toBe(200);
     await term.waitFor('✓ answered on the web', 'the web answer noticed');
 
-    // The command: allowed here. The last write: denied here.
+    // The command: allowed from another terminal, through the runner's control API. It resolves as
+    // the runner's own answer does, and still takes the prompt away (wiped, not left drawn).
     await term.waitFor('Allow run:', 'the run approval');
-    term.keys('Enter');
+    const waiting = await eventually(async () => {
+      const status = await runCli(['status', '--state-dir', join(dir.path, 'runner')], {
+        env: cliEnv(join(dir.path, 'home')),
+        timeoutMs: 30_000,
+      });
+      return /(int-[0-9a-f-]+)/.exec(String(status.stdout))?.[1];
+    }, 20_000);
+    const approved = await runCli(['approve', waiting, '--state-dir', join(dir.path, 'runner')], {
+      env: cliEnv(join(dir.path, 'home')),
+      timeoutMs: 30_000,
+    });
+    expect(approved.exitCode, String(approved.all)).toBe(0);
+    const afterApprove = await term.waitFor('✓ answered from another terminal', 'the approval from the CLI');
+    expect(afterApprove).not.toContain('Allow run:');
+
+    // The last write: denied here.
     await term.waitFor('Allow write: Write denied.txt', 'the last approval');
     term.keys('Down', 'Down', 'Enter');
 

@@ -153,6 +153,42 @@ describe('the interaction desk', () => {
     expect(answers).toEqual([['int_2', { kind: 'approval', decision: 'deny' }]]);
   });
 
+  it('an answer from another terminal (the control API, resolved as the runner) takes the prompt away too', async () => {
+    const { prompter, written, answers, desk, settle } = setup();
+    desk.onEvent(requested('int_1', approval));
+    await prompter.next();
+    desk.print('output while the prompt was up');
+    desk.onEvent(resolved('int_1', 'runner'));
+    await settle();
+    const text = written.join('');
+    expect(text).toContain('✓ answered from another terminal');
+    // What was held while the prompt was up is printed now, not when someone presses a key.
+    expect(text).toContain('output while the prompt was up');
+    expect(answers).toEqual([]);
+  });
+
+  it("its own answer's resolution, arriving while the answer is sent, does not take the prompt away", async () => {
+    const prompter = scriptedPrompter();
+    const written: string[] = [];
+    const desk = createInteractionDesk({
+      // The runner resolves the interaction (and says so) before the answer call returns.
+      answer: async (id, answer): Promise<AnswerOutcome> => {
+        desk.onEvent(resolved(id, 'runner'));
+        return { won: true, answer, by: 'runner' };
+      },
+      prompter,
+      write: (text) => written.push(text),
+      color: false,
+      onInterrupt: () => undefined,
+    });
+    desk.onEvent(claimed);
+    desk.onEvent(requested('int_1', approval));
+    (await prompter.next()).reply('allow_once');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(written.join('')).not.toContain('answered from another terminal');
+    expect(written.join('')).not.toContain('already answered');
+  });
+
   it('a request answered on the web before its turn is never asked', async () => {
     const { prompter, desk, settle } = setup();
     desk.onEvent(requested('int_1', approval));

@@ -31,6 +31,19 @@ interface Waiting {
   request: InteractionRequest;
 }
 
+interface Prompted extends Waiting {
+  abort: AbortController;
+  answeredBy?: string;
+  sending?: boolean;
+}
+
+/** How the prompt says who answered instead (the runner's own: its control API, another terminal). */
+const ANSWERED_BY = {
+  web: 'on the web',
+  timeout: 'by timeout',
+  runner: 'from another terminal',
+} as const;
+
 /** Lines held while a person answers; beyond this the rest is counted (the spool has them all). */
 const MAX_HELD_LINES = 2000;
 
@@ -44,8 +57,11 @@ export function createInteractionDesk(options: InteractionDeskOptions): Interact
     options.color ? styleText(style, text) : text;
   const titles = new Map<string, string>();
   const queue: Waiting[] = [];
-  /** `answeredBy`: set when an answer from elsewhere took the prompt away. */
-  let current: (Waiting & { abort: AbortController; answeredBy?: string }) | null = null;
+  /**
+   * `answeredBy`: set when an answer from elsewhere took the prompt away; `sending`: this prompt's
+   * own answer is on its way (the resolution it brings is not from elsewhere).
+   */
+  let current: Prompted | null = null;
   let held: string[] | null = null;
   let dropped = 0;
   let closed = false;
@@ -62,10 +78,7 @@ export function createInteractionDesk(options: InteractionDeskOptions): Interact
     if (current || closed) return;
     const next = queue.shift();
     if (!next) return;
-    const entry: Waiting & { abort: AbortController; answeredBy?: string } = {
-      ...next,
-      abort: new AbortController(),
-    };
+    const entry: Prompted = { ...next, abort: new AbortController() };
     current = entry;
     options.onPromptChange?.(true);
     const what = next.request.kind === 'approval' ? 'Approval needed' : 'Question';
@@ -77,6 +90,7 @@ export function createInteractionDesk(options: InteractionDeskOptions): Interact
     held = [];
     try {
       const answer = await askAnswer(options.prompter, next.request, entry.abort.signal);
+      entry.sending = true;
       const outcome = await options.answer(next.interactionId, answer);
       if (!outcome.won) options.write(`${paint('yellow', `  already answered on the ${outcome.by}`)}\n`);
     } catch (error) {
@@ -116,8 +130,10 @@ export function createInteractionDesk(options: InteractionDeskOptions): Interact
       } else if (event.type === 'interaction.resolved') {
         const index = queue.findIndex((w) => w.interactionId === event.interactionId);
         if (index >= 0) queue.splice(index, 1);
-        if (current?.interactionId === event.interactionId && event.by !== 'runner') {
-          current.answeredBy = event.by === 'web' ? 'on the web' : 'by timeout';
+        // Answered elsewhere: the web, a timeout, or this runner's control API (`coord-runner
+        // answer` in another terminal), which resolves as the runner's own answer does.
+        if (current?.interactionId === event.interactionId && !current.sending) {
+          current.answeredBy = ANSWERED_BY[event.by];
           current.abort.abort();
         }
       }
