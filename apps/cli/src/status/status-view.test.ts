@@ -111,6 +111,31 @@ describe('the live status area of coord-runner start', () => {
     );
   });
 
+  it('offline says that it retries once, whether or not the reason says so already', () => {
+    const offline = (message: string | null) =>
+      renderStatus(
+        snapshot({
+          connections: [
+            {
+              server: 'http://127.0.0.1:4000',
+              runnerId: 'run_1',
+              status: 'offline',
+              message,
+              since: NOW - 5_000,
+            },
+          ],
+        }),
+        ctx({ columns: 200 }),
+      )[1];
+    expect(offline('Cannot reach the Coord server; retrying')).toBe(
+      'http://127.0.0.1:4000 · ⠋ offline 5 s: Cannot reach the Coord server; retrying · 0/2 busy',
+    );
+    expect(offline('connect ECONNREFUSED')).toBe(
+      'http://127.0.0.1:4000 · ⠋ offline 5 s: connect ECONNREFUSED; retrying · 0/2 busy',
+    );
+    expect(offline(null)).toContain('offline 5 s: the server does not answer; retrying');
+  });
+
   it('offline says why and that it retries; lines fit the width; nothing from a job reaches the terminal raw', () => {
     const lines = renderStatus(
       snapshot({

@@ -95,6 +95,11 @@ function attemptLines(a: ActiveAttempt, ctx: StatusViewContext, spin: string): [
   return lines;
 }
 
+/** Why the connection is offline, saying that it retries (once: the runner's own message may). */
+function retrying(why: string): string {
+  return /\bretrying\b/.test(why) ? why : `${why}; retrying`;
+}
+
 /**
  * The live status area `coord-runner start` keeps at the bottom of a terminal: each connection
  * with its state, the active jobs (state and how long in it, agent, elapsed time, branch, the
@@ -109,7 +114,7 @@ export function renderStatus(snapshot: StatusSnapshot, ctx: StatusViewContext): 
     const since = c.since !== null ? ` ${duration(ctx.now - c.since)}` : '';
     const state =
       c.status === 'offline'
-        ? [`${spin} offline${since}: ${c.message ?? 'the server does not answer'}; retrying`, 'yellow']
+        ? [`${spin} offline${since}: ${retrying(c.message ?? 'the server does not answer')}`, 'yellow']
         : c.status === 'starting'
           ? [`${spin} connecting`, 'dim']
           : c.status === 'stopping'

@@ -28,7 +28,8 @@ function harness({ capacity = 1, ...over }: Partial<ClaimLoopOptions> & { capaci
     activeAttemptIds: () => [...active],
     claim: ({ activeAttemptIds, claimKey }, _ticket, signal) => {
       const answer = deferred<unknown>();
-      // Like the real client: an aborted claim rejects.
+      // Like the real client: an aborted claim rejects (at once, when sent aborted).
+      if (signal.aborted) answer.reject(new Error('aborted'));
       signal.addEventListener('abort', () => answer.reject(new Error('aborted')));
       claims.push({ active: activeAttemptIds, key: claimKey, signal, answer });
       return answer.promise;
@@ -103,11 +104,40 @@ describe('the claim loop', () => {
     h.claims[2]!.answer.resolve(null);
     await until(() => h.claims.length === 4);
     expect(h.seen).toEqual(['offline', 'online']);
-    expect(h.errors).toHaveLength(2);
+    // Two tries failed the same way: one error, the status says the rest.
+    expect(h.errors).toHaveLength(1);
     // No slot is held through a backoff: only the claim in flight holds one.
     expect(h.slots.usage().used).toBe(1);
     h.loop.stop();
     await h.done;
+  });
+
+  it('reports each new way an outage fails, not every try; a new outage is reported anew', async () => {
+    const h = harness();
+    const fail = async (n: number, error: Error) => {
+      await until(() => h.claims.length === n);
+      h.claims[n - 1]!.answer.reject(error);
+      await until(() => h.clock.pendingTimers === 1);
+      h.clock.advance(h.clock.nextTimerIn!);
+    };
+    const refused = network();
+    const overloaded = new CoordError('api.http_503', 'the server is overloaded', { retryable: true });
+    await fail(1, refused);
+    await fail(2, refused);
+    await fail(3, overloaded);
+    await fail(4, overloaded);
+    await fail(5, refused);
+    const messages = () => h.errors.map((e) => (e as Error).message);
+    expect(messages()).toEqual([refused.message, overloaded.message, refused.message]);
+    await until(() => h.claims.length === 6);
+    h.claims[5]!.answer.resolve(null);
+    await fail(7, refused);
+    expect(messages()).toEqual([refused.message, overloaded.message, refused.message, refused.message]);
+    expect(h.seen).toEqual(['offline', 'online', 'offline']);
+    // Stopped while the backoff's slot was being reserved: no claim went out after the stop.
+    h.loop.stop();
+    await h.done;
+    expect(h.claims).toHaveLength(7);
   });
 
   it('sends one claim key through every retry of a claim, and a new one once a claim is answered', async () => {

@@ -56,6 +56,8 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
 
   async function run(): Promise<void> {
     let failures = 0;
+    // What this outage has reported: each try that fails the same way is not one more error.
+    let reported: string | null = null;
     // Kept through the failures of one claim, new once the server has answered it.
     let claimKey: string | null = null;
     while (!stopped) {
@@ -64,6 +66,11 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
       try {
         ticket = await options.reserve(inFlight.signal);
         if (ticket === null) continue;
+        // Stopped while the slot came: no claim goes out.
+        if (stopped) {
+          ticket.cancel();
+          break;
+        }
         claimKey ??= newClaimKey();
         const raw = await options.claim(
           { activeAttemptIds: options.activeAttemptIds(), claimKey },
@@ -71,6 +78,7 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
           inFlight.signal,
         );
         claimKey = null;
+        reported = null;
         if (failures > 0) {
           failures = 0;
           options.onConnection('online');
@@ -97,7 +105,9 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
           break;
         }
         failures += 1;
-        options.reportError(error);
+        const message = error instanceof Error ? error.message : String(error);
+        if (message !== reported) options.reportError(error);
+        reported = message;
         if (failures === 1) options.onConnection('offline');
         await sleeper.sleep(backoffDelayMs(serverBackoff, failures, clock.random));
       } finally {
