@@ -121,7 +121,7 @@ describe('the claim loop', () => {
       h.clock.advance(h.clock.nextTimerIn!);
     };
     const refused = network();
-    const overloaded = new CoordError('api.http_503', 'the server is overloaded', { retryable: true });
+    const overloaded = new CoordError('api.http_error', 'the server answered 503', { retryable: true });
     await fail(1, refused);
     await fail(2, refused);
     await fail(3, overloaded);
