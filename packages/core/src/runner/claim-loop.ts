@@ -56,8 +56,6 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
 
   async function run(): Promise<void> {
     let failures = 0;
-    // What this outage has reported: each try that fails the same way is not one more error.
-    let reported: string | null = null;
     // Kept through the failures of one claim, new once the server has answered it.
     let claimKey: string | null = null;
     while (!stopped) {
@@ -78,7 +76,6 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
           inFlight.signal,
         );
         claimKey = null;
-        reported = null;
         if (failures > 0) {
           failures = 0;
           options.onConnection('online');
@@ -105,9 +102,7 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
           break;
         }
         failures += 1;
-        const message = error instanceof Error ? error.message : String(error);
-        if (message !== reported) options.reportError(error);
-        reported = message;
+        options.reportError(error);
         if (failures === 1) options.onConnection('offline');
         await sleeper.sleep(backoffDelayMs(serverBackoff, failures, clock.random));
       } finally {

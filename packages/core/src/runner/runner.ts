@@ -13,6 +13,7 @@ import { recoverUnfinished } from './recovery.js';
 import { attemptSettings, type Runner, type RunnerOptions } from './runner-api.js';
 import { openSession, type RunnerSession } from './session.js';
 import { createSignIn } from './sign-in.js';
+import { createRepeatFilter } from './repeat-filter.js';
 import { createSlotPool, type AttemptSlot, type ClaimTicket } from './slot-pool.js';
 
 export type { ActiveAttemptView } from './attempt-driver.js';
@@ -78,10 +79,12 @@ export function createRunner(options: RunnerOptions): Runner {
    * Every failure passes here. A refused token signs the runner out: said once by the status,
    * not again by every call that meets it while signed out.
    */
+  const repeats = createRepeatFilter(clock);
   const reportError = (error: unknown) => {
     const wasSignedOut = signIn.signedOut;
     if (signIn.observe(error) && wasSignedOut) return;
-    emit({ type: 'runner.error', at: clock.now(), error: toErrorPayload(error) });
+    const payload = toErrorPayload(error);
+    if (repeats.isNews(payload)) emit({ type: 'runner.error', at: clock.now(), error: payload });
   };
   /** Waits for a new sign-in after `error` (a refused token) signed the runner out. */
   const signedOut = (error: unknown) => {
