@@ -37,6 +37,7 @@ export type RunnerEvent =
       /** Which of the runner's server connections this is about (a runner with several). */
       connection?: string;
     }
+  /** A failure the runner did not ask for; the same one again is said at most once a minute. */
   | { type: 'runner.error'; at: number; error: ErrorPayload }
   | (JobScoped & {
       type: 'job.claimed';
