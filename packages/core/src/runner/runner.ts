@@ -75,11 +75,12 @@ export function createRunner(options: RunnerOptions): Runner {
     },
     reportError: (error) => reportError(error),
   });
+  const repeats = createRepeatFilter(clock);
   /**
    * Every failure passes here. A refused token signs the runner out: said once by the status,
-   * not again by every call that meets it while signed out.
+   * not again by every call that meets it while signed out. Any other failure that repeats (an
+   * outage, met by every retry of every loop) is said at most once a minute.
    */
-  const repeats = createRepeatFilter(clock);
   const reportError = (error: unknown) => {
     const wasSignedOut = signIn.signedOut;
     if (signIn.observe(error) && wasSignedOut) return;
