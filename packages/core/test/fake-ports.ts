@@ -167,3 +167,31 @@ export class FakeCoordServer {
     return (this.events.get(attemptId) ?? []).map((e) => e.type);
   }
 }
+
+/** Who the runners in tests say they are. */
+export const testIdentity = {
+  machineId: 'machine-1',
+  name: 'r',
+  platform: 'linux',
+  arch: 'x64',
+  version: 'test',
+} as const;
+
+/** What a fake server answers a registration with. */
+export const testRegistration = {
+  runner: { id: 'run-1', name: 'r', accountId: 'acc-1' },
+  workspaces: [],
+  timings: { leaseRenewMs: 15_000, leaseTtlMs: 60_000, claimWaitMs: 25_000 },
+};
+
+/** A hint stream that stays open, sending nothing, until the runner stops. */
+export function quietHints(_runnerId: string, signal: AbortSignal): AsyncIterable<never> {
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () =>
+        new Promise<IteratorResult<never>>((resolve) =>
+          signal.addEventListener('abort', () => resolve({ done: true, value: undefined })),
+        ),
+    }),
+  };
+}

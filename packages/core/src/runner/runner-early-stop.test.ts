@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { deferred } from '../../test/deferred.js';
-import { FakeCoordServer, fakeAgentPort, fakeLocalWorkspaces } from '../../test/fake-ports.js';
+import {
+  FakeCoordServer,
+  fakeAgentPort,
+  fakeLocalWorkspaces,
+  testIdentity,
+  testRegistration,
+} from '../../test/fake-ports.js';
 import { flush, ManualClock } from '../../test/manual-clock.js';
 import type { RunnerEvent } from '../events/runner-event.js';
 import { createMemoryEventSpool } from '../store/event-spool.js';
@@ -23,7 +29,7 @@ function runnerWithRegistration() {
   } as unknown as typeof server.client;
   const runner = createRunner({
     client,
-    identity: { machineId: 'machine-1', name: 'r', platform: 'linux', arch: 'x64', version: 'test' },
+    identity: testIdentity,
     agents: [fakeAgentPort('claude-code')],
     local: fakeLocalWorkspaces(),
     spool: createMemoryEventSpool(),
@@ -32,11 +38,7 @@ function runnerWithRegistration() {
   const events: RunnerEvent[] = [];
   let completed = false;
   runner.events$.subscribe({ next: (event) => events.push(event), complete: () => (completed = true) });
-  const registration = {
-    runner: { id: 'run-1', name: 'r', accountId: 'acc-1' },
-    workspaces: [],
-    timings: { leaseRenewMs: 15_000, leaseTtlMs: 60_000, claimWaitMs: 25_000 },
-  };
+  const registration = testRegistration;
   return { runner, registered, registration, claims: () => claims, events, completed: () => completed };
 }
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FakeCoordServer, fakeAgentPort, fakeLocalWorkspaces } from '../../test/fake-ports.js';
+import {
+  FakeCoordServer,
+  fakeAgentPort,
+  fakeLocalWorkspaces,
+  quietHints,
+  testIdentity,
+  testRegistration,
+} from '../../test/fake-ports.js';
 import { ManualClock, until } from '../../test/manual-clock.js';
 import { CoordError } from '../errors.js';
 import type { RunnerEvent } from '../events/runner-event.js';
@@ -14,29 +21,16 @@ describe('a runner through a long outage', () => {
     let claims = 0;
     const client = {
       ...server.client,
-      register: () =>
-        Promise.resolve({
-          runner: { id: 'run-1', name: 'r', accountId: 'acc-1' },
-          workspaces: [],
-          timings: { leaseRenewMs: 15_000, leaseTtlMs: 60_000, claimWaitMs: 25_000 },
-        }),
+      register: () => Promise.resolve(testRegistration),
       claim: () => {
         claims += 1;
         return Promise.reject(failure);
       },
-      // A hint stream that stays open, sending nothing, until the runner stops.
-      hints: (_runnerId: string, signal: AbortSignal): AsyncIterable<never> => ({
-        [Symbol.asyncIterator]: () => ({
-          next: () =>
-            new Promise<IteratorResult<never>>((resolve) =>
-              signal.addEventListener('abort', () => resolve({ done: true, value: undefined })),
-            ),
-        }),
-      }),
+      hints: quietHints,
     } as unknown as typeof server.client;
     const runner = createRunner({
       client,
-      identity: { machineId: 'machine-1', name: 'r', platform: 'linux', arch: 'x64', version: 'test' },
+      identity: testIdentity,
       agents: [fakeAgentPort('claude-code')],
       local: fakeLocalWorkspaces(),
       spool: createMemoryEventSpool(),

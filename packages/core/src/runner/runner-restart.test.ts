@@ -5,6 +5,9 @@ import {
   fakeAgentPort,
   fakeAgentRun,
   fakeLocalWorkspaces,
+  quietHints,
+  testIdentity,
+  testRegistration,
   type FakeAgentRun,
 } from '../../test/fake-ports.js';
 import { flush, ManualClock, until } from '../../test/manual-clock.js';
@@ -44,12 +47,7 @@ function restart(reattach: (attemptId: string) => Promise<unknown>) {
   const asked: string[] = [];
   const client = {
     ...server.client,
-    register: () =>
-      Promise.resolve({
-        runner: { id: 'run-1', name: 'r', accountId: 'acc-1' },
-        workspaces: [],
-        timings: { leaseRenewMs: 15_000, leaseTtlMs: 60_000, claimWaitMs: 25_000 },
-      }),
+    register: () => Promise.resolve(testRegistration),
     reattach: (_runnerId: string, attemptId: string) => {
       asked.push(attemptId);
       return reattach(attemptId);
@@ -61,19 +59,11 @@ function restart(reattach: (attemptId: string) => Promise<unknown>) {
         signal.addEventListener('abort', () => reject(new Error('aborted'))),
       );
     },
-    // A hint stream that stays open, sending nothing, until the runner stops.
-    hints: (_runnerId: string, signal: AbortSignal): AsyncIterable<never> => ({
-      [Symbol.asyncIterator]: () => ({
-        next: () =>
-          new Promise<IteratorResult<never>>((resolve) =>
-            signal.addEventListener('abort', () => resolve({ done: true, value: undefined })),
-          ),
-      }),
-    }),
+    hints: quietHints,
   } as unknown as typeof server.client;
   const runner = createRunner({
     client,
-    identity: { machineId: 'machine-1', name: 'r', platform: 'linux', arch: 'x64', version: 'test' },
+    identity: testIdentity,
     agents: [
       fakeAgentPort('claude-code', {
         start: (input) => {
