@@ -15,6 +15,7 @@ import {
   type CanUseToolRequest,
   type ClaudeResult,
 } from './claude-messages.js';
+import { readStreamDelta, type StreamDelta } from './claude-deltas.js';
 
 /** A `can_use_tool` request waiting for a person, with what its answer needs. */
 export type PendingRequest =
@@ -235,18 +236,23 @@ function onStreamEvent(session: ClaudeSession, line: StreamEventLine): AgentEven
   const event = line.event;
   if (event?.type !== 'content_block_delta' || !event.delta) return [];
   const { delta } = event;
-  if (delta.type === 'text_delta' && typeof delta.text === 'string') {
+  const parent = line.parent_tool_use_id;
+  const parentToolUseId = parent === null || parent === undefined ? null : String(parent);
+  if (delta.type === 'text_delta' && typeof delta.text === 'string')
+    return onDelta(session, { channel: 'text', text: delta.text, parentToolUseId });
+  if (delta.type === 'thinking_delta' && typeof delta.thinking === 'string')
+    return onDelta(session, { channel: 'reasoning', text: delta.thinking, parentToolUseId });
+  return [];
+}
+
+function onDelta(session: ClaudeSession, delta: StreamDelta): AgentEvent[] {
+  if (delta.channel === 'text') {
     // As with whole messages: a subagent's words are not the agent's answer.
-    if (line.parent_tool_use_id != null || delta.text === '') return [];
+    if (delta.parentToolUseId !== null || delta.text === '') return [];
     return [{ type: 'message.delta', channel: 'text', text: delta.text }];
   }
-  if (delta.type === 'thinking_delta' && typeof delta.thinking === 'string') {
-    session.streamedThinking = true;
-    return delta.thinking === ''
-      ? []
-      : [{ type: 'message.delta', channel: 'reasoning', text: delta.thinking }];
-  }
-  return [];
+  session.streamedThinking = true;
+  return delta.text === '' ? [] : [{ type: 'message.delta', channel: 'reasoning', text: delta.text }];
 }
 
 function onAssistant(session: ClaudeSession, value: unknown): AgentEvent[] {
@@ -386,6 +392,8 @@ function onApiRetry(retry: ApiRetry): AgentEvent[] {
  * from a newer CLI are ignored with one warning each.
  */
 export function parseClaudeLine(line: string, session: ClaudeSession): ParsedLine {
+  const delta = readStreamDelta(line);
+  if (delta) return { events: onDelta(session, delta), replies: [] };
   const value: unknown = JSON.parse(line);
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
   const type = (value as { type?: unknown }).type;
