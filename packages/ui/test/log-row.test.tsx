@@ -13,6 +13,18 @@ describe('LogRow draws each event kind', () => {
     expect(c.querySelector('b')).toBeNull(); // agent text is never HTML
   });
 
+  it('a message that streamed as deltas, offered whole but not shown a second time', () => {
+    const c = row(
+      agent({ type: 'message.completed', role: 'assistant', text: 'All tests pass', streamed: true }),
+    );
+    const details = c.querySelector('details')!;
+    expect(details.open).toBe(false);
+    expect(details.querySelector('summary')!.textContent).toBe('The whole message (streamed above)');
+    expect(c.querySelector('.cr-entry-label')!.textContent).toBe('Agent');
+    fireEvent.click(details.querySelector('summary')!);
+    expect(details.textContent).toContain('All tests pass');
+  });
+
   it('reasoning, collapsed until opened', () => {
     const c = row(agent({ type: 'message.delta', channel: 'reasoning', text: 'Consider the parser first' }));
     const details = c.querySelector('details')!;

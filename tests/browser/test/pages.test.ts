@@ -187,3 +187,57 @@ describe('nothing from a job or an agent is rendered as HTML', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe('the agent log of a streaming agent', () => {
+  it('shows a streamed answer once: its deltas, then the whole message folded away', async () => {
+    const server = await startServer(tempDir('streamed'));
+    const { job } = await v1(server, 'POST', '/workspaces/local/jobs', {
+      title: 'Streamed answer',
+      instructions: 'Say it as you think it',
+      context: { type: 'local' },
+      agent: { id: 'demo', plan: [{ type: 'say', text: 'hi' }] },
+    });
+    const { runner } = await v1(server, 'POST', '/runners/register', {
+      machineId: 'machine-0002',
+      name: 'wire-runner',
+      platform: 'linux',
+      arch: 'x64',
+      version: '0.1.0',
+      agents: [{ id: 'demo', state: 'detected', version: '1', enabled: true }],
+      capacity: 1,
+    });
+    const { assignment } = await v1(server, 'POST', `/runners/${runner.id}/claim`, { waitMs: 0 });
+    const attemptId = assignment.attempt.id as string;
+    const at = new Date().toISOString();
+    const agent = (seq: number, event: unknown) => ({ seq, at, type: 'job.agent', data: { event } });
+    const answer = 'The parser drops the last line.\nA fix is in parser.ts.';
+    // As the runner sends a Codex or Gemini answer: the deltas (re-cut at lines), then it whole.
+    const events = [
+      agent(1, { type: 'message.delta', channel: 'text', text: 'The parser drops the last line.\n' }),
+      agent(2, { type: 'message.delta', channel: 'text', text: 'A fix is in parser.ts.' }),
+      agent(3, { type: 'message.completed', role: 'assistant', text: answer, streamed: true }),
+    ];
+    await v1(server, 'POST', `/attempts/${attemptId}/events`, { events }, runner.id);
+    await v1(
+      server,
+      'POST',
+      `/attempts/${attemptId}/complete`,
+      { outcome: 'succeeded', lastSeq: 3 },
+      runner.id,
+    );
+
+    const errors: string[] = [];
+    const page = await newPage({ errors });
+    await signIn(page, server, `/jobs/${(job as JobView).id}`);
+    const log = page.getByRole('log', { name: 'Agent log' });
+    await log.getByText('The whole message (streamed above)').waitFor();
+    // What a person sees (innerText: a folded message is not drawn): each sentence once.
+    const seen = await log.innerText();
+    expect(seen.split('drops the last line').length - 1).toBe(1);
+    expect(seen.split('A fix is in parser.ts').length - 1).toBe(1);
+    await screenshots(page, 'job-streamed-answer');
+    await log.getByText('The whole message (streamed above)').click();
+    expect((await log.innerText()).split('A fix is in parser.ts').length - 1).toBe(2);
+    expect(errors).toEqual([]);
+  });
+});

@@ -38,7 +38,13 @@ export const agentOutputEventSchema = z.discriminatedUnion('type', [
     demo: z.boolean().optional(),
   }),
   z.object({ type: z.literal('message.delta'), channel: z.enum(['text', 'reasoning']), text: z.string() }),
-  z.object({ type: z.literal('message.completed'), role: z.enum(['assistant', 'user']), text: z.string() }),
+  z.object({
+    type: z.literal('message.completed'),
+    role: z.enum(['assistant', 'user']),
+    text: z.string(),
+    /** Its text came before as text deltas (set by the runner): a log shows it once. */
+    streamed: z.boolean().optional(),
+  }),
   z.object({
     type: z.literal('tool.started'),
     toolCallId: z.string(),

@@ -48,6 +48,26 @@ describe('the attempt driver', () => {
     expect(h.errors).toEqual([]);
   });
 
+  it('sends a streamed answer whole once, marked as streamed, after its deltas', async () => {
+    const h = harness();
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    h.runs[0]!.emit({ type: 'message.delta', channel: 'text', text: 'All ' });
+    h.runs[0]!.emit({ type: 'message.delta', channel: 'text', text: 'done' });
+    h.runs[0]!.emit({ type: 'message.completed', role: 'assistant', text: 'All done' });
+    h.runs[0]!.emit({ type: 'message.completed', role: 'assistant', text: 'Not streamed' });
+    h.runs[0]!.finish({ summary: 'All done' });
+    await attempt.done;
+    const agentEvents = (h.server.events.get('att-1') ?? []).flatMap((e) =>
+      e.type === 'job.agent' ? [(e.data as { event: Record<string, unknown> }).event] : [],
+    );
+    expect(agentEvents.filter((e) => e['type'] !== 'process.exited')).toEqual([
+      { type: 'message.delta', channel: 'text', text: 'All done' },
+      { type: 'message.completed', role: 'assistant', text: 'All done', streamed: true },
+      { type: 'message.completed', role: 'assistant', text: 'Not streamed' },
+    ]);
+  });
+
   it('applies a cancel that a lease renewal brings: the agent is killed at once', async () => {
     const h = harness();
     const attempt = h.start();

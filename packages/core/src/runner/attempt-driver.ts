@@ -2,6 +2,7 @@ import type { Assignment, AssignmentEnvelope } from '@coord/runner-protocol';
 import { createActor, type Actor, type SnapshotFrom } from 'xstate';
 import type { AgentEvent } from '../agents/agent-event.js';
 import { createSecretSafeChunker } from '../agents/secret-safe-chunks.js';
+import { createStreamedMessageMarker } from '../agents/streamed-messages.js';
 import type { CoordClient } from '../client/coord-client.js';
 import { isCoordError, toErrorPayload, type ErrorPayload } from '../errors.js';
 import { fitEventData } from '../events/fit-event.js';
@@ -176,6 +177,7 @@ export function startAttempt(
   let markDone!: () => void;
   const done = new Promise<void>((resolve) => (markDone = resolve));
   const chunker = createSecretSafeChunker();
+  const markStreamed = createStreamedMessageMarker();
   const budget = createCostBudget(spec?.agent.maxCostUsd);
 
   /**
@@ -232,10 +234,10 @@ export function startAttempt(
     reported: false,
     emit: emitJob,
     onAgentEvent: (event) => {
-      for (const cut of chunker.push(event)) onAgentEventCut(cut);
+      for (const cut of chunker.push(event)) onAgentEventCut(markStreamed(cut));
     },
     onAgentRunEnded: () => {
-      for (const held of chunker.flush()) emitJob({ type: 'job.agent', event: held });
+      for (const held of chunker.flush()) emitJob({ type: 'job.agent', event: markStreamed(held) });
       interactions.withdrawAll();
     },
     onAgentSession: (sessionId) => {

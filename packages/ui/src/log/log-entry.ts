@@ -6,7 +6,8 @@ import type { AttemptEvent } from '@coord/runner-protocol';
  * them as text, never as HTML). An unknown shape becomes a `note` naming its type.
  */
 export type LogEntry =
-  | { kind: 'message'; role: 'assistant' | 'user'; text: string }
+  /** `streamed`: its text came before as delta rows (the row then only offers it whole). */
+  | { kind: 'message'; role: 'assistant' | 'user'; text: string; streamed: boolean }
   | { kind: 'delta'; channel: 'text' | 'reasoning'; text: string }
   | { kind: 'session'; sessionId: string; model?: string; resumed: boolean; demo: boolean }
   | { kind: 'tool'; toolCallId: string; name: string; toolKind: string; title: string; input: ToolInput }
@@ -115,6 +116,7 @@ function agentEntry(a: Data): LogEntry {
         kind: 'message',
         role: a['role'] === 'user' ? 'user' : 'assistant',
         text: str(a['text']) ?? '',
+        streamed: a['streamed'] === true,
       };
     case 'tool.started': {
       const toolKind = str(a['kind']) ?? 'other';

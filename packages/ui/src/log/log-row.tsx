@@ -100,7 +100,15 @@ function drawEntry(entry: LogEntry): ReactNode {
     case 'message':
       return (
         <Line kind={`message cr-role-${entry.role}`} label={entry.role === 'user' ? 'You' : 'Agent'}>
-          <div className="cr-text">{entry.text}</div>
+          {entry.streamed ? (
+            // Its words are the delta rows above: offered whole, not shown a second time.
+            <details className="cr-streamed">
+              <summary className="cr-muted">The whole message (streamed above)</summary>
+              <div className="cr-text">{entry.text}</div>
+            </details>
+          ) : (
+            <div className="cr-text">{entry.text}</div>
+          )}
         </Line>
       );
     case 'delta':
