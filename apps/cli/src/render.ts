@@ -52,7 +52,10 @@ export function renderEvent(event: RunnerEvent, options: { color: boolean }): st
         `  ? ${event.request.kind === 'approval' ? `approve ${event.request.toolName}: ${event.request.summary}` : event.request.questions.map((q) => q.text).join(' / ')} (id ${event.interactionId})`,
       );
     case 'interaction.resolved':
-      return paint('magenta', `  ✓ answered by ${event.by}`);
+      return paint(
+        'magenta',
+        event.by === 'withdrawn' ? '  ✓ withdrawn (no answer needed)' : `  ✓ answered by ${event.by}`,
+      );
     case 'job.finished': {
       const head = `■ job ${event.jobId} ${event.outcome}`;
       const pr = event.pullRequest

@@ -41,6 +41,7 @@ export {
 export type {
   AttemptState,
   JobEvent,
+  ResolvedBy,
   RunnerEvent,
   RunnerEventOf,
   RunnerEventType,

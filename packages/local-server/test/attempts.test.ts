@@ -132,6 +132,21 @@ describe('interactions', () => {
         .status,
     ).toBe(200);
   });
+
+  it('closes a withdrawn request of either kind, and keeps it closed', async () => {
+    const { api } = await startServer();
+    const { runner, attemptId } = await holding(api);
+    await api('PUT', `/v1/attempts/${attemptId}/interactions/int-4`, approval, { runnerId: runner });
+    const withdrawn = { answer: { kind: 'withdrawn' }, by: 'runner' };
+    const res = await api('POST', '/v1/interactions/int-4/answer', withdrawn, { runnerId: runner });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ interaction: { answer: { kind: 'withdrawn' } } });
+    const late = await api('POST', '/v1/interactions/int-4/answer', {
+      answer: { kind: 'approval', decision: 'allow_once' },
+      by: 'web',
+    });
+    expect(late.status).toBe(409);
+  });
 });
 
 describe('completion', () => {

@@ -55,6 +55,11 @@ export const interactionAnswerSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('question'), answers: z.record(z.string(), z.array(z.string().max(10_000))) }),
   /** Nobody answered in time: the safe default applies (deny / no answer). */
   z.object({ kind: z.literal('timeout') }),
+  /**
+   * Nobody needs to answer any more: the agent withdrew the request (an interrupt, its turn
+   * ended) or its run ended (the attempt stopped, failed or is retried). Sent by runners only.
+   */
+  z.object({ kind: z.literal('withdrawn') }),
 ]);
 export type InteractionAnswer = z.infer<typeof interactionAnswerSchema>;
 

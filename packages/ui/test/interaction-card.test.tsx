@@ -129,6 +129,13 @@ describe('InteractionCard: approvals', () => {
     setup({ ...approval, answer: { kind: 'timeout' }, answeredBy: 'runner', answeredAt: base.createdAt });
     expect(screen.getByText('Nobody answered in time: it was denied.')).toBeTruthy();
   });
+
+  it('a request the agent withdrew says so, not that anyone denied it', () => {
+    setup({ ...approval, answer: { kind: 'withdrawn' }, answeredBy: 'runner', answeredAt: base.createdAt });
+    expect(screen.getByText('Withdrawn: the agent no longer needs an answer.')).toBeTruthy();
+    expect(screen.queryByText(/denied/i)).toBeNull();
+    expect(screen.queryAllByRole('button')).toHaveLength(0);
+  });
 });
 
 describe('InteractionCard: questions', () => {

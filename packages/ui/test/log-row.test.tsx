@@ -213,7 +213,10 @@ describe('LogRow draws each event kind', () => {
     ).toBe('Answereddenied, and stopped (from the web)');
     expect(
       row(event('interaction.resolved', { answer: { kind: 'timeout' }, by: 'timeout' })).textContent,
-    ).toBe('Answeredtimed out (denied)');
+    ).toBe('Closedtimed out (denied)');
+    expect(
+      row(event('interaction.resolved', { answer: { kind: 'withdrawn' }, by: 'withdrawn' })).textContent,
+    ).toBe('Closedwithdrawn (no answer needed)');
     const finished = row(
       event('job.finished', {
         outcome: 'failed',

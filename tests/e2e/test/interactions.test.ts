@@ -121,15 +121,15 @@ describe('questions and approvals: the first answer wins, from either side', () 
     expect(view.attempts[0]!.summary).toBe('tool timeout');
   });
 
-  it('a request the agent withdraws is closed on the server at once, like a timeout', async () => {
+  it('a request the agent withdraws is closed on the server at once, as withdrawn', async () => {
     const { server, agent, requested, resolved } = await setup();
     agent.withdraw();
-    expect(await resolved).toMatchObject({ answer: { kind: 'timeout' } });
+    expect(await resolved).toMatchObject({ answer: { kind: 'withdrawn' }, by: 'withdrawn' });
     const stored = await api<{ interaction: InteractionView }>(
       server,
       'GET',
       `/v1/attempts/${requested.attemptId}/interactions/${requested.interactionId}`,
     );
-    expect(stored.json.interaction).toMatchObject({ answer: { kind: 'timeout' }, answeredBy: 'runner' });
+    expect(stored.json.interaction).toMatchObject({ answer: { kind: 'withdrawn' }, answeredBy: 'runner' });
   });
 });

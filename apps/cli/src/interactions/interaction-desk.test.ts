@@ -1,4 +1,4 @@
-import type { AnswerOutcome, RunnerEvent } from '@coord/runner-core';
+import type { AnswerOutcome, ResolvedBy, RunnerEvent } from '@coord/runner-core';
 import type { InteractionAnswer, InteractionRequest } from '@coord/runner-protocol';
 import { describe, expect, it, vi } from 'vitest';
 import type { Prompter } from './ask.js';
@@ -70,13 +70,13 @@ const requested = (interactionId: string, request: InteractionRequest): RunnerEv
   interactionId,
   request,
 });
-const resolved = (interactionId: string, by: 'runner' | 'web' | 'timeout'): RunnerEvent => ({
+const resolved = (interactionId: string, by: ResolvedBy): RunnerEvent => ({
   type: 'interaction.resolved',
   at,
   jobId: 'job_1',
   attemptId: 'att_1',
   interactionId,
-  answer: { kind: 'approval', decision: 'allow_once' },
+  answer: by === 'withdrawn' ? { kind: 'withdrawn' } : { kind: 'approval', decision: 'allow_once' },
   by,
 });
 const approval: InteractionRequest = {
@@ -164,6 +164,17 @@ describe('the interaction desk', () => {
     expect(text).toContain('✓ answered from another terminal');
     // What was held while the prompt was up is printed now, not when someone presses a key.
     expect(text).toContain('output while the prompt was up');
+    expect(answers).toEqual([]);
+  });
+
+  it('a request the agent withdrew takes the prompt away, saying no answer is needed', async () => {
+    const { prompter, written, answers, desk, settle } = setup();
+    desk.onEvent(requested('int_1', approval));
+    await prompter.next();
+    desk.onEvent(resolved('int_1', 'withdrawn'));
+    await settle();
+    expect(written.join('')).toContain('✓ withdrawn: the agent no longer needs an answer');
+    expect(written.join('')).not.toContain('answered');
     expect(answers).toEqual([]);
   });
 

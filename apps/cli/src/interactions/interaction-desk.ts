@@ -39,9 +39,10 @@ interface Prompted extends Waiting {
 
 /** How the prompt says who answered instead (the runner's own: its control API, another terminal). */
 const ANSWERED_BY = {
-  web: 'on the web',
-  timeout: 'by timeout',
-  runner: 'from another terminal',
+  web: 'answered on the web',
+  timeout: 'answered by timeout',
+  runner: 'answered from another terminal',
+  withdrawn: 'withdrawn: the agent no longer needs an answer',
 } as const;
 
 /** Lines held while a person answers; beyond this the rest is counted (the spool has them all). */
@@ -96,7 +97,7 @@ export function createInteractionDesk(options: InteractionDeskOptions): Interact
     } catch (error) {
       if (entry.abort.signal.aborted) {
         // Said once the prompt has let go of the screen (it settles asynchronously).
-        if (entry.answeredBy) options.write(`${paint('magenta', `  ✓ answered ${entry.answeredBy}`)}\n`);
+        if (entry.answeredBy) options.write(`${paint('magenta', `  ✓ ${entry.answeredBy}`)}\n`);
       } else if ((error as Error).name === 'ExitPromptError') {
         closed = true;
         options.write(

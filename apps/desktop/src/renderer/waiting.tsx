@@ -47,7 +47,7 @@ export function WaitingCards({ waiting }: { waiting: readonly WaitingInteraction
     const event = push.event as unknown as {
       interactionId: string;
       answer: InteractionAnswer;
-      by: 'runner' | 'web' | 'timeout';
+      by: 'runner' | 'web' | 'timeout' | 'withdrawn';
       at: number;
     };
     const known = waiting.find((w) => w.interactionId === event.interactionId);

@@ -50,6 +50,8 @@ function questionAnswers(
 
 function permissionResult(pending: PendingRequest, answer: InteractionAnswer): PermissionResult {
   if (answer.kind === 'timeout') return deny(pending.kind === 'question' ? notAnswered : timedOut);
+  // Only sent for a request the CLI withdrew: a denial it will not wait for.
+  if (answer.kind === 'withdrawn') return deny(notAnswered);
   if (pending.kind === 'question') {
     if (answer.kind !== 'question') {
       // An approval-style answer to a question: "allow" without answers is no answer either.

@@ -169,7 +169,7 @@ export type LogPage = z.infer<typeof logPageSchema>;
 
 export const answerResultSchema = z.object({
   won: z.boolean(),
-  by: z.enum(['runner', 'web', 'timeout']),
+  by: z.enum(['runner', 'web', 'timeout', 'withdrawn']),
   answer: interactionAnswerSchema,
 });
 export type AnswerResult = z.infer<typeof answerResultSchema>;

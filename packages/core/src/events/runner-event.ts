@@ -10,6 +10,12 @@ import type { AgentEvent } from '../agents/agent-event.js';
 import type { ErrorPayload } from '../errors.js';
 import type { AttemptState } from '../machine/attempt-machine.js';
 
+/**
+ * Who resolved an interaction: a person (on this runner or the web), or nobody: it timed out
+ * (the safe default applied), or it was withdrawn (the agent no longer waits for it).
+ */
+export type ResolvedBy = 'runner' | 'web' | 'timeout' | 'withdrawn';
+
 /** Where one attempt is in its lifecycle on this runner (DESIGN.md section 5): the machine's state names. */
 export type { AttemptState } from '../machine/attempt-machine.js';
 
@@ -75,7 +81,7 @@ export type RunnerEvent =
       type: 'interaction.resolved';
       interactionId: string;
       answer: InteractionAnswer;
-      by: 'runner' | 'web' | 'timeout';
+      by: ResolvedBy;
     })
   | (JobScoped & {
       type: 'job.finished';

@@ -405,9 +405,9 @@ describe('checkpoints and reattaching after a restart', () => {
     event('interaction.requested', 'int-left');
     const attempt = startAttempt(h.deps, h.claim(), { at: at({}), prepared: null });
     await until(() => h.runs.length === 1);
-    expect(answered).toEqual([['int-left', 'timeout']]);
+    expect(answered).toEqual([['int-left', 'withdrawn']]);
     expect(h.events).toContainEqual(
-      expect.objectContaining({ type: 'interaction.resolved', interactionId: 'int-left', by: 'timeout' }),
+      expect.objectContaining({ type: 'interaction.resolved', interactionId: 'int-left', by: 'withdrawn' }),
     );
     h.runs[0]!.finish({});
     await attempt.done;

@@ -123,6 +123,13 @@ describe('interactions', () => {
     h.interactions.onAgentEvent(approval({ requestId: 'req-9' }));
     h.interactions.onAgentEvent({ type: 'request.withdrawn', requestId: 'req-9' });
     await until(() => h.toAgent.length === 2);
+    // Closed as withdrawn, on the server too: not a timeout, and nobody's answer.
+    expect(h.sent.at(-1)).toEqual({ kind: 'withdrawn' });
+    expect(h.events.at(-1)).toMatchObject({
+      type: 'interaction.resolved',
+      answer: { kind: 'withdrawn' },
+      by: 'withdrawn',
+    });
     expect(h.clock.pendingTimers).toBe(0);
   });
 
@@ -164,9 +171,10 @@ describe('interactions', () => {
     expect(h.toAgent).toEqual([]);
     expect(h.events.at(-1)).toMatchObject({
       type: 'interaction.resolved',
-      answer: { kind: 'timeout' },
-      by: 'timeout',
+      answer: { kind: 'withdrawn' },
+      by: 'withdrawn',
     });
+    expect(h.sent).toEqual([{ kind: 'withdrawn' }]);
     expect(h.states).toEqual(['waiting', 'answered']);
     expect(h.clock.pendingTimers).toBe(0);
     expect(h.interactions.has(h.put[0]!.interactionId)).toBe(false);

@@ -1,7 +1,7 @@
 import { maskSecretAnswers, type InteractionAnswer, type InteractionRequest } from '@coord/runner-protocol';
 import type { AgentEvent } from '../agents/agent-event.js';
 import type { AnswerOutcome } from '../client/coord-client.js';
-import type { JobEventDraft } from '../events/runner-event.js';
+import type { JobEventDraft, ResolvedBy } from '../events/runner-event.js';
 import {
   decidePermission,
   stricterMode,
@@ -45,11 +45,11 @@ export interface Interactions {
   onAgentEvent(event: AgentEvent): void;
   has(interactionId: string): boolean;
   /** An answer arrived (from the server, or this runner's own); false if the request is not pending. */
-  resolve(interactionId: string, answer: InteractionAnswer, by: 'runner' | 'web' | 'timeout'): boolean;
+  resolve(interactionId: string, answer: InteractionAnswer, by: ResolvedBy): boolean;
   /** Answers from this runner's own UI: the server decides which answer won, and that one is applied. */
   answer(interactionId: string, answer: InteractionAnswer): Promise<AnswerOutcome>;
   /**
-   * The agent that asked is gone (its try ended): what it asked is closed like a timeout, on the
+   * The agent that asked is gone (its try ended): what it asked is closed as withdrawn, on the
    * server too, so nobody answers a question no one waits for.
    */
   withdrawAll(): void;
@@ -60,7 +60,7 @@ export interface Interactions {
   republish(): void;
   /**
    * A restarted runner took the attempt up again: what the dead run's agent asked and nobody
-   * answered (`interactionIds`, from its spool) is closed like a timeout; the resumed agent asks again.
+   * answered (`interactionIds`, from its spool) is closed as withdrawn; the resumed agent asks again.
    */
   withdrawLeft(interactionIds: readonly string[]): void;
   /** The attempt ended: no more timeouts. */
@@ -91,6 +91,8 @@ export function unresolvedInteractions(
   return [...open];
 }
 
+const WITHDRAWN: InteractionAnswer = Object.freeze({ kind: 'withdrawn' });
+
 export function createInteractions(options: InteractionsOptions): Interactions {
   const { clock, policy } = options;
   const pending = new Map<string, { requestId: string; request: InteractionRequest; timer: unknown }>();
@@ -109,11 +111,7 @@ export function createInteractions(options: InteractionsOptions): Interactions {
     options.put(interactionId, request).catch(options.reportError);
   }
 
-  function resolve(
-    interactionId: string,
-    answer: InteractionAnswer,
-    by: 'runner' | 'web' | 'timeout',
-  ): boolean {
+  function resolve(interactionId: string, answer: InteractionAnswer, by: ResolvedBy): boolean {
     const request = pending.get(interactionId);
     if (!request) return false;
     pending.delete(interactionId);
@@ -136,10 +134,12 @@ export function createInteractions(options: InteractionsOptions): Interactions {
     const request = pending.get(interactionId)?.request;
     if (request) registerSecretAnswers(request, given);
     const outcome = await options.answer(interactionId, request ? maskSecretAnswers(request, given) : given);
+    // Closed without an answer (timed out, withdrawn): nobody answered it, and the event says so.
+    const closed = given.kind === 'timeout' || given.kind === 'withdrawn';
     resolve(
       interactionId,
       outcome.won ? given : outcome.answer,
-      given.kind === 'timeout' && outcome.won ? 'timeout' : outcome.by,
+      closed && outcome.won ? given.kind : outcome.by,
     );
     return outcome;
   }
@@ -191,10 +191,10 @@ export function createInteractions(options: InteractionsOptions): Interactions {
       else if (event.type === 'question.requested')
         open(event.requestId, { kind: 'question', questions: event.questions });
       else if (event.type === 'request.withdrawn') {
-        // Nobody needs to answer any more: close it like a timeout, so the web app stops asking.
+        // Nobody needs to answer any more: close it, so the web app stops asking.
         for (const [interactionId, request] of pending) {
           if (request.requestId === event.requestId)
-            void answer(interactionId, { kind: 'timeout' }).catch(options.reportError);
+            void answer(interactionId, WITHDRAWN).catch(options.reportError);
         }
       }
     },
@@ -203,18 +203,16 @@ export function createInteractions(options: InteractionsOptions): Interactions {
       if (pending.size === 0) return;
       for (const [interactionId, request] of pending) {
         clock.clearTimeout(request.timer);
-        const timeout: InteractionAnswer = { kind: 'timeout' };
-        options.emit({ type: 'interaction.resolved', interactionId, answer: timeout, by: 'timeout' });
-        options.answer(interactionId, timeout).catch(options.reportError);
+        options.emit({ type: 'interaction.resolved', interactionId, answer: WITHDRAWN, by: 'withdrawn' });
+        options.answer(interactionId, WITHDRAWN).catch(options.reportError);
       }
       pending.clear();
       options.onAllAnswered();
     },
     withdrawLeft(interactionIds) {
-      const timeout: InteractionAnswer = { kind: 'timeout' };
       for (const interactionId of interactionIds) {
-        options.emit({ type: 'interaction.resolved', interactionId, answer: timeout, by: 'timeout' });
-        options.answer(interactionId, timeout).catch(options.reportError);
+        options.emit({ type: 'interaction.resolved', interactionId, answer: WITHDRAWN, by: 'withdrawn' });
+        options.answer(interactionId, WITHDRAWN).catch(options.reportError);
       }
     },
     resolve,

@@ -118,13 +118,14 @@ export function answerInteraction(
       );
     }
     const kind = (JSON.parse(found.request) as { kind: string }).kind;
-    if (req.answer.kind !== 'timeout' && req.answer.kind !== kind) {
+    // Closing a request without answering it (timeout, withdrawn) fits either kind.
+    if (req.answer.kind !== 'timeout' && req.answer.kind !== 'withdrawn' && req.answer.kind !== kind) {
       throw new ApiError(
         400,
         'request.invalid',
         `Interaction ${interactionId} is a ${kind}, not a ${req.answer.kind}`,
         {
-          issues: [{ path: 'answer.kind', message: `must be ${kind} or timeout` }],
+          issues: [{ path: 'answer.kind', message: `must be ${kind}, timeout or withdrawn` }],
         },
       );
     }

@@ -16,6 +16,7 @@ type ApprovalRequest = Extract<InteractionView['request'], { kind: 'approval' }>
 
 function describeAnswer(request: InteractionView['request'], answer: InteractionAnswer): string {
   if (answer.kind === 'timeout') return 'Nobody answered in time: it was denied.';
+  if (answer.kind === 'withdrawn') return 'Withdrawn: the agent no longer needs an answer.';
   if (answer.kind === 'question') {
     // A secret answer is never shown, whoever gave it and wherever it is looked at.
     const secret = new Set(

@@ -20,7 +20,8 @@ export type LogEntry =
   | { kind: 'state'; state: string }
   | { kind: 'log'; level: 'info' | 'warn' | 'error'; text: string }
   | { kind: 'policy'; decision: string; toolName: string; reason: string }
-  | { kind: 'interaction'; phase: 'requested' | 'resolved'; text: string }
+  /** `closed`: resolved with nobody's answer (it timed out, or the agent withdrew it). */
+  | { kind: 'interaction'; phase: 'requested' | 'resolved' | 'closed'; text: string }
   | { kind: 'finished'; outcome: string; summary: string; error?: string }
   | { kind: 'note'; text: string };
 
@@ -204,6 +205,8 @@ function answerText(answer: Data): string {
       return 'answered';
     case 'timeout':
       return 'timed out (denied)';
+    case 'withdrawn':
+      return 'withdrawn (no answer needed)';
     default:
       return 'resolved';
   }
@@ -240,10 +243,11 @@ export function toLogEntry(event: AttemptEvent): LogEntry {
     }
     case 'interaction.resolved': {
       const by = str(d['by']);
+      const person = by === 'runner' || by === 'web';
       return {
         kind: 'interaction',
-        phase: 'resolved',
-        text: `${answerText(obj(d['answer']))}${by && by !== 'timeout' ? ` (from the ${by})` : ''}`,
+        phase: person || by === undefined ? 'resolved' : 'closed',
+        text: `${answerText(obj(d['answer']))}${person ? ` (from the ${by})` : ''}`,
       };
     }
     case 'job.finished': {

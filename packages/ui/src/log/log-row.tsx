@@ -213,7 +213,7 @@ function drawEntry(entry: LogEntry): ReactNode {
       return (
         <Line
           kind={`interaction cr-${entry.phase}`}
-          label={entry.phase === 'requested' ? 'Waiting' : 'Answered'}
+          label={{ requested: 'Waiting', resolved: 'Answered', closed: 'Closed' }[entry.phase]}
         >
           <span className="cr-text">{entry.text}</span>
         </Line>
