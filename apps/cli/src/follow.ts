@@ -67,6 +67,8 @@ export async function followRunner(
   const print = (event: RunnerEvent) => {
     if (json) process.stdout.write(`${terminalJson(event)}\n`);
     else {
+      // The prompt on screen says itself how it was answered.
+      if (desk?.covers(event)) return;
       const line = renderEvent(event, { color });
       if (line === null) return;
       if (desk) desk.print(line);

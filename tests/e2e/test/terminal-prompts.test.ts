@@ -108,6 +108,10 @@ describe('approvals and questions at the terminal', () => {
     const shown = await term.waitFor(/EXIT:\d+/, 'the runner to exit');
     expect(shown).toContain('EXIT:0');
     expect(shown).toContain('You answered: Coord');
+    // Each prompt said itself how it was answered: the log did not say it again.
+    expect(shown).toContain('✓ answered on the web');
+    expect(shown).not.toContain('✓ answered by web');
+    expect(shown).not.toContain('✓ answered by runner');
     expect(shown).toContain('ran');
     const job = (await api<{ job: JobView }>(server, 'GET', `/v1/jobs/${jobId}`)).json.job;
     expect(job.status).toBe('done');

@@ -144,6 +144,9 @@ describe('the interaction desk', () => {
     desk.onEvent(requested('int_1', approval));
     desk.onEvent(requested('int_2', { ...approval, summary: 'git push' }));
     await prompter.next();
+    expect(desk.covers(resolved('int_1', 'web'))).toBe(true);
+    // One still waiting its turn is not on screen: its log line is the only word of it.
+    expect(desk.covers(resolved('int_2', 'web'))).toBe(false);
     desk.onEvent(resolved('int_1', 'web'));
     const second = await prompter.next();
     expect(second.message).toBe('Allow Bash: git push?');

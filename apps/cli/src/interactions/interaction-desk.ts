@@ -21,6 +21,11 @@ export interface InteractionDesk {
   onEvent(event: RunnerEvent): void;
   /** Prints a line, or holds it while a prompt is on screen (printing would tear the prompt). */
   print(line: string): void;
+  /**
+   * The resolution of the prompt on screen, which the prompt reports itself (the answer given
+   * here, or who answered instead): its log line would say it a second time. Ask before onEvent.
+   */
+  covers(event: RunnerEvent): boolean;
   /** Abandons the prompt on screen, if any, and prints what was held. */
   close(): void;
 }
@@ -139,6 +144,10 @@ export function createInteractionDesk(options: InteractionDeskOptions): Interact
         }
       }
     },
+    covers: (event) =>
+      event.type === 'interaction.resolved' &&
+      current !== null &&
+      current.interactionId === event.interactionId,
     print(line) {
       if (held === null) options.write(`${line}\n`);
       else if (held.length < MAX_HELD_LINES) held.push(line);
