@@ -30,6 +30,39 @@ async function newPage(extra: { errors?: string[] } = {}) {
   return page;
 }
 
+/**
+ * A local job taken by a runner on the wire, which reports its agent's `events` (job.agent, in
+ * order) and finishes it: what a real runner's upload would leave on the server.
+ */
+async function jobWithAgentEvents(
+  server: LocalServer,
+  job: { title: string; instructions: string },
+  events: unknown[],
+): Promise<{ jobId: string; attemptId: string }> {
+  const { job: view } = await v1(server, 'POST', '/workspaces/local/jobs', {
+    ...job,
+    context: { type: 'local' },
+    agent: { id: 'demo', plan: [{ type: 'say', text: 'hi' }] },
+  });
+  const { runner } = await v1(server, 'POST', '/runners/register', {
+    machineId: 'machine-0001',
+    name: 'wire-runner',
+    platform: 'linux',
+    arch: 'x64',
+    version: '0.1.0',
+    agents: [{ id: 'demo', state: 'detected', version: '1', enabled: true }],
+    capacity: 1,
+  });
+  const { assignment } = await v1(server, 'POST', `/runners/${runner.id}/claim`, { waitMs: 0 });
+  const attemptId = assignment.attempt.id as string;
+  const at = new Date().toISOString();
+  const lines = events.map((event, i) => ({ seq: i + 1, at, type: 'job.agent', data: { event } }));
+  await v1(server, 'POST', `/attempts/${attemptId}/events`, { events: lines }, runner.id);
+  const done = { outcome: 'succeeded', lastSeq: lines.length };
+  await v1(server, 'POST', `/attempts/${attemptId}/complete`, done, runner.id);
+  return { jobId: (view as JobView).id, attemptId };
+}
+
 describe('signing in and out', () => {
   it('a wrong token is told so on the page; signing out ends the session', async () => {
     const server = await startServer(tempDir('sign-in'));
@@ -109,53 +142,23 @@ describe('nothing from a job or an agent is rendered as HTML', () => {
   it('titles, agent messages, tool output and a stored javascript: link are shown as text', async () => {
     const server = await startServer(tempDir('untrusted'));
     const hostile = '<img src=x onerror="window.__pwned=1"><b>bold</b>';
-    const { job } = await v1(server, 'POST', '/workspaces/local/jobs', {
-      title: `Title ${hostile}`,
-      instructions: `Instructions ${hostile}`,
-      context: { type: 'local' },
-      agent: { id: 'demo', plan: [{ type: 'say', text: 'hi' }] },
-    });
     // A runner, on the wire: it takes the job and reports what its agent said and ran.
-    const { runner } = await v1(server, 'POST', '/runners/register', {
-      machineId: 'machine-0001',
-      name: 'wire-runner',
-      platform: 'linux',
-      arch: 'x64',
-      version: '0.1.0',
-      agents: [{ id: 'demo', state: 'detected', version: '1', enabled: true }],
-      capacity: 1,
-    });
-    const { assignment } = await v1(server, 'POST', `/runners/${runner.id}/claim`, { waitMs: 0 });
-    const attemptId = assignment.attempt.id as string;
-    const at = new Date().toISOString();
-    const agent = (seq: number, event: unknown) => ({ seq, at, type: 'job.agent', data: { event } });
-    await v1(
+    const { jobId, attemptId } = await jobWithAgentEvents(
       server,
-      'POST',
-      `/attempts/${attemptId}/events`,
-      {
-        events: [
-          agent(1, { type: 'message.completed', role: 'assistant', text: `Message ${hostile}` }),
-          agent(2, {
-            type: 'tool.started',
-            toolCallId: 't1',
-            name: 'Bash',
-            kind: 'shell',
-            title: `echo ${hostile}`,
-            input: { command: `echo '${hostile}'` },
-          }),
-          agent(3, { type: 'tool.output', toolCallId: 't1', stream: 'stdout', chunk: `Output ${hostile}\n` }),
-          agent(4, { type: 'tool.completed', toolCallId: 't1', status: 'succeeded', exitCode: 0 }),
-        ],
-      },
-      runner.id,
-    );
-    await v1(
-      server,
-      'POST',
-      `/attempts/${attemptId}/complete`,
-      { outcome: 'succeeded', lastSeq: 4 },
-      runner.id,
+      { title: `Title ${hostile}`, instructions: `Instructions ${hostile}` },
+      [
+        { type: 'message.completed', role: 'assistant', text: `Message ${hostile}` },
+        {
+          type: 'tool.started',
+          toolCallId: 't1',
+          name: 'Bash',
+          kind: 'shell',
+          title: `echo ${hostile}`,
+          input: { command: `echo '${hostile}'` },
+        },
+        { type: 'tool.output', toolCallId: 't1', stream: 'stdout', chunk: `Output ${hostile}\n` },
+        { type: 'tool.completed', toolCallId: 't1', status: 'succeeded', exitCode: 0 },
+      ],
     );
     // A link an older server stored unchecked.
     server.store.db
@@ -164,7 +167,7 @@ describe('nothing from a job or an agent is rendered as HTML', () => {
 
     const errors: string[] = [];
     const page = await newPage({ errors });
-    await signIn(page, server, `/jobs/${(job as JobView).id}`);
+    await signIn(page, server, `/jobs/${jobId}`);
     const log = page.getByRole('log', { name: 'Agent log' });
     await expect.poll(() => log.textContent()).toContain(`Output ${hostile}`);
     expect(await log.textContent()).toContain(`Message ${hostile}`);
@@ -191,44 +194,21 @@ describe('nothing from a job or an agent is rendered as HTML', () => {
 describe('the agent log of a streaming agent', () => {
   it('shows a streamed answer once: its deltas, then the whole message folded away', async () => {
     const server = await startServer(tempDir('streamed'));
-    const { job } = await v1(server, 'POST', '/workspaces/local/jobs', {
-      title: 'Streamed answer',
-      instructions: 'Say it as you think it',
-      context: { type: 'local' },
-      agent: { id: 'demo', plan: [{ type: 'say', text: 'hi' }] },
-    });
-    const { runner } = await v1(server, 'POST', '/runners/register', {
-      machineId: 'machine-0002',
-      name: 'wire-runner',
-      platform: 'linux',
-      arch: 'x64',
-      version: '0.1.0',
-      agents: [{ id: 'demo', state: 'detected', version: '1', enabled: true }],
-      capacity: 1,
-    });
-    const { assignment } = await v1(server, 'POST', `/runners/${runner.id}/claim`, { waitMs: 0 });
-    const attemptId = assignment.attempt.id as string;
-    const at = new Date().toISOString();
-    const agent = (seq: number, event: unknown) => ({ seq, at, type: 'job.agent', data: { event } });
     const answer = 'The parser drops the last line.\nA fix is in parser.ts.';
     // As the runner sends a Codex or Gemini answer: the deltas (re-cut at lines), then it whole.
-    const events = [
-      agent(1, { type: 'message.delta', channel: 'text', text: 'The parser drops the last line.\n' }),
-      agent(2, { type: 'message.delta', channel: 'text', text: 'A fix is in parser.ts.' }),
-      agent(3, { type: 'message.completed', role: 'assistant', text: answer, streamed: true }),
-    ];
-    await v1(server, 'POST', `/attempts/${attemptId}/events`, { events }, runner.id);
-    await v1(
+    const { jobId } = await jobWithAgentEvents(
       server,
-      'POST',
-      `/attempts/${attemptId}/complete`,
-      { outcome: 'succeeded', lastSeq: 3 },
-      runner.id,
+      { title: 'Streamed answer', instructions: 'Say it as you think it' },
+      [
+        { type: 'message.delta', channel: 'text', text: 'The parser drops the last line.\n' },
+        { type: 'message.delta', channel: 'text', text: 'A fix is in parser.ts.' },
+        { type: 'message.completed', role: 'assistant', text: answer, streamed: true },
+      ],
     );
 
     const errors: string[] = [];
     const page = await newPage({ errors });
-    await signIn(page, server, `/jobs/${(job as JobView).id}`);
+    await signIn(page, server, `/jobs/${jobId}`);
     const log = page.getByRole('log', { name: 'Agent log' });
     await log.getByText('The whole message (streamed above)').waitFor();
     // What a person sees (innerText: a folded message is not drawn): each sentence once.
