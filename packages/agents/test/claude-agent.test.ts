@@ -86,6 +86,7 @@ describe.skipIf(!posix)('Claude Code adapter on recorded transcripts', () => {
       '--input-format=stream-json',
       '--output-format=stream-json',
       '--verbose',
+      '--include-partial-messages',
       '--permission-prompt-tool=stdio',
       '--permission-mode=acceptEdits',
       '--setting-sources=user',

@@ -40,7 +40,7 @@ describe('a Claude Code job through the runner and the local server (real CLI, f
         name: 'Bash',
         input: { command: 'echo from-claude > result.txt', description: 'write it' },
       },
-      { kind: 'text', text: 'result.txt is written.' },
+      { kind: 'text', text: 'result.txt is written.', words: true },
     ]);
     stops.push(() => fake.close());
     const dir = await tempDir('coord-claude-runner-');
@@ -113,5 +113,21 @@ describe('a Claude Code job through the runner and the local server (real CLI, f
     const attempt = view.attempts[0]!;
     expect(attempt.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(attempt.usage?.costUsd).toBeGreaterThan(0);
+
+    // The answer streamed as it was written (partial messages), then came whole, marked so.
+    const stored = await fetch(`${server.url}/v1/attempts/${attempt.id}/events?after=0&limit=500`, {
+      headers: { authorization: `Bearer ${server.token}`, 'coord-protocol': '1' },
+    });
+    const agentEvents = (
+      (await stored.json()) as { events: { type: string; data: { event?: unknown } }[] }
+    ).events
+      .filter((e) => e.type === 'job.agent')
+      .map((e) => e.data.event as { type: string; channel?: string; text?: string; streamed?: boolean });
+    const streamed = agentEvents.filter((e) => e.type === 'message.delta' && e.channel === 'text');
+    expect(streamed.map((e) => e.text).join('')).toBe('result.txt is written.');
+    expect(agentEvents.filter((e) => e.type === 'message.completed').at(-1)).toMatchObject({
+      text: 'result.txt is written.',
+      streamed: true,
+    });
   });
 });

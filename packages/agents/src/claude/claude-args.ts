@@ -34,6 +34,8 @@ export function buildClaudeArgs(input: ClaudeArgsInput): string[] {
     '--input-format=stream-json',
     '--output-format=stream-json',
     '--verbose',
+    // The answer as it is written (stream_event deltas), not only once each message is whole.
+    '--include-partial-messages',
     '--permission-prompt-tool=stdio',
     `--permission-mode=${input.permissionMode}`,
     '--setting-sources=user',
