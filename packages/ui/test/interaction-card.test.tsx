@@ -128,12 +128,14 @@ describe('InteractionCard: approvals', () => {
   it('a timeout shows as denied', () => {
     setup({ ...approval, answer: { kind: 'timeout' }, answeredBy: 'runner', answeredAt: base.createdAt });
     expect(screen.getByText('Nobody answered in time: it was denied.')).toBeTruthy();
+    expect(screen.getByText('Closed')).toBeTruthy();
   });
 
   it('a request the agent withdrew says so, not that anyone denied it', () => {
     setup({ ...approval, answer: { kind: 'withdrawn' }, answeredBy: 'runner', answeredAt: base.createdAt });
     expect(screen.getByText('Withdrawn: the agent no longer needs an answer.')).toBeTruthy();
-    expect(screen.queryByText(/denied/i)).toBeNull();
+    expect(screen.getByText('Closed')).toBeTruthy();
+    expect(screen.queryByText(/denied|elsewhere/i)).toBeNull();
     expect(screen.queryAllByRole('button')).toHaveLength(0);
   });
 });

@@ -57,12 +57,18 @@ export function InteractionCard({ interaction, onAnswer, answeringAs = 'web' }: 
   };
 
   if (answer) {
+    // Timed out or withdrawn: nobody answered it, here or elsewhere.
+    const closed = answer.kind === 'timeout' || answer.kind === 'withdrawn';
     const elsewhere = !mine && interaction.answeredBy !== null && interaction.answeredBy !== answeringAs;
     return (
       <section className="cr-card cr-interaction cr-resolved" aria-label="Resolved request">
         <div className="cr-interaction-head">
           <span className="cr-pill cr-pill-neutral">
-            {elsewhere ? `Resolved elsewhere (from the ${interaction.answeredBy})` : 'Resolved'}
+            {closed
+              ? 'Closed'
+              : elsewhere
+                ? `Resolved elsewhere (from the ${interaction.answeredBy})`
+                : 'Resolved'}
           </span>
           <span className="cr-interaction-title">
             {request.kind === 'approval' ? request.toolName : 'Question'}
