@@ -64,6 +64,51 @@ describe('a Ready job says why it waits', () => {
     expect((await api('GET', `/v1/jobs/${second}`)).body.job.waiting.code).not.toBe('runner_offline');
   });
 
+  it('the only runner signed off as it stopped: offline at once, until it calls again', async () => {
+    const { server, api } = await startServer();
+    const runnerId = await register(api, { name: 'laptop' });
+    // As a stop goes: the parked claim is given up, the runner signs off. The claim ending then
+    // is no sign of life.
+    const gone = new AbortController();
+    const parked = fetch(`${server.url}/v1/runners/${runnerId}/claim`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${server.token}`,
+        'coord-protocol': '1',
+        'coord-runner-id': runnerId,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ waitMs: 20_000 }),
+      signal: gone.signal,
+    }).catch(() => null);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const signedOff = await api('POST', `/v1/runners/${runnerId}/offline`, {}, { runnerId });
+    expect(signedOff.status).toBe(200);
+    expect(signedOff.body).toEqual({ offline: true });
+    gone.abort();
+    await parked;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const jobId = await submit(api);
+    const waiting = (await api('GET', `/v1/jobs/${jobId}`)).body.job.waiting;
+    expect(waiting.code).toBe('runner_offline');
+    expect(waiting.message).toContain('"laptop"');
+
+    // Its next call counts it online again, even within the second of the last one.
+    await api('POST', `/v1/runners/${runnerId}/claim`, { waitMs: 0 });
+    const second = await submit(api);
+    expect((await api('GET', `/v1/jobs/${second}`)).body.job.waiting.code).not.toBe('runner_offline');
+  });
+
+  it('another account cannot sign a runner off', async () => {
+    const { server, api } = await startServer();
+    const runnerId = await register(api, { name: 'laptop' });
+    const bob = createAccount(server.store, { name: 'bob', workspaces: ['local'] });
+    const refused = await apiFor(server, bob.token)('POST', `/v1/runners/${runnerId}/offline`, {});
+    expect(refused.status).toBe(404);
+    const jobId = await submit(api);
+    expect((await api('GET', `/v1/jobs/${jobId}`)).body.job.waiting.code).not.toBe('runner_offline');
+  });
+
   it('every runner that could take it is busy, then it is next in line, and a taken job waits for nothing', async () => {
     const { api } = await startServer();
     const runnerId = await register(api, { name: 'laptop', capacity: 1 });

@@ -8,6 +8,7 @@ export const routes = {
   register: () => '/v1/runners/register',
   claim: (runnerId: string) => `/v1/runners/${e(runnerId)}/claim`,
   hints: (runnerId: string) => `/v1/runners/${e(runnerId)}/hints`,
+  offline: (runnerId: string) => `/v1/runners/${e(runnerId)}/offline`,
   lease: (attemptId: string) => `/v1/attempts/${e(attemptId)}/lease`,
   reattach: (attemptId: string) => `/v1/attempts/${e(attemptId)}/reattach`,
   events: (attemptId: string) => `/v1/attempts/${e(attemptId)}/events`,

@@ -45,3 +45,10 @@ export const registerRunnerResponseSchema = z.object({
   limits: serverLimitsSchema.optional(),
 });
 export type RegisterRunnerResponse = z.infer<typeof registerRunnerResponseSchema>;
+
+/**
+ * The answer to a runner that signs off as it stops (`POST /v1/runners/:id/offline`): the server
+ * counts it offline at once, not after the online window, until its next call.
+ */
+export const runnerOfflineResponseSchema = z.object({ offline: z.literal(true) });
+export type RunnerOfflineResponse = z.infer<typeof runnerOfflineResponseSchema>;

@@ -12,6 +12,7 @@ import {
   jobResponseSchema,
   leaseRenewResponseSchema,
   meResponseSchema,
+  runnerOfflineResponseSchema,
   signOutResponseSchema,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
@@ -103,6 +104,8 @@ export interface CoordClient {
   /** Revokes this client's token on the server if a device sign-in minted it. */
   signOut(): Promise<SignOutResponse>;
   register(request: RegisterRunnerRequest): Promise<RegisterRunnerResponse>;
+  /** Signs the runner off as it stops: offline at once on the server, until its next call. Not retried. */
+  goOffline(runnerId: string, signal?: AbortSignal): Promise<void>;
   /** Long poll. Resolves with the raw assignment (validated by the runner) or null. */
   claim(runnerId: string, request: ClaimRequest, signal?: AbortSignal): Promise<unknown>;
   renewLease(runnerId: string, attemptId: string, request: LeaseRenewRequest): Promise<LeaseRenewResponse>;
@@ -342,6 +345,15 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     signOut: () => call('POST', routes.signOut(), { body: {}, schema: signOutResponseSchema }),
     register: (request) =>
       call('POST', routes.register(), { body: request, schema: registerRunnerResponseSchema }),
+    goOffline: async (runnerId, signal) => {
+      await call('POST', routes.offline(runnerId), {
+        body: {},
+        schema: runnerOfflineResponseSchema,
+        runnerId,
+        retries: 0,
+        ...(signal ? { signal } : {}),
+      });
+    },
     claim: async (runnerId, request, signal) => {
       const res = await call('POST', routes.claim(runnerId), {
         body: request,

@@ -13,6 +13,7 @@ import { recoverUnfinished } from './recovery.js';
 import { attemptSettings, type Runner, type RunnerOptions } from './runner-api.js';
 import { openSession, type RunnerSession } from './session.js';
 import { createSignIn } from './sign-in.js';
+import { signOff } from './sign-off.js';
 import { createRepeatFilter } from './repeat-filter.js';
 import { createSlotPool, type AttemptSlot, type ClaimTicket } from './slot-pool.js';
 
@@ -128,6 +129,7 @@ export function createRunner(options: RunnerOptions): Runner {
     shutdownPromise = (async () => {
       await Promise.all([...active.values()].map((attempt) => attempt.done));
       await Promise.all(work);
+      if (session) await signOff(client, session.runnerId, clock);
       // Not before: attempts still finishing (a drain) deliver once someone signs in again.
       signIn.stop();
       setStatus('stopped', reason);

@@ -2,6 +2,7 @@ import type { DetectedAgent, JobWaiting } from '@coord/runner-protocol';
 import type { Store } from '../db/store.js';
 import type { JobRow } from '../db/views.js';
 import { parseJson } from '../util/ids.js';
+import { isOnline } from '../db/runners.js';
 import { CLAIMABLE, claimParams } from './claim.js';
 
 interface CandidateRow {
@@ -12,6 +13,7 @@ interface CandidateRow {
   agents: string;
   eligible_agents: string;
   last_seen_at: number;
+  offline_at: number | null;
   active: number;
 }
 
@@ -20,7 +22,7 @@ interface CandidateRow {
  * query (claim.ts), turned around to start from the job.
  */
 const CANDIDATES = `
-  SELECT r.id, r.account_id, r.name, r.capacity, r.agents, r.eligible_agents, r.last_seen_at,
+  SELECT r.id, r.account_id, r.name, r.capacity, r.agents, r.eligible_agents, r.last_seen_at, r.offline_at,
     (SELECT count(*) FROM attempts a WHERE a.runner_id = r.id AND a.status = 'active') AS active
   FROM runners r
   WHERE @mode = 'any'
@@ -148,7 +150,7 @@ function untilQueued(
       },
     };
   }
-  const online = candidates.filter((r) => now - r.last_seen_at <= onlineWindowMs(store));
+  const online = candidates.filter((r) => isOnline(r, onlineWindowMs(store), now));
   if (online.length === 0) {
     return {
       done: {

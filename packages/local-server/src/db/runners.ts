@@ -32,7 +32,8 @@ export function registerRunner(store: Store, accountId: string, req: Registratio
            capacity, labels, registered_at, last_seen_at)
          VALUES (@id, @account, @machine, @name, @platform, @arch, @version, @agents, @eligible, @capacity, @labels, @now, @now)
          ON CONFLICT (id) DO UPDATE SET name = @name, platform = @platform, arch = @arch, version = @version,
-           agents = @agents, eligible_agents = @eligible, capacity = @capacity, labels = @labels, last_seen_at = @now`,
+           agents = @agents, eligible_agents = @eligible, capacity = @capacity, labels = @labels, last_seen_at = @now,
+           offline_at = NULL`,
       )
       .run({
         id,
@@ -76,7 +77,26 @@ export function touchRunner(store: Store, runnerId: string, now = Date.now()): v
   if (!touched) lastTouched.set(store, (touched = new Map()));
   if (now - (touched.get(runnerId) ?? 0) < TOUCH_EVERY_MS) return;
   touched.set(runnerId, now);
-  store.sql('UPDATE runners SET last_seen_at = ? WHERE id = ?').run(now, runnerId);
+  store.sql('UPDATE runners SET last_seen_at = ?, offline_at = NULL WHERE id = ?').run(now, runnerId);
+}
+
+/**
+ * The runner signed off (it is stopping): offline now rather than once the online window has
+ * passed, so "why isn't my job running?" and the runners page do not name a runner that is gone.
+ * Its next call counts it online again (that call is written, whatever the touch interval).
+ */
+export function markRunnerOffline(store: Store, runnerId: string, now = Date.now()): void {
+  lastTouched.get(store)?.delete(runnerId);
+  store.sql('UPDATE runners SET offline_at = ? WHERE id = ?').run(now, runnerId);
+}
+
+/** Online: heard from within `windowMs`, and not signed off since. */
+export function isOnline(
+  runner: { last_seen_at: number; offline_at: number | null },
+  windowMs: number,
+  now: number,
+): boolean {
+  return runner.offline_at === null && now - runner.last_seen_at <= windowMs;
 }
 
 /** A runner as the web app's runners page shows it. */
@@ -111,6 +131,7 @@ export function listRunners(
     agents: string;
     labels: string;
     last_seen_at: number;
+    offline_at: number | null;
   })[];
   const running = store.sql(
     `SELECT a.id AS attemptId, a.job_id AS jobId, a.number, j.spec FROM attempts a JOIN jobs j ON j.id = a.job_id
@@ -126,7 +147,7 @@ export function listRunners(
     capacity: r.capacity,
     labels: JSON.parse(r.labels) as string[],
     lastSeenAt: new Date(r.last_seen_at).toISOString(),
-    online: now - r.last_seen_at <= onlineWithinMs,
+    online: isOnline(r, onlineWithinMs, now),
     running: (running.all(r.id) as { attemptId: string; jobId: string; number: number; spec: string }[]).map(
       (a) => ({
         attemptId: a.attemptId,

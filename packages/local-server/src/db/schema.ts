@@ -192,6 +192,10 @@ const migrations: string[] = [
   ALTER TABLE attempts ADD COLUMN claim_key TEXT;
   CREATE INDEX attempts_by_claim_key ON attempts (runner_id, claim_key) WHERE claim_key IS NOT NULL;
   `,
+  // When a runner signed off as it stopped: offline at once, until it is heard from again.
+  `
+  ALTER TABLE runners ADD COLUMN offline_at INTEGER;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -3,13 +3,14 @@ import {
   HINT_EVENT,
   registerRunnerRequestSchema,
   type RegisterRunnerResponse,
+  type RunnerOfflineResponse,
   type RunnerHint,
 } from '@coord/runner-protocol';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { claimWithWait } from '../../claims/long-poll.js';
 import { workspacesOf } from '../../db/accounts.js';
-import { getRunner, registerRunner, touchRunner } from '../../db/runners.js';
+import { getRunner, markRunnerOffline, registerRunner, touchRunner } from '../../db/runners.js';
 import { BODY_LIMITS, bodySource, clientGone } from '../body.js';
 import type { AppEnv, Deps } from '../context.js';
 import { idParam, readBody, readOptionalBody } from '../validate.js';
@@ -58,16 +59,18 @@ export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
     };
     const waitMs = Math.min(req.waitMs, store.timings.claimWaitMs);
     touchRunner(store, runner.id);
-    const assignment = await claimWithWait(
-      store,
-      claims,
-      runner,
-      waitMs,
-      clientGone(bodySource(c)),
-      req.claimKey,
-    );
-    if (!store.closing.aborted) touchRunner(store, runner.id);
+    const gone = clientGone(bodySource(c));
+    const assignment = await claimWithWait(store, claims, runner, waitMs, gone, req.claimKey);
+    // A claim the runner gave up (it is stopping, and may have signed off since) is no sign of life.
+    if (!store.closing.aborted && !gone.aborted) touchRunner(store, runner.id);
     return c.json({ assignment });
+  });
+
+  app.post('/runners/:runnerId/offline', (c) => {
+    const runnerId = idParam(c, 'runnerId');
+    getRunner(store, runnerId, c.get('account').id);
+    markRunnerOffline(store, runnerId);
+    return c.json({ offline: true } satisfies RunnerOfflineResponse);
   });
 
   // Push hints (server-sent events): "renew the lease of this attempt now, something waits for it".
