@@ -16,9 +16,13 @@ import type {
   AgentResult,
   AgentRun,
   AgentRunInput,
+  Clock,
   LocalOutputFile,
   LocalWorkspacePort,
 } from '../src/runner/ports.js';
+import { createRunner } from '../src/runner/runner.js';
+import type { Runner } from '../src/runner/runner-api.js';
+import { createMemoryEventSpool } from '../src/store/event-spool.js';
 
 /** An agent port whose detection is fixed and whose runs the test supplies (or refuses). */
 export function fakeAgentPort(
@@ -194,4 +198,19 @@ export function quietHints(_runnerId: string, signal: AbortSignal): AsyncIterabl
         ),
     }),
   };
+}
+
+/**
+ * A runner as the runner-level tests start it: the tests' identity, one fake Claude Code agent,
+ * local work in memory and a memory spool, on `client` and `clock`.
+ */
+export function testRunner(client: CoordClient, clock: Clock): Runner {
+  return createRunner({
+    client,
+    identity: testIdentity,
+    agents: [fakeAgentPort('claude-code')],
+    local: fakeLocalWorkspaces(),
+    spool: createMemoryEventSpool(),
+    clock,
+  });
 }

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../src/index.js';
-import { apiFor, claimNow, register, startServer, submit } from './helpers.js';
+import { apiFor, claimNow, register, startServer, submit, type Api } from './helpers.js';
+
+/** A job submitted now waits for the runner "laptop", offline; after a claim of it, not. */
+async function expectOfflineUntilItCalls(api: Api, runnerId: string): Promise<void> {
+  const jobId = await submit(api);
+  const waiting = (await api('GET', `/v1/jobs/${jobId}`)).body.job.waiting;
+  expect(waiting.code).toBe('runner_offline');
+  expect(waiting.message).toContain('"laptop"');
+  // A claim is a sign of life.
+  await api('POST', `/v1/runners/${runnerId}/claim`, { waitMs: 0 });
+  const second = await submit(api);
+  expect((await api('GET', `/v1/jobs/${second}`)).body.job.waiting.code).not.toBe('runner_offline');
+}
 
 /** "Why isn't my job running?": GET /v1/jobs/:id of a Ready job says, as its submitter sees it. */
 describe('a Ready job says why it waits', () => {
@@ -53,15 +65,7 @@ describe('a Ready job says why it waits', () => {
     server.store.db
       .prepare('UPDATE runners SET last_seen_at = ? WHERE id = ?')
       .run(Date.now() - 600_000, runnerId);
-    const jobId = await submit(api);
-    const waiting = (await api('GET', `/v1/jobs/${jobId}`)).body.job.waiting;
-    expect(waiting.code).toBe('runner_offline');
-    expect(waiting.message).toContain('"laptop"');
-
-    // A claim is a sign of life.
-    await api('POST', `/v1/runners/${runnerId}/claim`, { waitMs: 0 });
-    const second = await submit(api);
-    expect((await api('GET', `/v1/jobs/${second}`)).body.job.waiting.code).not.toBe('runner_offline');
+    await expectOfflineUntilItCalls(api, runnerId);
   });
 
   it('the only runner signed off as it stopped: offline at once, until it calls again', async () => {
@@ -88,15 +92,8 @@ describe('a Ready job says why it waits', () => {
     gone.abort();
     await parked;
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const jobId = await submit(api);
-    const waiting = (await api('GET', `/v1/jobs/${jobId}`)).body.job.waiting;
-    expect(waiting.code).toBe('runner_offline');
-    expect(waiting.message).toContain('"laptop"');
-
     // Its next call counts it online again, even within the second of the last one.
-    await api('POST', `/v1/runners/${runnerId}/claim`, { waitMs: 0 });
-    const second = await submit(api);
-    expect((await api('GET', `/v1/jobs/${second}`)).body.job.waiting.code).not.toBe('runner_offline');
+    await expectOfflineUntilItCalls(api, runnerId);
   });
 
   it('another account cannot sign a runner off', async () => {

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { deferred } from '../../test/deferred.js';
-import {
-  FakeCoordServer,
-  fakeAgentPort,
-  fakeLocalWorkspaces,
-  testIdentity,
-  testRegistration,
-} from '../../test/fake-ports.js';
+import { FakeCoordServer, testRegistration, testRunner } from '../../test/fake-ports.js';
 import { flush, ManualClock } from '../../test/manual-clock.js';
 import type { RunnerEvent } from '../events/runner-event.js';
-import { createMemoryEventSpool } from '../store/event-spool.js';
-import { createRunner } from './runner.js';
 
 /** A runner whose registration the test answers, counting the claims it makes. */
 function runnerWithRegistration() {
@@ -27,14 +19,7 @@ function runnerWithRegistration() {
       );
     },
   } as unknown as typeof server.client;
-  const runner = createRunner({
-    client,
-    identity: testIdentity,
-    agents: [fakeAgentPort('claude-code')],
-    local: fakeLocalWorkspaces(),
-    spool: createMemoryEventSpool(),
-    clock: new ManualClock(),
-  });
+  const runner = testRunner(client, new ManualClock());
   const events: RunnerEvent[] = [];
   let completed = false;
   runner.events$.subscribe({ next: (event) => events.push(event), complete: () => (completed = true) });

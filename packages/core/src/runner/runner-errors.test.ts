@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FakeCoordServer,
-  fakeAgentPort,
-  fakeLocalWorkspaces,
-  quietHints,
-  testIdentity,
-  testRegistration,
-} from '../../test/fake-ports.js';
+import { FakeCoordServer, quietHints, testRegistration, testRunner } from '../../test/fake-ports.js';
 import { ManualClock, until } from '../../test/manual-clock.js';
 import { CoordError } from '../errors.js';
 import type { RunnerEvent } from '../events/runner-event.js';
-import { createMemoryEventSpool } from '../store/event-spool.js';
-import { createRunner } from './runner.js';
 
 describe('a runner through a long outage', () => {
   it('reports the same failure once a minute, not once a try, and a new one at once', async () => {
@@ -28,14 +19,7 @@ describe('a runner through a long outage', () => {
       },
       hints: quietHints,
     } as unknown as typeof server.client;
-    const runner = createRunner({
-      client,
-      identity: testIdentity,
-      agents: [fakeAgentPort('claude-code')],
-      local: fakeLocalWorkspaces(),
-      spool: createMemoryEventSpool(),
-      clock,
-    });
+    const runner = testRunner(client, clock);
     const errors: string[] = [];
     runner.events$.subscribe((event: RunnerEvent) => {
       if (event.type === 'runner.error') errors.push(event.error.message);

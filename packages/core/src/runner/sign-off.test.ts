@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FakeCoordServer,
-  fakeAgentPort,
-  fakeLocalWorkspaces,
-  testIdentity,
-  testRegistration,
-} from '../../test/fake-ports.js';
+import { FakeCoordServer, testRegistration, testRunner } from '../../test/fake-ports.js';
 import { flush, ManualClock } from '../../test/manual-clock.js';
-import { createMemoryEventSpool } from '../store/event-spool.js';
-import { createRunner } from './runner.js';
 import { signOff, SIGN_OFF_TIMEOUT_MS } from './sign-off.js';
 
 describe('signOff', () => {
@@ -67,14 +59,7 @@ describe('a stopping runner', () => {
         return Promise.resolve();
       },
     } as unknown as typeof server.client;
-    const runner = createRunner({
-      client,
-      identity: testIdentity,
-      agents: [fakeAgentPort('claude-code')],
-      local: fakeLocalWorkspaces(),
-      spool: createMemoryEventSpool(),
-      clock: new ManualClock(),
-    });
+    const runner = testRunner(client, new ManualClock());
     const statuses: string[] = [];
     runner.events$.subscribe((event) => {
       if (event.type === 'runner.status')
