@@ -1,4 +1,4 @@
-import type { WaitingInteraction } from '@coord/runner-core/control-api';
+import type { ResolvedBy, WaitingInteraction } from '@coord/runner-core/control-api';
 import type { InteractionAnswer, InteractionView } from '@coord/runner-protocol';
 import { InteractionCard } from '@coord/runner-ui';
 import { useState } from 'react';
@@ -47,7 +47,7 @@ export function WaitingCards({ waiting }: { waiting: readonly WaitingInteraction
     const event = push.event as unknown as {
       interactionId: string;
       answer: InteractionAnswer;
-      by: 'runner' | 'web' | 'timeout' | 'withdrawn';
+      by: ResolvedBy;
       at: number;
     };
     const known = waiting.find((w) => w.interactionId === event.interactionId);

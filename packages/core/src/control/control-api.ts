@@ -9,6 +9,8 @@ import {
   pullRequestRefSchema,
 } from '@coord/runner-protocol';
 import { z } from 'zod';
+import { resolvedBySchema } from '../events/resolved-by.js';
+export type { ResolvedBy } from '../events/resolved-by.js';
 import type { RunnerEvent } from '../events/runner-event.js';
 import type { AttemptState } from '../machine/attempt-machine.js';
 
@@ -169,7 +171,7 @@ export type LogPage = z.infer<typeof logPageSchema>;
 
 export const answerResultSchema = z.object({
   won: z.boolean(),
-  by: z.enum(['runner', 'web', 'timeout', 'withdrawn']),
+  by: resolvedBySchema,
   answer: interactionAnswerSchema,
 });
 export type AnswerResult = z.infer<typeof answerResultSchema>;

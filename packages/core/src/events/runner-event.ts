@@ -9,12 +9,9 @@ import type {
 import type { AgentEvent } from '../agents/agent-event.js';
 import type { ErrorPayload } from '../errors.js';
 import type { AttemptState } from '../machine/attempt-machine.js';
+import type { ResolvedBy } from './resolved-by.js';
 
-/**
- * Who resolved an interaction: a person (on this runner or the web), or nobody: it timed out
- * (the safe default applied), or it was withdrawn (the agent no longer waits for it).
- */
-export type ResolvedBy = 'runner' | 'web' | 'timeout' | 'withdrawn';
+export type { ResolvedBy } from './resolved-by.js';
 
 /** Where one attempt is in its lifecycle on this runner (DESIGN.md section 5): the machine's state names. */
 export type { AttemptState } from '../machine/attempt-machine.js';
