@@ -41,7 +41,11 @@ describe('a job no runner can take', () => {
       /waiting: Its agent "acp:nowhere" is not enabled on any online runner .*"laptop": does not know it/,
     );
 
-    const show = await runCli(['jobs', 'show', id, ...connection], { env });
+    const shown = await runCli(['jobs', 'show', id, ...connection], { env });
+    expect(String(shown.stdout)).toContain(`${id}  ready`);
+    expect(String(shown.stdout)).toMatch(/\n {2}waiting: Its agent "acp:nowhere" is not enabled/);
+    expect(String(shown.stdout)).toContain('no attempt yet');
+    const show = await runCli(['jobs', 'show', id, '--json', ...connection], { env });
     const job = JSON.parse(String(show.stdout)) as JobView;
     expect(job.status).toBe('ready');
     expect(job.attempts).toEqual([]);

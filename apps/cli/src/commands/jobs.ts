@@ -109,14 +109,17 @@ export function registerJobs(program: Command): void {
 
   jobs
     .command('show')
-    .description('Show a job with its attempts, as JSON')
+    .description('Show a job: what it is, why it waits (a Ready job), and each attempt with how it ended')
     .argument('<id>', 'job id')
+    .option('--json', "print the server's view of the job as JSON")
     .option('--server <url>', 'Coord server URL (or COORD_SERVER, or the one saved by login)')
     .option('--token-file <file>', 'file holding the Coord token (or set COORD_TOKEN)')
     .option('--state-dir <dir>', 'state directory (or set COORD_RUNNER_STATE_DIR)')
     .action(async (id, opts) => {
       const { server, token } = resolveConnection(opts);
       const client = await coordClient({ baseUrl: server, token });
-      process.stdout.write(`${terminalJson(await client.getJob(id), 2)}\n`);
+      const job = await client.getJob(id);
+      if (opts.json) process.stdout.write(`${terminalJson(job, 2)}\n`);
+      else process.stdout.write(`${(await import('../job-text.js')).jobText(job)}\n`);
     });
 }
