@@ -86,9 +86,14 @@ describe('a Ready job says why it waits', () => {
       signal: gone.signal,
     }).catch(() => null);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const signedOff = await api('POST', `/v1/runners/${runnerId}/offline`, {}, { runnerId });
+    const signedOff = await api(
+      'POST',
+      `/v1/runners/${runnerId}/presence`,
+      { presence: 'offline' },
+      { runnerId },
+    );
     expect(signedOff.status).toBe(200);
-    expect(signedOff.body).toEqual({ offline: true });
+    expect(signedOff.body).toEqual({ presence: 'offline' });
     gone.abort();
     await parked;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -96,12 +101,21 @@ describe('a Ready job says why it waits', () => {
     await expectOfflineUntilItCalls(api, runnerId);
   });
 
-  it('another account cannot sign a runner off', async () => {
+  it('another account cannot sign a runner off, and a presence must be one the protocol knows', async () => {
     const { server, api } = await startServer();
     const runnerId = await register(api, { name: 'laptop' });
     const bob = createAccount(server.store, { name: 'bob', workspaces: ['local'] });
-    const refused = await apiFor(server, bob.token)('POST', `/v1/runners/${runnerId}/offline`, {});
+    const refused = await apiFor(server, bob.token)('POST', `/v1/runners/${runnerId}/presence`, {
+      presence: 'offline',
+    });
     expect(refused.status).toBe(404);
+    const unknown = await api(
+      'POST',
+      `/v1/runners/${runnerId}/presence`,
+      { presence: 'asleep' },
+      { runnerId },
+    );
+    expect(unknown.status).toBe(400);
     const jobId = await submit(api);
     expect((await api('GET', `/v1/jobs/${jobId}`)).body.job.waiting.code).not.toBe('runner_offline');
   });

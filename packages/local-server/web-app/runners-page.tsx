@@ -36,7 +36,11 @@ export function RunnersPage() {
                 <span className={`presence ${r.online ? 'online' : 'offline'}`} aria-hidden="true" />
                 <span className="runner-name">{r.name}</span>
                 <span className="cr-muted">
-                  {r.online ? 'Online' : `Offline · last seen ${formatWhen(r.lastSeenAt)}`}
+                  {r.draining
+                    ? 'Draining · finishing its jobs, taking no new ones'
+                    : r.online
+                      ? 'Online'
+                      : `Offline · last seen ${formatWhen(r.lastSeenAt)}`}
                 </span>
                 <span className="runner-capacity">
                   {r.running.length} / {r.capacity} busy

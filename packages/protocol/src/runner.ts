@@ -47,8 +47,14 @@ export const registerRunnerResponseSchema = z.object({
 export type RegisterRunnerResponse = z.infer<typeof registerRunnerResponseSchema>;
 
 /**
- * The answer to a runner that signs off as it stops (`POST /v1/runners/:id/offline`): the server
- * counts it offline at once, not after the online window, until its next call.
+ * What a runner tells the server of itself as it stops (`POST /v1/runners/:id/presence`):
+ * `draining`, it finishes its jobs and claims no more; `offline`, it is gone. The server says so
+ * at once (waiting reasons, runners page) rather than after the online window. A draining
+ * runner's next claim, and an offline one's next call of any kind, undo it.
  */
-export const runnerOfflineResponseSchema = z.object({ offline: z.literal(true) });
-export type RunnerOfflineResponse = z.infer<typeof runnerOfflineResponseSchema>;
+export const runnerPresenceSchema = z.enum(['draining', 'offline']);
+export type RunnerPresence = z.infer<typeof runnerPresenceSchema>;
+export const runnerPresenceRequestSchema = z.object({ presence: runnerPresenceSchema });
+export type RunnerPresenceRequest = z.infer<typeof runnerPresenceRequestSchema>;
+/** The server's answer: the presence it recorded. */
+export const runnerPresenceResponseSchema = runnerPresenceRequestSchema;

@@ -1,9 +1,12 @@
 import { join } from 'node:path';
 import { startLocalServer } from '@coord/local-server';
+import type { RunnerEventOf } from '@coord/runner-core';
 import type { JobView } from '@coord/runner-protocol';
+import { filter, firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from './helpers/cleanup.js';
 import { cliEnv, eventually, runCli, startCli, tempDir } from './helpers/cli.js';
+import { startTestRunner } from './helpers/runner.js';
 import { api } from './helpers/server.js';
 
 describe('a job no runner can take', () => {
@@ -50,5 +53,55 @@ describe('a job no runner can take', () => {
     expect(job.status).toBe('ready');
     expect(job.attempts).toEqual([]);
     expect(job.waiting?.code).toBe('agent_unavailable');
+  });
+});
+
+describe('a runner that stops taking jobs', () => {
+  it('draining is not free: a Ready job says so; once stopped, the runner is offline at once', async () => {
+    const dir = tempDir('draining');
+    onCleanup(dir.cleanup);
+    const server = await startLocalServer({ dataDir: join(dir.path, 'server') });
+    onCleanup(() => server.close());
+    const { runner, events } = await startTestRunner(server, dir.path, 'laptop', { capacity: 2 });
+    const submit = (title: string, plan: unknown[]) =>
+      api<{ job: JobView }>(server, 'POST', '/v1/workspaces/local/jobs', {
+        title,
+        instructions: 'x',
+        context: { type: 'local' },
+        agent: { id: 'demo', plan },
+        routing: { mode: 'mine' },
+      });
+    const waitingOf = async (id: string) =>
+      (await api<{ job: JobView }>(server, 'GET', `/v1/jobs/${id}`)).json.job.waiting;
+
+    // One job runs (it waits on a question); the runner has a slot left.
+    await submit('Asks first', [{ type: 'ask', id: 'name', question: 'Which name?' }]);
+    const asked = await firstValueFrom(
+      events.pipe(
+        filter((e): e is RunnerEventOf<'interaction.requested'> => e.type === 'interaction.requested'),
+      ),
+    );
+    const stopped = runner.stop({ mode: 'drain' });
+    // Once the server has its word (and its parked claim is gone), a new job is not handed to it.
+    const drainingAt = server.store.db.prepare('SELECT draining_at FROM runners');
+    await eventually(async () => {
+      const row = drainingAt.get() as { draining_at: number | null };
+      return row.draining_at !== null && server.parkedClaims() === 0 ? true : undefined;
+    }, 10_000);
+    const second = (await submit('Comes after', [{ type: 'say', text: 'hi' }])).json.job.id;
+    const draining = await eventually(async () => {
+      const waiting = await waitingOf(second);
+      return waiting?.code === 'runners_busy' ? waiting : undefined;
+    }, 10_000);
+    expect(draining.message).toContain('busy or draining ("laptop": draining)');
+
+    // The running job finishes; the drained runner stops and is offline from then on.
+    const answered = await api(server, 'POST', `/v1/interactions/${asked.interactionId}/answer`, {
+      answer: { kind: 'question', answers: { name: ['Coord'] } },
+      by: 'web',
+    });
+    expect(answered.status).toBe(200);
+    await stopped;
+    expect(await waitingOf(second)).toMatchObject({ code: 'runner_offline' });
   });
 });

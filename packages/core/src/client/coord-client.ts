@@ -12,7 +12,7 @@ import {
   jobResponseSchema,
   leaseRenewResponseSchema,
   meResponseSchema,
-  runnerOfflineResponseSchema,
+  runnerPresenceResponseSchema,
   signOutResponseSchema,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
@@ -41,6 +41,7 @@ import {
   type RequestChanges,
   type RegisterRunnerResponse,
   type RunnerHint,
+  type RunnerPresence,
 } from '@coord/runner-protocol';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import pRetry, { AbortError } from 'p-retry';
@@ -104,8 +105,8 @@ export interface CoordClient {
   /** Revokes this client's token on the server if a device sign-in minted it. */
   signOut(): Promise<SignOutResponse>;
   register(request: RegisterRunnerRequest): Promise<RegisterRunnerResponse>;
-  /** Signs the runner off as it stops: offline at once on the server, until its next call. Not retried. */
-  goOffline(runnerId: string, signal?: AbortSignal): Promise<void>;
+  /** Tells the server the runner drains or is gone, as it stops (see the protocol's presence). Not retried. */
+  setPresence(runnerId: string, presence: RunnerPresence, signal?: AbortSignal): Promise<void>;
   /** Long poll. Resolves with the raw assignment (validated by the runner) or null. */
   claim(runnerId: string, request: ClaimRequest, signal?: AbortSignal): Promise<unknown>;
   renewLease(runnerId: string, attemptId: string, request: LeaseRenewRequest): Promise<LeaseRenewResponse>;
@@ -345,10 +346,10 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     signOut: () => call('POST', routes.signOut(), { body: {}, schema: signOutResponseSchema }),
     register: (request) =>
       call('POST', routes.register(), { body: request, schema: registerRunnerResponseSchema }),
-    goOffline: async (runnerId, signal) => {
-      await call('POST', routes.offline(runnerId), {
-        body: {},
-        schema: runnerOfflineResponseSchema,
+    setPresence: async (runnerId, presence, signal) => {
+      await call('POST', routes.presence(runnerId), {
+        body: { presence },
+        schema: runnerPresenceResponseSchema,
         runnerId,
         retries: 0,
         ...(signal ? { signal } : {}),

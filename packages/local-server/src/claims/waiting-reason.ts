@@ -14,6 +14,7 @@ interface CandidateRow {
   eligible_agents: string;
   last_seen_at: number;
   offline_at: number | null;
+  draining_at: number | null;
   active: number;
 }
 
@@ -22,7 +23,7 @@ interface CandidateRow {
  * query (claim.ts), turned around to start from the job.
  */
 const CANDIDATES = `
-  SELECT r.id, r.account_id, r.name, r.capacity, r.agents, r.eligible_agents, r.last_seen_at, r.offline_at,
+  SELECT r.id, r.account_id, r.name, r.capacity, r.agents, r.eligible_agents, r.last_seen_at, r.offline_at, r.draining_at,
     (SELECT count(*) FROM attempts a WHERE a.runner_id = r.id AND a.status = 'active') AS active
   FROM runners r
   WHERE @mode = 'any'
@@ -174,12 +175,17 @@ function untilQueued(
       },
     };
   }
-  const free = withAgent.filter((r) => r.active < r.capacity);
+  // A draining runner finishes its jobs and claims no more: it is as good as full.
+  const free = withAgent.filter((r) => r.draining_at === null && r.active < r.capacity);
   if (free.length === 0) {
+    const draining = withAgent.some((r) => r.draining_at !== null);
+    const state = (r: CandidateRow) => (r.draining_at !== null ? ': draining' : '');
     return {
       done: {
         code: 'runners_busy',
-        message: `Every runner that can take it is busy (${named(withAgent)}); it runs when one is free.`,
+        message: draining
+          ? `Every runner that can take it is busy or draining (${named(withAgent, state)}); it runs when one takes jobs again.`
+          : `Every runner that can take it is busy (${named(withAgent)}); it runs when one is free.`,
       },
     };
   }

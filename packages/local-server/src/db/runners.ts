@@ -1,4 +1,4 @@
-import type { DetectedAgent, registerRunnerRequestSchema } from '@coord/runner-protocol';
+import type { DetectedAgent, registerRunnerRequestSchema, RunnerPresence } from '@coord/runner-protocol';
 import type { z } from 'zod';
 import { ApiError } from '../errors.js';
 import { newId } from '../util/ids.js';
@@ -33,7 +33,7 @@ export function registerRunner(store: Store, accountId: string, req: Registratio
          VALUES (@id, @account, @machine, @name, @platform, @arch, @version, @agents, @eligible, @capacity, @labels, @now, @now)
          ON CONFLICT (id) DO UPDATE SET name = @name, platform = @platform, arch = @arch, version = @version,
            agents = @agents, eligible_agents = @eligible, capacity = @capacity, labels = @labels, last_seen_at = @now,
-           offline_at = NULL`,
+           draining_at = NULL, offline_at = NULL`,
       )
       .run({
         id,
@@ -81,13 +81,27 @@ export function touchRunner(store: Store, runnerId: string, now = Date.now()): v
 }
 
 /**
- * The runner signed off (it is stopping): offline now rather than once the online window has
- * passed, so "why isn't my job running?" and the runners page do not name a runner that is gone.
- * Its next call counts it online again (that call is written, whatever the touch interval).
+ * What a stopping runner said of itself, so that "why isn't my job running?" and the runners page
+ * do not count on a runner that takes no more work: `offline` (gone; its next call counts it
+ * online again, written whatever the touch interval) or `draining` (until its next claim).
  */
-export function markRunnerOffline(store: Store, runnerId: string, now = Date.now()): void {
+export function setRunnerPresence(
+  store: Store,
+  runnerId: string,
+  presence: RunnerPresence,
+  now = Date.now(),
+): void {
+  if (presence === 'draining') {
+    store.sql('UPDATE runners SET draining_at = ? WHERE id = ?').run(now, runnerId);
+    return;
+  }
   lastTouched.get(store)?.delete(runnerId);
   store.sql('UPDATE runners SET offline_at = ? WHERE id = ?').run(now, runnerId);
+}
+
+/** A claim: the runner takes work again (a drain it started is over). */
+export function markRunnerClaiming(store: Store, runnerId: string): void {
+  store.sql('UPDATE runners SET draining_at = NULL WHERE id = ? AND draining_at IS NOT NULL').run(runnerId);
 }
 
 /** Online: heard from within `windowMs`, and not signed off since. */
@@ -111,6 +125,8 @@ export interface RunnerSummary {
   labels: string[];
   lastSeenAt: string;
   online: boolean;
+  /** Online, finishing its jobs, claiming no more. */
+  draining: boolean;
   /** The attempts it holds now. */
   running: { attemptId: string; jobId: string; title: string; number: number }[];
 }
@@ -132,6 +148,7 @@ export function listRunners(
     labels: string;
     last_seen_at: number;
     offline_at: number | null;
+    draining_at: number | null;
   })[];
   const running = store.sql(
     `SELECT a.id AS attemptId, a.job_id AS jobId, a.number, j.spec FROM attempts a JOIN jobs j ON j.id = a.job_id
@@ -148,6 +165,7 @@ export function listRunners(
     labels: JSON.parse(r.labels) as string[],
     lastSeenAt: new Date(r.last_seen_at).toISOString(),
     online: isOnline(r, onlineWithinMs, now),
+    draining: isOnline(r, onlineWithinMs, now) && r.draining_at !== null,
     running: (running.all(r.id) as { attemptId: string; jobId: string; number: number; spec: string }[]).map(
       (a) => ({
         attemptId: a.attemptId,

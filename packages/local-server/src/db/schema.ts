@@ -196,6 +196,10 @@ const migrations: string[] = [
   `
   ALTER TABLE runners ADD COLUMN offline_at INTEGER;
   `,
+  // When a stopping runner said it drains: it takes no new job until it claims again.
+  `
+  ALTER TABLE runners ADD COLUMN draining_at INTEGER;
+  `,
 ];
 
 export function migrate(db: Database): void {

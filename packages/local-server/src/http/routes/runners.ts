@@ -3,14 +3,21 @@ import {
   HINT_EVENT,
   registerRunnerRequestSchema,
   type RegisterRunnerResponse,
-  type RunnerOfflineResponse,
+  runnerPresenceRequestSchema,
+  type RunnerPresenceRequest,
   type RunnerHint,
 } from '@coord/runner-protocol';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { claimWithWait } from '../../claims/long-poll.js';
 import { workspacesOf } from '../../db/accounts.js';
-import { getRunner, markRunnerOffline, registerRunner, touchRunner } from '../../db/runners.js';
+import {
+  getRunner,
+  markRunnerClaiming,
+  registerRunner,
+  setRunnerPresence,
+  touchRunner,
+} from '../../db/runners.js';
 import { BODY_LIMITS, bodySource, clientGone } from '../body.js';
 import type { AppEnv, Deps } from '../context.js';
 import { idParam, readBody, readOptionalBody } from '../validate.js';
@@ -59,6 +66,7 @@ export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
     };
     const waitMs = Math.min(req.waitMs, store.timings.claimWaitMs);
     touchRunner(store, runner.id);
+    markRunnerClaiming(store, runner.id);
     const gone = clientGone(bodySource(c));
     const assignment = await claimWithWait(store, claims, runner, waitMs, gone, req.claimKey);
     // A claim the runner gave up (it is stopping, and may have signed off since) is no sign of life.
@@ -66,11 +74,12 @@ export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
     return c.json({ assignment });
   });
 
-  app.post('/runners/:runnerId/offline', (c) => {
+  app.post('/runners/:runnerId/presence', async (c) => {
     const runnerId = idParam(c, 'runnerId');
+    const { presence } = await readBody(c, runnerPresenceRequestSchema);
     getRunner(store, runnerId, c.get('account').id);
-    markRunnerOffline(store, runnerId);
-    return c.json({ offline: true } satisfies RunnerOfflineResponse);
+    setRunnerPresence(store, runnerId, presence);
+    return c.json({ presence } satisfies RunnerPresenceRequest);
   });
 
   // Push hints (server-sent events): "renew the lease of this attempt now, something waits for it".

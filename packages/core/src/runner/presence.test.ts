@@ -1,47 +1,56 @@
+import type { RunnerPresence } from '@coord/runner-protocol';
 import { describe, expect, it } from 'vitest';
 import { FakeCoordServer, testRegistration, testRunner } from '../../test/fake-ports.js';
 import { flush, ManualClock } from '../../test/manual-clock.js';
-import { signOff, SIGN_OFF_TIMEOUT_MS } from './sign-off.js';
+import { PRESENCE_TIMEOUT_MS, tellPresence } from './presence.js';
 
-describe('signOff', () => {
-  it('tells the server the runner is offline', async () => {
-    const calls: string[] = [];
+describe('tellPresence', () => {
+  it('tells the server what the runner is now', async () => {
+    const told: string[] = [];
     const clock = new ManualClock();
-    await signOff({ goOffline: (runnerId) => (calls.push(runnerId), Promise.resolve()) }, 'run-1', clock);
-    expect(calls).toEqual(['run-1']);
+    const client = {
+      setPresence: (runnerId: string, presence: RunnerPresence) => (
+        told.push(`${runnerId} ${presence}`),
+        Promise.resolve()
+      ),
+    };
+    await tellPresence(client, 'run-1', 'draining', clock);
+    await tellPresence(client, 'run-1', 'offline', clock);
+    expect(told).toEqual(['run-1 draining', 'run-1 offline']);
     expect(clock.pendingTimers).toBe(0);
   });
 
   it('gives up on a server that does not answer, and on one that refuses: the stop goes on', async () => {
     const clock = new ManualClock();
     let aborted = false;
-    const hanging = signOff(
+    const hanging = tellPresence(
       {
-        goOffline: (_runnerId, signal) =>
+        setPresence: (_runnerId, _presence, signal) =>
           new Promise((_resolve, reject) =>
             signal?.addEventListener('abort', () => ((aborted = true), reject(new Error('aborted')))),
           ),
       },
       'run-1',
+      'offline',
       clock,
     );
-    clock.advance(SIGN_OFF_TIMEOUT_MS - 1);
+    clock.advance(PRESENCE_TIMEOUT_MS - 1);
     await flush();
     expect(aborted).toBe(false);
     clock.advance(1);
     await expect(hanging).resolves.toBeUndefined();
     expect(aborted).toBe(true);
     await expect(
-      signOff({ goOffline: () => Promise.reject(new Error('401')) }, 'run-1', clock),
+      tellPresence({ setPresence: () => Promise.reject(new Error('401')) }, 'run-1', 'offline', clock),
     ).resolves.toBeUndefined();
     expect(clock.pendingTimers).toBe(0);
   });
 });
 
 describe('a stopping runner', () => {
-  it('signs off once, as the last thing it does', async () => {
+  it('with no job to finish, says it is offline once, as the last thing it does', async () => {
     const server = new FakeCoordServer();
-    const offline: string[] = [];
+    const told: string[] = [];
     let claimsOpen = 0;
     const client = {
       ...server.client,
@@ -52,23 +61,23 @@ describe('a stopping runner', () => {
           signal.addEventListener('abort', () => ((claimsOpen -= 1), reject(new Error('aborted')))),
         );
       },
-      goOffline: (runnerId: string) => {
+      setPresence: (runnerId: string, presence: RunnerPresence) => {
         // The claim it had open is given up first: nothing of it could count it online again.
         expect(claimsOpen).toBe(0);
-        offline.push(runnerId);
+        told.push(`${runnerId} ${presence}`);
         return Promise.resolve();
       },
     } as unknown as typeof server.client;
     const runner = testRunner(client, new ManualClock());
     const statuses: string[] = [];
     runner.events$.subscribe((event) => {
-      if (event.type === 'runner.status')
-        statuses.push(`${event.status}${offline.length ? ' (signed off)' : ''}`);
+      if (event.type === 'runner.status') statuses.push(`${event.status}${told.length ? ' (told)' : ''}`);
     });
     await runner.start();
     await flush();
-    await runner.stop();
-    expect(offline).toEqual([testRegistration.runner.id]);
-    expect(statuses.at(-1)).toBe('stopped (signed off)');
+    // A drain with nothing running is a stop: there is nothing to drain.
+    await runner.stop({ mode: 'drain' });
+    expect(told).toEqual([`${testRegistration.runner.id} offline`]);
+    expect(statuses.at(-1)).toBe('stopped (told)');
   });
 });

@@ -1,0 +1,30 @@
+import type { RunnerPresence } from '@coord/runner-protocol';
+import type { CoordClient } from '../client/coord-client.js';
+import type { Clock } from './ports.js';
+
+/** How long a stopping runner waits for the server to take its word; then it goes on anyway. */
+export const PRESENCE_TIMEOUT_MS = 2_000;
+
+/**
+ * Tells the server, as a stop goes, that this runner drains (at a drain's start, while jobs
+ * still run) or is gone (its last step), so that nobody is told a Ready job waits for it. Best
+ * effort: a server that does not answer (an outage, a sign-out) counts the runner offline once
+ * its online window has passed, as it does for a killed runner.
+ */
+export async function tellPresence(
+  client: Pick<CoordClient, 'setPresence'>,
+  runnerId: string,
+  presence: RunnerPresence,
+  clock: Clock,
+  timeoutMs = PRESENCE_TIMEOUT_MS,
+): Promise<void> {
+  const controller = new AbortController();
+  const timer = clock.setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    await client.setPresence(runnerId, presence, controller.signal);
+  } catch {
+    // The online window covers it.
+  } finally {
+    clock.clearTimeout(timer);
+  }
+}
