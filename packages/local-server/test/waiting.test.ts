@@ -101,6 +101,20 @@ describe('a Ready job says why it waits', () => {
     await expectOfflineUntilItCalls(api, runnerId);
   });
 
+  it('a draining runner counts as full until it claims again', async () => {
+    const { api } = await startServer();
+    const runnerId = await register(api, { name: 'laptop', capacity: 2 });
+    await api('POST', `/v1/runners/${runnerId}/presence`, { presence: 'draining' }, { runnerId });
+    const first = await submit(api);
+    const waiting = (await api('GET', `/v1/jobs/${first}`)).body.job.waiting;
+    expect(waiting.code).toBe('runners_busy');
+    expect(waiting.message).toContain('busy or draining ("laptop": draining)');
+    // A claim ends the drain: the runner takes jobs again, and has a slot left.
+    await claimNow(api, runnerId);
+    const second = await submit(api);
+    expect((await api('GET', `/v1/jobs/${second}`)).body.job.waiting.code).toBe('queued');
+  });
+
   it('another account cannot sign a runner off, and a presence must be one the protocol knows', async () => {
     const { server, api } = await startServer();
     const runnerId = await register(api, { name: 'laptop' });

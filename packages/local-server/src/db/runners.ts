@@ -11,6 +11,8 @@ export interface RunnerRow {
   capacity: number;
   /** JSON array of agent ids that are detected and enabled: the ones a claim may match. */
   eligible_agents: string;
+  /** Set while the runner drains (it said so as it began stopping); read by getRunner. */
+  draining_at?: number | null;
 }
 
 type Registration = z.output<typeof registerRunnerRequestSchema>;
@@ -56,7 +58,7 @@ export function registerRunner(store: Store, accountId: string, req: Registratio
 /** The runner, which must belong to the calling account. */
 export function getRunner(store: Store, runnerId: string, accountId: string): RunnerRow {
   const row = store
-    .sql('SELECT id, account_id, name, capacity, eligible_agents FROM runners WHERE id = ?')
+    .sql('SELECT id, account_id, name, capacity, eligible_agents, draining_at FROM runners WHERE id = ?')
     .get(runnerId) as RunnerRow | undefined;
   if (!row || row.account_id !== accountId)
     throw new ApiError(404, 'runner.not_found', `No runner ${runnerId} for this account`);
@@ -99,9 +101,9 @@ export function setRunnerPresence(
   store.sql('UPDATE runners SET offline_at = ? WHERE id = ?').run(now, runnerId);
 }
 
-/** A claim: the runner takes work again (a drain it started is over). */
-export function markRunnerClaiming(store: Store, runnerId: string): void {
-  store.sql('UPDATE runners SET draining_at = NULL WHERE id = ? AND draining_at IS NOT NULL').run(runnerId);
+/** A claim from a runner that said it drains: it takes work again (that drain is over). */
+export function endDrain(store: Store, runnerId: string): void {
+  store.sql('UPDATE runners SET draining_at = NULL WHERE id = ?').run(runnerId);
 }
 
 /** Online: heard from within `windowMs`, and not signed off since. */

@@ -11,13 +11,7 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { claimWithWait } from '../../claims/long-poll.js';
 import { workspacesOf } from '../../db/accounts.js';
-import {
-  getRunner,
-  markRunnerClaiming,
-  registerRunner,
-  setRunnerPresence,
-  touchRunner,
-} from '../../db/runners.js';
+import { getRunner, endDrain, registerRunner, setRunnerPresence, touchRunner } from '../../db/runners.js';
 import { BODY_LIMITS, bodySource, clientGone } from '../body.js';
 import type { AppEnv, Deps } from '../context.js';
 import { idParam, readBody, readOptionalBody } from '../validate.js';
@@ -66,7 +60,8 @@ export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
     };
     const waitMs = Math.min(req.waitMs, store.timings.claimWaitMs);
     touchRunner(store, runner.id);
-    markRunnerClaiming(store, runner.id);
+    // Written only when it changes: every write is a commit.
+    if (registered.draining_at != null) endDrain(store, runner.id);
     const gone = clientGone(bodySource(c));
     const assignment = await claimWithWait(store, claims, runner, waitMs, gone, req.claimKey);
     // A claim the runner gave up (it is stopping, and may have signed off since) is no sign of life.
