@@ -90,6 +90,68 @@ describe('leases', () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
+  it('a runner signing off requeues at once a claim it never read, and nothing it holds', async () => {
+    const { api } = await startServer({ affinityMs: 60_000 });
+    const runner = await register(api, { name: 'laptop', capacity: 3 });
+    const other = await register(api, { machineId: 'machine-other', name: 'desk' });
+    const heldJob = await submit(api, { title: 'held' });
+    const unreadJob = await submit(api, { title: 'unread' });
+    const forgottenJob = await submit(api, { title: 'one the runner lost track of' });
+    const held = (await claimNow(api, runner)).attempt;
+    const unread = (await claimNow(api, runner)).attempt;
+    const forgotten = (await claimNow(api, runner)).attempt;
+    const events = [
+      { seq: 1, at: new Date().toISOString(), type: 'job.claimed', data: { attemptNumber: 1 } },
+    ];
+    for (const attempt of [held, forgotten]) {
+      expect(
+        (await api('POST', `/v1/attempts/${attempt.id}/events`, { events }, { runnerId: runner })).status,
+      ).toBe(200);
+    }
+    // Left out of the list, yet it sent events: a runner that lost its spool. The lease decides.
+    const signedOff = await api(
+      'POST',
+      `/v1/runners/${runner}/presence`,
+      { presence: 'offline', holding: [held.id] },
+      { runnerId: runner },
+    );
+    expect(signedOff.body).toEqual({ presence: 'offline', released: 1 });
+
+    const job = (id: string) => api('GET', `/v1/jobs/${id}`).then((res) => res.body.job);
+    expect((await job(heldJob)).status).toBe('in_progress');
+    expect((await job(forgottenJob)).status).toBe('in_progress');
+    const requeued = await job(unreadJob);
+    expect(requeued.status).toBe('ready');
+    expect(requeued.attempts[0]).toMatchObject({
+      id: unread.id,
+      status: 'stopped',
+      error: { code: 'runner.stopped', retryable: true },
+    });
+    // Not held for the runner that is gone: the next runner takes it now, as attempt 2.
+    const next = await claimNow(api, other);
+    expect(next.attempt).toMatchObject({ jobId: unreadJob, number: 2 });
+    // The runner that never read it cannot use it.
+    const late = await api(
+      'POST',
+      `/v1/attempts/${unread.id}/lease`,
+      { state: 'running' },
+      { runnerId: runner },
+    );
+    expect(late.body.error.code).toBe('lease.lost');
+  });
+
+  it('releases nothing for a sign-off without a list, or a drain', async () => {
+    const { api } = await startServer();
+    const runner = await register(api);
+    const jobId = await submit(api);
+    await claimNow(api, runner);
+    for (const body of [{ presence: 'offline' }, { presence: 'draining', holding: [] }]) {
+      const res = await api('POST', `/v1/runners/${runner}/presence`, body, { runnerId: runner });
+      expect(res.body).toEqual({ presence: body.presence });
+    }
+    expect((await api('GET', `/v1/jobs/${jobId}`)).body.job.status).toBe('in_progress');
+  });
+
   it('offers a job whose runner was lost to that runner first, then to any once the window passes', async () => {
     const { api } = await startServer({
       leaseTtlMs: 300,
@@ -128,6 +190,29 @@ describe('leases', () => {
     expect(
       (await api('GET', `/v1/jobs/${held}`)).body.job.attempts.map((a: { number: number }) => a.number),
     ).toEqual([1, 2]);
+  });
+
+  it('holds no window for a runner that said it drains or stopped: it will not come back for the job', async () => {
+    const { server, api } = await startServer({ sweepIntervalMs: 60_000, affinityMs: 60_000 });
+    const other = await register(api, { machineId: 'machine-other', name: 'other-one' });
+    for (const presence of ['draining', 'offline'] as const) {
+      const leaving = await register(api, { machineId: `machine-${presence}`, name: presence });
+      const jobId = await submit(api);
+      await claimNow(api, leaving);
+      await api('POST', `/v1/runners/${leaving}/presence`, { presence }, { runnerId: leaving });
+      sweepExpiredLeases(server.store, Date.now() + 120_000);
+      const job = (await api('GET', `/v1/jobs/${jobId}`)).body.job;
+      expect(job.status).toBe('ready');
+      expect(job.waiting.code).not.toBe('affinity');
+      const next = await claimNow(api, other);
+      expect(next.job.id).toBe(jobId);
+      await api(
+        'POST',
+        `/v1/attempts/${next.attempt.id}/complete`,
+        { outcome: 'succeeded', lastSeq: 0 },
+        { runnerId: other },
+      );
+    }
   });
 
   it('the lost runner, back in its window, takes its own job before older ones', async () => {

@@ -54,7 +54,22 @@ export type RegisterRunnerResponse = z.infer<typeof registerRunnerResponseSchema
  */
 export const runnerPresenceSchema = z.enum(['draining', 'offline']);
 export type RunnerPresence = z.infer<typeof runnerPresenceSchema>;
-export const runnerPresenceRequestSchema = z.object({ presence: runnerPresenceSchema });
+/** The most attempt ids `holding` lists; a runner that holds more leaves the list out. */
+export const MAX_HELD_ATTEMPTS = 1000;
+export const runnerPresenceRequestSchema = z.object({
+  presence: runnerPresenceSchema,
+  /**
+   * With `offline`: every attempt the runner still holds (running, or with a report it has yet
+   * to deliver). Any other attempt the server gave it is one whose claim answer the runner never
+   * read (it stopped as the answer came): the server requeues that job at once rather than after
+   * its lease. Left out, the server releases nothing.
+   */
+  holding: z.array(idSchema).max(MAX_HELD_ATTEMPTS).optional(),
+});
 export type RunnerPresenceRequest = z.infer<typeof runnerPresenceRequestSchema>;
-/** The server's answer: the presence it recorded. */
-export const runnerPresenceResponseSchema = runnerPresenceRequestSchema;
+/** The server's answer: the presence it recorded, and how many unread claims it requeued. */
+export const runnerPresenceResponseSchema = z.object({
+  presence: runnerPresenceSchema,
+  released: z.number().int().min(0).optional(),
+});
+export type RunnerPresenceResponse = z.infer<typeof runnerPresenceResponseSchema>;

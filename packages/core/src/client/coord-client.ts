@@ -41,7 +41,7 @@ import {
   type RequestChanges,
   type RegisterRunnerResponse,
   type RunnerHint,
-  type RunnerPresence,
+  type RunnerPresenceRequest,
 } from '@coord/runner-protocol';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import pRetry, { AbortError } from 'p-retry';
@@ -106,7 +106,7 @@ export interface CoordClient {
   signOut(): Promise<SignOutResponse>;
   register(request: RegisterRunnerRequest): Promise<RegisterRunnerResponse>;
   /** Tells the server the runner drains or is gone, as it stops (see the protocol's presence). Not retried. */
-  setPresence(runnerId: string, presence: RunnerPresence, signal?: AbortSignal): Promise<void>;
+  setPresence(runnerId: string, request: RunnerPresenceRequest, signal?: AbortSignal): Promise<void>;
   /** Long poll. Resolves with the raw assignment (validated by the runner) or null. */
   claim(runnerId: string, request: ClaimRequest, signal?: AbortSignal): Promise<unknown>;
   renewLease(runnerId: string, attemptId: string, request: LeaseRenewRequest): Promise<LeaseRenewResponse>;
@@ -346,9 +346,9 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     signOut: () => call('POST', routes.signOut(), { body: {}, schema: signOutResponseSchema }),
     register: (request) =>
       call('POST', routes.register(), { body: request, schema: registerRunnerResponseSchema }),
-    setPresence: async (runnerId, presence, signal) => {
+    setPresence: async (runnerId, request, signal) => {
       await call('POST', routes.presence(runnerId), {
-        body: { presence },
+        body: request,
         schema: runnerPresenceResponseSchema,
         runnerId,
         retries: 0,

@@ -13,7 +13,7 @@ import { recoverUnfinished } from './recovery.js';
 import { attemptSettings, type Runner, type RunnerOptions } from './runner-api.js';
 import { openSession, type RunnerSession } from './session.js';
 import { createSignIn } from './sign-in.js';
-import { tellPresence } from './presence.js';
+import { signOff, tellPresence } from './presence.js';
 import { createRepeatFilter } from './repeat-filter.js';
 import { createSlotPool, type AttemptSlot, type ClaimTicket } from './slot-pool.js';
 
@@ -129,10 +129,10 @@ export function createRunner(options: RunnerOptions): Runner {
     shutdownPromise = (async () => {
       // Jobs still run to their end: the server is told this runner takes no new ones meanwhile.
       if (mode === 'drain' && active.size > 0 && session)
-        await tellPresence(client, session.runnerId, 'draining', clock);
+        await tellPresence(client, session.runnerId, { presence: 'draining' }, clock);
       await Promise.all([...active.values()].map((attempt) => attempt.done));
       await Promise.all(work);
-      if (session) await tellPresence(client, session.runnerId, 'offline', clock);
+      if (session) await tellPresence(client, session.runnerId, signOff(active.keys(), spool), clock);
       // Not before: attempts still finishing (a drain) deliver once someone signs in again.
       signIn.stop();
       setStatus('stopped', reason);

@@ -223,18 +223,69 @@ export function resumeLeasesAfterRestart(store: Store, now = Date.now()): number
     .run(now + store.timings.leaseTtlMs, now + store.timings.leaseTtlMs).changes;
 }
 
+/**
+ * A runner signing off listed every attempt it still holds: any other it was given is one whose
+ * claim answer it never read (it stopped as the answer came). Each is ended `stopped` (that does
+ * not use the job's retry budget) and its job is Ready again now, with no affinity to a runner
+ * that is gone, rather than after its lease. Returns how many there were.
+ */
+export function releaseUnheldAttempts(
+  store: Store,
+  runnerId: string,
+  holding: readonly string[],
+  now = Date.now(),
+): number {
+  const held = new Set(holding);
+  let requeued = false;
+  const released = store.tx(() => {
+    const unheld = // One the runner read sent its claim event at once: a runner that lost its spool (and so
+      // its list) is left to the lease, as a killed one is.
+      (
+        store
+          .sql(
+            "SELECT id, job_id FROM attempts WHERE runner_id = ? AND status = 'active' AND events_acked = 0",
+          )
+          .all(runnerId) as {
+          id: string;
+          job_id: string;
+        }[]
+      ).filter((attempt) => !held.has(attempt.id));
+    const error = JSON.stringify({
+      code: 'runner.stopped',
+      message: 'The runner stopped before it began this attempt (its claim was never read)',
+      retryable: true,
+    });
+    for (const attempt of unheld) {
+      store
+        .sql("UPDATE attempts SET status = 'stopped', ended_at = ?, error = ? WHERE id = ?")
+        .run(now, error, attempt.id);
+      forgetSecretAnswers(store, attempt.id);
+      if (requeueOrFail(store, attempt.job_id, now, false) === 'ready') requeued = true;
+    }
+    return unheld.length;
+  });
+  if (requeued) store.notifyReady();
+  return released;
+}
+
 /** Marks attempts whose lease ran out as lost and requeues (or fails) their jobs. */
 export function sweepExpiredLeases(store: Store, now = Date.now()): number {
   let requeued = false;
   const count = store.tx(() => {
     const expired = store
-      .sql("SELECT id, job_id, runner_id FROM attempts WHERE status = 'active' AND lease_expires_at < ?")
-      .all(now) as { id: string; job_id: string; runner_id: string }[];
+      .sql(
+        `SELECT a.id, a.job_id, a.runner_id, r.offline_at IS NOT NULL OR r.draining_at IS NOT NULL AS leaving
+         FROM attempts a JOIN runners r ON r.id = a.runner_id
+         WHERE a.status = 'active' AND a.lease_expires_at < ?`,
+      )
+      .all(now) as { id: string; job_id: string; runner_id: string; leaving: number }[];
     for (const attempt of expired) {
       store.sql("UPDATE attempts SET status = 'lost', ended_at = ? WHERE id = ?").run(now, attempt.id);
       forgetSecretAnswers(store, attempt.id);
       if (requeueOrFail(store, attempt.job_id, now, true) !== 'ready') continue;
       requeued = true;
+      // A runner that said it stops or drains will not come back for it: no window held for it.
+      if (attempt.leaving) continue;
       store
         .sql('UPDATE jobs SET affinity_runner = ?, affinity_until = ? WHERE id = ?')
         .run(attempt.runner_id, now + store.timings.affinityMs, attempt.job_id);

@@ -4,13 +4,14 @@ import {
   registerRunnerRequestSchema,
   type RegisterRunnerResponse,
   runnerPresenceRequestSchema,
-  type RunnerPresenceRequest,
+  type RunnerPresenceResponse,
   type RunnerHint,
 } from '@coord/runner-protocol';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { claimWithWait } from '../../claims/long-poll.js';
 import { workspacesOf } from '../../db/accounts.js';
+import { releaseUnheldAttempts } from '../../db/attempts.js';
 import { getRunner, endDrain, registerRunner, setRunnerPresence, touchRunner } from '../../db/runners.js';
 import { BODY_LIMITS, bodySource, clientGone } from '../body.js';
 import type { AppEnv, Deps } from '../context.js';
@@ -71,10 +72,13 @@ export function runnerRoutes({ store, claims }: Deps): Hono<AppEnv> {
 
   app.post('/runners/:runnerId/presence', async (c) => {
     const runnerId = idParam(c, 'runnerId');
-    const { presence } = await readBody(c, runnerPresenceRequestSchema);
+    const { presence, holding } = await readBody(c, runnerPresenceRequestSchema);
     getRunner(store, runnerId, c.get('account').id);
     setRunnerPresence(store, runnerId, presence);
-    return c.json({ presence } satisfies RunnerPresenceRequest);
+    if (presence !== 'offline' || holding === undefined)
+      return c.json({ presence } satisfies RunnerPresenceResponse);
+    const released = releaseUnheldAttempts(store, runnerId, holding);
+    return c.json({ presence, released } satisfies RunnerPresenceResponse);
   });
 
   // Push hints (server-sent events): "renew the lease of this attempt now, something waits for it".
