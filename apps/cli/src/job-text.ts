@@ -1,5 +1,5 @@
 import type { AttemptView, JobView } from '@coord/runner-protocol';
-import { duration } from './status/status-view.js';
+import { duration } from './duration.js';
 import { terminalSafe } from './terminal-text.js';
 
 /** Server text (titles, summaries, errors) on one line, with no control characters. */

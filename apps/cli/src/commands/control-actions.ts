@@ -9,6 +9,7 @@ import type {
 import { outcomeSchema, type AttemptEvent, type InteractionAnswer } from '@coord/runner-protocol';
 import type { RunnerEvent } from '@coord/runner-core';
 import { callRunner, subscribeRunner } from '../control/control-client.js';
+import { duration } from '../duration.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { renderEvent } from '../render.js';
 import { historyFile, resolveStateDir } from '../state-dir.js';
@@ -21,14 +22,6 @@ function out(text: string): void {
 }
 const json = (value: unknown) => out(terminalJson(value, 2));
 const color = () => process.stdout.isTTY === true && !process.env['NO_COLOR'];
-
-export function duration(ms: number | null): string {
-  if (ms === null) return '-';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
 
 const oneLine = (text: string) => terminalSafe(text).replace(/\s+/g, ' ').trim();
 
@@ -46,7 +39,7 @@ function describeWaiting(w: WaitingInteraction): string {
 
 function activeLines(active: ActiveAttempt[]): string[] {
   return active.flatMap((a) => [
-    `  ${a.jobId}  attempt ${a.attemptNumber}  ${a.state.padEnd(14)} ${(a.agent ?? '-').padEnd(12)} ${duration(a.elapsedMs).padStart(7)}  ${oneLine(a.title)}${a.branch ? `  on ${oneLine(a.branch)}` : ''}`,
+    `  ${a.jobId}  attempt ${a.attemptNumber}  ${a.state.padEnd(14)} ${(a.agent ?? '-').padEnd(12)} ${(a.elapsedMs === null ? '-' : duration(a.elapsedMs)).padStart(7)}  ${oneLine(a.title)}${a.branch ? `  on ${oneLine(a.branch)}` : ''}`,
     ...(a.lastLine ? [`      ${oneLine(a.lastLine)}`] : []),
   ]);
 }

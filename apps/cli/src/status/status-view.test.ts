@@ -1,6 +1,6 @@
 import { CONTROL_API_VERSION, type StatusSnapshot } from '@coord/runner-core/control-api';
 import { describe, expect, it } from 'vitest';
-import { duration, renderStatus, type StatusViewContext } from './status-view.js';
+import { renderStatus, type StatusViewContext } from './status-view.js';
 
 const NOW = 1_800_000_000_000;
 
@@ -172,15 +172,5 @@ describe('the live status area of coord-runner start', () => {
       expect([...line].length).toBeLessThanOrEqual(59);
       expect(line).not.toContain('\u001b');
     }
-  });
-
-  it('durations read as seconds, minutes, hours', () => {
-    expect([0, 9_999, 60_000, 185_000, 3_720_000].map(duration)).toEqual([
-      '0 s',
-      '9 s',
-      '1m 00s',
-      '3m 05s',
-      '1h 02m',
-    ]);
   });
 });

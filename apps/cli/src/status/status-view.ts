@@ -1,5 +1,6 @@
 import { styleText } from 'node:util';
 import type { ActiveAttempt, AttemptState, StatusSnapshot, WaitingInteraction } from '@coord/runner-core';
+import { duration } from '../duration.js';
 import { terminalSafe } from '../terminal-text.js';
 
 type Style = Parameters<typeof styleText>[0];
@@ -42,15 +43,6 @@ const LONG_STEPS: ReadonlySet<AttemptState> = new Set([
   'publishing',
   'reporting',
 ]);
-
-/** `42 s`, `3m 05s`, `1h 02m`. */
-export function duration(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
 
 /** One line of plain text, cut to the width (by code points: close enough for a status line). */
 function fit(text: string, columns: number): string {
