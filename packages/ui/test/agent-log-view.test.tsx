@@ -104,6 +104,33 @@ describe('AgentLogView', () => {
     expect(follow).toHaveProperty('checked', true);
   });
 
+  it('draws a run of streamed deltas as one block: each channel labelled once', async () => {
+    const delta = (seq: number, channel: string, text: string): AttemptEvent => ({
+      seq,
+      at,
+      type: 'job.agent',
+      data: { event: { type: 'message.delta', channel, text } },
+    });
+    const source = new ArrayLogSource([
+      delta(1, 'reasoning', 'Look at the parser.\n'),
+      delta(2, 'reasoning', 'It drops the last line.\n'),
+      delta(3, 'text', 'The parser drops the last line.\n'),
+      delta(4, 'text', 'Fixed in parser.ts.'),
+      { seq: 5, at, type: 'job.state', data: { state: 'finishing' } },
+      delta(6, 'text', 'One more thing.'),
+    ]);
+    render(<AgentLogView source={source} initialRect={rect} follow={false} />);
+    await screen.findByText('Fixed in parser.ts.');
+    const continued = [...document.querySelectorAll('.cr-log-row')].map((r) =>
+      r.classList.contains('cr-continues'),
+    );
+    expect(continued).toEqual([false, true, false, true, false, false]);
+    const shownLabels = [...document.querySelectorAll('.cr-entry-label:not(.cr-label-kept)')].map(
+      (l) => l.textContent,
+    );
+    expect(shownLabels).toEqual(['Thinking', 'Agent', 'Agent']);
+  });
+
   it('live events grow the count', () => {
     const source = new ArrayLogSource(log(50));
     render(<AgentLogView source={source} initialRect={rect} />);

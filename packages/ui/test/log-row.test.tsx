@@ -25,19 +25,21 @@ describe('LogRow draws each event kind', () => {
     expect(details.textContent).toContain('All tests pass');
   });
 
-  it('reasoning, collapsed until opened', () => {
-    const c = row(agent({ type: 'message.delta', channel: 'reasoning', text: 'Consider the parser first' }));
-    const details = c.querySelector('details')!;
-    expect(details.open).toBe(false);
-    expect(details.querySelector('summary')!.textContent).toBe('Reasoning');
-    fireEvent.click(details.querySelector('summary')!);
-    expect(details.textContent).toContain('Consider the parser first');
-  });
-
-  it('a text delta', () => {
-    expect(
-      row(agent({ type: 'message.delta', channel: 'text', text: 'partial answ' })).textContent,
-    ).toContain('partial answ');
+  it('streamed deltas: labelled Thinking or Agent, and a run continued with the label kept unseen', () => {
+    const thinking = row(agent({ type: 'message.delta', channel: 'reasoning', text: 'Consider the parser' }));
+    expect(thinking.querySelector('.cr-entry-label')!.textContent).toBe('Thinking');
+    expect(thinking.querySelector('.cr-channel-reasoning .cr-text')!.textContent).toBe('Consider the parser');
+    expect(thinking.querySelector('details')).toBeNull();
+    const text = row(agent({ type: 'message.delta', channel: 'text', text: 'partial answ' }));
+    expect(text.querySelector('.cr-entry-label')!.textContent).toBe('Agent');
+    expect(text.textContent).toContain('partial answ');
+    const next = render(
+      <LogRow event={agent({ type: 'message.delta', channel: 'text', text: 'er goes on' })} continues />,
+    ).container;
+    const label = next.querySelector('.cr-entry-label')!;
+    expect(label.classList.contains('cr-label-kept')).toBe(true);
+    expect(label.getAttribute('aria-hidden')).toBe('true');
+    expect(next.textContent).toContain('er goes on');
   });
 
   it('a shell tool call with its command and working directory', () => {

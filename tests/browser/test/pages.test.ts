@@ -192,7 +192,7 @@ describe('nothing from a job or an agent is rendered as HTML', () => {
 });
 
 describe('the agent log of a streaming agent', () => {
-  it('shows a streamed answer once: its deltas, then the whole message folded away', async () => {
+  it('shows a streamed answer once: its thinking and its deltas as blocks, then the whole message folded away', async () => {
     const server = await startServer(tempDir('streamed'));
     const answer = 'The parser drops the last line.\nA fix is in parser.ts.';
     // As the runner sends a Codex or Gemini answer: the deltas (re-cut at lines), then it whole.
@@ -200,6 +200,8 @@ describe('the agent log of a streaming agent', () => {
       server,
       { title: 'Streamed answer', instructions: 'Say it as you think it' },
       [
+        { type: 'message.delta', channel: 'reasoning', text: 'It reads lines with split,\n' },
+        { type: 'message.delta', channel: 'reasoning', text: 'so the last one is lost.\n' },
         { type: 'message.delta', channel: 'text', text: 'The parser drops the last line.\n' },
         { type: 'message.delta', channel: 'text', text: 'A fix is in parser.ts.' },
         { type: 'message.completed', role: 'assistant', text: answer, streamed: true },
@@ -215,6 +217,10 @@ describe('the agent log of a streaming agent', () => {
     const seen = await log.innerText();
     expect(seen.split('drops the last line').length - 1).toBe(1);
     expect(seen.split('A fix is in parser.ts').length - 1).toBe(1);
+    // Each run is one block under one label, its thinking shown as it came, not folded per line.
+    expect(seen.split('Thinking').length - 1).toBe(1);
+    expect(seen).toContain('so the last one is lost.');
+    expect(seen.match(/^Agent$/gm)).toHaveLength(2);
     await screenshots(page, 'job-streamed-answer');
     await log.getByText('The whole message (streamed above)').click();
     expect((await log.innerText()).split('A fix is in parser.ts').length - 1).toBe(2);

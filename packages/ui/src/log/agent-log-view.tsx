@@ -3,6 +3,7 @@ import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { EmptyState, ErrorState } from '../common/states.js';
 import { formatCount } from '../job/format.js';
+import { deltaChannel } from './log-entry.js';
 import { LogRow } from './log-row.js';
 import type { LogQuery, LogSource } from './log-source.js';
 
@@ -280,6 +281,7 @@ export function AgentLogView({
                   key={keys[i]}
                   index={item.index}
                   event={source.get(item.index)}
+                  continues={continuesRun(source, item.index)}
                   current={item.index === current}
                   virtualizer={virtualizer}
                 />
@@ -296,12 +298,20 @@ interface LogLineProps {
   index: number;
   /** Undefined while its page loads. */
   event: AttemptEvent | undefined;
+  /** A delta after one of its channel: drawn as the next line of that run. */
+  continues: boolean;
   current: boolean;
   virtualizer: Virtualizer<HTMLDivElement, Element>;
 }
 
+/** Whether row `index` continues the run of streamed deltas above it (see `deltaChannel`). */
+function continuesRun(source: LogSource, index: number): boolean {
+  const channel = deltaChannel(source.get(index));
+  return channel !== null && index > 0 && deltaChannel(source.get(index - 1)) === channel;
+}
+
 /** One line of the log: drawn again only when it shows another index or event, or becomes current. */
-const LogLine = memo(function LogLine({ index, event, current, virtualizer }: LogLineProps) {
+const LogLine = memo(function LogLine({ index, event, continues, current, virtualizer }: LogLineProps) {
   const ref = useRef<HTMLDivElement | null>(null);
   const measure = useCallback(
     (row: HTMLDivElement | null) => {
@@ -322,11 +332,15 @@ const LogLine = memo(function LogLine({ index, event, current, virtualizer }: Lo
     virtualizer.measureElement(row);
   }, [index, virtualizer]);
   return (
-    <div ref={measure} data-index={index} className={`cr-log-row${current ? ' cr-current' : ''}`}>
+    <div
+      ref={measure}
+      data-index={index}
+      className={`cr-log-row${continues ? ' cr-continues' : ''}${current ? ' cr-current' : ''}`}
+    >
       <span className="cr-seq" aria-hidden="true">
         {index + 1}
       </span>
-      <LogRow event={event} />
+      <LogRow event={event} continues={continues} />
     </div>
   );
 });

@@ -212,6 +212,17 @@ function answerText(answer: Data): string {
   }
 }
 
+/**
+ * The channel of a streamed text or reasoning delta, else null. A delta that follows one of the
+ * same channel continues its run: the log draws the run as one block (its label once).
+ */
+export function deltaChannel(event: AttemptEvent | undefined): 'text' | 'reasoning' | null {
+  if (event?.type !== 'job.agent') return null;
+  const agent = obj(event.data['event']);
+  if (agent['type'] !== 'message.delta') return null;
+  return agent['channel'] === 'reasoning' ? 'reasoning' : 'text';
+}
+
 /** The row an attempt event is drawn as. */
 export function toLogEntry(event: AttemptEvent): LogEntry {
   const d = event.data;

@@ -91,11 +91,12 @@ function Line({ kind, label, children }: { kind: string; label?: string; childre
 }
 
 /** One log entry, drawn by its kind. Every string is rendered as text. */
-export function LogEntryView({ entry }: { entry: LogEntry }) {
-  return drawEntry(entry);
+export function LogEntryView({ entry, continues = false }: { entry: LogEntry; continues?: boolean }) {
+  return drawEntry(entry, continues);
 }
 
-function drawEntry(entry: LogEntry): ReactNode {
+/** `continues`: a delta after one of its channel (see `deltaChannel`), drawn without its label. */
+function drawEntry(entry: LogEntry, continues: boolean): ReactNode {
   switch (entry.kind) {
     case 'message':
       return (
@@ -111,17 +112,21 @@ function drawEntry(entry: LogEntry): ReactNode {
           )}
         </Line>
       );
-    case 'delta':
-      return entry.channel === 'reasoning' ? (
-        <details className="cr-entry cr-entry-reasoning">
-          <summary>Reasoning</summary>
-          <div className="cr-text cr-muted">{entry.text}</div>
-        </details>
-      ) : (
-        <Line kind="delta">
-          <span className="cr-text">{entry.text}</span>
-        </Line>
+    case 'delta': {
+      // A streamed answer or train of thought comes as a run of rows, about a line each: labelled
+      // once, the rest aligned under the first (the label kept in place, unseen and unread).
+      const label = entry.channel === 'reasoning' ? 'Thinking' : 'Agent';
+      return (
+        <div className={`cr-entry cr-entry-delta cr-channel-${entry.channel}`}>
+          <span className={`cr-entry-label${continues ? ' cr-label-kept' : ''}`} aria-hidden={continues}>
+            {label}
+          </span>
+          <div className="cr-entry-body">
+            <span className="cr-text">{entry.text}</span>
+          </div>
+        </div>
       );
+    }
     case 'session':
       return (
         <Line kind="session">
@@ -242,6 +247,16 @@ function drawEntry(entry: LogEntry): ReactNode {
  * lines are), and both are this component's own element, so a line that loads, or a row that
  * scrolls from one output line to another, updates an element instead of replacing it.
  */
-export const LogRow = memo(function LogRow({ event }: { event: AttemptEvent | undefined }) {
-  return event ? drawEntry(toLogEntry(event)) : <pre className="cr-entry cr-loading">Loading…</pre>;
+export const LogRow = memo(function LogRow({
+  event,
+  continues = false,
+}: {
+  event: AttemptEvent | undefined;
+  continues?: boolean;
+}) {
+  return event ? (
+    drawEntry(toLogEntry(event), continues)
+  ) : (
+    <pre className="cr-entry cr-loading">Loading…</pre>
+  );
 });
