@@ -1,4 +1,5 @@
 import { styleText } from 'node:util';
+import { approvalLine } from '@coord/runner-protocol';
 import type { AgentEvent, RunnerEvent } from '@coord/runner-core';
 import { terminalSafe } from './terminal-text.js';
 
@@ -49,7 +50,7 @@ export function renderEvent(event: RunnerEvent, options: { color: boolean }): st
     case 'interaction.requested':
       return paint(
         'magenta',
-        `  ? ${event.request.kind === 'approval' ? `approve ${event.request.toolName}: ${event.request.summary}` : event.request.questions.map((q) => q.text).join(' / ')} (id ${event.interactionId})`,
+        `  ? ${event.request.kind === 'approval' ? `approve ${approvalLine(event.request)}` : event.request.questions.map((q) => q.text).join(' / ')} (id ${event.interactionId})`,
       );
     case 'interaction.resolved':
       return paint(

@@ -4,6 +4,16 @@ import { idSchema, timestampSchema } from './common.js';
 export const approvalDecisionSchema = z.enum(['allow_once', 'allow_session', 'deny']);
 export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;
 
+/**
+ * The one line a person judges an approval by: the tool and what it would do. Agents' summaries
+ * mostly start with the tool's name already ("Bash: ls -la"): it is not said twice.
+ */
+export function approvalLine(request: { toolName: string; summary: string }): string {
+  const { toolName, summary } = request;
+  const named = summary.startsWith(`${toolName}:`) || summary.startsWith(`${toolName} `);
+  return named ? summary : `${toolName}: ${summary}`;
+}
+
 export const interactionRequestSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('approval'),

@@ -158,6 +158,13 @@ describe('LogRow draws each event kind', () => {
     expect(row(agent({ type: 'turn.completed', status: 'failed', error: 'model refused' })).textContent).toBe(
       'Turn failedmodel refused',
     );
+    // A completed turn's result repeats its last message: offered folded, not shown a second time.
+    const completed = row(
+      agent({ type: 'turn.completed', status: 'completed', finalText: 'All tests pass' }),
+    );
+    expect(completed.querySelector('.cr-entry-label')!.textContent).toBe('Turn completed');
+    expect(completed.querySelector('details')!.open).toBe(false);
+    expect(completed.querySelector('summary')!.textContent).toBe('Its result');
     expect(
       row(agent({ type: 'session.started', sessionId: 's-1', model: 'sonnet', resumed: true })).textContent,
     ).toBe('Resumed agent session s-1 · sonnet');
@@ -181,18 +188,32 @@ describe('LogRow draws each event kind', () => {
           input: {},
         }),
       ).textContent,
-    ).toContain('Asks to use Bash: rm -rf build');
-    expect(row(agent({ type: 'question.requested', requestId: 'q', questions: [] })).textContent).toContain(
-      'Asks a question',
+    ).toBe('AsksBash: rm -rf build');
+    // An agent's summary that names its tool already: the name is said once.
+    expect(
+      row(
+        agent({
+          type: 'approval.requested',
+          requestId: 'r',
+          toolName: 'Bash',
+          summary: 'Bash: ls',
+          input: {},
+        }),
+      ).textContent,
+    ).toBe('AsksBash: ls');
+    expect(row(agent({ type: 'question.requested', requestId: 'q', questions: [] })).textContent).toBe(
+      'AsksA question',
     );
-    expect(row(agent({ type: 'request.withdrawn', requestId: 'r' })).textContent).toContain('withdrew');
+    expect(row(agent({ type: 'request.withdrawn', requestId: 'r' })).textContent).toBe(
+      'ClosedThe agent withdrew its request',
+    );
   });
 
   it('runner events: claimed, state, logs, policy, interactions, finished', () => {
     expect(row(event('job.claimed', { title: 'Fix it' })).textContent).toBe('claimed: Fix it');
     expect(row(event('job.state', { state: 'running' })).textContent).toBe('running');
     expect(row(event('job.log', { level: 'warn', message: 'disk almost full' })).textContent).toBe(
-      'warndisk almost full',
+      'Warningdisk almost full',
     );
     expect(
       row(event('approval.decided', { decision: 'ask', toolName: 'run', reason: 'outside the project' }))
@@ -201,7 +222,14 @@ describe('LogRow draws each event kind', () => {
     expect(
       row(event('interaction.requested', { request: { kind: 'approval', toolName: 'run', summary: 'make' } }))
         .textContent,
-    ).toBe('WaitingApproval requested: run make');
+    ).toBe('WaitingApproval requested: run: make');
+    expect(
+      row(
+        event('interaction.requested', {
+          request: { kind: 'approval', toolName: 'Bash', summary: 'Bash: printf x > a.md' },
+        }),
+      ).textContent,
+    ).toBe('WaitingApproval requested: Bash: printf x > a.md');
     expect(
       row(event('interaction.requested', { request: { kind: 'question', questions: [] } })).textContent,
     ).toBe('WaitingQuestion asked');
@@ -226,7 +254,13 @@ describe('LogRow draws each event kind', () => {
         error: { code: 'agent.crashed', message: 'exit 1' },
       }),
     );
-    expect(finished.textContent).toBe('Finished: failedTests failed\nagent.crashed: exit 1');
+    expect(finished.textContent).toBe('Finished: FailedTests failed\nagent.crashed: exit 1');
+    // An outcome as the attempt card words it, not its id.
+    expect(
+      row(event('job.finished', { outcome: 'no_changes', summary: 'Nothing to change' })).querySelector(
+        '.cr-entry-label',
+      )!.textContent,
+    ).toBe('Finished: No changes');
   });
 
   it('an unknown event, or a hostile shape, as its type only', () => {

@@ -6,7 +6,12 @@ import type {
   StatusSnapshot,
   WaitingInteraction,
 } from '@coord/runner-core/control-api';
-import { outcomeSchema, type AttemptEvent, type InteractionAnswer } from '@coord/runner-protocol';
+import {
+  approvalLine,
+  outcomeSchema,
+  type AttemptEvent,
+  type InteractionAnswer,
+} from '@coord/runner-protocol';
 import type { RunnerEvent } from '@coord/runner-core';
 import { callRunner, subscribeRunner } from '../control/control-client.js';
 import { duration } from '../duration.js';
@@ -28,7 +33,7 @@ const oneLine = (text: string) => terminalSafe(text).replace(/\s+/g, ' ').trim()
 function describeWaiting(w: WaitingInteraction): string {
   const what =
     w.request.kind === 'approval'
-      ? `approve ${w.request.toolName}: ${w.request.summary}`
+      ? `approve ${approvalLine(w.request)}`
       : w.request.questions.map((q) => q.text).join(' / ');
   const how =
     w.request.kind === 'approval'

@@ -1,4 +1,4 @@
-import type { InteractionAnswer, InteractionRequest } from '@coord/runner-protocol';
+import { approvalLine, type InteractionAnswer, type InteractionRequest } from '@coord/runner-protocol';
 import { terminalSafe } from '../terminal-text.js';
 
 /** The few prompt kinds a question or an approval needs; cancelled through `signal`. */
@@ -23,10 +23,7 @@ const OTHER = '\u0000other';
 
 /** One line a person can judge an approval by: the tool and what it would do. */
 export function describeApproval(request: Extract<InteractionRequest, { kind: 'approval' }>): string {
-  // Some agents' summaries already start with the tool's name ("Write: src/a.ts").
-  const named =
-    request.summary.startsWith(`${request.toolName}:`) || request.summary.startsWith(`${request.toolName} `);
-  return terminalSafe(named ? request.summary : `${request.toolName}: ${request.summary}`);
+  return terminalSafe(approvalLine(request));
 }
 
 /** Why the policy asked, and where the agent works: shown above the approval prompt. */

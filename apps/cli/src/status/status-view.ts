@@ -1,4 +1,5 @@
 import { styleText } from 'node:util';
+import { approvalLine } from '@coord/runner-protocol';
 import type { ActiveAttempt, AttemptState, StatusSnapshot, WaitingInteraction } from '@coord/runner-core';
 import { duration } from '../duration.js';
 import { terminalSafe } from '../terminal-text.js';
@@ -59,7 +60,7 @@ function waitingLines(
 ): [string, Style][] {
   const what =
     w.request.kind === 'approval'
-      ? `approve ${w.request.toolName}: ${w.request.summary}`
+      ? `approve ${approvalLine(w.request)}`
       : `answer: ${w.request.questions.map((q) => q.text).join(' / ')}`;
   const job = titles.get(w.attemptId);
   const verb = w.request.kind === 'approval' ? 'approve' : 'answer';

@@ -183,7 +183,7 @@ describe('the desktop renderer in Chromium, through the harness, with a real run
     // A finished job's whole log opens from History, read from the runner's spool.
     await row.getByRole('button', { name: 'Add a greeting' }).click();
     await page.getByRole('heading', { name: 'Add a greeting' }).waitFor();
-    await expect.poll(() => log.textContent()).toContain('Finished: succeeded');
+    await expect.poll(() => log.textContent()).toContain('Finished: Succeeded');
     await page.locator('.cr-log-scroll').focus();
     await page.keyboard.press('g');
     await expect.poll(() => log.textContent()).toContain('Reading the repository first.');

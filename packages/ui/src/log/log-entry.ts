@@ -1,4 +1,4 @@
-import type { AttemptEvent } from '@coord/runner-protocol';
+import { approvalLine, type AttemptEvent } from '@coord/runner-protocol';
 
 /**
  * One row of the agent log, read from an attempt event. Event data comes from a runner and an
@@ -20,8 +20,11 @@ export type LogEntry =
   | { kind: 'state'; state: string }
   | { kind: 'log'; level: 'info' | 'warn' | 'error'; text: string }
   | { kind: 'policy'; decision: string; toolName: string; reason: string }
-  /** `closed`: resolved with nobody's answer (it timed out, or the agent withdrew it). */
-  | { kind: 'interaction'; phase: 'requested' | 'resolved' | 'closed'; text: string }
+  /**
+   * `asked`: the agent asks (the policy decides next); `requested`: it waits for a person;
+   * `closed`: resolved with nobody's answer (it timed out, or the agent withdrew it).
+   */
+  | { kind: 'interaction'; phase: 'asked' | 'requested' | 'resolved' | 'closed'; text: string }
   | { kind: 'finished'; outcome: string; summary: string; error?: string }
   | { kind: 'note'; text: string };
 
@@ -152,13 +155,13 @@ function agentEntry(a: Data): LogEntry {
     case 'approval.requested':
       return {
         kind: 'interaction',
-        phase: 'requested',
-        text: `Asks to use ${str(a['toolName']) ?? 'a tool'}: ${str(a['summary']) ?? ''}`,
+        phase: 'asked',
+        text: approvalLine({ toolName: str(a['toolName']) ?? 'a tool', summary: str(a['summary']) ?? '' }),
       };
     case 'question.requested':
-      return { kind: 'interaction', phase: 'requested', text: 'Asks a question' };
+      return { kind: 'interaction', phase: 'asked', text: 'A question' };
     case 'request.withdrawn':
-      return { kind: 'interaction', phase: 'resolved', text: 'The agent withdrew its request' };
+      return { kind: 'interaction', phase: 'closed', text: 'The agent withdrew its request' };
     case 'usage': {
       const costUsd = num(a['costUsd']);
       return {
@@ -248,7 +251,7 @@ export function toLogEntry(event: AttemptEvent): LogEntry {
       const request = obj(d['request']);
       const text =
         request['kind'] === 'approval'
-          ? `Approval requested: ${str(request['toolName']) ?? ''} ${str(request['summary']) ?? ''}`.trim()
+          ? `Approval requested: ${approvalLine({ toolName: str(request['toolName']) ?? 'a tool', summary: str(request['summary']) ?? '' })}`
           : 'Question asked';
       return { kind: 'interaction', phase: 'requested', text };
     }

@@ -1,6 +1,7 @@
-import type { AttemptEvent } from '@coord/runner-protocol';
+import type { AttemptEvent, AttemptStatus } from '@coord/runner-protocol';
 import { memo, type ReactNode } from 'react';
 import { formatCount } from '../job/format.js';
+import { attemptStatusLabel } from '../job/job-status.js';
 import { toLogEntry, type LogEntry, type ToolInput } from './log-entry.js';
 
 /** The lines of a text; a final newline ends the last line rather than starting an empty one. */
@@ -80,6 +81,11 @@ const TOOL_ICON: Record<string, string> = {
   question: '?',
   plan: '☰',
 };
+
+const LEVEL_LABEL = { info: undefined, warn: 'Warning', error: 'Error' } as const;
+
+/** An outcome as the attempt card says it ("No changes"); one this UI does not know, as sent. */
+const outcomeLabel = (outcome: string): string => attemptStatusLabel(outcome as AttemptStatus);
 
 function Line({ kind, label, children }: { kind: string; label?: string; children: ReactNode }) {
   return (
@@ -191,7 +197,15 @@ function drawEntry(entry: LogEntry, continues: boolean): ReactNode {
     case 'turn':
       return (
         <Line kind={`turn cr-turn-${entry.status}`} label={`Turn ${entry.status}`}>
-          {entry.text ? <span className="cr-text">{entry.text}</span> : null}
+          {!entry.text ? null : entry.status === 'completed' ? (
+            // A completed turn's result is its last message again (shown above): offered, folded.
+            <details className="cr-streamed">
+              <summary className="cr-muted">Its result</summary>
+              <div className="cr-text">{entry.text}</div>
+            </details>
+          ) : (
+            <span className="cr-text">{entry.text}</span>
+          )}
         </Line>
       );
     case 'state':
@@ -202,7 +216,7 @@ function drawEntry(entry: LogEntry, continues: boolean): ReactNode {
       );
     case 'log':
       return (
-        <Line kind={`log cr-level-${entry.level}`} label={entry.level === 'info' ? undefined : entry.level}>
+        <Line kind={`log cr-level-${entry.level}`} label={LEVEL_LABEL[entry.level]}>
           <span className="cr-muted">{entry.text}</span>
         </Line>
       );
@@ -218,14 +232,17 @@ function drawEntry(entry: LogEntry, continues: boolean): ReactNode {
       return (
         <Line
           kind={`interaction cr-${entry.phase}`}
-          label={{ requested: 'Waiting', resolved: 'Answered', closed: 'Closed' }[entry.phase]}
+          label={{ asked: 'Asks', requested: 'Waiting', resolved: 'Answered', closed: 'Closed' }[entry.phase]}
         >
           <span className="cr-text">{entry.text}</span>
         </Line>
       );
     case 'finished':
       return (
-        <Line kind={`finished cr-outcome-${entry.outcome}`} label={`Finished: ${entry.outcome}`}>
+        <Line
+          kind={`finished cr-outcome-${entry.outcome}`}
+          label={`Finished: ${outcomeLabel(entry.outcome)}`}
+        >
           <span className="cr-text">
             {entry.summary}
             {entry.error ? `\n${entry.error}` : ''}
