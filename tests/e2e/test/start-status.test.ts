@@ -51,7 +51,7 @@ describe('coord-runner start at a terminal', () => {
 
     // Idle: connected, nothing busy, and the claim's clock running.
     const idle = await term.waitFor(
-      new RegExp(`${SPIN} waiting for a job \\(claim open \\d+ s\\)`),
+      new RegExp(`${SPIN} waiting for a job for \\d+ s`),
       'the idle area',
     );
     expect(areaOf(idle)[1]).toMatch(

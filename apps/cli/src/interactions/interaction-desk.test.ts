@@ -147,6 +147,16 @@ describe('the interaction desk', () => {
     expect(desk.covers(resolved('int_1', 'web'))).toBe(true);
     // One still waiting its turn is not on screen: its log line is the only word of it.
     expect(desk.covers(resolved('int_2', 'web'))).toBe(false);
+    // Its attempt's wait for an answer is what the prompt says; another attempt's is not.
+    const waits = (attemptId: string): RunnerEvent => ({
+      type: 'job.state',
+      at,
+      jobId: 'job_1',
+      attemptId,
+      state: 'awaiting_input',
+    });
+    expect(desk.covers(waits('att_1'))).toBe(true);
+    expect(desk.covers(waits('att_2'))).toBe(false);
     desk.onEvent(resolved('int_1', 'web'));
     const second = await prompter.next();
     expect(second.message).toBe('Allow Bash: git push?');

@@ -22,8 +22,9 @@ export interface InteractionDesk {
   /** Prints a line, or holds it while a prompt is on screen (printing would tear the prompt). */
   print(line: string): void;
   /**
-   * The resolution of the prompt on screen, which the prompt reports itself (the answer given
-   * here, or who answered instead): its log line would say it a second time. Ask before onEvent.
+   * What the prompt on screen says itself: its resolution (the answer given here, or who answered
+   * instead) and its attempt's wait for an answer. Their log lines would say it a second time.
+   * Ask before onEvent.
    */
   covers(event: RunnerEvent): boolean;
   /** Abandons the prompt on screen, if any, and prints what was held. */
@@ -32,6 +33,7 @@ export interface InteractionDesk {
 
 interface Waiting {
   interactionId: string;
+  attemptId: string;
   title: string;
   request: InteractionRequest;
 }
@@ -129,6 +131,7 @@ export function createInteractionDesk(options: InteractionDeskOptions): Interact
       else if (event.type === 'interaction.requested') {
         queue.push({
           interactionId: event.interactionId,
+          attemptId: event.attemptId,
           title: titles.get(event.attemptId) ?? event.jobId,
           request: event.request,
         });
@@ -145,9 +148,12 @@ export function createInteractionDesk(options: InteractionDeskOptions): Interact
       }
     },
     covers: (event) =>
-      event.type === 'interaction.resolved' &&
       current !== null &&
-      current.interactionId === event.interactionId,
+      ((event.type === 'interaction.resolved' && current.interactionId === event.interactionId) ||
+        // Its attempt waiting for an answer: the prompt is what says so.
+        (event.type === 'job.state' &&
+          event.state === 'awaiting_input' &&
+          current.attemptId === event.attemptId)),
     print(line) {
       if (held === null) options.write(`${line}\n`);
       else if (held.length < MAX_HELD_LINES) held.push(line);

@@ -123,7 +123,8 @@ export function renderStatus(snapshot: StatusSnapshot, ctx: StatusViewContext): 
   for (const w of snapshot.waiting) out.push(...waitingLines(w, titles, ctx.now));
   const idle = snapshot.connections.find((c) => c.status === 'idle');
   if (busy < snapshot.capacity && idle) {
-    const open = idle.since !== null ? ` (claim open ${duration(ctx.now - idle.since)})` : '';
+    // How long the runner has had nothing to do (its claims are re-opened every long poll).
+    const open = idle.since !== null ? ` for ${duration(ctx.now - idle.since)}` : '';
     out.push([`${spin} waiting for a job${open}`, 'dim']);
   }
   const rule = '─'.repeat(Math.max(10, Math.min(ctx.columns - 1, 80)));
