@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Octokit } from '@octokit/rest';
 import { describe, expect, it } from 'vitest';
+import { createAccount } from '../src/index.js';
 import { claimNow, register, signIn, startServer, submit, tempDir } from './helpers.js';
 
 const run = promisify(execFile);
@@ -151,6 +152,47 @@ describe('forge', () => {
       diffStat: { commits: 1, additions: 3, changed_files: 3 },
     });
     expect((await browser.json('GET', '/pulls/local/demo/99')).status).toBe(404);
+  });
+
+  it("creates a repository on its owner's first push, and only then", async () => {
+    const { server } = await startServer();
+    const bob = createAccount(server.store, { name: 'bob', workspaces: ['local'] });
+    const git = gitWith(`Bearer ${server.token}`);
+    const work = tempDir();
+    await git(['init', '-q', '-b', 'main', work]);
+    writeFileSync(join(work, 'README.md'), '# mine\n');
+    await git(['add', '-A'], work);
+    await git(['commit', '-q', '-m', 'first'], work);
+    const url = (owner: string, name: string) => `${server.url}/forge/git/${owner}/${name}.git`;
+
+    // Not by a fetch, not under another account's name, not with a bad name.
+    await expect(git(['clone', '-q', url('local', 'nothing-here'), join(tempDir(), 'c')])).rejects.toThrow();
+    await expect(git(['push', '-q', url('bob', 'not-mine'), 'main'], work)).rejects.toThrow();
+    await expect(git(['push', '-q', url('local', '..'), 'main'], work)).rejects.toThrow();
+    const octokit = new Octokit({ log: quiet, baseUrl: `${server.url}/forge/api`, auth: server.token });
+    for (const [owner, repo] of [
+      ['local', 'nothing-here'],
+      ['bob', 'not-mine'],
+    ]) {
+      await expect(octokit.rest.repos.get({ owner: owner!, repo: repo! })).rejects.toMatchObject({
+        status: 404,
+      });
+    }
+
+    // Two first pushes at once: one repository, both branches in it.
+    await git(['branch', 'second'], work);
+    await Promise.all([
+      git(['push', '-q', url('local', 'mine'), 'main'], work),
+      git(['push', '-q', url('local', 'mine'), 'second'], work),
+    ]);
+    const { data } = await octokit.rest.repos.get({ owner: 'local', repo: 'mine' });
+    expect(data).toMatchObject({ full_name: 'local/mine', default_branch: 'main' });
+    const copy = join(tempDir(), 'copy');
+    await git(['clone', '-q', data.clone_url, copy]);
+    expect((await git(['branch', '-r'], copy)).stdout).toMatch(/origin\/main[\s\S]*origin\/second/);
+    // Bob can push to create his own.
+    await gitWith(`Bearer ${bob.token}`)(['push', '-q', url('bob', 'his'), 'main'], work);
+    expect((await octokit.rest.repos.get({ owner: 'bob', repo: 'his' })).data.full_name).toBe('bob/his');
   });
 
   it('refuses unauthenticated and badly authenticated git and API access', async () => {

@@ -188,10 +188,20 @@ export function NewJobPage({ session }: { session: Session }) {
               </select>
             </label>
           ) : (
-            <p className="hint">
-              {repos?.length === 0 ? 'This server’s forge has no repositories yet. ' : ''}The agent works in a
-              scratch folder on the runner; its output files are attached to the job.
-            </p>
+            <>
+              {repos?.length === 0 ? (
+                <p className="hint">
+                  This server’s forge has no repositories yet. A push creates one of yours:{' '}
+                  <code>
+                    git push {window.location.origin}/forge/git/{session.account.name}/NAME.git main
+                  </code>{' '}
+                  (any user name, the server’s token as the password).
+                </p>
+              ) : null}
+              <p className="hint">
+                The agent works in a scratch folder on the runner; its output files are attached to the job.
+              </p>
+            </>
           )}
         </fieldset>
 

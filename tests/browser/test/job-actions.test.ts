@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { JobSubmission, JobView } from '@coord/runner-protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchChromium, screenshots } from './helpers/browser.js';
@@ -75,6 +79,40 @@ describe('the job page: why it waits, cancelling, output files', () => {
       type: 'application/octet-stream',
     });
     await screenshots(page, 'job-done-local');
+  });
+
+  it('with no repository yet, the form says how to push one, and the pushed one can be chosen', async () => {
+    const dir = tempDir('first-repo');
+    const server = await startServer(dir);
+    const { browser, close } = await launchChromium();
+    onCleanup(close);
+    const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+    await signIn(page, server, '/new');
+    const hint = page.getByText('A push creates one of yours');
+    await hint.waitFor();
+    await screenshots(page, 'new-job-no-repository');
+    // The command the page shows, run as it says: the token as the password.
+    const command = (await page.locator('.hint code').textContent())!.replace('NAME', 'app');
+    const [, , pushUrl, branch] = command.split(' ');
+    expect(pushUrl).toBe(`${server.url}/forge/git/local/app.git`);
+    const work = join(dir, 'app');
+    // Not execFileSync: the server answering the push runs in this process.
+    const git = (...args: string[]) =>
+      promisify(execFile)('git', args, {
+        cwd: work,
+        env: { PATH: process.env.PATH, HOME: work, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' },
+      });
+    mkdirSync(work);
+    await git('init', '-q', '-b', 'main');
+    writeFileSync(join(work, 'README.md'), '# app\n');
+    await git('add', '-A');
+    await git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'first');
+    const basic = Buffer.from(`me:${server.token}`).toString('base64');
+    await git('-c', `http.extraHeader=Authorization: Basic ${basic}`, 'push', '-q', pushUrl!, branch!);
+
+    await page.reload();
+    await page.getByRole('radio', { name: 'Repository' }).check();
+    await page.getByRole('combobox', { name: 'Repository' }).selectOption({ label: 'local/app (main)' });
   });
 
   it('a job submitted to the Backlog from the form, with a permission mode, is made Ready on the board', async () => {

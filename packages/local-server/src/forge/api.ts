@@ -14,6 +14,7 @@ import {
   REPO_NAME_RULE,
   branchSha,
   createRepo,
+  isBeingCreated,
   findRepo,
   repoJson,
   type RepoRow,
@@ -102,7 +103,6 @@ function headBranch(repo: RepoRow, head: string): string | null {
 /** The GitHub REST subset the runner's octokit code uses: repositories and pull requests. */
 export function forgeApiRoutes(store: Store): Hono<ForgeEnv> {
   const app = new Hono<ForgeEnv>();
-  const creating = new Set<string>();
 
   app.use('*', async (c, next) => {
     const header = c.req.header('authorization');
@@ -130,8 +130,7 @@ export function forgeApiRoutes(store: Store): Hono<ForgeEnv> {
     const principal = c.get('principal');
     if (principal.kind !== 'account') throw new ForgeError(403, 'Resource not accessible by integration');
     const req = await jsonBody(c, createRepoSchema, 'Repository');
-    const key = `${principal.name}/${req.name}`;
-    if (creating.has(key) || findRepo(store, principal.name, req.name)) {
+    if (isBeingCreated(store, principal.name, req.name) || findRepo(store, principal.name, req.name)) {
       throw validationFailed([
         {
           resource: 'Repository',
@@ -141,17 +140,12 @@ export function forgeApiRoutes(store: Store): Hono<ForgeEnv> {
         },
       ]);
     }
-    creating.add(key);
-    try {
-      const repo = await createRepo(store, principal.accountId, principal.name, req.name, {
-        autoInit: req.auto_init ?? false,
-        defaultBranch: req.default_branch ?? 'main',
-        description: req.description ?? undefined,
-      });
-      return c.json(repoJson(store, repo), 201);
-    } finally {
-      creating.delete(key);
-    }
+    const repo = await createRepo(store, principal.accountId, principal.name, req.name, {
+      autoInit: req.auto_init ?? false,
+      defaultBranch: req.default_branch ?? 'main',
+      description: req.description ?? undefined,
+    });
+    return c.json(repoJson(store, repo), 201);
   });
 
   app.get('/repos/:owner/:repo', (c) => c.json(repoJson(store, repoOf(c))));

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Store } from '../db/store.js';
 import { gitToken } from '../http/auth.js';
-import { forgePrincipal, mayAccess } from './auth.js';
+import { forgePrincipal, mayAccess, type ForgePrincipal } from './auth.js';
 import { gitEnv } from './git.js';
-import { REPO_NAME, findRepo } from './repos.js';
+import { REPO_NAME, createRepo, findRepo } from './repos.js';
 
 export const GIT_PREFIX = '/forge/git/';
 const PATH = /^\/forge\/git\/([A-Za-z0-9_.-]{1,100})\/([A-Za-z0-9_.-]{1,100})\.git(\/[A-Za-z0-9_./-]*)?$/;
@@ -35,18 +35,54 @@ export function handleGitHttp(store: Store, req: IncomingMessage, res: ServerRes
     req.resume();
     return plain(res, 401, 'Authentication required', { 'WWW-Authenticate': 'Basic realm="coord"' });
   }
-  if (!findRepo(store, owner, name) || !mayAccess(principal, owner, name)) {
+  if (!findRepo(store, owner, name)) {
+    if (!mayPushToCreate(principal, owner, rest, query)) {
+      req.resume();
+      return plain(res, 404, 'Repository not found');
+    }
+    // A person's first push of a repository of their own creates it, as `git push` to a new
+    // remote does on GitLab: no API call or web form is needed to bring a project to this forge.
+    void createRepo(store, principal.accountId, owner, name, { autoInit: false, defaultBranch: 'main' }).then(
+      () => serveGit(store, req, res, owner, name, rest, query, principal.name),
+      () => (req.resume(), plain(res, 500, 'The repository could not be created')),
+    );
+    return;
+  }
+  if (!mayAccess(principal, owner, name)) {
     req.resume();
     return plain(res, 404, 'Repository not found');
   }
+  serveGit(store, req, res, owner, name, rest, query, principal.name);
+}
 
+/** Only a push (its ref advertisement) by the account that would own the repository. */
+function mayPushToCreate(principal: ForgePrincipal, owner: string, rest: string, query: string): boolean {
+  return (
+    principal.kind === 'account' &&
+    principal.name === owner &&
+    rest === '/info/refs' &&
+    new URLSearchParams(query).get('service') === 'git-receive-pack'
+  );
+}
+
+/** Runs `git http-backend` for an existing repository the caller may use. */
+function serveGit(
+  store: Store,
+  req: IncomingMessage,
+  res: ServerResponse,
+  owner: string,
+  name: string,
+  rest: string,
+  query: string,
+  remoteUser: string,
+): void {
   const env = gitEnv({
     GIT_PROJECT_ROOT: store.forgeDir,
     GIT_HTTP_EXPORT_ALL: '1',
     PATH_INFO: `/${owner}/${name}.git${rest}`,
     REQUEST_METHOD: req.method ?? 'GET',
     QUERY_STRING: query,
-    REMOTE_USER: principal.name,
+    REMOTE_USER: remoteUser,
     REMOTE_ADDR: req.socket.remoteAddress ?? '127.0.0.1',
     GATEWAY_INTERFACE: 'CGI/1.1',
     SERVER_PROTOCOL: `HTTP/${req.httpVersion}`,

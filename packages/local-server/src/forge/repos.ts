@@ -35,9 +35,38 @@ export function findRepo(store: Store, owner: string, name: string): RepoRow | u
 
 /**
  * A bare repository that accepts pushes over smart HTTP. With `autoInit`, the default branch gets
- * one commit holding a README.md (built with plumbing: no work tree needed).
+ * one commit holding a README.md (built with plumbing: no work tree needed). One that exists, or
+ * is being created, is that one.
  */
-export async function createRepo(
+export function createRepo(
+  store: Store,
+  createdBy: string,
+  owner: string,
+  name: string,
+  options: { autoInit: boolean; defaultBranch: string; description?: string },
+): Promise<RepoRow> {
+  // Created meanwhile (a push and an API call racing): it is the one asked for.
+  const existing = findRepo(store, owner, name);
+  if (existing) return Promise.resolve(existing);
+  const key = `${owner}/${name}`;
+  let pending = creations.get(store);
+  if (!pending) creations.set(store, (pending = new Map()));
+  const inFlight = pending.get(key);
+  if (inFlight) return inFlight;
+  const created = initRepo(store, createdBy, owner, name, options).finally(() => pending.delete(key));
+  pending.set(key, created);
+  return created;
+}
+
+/** Repositories being created now, per store: a second creation of one waits for the first. */
+const creations = new WeakMap<Store, Map<string, Promise<RepoRow>>>();
+
+/** Whether the repository is being created now (it is not in the table yet). */
+export function isBeingCreated(store: Store, owner: string, name: string): boolean {
+  return creations.get(store)?.has(`${owner}/${name}`) ?? false;
+}
+
+async function initRepo(
   store: Store,
   createdBy: string,
   owner: string,
