@@ -33,6 +33,12 @@ export function findRepo(store: Store, owner: string, name: string): RepoRow | u
     RepoRow | undefined;
 }
 
+export interface NewRepoOptions {
+  autoInit: boolean;
+  defaultBranch: string;
+  description?: string;
+}
+
 /**
  * A bare repository that accepts pushes over smart HTTP. With `autoInit`, the default branch gets
  * one commit holding a README.md (built with plumbing: no work tree needed). One that exists, or
@@ -43,7 +49,7 @@ export function createRepo(
   createdBy: string,
   owner: string,
   name: string,
-  options: { autoInit: boolean; defaultBranch: string; description?: string },
+  options: NewRepoOptions,
 ): Promise<RepoRow> {
   // Created meanwhile (a push and an API call racing): it is the one asked for.
   const existing = findRepo(store, owner, name);
@@ -71,7 +77,7 @@ async function initRepo(
   createdBy: string,
   owner: string,
   name: string,
-  options: { autoInit: boolean; defaultBranch: string; description?: string },
+  options: NewRepoOptions,
 ): Promise<RepoRow> {
   if (!REPO_NAME.test(name)) throw new TypeError(`Repository name ${REPO_NAME_RULE}`);
   const dir = repoDir(store, owner, name);
