@@ -238,18 +238,12 @@ export function releaseUnheldAttempts(
   const held = new Set(holding);
   let requeued = false;
   const released = store.tx(() => {
-    const unheld = // One the runner read sent its claim event at once: a runner that lost its spool (and so
-      // its list) is left to the lease, as a killed one is.
-      (
-        store
-          .sql(
-            "SELECT id, job_id FROM attempts WHERE runner_id = ? AND status = 'active' AND events_acked = 0",
-          )
-          .all(runnerId) as {
-          id: string;
-          job_id: string;
-        }[]
-      ).filter((attempt) => !held.has(attempt.id));
+    // One the runner read sent its claim event at once: one with events that is not on the list
+    // (a runner that lost its spool) is left to its lease, as a killed runner's is.
+    const unread = store
+      .sql("SELECT id, job_id FROM attempts WHERE runner_id = ? AND status = 'active' AND events_acked = 0")
+      .all(runnerId) as { id: string; job_id: string }[];
+    const unheld = unread.filter((attempt) => !held.has(attempt.id));
     const error = JSON.stringify({
       code: 'runner.stopped',
       message: 'The runner stopped before it began this attempt (its claim was never read)',

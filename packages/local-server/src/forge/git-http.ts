@@ -43,7 +43,7 @@ export function handleGitHttp(store: Store, req: IncomingMessage, res: ServerRes
     // A person's first push of a repository of their own creates it, as `git push` to a new
     // remote does on GitLab: no API call or web form is needed to bring a project to this forge.
     void createRepo(store, principal.accountId, owner, name, { autoInit: false, defaultBranch: 'main' }).then(
-      () => serveGit(store, req, res, owner, name, rest, query, principal.name),
+      () => serveGit(store, req, res, { owner, name, rest, query, remoteUser: principal.name }),
       () => (req.resume(), plain(res, 500, 'The repository could not be created')),
     );
     return;
@@ -52,7 +52,7 @@ export function handleGitHttp(store: Store, req: IncomingMessage, res: ServerRes
     req.resume();
     return plain(res, 404, 'Repository not found');
   }
-  serveGit(store, req, res, owner, name, rest, query, principal.name);
+  serveGit(store, req, res, { owner, name, rest, query, remoteUser: principal.name });
 }
 
 /** Only a push (its ref advertisement) by the account that would own the repository. */
@@ -70,12 +70,9 @@ function serveGit(
   store: Store,
   req: IncomingMessage,
   res: ServerResponse,
-  owner: string,
-  name: string,
-  rest: string,
-  query: string,
-  remoteUser: string,
+  target: { owner: string; name: string; rest: string; query: string; remoteUser: string },
 ): void {
+  const { owner, name, rest, query, remoteUser } = target;
   const env = gitEnv({
     GIT_PROJECT_ROOT: store.forgeDir,
     GIT_HTTP_EXPORT_ALL: '1',
