@@ -37,7 +37,7 @@ const ctx = (overrides: Partial<StatusViewContext> = {}): StatusViewContext => (
 });
 
 describe('the live status area of coord-runner start', () => {
-  it('idle: the connection, the capacity, and how long the claim has been open', () => {
+  it('idle: the connection, the capacity, and how long it has waited for a job', () => {
     expect(renderStatus(snapshot(), ctx()).slice(1)).toEqual([
       'http://127.0.0.1:4000 · connected as run_1 · 0/2 busy',
       '⠋ waiting for a job for 12 s',
