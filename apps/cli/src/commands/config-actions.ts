@@ -42,7 +42,7 @@ export async function set(
       throw new CliError(
         EXIT.usage,
         `${key} is a secret: it is never taken from the command line.`,
-        `Pipe it on stdin: \`coord-runner config set ${key} < key.txt\`.`,
+        `Leave it out: \`coord-runner config set ${key}\` asks for it (typed hidden), or takes it on stdin (\`< file\`).`,
       );
     }
     if (process.stdin.isTTY) {
