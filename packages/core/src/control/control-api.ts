@@ -19,8 +19,9 @@ import type { AttemptState } from '../machine/attempt-machine.js';
  * JSON requests, answers and pushed events, whatever carries them (a Unix socket, Electron IPC).
  * Bump the version on any change an older client could misread: a runner answers a request of
  * another version with `control.unsupported_version`, so the client can say "upgrade", not crash.
+ * 2: the runner's state says `signed_out`. 3: an answer can be resolved `withdrawn`.
  */
-export const CONTROL_API_VERSION = 2;
+export const CONTROL_API_VERSION = 3;
 
 /**
  * The attempt machine's state names, spelled out so this module stays free of xstate (the CLI

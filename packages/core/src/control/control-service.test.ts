@@ -316,6 +316,11 @@ describe('the control service', () => {
       ok: false,
       error: { code: 'control.unsupported_version', message: expect.stringContaining('version 99') },
     });
+    // A client of version 2 cannot read an answer resolved `withdrawn`: it is refused, not misled.
+    expect(await s.service.call({ version: 2, call: { method: 'status' } })).toMatchObject({
+      ok: false,
+      error: { code: 'control.unsupported_version', message: expect.stringContaining('version 2') },
+    });
     expect(await s.call({ method: 'log', job: 'nope' })).toMatchObject({
       ok: false,
       error: { code: 'control.not_found' },
