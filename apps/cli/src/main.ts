@@ -11,6 +11,7 @@ import { registerLogin } from './commands/login.js';
 import { registerRequestChanges } from './commands/request-changes.js';
 import { registerService } from './commands/service.js';
 import { registerStart } from './commands/start.js';
+import { registerWeb } from './commands/web.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { CLI_VERSION } from './version.js';
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerStart(program);
   registerControl(program);
   registerLocal(program);
+  registerWeb(program);
   registerJobs(program);
   registerRequestChanges(program.commands.find((command) => command.name() === 'jobs')!);
   registerAgents(program);

@@ -1,10 +1,10 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import type { AssignmentEnvelope } from '@coord/runner-protocol';
+import type { AssignmentEnvelope, WebSignInLink } from '@coord/runner-protocol';
 import { WaiterQueue } from './claims/waiters.js';
 import { resolveTimings, type ServerTimings } from './config.js';
-import { ensureDefaultAccount } from './db/accounts.js';
+import { DEFAULT_ACCOUNT, ensureDefaultAccount } from './db/accounts.js';
 import { resumeLeasesAfterRestart, sweepExpiredLeases } from './db/attempts.js';
 import { Store } from './db/store.js';
 import { GIT_PREFIX, handleGitHttp } from './forge/git-http.js';
@@ -12,6 +12,8 @@ import { createApp } from './http/app.js';
 import { checkHostAndOrigin, hostPolicy, type HostPolicy } from './http/guards.js';
 import { setSecurityHeaders } from './http/security-headers.js';
 import { ApiError } from './errors.js';
+import { iso } from './util/ids.js';
+import { createSignInLink, signInLinkUrl } from './web/sign-in-links.js';
 
 export interface LocalServerOptions {
   dataDir: string;
@@ -32,6 +34,8 @@ export interface LocalServer {
   /** The default account's API token (also in `<dataDir>/token`). */
   token: string;
   store: Store;
+  /** A one-time link that signs the default account in to the web page (for `coord-runner local`). */
+  signInLink(): WebSignInLink;
   /** How many claim long polls are parked right now (tests wait on this instead of sleeping). */
   parkedClaims(): number;
   close(): Promise<void>;
@@ -119,7 +123,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     return closing;
   };
 
-  return { url, token, store, parkedClaims: () => claims.size, close };
+  const signInLink = (): WebSignInLink => {
+    const { code, expiresAt } = createSignInLink(store, DEFAULT_ACCOUNT);
+    return { url: signInLinkUrl(url, code), expiresAt: iso(expiresAt) };
+  };
+  return { url, token, store, signInLink, parkedClaims: () => claims.size, close };
 }
 
 /** The guard's answer, in the API's error shape; the body was not read, so the connection closes. */

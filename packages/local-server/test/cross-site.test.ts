@@ -262,6 +262,35 @@ describe('web sign-in', () => {
       expect(await (await post({ token: server.token, next })).json(), next).toEqual({ next: '/' });
   });
 
+  it('a one-time link signs its account in once, and only for its 15 minutes', async () => {
+    const { server, api } = await startServer();
+    const codeOf = (url: string) =>
+      /^http:\/\/127\.0\.0\.1:\d+\/sign-in#code=([A-Za-z0-9_-]{43})$/.exec(url)?.[1];
+    // Minted by whoever holds the account's token (`coord-runner web`), or by the server itself.
+    expect((await api('POST', '/v1/me/web-sign-in', {}, { token: null })).status).toBe(401);
+    const minted = await api('POST', '/v1/me/web-sign-in', {});
+    expect(minted.status).toBe(200);
+    const code = codeOf(minted.body.url)!;
+    expect(code).toBeDefined();
+    expect(Date.parse(minted.body.expiresAt) - Date.now()).toBeGreaterThan(14 * 60_000);
+    // The database keeps a hash only: a copy of it signs nobody in.
+    const rows = server.store.db.prepare('SELECT hash FROM sign_in_links').all() as { hash: string }[];
+    expect(rows.map((r) => r.hash)).not.toContain(code);
+
+    const browser = await signIn(server, { code });
+    expect((await browser.json('GET', '/board')).status).toBe(200);
+    // Spent: the same link, used again, signs nobody in and says what to do.
+    await expect(signIn(server, { code })).rejects.toThrow(/used already or has expired.*coord-runner web/);
+
+    // Expired: a link 15 minutes old is refused even if never used.
+    const late = codeOf(server.signInLink().url)!;
+    server.store.db.prepare('UPDATE sign_in_links SET expires_at = ?').run(Date.now() - 1);
+    await expect(signIn(server, { code: late })).rejects.toThrow(/401/);
+    // Not a code at all, or a token and a code at once: refused before any lookup.
+    await expect(signIn(server, { code: 'short' })).rejects.toThrow(/400/);
+    await expect(signIn(server, { code, token: server.token } as never)).rejects.toThrow(/400/);
+  });
+
   it('Cancel, Stop (graceful) and Sign out need the session, its CSRF token and our Origin', async () => {
     const { server, api } = await startServer();
     const runner = await register(api, { capacity: 2 });

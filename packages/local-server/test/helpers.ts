@@ -165,8 +165,14 @@ export interface Browser {
   json<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
 }
 
-/** Signs in as the sign-in page does: its nonce cookie and CSRF token, then the token as JSON. */
-export async function signIn(server: { url: string; token: string }, token = server.token): Promise<Browser> {
+/**
+ * Signs in as the sign-in page does: its nonce cookie and CSRF token, then the token (or a
+ * one-time link's code) as JSON.
+ */
+export async function signIn(
+  server: { url: string; token: string },
+  credential: string | { code: string } = server.token,
+): Promise<Browser> {
   const page = await fetch(`${server.url}/sign-in`);
   const nonce = setCookie(page, 'coord_sign_in')!;
   const res = await fetch(`${server.url}/api/sign-in`, {
@@ -177,7 +183,10 @@ export async function signIn(server: { url: string; token: string }, token = ser
       'x-coord-csrf': pageCsrf(await page.text()),
       'content-type': 'application/json',
     },
-    body: JSON.stringify({ token, next: '/' }),
+    body: JSON.stringify({
+      ...(typeof credential === 'string' ? { token: credential } : credential),
+      next: '/',
+    }),
   });
   if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
   const cookie = setCookie(res, 'coord_session')!;

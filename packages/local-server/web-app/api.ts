@@ -93,7 +93,9 @@ export const api = {
         dir: String(dir),
       })}`,
     ),
-  signIn: (token: string, next: string) => call<{ next: string }>('POST', '/sign-in', { token, next }),
+  /** With the server's API token (pasted) or a one-time link's code. */
+  signIn: (credential: { token: string } | { code: string }, next: string) =>
+    call<{ next: string }>('POST', '/sign-in', { ...credential, next }),
   signOut: () => call<{ signedOut: true }>('POST', '/sign-out', {}),
   ready: (jobId: string) => call<{ job: JobView }>('POST', `/jobs/${encodeURIComponent(jobId)}/ready`, {}),
   device: (code: string) =>

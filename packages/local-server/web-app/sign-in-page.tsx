@@ -1,5 +1,5 @@
 import { ErrorState } from '@coord/runner-ui';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api } from './api.js';
 
 /** Where to go afterwards: a path on this server (the server checks again). */
@@ -8,26 +8,47 @@ function nextPath(): string {
   return next && /^\/(?![/\\])/.test(next) ? next : '/';
 }
 
-/** Signing in with the server's API token; the server answers with a session cookie. */
+/**
+ * The code of a one-time sign-in link (`/sign-in#code=…`), taken out of the address bar at once so
+ * that neither history nor a copied URL keeps it.
+ */
+function takeLinkCode(): string | null {
+  linkCodeTaken ??= new URLSearchParams(location.hash.slice(1)).get('code');
+  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+  return linkCodeTaken;
+}
+let linkCodeTaken: string | null | undefined;
+
+/**
+ * Signing in with a one-time link (`coord-runner local` prints one, `coord-runner web` makes
+ * another) or the server's API token; the server answers with a session cookie.
+ */
 export function SignInPage() {
+  const [linkCode] = useState(takeLinkCode);
   const [token, setToken] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const [busy, setBusy] = useState(linkCode !== null);
+  const signIn = async (credential: { token: string } | { code: string }) => {
     setProblem(null);
     setBusy(true);
     try {
-      const { next } = await api.signIn(token, nextPath());
+      const { next } = await api.signIn(credential, nextPath());
       location.assign(next);
     } catch (error) {
       setProblem(error instanceof Error ? error.message : String(error));
       setBusy(false);
     }
   };
+  useEffect(() => {
+    if (linkCode) void signIn({ code: linkCode });
+  }, [linkCode]);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void signIn({ token });
+  };
   return (
     <main className="sign-in">
-      <form className="cr-card sign-in-card" onSubmit={(e) => void submit(e)} aria-label="Sign in">
+      <form className="cr-card sign-in-card" onSubmit={submit} aria-label="Sign in">
         <div className="brand sign-in-brand">
           <span className="brand-mark" aria-hidden="true">
             ◆
@@ -36,8 +57,9 @@ export function SignInPage() {
         </div>
         <h1>Sign in</h1>
         <p className="page-sub">
-          Paste this server’s API token. <code className="cr-mono">coord-runner local</code> prints it; it is
-          also the <code className="cr-mono">token</code> file in the server’s data dir.
+          Open the sign-in link <code className="cr-mono">coord-runner local</code> printed, or run{' '}
+          <code className="cr-mono">coord-runner web</code> for a new one. Or paste this server’s API token:
+          the <code className="cr-mono">token</code> file in its data dir.
         </p>
         <label className="cr-field">
           <span className="cr-field-label">Token</span>
@@ -53,7 +75,11 @@ export function SignInPage() {
           />
         </label>
         {problem ? (
-          <ErrorState title="Not signed in" detail={problem} action="Check the token and try again." />
+          <ErrorState
+            title="Not signed in"
+            detail={problem}
+            action={linkCode ? 'Or paste the token above.' : 'Check the token and try again.'}
+          />
         ) : null}
         <button type="submit" className="cr-button cr-button-primary sign-in-submit" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}

@@ -29,6 +29,7 @@ export const routes = {
   requestChanges: (jobId: string) => `/v1/jobs/${e(jobId)}/request-changes`,
   whoami: () => '/v1/me',
   signOut: () => '/v1/me/sign-out',
+  webSignIn: () => '/v1/me/web-sign-in',
   deviceAuthorize: () => '/v1/device/authorize',
   deviceToken: () => '/v1/device/token',
 } as const;

@@ -91,4 +91,27 @@ describe('the web app is safe in a browser', () => {
     // The same server under its own name answers.
     expect((await page.goto(`${server.url}/sign-in`))!.status()).toBe(200);
   });
+
+  it('a one-time sign-in link signs in without a token, leaves no code behind, and works once', async () => {
+    const server = await startServer(tempDir('sign-in-link'));
+    const { browser, close } = await launchChromium();
+    onCleanup(close);
+    const { url: link } = server.signInLink();
+    const page = await browser.newPage();
+    await page.goto(link);
+    await page.waitForURL(`${server.url}/`);
+    await page.getByRole('heading', { name: 'Board' }).waitFor();
+    // The code is gone from the address bar and from history: Back shows no sign-in link.
+    await page.goBack();
+    expect(page.url()).not.toContain('code=');
+
+    // Spent: a second browser opening the same link is told so, and offered the token form.
+    const other = await browser.newContext();
+    const second = await other.newPage();
+    await second.goto(link);
+    await second.getByText(/used already or has expired/).waitFor();
+    expect(second.url()).toBe(`${server.url}/sign-in`);
+    expect(await second.locator('input[name="token"]').isVisible()).toBe(true);
+    await other.close();
+  });
 });

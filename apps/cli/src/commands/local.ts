@@ -10,7 +10,6 @@ export function registerLocal(program: Command): void {
     .description('Start the embedded Coord server (durable, on 127.0.0.1) to try the runner with no account')
     .option('--data-dir <dir>', 'where the server keeps its data (default: <state dir>/local-server)')
     .option('--port <n>', 'port to listen on (default: any free port)', (v) => parsePositiveInt(v, '--port'))
-    .option('--print-token', 'print the token even when output is not a terminal (a log file, a service)')
     // Test-only (hidden from help): short leases and sweeps make a lost runner's work come back in
     // seconds, not a minute, for chaos tests and soaks (tests/e2e chaos, `pnpm bench chaos`).
     .addOption(
@@ -38,19 +37,26 @@ export function registerLocal(program: Command): void {
         ...(opts.timings ? { timings: opts.timings } : {}),
       });
       const tokenFile = join(dataDir, 'token');
-      // A person at a terminal gets the token to paste; logs of services get only its file.
-      const showToken = opts.printToken === true || process.stdout.isTTY === true;
+      const connection = `--server ${server.url} --token-file ${tokenFile}`;
+      // The token stays in its file. A person at a terminal gets a one-time link to the web page
+      // (spent once opened, dead in 15 minutes); a service's log gets the command that makes one.
+      const web = process.stdout.isTTY
+        ? [
+            'Web page (a one-time sign-in link, for 15 minutes):',
+            `  ${server.signInLink().url}`,
+            `  another link later: coord-runner web ${connection}`,
+          ]
+        : [`Web page: ${server.url}/ (sign in with a link from: coord-runner web ${connection})`];
       process.stdout.write(
         [
           `Coord local server listening on ${server.url}`,
           `  data dir:   ${dataDir}`,
           `  token file: ${tokenFile} (owner-only)`,
-          ...(showToken ? [`  token:      ${server.token}`] : []),
           '',
           'Run a runner against it:',
-          `  coord-runner start --server ${server.url} --token-file ${tokenFile}`,
+          `  coord-runner start ${connection}`,
           '',
-          `Web page: ${server.url}/ (sign in with the token from the token file)`,
+          ...web,
           '',
         ].join('\n'),
       );

@@ -14,6 +14,7 @@ import {
   meResponseSchema,
   runnerPresenceResponseSchema,
   signOutResponseSchema,
+  webSignInLinkSchema,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
   registerRunnerResponseSchema,
@@ -23,6 +24,7 @@ import {
   ARTIFACT_SHA256_HEADER,
   type AnswerRequest,
   type ArtifactView,
+  type WebSignInLink,
   type ClaimRequest,
   type CompleteRequest,
   type CompleteResponse,
@@ -104,6 +106,8 @@ export interface CoordClient {
   me(): Promise<MeResponse>;
   /** Revokes this client's token on the server if a device sign-in minted it. */
   signOut(): Promise<SignOutResponse>;
+  /** A one-time link that signs this token's account in to the server's web page. */
+  webSignInLink(): Promise<WebSignInLink>;
   register(request: RegisterRunnerRequest): Promise<RegisterRunnerResponse>;
   /** Tells the server the runner drains or is gone, as it stops (see the protocol's presence). Not retried. */
   setPresence(runnerId: string, request: RunnerPresenceRequest, signal?: AbortSignal): Promise<void>;
@@ -344,6 +348,7 @@ export function createCoordClient(options: CoordClientOptions): CoordClient {
     },
     me: () => call('GET', routes.whoami(), { schema: meResponseSchema }),
     signOut: () => call('POST', routes.signOut(), { body: {}, schema: signOutResponseSchema }),
+    webSignInLink: () => call('POST', routes.webSignIn(), { body: {}, schema: webSignInLinkSchema }),
     register: (request) =>
       call('POST', routes.register(), { body: request, schema: registerRunnerResponseSchema }),
     setPresence: async (runnerId, request, signal) => {

@@ -200,6 +200,14 @@ const migrations: string[] = [
   `
   ALTER TABLE runners ADD COLUMN draining_at INTEGER;
   `,
+  // One-time links to the web page: only the sha256 of the link's code is stored.
+  `
+  CREATE TABLE sign_in_links (
+    hash TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    expires_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export function migrate(db: Database): void {

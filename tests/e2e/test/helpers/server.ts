@@ -6,6 +6,8 @@ export interface CliServer {
   tokenFile: string;
   token: string;
   process: ResultPromise;
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function startCliServer(
     tokenFile,
     token,
     process: child,
+    output: () => output,
     async stop() {
       child.kill('SIGTERM');
       await child;

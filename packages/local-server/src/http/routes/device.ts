@@ -6,6 +6,7 @@ import {
 import { Hono } from 'hono';
 import { pollDevice, startDeviceSignIn } from '../../db/device-codes.js';
 import type { AppEnv, Deps } from '../context.js';
+import { requestOrigin } from '../origin.js';
 import { readBody } from '../validate.js';
 
 /**
@@ -18,8 +19,7 @@ export function deviceRoutes({ store, policy }: Deps): Hono<AppEnv> {
   app.post('/authorize', async (c) => {
     const { clientName } = await readBody(c, deviceAuthorizeRequestSchema);
     const started = startDeviceSignIn(store, clientName);
-    const host = (c.req.header('host') ?? new URL(store.baseUrl).host).toLowerCase();
-    const origin = `${policy().httpsHosts.has(host) ? 'https' : 'http'}://${host}`;
+    const origin = requestOrigin({ store, policy }, c);
     const body: DeviceAuthorization = {
       deviceCode: started.deviceCode,
       userCode: started.userCode,

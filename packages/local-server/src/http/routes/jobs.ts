@@ -5,6 +5,7 @@ import {
   requestChangesSchema,
   type MeResponse,
   type SignOutResponse,
+  type WebSignInLink,
 } from '@coord/runner-protocol';
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -19,9 +20,12 @@ import {
   submitJob,
   visibleJob,
 } from '../../db/jobs.js';
+import { iso } from '../../util/ids.js';
 import { toJobView } from '../../db/views.js';
+import { createSignInLink, signInLinkUrl } from '../../web/sign-in-links.js';
 import { bearerToken } from '../auth.js';
 import type { AppEnv, Deps } from '../context.js';
+import { requestOrigin } from '../origin.js';
 import { idParam, parseValue, readBody, readOptionalBody } from '../validate.js';
 
 const listQuerySchema = z.object({
@@ -32,7 +36,8 @@ const cancelBodySchema = z.object({ reason: z.string().max(2000).optional() });
 const stopBodySchema = z.object({ graceMs: z.number().int().nonnegative().max(3_600_000).optional() });
 
 /** What submitters (people, the web page, tools) do: submit, look, make Ready, cancel, stop, request changes. */
-export function jobRoutes({ store }: Deps): Hono<AppEnv> {
+export function jobRoutes(deps: Deps): Hono<AppEnv> {
+  const { store } = deps;
   const app = new Hono<AppEnv>();
 
   app.get('/me', (c) => {
@@ -45,6 +50,16 @@ export function jobRoutes({ store }: Deps): Hono<AppEnv> {
   app.post('/me/sign-out', (c) => {
     const token = bearerToken(c.req.header('authorization') ?? '');
     const body: SignOutResponse = { revoked: token ? revokeDeviceToken(store, token) : false };
+    return c.json(body);
+  });
+
+  // A one-time link to the web page for this token's account: no one pastes the token there.
+  app.post('/me/web-sign-in', (c) => {
+    const { code, expiresAt } = createSignInLink(store, c.get('account').id);
+    const body: WebSignInLink = {
+      url: signInLinkUrl(requestOrigin(deps, c), code),
+      expiresAt: iso(expiresAt),
+    };
     return c.json(body);
   });
 
