@@ -1,5 +1,5 @@
-import { lstatSync, mkdirSync, readdirSync, realpathSync, rmdirSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { lstatSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { readFile, rm, rmdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { MAX_ARTIFACT_BYTES } from '@coord/runner-protocol';
 import { CoordError } from '../errors.js';
@@ -24,10 +24,14 @@ function realTarget(link: string): string | null {
   }
 }
 
-/** Removes `dir` if it is an empty directory, or finds it gone; false otherwise (it holds something...). */
-function removeEmptyDir(dir: string): boolean {
+/**
+ * Removes `dir` if it is an empty directory, or finds it gone; false otherwise (it holds something).
+ * Asynchronous: an rmdir waits on the file system's journal (on ext4 about three times its CPU
+ * time, more under load), which would hold every other job's events on the runner's thread.
+ */
+async function removeEmptyDir(dir: string): Promise<boolean> {
   try {
-    rmdirSync(dir);
+    await rmdir(dir);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT';
@@ -55,10 +59,10 @@ function refused(message: string, details: Record<string, unknown>): CoordError 
  * work directory is refused by name (an agent must not make the runner upload files from
  * elsewhere), one that stays inside is left out (its target is uploaded if it is an output).
  *
- * The metadata calls are synchronous, like the spool's: each is one short system call on the
- * runner's own disk, where the promise API's trip through the thread pool cost several times the
- * call (most of a short job's file system time). The outputs walk is bounded by `maxFiles`, so it
- * never blocks for long; removing a work tree that is not empty stays asynchronous.
+ * The metadata calls that cost only CPU are synchronous, like the spool's: each is one short system
+ * call on the runner's own disk, where the promise API's trip through the thread pool cost several
+ * times the call (most of a short job's file system time). The outputs walk is bounded by
+ * `maxFiles`, so it never blocks for long. Removals wait on the disk, and stay asynchronous.
  */
 export function createLocalWorkspaces(options: LocalWorkspacesOptions): LocalWorkspacePort {
   const maxFiles = options.maxFiles ?? defaults.maxFiles;
@@ -148,8 +152,8 @@ export function createLocalWorkspaces(options: LocalWorkspacesOptions): LocalWor
       // Only ever what this port made: a path outside its root is left alone.
       if (!target.startsWith(root + sep)) return;
       // An empty work dir (most local jobs leave nothing behind) goes in one call; a tree, asynchronously.
-      if (!removeEmptyDir(target)) await rm(target, { recursive: true, force: true });
-      removeEmptyDir(dirname(target)); // the job's dir, once it is empty
+      if (!(await removeEmptyDir(target))) await rm(target, { recursive: true, force: true });
+      await removeEmptyDir(dirname(target)); // the job's dir, once it is empty
     },
   };
 }
