@@ -1,4 +1,4 @@
-import type { AttemptEvent, AttemptView } from '@coord/runner-protocol';
+import type { AttemptEvent, AttemptView, InteractionView } from '@coord/runner-protocol';
 import {
   AgentLogView,
   AttemptTimeline,
@@ -96,6 +96,18 @@ export function JobPage({ jobId }: { jobId: string }) {
   const pr = [...job.attempts].reverse().find((a) => a.pullRequest)?.pullRequest ?? null;
   const prHref = safeHref(pr?.url);
   const waiting = detail.interactions.filter((i) => i.answer === null);
+  // The newest resolved request stays in view (an answer given here shows it went through); the
+  // older ones fold away, so that a job of many approvals keeps its log near the top.
+  const resolved = detail.interactions.filter((i) => i.answer !== null);
+  const latest = resolved.at(-1);
+  const earlier = resolved.slice(0, -1);
+  const card = (i: InteractionView) => (
+    <InteractionCard
+      key={i.id}
+      interaction={i}
+      onAnswer={async (answer) => void (await api.answer(i.id, answer))}
+    />
+  );
   const act = async (what: 'cancel' | 'stop' | 'ready') => {
     setActionProblem(null);
     try {
@@ -172,15 +184,18 @@ export function JobPage({ jobId }: { jobId: string }) {
 
       <div className="job-grid">
         <div className="job-main">
-          {waiting.length > 0 || detail.interactions.length > 0 ? (
+          {detail.interactions.length > 0 ? (
             <div className="interactions" aria-label="Requests from the agent">
-              {detail.interactions.map((i) => (
-                <InteractionCard
-                  key={i.id}
-                  interaction={i}
-                  onAnswer={async (answer) => void (await api.answer(i.id, answer))}
-                />
-              ))}
+              {earlier.length > 0 ? (
+                <details className="earlier-requests">
+                  <summary>
+                    {earlier.length} earlier {earlier.length === 1 ? 'request' : 'requests'}, resolved
+                  </summary>
+                  <div className="interactions">{earlier.map(card)}</div>
+                </details>
+              ) : null}
+              {latest ? card(latest) : null}
+              {waiting.map(card)}
             </div>
           ) : null}
           <section className="log-panel" aria-label="Agent log">

@@ -119,8 +119,15 @@ describe('the web app in Chromium, against a real server and a runner with the d
       /\/forge\/local\/greeter\/pull\/1$/,
     );
     await expect.poll(() => pr.locator('.diffstat').textContent()).toBe('1 file+2−01 commit');
-    // Answered requests stay on the page, saying how they were answered.
-    expect(await page.getByText('Allowed for this session.').count()).toBe(1);
+    // Answered requests stay on the page, saying how they were answered: the newest in view, the
+    // older ones folded so that the log stays near the top.
+    expect(await page.getByText('Allowed for this session.').isVisible()).toBe(true);
+    const earlier = page.locator('details.earlier-requests');
+    expect(await earlier.locator('summary').textContent()).toBe('2 earlier requests, resolved');
+    expect(await page.getByText('Allowed once.').isVisible()).toBe(false);
+    await earlier.locator('summary').click();
+    expect(await page.getByText('Allowed once.').isVisible()).toBe(true);
+    expect(await page.getByText('Answered: Formal.').isVisible()).toBe(true);
     await screenshots(page, 'job-awaiting-review');
 
     // The pull request's own page: what it changes, and the way back to its job.
