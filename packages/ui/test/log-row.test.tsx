@@ -210,8 +210,11 @@ describe('LogRow draws each event kind', () => {
   });
 
   it('runner events: claimed, state, logs, policy, interactions, finished', () => {
-    expect(row(event('job.claimed', { title: 'Fix it' })).textContent).toBe('claimed: Fix it');
-    expect(row(event('job.state', { state: 'running' })).textContent).toBe('running');
+    expect(row(event('job.claimed', { title: 'Fix it' })).textContent).toBe('Claimed: Fix it');
+    expect(row(event('job.state', { state: 'running' })).textContent).toBe('Agent running');
+    expect(row(event('job.state', { state: 'awaiting_input' })).textContent).toBe('Waiting for an answer');
+    // A state a newer runner sends reads as its name.
+    expect(row(event('job.state', { state: 'warming_up' })).textContent).toBe('warming up');
     expect(row(event('job.log', { level: 'warn', message: 'disk almost full' })).textContent).toBe(
       'Warningdisk almost full',
     );

@@ -226,6 +226,27 @@ export function deltaChannel(event: AttemptEvent | undefined): 'text' | 'reasoni
   return agent['channel'] === 'reasoning' ? 'reasoning' : 'text';
 }
 
+/**
+ * How the attempt's steps read in its log (`job.state` carries the machine's state names). A state
+ * this version does not know (a newer runner's) reads as its name, spaced.
+ */
+const STATE_WORDS: Readonly<Record<string, string>> = {
+  claimed: 'Claimed',
+  preparing: 'Preparing the work directory',
+  running: 'Agent running',
+  awaiting_input: 'Waiting for an answer',
+  retrying: 'Retrying the agent',
+  stopping: 'Stopping',
+  publishing: 'Publishing the work',
+  reporting: 'Reporting to the server',
+  done: 'Done',
+  lease_lost: 'Lease lost: another runner may have the job',
+};
+
+function stateWords(state: string): string {
+  return STATE_WORDS[state] ?? state.replace(/_/g, ' ');
+}
+
 /** The row an attempt event is drawn as. */
 export function toLogEntry(event: AttemptEvent): LogEntry {
   const d = event.data;
@@ -233,9 +254,9 @@ export function toLogEntry(event: AttemptEvent): LogEntry {
     case 'job.agent':
       return agentEntry(obj(d['event']));
     case 'job.claimed':
-      return { kind: 'state', state: `claimed: ${str(d['title']) ?? ''}`.trim() };
+      return { kind: 'state', state: `Claimed: ${str(d['title']) ?? ''}`.trim() };
     case 'job.state':
-      return { kind: 'state', state: str(d['state']) ?? '' };
+      return { kind: 'state', state: stateWords(str(d['state']) ?? '') };
     case 'job.log': {
       const level = d['level'] === 'warn' || d['level'] === 'error' ? d['level'] : 'info';
       return { kind: 'log', level, text: str(d['message']) ?? '' };
