@@ -217,6 +217,45 @@ describe('claims', () => {
     expect(await claim(runner, key)).toBeNull();
   });
 
+  it('a retried claim that no longer asks for the lost answer’s agent gives that job back', async () => {
+    const { api } = await startServer();
+    const agents = (['demo', 'codex'] as const).map((id) => ({
+      id,
+      state: 'detected' as const,
+      version: '1',
+      enabled: true,
+    }));
+    const runner = await register(api, { capacity: 2, agents });
+    const other = await register(api, { machineId: 'machine-other', agents });
+    const codexJob = await submit(api, { agent: { id: 'codex' } });
+    const demoJob = await submit(api);
+    const claim = (runnerId: string, body: object) =>
+      api('POST', `/v1/runners/${runnerId}/claim`, { waitMs: 0, ...body }).then((r) => {
+        if (r.status !== 200) throw new Error(`claim failed: ${r.status} ${JSON.stringify(r.body)}`);
+        return r.body.assignment;
+      });
+    const key = 'claim-key-0123456789';
+    const lost = await claim(runner, { claimKey: key, agents: ['demo', 'codex'] });
+    expect(lost.job.id).toBe(codexJob);
+    // Meanwhile codex reached its limit on this runner: the retry asks for demo only. It is not
+    // handed the codex job over that limit; it gets a demo job, and the codex job is Ready again.
+    const retry = await claim(runner, { claimKey: key, agents: ['demo'] });
+    expect(retry.job.id).toBe(demoJob);
+    const back = (await api('GET', `/v1/jobs/${codexJob}`)).body.job;
+    expect(back.status).toBe('ready');
+    expect(back.attempts).toEqual([
+      expect.objectContaining({
+        id: lost.attempt.id,
+        status: 'stopped',
+        error: expect.objectContaining({ code: 'runner.stopped', retryable: true }),
+      }),
+    ]);
+    // Not held against its retries, and anyone may take it.
+    const next = await claim(other, {});
+    expect(next.job.id).toBe(codexJob);
+    expect(next.attempt.number).toBe(2);
+  });
+
   it('a retry replaces the claim it retries while that one is still parked (a silently dropped connection)', async () => {
     const { server, api } = await startServer();
     const runner = await register(api);

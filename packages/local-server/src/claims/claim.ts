@@ -3,6 +3,7 @@ import type { RunnerRow } from '../db/runners.js';
 import type { Store } from '../db/store.js';
 import type { JobRow } from '../db/views.js';
 import { forgeApiBase, isForgeCloneUrl, jobPageUrl } from '../forge/urls.js';
+import { releaseUnreadAttempt } from '../db/unread-attempts.js';
 import { hashToken, iso, newId, newToken, parseJson } from '../util/ids.js';
 
 /**
@@ -158,6 +159,7 @@ const CLAIMED_WITH_KEY = `SELECT j.*, a.id AS attempt_id, a.number AS attempt_nu
  * A claim retried with the key of one whose answer was lost gets that one's attempt again.
  */
 export function tryClaim(store: Store, runner: RunnerRow, claimKey?: string): AssignmentEnvelope | null {
+  let requeued = false;
   const result = store.tx(() => {
     if (claimKey !== undefined) {
       const held = store.sql(CLAIMED_WITH_KEY).get(runner.id, claimKey) as
@@ -169,13 +171,19 @@ export function tryClaim(store: Store, runner: RunnerRow, claimKey?: string): As
           })
         | undefined;
       // Its slot is already counted: the capacity check is not for it.
-      if (held) {
+      if (held && asksFor(runner, held.agent_id)) {
         return reissueAssignment(store, held, {
           id: held.attempt_id,
           number: held.attempt_number,
           feedback: held.attempt_feedback,
           forge_token_hash: held.attempt_forge_token_hash,
         });
+      }
+      // The retry no longer asks for that agent (the runner reached its limit for it meanwhile):
+      // the job goes back rather than over that limit, and this claim goes on as a new one.
+      if (held) {
+        const why = `The runner's claim was retried without ${held.agent_id} (at its limit): the job went back`;
+        if (releaseUnreadAttempt(store, { id: held.attempt_id, jobId: held.id }, why)) requeued = true;
       }
     }
     const active = (
@@ -227,5 +235,11 @@ export function tryClaim(store: Store, runner: RunnerRow, claimKey?: string): As
       forgeToken,
     );
   });
+  if (requeued) store.notifyReady();
   return result;
+}
+
+/** Whether this claim asks for the agent (its request may leave out an agent at its limit). */
+function asksFor(runner: RunnerRow, agentId: string): boolean {
+  return (JSON.parse(runner.eligible_agents) as string[]).includes(agentId);
 }

@@ -14,6 +14,7 @@ import { requeueOrFail } from './jobs.js';
 import { getRunner, touchRunner } from './runners.js';
 import { forgetSecretAnswers } from './secret-answers.js';
 import type { Store } from './store.js';
+import { releaseUnreadAttempt } from './unread-attempts.js';
 import { forgeHtmlUrl, isForgeCloneUrl, isForgePullUrl } from '../forge/urls.js';
 import { attemptRow, jobRow, type AttemptRow, type JobRow } from './views.js';
 
@@ -244,17 +245,9 @@ export function releaseUnheldAttempts(
       .sql("SELECT id, job_id FROM attempts WHERE runner_id = ? AND status = 'active' AND events_acked = 0")
       .all(runnerId) as { id: string; job_id: string }[];
     const unheld = unread.filter((attempt) => !held.has(attempt.id));
-    const error = JSON.stringify({
-      code: 'runner.stopped',
-      message: 'The runner stopped before it began this attempt (its claim was never read)',
-      retryable: true,
-    });
     for (const attempt of unheld) {
-      store
-        .sql("UPDATE attempts SET status = 'stopped', ended_at = ?, error = ? WHERE id = ?")
-        .run(now, error, attempt.id);
-      forgetSecretAnswers(store, attempt.id);
-      if (requeueOrFail(store, attempt.job_id, now, false) === 'ready') requeued = true;
+      const why = 'The runner stopped before it began this attempt (its claim was never read)';
+      if (releaseUnreadAttempt(store, { id: attempt.id, jobId: attempt.job_id }, why, now)) requeued = true;
     }
     return unheld.length;
   });
