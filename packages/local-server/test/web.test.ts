@@ -24,6 +24,8 @@ describe('the web app’s pages and shutdown', () => {
     for (const path of pages) {
       const shell = await browser.get(path);
       expect(shell.status, path).toBe(200);
+      // Never stored: a page carries a CSRF token, and Back must ask the server again.
+      expect(shell.headers.get('cache-control'), path).toBe('no-store');
       expect(await shell.text(), path).toContain('<script type="module" src="/assets/app.js"></script>');
     }
     // The board's data is JSON, as it was submitted: the page renders it as text, never as HTML.

@@ -13,21 +13,24 @@ function nextPath(): string {
  * that neither history nor a copied URL keeps it.
  */
 function takeLinkCode(): string | null {
-  linkCodeTaken ??= new URLSearchParams(location.hash.slice(1)).get('code');
+  const code = new URLSearchParams(location.hash.slice(1)).get('code');
   if (location.hash) history.replaceState(null, '', location.pathname + location.search);
-  return linkCodeTaken;
+  return code;
 }
-let linkCodeTaken: string | null | undefined;
+
+/** A sign-in link's code in the address bar's fragment. */
+export const LINK_IN_ADDRESS = /^#(.*&)?code=/;
 
 /**
  * Signing in with a one-time link (`coord-runner local` prints one, `coord-runner web` makes
  * another) or the server's API token; the server answers with a session cookie.
  */
 export function SignInPage() {
-  const [linkCode] = useState(takeLinkCode);
+  const [usedLink, setUsedLink] = useState(false);
   const [token, setToken] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(linkCode !== null);
+  // A link signs in by itself: no form to flash meanwhile.
+  const [busy, setBusy] = useState(() => LINK_IN_ADDRESS.test(location.hash));
   const signIn = async (credential: { token: string } | { code: string }) => {
     setProblem(null);
     setBusy(true);
@@ -39,9 +42,19 @@ export function SignInPage() {
       setBusy(false);
     }
   };
+  // The link this page opened with, and any opened on it later (the same page: only its
+  // fragment changes, so the browser loads nothing).
   useEffect(() => {
-    if (linkCode) void signIn({ code: linkCode });
-  }, [linkCode]);
+    const take = () => {
+      const code = takeLinkCode();
+      if (!code) return;
+      setUsedLink(true);
+      void signIn({ code });
+    };
+    take();
+    window.addEventListener('hashchange', take);
+    return () => window.removeEventListener('hashchange', take);
+  }, []);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void signIn({ token });
@@ -78,7 +91,7 @@ export function SignInPage() {
           <ErrorState
             title="Not signed in"
             detail={problem}
-            action={linkCode ? 'Or paste the token above.' : 'Check the token and try again.'}
+            action={usedLink ? 'Or paste the token above.' : 'Check the token and try again.'}
           />
         ) : null}
         <button type="submit" className="cr-button cr-button-primary sign-in-submit" disabled={busy}>

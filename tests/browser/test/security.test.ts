@@ -104,6 +104,10 @@ describe('the web app is safe in a browser', () => {
     // The code is gone from the address bar and from history: Back shows no sign-in link.
     await page.goBack();
     expect(page.url()).not.toContain('code=');
+    // Another link, opened while signed in, goes straight to the board and leaves no code either.
+    await page.goto(server.signInLink().url);
+    await page.getByRole('heading', { name: 'Board' }).waitFor();
+    expect(page.url()).toBe(`${server.url}/`);
 
     // Spent: a second browser opening the same link is told so, and offered the token form.
     const other = await browser.newContext();

@@ -55,9 +55,13 @@ export const PAGE_CSP = [
 const ICON =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M8 1l7 7-7 7-7-7z" fill="#5e6ad2"/></svg>';
 
-/** An HTML page of the app, with the page policy in place of the data policy every answer has. */
+/**
+ * An HTML page of the app, with the page policy in place of the data policy every answer has.
+ * Never stored: it carries a CSRF token and reflects the session (Back to a sign-in page after
+ * signing in must ask the server, which sends a signed-in person on).
+ */
 function htmlPage(c: Context, html: string): Response | Promise<Response> {
-  return c.html(html, 200, { 'content-security-policy': PAGE_CSP });
+  return c.html(html, 200, { 'content-security-policy': PAGE_CSP, 'cache-control': 'no-store' });
 }
 
 /** The one HTML document: the token comes from the server (base64url, nothing to escape). */
