@@ -215,6 +215,7 @@ describe('LogRow draws each event kind', () => {
     expect(row(event('job.state', { state: 'awaiting_input' })).textContent).toBe('Waiting for an answer');
     // A state a newer runner sends reads as its name.
     expect(row(event('job.state', { state: 'warming_up' })).textContent).toBe('warming up');
+    expect(row(event('job.state', { state: 'constructor' })).textContent).toBe('constructor');
     expect(row(event('job.log', { level: 'warn', message: 'disk almost full' })).textContent).toBe(
       'Warningdisk almost full',
     );

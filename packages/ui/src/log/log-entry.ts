@@ -230,21 +230,21 @@ export function deltaChannel(event: AttemptEvent | undefined): 'text' | 'reasoni
  * How the attempt's steps read in its log (`job.state` carries the machine's state names). A state
  * this version does not know (a newer runner's) reads as its name, spaced.
  */
-const STATE_WORDS: Readonly<Record<string, string>> = {
-  claimed: 'Claimed',
-  preparing: 'Preparing the work directory',
-  running: 'Agent running',
-  awaiting_input: 'Waiting for an answer',
-  retrying: 'Retrying the agent',
-  stopping: 'Stopping',
-  publishing: 'Publishing the work',
-  reporting: 'Reporting to the server',
-  done: 'Done',
-  lease_lost: 'Lease lost: another runner may have the job',
-};
+const STATE_WORDS: ReadonlyMap<string, string> = new Map([
+  ['claimed', 'Claimed'],
+  ['preparing', 'Preparing the work directory'],
+  ['running', 'Agent running'],
+  ['awaiting_input', 'Waiting for an answer'],
+  ['retrying', 'Retrying the agent'],
+  ['stopping', 'Stopping'],
+  ['publishing', 'Publishing the work'],
+  ['reporting', 'Reporting to the server'],
+  ['done', 'Done'],
+  ['lease_lost', 'Lease lost: another runner may have the job'],
+]);
 
 function stateWords(state: string): string {
-  return STATE_WORDS[state] ?? state.replace(/_/g, ' ');
+  return STATE_WORDS.get(state) ?? state.replace(/_/g, ' ');
 }
 
 /** The row an attempt event is drawn as. */
