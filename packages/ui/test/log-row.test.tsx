@@ -57,6 +57,13 @@ describe('LogRow draws each event kind', () => {
     expect(c.querySelector('.cr-command')!.textContent).toBe("$ npm test -- 'a b'\n# in /w");
   });
 
+  it('a tool kind named like an object key gets the plain icon', () => {
+    for (const kind of ['constructor', '__proto__', 'toString']) {
+      const c = row(agent({ type: 'tool.started', toolCallId: 't', name: 'x', kind, title: 'X', input: {} }));
+      expect(c.querySelector('.cr-tool-icon')?.textContent, kind).toBe('•');
+    }
+  });
+
   it('a short command without a directory sits on the tool line', () => {
     const c = row(
       agent({

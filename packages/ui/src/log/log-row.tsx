@@ -71,16 +71,17 @@ function ToolInputView({ input }: { input: ToolInput }) {
   }
 }
 
-const TOOL_ICON: Record<string, string> = {
-  shell: '❯',
-  edit: '✎',
-  read: '▤',
-  search: '⌕',
-  web: '◍',
-  mcp: '⬡',
-  question: '?',
-  plan: '☰',
-};
+/** A Map, not an object: a tool kind is whatever the agent sent (`constructor` included). */
+const TOOL_ICON: ReadonlyMap<string, string> = new Map([
+  ['shell', '❯'],
+  ['edit', '✎'],
+  ['read', '▤'],
+  ['search', '⌕'],
+  ['web', '◍'],
+  ['mcp', '⬡'],
+  ['question', '?'],
+  ['plan', '☰'],
+]);
 
 const LEVEL_LABEL = { info: undefined, warn: 'Warning', error: 'Error' } as const;
 
@@ -148,7 +149,7 @@ function drawEntry(entry: LogEntry, continues: boolean): ReactNode {
         <div className="cr-entry cr-entry-tool" data-tool-kind={entry.toolKind}>
           <div className="cr-tool-head">
             <span className="cr-tool-icon" aria-hidden="true">
-              {TOOL_ICON[entry.toolKind] ?? '•'}
+              {TOOL_ICON.get(entry.toolKind) ?? '•'}
             </span>
             <span className="cr-tool-title">{entry.title}</span>
             {inlineCommand(entry.input) !== null ? (
