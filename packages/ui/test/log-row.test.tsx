@@ -57,6 +57,12 @@ describe('LogRow draws each event kind', () => {
     expect(c.querySelector('.cr-command')!.textContent).toBe("$ npm test -- 'a b'\n# in /w");
   });
 
+  it('an outcome named like an object key reads as itself', () => {
+    const c = row(event('job.finished', { outcome: 'constructor', summary: 's' }));
+    expect(c.textContent).toContain('constructor');
+    expect(c.textContent).not.toContain('function');
+  });
+
   it('a tool kind named like an object key gets the plain icon', () => {
     for (const kind of ['constructor', '__proto__', 'toString']) {
       const c = row(agent({ type: 'tool.started', toolCallId: 't', name: 'x', kind, title: 'X', input: {} }));

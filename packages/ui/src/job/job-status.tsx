@@ -23,7 +23,9 @@ const ATTEMPT_LABEL: Record<AttemptStatus, string> = {
   stopped: 'Stopped',
   lost: 'Lost',
 };
-export const attemptStatusLabel = (status: AttemptStatus): string => ATTEMPT_LABEL[status] ?? status;
+/** Also drawn for outcomes read from an attempt's log, as sent: an own key only, else the word itself. */
+export const attemptStatusLabel = (status: AttemptStatus): string =>
+  Object.hasOwn(ATTEMPT_LABEL, status) ? ATTEMPT_LABEL[status] : status;
 
 export function JobStatusBadge({ status }: { status: JobStatus }) {
   return (
