@@ -104,6 +104,8 @@ export function resolveServer(flag: string | undefined, stateDir: string): strin
     throw new CliError(
       EXIT.notSignedIn,
       'No Coord server: pass --server <url>, set COORD_SERVER, or run `coord-runner login --server <url>`.',
+      // The way a first run hits this: `local` says to start with flags, and flags sign in nothing.
+      'Flags sign in only the command they are given to (`start --server …` does not sign in `jobs` or `web`). To sign in every command, run `coord-runner login --server <url> --token-file <file>` once.',
     );
   }
   let url: URL;

@@ -59,5 +59,9 @@ describe('coord-runner login, then start with nothing on the command line', () =
     const run = await runCli(['start'], { env });
     expect(run.exitCode).toBe(3); // not signed in
     expect(String(run.stderr)).toContain('No Coord server: pass --server <url>');
+    // Where a first run meets it: a runner started with flags, then another command without them.
+    const jobs = await runCli(['jobs', 'list'], { env });
+    expect(jobs.exitCode).toBe(3);
+    expect(String(jobs.stderr)).toContain('Flags sign in only the command they are given to');
   });
 });
