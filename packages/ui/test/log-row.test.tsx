@@ -25,6 +25,26 @@ describe('LogRow draws each event kind', () => {
     expect(details.textContent).toContain('All tests pass');
   });
 
+  it('a tool result whose output streamed above is folded; one that did not stream is shown', () => {
+    const streamed = row(
+      agent({
+        type: 'tool.completed',
+        toolCallId: 't',
+        status: 'ok',
+        exitCode: 0,
+        output: 'note.txt\n',
+        streamed: true,
+      }),
+    );
+    const details = streamed.querySelector('details')!;
+    expect(details.open).toBe(false);
+    expect(details.querySelector('summary')!.textContent).toBe('The whole output (streamed above)');
+    expect(streamed.textContent).toContain('ok · exit 0');
+    const whole = row(agent({ type: 'tool.completed', toolCallId: 't', status: 'ok', output: 'note.txt\n' }));
+    expect(whole.querySelector('details')).toBeNull();
+    expect(whole.querySelector('.cr-result')!.textContent).toBe('note.txt\n');
+  });
+
   it('streamed deltas: labelled Thinking or Agent, and a run continued with the label kept unseen', () => {
     const thinking = row(agent({ type: 'message.delta', channel: 'reasoning', text: 'Consider the parser' }));
     expect(thinking.querySelector('.cr-entry-label')!.textContent).toBe('Thinking');

@@ -66,6 +66,8 @@ export const agentOutputEventSchema = z.discriminatedUnion('type', [
     status: z.enum(['ok', 'error', 'denied', 'cancelled']),
     output: z.string().optional(),
     exitCode: z.number().optional(),
+    /** Its output came before as `tool.output` chunks (set by the runner): a log shows it once. */
+    streamed: z.boolean().optional(),
   }),
   z.object({
     type: z.literal('approval.requested'),

@@ -2,7 +2,7 @@ import type { Assignment, AssignmentEnvelope } from '@coord/runner-protocol';
 import { createActor, type Actor, type SnapshotFrom } from 'xstate';
 import type { AgentEvent } from '../agents/agent-event.js';
 import { createSecretSafeChunker } from '../agents/secret-safe-chunks.js';
-import { createStreamedMessageMarker } from '../agents/streamed-messages.js';
+import { createStreamedMarker } from '../agents/streamed-marker.js';
 import type { CoordClient } from '../client/coord-client.js';
 import { isCoordError, toErrorPayload, type ErrorPayload } from '../errors.js';
 import { fitEventData } from '../events/fit-event.js';
@@ -177,7 +177,7 @@ export function startAttempt(
   let markDone!: () => void;
   const done = new Promise<void>((resolve) => (markDone = resolve));
   const chunker = createSecretSafeChunker();
-  const markStreamed = createStreamedMessageMarker();
+  const markStreamed = createStreamedMarker();
   const budget = createCostBudget(spec?.agent.maxCostUsd);
 
   /**

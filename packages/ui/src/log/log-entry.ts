@@ -12,7 +12,15 @@ export type LogEntry =
   | { kind: 'session'; sessionId: string; model?: string; resumed: boolean; demo: boolean }
   | { kind: 'tool'; toolCallId: string; name: string; toolKind: string; title: string; input: ToolInput }
   | { kind: 'output'; toolCallId: string; stream: 'stdout' | 'stderr'; text: string }
-  | { kind: 'tool-done'; toolCallId: string; status: string; exitCode?: number; output?: string }
+  /** `streamed`: its output came before as output rows (the row then only offers it whole). */
+  | {
+      kind: 'tool-done';
+      toolCallId: string;
+      status: string;
+      exitCode?: number;
+      output?: string;
+      streamed: boolean;
+    }
   | { kind: 'warning'; text: string }
   | { kind: 'stderr'; text: string }
   | { kind: 'usage'; inputTokens: number; outputTokens: number; costUsd?: number }
@@ -150,6 +158,7 @@ function agentEntry(a: Data): LogEntry {
         status: str(a['status']) ?? 'ok',
         ...(exitCode !== undefined ? { exitCode } : {}),
         ...(output ? { output: cut(output) } : {}),
+        streamed: a['streamed'] === true,
       };
     }
     case 'approval.requested':

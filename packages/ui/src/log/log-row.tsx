@@ -174,7 +174,15 @@ function drawEntry(entry: LogEntry, continues: boolean): ReactNode {
             {entry.status}
             {entry.exitCode !== undefined ? ` · exit ${entry.exitCode}` : ''}
           </span>
-          {entry.output ? <pre className="cr-code cr-result">{entry.output}</pre> : null}
+          {!entry.output ? null : entry.streamed ? (
+            // Its output is the rows above: offered whole, not shown a second time.
+            <details className="cr-streamed">
+              <summary className="cr-muted">The whole output (streamed above)</summary>
+              <pre className="cr-code cr-result">{entry.output}</pre>
+            </details>
+          ) : (
+            <pre className="cr-code cr-result">{entry.output}</pre>
+          )}
         </div>
       );
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentEvent } from './agent-event.js';
-import { createStreamedMessageMarker } from './streamed-messages.js';
+import { createStreamedMarker } from './streamed-marker.js';
 
 const delta = (text: string, channel: 'text' | 'reasoning' = 'text'): AgentEvent => ({
   type: 'message.delta',
@@ -13,14 +13,14 @@ const message = (text: string, role: 'assistant' | 'user' = 'assistant'): AgentE
   text,
 });
 const streamedFlags = (events: AgentEvent[]) => {
-  const mark = createStreamedMessageMarker();
+  const mark = createStreamedMarker();
   return events
     .map(mark)
     .filter((e) => e.type === 'message.completed')
     .map((e) => (e as { streamed?: boolean }).streamed ?? false);
 };
 
-describe('createStreamedMessageMarker', () => {
+describe('createStreamedMarker', () => {
   it('marks a message whose text streamed before it, and only that one', () => {
     const tool: AgentEvent = {
       type: 'tool.started',
@@ -49,7 +49,7 @@ describe('createStreamedMessageMarker', () => {
   });
 
   it('keeps the text, and the event it was given otherwise unchanged', () => {
-    const mark = createStreamedMessageMarker();
+    const mark = createStreamedMarker();
     const tool: AgentEvent = { type: 'warning', message: 'w' };
     mark(delta('a'));
     expect(mark(message('a'))).toEqual({
@@ -59,5 +59,35 @@ describe('createStreamedMessageMarker', () => {
       streamed: true,
     });
     expect(mark(tool)).toBe(tool);
+  });
+
+  it('marks a tool result whose output streamed before it, per tool call', () => {
+    const mark = createStreamedMarker();
+    const output = (toolCallId: string, chunk: string): AgentEvent => ({
+      type: 'tool.output',
+      toolCallId,
+      stream: 'stdout',
+      chunk,
+    });
+    const done = (toolCallId: string, result?: string): AgentEvent => ({
+      type: 'tool.completed',
+      toolCallId,
+      status: 'ok',
+      ...(result !== undefined ? { output: result } : {}),
+    });
+    const flags = (events: AgentEvent[]) =>
+      events
+        .map(mark)
+        .filter((e) => e.type === 'tool.completed')
+        .map((e) => (e as { streamed?: boolean }).streamed ?? false);
+    // Streamed, then whole; one that did not stream (Claude Code's results); an empty chunk.
+    expect(
+      flags([output('a', 'x\n'), output('b', ''), done('b', 'y'), done('a', 'x\n'), done('c', 'z')]),
+    ).toEqual([false, true, false]);
+    // A result with no output has nothing to fold; a turn's end forgets tools that never completed.
+    expect(flags([output('d', 'x'), done('d')])).toEqual([false]);
+    expect(
+      flags([output('e', 'x'), { type: 'turn.completed', status: 'completed' }, done('e', 'x')]),
+    ).toEqual([false]);
   });
 });
