@@ -78,6 +78,26 @@ describe('renderEvent', () => {
     ).toBe('    │ a\n    │ b');
   });
 
+  it('shows a tool result that did not stream, its start live and all of it in logs', () => {
+    const done = (output: string, streamed?: boolean) =>
+      ({
+        ...base,
+        type: 'job.agent',
+        event: { type: 'tool.completed', toolCallId: 't', status: 'ok', exitCode: 0, output, streamed },
+      }) as const;
+    // Claude Code sends a command's output only with its result.
+    expect(renderEvent(done('a\nb\n'), { color: false })).toBe('    │ a\n    │ b\n    ok (exit 0)');
+    // Streamed (Codex, the demo agent): its lines are on the screen already.
+    expect(renderEvent(done('a\nb\n', true), { color: false })).toBe('    ok (exit 0)');
+    const long = Array.from({ length: 10 }, (_, i) => `line ${i}`).join('\n');
+    expect(renderEvent(done(long), { color: false })!.split('\n')).toEqual([
+      ...['line 0', 'line 1', 'line 2', 'line 3', 'line 4', 'line 5'].map((l) => `    │ ${l}`),
+      '    │ … 4 more lines',
+      '    ok (exit 0)',
+    ]);
+    expect(renderEvent(done(long), { color: false, resultLines: Infinity })!.split('\n')).toHaveLength(11);
+  });
+
   it('prints nothing for streaming deltas and usage', () => {
     expect(
       renderEvent(

@@ -10,7 +10,16 @@ type Style = Parameters<typeof styleText>[0];
  * goes through `paint`, which neutralises control characters: titles, messages and agent output
  * come from the server or the agent.
  */
-export function renderEvent(event: RunnerEvent, options: { color: boolean }): string | null {
+export interface RenderOptions {
+  color: boolean;
+  /**
+   * At most this many lines of a tool result that did not stream (Claude Code sends a command's
+   * output only with its result): a live terminal shows its start, `logs` all of it. Default 6.
+   */
+  resultLines?: number;
+}
+
+export function renderEvent(event: RunnerEvent, options: RenderOptions): string | null {
   const paint = (style: Style | null, text: string) => {
     const safe = terminalSafe(text);
     return options.color && style ? styleText(style, safe) : safe;
@@ -38,7 +47,7 @@ export function renderEvent(event: RunnerEvent, options: { color: boolean }): st
         `  ↻ retrying the agent in place (${event.retry} of ${event.maxRetries}) in ${Math.ceil(event.delayMs / 1000)} s: ${event.reason.message}`,
       );
     case 'job.agent':
-      return renderAgent(event.event, paint);
+      return renderAgent(event.event, paint, options.resultLines ?? 6);
     case 'approval.decided':
       // An ask is shown by the interaction it opens; automatic decisions get a line of their own.
       return event.decision === 'ask'
@@ -72,7 +81,11 @@ export function renderEvent(event: RunnerEvent, options: { color: boolean }): st
   }
 }
 
-function renderAgent(event: AgentEvent, paint: (style: Style | null, text: string) => string): string | null {
+function renderAgent(
+  event: AgentEvent,
+  paint: (style: Style | null, text: string) => string,
+  resultLines: number,
+): string | null {
   switch (event.type) {
     case 'session.started':
       return paint(
@@ -85,11 +98,19 @@ function renderAgent(event: AgentEvent, paint: (style: Style | null, text: strin
       return paint('blue', `  ▸ ${event.name}${event.title ? ` ${event.title}` : ''}`);
     case 'tool.output':
       return paint('dim', indent(event.chunk.replace(/\n$/, ''), '    │ '));
-    case 'tool.completed':
-      return paint(
+    case 'tool.completed': {
+      const status = paint(
         event.status === 'ok' ? 'dim' : 'red',
         `    ${event.status}${event.exitCode !== undefined ? ` (exit ${event.exitCode})` : ''}`,
       );
+      // Output that streamed is on the screen already; a result's own comes before its status.
+      if (!event.output || event.streamed) return status;
+      const lines = event.output.replace(/\n$/, '').split('\n');
+      const more = lines.length - resultLines;
+      const shown =
+        more > 0 ? [...lines.slice(0, resultLines), `… ${more} more line${more === 1 ? '' : 's'}`] : lines;
+      return `${paint('dim', indent(shown.join('\n'), '    │ '))}\n${status}`;
+    }
     case 'approval.requested':
     case 'question.requested':
     case 'request.withdrawn':

@@ -113,7 +113,8 @@ export async function logs(job: string, opts: { stateDir?: string; follow?: bool
         out(terminalJson({ jobId: page.jobId, attemptId: page.attemptId, ...event }));
         continue;
       }
-      const line = renderEvent(asRunnerEvent(page, event), { color: color() });
+      // The whole log: every line of every result.
+      const line = renderEvent(asRunnerEvent(page, event), { color: color(), resultLines: Infinity });
       if (line !== null) out(line);
     }
   };
