@@ -162,6 +162,71 @@ describe('the attempt driver', () => {
       error: { code: 'agent.not_found' },
     });
   });
+
+  it('reports the attempt failed, retryably, when its machine cannot even start', async () => {
+    const h = harness();
+    const fault = new Error('settings unreadable');
+    const { settings } = h.deps;
+    h.deps.settings = Object.defineProperty({ ...settings }, 'maxAgentRetries', {
+      get: () => {
+        throw fault;
+      },
+    });
+    const attempt = h.start();
+    await attempt.done;
+    expect(h.runs).toEqual([]);
+    expect(h.errors).toContain(fault);
+    expect(h.server.completions).toEqual([
+      {
+        attemptId: 'att-1',
+        request: expect.objectContaining({
+          outcome: 'failed',
+          error: {
+            code: 'runner.internal',
+            message: expect.stringContaining('settings unreadable'),
+            retryable: true,
+          },
+        }),
+      },
+    ]);
+    expect(h.server.typesOf('att-1')).toEqual(['job.claimed', 'job.log', 'job.finished']);
+    // Nothing keeps renewing a lease for an attempt that does not run.
+    expect(h.ended).toEqual(['att-1']);
+    expect(h.clock.pendingTimers).toBe(0);
+  });
+
+  it('a machine that breaks mid-way reports the attempt failed, retryably, and ends it', async () => {
+    const h = harness();
+    const fault = new Error('spool unreadable');
+    const { lastSeq } = h.spool;
+    let broken = false;
+    h.spool.lastSeq = (attemptId) => {
+      if (broken) {
+        broken = false;
+        throw fault;
+      }
+      return lastSeq.call(h.spool, attemptId);
+    };
+    const attempt = h.start();
+    await until(() => h.runs.length === 1);
+    // The checkpoint written on entering `publishing` throws, inside the machine.
+    broken = true;
+    h.runs[0]!.finish({ summary: 'Notes written', sessionId: 'sess-2' });
+    await attempt.done;
+    expect(h.errors).toContain(fault);
+    expect(h.server.completions).toEqual([
+      {
+        attemptId: 'att-1',
+        request: expect.objectContaining({
+          outcome: 'failed',
+          error: expect.objectContaining({ code: 'runner.internal', retryable: true }),
+        }),
+      },
+    ]);
+    expect(h.server.typesOf('att-1').at(-1)).toBe('job.finished');
+    expect(h.ended).toEqual(['att-1']);
+    expect(h.clock.pendingTimers).toBe(0);
+  });
 });
 
 const crashed = { code: 'agent.crashed', message: 'The agent was killed by SIGKILL', retryable: true };

@@ -20,7 +20,7 @@ import { redactJson } from '../redact.js';
 import type { EventSpool } from '../store/event-spool.js';
 import { attemptMachineFor, bindAttempt } from './attempt-actors.js';
 import { checkpointOf } from './checkpoint.js';
-import type { DeliverCompletion } from './completion.js';
+import { completionRequest, finishedData, type DeliverCompletion } from './completion.js';
 import { createCostBudget } from './cost-budget.js';
 import type { EventUploader } from './event-uploader.js';
 import { createInteractions, unresolvedInteractions, type Interactions } from './interactions.js';
@@ -368,57 +368,83 @@ export function startAttempt(
     interactions,
   };
 
-  deps.onStarted(handle);
-  if (reattach) {
-    // The spool has held this attempt since its claim: its events go on from their last seq.
-    emitJob({
-      type: 'job.log',
-      level: 'info',
-      message: `The runner restarted and took this attempt up again at ${reattach.at.step}${
-        reattach.at.step === 'running' && reattach.at.agentSessionId
-          ? `, resuming agent session ${reattach.at.agentSessionId}`
-          : ''
-      }.`,
-    });
-    try {
-      interactions.withdrawLeft(unresolvedInteractions(spool, info.id));
-    } catch (error) {
-      deps.reportError(error);
+  try {
+    deps.onStarted(handle);
+    if (reattach) {
+      // The spool has held this attempt since its claim: its events go on from their last seq.
+      emitJob({
+        type: 'job.log',
+        level: 'info',
+        message: `The runner restarted and took this attempt up again at ${reattach.at.step}${
+          reattach.at.step === 'running' && reattach.at.agentSessionId
+            ? `, resuming agent session ${reattach.at.agentSessionId}`
+            : ''
+        }.`,
+      });
+      try {
+        interactions.withdrawLeft(unresolvedInteractions(spool, info.id));
+      } catch (error) {
+        deps.reportError(error);
+      }
+    } else {
+      try {
+        spool.begin({ attemptId: info.id, jobId: info.jobId, attemptNumber: info.number });
+      } catch (error) {
+        deps.reportError(error);
+      }
+      emitJob({
+        type: 'job.claimed',
+        attemptNumber: info.number,
+        workspaceId: info.workspaceId,
+        title,
+        agent: spec?.agent.id ?? null,
+      });
     }
-  } else {
-    try {
-      spool.begin({ attemptId: info.id, jobId: info.jobId, attemptNumber: info.number });
-    } catch (error) {
-      deps.reportError(error);
-    }
-    emitJob({
-      type: 'job.claimed',
-      attemptNumber: info.number,
-      workspaceId: info.workspaceId,
-      title,
-      agent: spec?.agent.id ?? null,
+    lease.start();
+    actor = createActor(attemptMachineFor(deps), {
+      input: {
+        jobId: info.jobId,
+        attemptId: info.id,
+        rejection: claim.rejection,
+        resumeSessionId: info.previousSessionId,
+        // The job's budget counts every try: the attempts before this one, and this one's retries.
+        maxRetries: Math.max(0, Math.min(settings.maxAgentRetries, (spec?.maxAttempts ?? 1) - info.number)),
+        reattach: reattach?.at ?? null,
+      },
     });
+    bindAttempt(actor.system, record);
+    actor.subscribe({ next: onSnapshot, error: (error) => void abandon(error) });
+    actor.start();
+  } catch (error) {
+    void abandon(error);
   }
-  lease.start();
-  actor = createActor(attemptMachineFor(deps), {
-    input: {
-      jobId: info.jobId,
-      attemptId: info.id,
-      rejection: claim.rejection,
-      resumeSessionId: info.previousSessionId,
-      // The job's budget counts every try: the attempts before this one, and this one's retries.
-      maxRetries: Math.max(0, Math.min(settings.maxAgentRetries, (spec?.maxAttempts ?? 1) - info.number)),
-      reattach: reattach?.at ?? null,
-    },
-  });
-  bindAttempt(actor.system, record);
-  actor.subscribe({
-    next: onSnapshot,
-    error: (error) => {
-      deps.reportError(error);
-      end();
-    },
-  });
-  actor.start();
   return handle;
+
+  /**
+   * The machine could not start or broke (a fault of the runner, not of the job): the agent is
+   * stopped and the attempt reported failed, retryably, so the server gives the job another try
+   * at once rather than after a lease that would otherwise be renewed with nothing running.
+   */
+  async function abandon(error: unknown): Promise<void> {
+    deps.reportError(error);
+    record.agentRun?.kill();
+    if (!record.leaseLost && !record.reported) {
+      const failure: ErrorPayload = {
+        code: 'runner.internal',
+        message: `The runner failed while running this attempt (${toErrorPayload(error).message}); it is reported failed so that the job can be tried again.`,
+        retryable: true,
+      };
+      try {
+        const finished = finishedData({ outcome: 'failed', error: failure }, null, null);
+        emitJob({ type: 'job.log', level: 'error', message: failure.message });
+        emitJob({ type: 'job.finished', ...finished });
+        record.reported = true;
+        await deps.deliver(record, completionRequest(finished, spool.lastSeq(info.id)));
+      } catch (reportError) {
+        // Not even a report: the lease, no longer renewed, lets the server requeue the job.
+        deps.reportError(reportError);
+      }
+    }
+    end();
+  }
 }

@@ -76,6 +76,26 @@ describe('the claim loop', () => {
     await h.done;
   });
 
+  it('a fault in taking an answer up is reported, not taken for an outage: it claims on at once', async () => {
+    const fault = new Error('cannot start the attempt');
+    const h = harness({
+      capacity: 2,
+      onAssignment: (_raw, ticket) => {
+        ticket.cancel();
+        throw fault;
+      },
+    });
+    await until(() => h.claims.length === 1);
+    h.claims[0]!.answer.resolve({ id: 'att-1' });
+    // No backoff: the next claim goes out without the clock moving.
+    await until(() => h.claims.length === 2);
+    expect(h.errors).toEqual([fault]);
+    expect(h.seen).toEqual([]);
+    expect(h.claims[1]!.key).not.toBe(h.claims[0]!.key);
+    h.loop.stop();
+    await h.done;
+  });
+
   it('tells the server which attempts it still runs', async () => {
     const h = harness({ capacity: 2 });
     await until(() => h.claims.length === 1);

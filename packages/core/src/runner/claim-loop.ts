@@ -19,7 +19,10 @@ export interface ClaimLoopOptions {
    * with the raw assignment, or null when none came.
    */
   claim(request: ClaimAsk, ticket: ClaimTicket, signal: AbortSignal): Promise<unknown>;
-  /** An assignment came: the ticket is its to fill (or cancel, when it cannot run). */
+  /**
+   * An assignment came: the ticket is its to fill (or cancel, when it cannot run). Should not
+   * throw; a throw is reported, and the loop goes on claiming.
+   */
   onAssignment(raw: unknown, ticket: ClaimTicket): void;
   /** The server stopped answering (`offline`, on the first failure) or answers again (`online`). */
   onConnection(state: 'offline' | 'online'): void;
@@ -82,8 +85,15 @@ export function createClaimLoop(options: ClaimLoopOptions): ClaimLoop {
         }
         const claimed = ticket;
         ticket = null;
-        if (raw !== null && raw !== undefined) options.onAssignment(raw, claimed);
-        else claimed.cancel();
+        if (raw === null || raw === undefined) claimed.cancel();
+        else {
+          try {
+            options.onAssignment(raw, claimed);
+          } catch (error) {
+            // A fault in taking the answer up, not in reaching the server: said, and claims go on.
+            options.reportError(error);
+          }
+        }
       } catch (error) {
         // A failed claim holds no slot through its backoff.
         ticket?.cancel();

@@ -193,14 +193,31 @@ export function createRunner(options: RunnerOptions): Runner {
     };
 
     const accept = (raw: unknown, ticket: ClaimTicket) => {
-      const claim = claimedAttempt(raw, abilities);
-      if (claim instanceof CoordError) {
-        ticket.cancel();
-        reportError(claim);
-        return;
+      let settled = false;
+      let attemptId: string | null = null;
+      try {
+        const claim = claimedAttempt(raw, abilities);
+        if (claim instanceof CoordError) {
+          settled = true;
+          ticket.cancel();
+          reportError(claim);
+          return;
+        }
+        attemptId = claim.envelope.attempt.id;
+        const slot = ticket.fill(claim.agent?.id ?? null);
+        settled = true;
+        attemptSlots.set(attemptId, slot);
+        startAttempt(deps, claim);
+      } catch (error) {
+        // Nothing runs it (a fault of the runner): its slot is free again, and the server, its
+        // lease never renewed, requeues the job.
+        reportError(error);
+        if (!settled) ticket.cancel();
+        else if (attemptId !== null && !active.has(attemptId)) {
+          attemptSlots.get(attemptId)?.release();
+          attemptSlots.delete(attemptId);
+        }
       }
-      attemptSlots.set(claim.envelope.attempt.id, ticket.fill(claim.agent?.id ?? null));
-      startAttempt(deps, claim);
     };
     const enabledAgents = abilities.agents
       .map((agent) => agent.id)
