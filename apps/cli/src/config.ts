@@ -29,6 +29,10 @@ export interface RunnerConfig {
   forgeRetryForSeconds?: number;
   /** How much history of finished jobs is kept (default 10000 entries, 90 days). */
   history?: { maxEntries?: number; maxAgeDays?: number };
+  /** Another API for each provider's model calls (`<provider>.baseUrl`), without credentials. */
+  anthropic?: { baseUrl?: string };
+  openai?: { baseUrl?: string };
+  gemini?: { baseUrl?: string };
   /** The runner's commits and revisions (DESIGN.md section 8). */
   git?: {
     authorName?: string;

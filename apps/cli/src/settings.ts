@@ -16,6 +16,8 @@ interface PlainSetting {
   key: string;
   description: string;
   secret: false;
+  /** The environment variable the agents read it from, when they do; `start` sets it when the environment does not. */
+  env?: string;
   parse(value: string): unknown;
   read(config: RunnerConfig): unknown;
   write(config: RunnerConfig, value: unknown): RunnerConfig;
@@ -83,6 +85,55 @@ const agentLimit = (agent: string): PlainSetting => ({
   read: (config) => config.agentLimits?.[agent],
   write: (config, value) => ({ ...config, agentLimits: { ...config.agentLimits, [agent]: value as number } }),
 });
+
+type Provider = 'anthropic' | 'openai' | 'gemini';
+
+/**
+ * `<provider>.baseUrl`: another API for an agent's model calls (a proxy, a gateway). An address,
+ * not a key: a plain setting, shown in full. Credentials are refused in it (config.json is
+ * shareable); they belong in the key setting, kept as a secret.
+ */
+const baseUrl = (provider: Provider, env: string, description: string): PlainSetting => ({
+  key: `${provider}.baseUrl`,
+  description,
+  secret: false,
+  env,
+  parse: (value) => parseBaseUrl(`${provider}.baseUrl`, value, `${provider}.apiKey`),
+  read: (config) => config[provider]?.baseUrl,
+  write: (config, value) => ({ ...config, [provider]: { ...config[provider], baseUrl: value } }),
+});
+
+/** Query parameters that carry a credential (`?key=`, `?api_key=`, `?token=`, a signature). */
+const CREDENTIAL_PARAM = /key|token|secret|password|passwd|sig|auth/i;
+
+/** An http(s) URL without credentials. The value is never echoed: a key pasted here by mistake stays unshown. */
+export function parseBaseUrl(key: string, value: string, keySetting: string): string {
+  const text = value.trim();
+  let url: URL | null = null;
+  try {
+    url = new URL(text);
+  } catch {
+    // Said below.
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new CliError(
+      EXIT.usage,
+      `${key} must be an http or https URL, such as https://llm-proxy.example.com.`,
+    );
+  }
+  if (
+    url.username ||
+    url.password ||
+    [...url.searchParams.keys()].some((name) => CREDENTIAL_PARAM.test(name))
+  ) {
+    throw new CliError(
+      EXIT.usage,
+      `${key} must not carry a credential (a user name, a password or a key in the URL): config.json is not a secret.`,
+      `Set the URL without it, and the key with \`coord-runner config set ${keySetting}\` (typed hidden, or on stdin).`,
+    );
+  }
+  return text;
+}
 
 const secret = (key: string, env: string, description: string): SecretSetting => ({
   key,
@@ -168,10 +219,11 @@ export const SETTINGS: readonly SettingDef[] = [
   top('claudeCodePath', 'the Claude Code program (default: found on PATH)', (v) => resolve(v)),
   top('geminiPath', 'the Gemini CLI program (default: found on PATH)', (v) => resolve(v)),
   secret('anthropic.apiKey', 'ANTHROPIC_API_KEY', 'API key Claude Code uses (instead of its own sign-in)'),
-  secret('anthropic.baseUrl', 'ANTHROPIC_BASE_URL', 'another Anthropic-compatible API for Claude Code'),
+  baseUrl('anthropic', 'ANTHROPIC_BASE_URL', 'another Anthropic-compatible API for Claude Code'),
   secret('openai.apiKey', 'OPENAI_API_KEY', 'API key Codex uses'),
-  secret('openai.baseUrl', 'OPENAI_BASE_URL', 'another OpenAI-compatible API for Codex'),
+  baseUrl('openai', 'OPENAI_BASE_URL', 'another OpenAI-compatible API for Codex'),
   secret('gemini.apiKey', 'GEMINI_API_KEY', 'API key Gemini CLI uses'),
+  baseUrl('gemini', 'GOOGLE_GEMINI_BASE_URL', 'another Gemini-compatible API for Gemini CLI'),
 ];
 
 const secretsFile = (stateDir: string) => join(stateDir, 'agent-secrets.json');
@@ -207,11 +259,31 @@ function definition(key: string): SettingDef {
   return def;
 }
 
+/**
+ * A setting's value; a base URL set before it became a plain setting is still read from the
+ * secrets file, until it is set again (which moves it).
+ */
+function valueOf(stateDir: string, def: SettingDef, config: RunnerConfig): unknown {
+  if (def.secret) return readSecrets(stateDir)[def.key];
+  return def.read(config) ?? (def.env ? readSecrets(stateDir)[def.key] : undefined);
+}
+
+/** A base URL kept as a secret by an older version may carry a credential: shown only when it does not. */
+function showable(def: PlainSetting, value: unknown): boolean {
+  if (!def.env) return true;
+  try {
+    def.parse(String(value));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function view(stateDir: string, def: SettingDef, config = readConfig(stateDir)): SettingView {
-  const value = def.secret ? readSecrets(stateDir)[def.key] : def.read(config);
+  const value = valueOf(stateDir, def, config);
   return {
     key: def.key,
-    value: value === undefined ? null : def.secret ? mask(String(value)) : value,
+    value: value === undefined ? null : def.secret || !showable(def, value) ? mask(String(value)) : value,
     description: def.description,
     secret: def.secret,
   };
@@ -244,17 +316,27 @@ export function setSetting(stateDir: string, key: string, value: string | null):
   } else {
     const config = readConfig(stateDir);
     writeConfig(stateDir, def.write(config, value === null ? undefined : def.parse(value)));
+    if (def.env) {
+      // Where an older version kept it: the config's value is the one now.
+      const secrets = readSecrets(stateDir);
+      if (key in secrets) {
+        delete secrets[key];
+        writeSecrets(stateDir, secrets);
+      }
+    }
   }
   return getSetting(stateDir, key);
 }
 
 /**
- * The agents' secrets for `start`: each put in the environment the agents inherit, unless the
- * environment already has one (it wins, as a flag wins over a file).
+ * The agents' settings for `start` (keys, base URLs): each put in the environment the agents
+ * inherit, unless the environment already has one (it wins, as a flag wins over a file).
  */
-export function applyAgentSecrets(stateDir: string, env: NodeJS.ProcessEnv): void {
-  const secrets = readSecrets(stateDir);
+export function applyAgentSettings(stateDir: string, env: NodeJS.ProcessEnv): void {
+  const config = readConfig(stateDir);
   for (const def of SETTINGS) {
-    if (def.secret && secrets[def.key] && !env[def.env]) env[def.env] = secrets[def.key];
+    if (!def.env || env[def.env]) continue;
+    const value = valueOf(stateDir, def, config);
+    if (typeof value === 'string' && value) env[def.env] = value;
   }
 }

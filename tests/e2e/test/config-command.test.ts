@@ -38,6 +38,18 @@ describe('coord-runner config', () => {
     });
     expect(String(listed.stdout)).not.toContain(key);
 
+    // A base URL is an address, not a key: taken from argv, shown in full, in the shareable config.
+    const proxy = 'https://llm-proxy.example.com/v1';
+    expect((await cli(['config', 'set', 'anthropic.baseUrl', proxy])).exitCode).toBe(0);
+    expect(String((await cli(['config', 'get', 'anthropic.baseUrl'])).stdout).trim()).toBe(proxy);
+    const withKey = await cli(['config', 'set', 'anthropic.baseUrl', `https://llm.example.com/?key=${key}`]);
+    expect(withKey.exitCode).toBe(2);
+    expect(String(withKey.stderr)).toContain('must not carry a credential');
+    expect(String(withKey.all)).not.toContain(key);
+    expect(JSON.parse(readFileSync(join(stateDir, 'config.json'), 'utf8'))).toMatchObject({
+      anthropic: { baseUrl: proxy },
+    });
+
     // The secret is in an owner-only file, and not in the shareable config.
     expect(statSync(join(stateDir, 'agent-secrets.json')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(stateDir, 'config.json'), 'utf8')).not.toContain(key);

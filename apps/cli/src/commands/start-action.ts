@@ -11,7 +11,7 @@ import { permissionModeSchema } from '@coord/runner-protocol';
 import { holdSignals, type HeldSignals } from '../held-signals.js';
 import { resolveAccounts, type AccountConnection } from '../accounts.js';
 import { composeRunners } from '../compose.js';
-import { applyAgentSecrets, getSetting, listSettings, setSetting } from '../settings.js';
+import { applyAgentSettings, getSetting, listSettings, setSetting } from '../settings.js';
 import { scan, setEnabled, type AgentRow as ScannedAgent } from './agents.js';
 import { agentSettings, readConfig } from '../config.js';
 import { resolveStateDir } from '../state-dir.js';
@@ -53,7 +53,7 @@ async function run(
   const forgeRetryFor =
     opts.forgeRetryFor ??
     (positiveInt(config.forgeRetryForSeconds) ? config.forgeRetryForSeconds : undefined);
-  applyAgentSecrets(stateDir, process.env);
+  applyAgentSettings(stateDir, process.env);
   const connections = accounts.map((account) => ({
     name: account.name,
     server: account.server,
