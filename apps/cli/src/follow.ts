@@ -2,6 +2,7 @@ import { isCoordError, type Runner, type RunnerEvent, type StatusSnapshot } from
 import { describeFailure } from './failure.js';
 import { inquirerPrompter } from './interactions/inquirer-prompter.js';
 import { createInteractionDesk, type InteractionDesk } from './interactions/interaction-desk.js';
+import { createJobHeaders } from './job-headers.js';
 import { renderEvent } from './render.js';
 import type { StatusArea } from './status/status-area.js';
 import { terminalJson } from './terminal-text.js';
@@ -64,13 +65,16 @@ export async function followRunner(
   const write = (text: string) => (area ? area.print(text) : process.stdout.write(text));
   /** What the runner says about itself (signals): on stderr, unless the area shares the screen. */
   const say = (text: string) => (area ? area.print(text) : process.stderr.write(text));
+  const jobHeader = createJobHeaders({ color });
   const print = (event: RunnerEvent) => {
     if (json) process.stdout.write(`${terminalJson(event)}\n`);
     else {
       // The prompt on screen says itself how it was answered.
       if (desk?.covers(event)) return;
-      const line = renderEvent(event, { color });
-      if (line === null) return;
+      const rendered = renderEvent(event, { color });
+      if (rendered === null) return;
+      const header = jobHeader(event);
+      const line = header === null ? rendered : `${header}\n${rendered}`;
       if (desk) desk.print(line);
       else write(`${line}\n`);
     }
