@@ -37,20 +37,25 @@ async function main(): Promise<void> {
     console.error(`--data-dir is required\n${usage}`);
     process.exit(2);
   }
-  const port = values.port === undefined ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) {
     console.error(`--port must be a port number, not ${values.port}\n${usage}`);
     process.exit(2);
   }
   const dataDir = resolve(values['data-dir']);
   const server = await startLocalServer({
     dataDir,
-    port,
+    // Without --port, a restart keeps the last run's port when it is free.
+    ...(port === undefined ? { keepPort: true } : { port }),
     host: values.host,
     publicUrls: values['public-url'],
   });
   // The URL line is what scripts and tests wait for; the token itself is never printed.
   console.log(`Coord local server listening on ${server.url}`);
+  if (server.movedFrom)
+    console.log(
+      `The last run's address, ${server.movedFrom}, is taken: runners signed in to it must sign in again.`,
+    );
   console.log(`API token stored in ${join(dataDir, 'token')}`);
 
   let stopping = false;

@@ -13,12 +13,18 @@ import { checkHostAndOrigin, hostPolicy, type HostPolicy } from './http/guards.j
 import { setSecurityHeaders } from './http/security-headers.js';
 import { ApiError } from './errors.js';
 import { iso } from './util/ids.js';
+import { readLastPort, writeLastPort } from './last-port.js';
 import { createSignInLink, signInLinkUrl } from './web/sign-in-links.js';
 
 export interface LocalServerOptions {
   dataDir: string;
   /** 0 (the default) picks a free port. */
   port?: number;
+  /**
+   * Without `port`: listen on the port of this data dir's last run when it is free, so that a
+   * restart keeps the address runners and job URLs know (else a free one; `movedFrom` says so).
+   */
+  keepPort?: boolean;
   host?: string;
   /**
    * URLs people reach this server by besides the address it listens on (a reverse proxy, a DNS
@@ -31,6 +37,11 @@ export interface LocalServerOptions {
 export interface LocalServer {
   /** e.g. `http://127.0.0.1:43123` (no trailing slash). */
   url: string;
+  /**
+   * With `keepPort`, when the last run's port was taken: that run's URL. Runners signed in to it
+   * must sign in again, and jobs submitted then carry it.
+   */
+  movedFrom: string | null;
   /** The default account's API token (also in `<dataDir>/token`). */
   token: string;
   store: Store;
@@ -69,14 +80,28 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   server.requestTimeout = 0;
   server.keepAliveTimeout = 5_000;
 
-  try {
-    await new Promise<void>((resolve, reject) => {
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? 0, host, () => {
+      server.listen(port, host, () => {
         server.off('error', reject);
         resolve();
       });
     });
+  const urlOf = (port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const lastPort = options.port === undefined && options.keepPort ? readLastPort(options.dataDir) : null;
+  let movedFrom: string | null = null;
+  try {
+    if (lastPort === null) await listen(options.port ?? 0);
+    else {
+      try {
+        await listen(lastPort);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+        movedFrom = urlOf(lastPort);
+        await listen(0);
+      }
+    }
   } catch (error) {
     unsubscribe();
     store.close();
@@ -84,8 +109,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   }
   const { port } = server.address() as AddressInfo;
   policy = hostPolicy(host, port, options.publicUrls);
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = urlOf(port);
   store.baseUrl = url;
+  if (options.keepPort) writeLastPort(options.dataDir, port);
 
   // The downtime of a restart is not held against the runners' leases; then sweeps, periodically.
   resumeLeasesAfterRestart(store);
@@ -127,7 +153,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const { code, expiresAt } = createSignInLink(store, DEFAULT_ACCOUNT);
     return { url: signInLinkUrl(url, code), expiresAt: iso(expiresAt) };
   };
-  return { url, token, store, signInLink, parkedClaims: () => claims.size, close };
+  return { url, movedFrom, token, store, signInLink, parkedClaims: () => claims.size, close };
 }
 
 /** The guard's answer, in the API's error shape; the body was not read, so the connection closes. */

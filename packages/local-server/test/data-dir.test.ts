@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startLocalServer } from '../src/index.js';
@@ -39,5 +40,59 @@ describe('data dir permissions', () => {
     } finally {
       await again.close();
     }
+  });
+});
+
+describe('the port across restarts', () => {
+  it("keepPort listens on the last run's port again, so runners stay signed in to the address", async () => {
+    const dataDir = join(tempDir(), 'data');
+    const first = await startLocalServer({ dataDir, keepPort: true });
+    await first.close();
+    const second = await startLocalServer({ dataDir, keepPort: true });
+    try {
+      expect(second.url).toBe(first.url);
+      expect(second.movedFrom).toBeNull();
+      // Jobs' forge URLs carry the same address.
+      expect(second.store.baseUrl).toBe(first.url);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('takes another port when the last one is taken, and says which it was', async () => {
+    const dataDir = join(tempDir(), 'data');
+    const first = await startLocalServer({ dataDir, keepPort: true });
+    await first.close();
+    const port = Number(new URL(first.url).port);
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
+    try {
+      const second = await startLocalServer({ dataDir, keepPort: true });
+      try {
+        expect(second.url).not.toBe(first.url);
+        expect(second.movedFrom).toBe(first.url);
+      } finally {
+        await second.close();
+      }
+      // The new port is the one kept from now on.
+      const third = await startLocalServer({ dataDir, keepPort: true });
+      await third.close();
+      expect(readFileSync(join(dataDir, 'last-port'), 'utf8').trim()).toBe(new URL(third.url).port);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+
+  it('a last-port file that is not a port is ignored; without keepPort it is neither read nor written', async () => {
+    const dataDir = join(tempDir(), 'data');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'last-port'), 'not a port\n');
+    const server = await startLocalServer({ dataDir, keepPort: true });
+    await server.close();
+    const kept = readFileSync(join(dataDir, 'last-port'), 'utf8');
+    expect(kept.trim()).toBe(new URL(server.url).port);
+    const plain = await startLocalServer({ dataDir, port: 0 });
+    await plain.close();
+    expect(readFileSync(join(dataDir, 'last-port'), 'utf8')).toBe(kept);
   });
 });

@@ -9,7 +9,11 @@ export function registerLocal(program: Command): void {
     .command('local')
     .description('Start the embedded Coord server (durable, on 127.0.0.1) to try the runner with no account')
     .option('--data-dir <dir>', 'where the server keeps its data (default: <state dir>/local-server)')
-    .option('--port <n>', 'port to listen on (default: any free port)', (v) => parsePositiveInt(v, '--port'))
+    .option(
+      '--port <n>',
+      "port to listen on (default: the data dir's last one when free, so runners stay signed in; else any)",
+      (v) => parsePositiveInt(v, '--port'),
+    )
     // Test-only (hidden from help): short leases and sweeps make a lost runner's work come back in
     // seconds, not a minute, for chaos tests and soaks (tests/e2e chaos, `pnpm bench chaos`).
     .addOption(
@@ -33,7 +37,7 @@ export function registerLocal(program: Command): void {
       }
       const server = await startLocalServer({
         dataDir,
-        ...(opts.port ? { port: opts.port } : {}),
+        ...(opts.port ? { port: opts.port } : { keepPort: true }),
         ...(opts.timings ? { timings: opts.timings } : {}),
       });
       const tokenFile = join(dataDir, 'token');
@@ -47,9 +51,17 @@ export function registerLocal(program: Command): void {
             `  another link later: coord-runner web ${connection}`,
           ]
         : [`Web page: ${server.url}/ (sign in with a link from: coord-runner web ${connection})`];
+      // The address moved: what was signed in to the old one is not to this one.
+      const moved = server.movedFrom
+        ? [
+            `  The last run's address, ${server.movedFrom}, is taken by another program. Runners`,
+            `  signed in to it must sign in again: coord-runner login ${connection}`,
+          ]
+        : [];
       process.stdout.write(
         [
           `Coord local server listening on ${server.url}`,
+          ...moved,
           `  data dir:   ${dataDir}`,
           `  token file: ${tokenFile} (owner-only)`,
           '',
