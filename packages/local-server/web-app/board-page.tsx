@@ -73,7 +73,8 @@ export function BoardPage() {
             return (
               <section
                 key={status}
-                className="column"
+                // An empty column folds to a strip, so that the columns holding jobs fit the screen.
+                className={column.length === 0 ? 'column column-empty' : 'column'}
                 role="listitem"
                 aria-label={label}
                 data-status={status}

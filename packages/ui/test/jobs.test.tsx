@@ -104,6 +104,15 @@ describe('jobs', () => {
     expect(screen.getByText('No attempt yet')).toBeTruthy();
   });
 
+  it('a Failed card says why, from its last attempt; other cards do not', () => {
+    const { rerender } = render(
+      <JobCard job={{ ...job, status: 'failed', attempts: [attempt({})] }} href="#" />,
+    );
+    expect(screen.getByText('Claude Code exited with code 1')).toBeTruthy();
+    rerender(<JobCard job={{ ...job, status: 'ready', attempts: [attempt({})] }} href="#" />);
+    expect(screen.queryByText('Claude Code exited with code 1')).toBeNull();
+  });
+
   it('a row', () => {
     render(<JobRow job={job} href="/j" />);
     expect(screen.getByRole('link').textContent).toContain(

@@ -157,6 +157,13 @@ describe('the web app in Chromium, against a real server and a runner with the d
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Board/ }).click();
     const column = page.getByRole('listitem', { name: 'Awaiting Review' });
     await column.getByText('Add a greeting').waitFor();
+    // Empty columns fold to strips, so that the board's columns with jobs fit a laptop's screen.
+    const width = async (name: string) => (await page.getByRole('listitem', { name }).boundingBox())!.width;
+    expect(await width('Backlog')).toBeLessThan(60);
+    expect(await width('Awaiting Review')).toBeGreaterThanOrEqual(250);
+    const board = (await page.getByRole('list', { name: 'Jobs by status' }).boundingBox())!;
+    const cancelled = (await page.getByRole('listitem', { name: 'Cancelled' }).boundingBox())!;
+    expect(cancelled.x + cancelled.width).toBeLessThanOrEqual(board.x + board.width + 1);
     await screenshots(page, 'board');
 
     const job = (await (

@@ -44,6 +44,12 @@ export function JobCard({ job, href, onOpen, now }: JobLinkProps) {
         {pr ? <span>PR #{pr.number}</span> : null}
       </div>
       {job.waiting ? <div className="cr-job-card-waiting">{job.waiting.message}</div> : null}
+      {/* Why it failed, at a glance: the board is where people look for what needs them. */}
+      {job.status === 'failed' && last?.error ? (
+        <div className="cr-job-card-error" title={last.error.message}>
+          {last.error.message}
+        </div>
+      ) : null}
       <div className="cr-job-card-foot cr-muted">
         <span>{last ? `Attempt ${last.number} · ${last.runnerName}` : 'No attempt yet'}</span>
         <span>{formatWhen(job.updatedAt, now)}</span>
