@@ -2,7 +2,7 @@ import type { AgentId, RegisterRunnerResponse } from '@coord/runner-protocol';
 import { Subject } from 'rxjs';
 import { CoordError, registerSecret, toErrorPayload } from '../errors.js';
 import type { RunnerEvent, RunnerStatus } from '../events/runner-event.js';
-import { startAttempt, type Attempt, type AttemptDeps } from './attempt-driver.js';
+import { startAttempt, type Attempt, type AttemptDeps, type ClaimedAttempt } from './attempt-driver.js';
 import { createClaimLoop, type ClaimLoop } from './claim-loop.js';
 import { createCompletionDelivery } from './completion.js';
 import { advertisedAgents, claimedAttempt, type RunnerAbilities } from './eligibility.js';
@@ -192,32 +192,43 @@ export function createRunner(options: RunnerOptions): Runner {
       },
     };
 
-    const accept = (raw: unknown, ticket: ClaimTicket) => {
-      let settled = false;
-      let attemptId: string | null = null;
+    /**
+     * Runs a claimed attempt in its slot. A fault of the runner in starting it is reported and
+     * frees the slot; the server, the lease never renewed, requeues the job.
+     */
+    const launch = (
+      claim: ClaimedAttempt,
+      slot: AttemptSlot,
+      reattach?: Parameters<typeof startAttempt>[2],
+    ) => {
+      const attemptId = claim.envelope.attempt.id;
+      attemptSlots.set(attemptId, slot);
       try {
-        const claim = claimedAttempt(raw, abilities);
-        if (claim instanceof CoordError) {
-          settled = true;
-          ticket.cancel();
-          reportError(claim);
-          return;
-        }
-        attemptId = claim.envelope.attempt.id;
-        const slot = ticket.fill(claim.agent?.id ?? null);
-        settled = true;
-        attemptSlots.set(attemptId, slot);
-        startAttempt(deps, claim);
+        startAttempt(deps, claim, reattach);
       } catch (error) {
-        // Nothing runs it (a fault of the runner): its slot is free again, and the server, its
-        // lease never renewed, requeues the job.
         reportError(error);
-        if (!settled) ticket.cancel();
-        else if (attemptId !== null && !active.has(attemptId)) {
-          attemptSlots.get(attemptId)?.release();
+        if (!active.has(attemptId)) {
+          slot.release();
           attemptSlots.delete(attemptId);
         }
       }
+    };
+    const accept = (raw: unknown, ticket: ClaimTicket) => {
+      let claim: ReturnType<typeof claimedAttempt>;
+      try {
+        claim = claimedAttempt(raw, abilities);
+      } catch (error) {
+        claim = new CoordError(
+          'runner.internal',
+          `The claim's answer could not be read: ${toErrorPayload(error).message}`,
+        );
+      }
+      if (claim instanceof CoordError) {
+        ticket.cancel();
+        reportError(claim);
+        return;
+      }
+      launch(claim, ticket.fill(claim.agent?.id ?? null));
     };
     const enabledAgents = abilities.agents
       .map((agent) => agent.id)
@@ -282,8 +293,7 @@ export function createRunner(options: RunnerOptions): Runner {
           return false;
         }
         // It ran before the restart: its slot is taken back at once.
-        attemptSlots.set(claim.envelope.attempt.id, slots.occupy(claim.agent?.id ?? null));
-        startAttempt(deps, claim, {
+        launch(claim, slots.occupy(claim.agent?.id ?? null), {
           at: reattach,
           prepared: checkpoint.prepared,
           agentRunMarker: checkpoint.agentRunMarker ?? null,
