@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { terminalJson, terminalSafe } from './terminal-text.js';
+import { tableRows, terminalJson, terminalSafe } from './terminal-text.js';
 
 /** Anything a terminal would act on: ESC, BEL, C1 controls, DEL, backspace, bidi overrides. */
 // eslint-disable-next-line no-control-regex
@@ -43,5 +43,23 @@ describe('terminalJson', () => {
     const out = terminalJson(value);
     expect(out).not.toMatch(ACTIVE);
     expect(JSON.parse(out)).toEqual(value);
+  });
+});
+
+describe('tableRows', () => {
+  const long = `2026-12-03 08:42:43  job_1  #1  failed  demo  0 s  A failing command agent.failed: ${'x'.repeat(200)}`;
+
+  it('cuts each row to the width at a terminal, so none wraps', () => {
+    const out = tableRows([long, 'short row'], 80).split('\n');
+    expect(out).toHaveLength(2);
+    expect([...out[0]!].length).toBeLessThan(80);
+    expect(out[0]!.endsWith('…')).toBe(true);
+    expect(out[1]).toBe('short row');
+  });
+
+  it('keeps rows whole when piped, and safe either way', () => {
+    expect(tableRows([long], null)).toBe(long);
+    expect(tableRows(['a \u001b[2Jb'], null)).toBe('a b');
+    expect(tableRows(['a \u001b[2Jb'], 80)).toBe('a b');
   });
 });

@@ -42,3 +42,20 @@ export function terminalJson(value: unknown, space?: number): string {
     (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
+
+/** One line of plain text, cut to the width (by code points: close enough for a table or status line). */
+export function fitLine(text: string, columns: number): string {
+  const chars = [...text.replace(/\s*\n\s*/g, ' ')];
+  const max = Math.max(10, columns - 1);
+  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/**
+ * Table rows from a server or an agent, made safe, one line each: at a terminal (`columns`) cut
+ * to its width, as a wrapped row breaks the columns (`--json` has them whole); whole when piped
+ * (`columns` null), for grep.
+ */
+export function tableRows(lines: readonly string[], columns: number | null): string {
+  const safe = lines.map(terminalSafe);
+  return (columns ? safe.map((line) => fitLine(line, columns)) : safe).join('\n');
+}

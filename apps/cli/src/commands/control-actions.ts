@@ -18,7 +18,7 @@ import { duration } from '../duration.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { renderEvent } from '../render.js';
 import { historyFile, resolveStateDir } from '../state-dir.js';
-import { terminalJson, terminalSafe } from '../terminal-text.js';
+import { tableRows, terminalJson, terminalSafe } from '../terminal-text.js';
 
 /** Loaded only when one of these commands runs: `--help` and `start` never pay for it. */
 
@@ -71,8 +71,11 @@ export async function activeJobs(opts: { stateDir?: string; json?: boolean }): P
   const snapshot = await callRunner(resolveStateDir(opts.stateDir), { method: 'status' });
   if (opts.json) return json(snapshot.active);
   if (snapshot.active.length === 0) return out('No job is running on this runner.');
-  out(terminalSafe(activeLines(snapshot.active).join('\n')));
+  out(rows(activeLines(snapshot.active)));
 }
+
+/** At a terminal, its width: table rows are cut to it. */
+const rows = (lines: string[]) => tableRows(lines, process.stdout.isTTY ? process.stdout.columns : null);
 
 export async function stop(opts: { stateDir?: string; drain?: boolean; now?: boolean; json?: boolean }) {
   if (opts.drain && opts.now) throw new CliError(EXIT.usage, 'Pass --drain or --now, not both.');
@@ -202,7 +205,7 @@ export async function history(opts: HistoryFlags): Promise<void> {
   }
   if (opts.json) return json(page);
   if (page.entries.length === 0) return out('No finished job matches.');
-  out(terminalSafe(page.entries.map(historyLine).join('\n')));
+  out(rows(page.entries.map(historyLine)));
   if (page.nextCursor) out(`More: coord-runner history --cursor ${page.nextCursor} (same filters)`);
 }
 

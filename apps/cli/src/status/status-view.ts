@@ -2,7 +2,7 @@ import { styleText } from 'node:util';
 import { approvalLine } from '@coord/runner-protocol';
 import type { ActiveAttempt, AttemptState, StatusSnapshot, WaitingInteraction } from '@coord/runner-core';
 import { duration } from '../duration.js';
-import { terminalSafe } from '../terminal-text.js';
+import { fitLine, terminalSafe } from '../terminal-text.js';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -44,13 +44,6 @@ const LONG_STEPS: ReadonlySet<AttemptState> = new Set([
   'publishing',
   'reporting',
 ]);
-
-/** One line of plain text, cut to the width (by code points: close enough for a status line). */
-function fit(text: string, columns: number): string {
-  const chars = [...text.replace(/\s*\n\s*/g, ' ')];
-  const max = Math.max(10, columns - 1);
-  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
-}
 
 /** A waiting approval or question, and (on its own line, so it is never cut off) how to answer it. */
 function waitingLines(
@@ -129,7 +122,7 @@ export function renderStatus(snapshot: StatusSnapshot, ctx: StatusViewContext): 
   }
   const rule = '─'.repeat(Math.max(10, Math.min(ctx.columns - 1, 80)));
   return [[rule, 'dim'] as [string, Style], ...out].map(([text, style]) => {
-    const line = fit(terminalSafe(text), ctx.columns);
+    const line = fitLine(terminalSafe(text), ctx.columns);
     return ctx.color ? styleText(style, line) : line;
   });
 }
