@@ -1,6 +1,7 @@
 import type { JobSubmission, PermissionMode, Routing } from '@coord/runner-protocol';
 import { ErrorState } from '@coord/runner-ui';
 import { useEffect, useState, type FormEvent } from 'react';
+import type { RunnerSummary } from '../src/db/runners.js';
 import { api, type Repository, type Session } from './api.js';
 import { PERMISSION_LABELS } from './labels.js';
 import { hrefOf, navigate } from './router.js';
@@ -32,6 +33,15 @@ const SAMPLE_PLAN = JSON.stringify(
 
 type RoutingMode = Routing['mode'];
 
+/** The agents some online, non-draining runner has detected and enabled. */
+function usableAgents(runners: readonly RunnerSummary[]): ReadonlySet<string> {
+  return new Set(
+    runners
+      .filter((r) => r.online && !r.draining)
+      .flatMap((r) => r.agents.filter((a) => a.state === 'detected' && a.enabled).map((a) => a.id)),
+  );
+}
+
 export function NewJobPage({ session }: { session: Session }) {
   const [repos, setRepos] = useState<Repository[] | null>(null);
   const [title, setTitle] = useState('');
@@ -39,6 +49,9 @@ export function NewJobPage({ session }: { session: Session }) {
   const [where, setWhere] = useState<'repository' | 'local'>('repository');
   const [repo, setRepo] = useState('');
   const [agent, setAgent] = useState('claude-code');
+  // Agents some online runner of this account can run now (null until the runners are read).
+  const [usable, setUsable] = useState<ReadonlySet<string> | null>(null);
+  const [agentChosen, setAgentChosen] = useState(false);
   const [model, setModel] = useState('');
   const [plan, setPlan] = useState(SAMPLE_PLAN);
   const [routing, setRouting] = useState<RoutingMode>('mine');
@@ -59,6 +72,20 @@ export function NewJobPage({ session }: { session: Session }) {
       (e: Error) => setProblem(e.message),
     );
   }, []);
+
+  useEffect(() => {
+    api.runners().then(
+      ({ runners }) => setUsable(usableAgents(runners)),
+      // Only a hint: the form works without it.
+      () => setUsable(null),
+    );
+  }, []);
+  // The first agent one of your runners can run, unless you picked one already.
+  useEffect(() => {
+    if (agentChosen || !usable) return;
+    const first = AGENTS.find((a) => usable.has(a.id));
+    if (first) setAgent(first.id);
+  }, [usable, agentChosen]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -212,14 +239,25 @@ export function NewJobPage({ session }: { session: Session }) {
               className="cr-select"
               aria-label="Agent"
               value={agent}
-              onChange={(e) => setAgent(e.target.value)}
+              onChange={(e) => {
+                setAgent(e.target.value);
+                setAgentChosen(true);
+              }}
             >
               {AGENTS.map((a) => (
                 <option key={a.id} value={a.id}>
                   {a.label}
+                  {usable && !usable.has(a.id) ? ' — on none of your online runners' : ''}
                 </option>
               ))}
             </select>
+            {usable && !usable.has(agent) ? (
+              <span className="hint" role="status">
+                None of your online runners has {AGENTS.find((a) => a.id === agent)?.label ?? agent} ready:
+                the job waits until one does (or a teammate&rsquo;s, with team routing). On the runner,
+                <code> coord-runner agents</code> says why.
+              </span>
+            ) : null}
           </label>
           <label className="cr-field">
             <span className="cr-field-label">Model (optional)</span>

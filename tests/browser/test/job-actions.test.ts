@@ -92,7 +92,10 @@ describe('the job page: why it waits, cancelling, output files', () => {
     await hint.waitFor();
     await screenshots(page, 'new-job-no-repository');
     // The command the page shows, run as it says: the token as the password.
-    const command = (await page.locator('.hint code').textContent())!.replace('NAME', 'app');
+    const command = (await page.locator('.hint code', { hasText: 'git push' }).textContent())!.replace(
+      'NAME',
+      'app',
+    );
     const [, , pushUrl, branch] = command.split(' ');
     expect(pushUrl).toBe(`${server.url}/forge/git/local/app.git`);
     const work = join(dir, 'app');
@@ -124,7 +127,10 @@ describe('the job page: why it waits, cancelling, output files', () => {
     await signIn(page, server, '/new');
     await page.getByLabel('Title').fill('Plan the migration');
     await page.getByLabel('Instructions').fill('List the tables to move, nothing else.');
+    // No runner at all: the form says the job would wait, for whichever agent.
+    await page.getByText(/None of your online runners has Claude Code ready/).waitFor();
     await page.getByRole('combobox', { name: 'Agent' }).selectOption('demo');
+    await page.getByText(/None of your online runners has Demo agent/).waitFor();
     await page.getByRole('combobox', { name: 'Permissions' }).selectOption('auto_edit');
     await page.getByLabel(/Put it in the Backlog/).check();
     await screenshots(page, 'new-job-backlog');

@@ -75,7 +75,12 @@ describe('the web app in Chromium, against a real server and a runner with the d
       .getByLabel('Instructions')
       .fill('Write greeting.txt in the tone I choose, then run the check.');
     await page.getByRole('combobox', { name: 'Repository' }).selectOption({ label: 'local/greeter (main)' });
-    await page.getByRole('combobox', { name: 'Agent' }).selectOption('demo');
+    // The runner has only the demo agent: the form picks it, and says the others are on no runner.
+    const agentSelect = page.getByRole('combobox', { name: 'Agent' });
+    await expect.poll(() => agentSelect.inputValue()).toBe('demo');
+    expect(await agentSelect.locator('option[value="codex"]').textContent()).toContain(
+      'on none of your online runners',
+    );
     await page.getByLabel(/Demo plan/).fill(JSON.stringify(PLAN, null, 2));
     await screenshots(page, 'new-job');
     await page.getByRole('button', { name: 'Submit job' }).click();
