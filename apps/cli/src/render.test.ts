@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { RunnerEvent } from '@coord/runner-core';
 import { renderEvent } from './render.js';
 
 const base = { at: 0, jobId: 'job_1', attemptId: 'att_1' };
@@ -141,5 +142,17 @@ describe('renderEvent with hostile remote data', () => {
       expect(coloured).toBe(plain);
     }
     expect(renderEvent(events[3]!, { color: false })).toBe('    │ a\n    │ b');
+  });
+});
+
+describe('renderEvent: attempt states', () => {
+  it('says each step in words, not the state name', () => {
+    const line = (state: string) =>
+      renderEvent({ ...base, type: 'job.state', state } as RunnerEvent, { color: false });
+    expect(line('awaiting_input')).toBe('  ◦ waiting for an answer');
+    expect(line('preparing')).toBe('  ◦ preparing the work directory');
+    // A newer core's state, or one named like an object key, reads as its name.
+    expect(line('verifying')).toBe('  ◦ verifying');
+    expect(line('constructor')).toBe('  ◦ constructor');
   });
 });

@@ -1,6 +1,7 @@
 import { styleText } from 'node:util';
 import { approvalLine } from '@coord/runner-protocol';
 import type { AgentEvent, RunnerEvent } from '@coord/runner-core';
+import { STATE_LABELS } from './attempt-states.js';
 import { terminalSafe } from './terminal-text.js';
 
 type Style = Parameters<typeof styleText>[0];
@@ -38,7 +39,11 @@ export function renderEvent(event: RunnerEvent, options: RenderOptions): string 
         `▶ job ${event.jobId} "${event.title}" (attempt ${event.attemptNumber}, agent ${event.agent ?? 'unknown'})`,
       );
     case 'job.state':
-      return paint('dim', `  [${event.state}]`);
+      // A state from a newer runner core reads as its name.
+      return paint(
+        'dim',
+        `  ◦ ${Object.hasOwn(STATE_LABELS, event.state) ? STATE_LABELS[event.state] : event.state}`,
+      );
     case 'job.log':
       return paint(event.level === 'info' ? 'cyan' : 'yellow', `  · ${event.message}`);
     case 'job.retry':

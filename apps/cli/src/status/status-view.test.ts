@@ -77,7 +77,7 @@ describe('the live status area of coord-runner start', () => {
     );
     expect(lines.slice(1)).toEqual([
       'http://127.0.0.1:4000 · connected as run_1 · 1/1 busy',
-      '⠸ Add a greeting · preparing the work tree (clone / fetch) 42 s · demo · 1m 05s',
+      '⠸ Add a greeting · preparing the work directory 42 s · demo · 1m 05s',
       '    └ Cloning http://127.0.0.1:4000/forge/git/local/app.git',
       '? approve run: ls -la (job "Add a greeting") · waiting 3 s',
       '    └ coord-runner approve int_9, or on the web',

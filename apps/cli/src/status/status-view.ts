@@ -2,6 +2,7 @@ import { styleText } from 'node:util';
 import { approvalLine } from '@coord/runner-protocol';
 import type { ActiveAttempt, AttemptState, StatusSnapshot, WaitingInteraction } from '@coord/runner-core';
 import { duration } from '../duration.js';
+import { STATE_LABELS } from '../attempt-states.js';
 import { fitLine, terminalSafe } from '../terminal-text.js';
 
 type Style = Parameters<typeof styleText>[0];
@@ -19,20 +20,6 @@ export interface StatusViewContext {
 }
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-
-/** How each state reads in one line; long steps say what is taking the time. */
-const STATE_LABELS: Record<AttemptState, string> = {
-  claimed: 'claimed, starting',
-  preparing: 'preparing the work tree (clone / fetch)',
-  running: 'agent working',
-  awaiting_input: 'waiting for an answer',
-  retrying: 'retrying the agent',
-  stopping: 'stopping',
-  publishing: 'publishing (push, pull request)',
-  reporting: 'reporting to the server',
-  done: 'done',
-  lease_lost: 'lease lost',
-};
 
 /** States a person waits through: they get a spinner and their own clock. */
 const LONG_STEPS: ReadonlySet<AttemptState> = new Set([
