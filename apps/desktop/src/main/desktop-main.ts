@@ -143,6 +143,12 @@ export function createDesktopMain(options: DesktopMainOptions) {
         if (!saved) throw new Error('Sign in first: the runner needs a Coord account.');
         supervisor.start();
         return appState();
+      case 'runner.restart':
+        if (!saved) throw new Error('Sign in first: the runner needs a Coord account.');
+        // The agents' keys are read at start: a new one needs a new runner process.
+        await supervisor.stop();
+        supervisor.start();
+        return appState();
       case 'account.signIn':
         void startSignIn(call.server);
         // The answer comes back once the code is there, so the window can show it at once.

@@ -14,6 +14,7 @@ export function SettingsTab({ app }: { app: AppState }) {
       <Account app={app} />
       <Agents running={running} />
       <RunnerSettings running={running} />
+      <AgentKeys running={running} />
       <section className="panel" aria-label="App">
         <h2 className="panel-title">App</h2>
         <label className="toggle-row">
@@ -251,6 +252,113 @@ function SettingRow({ setting, onSaved }: { setting: Setting; onSaved(next: Sett
       />
       <button className="cr-button" type="submit" disabled={value === shown}>
         {saved ? 'Saved' : 'Save'}
+      </button>
+      {problem ? <span className="cr-error-text setting-problem">{problem}</span> : null}
+    </form>
+  );
+}
+
+/**
+ * The agents' provider keys (`anthropic.apiKey`, ...), for agents not signed in on their own.
+ * Typed hidden, kept owner-only by the runner, shown only masked. The runner hands them to the
+ * agents at its start: a changed key offers a restart.
+ */
+function AgentKeys({ running }: { running: boolean }) {
+  const [keys, setKeys] = useState<Setting[] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [changed, setChanged] = useState(false);
+  useEffect(() => {
+    if (!running) return;
+    coord()
+      .call({ method: 'settings.list' })
+      .then(
+        (r) => setKeys(r.settings.filter((s) => s.secret)),
+        (e: Error) => setProblem(e.message),
+      );
+  }, [running]);
+  if (!running) return null;
+  return (
+    <section className="panel" aria-label="Agent keys">
+      <h2 className="panel-title">Agent keys</h2>
+      <div className="cr-muted">
+        Only for agents that are not signed in on their own. Kept on this computer, readable by you alone, and
+        never shown in full.
+      </div>
+      {problem ? <div className="cr-error-text">{problem}</div> : null}
+      {keys?.map((k) => (
+        <SecretRow
+          key={k.key}
+          setting={k}
+          onSaved={(next) => {
+            setKeys((all) => all?.map((x) => (x.key === next.key ? next : x)) ?? null);
+            setChanged(true);
+          }}
+        />
+      ))}
+      {changed ? (
+        <div className="notice" role="status">
+          The agents get a new key when the runner starts again.{' '}
+          <button
+            className="cr-button"
+            onClick={() => {
+              setProblem(null);
+              coord()
+                .call({ method: 'runner.restart' })
+                .then(
+                  () => setChanged(false),
+                  (e: Error) => setProblem(e.message),
+                );
+            }}
+          >
+            Restart the runner
+          </button>
+          <span className="cr-muted"> · running jobs are stopped gracefully and taken up again</span>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function SecretRow({ setting, onSaved }: { setting: Setting; onSaved(next: Setting): void }) {
+  const [value, setValue] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const current = typeof setting.value === 'string' ? `Set (${setting.value})` : 'Not set';
+  return (
+    <form
+      className="setting-row"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setProblem(null);
+        coord()
+          .call({ method: 'settings.set', key: setting.key, value })
+          .then(
+            (next) => {
+              // The field forgets the key at once: only the masked value stays on the page.
+              setValue('');
+              onSaved(next);
+            },
+            (err: Error) => setProblem(err.message),
+          );
+      }}
+    >
+      <label className="setting-label">
+        <span className="cr-mono">{setting.key}</span>
+        <span className="cr-muted">
+          {setting.description} · <span data-key-state>{current}</span>
+        </span>
+      </label>
+      <input
+        className="cr-input"
+        type="password"
+        autoComplete="off"
+        spellCheck={false}
+        aria-label={setting.key}
+        placeholder={setting.value === null ? 'Paste the key' : 'Paste a new key'}
+        value={value}
+        onChange={(e) => setValue(e.target.value)}
+      />
+      <button className="cr-button" type="submit" disabled={value.trim() === ''}>
+        Save
       </button>
       {problem ? <span className="cr-error-text setting-problem">{problem}</span> : null}
     </form>

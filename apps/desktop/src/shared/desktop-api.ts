@@ -53,6 +53,8 @@ const serverUrlSchema = z
 export const appCallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('app.state') }),
   z.object({ method: z.literal('runner.start') }),
+  /** Stops the runner gracefully and starts it again: new agent keys reach its agents. */
+  z.object({ method: z.literal('runner.restart') }),
   z.object({ method: z.literal('account.signIn'), server: serverUrlSchema }),
   z.object({ method: z.literal('account.cancelSignIn') }),
   z.object({ method: z.literal('account.signOut') }),
@@ -115,6 +117,7 @@ export type AppState = z.infer<typeof appStateSchema>;
 export const appAnswerSchemas = {
   'app.state': appStateSchema,
   'runner.start': appStateSchema,
+  'runner.restart': appStateSchema,
   'account.signIn': appStateSchema,
   'account.cancelSignIn': appStateSchema,
   'account.signOut': appStateSchema,

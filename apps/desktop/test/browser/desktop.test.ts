@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -195,6 +195,35 @@ describe('the desktop renderer in Chromium, through the harness, with a real run
     expect(await demo.textContent()).toContain('Detected');
     await page.getByRole('region', { name: 'Runner settings' }).waitFor();
     await screenshots(page, 'settings', SHOTS);
+
+    // An agent key: typed hidden, shown masked, kept owner-only; a restart hands it to the agents.
+    const apiKey = 'sk-ant-desktop-test-key-0123456789';
+    const keys = page.getByRole('region', { name: 'Agent keys' });
+    const keyField = keys.getByLabel('anthropic.apiKey');
+    expect(await keyField.getAttribute('type')).toBe('password');
+    await keyField.fill(apiKey);
+    await keyField.press('Enter');
+    await keys.getByText('Set (sk-…6789)').waitFor();
+    expect(await keyField.inputValue()).toBe('');
+    expect(await page.content()).not.toContain(apiKey);
+    const secretsFile = join(dir, 'state', 'agent-secrets.json');
+    expect(JSON.parse(readFileSync(secretsFile, 'utf8'))).toMatchObject({ 'anthropic.apiKey': apiKey });
+    expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
+    await screenshots(page, 'settings-agent-key', SHOTS);
+    const before = harness.desktop.state().runner.pid;
+    await keys.getByRole('button', { name: 'Restart the runner' }).click();
+    await expect
+      .poll(
+        () => {
+          const { status, pid } = harness.desktop.state().runner;
+          return status === 'running' && pid !== before;
+        },
+        { timeout: 60_000 },
+      )
+      .toBe(true);
+    await keys.getByRole('button', { name: 'Restart the runner' }).waitFor({ state: 'detached' });
+    // The new runner was handed the key by its environment, not its command line.
+    expect(readFileSync(`/proc/${harness.desktop.state().runner.pid}/cmdline`, 'utf8')).not.toContain(apiKey);
 
     // No token in the page, the runner's command line or anything the app wrote.
     expect(await page.content()).not.toContain(server.token);
