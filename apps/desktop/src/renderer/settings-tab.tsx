@@ -312,7 +312,7 @@ function AgentKeys({ running }: { running: boolean }) {
           >
             Restart the runner
           </button>
-          <span className="cr-muted"> · running jobs are stopped gracefully and taken up again</span>
+          <span className="cr-muted"> · running jobs are stopped gracefully and requeued</span>
         </div>
       ) : null}
     </section>
