@@ -13,6 +13,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Link } from './app.js';
 import { api, artifactHref, type JobDetail } from './api.js';
 import { PERMISSION_LABELS } from './labels.js';
+import { hrefOf, navigate } from './router.js';
 
 /** The log of one attempt, read page by page from the API; live events are appended by the stream. */
 function logSource(attempt: AttemptView): PagedLogSource {
@@ -108,6 +109,17 @@ export function JobPage({ jobId }: { jobId: string }) {
       onAnswer={async (answer) => void (await api.answer(i.id, answer))}
     />
   );
+  // A failed job (the agent was missing, the network was down) is run again as a copy: a new job
+  // with a fresh attempt budget, its own log, and this one kept as it ended.
+  const runAgain = async () => {
+    setActionProblem(null);
+    try {
+      const { job: copy } = await api.submit(job.workspaceId, { ...job.spec, status: 'ready' });
+      navigate(hrefOf({ page: 'job', jobId: copy.id }));
+    } catch (e) {
+      setActionProblem(e instanceof Error ? e.message : String(e));
+    }
+  };
   const act = async (what: 'cancel' | 'stop' | 'ready') => {
     setActionProblem(null);
     try {
@@ -141,6 +153,18 @@ export function JobPage({ jobId }: { jobId: string }) {
             ) : null}
           </div>
         </div>
+        {job.status === 'failed' || job.status === 'cancelled' ? (
+          <div className="cr-actions head-actions">
+            <button
+              type="button"
+              className="cr-button cr-button-primary"
+              onClick={() => void runAgain()}
+              title="Submit the same job again, as a new job that runners may take at once"
+            >
+              Run again
+            </button>
+          </div>
+        ) : null}
         {live_ ? (
           <div className="cr-actions head-actions">
             {job.status === 'backlog' ? (

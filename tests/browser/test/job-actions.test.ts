@@ -40,6 +40,22 @@ describe('the job page: why it waits, cancelling, output files', () => {
     await page.getByRole('button', { name: 'Cancel job' }).click();
     await page.locator('.job-meta').getByText('Cancelled').waitFor();
     expect(await page.getByRole('button', { name: 'Cancel job' }).count()).toBe(0);
+
+    // Run again: the same job as a new one, Ready at once; the cancelled one stays as it ended.
+    await page.getByRole('button', { name: 'Run again' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/jobs/') && !url.pathname.endsWith(jobId));
+    const copyId = new URL(page.url()).pathname.split('/').at(-1)!;
+    await page.getByRole('heading', { name: 'Nobody to run me' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Waiting for a runner.' }).waitFor();
+    const view = async (id: string) =>
+      (
+        (await (
+          await fetch(`${server.url}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${server.token}` } })
+        ).json()) as { job: JobView }
+      ).job;
+    const [copy, original] = await Promise.all([view(copyId), view(jobId)]);
+    expect(copy).toMatchObject({ status: 'ready', spec: { ...original.spec, status: 'ready' } });
+    expect(original.status).toBe('cancelled');
   });
 
   it('a local job’s output files download from the job page', async () => {
