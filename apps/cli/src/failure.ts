@@ -17,7 +17,23 @@ export function describeFailure(error: unknown): { message: string; exitCode: Ex
       ? EXIT.serverUnreachable
       : error.code === 'auth.invalid_token'
         ? EXIT.notSignedIn
-        : EXIT.failed
+        : isUnknownThing(error)
+          ? EXIT.notFound
+          : EXIT.failed
     : EXIT.failed;
   return { message: `coord-runner: ${text(message)}\n`, exitCode };
+}
+
+/**
+ * The server knows no such job or interaction (a 404 `job.not_found`, ...). Read off the API
+ * error's fields rather than its class, which would load the whole client into every command.
+ */
+function isUnknownThing(error: Error): boolean {
+  const { status, serverCode } = error as { status?: unknown; serverCode?: unknown };
+  return (
+    status === 404 &&
+    (serverCode === 'job.not_found' ||
+      serverCode === 'attempt.not_found' ||
+      serverCode === 'interaction.not_found')
+  );
 }

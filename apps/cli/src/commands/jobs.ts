@@ -65,6 +65,22 @@ export function registerJobs(program: Command): void {
     });
 
   jobs
+    .command('rerun')
+    .description('Submit a job again, as a new job that is Ready at once (the web page\'s "Run again")')
+    .argument('<id>', 'job id, usually of a failed or cancelled job')
+    .option('--server <url>', 'Coord server URL (or COORD_SERVER, or the one saved by login)')
+    .option('--token-file <file>', 'file holding the Coord token (or set COORD_TOKEN)')
+    .option('--state-dir <dir>', 'state directory (or set COORD_RUNNER_STATE_DIR)')
+    .action(async (id, opts) => {
+      const { server, token } = resolveConnection(opts);
+      const client = await coordClient({ baseUrl: server, token });
+      const original = await client.getJob(id);
+      // A copy, not a requeue: a fresh attempt budget and history; the original stays as it ended.
+      const job = await client.submitJob(original.workspaceId, { ...original.spec, status: 'ready' });
+      process.stdout.write(`${terminalJson({ id: job.id, status: job.status, rerunOf: original.id })}\n`);
+    });
+
+  jobs
     .command('list')
     .description('List jobs: id, status, attempts, title (newest last), and why a Ready job waits')
     .option(
