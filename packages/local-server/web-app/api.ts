@@ -77,6 +77,8 @@ export const api = {
     call<{ job: JobView }>('POST', `/workspaces/${encodeURIComponent(workspaceId)}/jobs`, spec),
   cancel: (jobId: string) => call<{ job: JobView }>('POST', `/jobs/${encodeURIComponent(jobId)}/cancel`, {}),
   stop: (jobId: string) => call<{ job: JobView }>('POST', `/jobs/${encodeURIComponent(jobId)}/stop`, {}),
+  requestChanges: (jobId: string, feedback: string) =>
+    call<{ job: JobView }>('POST', `/jobs/${encodeURIComponent(jobId)}/request-changes`, { feedback }),
   answer: (interactionId: string, answer: InteractionAnswer) =>
     call('POST', `/interactions/${encodeURIComponent(interactionId)}/answer`, { answer, by: 'web' }),
   events: (attemptId: string, after: number, limit: number) =>

@@ -9,7 +9,7 @@ import {
   jobWhere,
   safeHref,
 } from '@coord/runner-ui';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link } from './app.js';
 import { api, artifactHref, type JobDetail } from './api.js';
 import { PERMISSION_LABELS } from './labels.js';
@@ -262,6 +262,7 @@ export function JobPage({ jobId }: { jobId: string }) {
               ) : null}
             </section>
           ) : null}
+          {job.status === 'awaiting_review' && pr ? <ReviewCard jobId={job.id} /> : null}
           {Object.keys(detail.artifacts).length > 0 ? (
             <section className="cr-card side-card" aria-label="Output files">
               <div className="side-title">Output files</div>
@@ -294,5 +295,49 @@ export function JobPage({ jobId }: { jobId: string }) {
         </aside>
       </div>
     </div>
+  );
+}
+
+/**
+ * A reviewer's answer to a pull request: what should change. The job goes back to Ready as a
+ * revision, and the runner that takes it continues the same branch and pull request.
+ */
+function ReviewCard({ jobId }: { jobId: string }) {
+  const [feedback, setFeedback] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const send = async (e: FormEvent) => {
+    e.preventDefault();
+    setProblem(null);
+    setBusy(true);
+    try {
+      await api.requestChanges(jobId, feedback);
+      setFeedback('');
+    } catch (error) {
+      setProblem(error instanceof Error ? error.message : String(error));
+    }
+    setBusy(false);
+  };
+  return (
+    <form className="cr-card side-card review-card" aria-label="Review" onSubmit={(e) => void send(e)}>
+      <div className="side-title">Review</div>
+      <label className="cr-field">
+        <span className="cr-field-label">What should change?</span>
+        <textarea
+          className="cr-textarea"
+          rows={4}
+          maxLength={20_000}
+          value={feedback}
+          onChange={(e) => setFeedback(e.target.value)}
+          placeholder="The agent continues the same branch and pull request with this."
+        />
+      </label>
+      {problem ? <ErrorState title="The changes were not requested" detail={problem} /> : null}
+      <div className="cr-actions">
+        <button type="submit" className="cr-button" disabled={busy || feedback.trim() === ''}>
+          Request changes
+        </button>
+      </div>
+    </form>
   );
 }

@@ -175,6 +175,18 @@ describe('the web app in Chromium, against a real server and a runner with the d
       await fetch(`${server.url}/v1/jobs/${jobId}`, { headers: { authorization: `Bearer ${server.token}` } })
     ).json()) as { job: JobView };
     expect(job.job.status).toBe('awaiting_review');
+
+    // The reviewer asks for changes on the job page: the job goes back to a runner as a revision.
+    await column.getByText('Add a greeting').click();
+    const review = page.getByRole('form', { name: 'Review' });
+    await review.getByLabel('What should change?').fill('Make the greeting shorter.');
+    await screenshots(page, 'job-review');
+    await review.getByRole('button', { name: 'Request changes' }).click();
+    await review.waitFor({ state: 'detached' });
+    const revised = (await (
+      await fetch(`${server.url}/v1/jobs/${jobId}`, { headers: { authorization: `Bearer ${server.token}` } })
+    ).json()) as { job: JobView };
+    expect(['ready', 'in_progress']).toContain(revised.job.status);
     expect(pageErrors.join('\n')).toBe('');
   });
 });
