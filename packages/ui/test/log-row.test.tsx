@@ -237,6 +237,26 @@ describe('LogRow draws each event kind', () => {
     expect(row(agent({ type: 'question.requested', requestId: 'q', questions: [] })).textContent).toBe(
       'AsksA question',
     );
+    const question = (id: string, text: string) => ({
+      id,
+      text,
+      options: [],
+      multiSelect: false,
+      allowFreeText: true,
+    });
+    expect(
+      row(agent({ type: 'question.requested', requestId: 'q', questions: [question('a', 'Which tone?')] }))
+        .textContent,
+    ).toBe('AsksWhich tone?');
+    expect(
+      row(
+        agent({
+          type: 'question.requested',
+          requestId: 'q',
+          questions: [question('a', 'Which tone?'), question('b', 'Which file?'), question('c', 'Why?')],
+        }),
+      ).textContent,
+    ).toBe('AsksWhich tone? (and 2 more questions)');
     expect(row(agent({ type: 'request.withdrawn', requestId: 'r' })).textContent).toBe(
       'ClosedThe agent withdrew its request',
     );

@@ -168,7 +168,7 @@ function agentEntry(a: Data): LogEntry {
         text: approvalLine({ toolName: str(a['toolName']) ?? 'a tool', summary: str(a['summary']) ?? '' }),
       };
     case 'question.requested':
-      return { kind: 'interaction', phase: 'asked', text: 'A question' };
+      return { kind: 'interaction', phase: 'asked', text: questionsText(a['questions']) };
     case 'request.withdrawn':
       return { kind: 'interaction', phase: 'closed', text: 'The agent withdrew its request' };
     case 'usage': {
@@ -199,6 +199,14 @@ function agentEntry(a: Data): LogEntry {
     default:
       return { kind: 'note', text: `agent ${type || 'event'}` };
   }
+}
+
+/** What the agent asks, in the log: its first question's words, and how many more there are. */
+function questionsText(questions: unknown): string {
+  const texts = (Array.isArray(questions) ? questions : []).flatMap((q) => str(obj(q)['text']) ?? []);
+  if (texts.length === 0) return 'A question';
+  const more = texts.length - 1;
+  return cut(`${texts[0]}${more > 0 ? ` (and ${more} more question${more === 1 ? '' : 's'})` : ''}`);
 }
 
 function answerText(answer: Data): string {
