@@ -211,6 +211,9 @@ function RunnerSettings({ running }: { running: boolean }) {
   );
 }
 
+/** One setting saved through the runner's control API, which checks it (and keeps a secret owner-only). */
+const saveSetting = (key: string, value: string) => coord().call({ method: 'settings.set', key, value });
+
 function SettingRow({ setting, onSaved }: { setting: Setting; onSaved(next: Setting): void }) {
   const shown =
     setting.value === undefined || setting.value === null
@@ -228,16 +231,14 @@ function SettingRow({ setting, onSaved }: { setting: Setting; onSaved(next: Sett
       onSubmit={(e) => {
         e.preventDefault();
         setProblem(null);
-        coord()
-          .call({ method: 'settings.set', key: setting.key, value })
-          .then(
-            (next) => {
-              onSaved(next);
-              setSaved(true);
-              setTimeout(() => setSaved(false), 1500);
-            },
-            (err: Error) => setProblem(err.message),
-          );
+        saveSetting(setting.key, value).then(
+          (next) => {
+            onSaved(next);
+            setSaved(true);
+            setTimeout(() => setSaved(false), 1500);
+          },
+          (err: Error) => setProblem(err.message),
+        );
       }}
     >
       <label className="setting-label">
@@ -329,16 +330,14 @@ function SecretRow({ setting, onSaved }: { setting: Setting; onSaved(next: Setti
       onSubmit={(e) => {
         e.preventDefault();
         setProblem(null);
-        coord()
-          .call({ method: 'settings.set', key: setting.key, value })
-          .then(
-            (next) => {
-              // The field forgets the key at once: only the masked value stays on the page.
-              setValue('');
-              onSaved(next);
-            },
-            (err: Error) => setProblem(err.message),
-          );
+        saveSetting(setting.key, value).then(
+          (next) => {
+            // The field forgets the key at once: only the masked value stays on the page.
+            setValue('');
+            onSaved(next);
+          },
+          (err: Error) => setProblem(err.message),
+        );
       }}
     >
       <label className="setting-label">
