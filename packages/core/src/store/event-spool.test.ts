@@ -1,8 +1,13 @@
 import {
   appendFileSync,
+  closeSync,
   existsSync,
   mkdtempSync,
+  openSync,
+  readdirSync,
   readFileSync,
+  readlinkSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -24,6 +29,35 @@ afterEach(() => {
 
 /** Appends are written at the end of the task that made them (and before any read). */
 const endOfTask = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Makes this process's descriptors of `file` fail, as a disk that went away does: each is
+ * replaced, under its number, by a read-only one, so a write through it fails (EBADF).
+ */
+function failOpenDescriptors(file: string): void {
+  for (const fd of descriptorsOf(file)) {
+    closeSync(fd);
+    // The lowest free number is the one just closed: the spool's next write meets this descriptor.
+    const readOnly = openSync('/dev/null', 'r');
+    if (readOnly !== fd) throw new Error(`descriptor ${fd} came back as ${readOnly}`);
+  }
+}
+
+/** This process's open descriptors of `file` (Linux). */
+function descriptorsOf(file: string): number[] {
+  const real = realpathSync(file);
+  const fds: number[] = [];
+  for (const name of readdirSync('/proc/self/fd')) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/self/fd/${name}`);
+    } catch {
+      continue;
+    }
+    if (target === real) fds.push(Number(name));
+  }
+  return fds;
+}
 
 const event = (n: number) => ({ at: `2030-01-01T00:00:0${n % 10}.000Z`, type: 'job.log', data: { n } });
 const fileOf = (attemptId: string) => join(dir, attemptId, 'events.ndjson');
@@ -199,28 +233,52 @@ describe('createFileEventSpool', () => {
     expect(reloaded.read('job_1', 0, 10).map((e) => e.data)).toEqual([{ n: 2 }]);
   });
 
-  it('reports a write it cannot do as store.failed, and keeps the events to write them later', async () => {
-    const spool = createFileEventSpool(dir);
-    spool.append('att-1', event(1));
-    await endOfTask();
-    // The attempt's dir is gone for a while (a full or unmounted disk fails the same way).
-    renameSync(join(dir, 'att-1'), join(dir, 'aside'));
-    expect(spool.append('att-1', event(2)).seq).toBe(2);
-    await endOfTask();
-    expect(() => spool.read('att-1', 0, 10)).toThrow(expect.objectContaining({ code: 'store.failed' }));
-    expect(() => spool.append('att-1', event(3))).toThrow(expect.objectContaining({ code: 'store.failed' }));
-    expect(() => spool.checkpoint('att-1', { step: 'running' })).toThrow(
-      expect.objectContaining({ code: 'store.failed' }),
-    );
-    // The refused append took no seq; the one before is kept.
-    expect(spool.lastSeq('att-1')).toBe(2);
+  // Linux: the disk's failure is made through /proc/self/fd.
+  it.runIf(process.platform === 'linux')(
+    'reports a write it cannot do as store.failed, and keeps the events to write them later',
+    async () => {
+      const spool = createFileEventSpool(dir);
+      spool.append('att-1', event(1));
+      await endOfTask();
+      // The attempt's dir is gone for a while (a full or unmounted disk fails the same way): the
+      // descriptor the spool keeps open fails, and the file is not where it was.
+      failOpenDescriptors(fileOf('att-1'));
+      renameSync(join(dir, 'att-1'), join(dir, 'aside'));
+      expect(spool.append('att-1', event(2)).seq).toBe(2);
+      await endOfTask();
+      expect(() => spool.read('att-1', 0, 10)).toThrow(expect.objectContaining({ code: 'store.failed' }));
+      expect(() => spool.append('att-1', event(3))).toThrow(
+        expect.objectContaining({ code: 'store.failed' }),
+      );
+      expect(() => spool.checkpoint('att-1', { step: 'running' })).toThrow(
+        expect.objectContaining({ code: 'store.failed' }),
+      );
+      // The refused append took no seq; the one before is kept.
+      expect(spool.lastSeq('att-1')).toBe(2);
 
-    renameSync(join(dir, 'aside'), join(dir, 'att-1'));
-    expect(spool.read('att-1', 0, 10).map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
-    expect(spool.append('att-1', event(3)).seq).toBe(3);
-    await endOfTask();
-    expect(lines(fileOf('att-1')).map((e) => e.seq)).toEqual([1, 2, 3]);
-  });
+      renameSync(join(dir, 'aside'), join(dir, 'att-1'));
+      expect(spool.read('att-1', 0, 10).map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
+      expect(spool.append('att-1', event(3)).seq).toBe(3);
+      await endOfTask();
+      expect(lines(fileOf('att-1')).map((e) => e.seq)).toEqual([1, 2, 3]);
+    },
+  );
+
+  it.runIf(process.platform === 'linux')(
+    'keeps one descriptor of an attempt open while it writes, and closes it at the finish',
+    async () => {
+      const spool = createFileEventSpool(dir);
+      spool.begin({ attemptId: 'att-1', jobId: 'job-1', attemptNumber: 1 });
+      for (let n = 1; n <= 3; n++) {
+        spool.append('att-1', event(n));
+        await endOfTask();
+      }
+      expect(descriptorsOf(fileOf('att-1'))).toHaveLength(1);
+      spool.finish('att-1');
+      expect(descriptorsOf(fileOf('att-1'))).toEqual([]);
+      expect(lines(fileOf('att-1')).map((e) => e.seq)).toEqual([1, 2, 3]);
+    },
+  );
 
   it('writes the appends of one task together, before a checkpoint or a finish', () => {
     const spool = createFileEventSpool(dir);

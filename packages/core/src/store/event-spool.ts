@@ -136,6 +136,12 @@ interface SpoolIndex {
   scheduled: boolean;
   /** The attempt's directory exists: made by the first write, so a read of an unknown attempt leaves nothing behind. */
   dirMade: boolean;
+  /**
+   * The events file, open for appending from the first write to the finish: opening it for each
+   * write cost more than the write (a long turn writes thousands of times). A failed write closes
+   * it, and the next opens the file anew.
+   */
+  appendFd: number | null;
 }
 
 /** Line starts kept per attempt: enough for an uploader and a few log views reading along. */
@@ -190,6 +196,7 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
       rest: null,
       scheduled: false,
       dirMade: exists,
+      appendFd: null,
     };
     indexes.set(attemptId, index);
     return index;
@@ -205,18 +212,26 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
     let bytes = index.rest ? Buffer.concat([index.rest, lines]) : lines;
     index.unwritten = [];
     index.rest = null;
-    let fd: number | undefined;
     try {
       makeDir(attemptId, index);
-      fd = openSync(fileOf(attemptId), 'a', 0o600);
+      const fd = (index.appendFd ??= openSync(fileOf(attemptId), 'a', 0o600));
       while (bytes.length > 0) bytes = bytes.subarray(writeSync(fd, bytes));
       if (options.fsync) fsyncSync(fd);
     } catch (error) {
       index.rest = bytes.length > 0 ? bytes : null;
+      closeAppend(index);
       throw spoolError(attemptId, error);
-    } finally {
-      if (fd !== undefined) closeSync(fd);
     }
+  }
+
+  function closeAppend(index: SpoolIndex): void {
+    if (index.appendFd === null) return;
+    try {
+      closeSync(index.appendFd);
+    } catch {
+      // A descriptor that already failed: nothing is left to do with it.
+    }
+    index.appendFd = null;
   }
 
   /** The attempt's directory, made before its first file is written. */
@@ -335,6 +350,8 @@ export function createFileEventSpool(dir: string, options: { fsync?: boolean } =
     },
     finish(attemptId) {
       const index = written(attemptId);
+      // Nothing is appended after the finish.
+      closeAppend(index);
       try {
         makeDir(attemptId, index);
         writeFileSync(join(dir, safeSegment(attemptId), 'finished'), '', { mode: 0o600 });
