@@ -57,6 +57,14 @@ describe('base URL settings', () => {
     expect(getSetting(dir, 'anthropic.baseUrl').value).toBeNull();
   });
 
+  it('tells a credential parameter by its whole name', () => {
+    const dir = stateDir();
+    for (const url of ['https://gw.example.com/?apikey=x', 'https://gw.example.com/?X-Api-Key=x'])
+      expect(() => setSetting(dir, 'openai.baseUrl', url), url).toThrow(CliError);
+    const fine = 'https://gw.example.com/v1?api-version=2025-01&design=a&author=b&region=eu';
+    expect(setSetting(dir, 'openai.baseUrl', fine).value).toBe(fine);
+  });
+
   it('a credential in the URL points to the key setting', () => {
     const error = refusal(() => setSetting(stateDir(), 'gemini.baseUrl', 'https://u:p@gw.example.com'));
     expect(error.message).toContain('must not carry a credential');

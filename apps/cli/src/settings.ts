@@ -103,8 +103,12 @@ const baseUrl = (provider: Provider, env: string, description: string): PlainSet
   write: (config, value) => ({ ...config, [provider]: { ...config[provider], baseUrl: value } }),
 });
 
-/** Query parameters that carry a credential (`?key=`, `?api_key=`, `?token=`, a signature). */
-const CREDENTIAL_PARAM = /key|token|secret|password|passwd|sig|auth/i;
+/**
+ * Query parameters named for a credential (`key`, `apikey`, `api_key`, `access_token`, `sig`...),
+ * by whole words, so that `?design=` or `?author=` pass.
+ */
+const CREDENTIAL_PARAM =
+  /^(?:.*[-_])?(?:api)?(?:key|token|secret|password|passwd|pwd|sig|signature|auth|authorization|credentials?)$/i;
 
 /** An http(s) URL without credentials. The value is never echoed: a key pasted here by mistake stays unshown. */
 export function parseBaseUrl(key: string, value: string, keySetting: string): string {
