@@ -14,7 +14,6 @@ export function SettingsTab({ app }: { app: AppState }) {
       <Account app={app} />
       <Agents running={running} />
       <RunnerSettings running={running} />
-      <AgentKeys running={running} />
       <section className="panel" aria-label="App">
         <h2 className="panel-title">App</h2>
         <label className="toggle-row">
@@ -191,23 +190,24 @@ function RunnerSettings({ running }: { running: boolean }) {
       );
   }, [running]);
   if (!running) return null;
+  const onSaved = (next: Setting) =>
+    setSettings((all) => all?.map((x) => (x.key === next.key ? next : x)) ?? null);
   return (
-    <section className="panel" aria-label="Runner settings">
-      <h2 className="panel-title">Runner</h2>
-      <div className="cr-muted">
-        Changes apply to the next job; some (concurrency, agents' paths) after a restart of the runner.
-      </div>
-      {problem ? <div className="cr-error-text">{problem}</div> : null}
-      {settings
-        ?.filter((s) => !s.secret)
-        .map((s) => (
-          <SettingRow
-            key={s.key}
-            setting={s}
-            onSaved={(next) => setSettings((all) => all?.map((x) => (x.key === next.key ? next : x)) ?? null)}
-          />
-        ))}
-    </section>
+    <>
+      <section className="panel" aria-label="Runner settings">
+        <h2 className="panel-title">Runner</h2>
+        <div className="cr-muted">
+          Changes apply to the next job; some (concurrency, agents' paths) after a restart of the runner.
+        </div>
+        {problem ? <div className="cr-error-text">{problem}</div> : null}
+        {settings
+          ?.filter((s) => !s.secret)
+          .map((s) => (
+            <SettingRow key={s.key} setting={s} onSaved={onSaved} />
+          ))}
+      </section>
+      {settings ? <AgentKeys keys={settings.filter((s) => s.secret)} onSaved={onSaved} /> : null}
+    </>
   );
 }
 
@@ -264,20 +264,9 @@ function SettingRow({ setting, onSaved }: { setting: Setting; onSaved(next: Sett
  * Typed hidden, kept owner-only by the runner, shown only masked. The runner hands them to the
  * agents at its start: a changed key offers a restart.
  */
-function AgentKeys({ running }: { running: boolean }) {
-  const [keys, setKeys] = useState<Setting[] | null>(null);
+function AgentKeys({ keys, onSaved }: { keys: Setting[]; onSaved(next: Setting): void }) {
   const [problem, setProblem] = useState<string | null>(null);
   const [changed, setChanged] = useState(false);
-  useEffect(() => {
-    if (!running) return;
-    coord()
-      .call({ method: 'settings.list' })
-      .then(
-        (r) => setKeys(r.settings.filter((s) => s.secret)),
-        (e: Error) => setProblem(e.message),
-      );
-  }, [running]);
-  if (!running) return null;
   return (
     <section className="panel" aria-label="Agent keys">
       <h2 className="panel-title">Agent keys</h2>
@@ -286,12 +275,12 @@ function AgentKeys({ running }: { running: boolean }) {
         never shown in full.
       </div>
       {problem ? <div className="cr-error-text">{problem}</div> : null}
-      {keys?.map((k) => (
+      {keys.map((k) => (
         <SecretRow
           key={k.key}
           setting={k}
           onSaved={(next) => {
-            setKeys((all) => all?.map((x) => (x.key === next.key ? next : x)) ?? null);
+            onSaved(next);
             setChanged(true);
           }}
         />
