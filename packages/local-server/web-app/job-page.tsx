@@ -319,7 +319,7 @@ function ReviewCard({ jobId }: { jobId: string }) {
     setBusy(false);
   };
   return (
-    <form className="cr-card side-card review-card" aria-label="Review" onSubmit={(e) => void send(e)}>
+    <form className="cr-card side-card" aria-label="Review" onSubmit={(e) => void send(e)}>
       <div className="side-title">Review</div>
       <label className="cr-field">
         <span className="cr-field-label">What should change?</span>
